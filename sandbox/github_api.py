@@ -1,0 +1,3 @@
+"""Placeholder: routes are being written."""
+def routes(state):
+    return []
