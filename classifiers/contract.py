@@ -52,6 +52,8 @@ ACTIVITY_SCHEMA = pa.schema(
         ("comment_count", pa.int32()),  # review: inline comments in it; PR: review comments
         ("response_hours", pa.float64()),  # review: hours from PR opened to review
         ("cross_team_links", pa.int32()),  # ticket: links to issues of other teams' projects
+        ("is_incident_followup", pa.bool_()),  # ticket: linked as caused by / follow-up of an incident
+        ("postmortem_url", pa.string()),  # incident: link to its postmortem
     ]
 )
 
