@@ -1,0 +1,63 @@
+"""Process-wide settings applied before Prefect is imported: offline, quiet, no telemetry."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+# Prefect runs in its ephemeral mode (a temporary local API) unless the user
+# points PREFECT_API_URL at a server; nothing here phones home.
+_PREFECT_DEFAULTS = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_TO_API_ENABLED": "false",
+    "PREFECT_UI_ENABLED": "false",
+}
+
+
+def configure_prefect_env() -> None:
+    """Set offline defaults for Prefect unless the user set them already."""
+    for key, value in _PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+class RedactSecrets(logging.Filter):
+    """Replace any registered secret value in a log record with ``***``.
+
+    Belt and braces: our code never logs a token, but a library might echo a
+    header or URL; every secret read from the environment is registered here.
+    """
+
+    _secrets: set[str] = set()
+
+    @classmethod
+    def register(cls, value: str) -> None:
+        if value and len(value) >= 4:
+            cls._secrets.add(value)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        pattern = "|".join(re.escape(s) for s in sorted(self._secrets, key=len, reverse=True))
+        cleaned = re.sub(pattern, "***", message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """One INFO line per partition on stderr; secrets redacted on every handler."""
+    level = logging.DEBUG if verbose else logging.INFO
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(RedactSecrets())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    for name in ("ladder", "miners", "warehouse", "classifiers", "rubric", "flows", "sandbox"):
+        logging.getLogger(name).setLevel(level)

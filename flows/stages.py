@@ -1,0 +1,233 @@
+"""The pipeline's stages as plain functions: build clients, call a stage package, write through the warehouse.
+
+Prefect tasks in ``flows.nightly`` wrap these one to one; the CLI's ``report``
+calls ``write_person_report`` directly.  No business logic lives here: mining
+is ``miners``, SQL is ``warehouse``, labels are ``classifiers``, evidence and
+rendering are ``rubric``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Callable, Iterable
+
+from flows.config import ConfigError, LadderConfig, read_secret
+from flows.runtime import RedactSecrets
+from miners.base import Batch
+
+log = logging.getLogger("ladder.stages")
+
+Clock = Callable[[], dt.datetime]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _secret(config: LadderConfig, env_name: str, purpose: str) -> str:
+    value = read_secret(env_name, purpose=purpose, config=config)
+    RedactSecrets.register(value)
+    return value
+
+
+def _load_batches(wh, batches: Iterable[Batch]) -> list[dict]:
+    """Commit each batch with its cursor; one summary per partition."""
+    summaries: dict[str, dict] = {}
+    for batch in batches:
+        result = wh.load_batch(batch)
+        s = summaries.setdefault(batch.partition, {"partition": batch.partition, "inserted": 0,
+                                                   "updated": 0, "unchanged": 0, "cursor": None})
+        s["inserted"] += result.inserted
+        s["updated"] += result.updated
+        s["unchanged"] += result.unchanged
+        if batch.cursor is not None:
+            s["cursor"] = batch.cursor
+        for key, value in batch.stats.items():
+            if isinstance(value, (int, float)):
+                s[key] = s.get(key, 0) + value
+    return list(summaries.values())
+
+
+def open_writer(config: LadderConfig):
+    from warehouse import open_warehouse
+
+    return open_warehouse(config.warehouse_path)
+
+
+def sync_roster(config: LadderConfig, *, now: Clock = utcnow) -> list[dict]:
+    """Load the roster file (people, teams, levels, ownership) into the warehouse."""
+    from miners.roster import read_roster, roster_records
+
+    if config.roster is None:
+        log.warning("no roster configured: activity cannot be attributed to teams or levels")
+        return []
+    roster = read_roster(config.resolve(config.roster))
+    records = tuple(roster_records(roster, fetched_at=now()))
+    with open_writer(config) as wh:
+        return _load_batches(wh, [Batch(source="roster", partition="roster", records=records, cursor=None)])
+
+
+def github_client(config: LadderConfig):
+    """A PyGithub client for the configured server; the token comes from the environment."""
+    from github import Auth, Github, GithubRetry
+
+    gh = config.github
+    assert gh is not None
+    token = _secret(config, gh.token_env, "GitHub token")
+    return Github(base_url=gh.base_url.rstrip("/"), auth=Auth.Token(token), per_page=100, timeout=30,
+                  retry=GithubRetry(total=5, backoff_factor=0.5))
+
+
+def sync_github(config: LadderConfig, *, since: dt.date | None = None, full: bool = False,
+                now: Clock = utcnow) -> list[dict]:
+    """Mine every configured GitHub org and commit batch by batch."""
+    from miners.github import mine_github
+
+    gh = config.github
+    if gh is None:
+        return []
+    client = github_client(config)
+    with open_writer(config) as wh:
+        cursors = wh.read_cursors("github")
+        batches = mine_github(
+            client, gh.orgs, cursors, include=gh.include, exclude=gh.exclude,
+            include_archived=gh.include_archived, overlap=dt.timedelta(minutes=gh.overlap_minutes),
+            now=now, full=full, since=_as_datetime(since),
+        )
+        return _load_batches(wh, batches)
+
+
+def jira_client(config: LadderConfig):
+    """A jira client: basic auth (Cloud e-mail + API token) or a bearer token (Data Center PAT)."""
+    from jira import JIRA
+
+    jc = config.jira
+    assert jc is not None
+    token = _secret(config, jc.token_env, "Jira token")
+    options = {"rest_api_version": "2"}
+    if jc.email_env:
+        email = _secret(config, jc.email_env, "Jira account e-mail")
+        return JIRA(server=jc.url.rstrip("/"), basic_auth=(email, token), options=options, max_retries=2, timeout=30)
+    return JIRA(server=jc.url.rstrip("/"), token_auth=token, options=options, max_retries=2, timeout=30)
+
+
+def sync_jira(config: LadderConfig, *, since: dt.date | None = None, full: bool = False,
+              now: Clock = utcnow) -> list[dict]:
+    """Mine every configured Jira project and commit batch by batch."""
+    from miners.jira import mine_jira
+
+    jc = config.jira
+    if jc is None:
+        return []
+    client = jira_client(config)
+    with open_writer(config) as wh:
+        cursors = wh.read_cursors("jira")
+        batches = mine_jira(
+            client, jc.projects, cursors, incident_types=jc.incident_types,
+            incident_projects=jc.incident_projects, overlap=dt.timedelta(minutes=jc.overlap_minutes),
+            now=now, full=full, field_ids=jc.fields or None, since=_as_datetime(since),
+        )
+        return _load_batches(wh, batches)
+
+
+def _as_datetime(day: dt.date | None) -> dt.datetime | None:
+    if day is None:
+        return None
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def classify(config: LadderConfig) -> int:
+    """Label every activity (rules + models); returns the number of label rows changed."""
+    from classifiers import classify_activities
+
+    with open_writer(config) as wh:
+        activities = wh.query_activities()
+        labels = classify_activities(activities, model_dir=config.model_dir,
+                                     rules_path=config.resolve(config.classifiers.rules))
+        changed = wh.write_labels(labels)
+    log.info("classify: %d activities, %d labels, %d label rows changed", activities.num_rows,
+             labels.num_rows, changed)
+    return changed
+
+
+def load_rubric_for(config: LadderConfig):
+    from rubric import load_rubric
+
+    return load_rubric(config.resolve(config.rubric))
+
+
+def build_evidence(config: LadderConfig) -> int:
+    """Map labelled activities onto the rubric; returns the number of evidence rows changed."""
+    from rubric import build_evidence as build
+
+    rubric = load_rubric_for(config)
+    with open_writer(config) as wh:
+        evidence = build(wh.query_activities(), wh.query_labels(), rubric)
+        changed = wh.write_evidence(evidence)
+    log.info("evidence: %d rows for rubric %s v%s, %d changed", evidence.num_rows, rubric.id,
+             rubric.version, changed)
+    return changed
+
+
+def report_period(config: LadderConfig, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The configured period: fixed dates, or the last ``period_days`` ending today."""
+    until = config.reports.until or today
+    since = config.reports.since or (until - dt.timedelta(days=config.reports.period_days))
+    if since >= until:
+        raise ConfigError(f"{config.source_path}: reports.since ({since}) must be before reports.until ({until}).")
+    return since, until
+
+
+def render_person_report(wh, rubric, person: dict, *, since: dt.date, until: dt.date,
+                         generated_at: dt.datetime) -> dict:
+    """Build the report dict for one person from the warehouse."""
+    from rubric import build_report
+
+    evidence = wh.query_evidence(person["person_id"], since=_as_datetime(since), until=_as_datetime(until),
+                                 rubric_id=rubric.id)
+    return build_report(person, evidence, rubric, since=since, until=until, generated_at=generated_at)
+
+
+def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable[str]) -> dict[str, str]:
+    """Write ``report`` in each format as ``out_dir/stem.<fmt>``; returns {fmt: file name}."""
+    from rubric import render_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for fmt in formats:
+        path = out_dir / f"{stem}.{fmt}"
+        path.write_text(render_report(report, fmt), encoding="utf-8")
+        written[fmt] = path.name
+    return written
+
+
+def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
+    """Write a report per engineer in every configured format, plus index.md / index.html."""
+    from rubric import render_index
+    from warehouse import open_warehouse
+
+    rubric = load_rubric_for(config)
+    generated_at = now()
+    since, until = report_period(config, generated_at.date())
+    out_dir = config.reports_dir
+    entries = []
+    with open_warehouse(config.warehouse_path, read_only=True) as wh:
+        for person in wh.query_people():
+            report = render_person_report(wh, rubric, person, since=since, until=until, generated_at=generated_at)
+            stem = _safe_stem(report["engineer"]["login"])
+            files = write_report_files(report, out_dir, stem, config.reports.formats)
+            entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})
+    paths = []
+    for fmt in ("md", "html"):
+        index = out_dir / f"index.{fmt}"
+        index.write_text(render_index(entries, fmt), encoding="utf-8")
+        paths.append(index)
+    log.info("reports: %d engineers, period %s..%s, written to %s", len(entries), since, until, out_dir)
+    return paths
+
+
+def _safe_stem(login: str) -> str:
+    """A file name for a login (logins are [A-Za-z0-9-]; anything else is replaced)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in login) or "unknown"
