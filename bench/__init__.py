@@ -1,0 +1,1 @@
+"""Benchmarks: speed and API cost, measured against the sandbox (run with `make bench`)."""
