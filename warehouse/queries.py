@@ -1,0 +1,146 @@
+"""Read queries over the marts: activities, labels, evidence, people, fingerprints, audits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from classifiers.contract import ACTIVITY_SCHEMA, LABEL_SCHEMA, SIGNALS
+from miners.records import utc
+from rubric.contract import EVIDENCE_SCHEMA
+from warehouse.models import read_audits
+from warehouse.records import RECORD_TYPES_BY_TABLE
+
+DATA_TABLES: tuple[str, ...] = (*RECORD_TYPES_BY_TABLE, "sync_cursors", "activity_labels", "rubric_evidence")
+"""Tables that hold data (not schema bookkeeping); what ``fingerprint`` covers."""
+
+PERSON_KEYS = (
+    "person_id", "name", "team_id", "team_name", "level", "manager_id", "manager_name",
+    "start_date", "github_logins", "emails",
+)
+
+
+def _period(column: str, since: dt.datetime | None, until: dt.datetime | None) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if since is not None:
+        clauses.append(f"{column} >= ?")
+        params.append(utc(since))
+    if until is not None:
+        clauses.append(f"{column} < ?")
+        params.append(utc(until))
+    return (" AND ".join(clauses) or "true"), params
+
+
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:
+    table = con.sql(sql, params=params or None).to_arrow_table()
+    return table.cast(schema)
+
+
+def query_activities(
+    con: duckdb.DuckDBPyConnection, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> pa.Table:
+    """Activities with ``since <= occurred_at < until`` as an ACTIVITY_SCHEMA table, ordered by activity_id."""
+    where, params = _period("occurred_at", since, until)
+    sql = f"SELECT * FROM fct_activity WHERE {where} ORDER BY activity_id"
+    return _arrow(con, sql, params, ACTIVITY_SCHEMA)
+
+
+def query_labels(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """All activity labels as a LABEL_SCHEMA table, ordered by key."""
+    cols = ", ".join(LABEL_SCHEMA.names)
+    sql = f"SELECT {cols} FROM activity_labels ORDER BY activity_id, label, classifier_id"
+    return _arrow(con, sql, [], LABEL_SCHEMA)
+
+
+def query_evidence(
+    con: duckdb.DuckDBPyConnection,
+    person_id: str,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    rubric_id: str | None = None,
+) -> pa.Table:
+    """Evidence rows of one person (``since <= occurred_at < until``) as an EVIDENCE_SCHEMA table."""
+    where, params = _period("occurred_at", since, until)
+    cols = ", ".join(EVIDENCE_SCHEMA.names)
+    sql = f"SELECT {cols} FROM rubric_evidence WHERE person_id = ? AND {where}"
+    params = [person_id, *params]
+    if rubric_id is not None:
+        sql += " AND rubric_id = ?"
+        params.append(rubric_id)
+    sql += " ORDER BY rubric_id, rubric_version, occurred_at, dimension_id, activity_id"
+    return _arrow(con, sql, params, EVIDENCE_SCHEMA)
+
+
+def _person_rows(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[dict[str, Any]]:
+    cols = ", ".join(PERSON_KEYS)
+    rows = con.execute(f"SELECT {cols} FROM dim_person WHERE {where} ORDER BY person_id", params).fetchall()
+    people = []
+    for row in rows:
+        person = dict(zip(PERSON_KEYS, row))
+        person["github_logins"] = list(person["github_logins"] or [])
+        person["emails"] = list(person["emails"] or [])
+        people.append(person)
+    return people
+
+
+def query_person(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any] | None:
+    """The roster person whose person_id is ``key``, else whose GitHub login is ``key`` (any case)."""
+    found = _person_rows(con, "person_id = ?", [key])
+    if not found:
+        found = _person_rows(
+            con,
+            "person_id IN (SELECT person_id FROM dim_identity WHERE system = 'github' AND identity = lower(?))",
+            [key],
+        )
+    return found[0] if found else None
+
+
+def query_people(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every roster person who is not a service account, ordered by person_id."""
+    return _person_rows(con, "NOT is_service_account", [])
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Per data table, a sha256 of its full content (row order ignored)."""
+    result = {}
+    for table in DATA_TABLES:
+        [(digest,)] = con.execute(
+            f"SELECT sha256(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), '')) "
+            f"FROM {table} t"
+        ).fetchall()
+        result[table] = digest
+    return result
+
+
+def run_audits(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Run every audit in ``warehouse/sql/audits``; return ``{audit name: violating rows}``."""
+    vocabulary = pa.table({"label": pa.array(sorted(SIGNALS), pa.string())})
+    con.register("signal_vocabulary", vocabulary)
+    try:
+        return {
+            audit.name: con.execute(f"SELECT count(*) FROM ({audit.sql}) violations").fetchall()[0][0]
+            for audit in read_audits()
+        }
+    finally:
+        con.unregister("signal_vocabulary")
+
+
+def query_audit_rows(con: duckdb.DuckDBPyConnection, name: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Up to ``limit`` violating rows of one audit, as dicts (for messages and reports)."""
+    audits = {a.name: a for a in read_audits()}
+    if name not in audits:
+        from warehouse.errors import WarehouseError
+
+        raise WarehouseError(f"no audit named {name!r}; known audits: {sorted(audits)}")
+    vocabulary = pa.table({"label": pa.array(sorted(SIGNALS), pa.string())})
+    con.register("signal_vocabulary", vocabulary)
+    try:
+        cursor = con.execute(f"SELECT * FROM ({audits[name].sql}) violations LIMIT ?", [limit])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.unregister("signal_vocabulary")

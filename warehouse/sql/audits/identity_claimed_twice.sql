@@ -1,0 +1,10 @@
+-- A GitHub login or Jira accountId listed for more than one roster person.
+WITH claims AS (
+    SELECT 'github' AS system, lower(unnest(github_logins)) AS identity, person_id FROM stg_roster_people
+    UNION ALL
+    SELECT 'jira' AS system, unnest(jira_account_ids) AS identity, person_id FROM stg_roster_people
+)
+SELECT system, identity, list(DISTINCT person_id ORDER BY person_id) AS person_ids
+FROM claims
+GROUP BY system, identity
+HAVING count(DISTINCT person_id) > 1

@@ -1,0 +1,71 @@
+-- Grain: one row per thing a person did (activity_id): a PR authored, a review
+-- submitted, an inline or conversation comment, an assigned ticket, a ticket
+-- comment, a role held on an incident.  Columns and types are exactly
+-- classifiers.contract.ACTIVITY_SCHEMA.  Identities resolve to roster people
+-- through dim_identity; bots (GitHub type Bot or roster service accounts) and
+-- ghosts have no person_id.  person_* / subject_* are current roster values.
+WITH activities AS (
+    SELECT * FROM int_activity_pull_requests
+    UNION ALL BY NAME SELECT * FROM int_activity_pr_feedback
+    UNION ALL BY NAME SELECT * FROM int_activity_tickets
+    UNION ALL BY NAME SELECT * FROM int_activity_incidents
+    UNION ALL BY NAME SELECT * FROM int_activity_ticket_comments
+),
+resolved AS (
+    SELECT
+        a.*,
+        a.actor IS NOT NULL AND (a.actor_is_bot OR coalesce(ia.is_service_account, false)) AS is_bot,
+        CASE WHEN a.actor_is_bot OR coalesce(ia.is_service_account, false) THEN NULL
+             ELSE ia.person_id END AS resolved_person_id,
+        CASE WHEN coalesce(a.subject_is_bot, false) OR coalesce(isub.is_service_account, false) THEN NULL
+             ELSE isub.person_id END AS resolved_subject_person_id
+    FROM activities a
+    LEFT JOIN dim_identity ia
+        ON ia.system = a.actor_system
+       AND ia.identity = CASE WHEN a.actor_system = 'github' THEN lower(a.actor) ELSE a.actor END
+    LEFT JOIN dim_identity isub
+        ON isub.system = a.subject_actor_system
+       AND isub.identity = CASE WHEN a.subject_actor_system = 'github' THEN lower(a.subject_actor)
+                                ELSE a.subject_actor END
+)
+SELECT
+    CAST(r.activity_id AS VARCHAR) AS activity_id,
+    CAST(r.kind AS VARCHAR) AS kind,
+    CAST(r.source AS VARCHAR) AS source,
+    CAST(r.resolved_person_id AS VARCHAR) AS person_id,
+    CAST(r.actor AS VARCHAR) AS actor,
+    CAST(r.is_bot AS BOOLEAN) AS is_bot,
+    CAST(r.occurred_at AS TIMESTAMPTZ) AS occurred_at,
+    CAST(r.url AS VARCHAR) AS url,
+    CAST(r.title AS VARCHAR) AS title,
+    CAST(r.body AS VARCHAR) AS body,
+    CAST(r.container AS VARCHAR) AS container,
+    CAST(r.container_team_id AS VARCHAR) AS container_team_id,
+    CAST(p.team_id AS VARCHAR) AS person_team_id,
+    CAST(p.level_rank AS INTEGER) AS person_level_rank,
+    CAST(p.start_date AS DATE) AS person_start_date,
+    CAST(r.subject_activity_id AS VARCHAR) AS subject_activity_id,
+    CAST(r.resolved_subject_person_id AS VARCHAR) AS subject_person_id,
+    CAST(s.team_id AS VARCHAR) AS subject_team_id,
+    CAST(s.level_rank AS INTEGER) AS subject_level_rank,
+    CAST(s.start_date AS DATE) AS subject_start_date,
+    CAST(r.state AS VARCHAR) AS state,
+    CAST(r.role AS VARCHAR) AS role,
+    CAST(r.labels AS VARCHAR[]) AS labels,
+    CAST(r.paths AS VARCHAR[]) AS paths,
+    CAST(r.additions AS BIGINT) AS additions,
+    CAST(r.deletions AS BIGINT) AS deletions,
+    CAST(r.issue_type AS VARCHAR) AS issue_type,
+    CAST(r.priority AS VARCHAR) AS priority,
+    CAST(r.severity AS VARCHAR) AS severity,
+    CAST(r.parent_key AS VARCHAR) AS parent_key,
+    CAST(r.due_date AS DATE) AS due_date,
+    CAST(r.resolved_at AS TIMESTAMPTZ) AS resolved_at,
+    CAST(r.comment_count AS INTEGER) AS comment_count,
+    CAST(r.response_hours AS DOUBLE) AS response_hours,
+    CAST(r.cross_team_links AS INTEGER) AS cross_team_links,
+    CAST(r.is_incident_followup AS BOOLEAN) AS is_incident_followup,
+    CAST(r.postmortem_url AS VARCHAR) AS postmortem_url
+FROM resolved r
+LEFT JOIN dim_person p ON p.person_id = r.resolved_person_id
+LEFT JOIN dim_person s ON s.person_id = r.resolved_subject_person_id

@@ -1,0 +1,19 @@
+-- Grain: one row per roster person (person_id); the latest record wins if a
+-- person arrived under two source_ids.
+SELECT
+    person_id,
+    name,
+    emails,
+    github_logins,
+    jira_account_ids,
+    team_id,
+    manager_id,
+    level,
+    CAST(level_rank AS INTEGER) AS level_rank,
+    start_date,
+    is_service_account,
+    updated_at
+FROM raw_roster_people
+QUALIFY row_number() OVER (
+    PARTITION BY person_id ORDER BY updated_at DESC NULLS LAST, fetched_at DESC, source_id
+) = 1

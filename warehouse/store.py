@@ -1,0 +1,240 @@
+"""The Warehouse: one DuckDB file holding raw records, cursors, marts, labels and evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from classifiers.contract import LABEL_SCHEMA
+from miners.base import Batch
+from miners.records import Record
+from rubric.contract import EVIDENCE_SCHEMA
+from warehouse import queries
+from warehouse.connection import MEMORY, connect, utc_now
+from warehouse.errors import WarehouseError
+from warehouse.loading import LoadResult, conform, sync_rows, upsert_cursor, upsert_records
+from warehouse.migrate import Migration, apply_migrations, pending_migrations, read_migrations
+from warehouse.models import apply_models, read_models, views_current
+from warehouse.records import parse_records
+
+log = logging.getLogger(__name__)
+
+LABEL_KEY = ("activity_id", "label", "classifier_id")
+EVIDENCE_KEY = ("rubric_id", "rubric_version", "person_id", "dimension_id", "activity_id")
+
+
+def open_warehouse(
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    clock: Callable[[], dt.datetime] = utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+    migrations: Sequence[Migration] | None = None,
+) -> Warehouse:
+    """Open (and, when writable, create and migrate) the warehouse at ``path``.
+
+    The parent directory must exist.  A read-only open needs a file that a
+    writable open has already migrated.  ``migrations`` replaces the shipped
+    migration files (tests); ``clock`` and ``sleep`` are injectable.
+    """
+    where = str(path)
+    known = tuple(migrations) if migrations is not None else read_migrations()
+    con = connect(path, read_only=read_only, sleep=sleep)
+    try:
+        models = read_models()
+        if read_only:
+            _check_read_only(con, known, models, where)
+        else:
+            apply_migrations(con, known, where=where, clock=clock)
+            apply_models(con, models, where=where, clock=clock)
+    except BaseException:
+        con.close()
+        raise
+    return Warehouse(con, where=where, read_only=read_only, clock=clock)
+
+
+def _check_read_only(con: duckdb.DuckDBPyConnection, known: tuple[Migration, ...], models: Any, where: str) -> None:
+    pending = pending_migrations(con, known, where=where)
+    if pending:
+        raise WarehouseError(
+            f"warehouse {where} is not migrated to this version of ladder-signals (missing "
+            f"{', '.join(m.filename for m in pending)}); open it writable once (e.g. run a sync) to migrate"
+        )
+    if not views_current(con, models):
+        # Still usable: the tables match; only the view text differs from this release.
+        log.warning("views of warehouse %s were built by another release; a writable open rebuilds them", where)
+
+
+class Warehouse:
+    """A connection to the warehouse; use as a context manager or call ``close()``.
+
+    Not thread-safe: one thread at a time (DuckDB allows one writing process).
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        where: str = MEMORY,
+        read_only: bool = False,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self._con = con
+        self.where = where
+        self.read_only = read_only
+        self._clock = clock
+
+    # --- lifecycle ----------------------------------------------------------
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The open DuckDB connection (for warehouse code and tests; other stages use the methods)."""
+        if self._con is None:
+            raise WarehouseError(f"warehouse {self.where} is closed; open it again with open_warehouse()")
+        return self._con
+
+    def _writable(self, action: str) -> duckdb.DuckDBPyConnection:
+        if self.read_only:
+            raise WarehouseError(f"cannot {action}: warehouse {self.where} was opened read-only")
+        return self.con
+
+    def _transaction(self, action: str, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+        con = self._writable(action)
+        con.begin()
+        try:
+            result = work(con)
+            con.commit()
+        except duckdb.Error as exc:
+            con.rollback()
+            raise WarehouseError(f"{action} failed on warehouse {self.where} and was rolled back: {exc}") from exc
+        except BaseException:
+            con.rollback()
+            raise
+        return result
+
+    # --- loads --------------------------------------------------------------
+
+    def load_batch(self, batch: Batch) -> LoadResult:
+        """Upsert the batch's records and store its cursor, all in one transaction."""
+        for record in batch.records:
+            if record.source != batch.source or record.partition != batch.partition:
+                raise WarehouseError(
+                    f"{type(record).__name__} {record.source_id} is in {record.source}/{record.partition} but the "
+                    f"batch is {batch.source}/{batch.partition}; a batch holds one partition's records"
+                )
+        by_type: dict[type[Record], list[Record]] = defaultdict(list)
+        for record in batch.records:
+            by_type[type(record)].append(record)
+
+        def work(con: duckdb.DuckDBPyConnection) -> tuple[LoadResult, bool]:
+            # The cursor is written first: any failure below rolls it back with the rows.
+            moved = batch.cursor is not None and upsert_cursor(
+                con, batch.source, batch.partition, batch.cursor, self._clock()
+            )
+            total = LoadResult()
+            for record_type in sorted(by_type, key=lambda cls: cls.TABLE):
+                total += upsert_records(con, record_type, by_type[record_type])
+            return total, moved
+
+        result, moved = self._transaction(f"loading {batch.source}/{batch.partition}", work)
+        log.info(
+            "loaded %s/%s: %d inserted, %d updated, %d unchanged; cursor %s",
+            batch.source, batch.partition, result.inserted, result.updated, result.unchanged,
+            f"-> {batch.cursor}" if moved else "unchanged",
+        )
+        return result
+
+    def read_cursors(self, source: str) -> dict[str, str]:
+        """``{partition: cursor}`` stored for ``source``."""
+        rows = self.con.execute(
+            'SELECT "partition", cursor FROM sync_cursors WHERE source = ? ORDER BY "partition"', [source]
+        ).fetchall()
+        return dict(rows)
+
+    def read_records(self, record_type: type[Record]) -> list[Record]:
+        """All stored records of ``record_type``, rebuilt as dataclasses, ordered by source_id."""
+        table = record_type.TABLE
+        if table not in queries.RECORD_TYPES_BY_TABLE:
+            raise WarehouseError(f"{record_type.__name__} has no raw table")
+        arrow = self.con.sql(f"SELECT * EXCLUDE (raw), CAST(raw AS VARCHAR) AS raw FROM {table} ORDER BY source_id")
+        return parse_records(record_type, arrow.to_arrow_table())
+
+    # --- judgments and interpretation ----------------------------------------
+
+    def write_labels(self, labels: pa.Table) -> int:
+        """Make activity_labels equal ``labels`` (LABEL_SCHEMA), touching only differing rows; return rows changed."""
+        incoming = conform(labels, LABEL_SCHEMA, what="labels")
+        return self._transaction(
+            "writing labels",
+            lambda con: sync_rows(con, "activity_labels", LABEL_SCHEMA, LABEL_KEY, incoming),
+        )
+
+    def write_evidence(self, evidence: pa.Table) -> int:
+        """Make rubric_evidence equal ``evidence`` for the (rubric_id, rubric_version) pairs in it; return rows changed."""
+        incoming = conform(evidence, EVIDENCE_SCHEMA, what="evidence rows")
+        return self._transaction(
+            "writing evidence",
+            lambda con: sync_rows(
+                con, "rubric_evidence", EVIDENCE_SCHEMA, EVIDENCE_KEY, incoming, scope=("rubric_id", "rubric_version")
+            ),
+        )
+
+    # --- reads ---------------------------------------------------------------
+
+    def query_activities(self, since: dt.datetime | None = None, until: dt.datetime | None = None) -> pa.Table:
+        """Activities with ``since <= occurred_at < until`` (ACTIVITY_SCHEMA), ordered by activity_id."""
+        return queries.query_activities(self.con, since, until)
+
+    def query_labels(self) -> pa.Table:
+        """All labels (LABEL_SCHEMA)."""
+        return queries.query_labels(self.con)
+
+    def query_evidence(
+        self,
+        person_id: str,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        rubric_id: str | None = None,
+    ) -> pa.Table:
+        """One person's evidence (EVIDENCE_SCHEMA) with ``since <= occurred_at < until``."""
+        return queries.query_evidence(self.con, person_id, since=since, until=until, rubric_id=rubric_id)
+
+    def query_person(self, key: str) -> dict[str, Any] | None:
+        """The roster person with person_id or GitHub login ``key``, or None."""
+        return queries.query_person(self.con, key)
+
+    def query_people(self) -> list[dict[str, Any]]:
+        """All roster people except service accounts."""
+        return queries.query_people(self.con)
+
+    def fingerprint(self) -> dict[str, str]:
+        """Per data table, a hash of its full content."""
+        return queries.fingerprint(self.con)
+
+    def run_audits(self) -> dict[str, int]:
+        """``{audit name: number of violating rows}`` for every audit query."""
+        return queries.run_audits(self.con)
+
+    def query_audit_rows(self, name: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Up to ``limit`` violating rows of audit ``name``."""
+        return queries.query_audit_rows(self.con, name, limit)
