@@ -147,7 +147,7 @@ def _echo_sync_summary(result: dict) -> None:
 @config_option
 @click.option("--engineer", required=True, metavar="LOGIN", help="GitHub login or roster id of the engineer.")
 @click.option("--since", callback=_date, metavar="DATE", help="Period start (default: from the config).")
-@click.option("--until", callback=_date, metavar="DATE", help="Period end, exclusive (default: today).")
+@click.option("--until", callback=_date, metavar="DATE", help="Period end, inclusive (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
 def report(config_path: str, engineer: str, since, until, fmt: str, out: str | None) -> None:

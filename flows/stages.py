@@ -185,8 +185,9 @@ def render_person_report(wh, rubric, person: dict, *, since: dt.date, until: dt.
     """Build the report dict for one person from the warehouse."""
     from rubric import build_report
 
-    evidence = wh.query_evidence(person["person_id"], since=_as_datetime(since), until=_as_datetime(until),
-                                 rubric_id=rubric.id)
+    # The period is inclusive of both dates; the warehouse's ``until`` is an exclusive instant.
+    evidence = wh.query_evidence(person["person_id"], since=_as_datetime(since),
+                                 until=_as_datetime(until + dt.timedelta(days=1)), rubric_id=rubric.id)
     return build_report(person, evidence, rubric, since=since, until=until, generated_at=generated_at)
 
 

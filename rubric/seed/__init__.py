@@ -1,0 +1,1 @@
+"""The vendored seed rubric text (a package so the wheel ships it)."""

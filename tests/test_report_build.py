@@ -1,0 +1,207 @@
+"""build_report: schema-valid, per-person, period-bounded, capped, and honest about blind spots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import jsonschema
+import pyarrow as pa
+import pytest
+
+from rubric import build_report, load_rubric
+from rubric.contract import EVIDENCE_SCHEMA
+from rubric.report import EVIDENCE_CAP, score_from_weights
+
+UTC = dt.timezone.utc
+RUBRIC = load_rubric()
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "rubric" / "report.schema.json").read_text("utf-8"))
+SINCE, UNTIL = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
+GENERATED_AT = dt.datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
+
+ANA = {"person_id": "ana", "name": "Ana Lima", "team_id": "ml-platform", "team_name": "ML Platform",
+       "level": "IC4", "manager_id": "dana", "manager_name": "Dana Okafor"}
+
+
+def ev(activity_id: str, dimension_id: str, behaviour_id: str, day: int, weight: float, *, person: str = "ana",
+       kind: str = "pull_request", title: str | None = None, url: str | None = None,
+       signals: tuple[str, ...] = ("delivery.merged",), reason: str = "merged", month: int = 10) -> dict:
+    return {"rubric_id": "ic4-mle", "rubric_version": "1", "person_id": person, "dimension_id": dimension_id,
+            "behaviour_id": behaviour_id, "activity_id": activity_id, "kind": kind,
+            "occurred_at": dt.datetime(2026, month, day, 12, tzinfo=UTC),
+            "url": url if url is not None else f"https://github.test/acme/trainer/pull/{activity_id}",
+            "title": title if title is not None else f"PR {activity_id}", "signals": list(signals),
+            "weight": weight, "reason": reason}
+
+
+def table(rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=EVIDENCE_SCHEMA)
+
+
+def small_evidence() -> pa.Table:
+    """Ana's October: a SEV she commanded, a runbook, a mentoring review with hostile text, one stale row."""
+    return table([
+        ev("jira:incident:SRCH-1:commander", "results.ownership", "results.ownership.sev-urgency", 5, 1.0,
+           kind="incident", title="SEV2: ranking latency p99 > 2s", url="https://acme.atlassian.test/browse/SRCH-1",
+           signals=("incident.commander",), reason="commanded SEV2 SRCH-1 until resolved"),
+        ev("gh:pr:acme/search-api#7", "results.ownership", "results.ownership.playbooks", 6, 1.0,
+           title="Add alerting runbook for the ranking service", signals=("work.playbook",),
+           reason="adds docs/runbooks/ranking.md"),
+        ev("gh:review:5001", "scope.impact-levers", "scope.impact-levers.mentorship", 2, 0.8, kind="review",
+           title="Review of <script>alert(1)</script> [click](javascript:alert(1)) *early* stopping",
+           url="https://github.test/acme/trainer/pull/1#pullrequestreview-5001",
+           signals=("mentorship", "review.knowledge_transfer"),
+           reason="substantive review of bo's (IC2, joined 2026-08) PR; links the eval loop <b>pattern</b>"),
+        ev("gh:review:5002", "scope.impact-levers", "scope.impact-levers.mentorship", 3, 0.25, kind="review",
+           title="Review: looks good now", url="javascript:alert(document.cookie)",
+           signals=("mentorship",), reason="follow-up review"),
+        ev("gh:pr:acme/trainer#0", "results.ownership", "results.ownership.playbooks", 20, 1.0, month=9,
+           title="Outside the period", signals=("work.playbook",), reason="September"),
+    ])
+
+
+def small_report() -> dict:
+    return build_report(ANA, small_evidence(), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT)
+
+
+def dims(report: dict) -> dict[str, dict]:
+    return {d["id"]: d for d in report["dimensions"]}
+
+
+def test_report_validates_against_the_json_schema():
+    report = small_report()
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(report)
+    assert json.loads(json.dumps(report)) == report  # plain JSON types only
+
+
+def test_empty_evidence_is_a_valid_report_with_every_dimension():
+    report = build_report(ANA, table([]), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT)
+    jsonschema.validate(report, SCHEMA)
+    assert len(report["dimensions"]) == 22
+    assert {d["strength"] for d in report["dimensions"]} == {"none"}
+    assert report["coverage"]["evidence_items"] == 0
+
+
+def test_schema_rejects_what_the_documentation_forbids():
+    report = small_report()
+    bad = json.loads(json.dumps(report))
+    bad["dimensions"][0]["strength"] = "excellent"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, SCHEMA)
+    bad = json.loads(json.dumps(report))
+    bad["rank"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, SCHEMA)
+
+
+def test_engineer_period_rubric_header():
+    report = small_report()
+    assert report["schema_version"] == "1"
+    assert report["engineer"] == {"login": "ana", "name": "Ana Lima", "team": {"id": "ml-platform", "name": "ML Platform"},
+                                  "level": "IC4", "manager": {"login": "dana", "name": "Dana Okafor"}}
+    assert report["period"] == {"since": "2026-10-01", "until": "2026-10-31"}
+    assert report["rubric"]["id"] == "ic4-mle" and report["rubric"]["version"] == "1"
+    assert report["generated_at"] == "2026-11-01T06:00:00Z"
+
+
+def test_period_filter_scores_and_strengths():
+    d = dims(small_report())
+    own = d["results.ownership"]
+    assert [e["activity_id"] for e in own["evidence"]] == ["gh:pr:acme/search-api#7", "jira:incident:SRCH-1:commander"]
+    assert own["weight_total"] == 2.0
+    assert own["score"] == round(1 - math.exp(-2.0 / 6.0), 3) == 0.283
+    assert own["strength"] == "emerging"
+    counts = {b["id"]: b["evidence_count"] for b in own["behaviours"]}
+    assert counts["results.ownership.sev-urgency"] == 1 and counts["results.ownership.playbooks"] == 1
+    assert counts["results.ownership.declare-sev"] == 0
+    levers = d["scope.impact-levers"]
+    assert levers["weight_total"] == 1.05 and levers["evidence_total"] == 2
+    assert d["craft.ml-design"]["strength"] == "none" and d["craft.ml-design"]["score"] == 0.0
+
+
+@pytest.mark.parametrize(("total", "strength"), [(0.5, "emerging"), (3.1, "solid"), (8.4, "strong")])
+def test_strength_thresholds(total, strength):
+    rows = [ev(f"gh:pr:x#{i}", "results.impact", "results.impact.on-time-quality", 1 + i % 28, total / 20)
+            for i in range(20)]
+    d = dims(build_report(ANA, table(rows), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT))
+    assert d["results.impact"]["strength"] == strength
+    assert d["results.impact"]["score"] == score_from_weights(total, RUBRIC.scoring.saturation)
+
+
+def test_evidence_is_capped_by_weight_then_recency_and_the_rest_counted():
+    rows = [ev(f"gh:pr:x#{i:02d}", "results.impact", "results.impact.on-time-quality", 1 + i % 28,
+               0.5 if i % 3 else 1.0) for i in range(40)]
+    d = dims(build_report(ANA, table(rows), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT))
+    impact = d["results.impact"]
+    assert impact["evidence_total"] == 40 and impact["evidence_omitted"] == 40 - EVIDENCE_CAP
+    listed = impact["evidence"]
+    assert len(listed) == EVIDENCE_CAP
+    assert [e["weight"] for e in listed[:14]] == [1.0] * 14 and listed[14]["weight"] == 0.5
+    heavy = [e["occurred_at"] for e in listed[:14]]
+    assert heavy == sorted(heavy, reverse=True)
+
+
+def test_another_persons_rows_are_refused():
+    rows = small_evidence().to_pylist() + [ev("gh:pr:z#1", "results.impact", "results.impact.on-time-quality",
+                                               4, 1.0, person="bo")]
+    with pytest.raises(ValueError, match="never mixes people"):
+        build_report(ANA, table(rows), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT)
+
+
+def test_stale_rubric_rows_are_skipped(caplog):
+    rows = [ev("gh:pr:z#1", "results.gone", "results.gone.x", 4, 1.0)]
+    report = build_report(ANA, table(rows), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT)
+    assert report["coverage"]["evidence_items"] == 0
+    assert "re-run the evidence stage" in caplog.text
+
+
+def test_every_report_names_what_the_data_cannot_see():
+    report = small_report()
+    assert len(report["cannot_see"]["general"]) >= 3
+    assert report["cannot_see"]["behaviours_not_observable"] == 47
+    assert {d["id"] for d in report["cannot_see"]["dimensions"]} >= {"direction.agility", "craft.business-acumen"}
+    for d in report["dimensions"]:
+        unobservable = [b for b in d["behaviours"] if not b["observable"]]
+        assert [c["id"] for c in d["cannot_show"]] == [b["id"] for b in unobservable]
+        assert all(c["why"] for c in d["cannot_show"])
+    assert dims(report)["direction.agility"]["observable"] is False
+    assert dims(report)["direction.agility"]["score"] == 0.0
+
+
+def test_report_is_deterministic_and_never_ranks():
+    assert small_report() == small_report()
+
+    def keys(node) -> set[str]:
+        if isinstance(node, dict):
+            return set(node) | {k for v in node.values() for k in keys(v)}
+        if isinstance(node, list):
+            return {k for v in node for k in keys(v)}
+        return set()
+
+    found = {k for k in keys(small_report()) if any(w in k for w in ("rank", "percentile", "peer", "team_avg"))}
+    assert not found
+
+
+def test_bad_period_and_missing_person_id():
+    with pytest.raises(ValueError, match="swap them"):
+        build_report(ANA, table([]), RUBRIC, since=UNTIL, until=SINCE, generated_at=GENERATED_AT)
+    with pytest.raises(ValueError, match="no person_id"):
+        build_report({"name": "x"}, table([]), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT)
+
+
+def test_trend_against_the_same_persons_previous_period():
+    report = build_report(ANA, small_evidence(), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT,
+                          previous_evidence=small_evidence())
+    jsonschema.validate(report, SCHEMA)
+    assert report["previous_period"] == {"since": "2026-08-31", "until": "2026-09-30"}
+    d = dims(report)
+    assert d["results.ownership"]["trend"] == {"previous_score": 0.154, "previous_evidence_total": 1, "change": "up"}
+    assert d["scope.impact-levers"]["trend"]["change"] == "up"
+    assert d["craft.ml-design"]["trend"] == {"previous_score": 0.0, "previous_evidence_total": 0, "change": "same"}
+    later = build_report(ANA, table([]), RUBRIC, since=dt.date(2026, 11, 1), until=dt.date(2026, 11, 30),
+                         generated_at=GENERATED_AT, previous_evidence=small_evidence())
+    assert dims(later)["results.ownership"]["trend"]["change"] == "down"
+    assert "trend" not in dims(small_report())["results.ownership"] and small_report()["previous_period"] is None
