@@ -1,3 +1,239 @@
-"""Placeholder: routes are being written."""
-def routes(state):
-    return []
+"""GitHub REST v3 (Enterprise form, mounted at ``/api/v3``) served from the sandbox world.
+
+Handlers read the world as of ``state.now`` and return payloads built by
+``sandbox.github_payloads``; ``sandbox.github_http.endpoint`` adds what GitHub
+does around every response (auth, metering, per-token budget, ETag/304,
+pagination with ``Link``).  Lists honour GitHub's own parameters (``state``,
+``sort``, ``direction``, ``since``) and defaults.
+
+Not yet served (later issues): GraphQL, fault injection, secondary limits,
+writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.routing import Route
+
+from sandbox import github_payloads as gp
+from sandbox.github_http import (
+    ApiError,
+    Ctx,
+    GitHubSide,
+    Handler,
+    Paged,
+    direction_param,
+    endpoint,
+    not_found,
+    request_token,
+    side,
+    since_param,
+)
+from sandbox.server import SandboxState
+from sandbox.world import PullRequest, Repo
+
+__all__ = ["routes", "side"]
+
+# --- lookups ---------------------------------------------------------------------
+
+
+def _repo(ctx: Ctx) -> Repo:
+    full_name = f"{ctx.path('owner')}/{ctx.path('repo')}"
+    for repo in ctx.world.repos:
+        if repo.full_name.lower() == full_name.lower() and repo.created_at <= ctx.now:
+            return repo
+    raise not_found()
+
+
+def _visible_pulls(ctx: Ctx, repo: Repo) -> list[PullRequest]:
+    return [pr for pr in ctx.side.pulls(repo.full_name) if pr.created_at <= ctx.now]
+
+
+def _pull(ctx: Ctx) -> PullRequest:
+    repo = _repo(ctx)
+    number = ctx.path("number")
+    for pr in _visible_pulls(ctx, repo):
+        if pr.number == number:
+            return pr
+    raise not_found()
+
+
+def _pushed_at(ctx: Ctx, repo: Repo) -> dt.datetime | None:
+    moments = [gp.pull_updated_at(pr, ctx.now) for pr in _visible_pulls(ctx, repo)]
+    return max(moments) if moments else None
+
+
+# --- handlers ----------------------------------------------------------------------
+
+
+def get_user(ctx: Ctx) -> dict:
+    return gp.full_user_payload(ctx.world, ctx.caller.login, ctx.links)
+
+
+def get_user_by_login(ctx: Ctx) -> dict:
+    login = ctx.path("login")
+    if login == gp.GHOST_LOGIN:
+        return gp.user_payload(ctx.world, None, ctx.links)
+    known = {p.login: p for p in ctx.world.people}
+    if login in known and not known[login].deleted or login == ctx.world.tokens.service_login:
+        return gp.full_user_payload(ctx.world, login, ctx.links)
+    raise not_found()
+
+
+def get_org(ctx: Ctx) -> dict:
+    if ctx.path("org").lower() != ctx.world.org.lower():
+        raise not_found()
+    return gp.org_payload(ctx.world, ctx.links)
+
+
+def list_org_repos(ctx: Ctx) -> Paged:
+    if ctx.path("org").lower() != ctx.world.org.lower():
+        raise not_found()
+    sort = ctx.arg("sort", "created")
+    if sort not in ("created", "updated", "pushed", "full_name"):
+        raise ApiError(422, f"Validation Failed: sort={sort!r} must be created, updated, pushed or full_name")
+    desc = direction_param(ctx, "asc" if sort == "full_name" else "desc")
+    repos = [(r, _pushed_at(ctx, r)) for r in ctx.world.repos if r.created_at <= ctx.now]
+    key = {
+        "created": lambda rp: (rp[0].created_at, rp[0].full_name),
+        "updated": lambda rp: (rp[1] or rp[0].created_at, rp[0].full_name),
+        "pushed": lambda rp: (rp[1] or rp[0].created_at, rp[0].full_name),
+        "full_name": lambda rp: rp[0].full_name,
+    }[sort]
+    repos.sort(key=key, reverse=desc)
+    return Paged([gp.repo_payload(ctx.world, r, pushed, ctx.links) for r, pushed in repos])
+
+
+def get_repo(ctx: Ctx) -> dict:
+    repo = _repo(ctx)
+    return gp.repo_payload(ctx.world, repo, _pushed_at(ctx, repo), ctx.links)
+
+
+def list_pulls(ctx: Ctx) -> Paged:
+    repo = _repo(ctx)
+    want = ctx.arg("state", "open")
+    if want not in ("open", "closed", "all"):
+        raise ApiError(422, f"Validation Failed: state={want!r} must be open, closed or all")
+    sort = ctx.arg("sort", "created")
+    if sort not in ("created", "updated", "popularity", "long-running"):
+        raise ApiError(422, f"Validation Failed: sort={sort!r} is not a valid sort")
+    desc = direction_param(ctx, "desc" if sort == "created" else "asc")
+    payloads = [gp.pull_payload(ctx.world, pr, ctx.now, ctx.links) for pr in _visible_pulls(ctx, repo)]
+    payloads = [p for p in payloads if want == "all" or p["state"] == want]
+    field_name = "updated_at" if sort == "updated" else "created_at"
+    payloads.sort(key=lambda p: (p[field_name], p["number"]), reverse=desc)
+    return Paged(payloads)
+
+
+def get_pull(ctx: Ctx) -> dict:
+    return gp.pull_payload(ctx.world, _pull(ctx), ctx.now, ctx.links, full=True)
+
+
+def list_reviews(ctx: Ctx) -> Paged:
+    pr = _pull(ctx)
+    return Paged([gp.review_payload(ctx.world, pr, r, ctx.links) for r in gp.visible_reviews(pr, ctx.now)])
+
+
+def list_files(ctx: Ctx) -> Paged:
+    pr = _pull(ctx)
+    return Paged([gp.file_payload(pr, f, ctx.links) for f in pr.files])
+
+
+def get_requested_reviewers(ctx: Ctx) -> dict:
+    pr = _pull(ctx)
+    return {"users": [gp.user_payload(ctx.world, login, ctx.links) for login in pr.requested_reviewers], "teams": []}
+
+
+def _comments(ctx: Ctx, payloads: list[dict]) -> Paged:
+    """Filter by ``since`` (updated at or after) and order by ``sort``/``direction``, as GitHub does."""
+    since = since_param(ctx)
+    if since is not None:
+        payloads = [p for p in payloads if dt.datetime.fromisoformat(p["updated_at"]) >= since]
+    sort = ctx.arg("sort")
+    if sort not in (None, "created", "updated"):
+        raise ApiError(422, f"Validation Failed: sort={sort!r} must be created or updated")
+    if sort is None:  # direction is ignored without sort: ascending by id
+        payloads.sort(key=lambda p: p["id"])
+    else:
+        desc = direction_param(ctx, "desc")
+        payloads.sort(key=lambda p: (p[f"{sort}_at"], p["id"]), reverse=desc)
+    return Paged(payloads)
+
+
+def list_pull_review_comments(ctx: Ctx) -> Paged:
+    pr = _pull(ctx)
+    return _comments(ctx, [gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
+                           for c in gp.visible_review_comments(pr, ctx.now)])
+
+
+def list_repo_review_comments(ctx: Ctx) -> Paged:
+    repo = _repo(ctx)
+    return _comments(ctx, [gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
+                           for pr in _visible_pulls(ctx, repo) for c in gp.visible_review_comments(pr, ctx.now)])
+
+
+def list_issue_comments(ctx: Ctx) -> Paged:
+    pr = _pull(ctx)  # every issue in the sandbox is a PR
+    return _comments(ctx, [gp.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
+                           for c in gp.visible_issue_comments(pr, ctx.now)])
+
+
+def list_repo_issue_comments(ctx: Ctx) -> Paged:
+    repo = _repo(ctx)
+    return _comments(ctx, [gp.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
+                           for pr in _visible_pulls(ctx, repo) for c in gp.visible_issue_comments(pr, ctx.now)])
+
+
+def get_rate_limit(ctx: Ctx) -> dict:
+    start, reset = ctx.side.window()
+    used = ctx.side.used.get((request_token(ctx.request) or "", start), 0)
+    core = {"limit": ctx.side.rate_limit, "used": used, "remaining": max(0, ctx.side.rate_limit - used),
+            "reset": reset, "resource": "core"}
+    graphql = {"limit": 5000, "used": 0, "remaining": 5000, "reset": reset, "resource": "graphql"}
+    search = {"limit": 30, "used": 0, "remaining": 30, "reset": start + 60, "resource": "search"}
+    return {"resources": {"core": core, "graphql": graphql, "search": search}, "rate": core}
+
+
+def unknown_endpoint(ctx: Ctx) -> dict:
+    raise not_found()
+
+
+# --- routing ------------------------------------------------------------------------
+
+_TABLE: list[tuple[str, str, Handler, bool]] = [
+    # (route path, metered template, handler, charged to the budget)
+    ("/user", "/user", get_user, True),
+    ("/users/{login}", "/users/{username}", get_user_by_login, True),
+    ("/orgs/{org}", "/orgs/{org}", get_org, True),
+    ("/orgs/{org}/repos", "/orgs/{org}/repos", list_org_repos, True),
+    ("/repos/{owner}/{repo}", "/repos/{owner}/{repo}", get_repo, True),
+    ("/repos/{owner}/{repo}/pulls", "/repos/{owner}/{repo}/pulls", list_pulls, True),
+    ("/repos/{owner}/{repo}/pulls/comments", "/repos/{owner}/{repo}/pulls/comments",
+     list_repo_review_comments, True),
+    ("/repos/{owner}/{repo}/issues/comments", "/repos/{owner}/{repo}/issues/comments",
+     list_repo_issue_comments, True),
+    ("/repos/{owner}/{repo}/pulls/{number:int}", "/repos/{owner}/{repo}/pulls/{pull_number}", get_pull, True),
+    ("/repos/{owner}/{repo}/pulls/{number:int}/reviews", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+     list_reviews, True),
+    ("/repos/{owner}/{repo}/pulls/{number:int}/comments", "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+     list_pull_review_comments, True),
+    ("/repos/{owner}/{repo}/pulls/{number:int}/files", "/repos/{owner}/{repo}/pulls/{pull_number}/files",
+     list_files, True),
+    ("/repos/{owner}/{repo}/pulls/{number:int}/requested_reviewers",
+     "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", get_requested_reviewers, True),
+    ("/repos/{owner}/{repo}/issues/{number:int}/comments", "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+     list_issue_comments, True),
+    ("/rate_limit", "/rate_limit", get_rate_limit, False),  # GitHub does not charge /rate_limit
+    ("/{path:path}", "unknown", unknown_endpoint, True),
+]
+
+
+def routes(state: SandboxState) -> list[Route]:
+    """The GitHub REST routes for ``state`` (mounted at ``/api/v3`` by ``sandbox.server``)."""
+    gh = GitHubSide(state)
+    state.__dict__["github"] = gh  # reachable through side(state); SandboxState itself stays untouched
+    return [
+        Route(path, endpoint(state, gh, template, handler, budget=budget), methods=["GET", "HEAD"])
+        for path, template, handler, budget in _TABLE
+    ]

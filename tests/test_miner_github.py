@@ -1,0 +1,322 @@
+"""The GitHub miner with real PyGithub against the sandbox over loopback: records, cursors, budget, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from github import Auth, Github
+from hypothesis import given
+from hypothesis import strategies as st
+
+from miners.base import MinerError
+from miners.github import is_selected, mine_github
+from miners.github_client import parse_link_header
+from miners.github_parse import parse_number, parse_time, parse_user
+from miners.records import (
+    IssueCommentRecord,
+    PullRequestFileRecord,
+    PullRequestRecord,
+    RepoRecord,
+    ReviewCommentRecord,
+    ReviewRecord,
+)
+from sandbox.server import SandboxServer
+from sandbox.world import PullFile, PullRequest
+from tests.worlds import t, tiny_world
+
+HTML = "https://github.acme.test"
+FETCHED = dt.datetime(2026, 10, 25, 3, 0, tzinfo=dt.timezone.utc)
+CONTENT = (PullRequestRecord, PullRequestFileRecord, ReviewRecord, ReviewCommentRecord, IssueCommentRecord)
+
+
+@pytest.fixture
+def server():
+    with SandboxServer(tiny_world()) as srv:
+        yield srv
+
+
+def client(server: SandboxServer, token: str = "tok-service") -> Github:
+    return Github(base_url=server.github_url, auth=Auth.Token(token), seconds_between_requests=0, retry=None)
+
+
+def mine(server: SandboxServer, cursors=None, **kwargs) -> list:
+    return list(mine_github(client(server), ["acme"], cursors or {}, now=lambda: FETCHED, **kwargs))
+
+
+def records(batches) -> list:
+    return [r for b in batches for r in b.records]
+
+
+def content(batches) -> list:
+    return [r for r in records(batches) if isinstance(r, CONTENT)]
+
+
+def cursors_of(batches) -> dict[str, str]:
+    return {b.partition: b.cursor for b in batches if b.cursor is not None}
+
+
+def requests_seen(server: SandboxServer) -> dict[str, int]:
+    return server.state.stats()["github"].get("by_endpoint", {})
+
+
+def reset_meter(server: SandboxServer) -> None:
+    with server.state.lock:
+        server.state.counts.clear()
+
+
+def expected_records(world, html: str = HTML) -> set:
+    """What the miner must produce for ``world`` as of its clock, written from the world, not the API."""
+
+    def who(login):
+        if login is None or world.person(login).deleted:
+            return None, None
+        return login, "Bot" if world.person(login).is_bot else "User"
+
+    env = dict(source="github", fetched_at=FETCHED)
+    out: set = set()
+    for pr in world.pull_requests:
+        if pr.created_at > world.now:
+            continue
+        part, url = f"github:{pr.repo}", f"{html}/{pr.repo}/pull/{pr.number}"
+        login, kind = who(pr.author)
+        out.add(PullRequestRecord(
+            **env, source_id=f"{pr.repo}#{pr.number}", partition=part, updated_at=pr.updated_at, url=url,
+            repo=pr.repo, number=pr.number, author_login=login, author_type=kind, title=pr.title,
+            body=pr.body or None, state="closed" if pr.closed_at else "open", draft=pr.draft,
+            created_at=pr.created_at, closed_at=pr.closed_at, merged_at=pr.merged_at,
+            additions=sum(f.additions for f in pr.files), deletions=sum(f.deletions for f in pr.files),
+            labels=tuple(pr.labels), requested_reviewers=tuple(pr.requested_reviewers)))
+        for f in pr.files:
+            out.add(PullRequestFileRecord(
+                **env, source_id=f"{pr.repo}#{pr.number}:{f.path}", partition=part, updated_at=pr.updated_at,
+                url=f"{url}/files", repo=pr.repo, number=pr.number, path=f.path, additions=f.additions,
+                deletions=f.deletions, status=f.status))
+        for r in pr.reviews:
+            login, kind = who(r.author)
+            out.add(ReviewRecord(
+                **env, source_id=str(r.id), partition=part, updated_at=r.submitted_at,
+                url=f"{url}#pullrequestreview-{r.id}", repo=pr.repo, number=pr.number, review_id=r.id,
+                author_login=login, author_type=kind, state=r.state, body=r.body, submitted_at=r.submitted_at))
+        for c in pr.review_comments:
+            login, kind = who(c.author)
+            out.add(ReviewCommentRecord(
+                **env, source_id=str(c.id), partition=part, updated_at=c.updated_at,
+                url=f"{url}#discussion_r{c.id}", repo=pr.repo, number=pr.number, comment_id=c.id,
+                review_id=c.review_id, author_login=login, author_type=kind, body=c.body, path=c.path,
+                line=c.line, in_reply_to_id=c.in_reply_to, created_at=c.created_at))
+        for c in pr.issue_comments:
+            login, kind = who(c.author)
+            out.add(IssueCommentRecord(
+                **env, source_id=str(c.id), partition=part, updated_at=c.updated_at,
+                url=f"{url}#issuecomment-{c.id}", repo=pr.repo, number=pr.number, comment_id=c.id,
+                author_login=login, author_type=kind, body=c.body, created_at=c.created_at))
+    return out
+
+
+def test_first_run_records_equal_the_world(server):
+    batches = mine(server)
+    got = content(batches)
+    assert len(got) == len(set(got))  # nothing twice
+    assert set(got) == expected_records(server.state.world)
+    repos = [r for r in records(batches) if isinstance(r, RepoRecord)]
+    assert {(r.full_name, r.archived, r.partition) for r in repos} == {
+        ("acme/trainer", False, "github:acme"), ("acme/search-api", False, "github:acme"),
+        ("acme/old-scripts", True, "github:acme")}
+    by_partition = {r.source_id: r.partition for r in got}
+    assert by_partition["acme/trainer#1"] == "github:acme/trainer" and by_partition["5004"] == "github:acme/search-api"
+    assert cursors_of(batches) == {"github:acme/trainer": "2026-10-04T11:00:00+00:00",  # PR 2, the newest
+                                   "github:acme/search-api": "2026-10-20T10:00:00+00:00"}  # PR 8
+    ghost_review = next(r for r in got if r.source_id == "5005")
+    assert (ghost_review.author_login, ghost_review.author_type) == (None, None)
+    bot_pr = next(r for r in got if r.source_id == "acme/trainer#2")
+    assert (bot_pr.author_login, bot_pr.author_type) == ("dependabot[bot]", "Bot")
+    assert "user" not in bot_pr.raw and bot_pr.raw["number"] == 2  # a small subset, not the payload
+
+
+def test_records_equal_a_generated_world():
+    from sandbox.generate import generate_world
+
+    world = generate_world(engineers=10, months=1, seed=3)
+    with SandboxServer(world) as srv:
+        batches = list(mine_github(client(srv, world.tokens.service), [world.org], {}, now=lambda: FETCHED,
+                                   include_archived=True))
+    expected = expected_records(world, html=f"https://github.{world.org}.test")
+    assert len(expected) > 300  # a real workload: many PRs, reviews, comments, files
+    assert set(content(batches)) == expected
+
+
+def test_first_run_costs_exactly_the_documented_requests(server):
+    mine(server)
+    # 1 org listing; per repo 1 PR page + 2 comment listings; files and reviews for each of the 4 visible PRs.
+    assert requests_seen(server) == {
+        "/orgs/{org}/repos.200": 1,
+        "/repos/{owner}/{repo}/pulls.200": 2,
+        "/repos/{owner}/{repo}/pulls/{pull_number}/files.200": 4,
+        "/repos/{owner}/{repo}/pulls/{pull_number}/reviews.200": 4,
+        "/repos/{owner}/{repo}/pulls/comments.200": 2,
+        "/repos/{owner}/{repo}/issues/comments.200": 2,
+    }  # in particular no /pulls/{pull_number}: PyGithub never completed a listed PR behind our back
+
+
+def test_nothing_changed_costs_three_requests_per_repo_and_yields_nothing(server):
+    first = cursors_of(mine(server))
+    reset_meter(server)
+    batches = mine(server, first, overlap=dt.timedelta(0))
+    assert content(batches) == []
+    assert cursors_of(batches) == first
+    assert server.state.stats()["github"]["requests"] == 1 + 3 * 2
+    assert all(b.stats["requests"] == 3 for b in batches if b.cursor)
+
+
+def test_default_overlap_rereads_only_the_last_hour_unchanged(server):
+    first_batches = mine(server)
+    first = {r.source_id: r.content_hash() for r in content(first_batches)}
+    batches = mine(server, cursors_of(first_batches))
+    again = content(batches)
+    # PR 8 and PR 2 were updated exactly at their repos' cursors, so they (and their files/reviews) come back.
+    assert sorted(r.source_id for r in again) == sorted(
+        ["acme/search-api#8", "acme/search-api#8:search/parser.py",
+         "acme/trainer#2", "acme/trainer#2:requirements.txt", "5003"])
+    assert all(first[r.source_id] == r.content_hash() for r in again)  # the warehouse will write nothing
+    assert cursors_of(batches) == cursors_of(first_batches)
+
+
+def test_moving_the_clock_brings_the_future_pull_on_the_next_run(server):
+    first = cursors_of(mine(server))
+    server.state.now = t(30, 12)
+    reset_meter(server)
+    batches = mine(server, first, overlap=dt.timedelta(0))
+    assert sorted(r.source_id for r in content(batches)) == ["acme/search-api#9", "acme/search-api#9:search/client.py"]
+    pr9 = next(r for r in content(batches) if r.source_id == "acme/search-api#9")
+    assert (pr9.author_login, pr9.state, pr9.additions, pr9.deletions, pr9.created_at) == ("cyd", "open", 2, 1, t(30))
+    assert cursors_of(batches) == {**first, "github:acme/search-api": "2026-10-30T10:00:00+00:00"}
+    assert requests_seen(server)["/repos/{owner}/{repo}/pulls/{pull_number}/files.200"] == 1
+
+
+def test_new_comment_on_an_old_pull_is_found_by_the_since_endpoints(server):
+    first = cursors_of(mine(server))
+    world = server.state.world
+    from sandbox.world import IssueComment
+    pr7 = next(p for p in world.pull_requests if p.number == 7)
+    pr7.issue_comments.append(IssueComment(id=9100, author="ana", body="Dashboard linked.",
+                                           created_at=t(24), updated_at=t(24)))
+    batches = mine(server, first, overlap=dt.timedelta(0))
+    got = content(batches)
+    assert [(type(r).__name__, r.source_id, r.author_login, r.number) for r in got] == [
+        ("IssueCommentRecord", "9100", "ana", 7)]
+    assert cursors_of(batches)["github:acme/search-api"] == "2026-10-24T10:00:00+00:00"
+
+
+def test_backfill_since_rereads_from_that_moment_and_keeps_the_cursor(server):
+    first = cursors_of(mine(server))
+    batches = mine(server, first, since=t(6))  # inclusive: PR 7 and comment 9002 were updated exactly then
+    assert sorted(r.source_id for r in content(batches)) == sorted(
+        ["acme/search-api#7", "acme/search-api#7:docs/runbooks/ranking.md", "5004", "5005", "9002",
+         "acme/search-api#8", "acme/search-api#8:search/parser.py"])
+    assert cursors_of(batches) == first
+
+
+def test_incremental_listing_stops_paging_at_the_window(server):
+    world = server.state.world
+    for n in range(100, 210):  # 110 PRs, one hour apart: two pages of 100
+        world.pull_requests.append(PullRequest(
+            id=50_000 + n, repo="acme/trainer", number=n, author="bo", title=f"Change {n}",
+            created_at=t(10) + dt.timedelta(hours=n - 100), updated_at=t(10) + dt.timedelta(hours=n - 100),
+            files=[PullFile(path=f"f{n}.py", additions=1)]))
+    first = mine(server, include=["acme/trainer"])
+    assert requests_seen(server)["/repos/{owner}/{repo}/pulls.200"] == 2
+    assert sum(isinstance(r, PullRequestRecord) for r in records(first)) == 112
+    newest = t(10) + dt.timedelta(hours=109)
+    assert cursors_of(first) == {"github:acme/trainer": newest.isoformat()}
+    reset_meter(server)
+    # a cursor three hours back: only the three newest PRs are in the window, found on the first page
+    again = mine(server, {"github:acme/trainer": (newest - dt.timedelta(hours=3)).isoformat()},
+                 include=["acme/trainer"], overlap=dt.timedelta(0))
+    assert [r.number for r in records(again) if isinstance(r, PullRequestRecord)] == [209, 208, 207]
+    assert requests_seen(server)["/repos/{owner}/{repo}/pulls.200"] == 1
+    full = mine(server, cursors_of(first), include=["acme/trainer"], full=True)
+    assert sum(isinstance(r, PullRequestRecord) for r in records(full)) == 112
+
+
+def test_bad_token_raises_miner_error_that_says_what_to_do(server):
+    with pytest.raises(MinerError) as err:
+        list(mine_github(client(server, token="tok-wrong"), ["acme"], {}))
+    message = str(err.value)
+    assert "GitHub returned 401 for acme" in message and "token is invalid or expired" in message
+    assert "tok-wrong" not in message
+
+
+def test_unknown_org_raises_miner_error(server):
+    with pytest.raises(MinerError, match="organization 'nope' was not found"):
+        list(mine_github(client(server), ["nope"], {}))
+
+
+def test_archived_repos_are_skipped_unless_asked_for(server):
+    skipped = mine(server)
+    assert "github:acme/old-scripts" not in {b.partition for b in skipped}
+    reset_meter(server)
+    included = mine(server, include_archived=True, include=["acme/old-*"])
+    assert [b.partition for b in included] == ["github:acme", "github:acme/old-scripts"]
+    assert content(included) == [] and included[-1].cursor is None  # no activity: no cursor yet
+    assert requests_seen(server)["/repos/{owner}/{repo}/pulls.200"] == 1
+
+
+def test_include_and_exclude_globs(server):
+    batches = mine(server, include=["acme/*"], exclude=["*/search-*"])
+    assert {b.partition for b in batches} == {"github:acme", "github:acme/trainer"}
+    assert {r.full_name for r in records(batches) if isinstance(r, RepoRecord)} == {"acme/trainer", "acme/old-scripts"}
+
+
+def test_a_repo_that_vanishes_is_skipped_and_the_others_sync(server, caplog):
+    gen = mine_github(client(server), ["acme"], {}, now=lambda: FETCHED)
+    repos_batch = next(gen)  # repos are listed; now search-api disappears before it is mined
+    assert repos_batch.partition == "github:acme"
+    server.state.world.repos = [r for r in server.state.world.repos if r.name != "search-api"]
+    with caplog.at_level(logging.INFO, logger="miners.github"):
+        rest = list(gen)
+    assert {b.partition for b in rest} == {"github:acme/trainer"}
+    assert any("404 for acme/search-api" in m and "skipped" in m for m in caplog.messages)
+    summary = [m for m in caplog.messages if m.startswith("github:acme/trainer:")]
+    assert len(summary) == 1 and "cursor 2026-10-04T11:00:00+00:00" in summary[0] and "requests" in summary[0]
+    assert not any("tok-service" in m for m in caplog.messages)
+
+
+# --- pure parsers ---------------------------------------------------------------------
+
+
+def test_parse_user_handles_ghost_null_and_bots():
+    assert parse_user(None) == (None, None)
+    assert parse_user({"login": "ghost", "type": "User"}) == (None, None)
+    assert parse_user({"login": "renovate[bot]", "type": "User"}) == ("renovate[bot]", "Bot")
+    assert parse_user({"login": "github-actions", "type": "Bot"}) == ("github-actions", "Bot")
+    assert parse_user({"login": "ana", "type": "User"}) == ("ana", "User")
+
+
+def test_parse_time_and_number():
+    utc = dt.timezone.utc
+    assert parse_time("2020-03-11T01:40:27Z") == dt.datetime(2020, 3, 11, 1, 40, 27, tzinfo=utc)
+    assert parse_time("2020-03-11T09:40:27.123+08:00") == dt.datetime(2020, 3, 11, 1, 40, 27, 123000, tzinfo=utc)
+    assert parse_time(None) is None
+    assert parse_number("https://api.github.com/repos/o/r/pulls/1431") == 1431
+    assert parse_number("https://github.com/o/r/pull/12#issuecomment-5") == 12
+    assert parse_number("https://api.github.com/repos/o/r/issues/7") == 7
+    assert parse_number(None) is None
+
+
+def test_is_selected_globs():
+    assert is_selected("acme/api", ["*"], [])
+    assert not is_selected("acme/api", ["acme/*"], ["acme/a*"])
+    assert is_selected("Acme/API", ["acme/api"], [])  # GitHub names are case-insensitive
+
+
+_segment = st.text("abcxyz019_-", min_size=1, max_size=8)
+_url = st.builds(lambda parts, page: f"http://127.0.0.1:8080/api/v3/{'/'.join(parts)}?per_page=100&page={page}",
+                 st.lists(_segment, min_size=1, max_size=4), st.integers(1, 10**6))
+
+
+@given(st.dictionaries(st.sampled_from(["next", "last", "prev", "first"]), _url, max_size=4))
+def test_parse_link_header_round_trips(links):
+    header = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
+    assert parse_link_header(header) == links
