@@ -25,13 +25,14 @@ class LadderError(click.ClickException):
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
     """Our error hierarchy, one small class per package; imported lazily (heavy deps)."""
+    from classifiers.errors import ClassifierError
     from miners.base import MinerError
     from miners.roster import RosterError
     from rubric import RubricError
     from sandbox.world import WorldError
     from warehouse import WarehouseError
 
-    return (ConfigError, MinerError, RosterError, RubricError, WorldError, WarehouseError)
+    return (ClassifierError, ConfigError, MinerError, RosterError, RubricError, WorldError, WarehouseError)
 
 
 class LadderGroup(click.Group):
@@ -180,6 +181,21 @@ def report(config_path: str, engineer: str, since, until, fmt: str, out: str | N
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@config_option
+def train(config_path: str) -> None:
+    """Train the work-type and review-comment models (or replace stale ones) in the config's model_dir."""
+    from classifiers import load_or_train
+
+    config = _load(config_path)
+    models = load_or_train(config.model_dir, retrain=True)
+    for model in (models.work_type, models.review_substance):
+        meta = model.metadata
+        metrics = meta.get("metrics", {})
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items() if isinstance(v, (int, float)))
+        click.echo(f"{model.spec.model_id} v{model.spec.version}: {shown or 'trained'} → {config.model_dir}")
 
 
 @main.command()

@@ -1,0 +1,226 @@
+"""Rules written in YAML: path globs, keywords, GitHub labels and Jira types/labels/components -> a signal.
+
+``default_rules.yaml`` ships with the package; a user file passed as
+``rules_path`` adds rules, replaces a default rule of the same name, or turns
+one off with ``enabled: false``.  Files are validated with pydantic and every
+error names the file, the rule and what to change.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from classifiers.contract import ACTIVITY_KINDS, SIGNALS
+from classifiers.errors import RuleFileError
+from classifiers.rules import RULES, Hit, Rule, is_on_others_work
+from classifiers.text import shorten
+
+Kind = Literal["pull_request", "review", "review_comment", "issue_comment", "ticket", "ticket_comment", "incident"]
+assert set(Kind.__args__) == set(ACTIVITY_KINDS)  # type: ignore[attr-defined]
+
+
+class RuleSpec(BaseModel):
+    """One configurable rule: any matcher that hits gives ``label``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    label: str
+    description: str = ""
+    enabled: bool = True
+    kinds: list[Kind] = Field(default_factory=lambda: ["pull_request", "ticket"])
+    paths: list[str] = Field(default_factory=list)
+    paths_mode: Literal["any", "all"] = "any"
+    keywords: list[str] = Field(default_factory=list)
+    keyword_fields: list[Literal["title", "body"]] = Field(default_factory=lambda: ["title"])
+    github_labels: list[str] = Field(default_factory=list)
+    jira_types: list[str] = Field(default_factory=list)
+    jira_labels: list[str] = Field(default_factory=list)
+    jira_components: list[str] = Field(default_factory=list)
+    on_others_work: bool = False
+
+    @field_validator("label")
+    @classmethod
+    def _known_signal(cls, value: str) -> str:
+        if value not in SIGNALS:
+            raise ValueError(f"{value!r} is not a signal; use one of: {', '.join(SIGNALS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _has_matcher(self) -> "RuleSpec":
+        if self.enabled and not (self.paths or self.keywords or self.github_labels or self.jira_types
+                                 or self.jira_labels or self.jira_components):
+            raise ValueError(f"rule {self.name!r} has no matcher; add paths, keywords, github_labels, "
+                             "jira_types, jira_labels or jira_components (or set enabled: false)")
+        return self
+
+
+class RuleFile(BaseModel):
+    """A rules YAML document."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: str
+    rules: list[RuleSpec]
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, (int, float)) else value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "RuleFile":
+        seen: set[str] = set()
+        for spec in self.rules:
+            if spec.name in seen:
+                raise ValueError(f"rule name {spec.name!r} appears twice; rename one of them")
+            seen.add(spec.name)
+        return self
+
+
+def read_rule_file(path: Path | None = None) -> RuleFile:
+    """Parse and validate a rules YAML file; ``None`` reads the packaged defaults."""
+    if path is None:
+        text = resources.files("classifiers").joinpath("default_rules.yaml").read_text(encoding="utf-8")
+        origin = "classifiers/default_rules.yaml"
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RuleFileError(f"cannot read rules file {path}: {exc.strerror}; check classifiers.rules "
+                                "in the config") from exc
+        origin = str(path)
+    return parse_rule_file(text, origin=origin)
+
+
+def parse_rule_file(text: str, *, origin: str) -> RuleFile:
+    """Validate YAML ``text``; errors name ``origin``, the key and the fix."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"{origin}: not valid YAML ({exc}); fix the syntax at the position shown") from exc
+    if not isinstance(data, dict):
+        raise RuleFileError(f"{origin}: expected a mapping with 'version' and 'rules', got {type(data).__name__}")
+    try:
+        return RuleFile.model_validate(data)
+    except ValidationError as exc:
+        raise RuleFileError(_describe(exc, data, origin)) from None
+
+
+def _describe(exc: ValidationError, data: dict, origin: str) -> str:
+    lines = [f"{origin}: {exc.error_count()} problem(s) in the rules file:"]
+    for err in exc.errors():
+        loc = err["loc"]
+        where = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc))
+        name = ""
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            rules = data.get("rules") or []
+            if loc[1] < len(rules) and isinstance(rules[loc[1]], dict) and "name" in rules[loc[1]]:
+                name = f" (rule {rules[loc[1]]['name']!r})"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key; allowed keys: {', '.join(_allowed(loc))}"
+        lines.append(f"  {where}{name}: {msg}")
+    return "\n".join(lines)
+
+
+def _allowed(loc: tuple) -> list[str]:
+    model = RuleSpec if len(loc) > 2 and loc[0] == "rules" else RuleFile
+    return list(model.model_fields)
+
+
+# --- compiled form ------------------------------------------------------------
+
+
+class CompiledRule:
+    """A ``RuleSpec`` turned into one fast function over activity rows."""
+
+    def __init__(self, spec: RuleSpec, version: str):
+        self.spec = spec
+        self.version = version
+        self._paths = (re.compile("|".join(f"(?:{fnmatch.translate(p.lower())})" for p in spec.paths))
+                       if spec.paths else None)
+        self._keywords = (re.compile(r"(?<![\w-])(" + "|".join(_phrase(k) for k in spec.keywords) + r")(?![\w-])",
+                                     re.IGNORECASE) if spec.keywords else None)
+        self._github = {x.lower(): x for x in spec.github_labels}
+        self._jira_types = {x.lower() for x in spec.jira_types}
+        self._jira_labels = {x.lower() for x in spec.jira_labels + spec.jira_components}
+
+    def __call__(self, row: dict) -> list[Hit]:
+        if self.spec.on_others_work and not is_on_others_work(row):
+            return []
+        reasons = [r for r in (self._match_paths(row), self._match_keywords(row), self._match_labels(row)) if r]
+        return [(self.spec.label, "; ".join(reasons))] if reasons else []
+
+    def _match_paths(self, row: dict) -> str | None:
+        paths = row.get("paths") or []
+        if self._paths is None or not paths:
+            return None
+        hits = [p for p in paths if self._paths.match(p.lower())]
+        if not hits:
+            return None
+        if self.spec.paths_mode == "all":
+            if len(hits) != len(paths):
+                return None
+            return f"all {len(paths)} touched files match {self.spec.paths[0]!r}…, e.g. {hits[0]}" \
+                if len(paths) > 1 else f"only touches {hits[0]}"
+        more = f" and {len(hits) - 1} more matching file{'s' if len(hits) > 2 else ''}" if len(hits) > 1 else ""
+        return f"touches {hits[0]}{more}"
+
+    def _match_keywords(self, row: dict) -> str | None:
+        if self._keywords is None:
+            return None
+        for field in self.spec.keyword_fields:
+            match = self._keywords.search(row.get(field) or "")
+            if match:
+                return f"{field} mentions '{match.group(1)}' ({shorten(row[field], 50)})"
+        return None
+
+    def _match_labels(self, row: dict) -> str | None:
+        source = row.get("source")
+        if source == "github" and self._github:
+            for label in row.get("labels") or []:
+                if label.lower() in self._github:
+                    return f"GitHub label '{label}'"
+        if source == "jira":
+            issue_type = (row.get("issue_type") or "").strip()
+            if issue_type.lower() in self._jira_types:
+                return f"Jira issue type '{issue_type}'"
+            for label in row.get("labels") or []:
+                if label.lower() in self._jira_labels:
+                    return f"Jira label/component '{label}'"
+        return None
+
+
+def _phrase(keyword: str) -> str:
+    return r"\s+".join(re.escape(part) for part in keyword.split())
+
+
+def build_rules(rules_path: Path | None = None) -> list[Rule]:
+    """The code rules plus the default YAML rules, with ``rules_path`` adding to or overriding them."""
+    specs: dict[str, tuple[RuleSpec, str]] = {}
+    default = read_rule_file(None)
+    for spec in default.rules:
+        specs[spec.name] = (spec, default.version)
+    if rules_path is not None:
+        extra = read_rule_file(rules_path)
+        for spec in extra.rules:
+            specs[spec.name] = (spec, extra.version)
+    code_names = {r.name for r in RULES}
+    rules = list(RULES)
+    for name, (spec, version) in specs.items():
+        if name in code_names:
+            raise RuleFileError(f"rule {name!r} in {rules_path or 'default_rules.yaml'} has the name of a "
+                                f"built-in rule; pick another name (built-ins: {', '.join(sorted(code_names))})")
+        if spec.enabled:
+            compiled = CompiledRule(spec, version)
+            rules.append(Rule(name=name, version=f"yaml-{version}", kinds=frozenset(spec.kinds), apply=compiled,
+                              description=spec.description))
+    return rules

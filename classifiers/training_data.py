@@ -1,0 +1,118 @@
+"""Read the vendored, labelled training data (classifiers/data/, see PROVENANCE.md) into examples."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import sys
+from dataclasses import dataclass
+from importlib import resources
+
+from classifiers.text import path_tokens, strip_conventional_header
+
+COMMITS_FILE = "commits_conventional.csv.gz"
+REVIEW_COMMENTS_FILE = "review_comments_nova.csv.gz"
+
+# Conventional commit type -> work-type signal (style counts as chore, build and ci as build_ci).
+COMMIT_LABELS: dict[str, str] = {
+    "feat": "work.feature",
+    "fix": "work.bugfix",
+    "docs": "work.docs",
+    "refactor": "work.refactor",
+    "test": "work.test",
+    "perf": "work.perf",
+    "build": "work.build_ci",
+    "ci": "work.build_ci",
+    "chore": "work.chore",
+    "style": "work.chore",
+    "revert": "work.revert",
+}
+
+# WSU-SEAL / OpenStack Nova review-comment category -> review signal (documented in docs/signals.md).
+# "False Positive" (the reviewer's concern turned out not to be an issue) says nothing about the kind
+# of comment, so those rows are left out of training.
+REVIEW_CATEGORY_LABELS: dict[str, str | None] = {
+    "documentation": "review.documentation",
+    "question": "review.question",
+    "design discussion": "review.design",
+    "praise": "review.praise",
+    "solution approach": "review.suggestion",
+    "organization of code": "review.suggestion",
+    "alternate output": "review.suggestion",
+    "naming convention": "review.nit",
+    "visual representation": "review.nit",
+    "validation": "review.defect",
+    "logical": "review.defect",
+    "resource": "review.defect",
+    "interface": "review.defect",
+    "support": "review.defect",
+    "timing": "review.defect",
+    "larger defect": "review.defect",
+    "false positive": None,
+}
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Model inputs, their labels, and an id per example (for tracing a prediction to its source row)."""
+
+    inputs: list
+    labels: list[str]
+    ids: list[str]
+
+
+def read_data_bytes(name: str) -> bytes:
+    """The raw bytes of a vendored data file."""
+    return resources.files("classifiers.data").joinpath(name).read_bytes()
+
+
+def data_sha256(name: str) -> str:
+    """sha256 of a vendored data file, recorded in model metadata."""
+    return hashlib.sha256(read_data_bytes(name)).hexdigest()
+
+
+def _rows(name: str) -> list[dict]:
+    csv.field_size_limit(sys.maxsize)
+    text = gzip.decompress(read_data_bytes(name)).decode("utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def work_type_input(title: str | None, body: str | None, paths: list[str] | None) -> tuple[str, str]:
+    """What the work-type model sees: title without its conventional header, body, path tokens."""
+    text = strip_conventional_header(title)
+    if body:
+        text = f"{text}\n{body}"
+    return text, path_tokens(paths)
+
+
+def read_commit_examples() -> Examples:
+    """Conventional commits as work-type examples; the header that carries the label is stripped."""
+    inputs, labels, ids = [], [], []
+    for row in _rows(COMMITS_FILE):
+        label = COMMIT_LABELS.get(row["label"])
+        if label is None:
+            continue
+        files = [f for f in row["files"].split(";") if f]
+        inputs.append(work_type_input(row["subject"], row["body"], files))
+        labels.append(label)
+        ids.append(f"{row['repo']}@{row['sha']}")
+    return Examples(inputs, labels, ids)
+
+
+def read_review_examples() -> Examples:
+    """Hand-labelled Nova review comments mapped onto review signals."""
+    inputs, labels, ids = [], [], []
+    for row in _rows(REVIEW_COMMENTS_FILE):
+        category = row["category"].strip().lower()
+        if category not in REVIEW_CATEGORY_LABELS:
+            raise ValueError(f"{REVIEW_COMMENTS_FILE}: comment {row['comment_id']} has unmapped category "
+                             f"{row['category']!r}; add it to REVIEW_CATEGORY_LABELS")
+        label = REVIEW_CATEGORY_LABELS[category]
+        if label is None or not row["message"].strip():
+            continue
+        inputs.append(row["message"])
+        labels.append(label)
+        ids.append(row["comment_id"])
+    return Examples(inputs, labels, ids)
