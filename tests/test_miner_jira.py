@@ -1,0 +1,374 @@
+"""The Jira miner against the sandbox (Cloud and Data Center) with the real ``jira`` client."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from jira import JIRA
+from jira.exceptions import JIRAError
+
+from miners.base import MinerError
+from miners.jira import build_cursor, build_jql, explain_jira_error, mine_jira, parse_cursor
+from miners.jira_parse import parse_jira_time, parse_rich_text
+from miners.records import JiraChangeRecord, JiraCommentRecord, JiraIssueRecord, JiraLinkRecord
+from sandbox.server import SandboxServer
+from sandbox.world import JiraIssue
+from tests.worlds import t, tiny_world
+
+UTC = dt.timezone.utc
+FETCHED = dt.datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
+PROJECTS = ("ML", "SRCH")
+PHRASES = {"Blocks": ("blocks", "is blocked by"), "Causes": ("causes", "is caused by"),
+           "Relates": ("relates to", "relates to")}
+IGNORED = {"fetched_at", "raw", "url", "source", "partition"}
+
+
+def _world(flavour: str):
+    world = tiny_world()
+    world.jira_flavour = flavour
+    return world
+
+
+def _client(server: SandboxServer, token: str = "tok-service") -> JIRA:
+    return JIRA(server=server.jira_url, basic_auth=("ladder-sync@example.com", token), max_retries=0)
+
+
+def _mine(client, cursors=None, **kwargs):
+    return list(mine_jira(client, PROJECTS, cursors or {}, now=lambda: FETCHED, **kwargs))
+
+
+def _records(batches) -> dict[tuple[str, str], object]:
+    out = {}
+    for batch in batches:
+        for record in batch.records:
+            assert record.partition == batch.partition and record.fetched_at == FETCHED
+            out[(record.TABLE, record.source_id)] = record
+    return out
+
+
+def _comparable(record) -> dict:
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record) if f.name not in IGNORED}
+
+
+def _expected(world, now: dt.datetime) -> dict[tuple[str, str], dict]:
+    """What the miner must return for ``world`` as of ``now``: written from the world, field by field."""
+    acc = {p.login: p.jira_account_id for p in world.people}
+    visible = {i.key for i in world.jira_issues if i.created <= now}
+    out: dict[tuple[str, str], dict] = {}
+    for i in world.jira_issues:
+        if i.key not in visible:
+            continue
+        assert i.updated <= now, "expected values assume fully visible issues"
+        out[("raw_jira_issues", i.key)] = dict(
+            source_id=i.key, updated_at=i.updated, key=i.key, issue_id=i.id, project=i.project,
+            issue_type=i.issue_type, summary=i.summary, description=i.description or None, status=i.status,
+            status_category=i.status_category, priority=i.priority, reporter_id=acc[i.reporter],
+            assignee_id=acc.get(i.assignee), created_at=i.created, resolved_at=i.resolved, due_date=i.due_date,
+            labels=tuple(i.labels), components=tuple(i.components), parent_key=i.parent,
+            is_incident=i.issue_type == "Incident", severity=i.severity, commander_id=acc.get(i.commander),
+            postmortem_url=i.postmortem_url)
+        for link in i.links:
+            if link.other in visible:
+                sid = f"{i.key}:{link.direction}:{link.type}:{link.other}"
+                phrase = PHRASES[link.type][0 if link.direction == "outward" else 1]
+                out[("raw_jira_links", sid)] = dict(
+                    source_id=sid, updated_at=None, issue_key=i.key, link_type=link.type,
+                    direction=link.direction, description=phrase, other_key=link.other)
+        for c in i.comments:
+            sid = f"{i.key}:{c.id}"
+            out[("raw_jira_comments", sid)] = dict(
+                source_id=sid, updated_at=c.updated, issue_key=i.key, comment_id=c.id,
+                author_id=acc[c.author], body=c.body, created_at=c.created)
+        seen: dict[str, int] = {}
+        for change in i.changelog:
+            index = seen[change.id] = seen.get(change.id, -1) + 1
+            sid = f"{i.key}:{change.id}:{index}"
+            out[("raw_jira_changes", sid)] = dict(
+                source_id=sid, updated_at=change.created, issue_key=i.key, history_id=change.id,
+                item_index=index, author_id=acc[change.author], changed_at=change.created,
+                field_name=change.field, from_value=change.from_string, to_value=change.to_string)
+    return out
+
+
+@pytest.fixture(params=["cloud", "datacenter"])
+def server(request):
+    with SandboxServer(_world(request.param)) as server:
+        yield server
+
+
+def test_records_equal_the_world_exactly(server):
+    world = server.state.world
+    world.jira_issues[1].description = "Stop when the loss plateaus.\nUse patience.\n\nSee ML-1."
+    batches = _mine(_client(server))
+    got = _records(batches)
+    assert {k: _comparable(r) for k, r in got.items()} == _expected(world, server.state.now)
+    # a few facts spelled out, so the test does not only mirror the world
+    kinds = [type(r) for r in got.values()]
+    assert (kinds.count(JiraIssueRecord), kinds.count(JiraLinkRecord), kinds.count(JiraCommentRecord),
+            kinds.count(JiraChangeRecord)) == (7, 3, 1, 3)
+    incident = got[("raw_jira_issues", "SRCH-1")]
+    assert (incident.is_incident, incident.severity, incident.commander_id) == (True, "SEV2", "acc-ana")
+    assert got[("raw_jira_links", "SRCH-3:inward:Causes:SRCH-1")].description == "is caused by"
+    assert got[("raw_jira_issues", "ML-2")].url == f"{server.jira_url}/browse/ML-2"
+    assert got[("raw_jira_issues", "SRCH-4")].assignee_id == "acc-gone"
+    assert [(b.partition, b.cursor) for b in batches] == [("jira:ML", "2026-10-07 10:00"),
+                                                          ("jira:SRCH", "2026-10-12 10:00")]
+
+
+def test_rich_text_survives_api_v3_adf():
+    world = _world("cloud")
+    world.jira_issues[1].description = "Stop when the loss plateaus.\nUse patience.\n\nSee ML-1."
+    with SandboxServer(world) as server:
+        client = JIRA(server=server.jira_url, basic_auth=("x@acme.test", "tok-service"),
+                      options={"rest_api_version": "3"}, max_retries=0)
+        got = _records(_mine(client))
+        assert server.state.stats()["jira"]["by_endpoint"]["/rest/api/3/search/jql.200"] == 2
+    assert got[("raw_jira_issues", "ML-2")].description == world.jira_issues[1].description
+    assert got[("raw_jira_comments", "ML-2:40001")].body == "Pairing on this tomorrow."
+
+
+def test_second_run_is_cheap_and_identical(server):
+    client = _client(server)
+    first = _mine(client)
+    cursors = {b.partition: b.cursor for b in first}
+    hashes = {k: r.content_hash() for k, r in _records(first).items()}
+    server.state.counts.clear()
+    second = _mine(client, cursors)
+    assert {b.partition: b.cursor for b in second} == cursors
+    again = _records(second)
+    assert again, "the overlap re-reads the newest issue of each project"
+    assert all(hashes[k] == r.content_hash() for k, r in again.items())
+    by_endpoint = server.state.stats()["jira"]["by_endpoint"]
+    search = "/rest/api/2/search/jql.200" if server.state.world.jira_flavour == "cloud" else "/rest/api/2/search.200"
+    assert by_endpoint[search] == len(PROJECTS)  # one page per project
+    assert sum(by_endpoint.values()) <= 2 * len(PROJECTS)  # plus field list and time zone, once per run
+
+
+def test_moving_the_clock_reveals_new_issues(server):
+    client = _client(server)
+    cursors = {b.partition: b.cursor for b in _mine(client)}
+    server.state.now = t(31)
+    batches = _mine(client, cursors)
+    got = _records(batches)
+    assert ("raw_jira_issues", "ML-4") in got
+    assert {b.partition: b.cursor for b in batches} == {"jira:ML": "2026-10-30 10:00", "jira:SRCH": "2026-10-12 10:00"}
+
+
+def test_backfill_since_replaces_the_window_and_never_moves_the_cursor_back(server):
+    client = _client(server)
+    cursors = {b.partition: b.cursor for b in _mine(client)}
+    batches = _mine(client, cursors, since=t(8))
+    issues = sorted(k[1] for k in _records(batches) if k[0] == "raw_jira_issues")
+    assert issues == ["SRCH-1", "SRCH-3", "SRCH-4"]  # updated on or after 2026-10-08
+    assert {b.partition: b.cursor for b in batches} == cursors
+    assert len(_records(_mine(client, cursors, since=t(8), full=True))) == 14  # full wins
+
+
+def test_cursor_is_read_in_the_users_time_zone():
+    """JQL reads dates in the user's zone: a UTC cursor sent as-is would skip 7 hours here."""
+    world = _world("cloud")
+    world.person("ana").timezone = "America/Los_Angeles"
+    world.now = t(7, 10, 30)
+    world.jira_issues.append(JiraIssue(id="20009", key="ML-5", project="ML", issue_type="Task", summary="Late",
+                                       status="To Do", status_category="new", reporter="ana",
+                                       created=t(7, 12), updated=t(7, 12)))
+    with SandboxServer(world) as server:
+        client = _client(server, "tok-ana")
+        cursors = {b.partition: b.cursor for b in _mine(client)}
+        assert cursors["jira:ML"] == "2026-10-07 10:00"
+        server.state.now = t(8)
+        got = _records(_mine(client, cursors))
+    assert ("raw_jira_issues", "ML-5") in got
+    assert got[("raw_jira_issues", "ML-5")].created_at == t(7, 12)
+
+
+def _busy_world(flavour: str):
+    """tiny_world plus 230 ML tasks, one per minute from 2026-10-11 10:05."""
+    world = _world(flavour)
+    for n in range(5, 235):
+        created = t(11) + dt.timedelta(minutes=n)
+        world.jira_issues.append(JiraIssue(id=str(21000 + n), key=f"ML-{n}", project="ML", issue_type="Task",
+                                           summary=f"task {n}", status="To Do", status_category="new",
+                                           reporter="bo", created=created, updated=created))
+    return world
+
+
+def _issue_keys(batches) -> list[str]:
+    return [r.key for b in batches for r in b.records if isinstance(r, JiraIssueRecord)]
+
+
+@pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
+def test_many_pages_commit_cursor_page_by_page(flavour):
+    with SandboxServer(_busy_world(flavour)) as server:
+        batches = [b for b in _mine(_client(server)) if b.partition == "jira:ML"]
+        searches = sum(v for k, v in server.state.stats()["jira"]["by_endpoint"].items() if "/search" in k)
+    assert len(batches) == 3 and searches == 3 + 1  # + SRCH
+    assert [b.stats["items"] for b in batches] == [sum(isinstance(r, JiraIssueRecord) for r in b.records)
+                                                   for b in batches]
+    cursors = [b.cursor for b in batches]
+    assert cursors == sorted(cursors) and cursors[-1] == "2026-10-11 13:54"
+    keys = _issue_keys(batches)
+    assert len(keys) == len(set(keys)) == 233  # re-reads of a page's last minute are dropped
+
+
+@pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
+def test_an_edit_during_the_run_does_not_make_another_issue_slip(flavour):
+    """Offset paging would skip one issue when ML-10 jumps from page 1 to the end of the order."""
+    world = _busy_world(flavour)
+    with SandboxServer(world) as server:
+        batches = []
+        for batch in mine_jira(_client(server), ["ML"], {}, now=lambda: FETCHED):
+            if not batches:
+                edited = next(i for i in world.jira_issues if i.key == "ML-10")
+                edited.summary, edited.updated = "edited mid-run", t(24)
+            batches.append(batch)
+    keys = _issue_keys(batches)
+    assert set(keys) == {f"ML-{n}" for n in [1, 2, 3, *range(5, 235)]}
+    assert keys.count("ML-10") == 2 and keys[-1] == "ML-10"
+    assert batches[-1].cursor == "2026-10-24 10:00"
+
+
+def test_bad_token_is_a_miner_error(server):
+    client = _client(server, "wrong-token")
+    with pytest.raises(MinerError, match="401.*token is invalid or expired"):
+        _mine(client)
+    ids = {"severity": "customfield_10040", "commander": "customfield_10041",
+           "postmortem": "customfield_10042", "epic_link": "customfield_10014"}
+    with pytest.raises(MinerError, match="401 for the issue search of jira:ML"):
+        _mine(client, field_ids=ids)  # no field list needed: the search itself is refused
+
+
+def test_unknown_project_is_a_miner_error(server):
+    with pytest.raises(MinerError, match="NOPE"):
+        list(mine_jira(_client(server), ["NOPE"], {}))
+
+
+def test_410_from_the_removed_search_names_the_endpoint_and_the_fix():
+    with SandboxServer(_world("cloud")) as server:
+        client = JIRA(server=server.jira_url, basic_auth=("x@acme.test", "tok-service"),
+                      get_server_info=False, max_retries=0)  # a client that does not know it is on Cloud
+        with pytest.raises(JIRAError) as err:
+            client.search_issues("project = ML")
+        error = explain_jira_error(err.value, server.jira_url, "the issue search of jira:ML")
+        # the miner itself asks serverInfo when the client skipped it, and never calls /search
+        list(mine_jira(client, ["ML"], {}))
+        by_endpoint = server.state.stats()["jira"]["by_endpoint"]
+    assert isinstance(error, MinerError)
+    assert "410" in str(error) and "/rest/api/2/search" in str(error) and "search/jql" in str(error)
+    assert by_endpoint["/rest/api/2/search.410"] == 1
+    assert by_endpoint["/rest/api/2/search/jql.200"] == 1
+
+
+def test_incident_projects_and_field_overrides():
+    with SandboxServer(_world("cloud")) as server:
+        got = _records(_mine(_client(server), incident_projects=("SRCH",), incident_types=(),
+                             field_ids={"severity": "customfield_10042"}))
+    assert all(r.is_incident == (r.project == "SRCH") for r in got.values() if isinstance(r, JiraIssueRecord))
+    assert got[("raw_jira_issues", "SRCH-1")].severity == "https://wiki.acme.test/pm/srch-1"
+
+
+def test_one_info_line_per_project(server, caplog):
+    with caplog.at_level(logging.INFO, logger="miners.jira"):
+        _mine(_client(server))
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert lines == ["jira:ML: 3 issues, 1 pages, 1 requests, cursor None -> 2026-10-07 10:00",
+                     "jira:SRCH: 4 issues, 1 pages, 1 requests, cursor None -> 2026-10-12 10:00"]
+    assert not any("tok-" in r.getMessage() for r in caplog.records)
+
+
+# --- pure cores ---------------------------------------------------------------
+
+
+@given(st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1),
+                    timezones=st.sampled_from([UTC, dt.timezone(dt.timedelta(hours=8)),
+                                               dt.timezone(dt.timedelta(hours=-5, minutes=-30))])))
+def test_jira_timestamps_round_trip(when):
+    when = when.replace(microsecond=when.microsecond // 1000 * 1000)
+    text = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}" + when.strftime("%z")
+    assert parse_jira_time(text) == when.astimezone(UTC)
+
+
+def test_jira_timestamp_variants():
+    assert parse_jira_time("2026-10-02T18:00:00.000+0800") == dt.datetime(2026, 10, 2, 10, tzinfo=UTC)
+    assert parse_jira_time("2026-10-02T10:00:00Z") == dt.datetime(2026, 10, 2, 10, tzinfo=UTC)
+    assert parse_jira_time("12/May/21 10:30 PM") == dt.datetime(2021, 5, 12, 22, 30, tzinfo=UTC)
+    assert parse_jira_time(None) is None
+    with pytest.raises(ValueError, match="unreadable Jira timestamp"):
+        parse_jira_time("soon")
+
+
+@given(st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(UTC)))
+def test_cursor_round_trips_at_minute_resolution(when):
+    cursor = build_cursor(when)
+    assert parse_cursor(cursor, "jira:ML") == when.replace(second=0, microsecond=0)
+    assert build_cursor(parse_cursor(cursor, "jira:ML")) == cursor
+
+
+def test_bad_stored_cursor_says_what_to_do():
+    with pytest.raises(MinerError, match="jira:ML.*full sync"):
+        parse_cursor("2026-10-07T10:00:00Z", "jira:ML")
+
+
+def test_build_jql_renders_the_window_in_the_users_zone():
+    since = dt.datetime(2026, 10, 7, 9, 55, tzinfo=UTC)
+    assert build_jql("ML", None, UTC) == 'project = "ML" ORDER BY updated ASC, key ASC'
+    assert build_jql("ML", since, dt.timezone(dt.timedelta(hours=-7))) == (
+        'project = "ML" AND updated >= "2026-10-07 02:55" ORDER BY updated ASC, key ASC')
+
+
+def test_rich_text_from_adf():
+    doc = {"type": "doc", "version": 1, "content": [
+        {"type": "paragraph", "content": [{"type": "text", "text": "Hi "},
+                                          {"type": "mention", "attrs": {"id": "acc-bo", "text": "@Bo"}}]},
+        {"type": "bulletList", "content": [
+            {"type": "listItem", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "a"}]}]},
+            {"type": "listItem", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "b"}]}]}]},
+    ]}
+    assert parse_rich_text(doc) == "Hi @Bo\n\n- a\n- b"
+    assert parse_rich_text("") is None and parse_rich_text(None) is None
+
+
+def test_parse_issue_survives_payload_variants():
+    """Shapes seen in real payloads: DC users, bare comment list, +0800, Epic Link, history without id."""
+    from miners.jira_parse import IssueContext, parse_issue
+
+    admin = {"name": "admin", "key": "JIRAUSER10000", "displayName": "admin"}
+    issue = {
+        "id": "10823", "key": "OPS-22",
+        "fields": {
+            "summary": "Queue stuck", "issuetype": {"name": "Incident"}, "project": {"key": "OPS"},
+            "status": {"name": "处理中", "statusCategory": {"key": "indeterminate"}},
+            "reporter": admin, "assignee": None, "created": "2023-05-29T11:57:49.000+0800",
+            "updated": "2023-07-27T14:13:35.000+0800", "resolutiondate": None,
+            "customfield_10014": "OPS-1", "customfield_10040": [{"value": "SEV1"}],
+            "customfield_10041": [admin],
+            "issuelinks": [{"type": {"name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
+                            "inwardIssue": {"key": "OPS-2"}},
+                           {"type": {"name": "Relates"}, "outwardIssue": {}}],
+            "comment": [{"id": "10516", "author": admin, "body": "looking", "created": "2023-05-29T11:57:50.332+0800"}],
+        },
+        "changelog": {"histories": [{"created": "2023-07-27T14:13:35.548+0800", "items": [
+            {"field": "Link", "fromString": None, "toString": "This issue is blocked by OPS-2"},
+            {"field": "status", "fromString": "待办", "toString": "处理中"}]}]},
+    }
+    ctx = IssueContext(server="https://jira.example", partition="jira:OPS", fetched_at=FETCHED,
+                       field_ids={"epic_link": "customfield_10014", "severity": "customfield_10040",
+                                  "commander": "customfield_10041"})
+    records = {r.source_id: r for r in parse_issue(issue, ctx)}
+    main = records["OPS-22"]
+    assert main.created_at == dt.datetime(2023, 5, 29, 3, 57, 49, tzinfo=UTC)
+    assert (main.parent_key, main.severity, main.commander_id, main.is_incident) == ("OPS-1", "SEV1",
+                                                                                     "JIRAUSER10000", True)
+    assert (main.status, main.status_category, main.reporter_id, main.assignee_id) == (
+        "处理中", "indeterminate", "JIRAUSER10000", None)
+    assert records["OPS-22:inward:Blocks:OPS-2"].description == "is blocked by"
+    assert records["OPS-22:10516"].updated_at == dt.datetime(2023, 5, 29, 3, 57, 50, 332000, tzinfo=UTC)
+    changes = [r for r in records.values() if isinstance(r, JiraChangeRecord)]
+    assert [(c.item_index, c.field_name, c.author_id) for c in changes] == [(0, "Link", None), (1, "status", None)]
+    assert len({c.history_id for c in changes}) == 1
+    assert len(records) == 5  # the link without a target is skipped
