@@ -1,0 +1,231 @@
+"""The roster: who is who, in which team, reporting to whom, at which level.
+
+A company keeps it as YAML (``teams:``, ``people:``, optional ``levels:``); we
+validate it strictly, because a typo in a team or manager silently drops a
+person's evidence.  Errors name the file, the line, the key path
+(``people[3].team``) and the fix.  Format documented in ``docs/sandbox.md``.
+
+Calls: none (reads a local file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from miners.records import PersonRecord, Record, TeamRecord, utc
+
+SOURCE = "roster"
+PARTITION = "roster"
+DEFAULT_LEVELS: dict[str, int] = {
+    "IC1": 1, "IC2": 2, "IC3": 3, "IC4": 4, "IC5": 5, "IC6": 6, "M1": 5, "M2": 6, "M3": 7,
+}
+
+
+class RosterError(Exception):
+    """A roster file that cannot be used; the message names file, line, key path and fix."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RosterTeam(_Model):
+    id: str = Field(min_length=1)
+    name: str
+    parent: str | None = None
+    repos: list[str] = Field(default_factory=list)  # globs over "org/name", e.g. "acme/trainer*"
+    jira_projects: list[str] = Field(default_factory=list)
+
+
+class RosterPerson(_Model):
+    id: str = Field(min_length=1)
+    name: str
+    emails: list[str] = Field(default_factory=list)
+    github_logins: list[str] = Field(default_factory=list)
+    jira_account_ids: list[str] = Field(default_factory=list)
+    team: str | None = None
+    manager: str | None = None
+    level: str | None = None
+    start_date: dt.date | None = None
+    service_account: bool = False
+
+
+class Roster(_Model):
+    levels: dict[str, int] = Field(default_factory=dict)  # merged over DEFAULT_LEVELS
+    teams: list[RosterTeam] = Field(default_factory=list)
+    people: list[RosterPerson]
+
+    def level_ranks(self) -> dict[str, int]:
+        return {**DEFAULT_LEVELS, **self.levels}
+
+
+def read_roster(path: Path) -> Roster:
+    """Read and validate a roster YAML file; raise RosterError naming the file, line and key path."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RosterError(f"roster file {path} not found: create it (format in docs/sandbox.md; "
+                          f"`ladder sandbox serve --write-config` writes one for the sandbox) "
+                          f"or point `roster:` in the config at the right path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterError(f"cannot read roster file {path}: {exc}; check the path and that it is UTF-8 text") from None
+    return parse_roster(text, str(path))
+
+
+def parse_roster(text: str, source: str = "<roster>") -> Roster:
+    """Validate roster YAML ``text``; ``source`` names it in error messages."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RosterError(f"{source}: not valid YAML{where}: {problem}; fix the syntax there") from None
+    if not isinstance(data, dict):
+        raise RosterError(f"{source}: a roster must be a mapping with `teams:` and `people:` keys, "
+                          f"got {type(data).__name__}; see docs/sandbox.md for the format")
+    try:
+        roster = Roster.model_validate(data)
+    except ValidationError as exc:
+        problems = [(tuple(err["loc"]), _pydantic_problem(err)) for err in exc.errors()]
+        raise RosterError(_format(source, root, problems)) from None
+    problems = check_roster(roster)
+    if problems:
+        raise RosterError(_format(source, root, problems))
+    return roster
+
+
+def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
+    """Cross-reference checks: (key path, problem and fix) for each violation; empty when consistent."""
+    problems: list[tuple[tuple, str]] = []
+    teams: dict[str, int] = {}
+    for i, team in enumerate(roster.teams):
+        if team.id in teams:
+            problems.append((("teams", i, "id"), f"duplicate team id {team.id!r} (also teams[{teams[team.id]}]); "
+                                                  f"team ids must be unique"))
+        teams.setdefault(team.id, i)
+        for j, glob in enumerate(team.repos):
+            if "/" not in glob:
+                problems.append((("teams", i, "repos", j), f"{glob!r} is not an org/name glob; "
+                                                            f"write it like 'acme/{glob}' or 'acme/*'"))
+    known_teams = ", ".join(sorted(teams)) or "(none)"
+    for i, team in enumerate(roster.teams):
+        if team.parent is not None and team.parent not in teams:
+            problems.append((("teams", i, "parent"), f"unknown parent team {team.parent!r}; "
+                                                      f"use one of: {known_teams}, or add it under teams:"))
+        elif _cycles(team.id, {t.id: t.parent for t in roster.teams}):
+            problems.append((("teams", i, "parent"), f"team {team.id!r} is its own ancestor; break the parent cycle"))
+    if not roster.people:
+        problems.append((("people",), "no people listed; add at least one person"))
+    people: dict[str, int] = {}
+    for i, person in enumerate(roster.people):
+        if person.id in people:
+            problems.append((("people", i, "id"), f"duplicate person id {person.id!r} (also people[{people[person.id]}]); "
+                                                   f"person ids must be unique"))
+        people.setdefault(person.id, i)
+    ranks = roster.level_ranks()
+    seen: dict[tuple[str, str], int] = {}
+    for i, person in enumerate(roster.people):
+        if person.team is not None and person.team not in teams:
+            problems.append((("people", i, "team"), f"unknown team {person.team!r}; "
+                                                     f"use one of: {known_teams}, or add it under teams:"))
+        if person.manager is not None and person.manager not in people:
+            problems.append((("people", i, "manager"), f"unknown manager {person.manager!r}; "
+                                                        f"it must be the id of a person in people:"))
+        elif person.manager is not None and _cycles(person.id, {p.id: p.manager for p in roster.people}):
+            problems.append((("people", i, "manager"), f"{person.id!r} manages themself through the chain; "
+                                                        f"fix the manager cycle"))
+        if person.level is not None and person.level not in ranks:
+            problems.append((("people", i, "level"), f"unknown level {person.level!r}; use one of: "
+                                                      f"{', '.join(ranks)}, or add it under levels:"))
+        for key in ("github_logins", "jira_account_ids"):
+            for j, value in enumerate(getattr(person, key)):
+                ident = (key, value.lower() if key == "github_logins" else value)
+                if ident in seen and seen[ident] != i:
+                    problems.append((("people", i, key, j), f"{value!r} also belongs to "
+                                     f"people[{seen[ident]}]; an identity maps to one person"))
+                seen.setdefault(ident, i)
+    return problems
+
+
+def _cycles(start: str, parent_of: dict[str, str | None]) -> bool:
+    seen, node = set(), parent_of.get(start)
+    while node is not None and node not in seen:
+        if node == start:
+            return True
+        seen.add(node)
+        node = parent_of.get(node)
+    return False
+
+
+def _pydantic_problem(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key; remove it or check its spelling"
+    if kind == "missing":
+        return "required key is missing; add it"
+    return f"{err['msg']} (got {err.get('input')!r}); fix the value"
+
+
+def _key_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """The 1-based line of the deepest node on ``loc`` that exists in the YAML tree."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node, line = child, child.start_mark.line + 1
+    return line
+
+
+def _format(source: str, root: yaml.Node | None, problems: list[tuple[tuple, str]]) -> str:
+    lines = []
+    for loc, message in problems[:20]:
+        line = _line_of(root, loc)
+        lines.append(f"  {source}:{line if line else '?'}: {_key_path(loc)}: {message}")
+    more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+    noun = "problem" if len(problems) == 1 else "problems"
+    return f"invalid roster {source} ({len(problems)} {noun}):\n" + "\n".join(lines) + more
+
+
+def roster_records(roster: Roster, fetched_at: dt.datetime) -> list[Record]:
+    """TeamRecords then PersonRecords (source and partition ``roster``, source_id = the roster id).
+
+    ``updated_at`` is None: a roster file has no per-row change time, and the
+    content hash alone decides whether a row changed.
+    """
+    fetched_at = utc(fetched_at)
+    ranks = roster.level_ranks()
+    records: list[Record] = []
+    for team in roster.teams:
+        records.append(TeamRecord(
+            source=SOURCE, source_id=team.id, partition=PARTITION, updated_at=None, fetched_at=fetched_at,
+            raw=team.model_dump(mode="json"), team_id=team.id, name=team.name, parent_id=team.parent,
+            repo_globs=tuple(team.repos), jira_projects=tuple(team.jira_projects)))
+    for person in roster.people:
+        records.append(PersonRecord(
+            source=SOURCE, source_id=person.id, partition=PARTITION, updated_at=None, fetched_at=fetched_at,
+            raw=person.model_dump(mode="json"), person_id=person.id, name=person.name,
+            emails=tuple(e.strip().lower() for e in person.emails), github_logins=tuple(person.github_logins),
+            jira_account_ids=tuple(person.jira_account_ids), team_id=person.team, manager_id=person.manager,
+            level=person.level, level_rank=ranks.get(person.level) if person.level else None,
+            start_date=person.start_date, is_service_account=person.service_account))
+    return records
