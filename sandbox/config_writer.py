@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import yaml
@@ -51,7 +52,8 @@ def build_sandbox_config(world: World, server, *, warehouse: str = "ladder.duckd
             "out_dir": reports_dir,
             "formats": ["md", "html", "json"],
             "since": world.period_start.date().isoformat(),
-            "until": world.period_end.date().isoformat(),
+            # the report period is inclusive; period_end is an exclusive instant
+            "until": (world.period_end - dt.timedelta(microseconds=1)).date().isoformat(),
         },
     }
 
