@@ -3,15 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
 DEMO_OUT ?= demo-out
 
 .PHONY: demo test bench clean
 
 $(STAMP): pyproject.toml
+	@echo "setting up $(VENV) (first run only, about a minute; log: $(VENV)/install.log)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $(STAMP)
+	@( $(PIP) install --upgrade pip && $(PIP) install -e '.[test]' ) > $(VENV)/install.log 2>&1 \
+		|| { tail -40 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log"; exit 1; }
+	@touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/ladder demo --out $(DEMO_OUT)

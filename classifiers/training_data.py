@@ -10,25 +10,13 @@ import sys
 from dataclasses import dataclass
 from importlib import resources
 
-from classifiers.text import path_tokens, strip_conventional_header
+from classifiers.text import CONVENTIONAL_TYPES, path_tokens, strip_conventional_header
 
 COMMITS_FILE = "commits_conventional.csv.gz"
 REVIEW_COMMENTS_FILE = "review_comments_nova.csv.gz"
 
-# Conventional commit type -> work-type signal (style counts as chore, build and ci as build_ci).
-COMMIT_LABELS: dict[str, str] = {
-    "feat": "work.feature",
-    "fix": "work.bugfix",
-    "docs": "work.docs",
-    "refactor": "work.refactor",
-    "test": "work.test",
-    "perf": "work.perf",
-    "build": "work.build_ci",
-    "ci": "work.build_ci",
-    "chore": "work.chore",
-    "style": "work.chore",
-    "revert": "work.revert",
-}
+# The dataset's `label` is a canonical conventional-commit type; the rules' mapping serves both.
+COMMIT_LABELS = CONVENTIONAL_TYPES
 
 # WSU-SEAL / OpenStack Nova review-comment category -> review signal (documented in docs/signals.md).
 # "False Positive" (the reviewer's concern turned out not to be an issue) says nothing about the kind
