@@ -84,3 +84,28 @@ def test_moving_the_clock_brings_new_activity(pipeline):
     new_prs = sum(s["inserted"] for s in result["github"])
     new_tickets = sum(s["inserted"] for s in result["jira"])
     assert new_prs >= 1 and new_tickets >= 1
+
+
+def test_demo_writes_every_format_for_every_engineer(tmp_path, harness, monkeypatch):
+    from flows.demo import run_demo
+    from sandbox.world import read_world
+
+    from sandbox.config_writer import GITHUB_TOKEN_ENV, JIRA_EMAIL_ENV, JIRA_TOKEN_ENV
+
+    for name in (GITHUB_TOKEN_ENV, JIRA_EMAIL_ENV, JIRA_TOKEN_ENV):  # restored after the test
+        monkeypatch.setenv(name, "unset")
+    lines: list[str] = []
+    out = tmp_path / "demo"
+    result = run_demo(out, engineers=12, seed=3, echo=lines.append)
+    world = read_world(out / "world.json")
+    people = [p for p in world.people if not p.is_bot]
+    for person in people:
+        for fmt in ("md", "html", "json"):
+            assert (out / "reports" / f"{person.login}.{fmt}").is_file(), (person.login, fmt)
+    report = json.loads((out / "reports" / f"{people[0].login}.json").read_text(encoding="utf-8"))
+    assert report["period"]["since"] == world.period_start.date().isoformat()
+    assert result["stats"]["github"]["rest_requests"] > 0 and result["stats"]["jira"]["requests"] > 0
+    assert any("index.html" in line for line in lines)
+    # a second demo into the same folder starts clean instead of mixing companies
+    run_demo(out, engineers=12, seed=4, echo=lines.append)
+    assert read_world(out / "world.json").seed == 4
