@@ -38,8 +38,28 @@ class Team(_Model):
     parent: str | None = None
 
 
+class TeamChange(_Model):
+    """A move between teams, effective on ``on`` (the person was in ``from_team`` before)."""
+
+    on: dt.date
+    from_team: str
+    to_team: str
+
+
+class LevelChange(_Model):
+    """A promotion (or level change), effective on ``on``."""
+
+    on: dt.date
+    from_level: str
+    to_level: str
+
+
 class Person(_Model):
-    login: str
+    login: str  # the current GitHub login
+    github_id: int | None = None  # GitHub's numeric user id (stable across renames)
+    former_logins: list[str] = Field(default_factory=list)  # logins before a rename, oldest first
+    team_changes: list[TeamChange] = Field(default_factory=list)  # dated; ``team`` is the current one
+    level_changes: list[LevelChange] = Field(default_factory=list)  # dated; ``level`` is the current one
     name: str
     emails: list[str] = Field(default_factory=list)
     jira_account_id: str
@@ -103,6 +123,23 @@ class IssueComment(_Model):
     updated_at: dt.datetime
 
 
+class Commit(_Model):
+    sha: str
+    message: str  # may end with Co-authored-by: Name <email> trailers
+    author: str | None  # login; None when the commit e-mail matches no account
+    author_email: str
+    committed_at: dt.datetime
+
+
+class ReviewRequest(_Model):
+    """One request for a review: who asked whom, when, and when it was withdrawn (if it was)."""
+
+    reviewer: str  # login
+    requested_by: str  # login
+    requested_at: dt.datetime
+    removed_at: dt.datetime | None = None
+
+
 class PullRequest(_Model):
     id: int
     repo: str  # org/name
@@ -117,7 +154,9 @@ class PullRequest(_Model):
     draft: bool = False
     labels: list[str] = Field(default_factory=list)
     files: list[PullFile] = Field(default_factory=list)
-    requested_reviewers: list[str] = Field(default_factory=list)
+    requested_reviewers: list[str] = Field(default_factory=list)  # still pending as of ``now``
+    review_requests: list[ReviewRequest] = Field(default_factory=list)  # full history
+    commits: list[Commit] = Field(default_factory=list)
     reviews: list[Review] = Field(default_factory=list)
     review_comments: list[ReviewComment] = Field(default_factory=list)
     issue_comments: list[IssueComment] = Field(default_factory=list)
