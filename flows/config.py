@@ -76,6 +76,7 @@ class LadderConfig(_Section):
     version: Literal[1] = 1
     warehouse: Path = Path("ladder.duckdb")
     roster: Path | None = None
+    identities: Path | None = None  # accepted / rejected identity matches (docs/identity.md)
     rubric: Path | None = None  # default: the packaged IC4 MLE rubric
     github: GitHubConfig | None = None
     jira: JiraConfig | None = None
@@ -190,6 +191,7 @@ warehouse: ladder.duckdb
 # Who is who: people, teams, levels, managers, owned repos and Jira projects.
 # See docs/roster.md for the format.
 roster: roster.yaml
+# identities: identities.yaml   # accepted / rejected identity suggestions (see `ladder identities`)
 
 # rubric: my-rubric.yaml   # default: the packaged IC4 Machine Learning Engineer rubric
 
