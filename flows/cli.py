@@ -26,13 +26,14 @@ class LadderError(click.ClickException):
 def _user_error_types() -> tuple[type[BaseException], ...]:
     """Our error hierarchy, one small class per package; imported lazily (heavy deps)."""
     from classifiers.errors import ClassifierError
+    from flows.access import AccessDenied
     from miners.base import MinerError
     from miners.roster import RosterError
     from rubric import RubricError
     from sandbox.world import WorldError
     from warehouse import WarehouseError
 
-    return (ClassifierError, ConfigError, MinerError, RosterError, RubricError, WorldError, WarehouseError)
+    return (AccessDenied, ClassifierError, ConfigError, MinerError, RosterError, RubricError, WorldError, WarehouseError)
 
 
 class LadderGroup(click.Group):
@@ -151,7 +152,11 @@ def _echo_sync_summary(result: dict) -> None:
 @click.option("--until", callback=_date, metavar="DATE", help="Period end, inclusive (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
-def report(config_path: str, engineer: str, since, until, fmt: str, out: str | None) -> None:
+@click.option("--viewer-token-env", metavar="NAME",
+              help="Prove who you are with your own GitHub token, read from environment variable NAME: "
+                   "you may read your own report and those of people below you in the roster.")
+def report(config_path: str, engineer: str, since, until, fmt: str, out: str | None,
+           viewer_token_env: str | None) -> None:
     """Write one engineer's evidence report for a period."""
     from flows import stages
     from rubric import render_report
@@ -171,6 +176,13 @@ def report(config_path: str, engineer: str, since, until, fmt: str, out: str | N
         if person is None:
             raise LadderError(f"no engineer {engineer!r} in the warehouse {config.warehouse_path}: use a GitHub "
                               "login or roster id from the roster, and run `ladder sync` first.")
+        if viewer_token_env or config.reports.require_viewer:
+            if not viewer_token_env:
+                raise LadderError(f"{config.source_path}: reports.require_viewer is on: pass --viewer-token-env "
+                                  "NAME with the environment variable holding your own GitHub token.")
+            from flows.access import check_report_access, fetch_viewer_login
+
+            check_report_access(wh, fetch_viewer_login(config, viewer_token_env), person)
         data = stages.render_person_report(wh, rubric, person, since=since, until=until, generated_at=now)
     text = render_report(data, fmt)
     if out:

@@ -70,6 +70,9 @@ class ReportConfig(_Section):
     period_days: int = Field(default=90, ge=1)
     since: dt.date | None = None  # a fixed period overrides period_days
     until: dt.date | None = None
+    # `ladder report` asks for the viewer's own GitHub token and shows a report only to the
+    # engineer and the managers above them (the nightly job writes every report for the operator).
+    require_viewer: bool = False
 
 
 class LadderConfig(_Section):
@@ -225,4 +228,5 @@ reports:
   period_days: 90                # the report period ends today
   # since: 2026-07-01            # or a fixed period
   # until: 2026-10-01
+  require_viewer: false          # true: `ladder report` needs --viewer-token-env (own report or your reports' only)
 """
