@@ -69,7 +69,7 @@ def write_sandbox_config(world: World, server, path: Path) -> Path:
     path.write_text(header + yaml.safe_dump(build_sandbox_config(world, server), sort_keys=False), encoding="utf-8")
     (path.parent / "roster.yaml").write_text(
         "# Roster of the sandbox company (generated from the world file).\n"
-        + yaml.safe_dump(roster_from_world(world), sort_keys=False, allow_unicode=True),
+        + yaml.safe_dump(roster_from_world(world, history=True), sort_keys=False, allow_unicode=True),
         encoding="utf-8",
     )
     env_lines = "".join(f"{k}={v}\n" for k, v in sandbox_env(world).items())

@@ -3,8 +3,10 @@
 ``generate_world(seed=s)`` is a pure function of its arguments: it draws from
 one ``random.Random(seed)`` in a fixed order and never reads the wall clock, so
 the same arguments give a byte-identical ``dump_world``.  The pieces live in
-``generate_org`` (teams, people, personas, repos, projects), ``generate_github``
-and ``generate_reviews`` (PRs and their conversations), ``generate_jira``
+``generate_org`` (teams, people, personas, repos, projects), ``generate_people``
+(GitHub ids, e-mails, renamed logins, team moves and promotions),
+``generate_github``, ``generate_reviews`` and ``generate_commits`` (PRs, their
+conversations, review-request history and commits), ``generate_jira``
 (tickets, incidents, links) and ``generate_text`` (the vendored corpus).
 """
 
@@ -16,6 +18,7 @@ import random
 from sandbox.generate_github import build_pull_requests
 from sandbox.generate_jira import build_jira_issues
 from sandbox.generate_org import PERSONAS, Company, build_org
+from sandbox.generate_people import plant_career_moves, plant_identities
 from sandbox.generate_reviews import Ids
 from sandbox.world import Tokens, World
 
@@ -42,6 +45,8 @@ def generate_world(engineers: int = 40, months: int = 3, seed: int = 0, *, end: 
     start = _months_before(end, months)
     company = Company(rng=random.Random(seed), org=DEFAULT_ORG, start=start, end=end)
     build_org(company, engineers)
+    plant_identities(company)
+    plant_career_moves(company, engineers)
     pull_requests = build_pull_requests(company, Ids())
     jira_issues = build_jira_issues(company)
     return World(

@@ -1,4 +1,4 @@
-"""GitHub activity for the generator: pull requests with files, labels and their timeline."""
+"""GitHub activity for the generator: pull requests with files, labels, commits and their timeline."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass
 
 from sandbox import generate_text as text
+from sandbox.generate_commits import build_commits
 from sandbox.generate_org import Company
 from sandbox.generate_reviews import Ids, build_conversation
 from sandbox.generate_time import later, work_moment
@@ -69,15 +70,16 @@ def plan_pull_requests(c: Company) -> list[Plan]:
             continue
         share = (until - begin) / (c.end - c.start)
         rate = rng.lognormvariate(math.log(MEDIAN_PRS_PER_MONTH), 1.0) * LEVEL_RATE.get(person.level, 1.0)
-        if person.deleted or set(person.personas) - {"newcomer"}:  # planted people must leave evidence to find
-            rate = max(rate, MEDIAN_PRS_PER_MONTH)
+        if person.deleted or set(person.personas) - {"newcomer"} or person.team_changes or person.level_changes:
+            rate = max(rate, MEDIAN_PRS_PER_MONTH)  # planted people must leave evidence to find
         if "newcomer" in person.personas:
             rate *= 0.6
             begin += dt.timedelta(days=3)  # laptop, access, onboarding
         for _ in range(poisson(rng, rate * months * share)):
             created = work_moment(rng, person.timezone, begin, until)
             if created is not None:
-                plans.append(Plan(created, person.login, _pick_repo(c, person).full_name, _pick_kind(rng, person)))
+                repo = _pick_repo(c, person, created).full_name
+                plans.append(Plan(created, person.login, repo, _pick_kind(rng, person)))
     for repo in c.repos:
         if repo.archived:
             continue
@@ -88,13 +90,19 @@ def plan_pull_requests(c: Company) -> list[Plan]:
     return plans
 
 
-def _pick_repo(c: Company, person: Person) -> Repo:
+def _pick_repo(c: Company, person: Person, when: dt.datetime) -> Repo:
+    """Mostly a repo of the team ``person`` is in at ``when`` (movers switch repos with their team)."""
     rng = c.rng
-    own = c.team_repos(person.team)
-    others = [r for r in c.repos if not r.archived and r.owner_team != person.team]
+    team = c.team_on(person, when)
+    own = c.team_repos(team)
     away = 0.45 if "cross_team_driver" in person.personas else 0.06
-    if others and (not own or rng.random() < away):
-        return rng.choice(others)
+    if not own or rng.random() < away:
+        active = c.team_repos(None)
+        if any(r.owner_team != team for r in active):
+            while True:  # another team's repo, uniformly
+                repo = rng.choice(active)
+                if repo.owner_team != team:
+                    return repo
     return rng.choice(own)
 
 
@@ -113,6 +121,7 @@ def _build_pr(c: Company, plan: Plan, number: int, ids: Ids, people: dict[str, P
     author = people[plan.author]
     if not author.is_bot and c.end - plan.created_at < dt.timedelta(days=10) and rng.random() < 0.3:
         pr.draft = True
+        build_commits(c, pr, author)
         return pr
     last = build_conversation(c, pr, author, ids, people)
     outcome = rng.random()
@@ -124,6 +133,7 @@ def _build_pr(c: Company, plan: Plan, number: int, ids: Ids, people: dict[str, P
     elif outcome > 0.93 or (author.is_bot and outcome > 0.85):
         pr.closed_at = later(rng, closer_tz, last, 30.0, c.end, sigma=1.0)
     pr.updated_at = max([pr.created_at, last] + [t for t in (pr.closed_at,) if t])
+    build_commits(c, pr, author)
     return pr
 
 

@@ -40,13 +40,25 @@ def build_jira_issues(c: Company) -> list[JiraIssue]:
     people = c.by_login()
     for team in c.delivery_teams():
         project = c.project_of(team.id).key
-        members = [p for p in c.members(team.id) if c.active_until(p) > c.active_from(p)]
+        members = [p for p in c.members_ever(team.id) if _until(c, p, team.id) > _from(c, p, team.id)]
         ics = [p for p in members if p.level.startswith("IC")] or members
         _epics(c, new, project, members, ics, ids)
         _standalone(c, new, project, ics, ids)
         _incidents(c, new, project, members, ids)
     _cross_team_blocks(c, issues, ids)
     return _renumber(issues)
+
+
+def _from(c: Company, person: Person, team: str) -> dt.datetime:
+    return c.stint(person, team)[0]
+
+
+def _until(c: Company, person: Person, team: str) -> dt.datetime:
+    return c.stint(person, team)[1]
+
+
+def _team_of(c: Company, project: str) -> str:
+    return next(p.owner_team for p in c.projects if p.key == project)
 
 
 def _lifecycle(c: Company, issue: JiraIssue, assignee: Person | None, ids: JiraIds, *, closer: Person | None = None) -> None:
@@ -88,8 +100,9 @@ def _ticket(c: Company, new, project: str, kind: str, reporter: Person, assignee
             ids: JiraIds, pool: list[Person], parent: str | None = None,
             latest: dt.datetime | None = None, reassign: bool = True) -> JiraIssue | None:
     rng = c.rng
-    created = work_moment(rng, reporter.timezone, max(start, c.active_from(reporter), c.active_from(assignee)),
-                          min(c.active_until(reporter), c.active_until(assignee), latest or c.end))
+    team = _team_of(c, project)  # people work on their team's project while they are in the team
+    created = work_moment(rng, reporter.timezone, max(start, _from(c, reporter, team), _from(c, assignee, team)),
+                          min(_until(c, reporter, team), _until(c, assignee, team), latest or c.end))
     if created is None:
         return None
     summary, description = text.pick_ticket(rng)
@@ -103,7 +116,7 @@ def _ticket(c: Company, new, project: str, kind: str, reporter: Person, assignee
     if reassign and rng.random() < 0.12:  # re-assigned once before work starts
         other = rng.choice(pool)
         at = later(rng, reporter.timezone, created, 10.0, c.end)
-        if at is not None and other.login != assignee.login and c.active_from(other) <= at <= c.active_until(other):
+        if at is not None and other.login != assignee.login and _from(c, other, team) <= at <= _until(c, other, team):
             issue.changelog.append(JiraChange(id=ids.next("change"), author=reporter.login, created=at, field="assignee",
                                               from_string=assignee.name, to_string=other.name))
             issue.assignee, assignee, issue.updated = other.login, other, at
@@ -157,8 +170,9 @@ def _epics(c: Company, new, project: str, members: list[Person], ics: list[Perso
 def _standalone(c: Company, new, project: str, ics: list[Person], ids: JiraIds) -> None:
     rng = c.rng
     months = (c.end - c.start).days / 30.4
+    team = _team_of(c, project)
     for person in ics:
-        share = (c.active_until(person) - c.active_from(person)) / (c.end - c.start)
+        share = (_until(c, person, team) - _from(c, person, team)) / (c.end - c.start)
         for _ in range(poisson(rng, 4.6 * months * share)):
             kind = rng.choices(("Story", "Task", "Bug"), (0.35, 0.4, 0.25))[0]
             reporter = person if rng.random() < 0.5 else rng.choice(ics)
@@ -170,10 +184,10 @@ def _incidents(c: Company, new, project: str, members: list[Person], ids: JiraId
     months = (c.end - c.start).days / 30.4
     owners = [p for p in c.with_persona("sev_owner") if not p.deleted]
     seniors = [p for p in members if p.level in ("IC3", "IC4", "IC5", "IC6")] or members
-    team = members[0].team
+    team = _team_of(c, project)
     for _ in range(poisson(rng, 1.0 * months)):
         created = (c.start + (c.end - c.start) * rng.uniform(0.02, 0.97)).replace(microsecond=0)
-        on_call = [p for p in members if c.active_from(p) <= created <= c.active_until(p)]
+        on_call = [p for p in members if _from(c, p, team) <= created <= _until(c, p, team)]
         if not on_call:
             continue
         reporter = rng.choice(on_call)
@@ -244,18 +258,17 @@ def _cross_team_blocks(c: Company, issues: list[JiraIssue], ids: JiraIds) -> Non
         if issue.issue_type in ("Story", "Task", "Bug"):
             by_project[issue.project].append(issue)
     drivers = {p.login for p in c.with_persona("cross_team_driver")}
-    for issue in [i for lst in by_project.values() for i in lst]:
+    everything = [i for lst in by_project.values() for i in lst]
+    for issue in everything:
         driven = issue.assignee in drivers
         if rng.random() < (0.6 if driven else 0.03):
-            others = [i for p, lst in by_project.items() if p != issue.project for i in lst]
-            kind = "Blocks"
+            kind, other = "Blocks", _pick(rng, everything, lambda i: i.project != issue.project)
         elif rng.random() < 0.03:
-            others, kind = [i for i in by_project[issue.project] if i is not issue], "Relates"
+            kind, other = "Relates", _pick(rng, by_project[issue.project], lambda i: i is not issue)
         else:
             continue
-        if not others:
+        if other is None:
             continue
-        other = rng.choice(others)
         if any(l.other == other.key for l in issue.links):
             continue
         link, out = ids.next("link"), rng.random() < 0.5
@@ -264,6 +277,18 @@ def _cross_team_blocks(c: Company, issues: list[JiraIssue], ids: JiraIds) -> Non
         linked_at = max(issue.created, other.created) + dt.timedelta(minutes=rng.randrange(5, 600))
         for i in (issue, other):
             i.updated = max(i.updated, min(linked_at, c.end))
+
+
+def _pick(rng, pool: list[JiraIssue], ok) -> JiraIssue | None:
+    """A uniform pick among the ``ok`` issues of ``pool`` (rejection sampling; None when there is none)."""
+    for _ in range(64):
+        if not pool:
+            return None
+        candidate = rng.choice(pool)
+        if ok(candidate):
+            return candidate
+    fitting = [i for i in pool if ok(i)]
+    return rng.choice(fitting) if fitting else None
 
 
 def _renumber(issues: list[JiraIssue]) -> list[JiraIssue]:

@@ -72,6 +72,11 @@ class Company:
     projects: list[JiraProject] = field(default_factory=list)
     modules: dict[str, tuple[str, ...]] = field(default_factory=dict)  # repo full name -> python modules
     left_at: dict[str, dt.datetime] = field(default_factory=dict)  # deleted people's last day
+    renamed_at: dict[str, dt.datetime] = field(default_factory=dict)  # login -> when the former login was renamed
+    _ever: dict[str, list[Person]] | None = None  # team -> people in it at some time of the period (cache)
+    _settled: dict[str, bool] = field(default_factory=dict)  # team -> nobody moved in or out (cache)
+    _owners: dict[str, str] | None = None  # repo full name -> owner team (cache)
+    _team_repos: dict[tuple, list[Repo]] = field(default_factory=dict)  # (team, active, n repos) -> repos (cache)
 
     def by_login(self) -> dict[str, Person]:
         return {p.login: p for p in self.people}
@@ -89,17 +94,80 @@ class Company:
     def active_until(self, person: Person) -> dt.datetime:
         return self.left_at.get(person.login, self.end)
 
+    def team_on(self, person: Person, when: dt.datetime) -> str:
+        """The team ``person`` was in at ``when`` (dated changes take effect at 00:00 UTC of their day)."""
+        team = person.team
+        for change in reversed(person.team_changes):
+            if when >= _midnight(change.on):
+                break
+            team = change.from_team
+        return team
+
+    def level_on(self, person: Person, when: dt.datetime) -> str:
+        """The level ``person`` held at ``when``."""
+        level = person.level
+        for change in reversed(person.level_changes):
+            if when >= _midnight(change.on):
+                break
+            level = change.from_level
+        return level
+
+    def members_ever(self, team: str) -> list[Person]:
+        """Humans who were in ``team`` at some time, in people order (cached: call once the org is built)."""
+        if self._ever is None:
+            ever: dict[str, list[Person]] = collections.defaultdict(list)
+            for p in self.humans():
+                for t in dict.fromkeys([p.team] + [ch.from_team for ch in p.team_changes]):
+                    ever[t].append(p)
+            self._ever = dict(ever)
+            self._settled = {t: not any(p.team_changes for p in ps) for t, ps in ever.items()}
+        return self._ever.get(team, [])
+
+    def members_on(self, team: str, when: dt.datetime) -> list[Person]:
+        """Humans in ``team`` at ``when`` (whether or not they are active then)."""
+        ever = self.members_ever(team)
+        if self._settled.get(team, True):
+            return ever
+        return [p for p in ever if not p.team_changes or self.team_on(p, when) == team]
+
+    def repo_owner(self, full_name: str) -> str:
+        """The team owning repo ``org/name`` (cached: call once the org is built)."""
+        if self._owners is None:
+            self._owners = {r.full_name: r.owner_team for r in self.repos}
+        return self._owners[full_name]
+
+    def stint(self, person: Person, team: str) -> tuple[dt.datetime, dt.datetime]:
+        """When ``person`` was active in ``team`` during the period; their whole active time if never in it."""
+        begin, until = self.active_from(person), self.active_until(person)
+        if not person.team_changes:
+            return begin, until
+        bounds = [begin] + [max(begin, _midnight(ch.on)) for ch in person.team_changes] + [until]
+        teams = [person.team_changes[0].from_team] + [ch.to_team for ch in person.team_changes]
+        for i, t in enumerate(teams):
+            if t == team and bounds[i] < bounds[i + 1]:
+                return bounds[i], min(until, bounds[i + 1])
+        return (begin, until) if team not in teams else (begin, begin)
+
     def with_persona(self, persona: str) -> list[Person]:
         return [p for p in self.people if persona in p.personas]
 
-    def team_repos(self, team: str, *, active: bool = True) -> list[Repo]:
-        return [r for r in self.repos if r.owner_team == team and not (active and r.archived)]
+    def team_repos(self, team: str | None, *, active: bool = True) -> list[Repo]:
+        """Repos of ``team`` (``None``: of every team), unarchived ones unless ``active=False``."""
+        key = (team, active, len(self.repos))
+        if key not in self._team_repos:
+            self._team_repos[key] = [r for r in self.repos if (team is None or r.owner_team == team)
+                                     and not (active and r.archived)]
+        return self._team_repos[key]
 
     def project_of(self, team: str) -> JiraProject:
         return next(p for p in self.projects if p.owner_team == team)
 
     def delivery_teams(self) -> list[Team]:
         return [t for t in self.teams if t.parent is not None]
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
 
 
 def build_org(c: Company, engineers: int) -> None:
@@ -149,9 +217,7 @@ def _person(c: Company, used: set[str], level: str, team: str, manager: str | No
             break
     used.add(login)
     start = c.start - dt.timedelta(days=round(365 * rng.uniform(*years)))
-    emails = [f"{first_a}.{last_a}@{c.org}.test", f"{login}@users.noreply.github.test"]
-    if rng.random() < 0.4:
-        emails.append(f"{login}@{c.org}-labs.test")  # an older acquisition's domain
+    emails = [f"{first_a}.{last_a}@{c.org}.test"]  # the rest: generate_people.plant_identities
     return Person(login=login, name=f"{first} {last}", emails=emails, jira_account_id=f"{rng.getrandbits(96):024x}",
                   level=level, team=team, manager=manager, start_date=start.date(), timezone=zone,
                   token=f"sbx-{login}")

@@ -8,7 +8,7 @@ import datetime as dt
 from sandbox import generate_text as text
 from sandbox.generate_org import Company
 from sandbox.generate_time import later, minutes_after
-from sandbox.world import IssueComment, Person, PullRequest, Review, ReviewComment
+from sandbox.world import IssueComment, Person, PullRequest, Review, ReviewComment, ReviewRequest
 
 JUNIOR_LEVELS = ("IC1", "IC2")
 APPROVAL_WORDS = ("LGTM", "Looks good", "lgtm 🚀", "Ship it", "Thanks, looks good to me.", "👍")
@@ -30,25 +30,26 @@ class Ids:
         return self._next[kind]
 
 
-def _is_junior(c: Company, person: Person) -> bool:
-    return person.level in JUNIOR_LEVELS or "newcomer" in person.personas
+def _is_junior(c: Company, person: Person, when: dt.datetime) -> bool:
+    return c.level_on(person, when) in JUNIOR_LEVELS or "newcomer" in person.personas
 
 
 def _reviewers(c: Company, pr: PullRequest, author: Person, people: dict[str, Person]) -> list[Person]:
     rng = c.rng
-    owner = next(r.owner_team for r in c.repos if r.full_name == pr.repo)
-    pool = [p for p in c.members(owner) if p.login != author.login
-            and c.active_from(p) <= pr.created_at <= c.active_until(p)]
+    owner = c.repo_owner(pr.repo)
+    when = pr.created_at
+    pool = [p for p in c.members_on(owner, when) if p.login != author.login
+            and c.active_from(p) <= when <= c.active_until(p)]
     if not pool:
         return []
     weights = [3.0 if {"quality_reviewer", "rubber_stamper", "mentor"} & set(p.personas) else
                0.4 if p.level.startswith("M") else 1.0 for p in pool]
     wanted = 1 if author.is_bot else rng.choices((1, 2, 3), (0.5, 0.38, 0.12))[0]
     chosen: list[Person] = []
-    if not author.is_bot and _is_junior(c, author):
+    if not author.is_bot and _is_junior(c, author, when):
         mentors = [p for p in c.with_persona("mentor") if p.login != author.login
-                   and c.active_from(p) <= pr.created_at <= c.active_until(p)]
-        near = [p for p in mentors if p.team in (author.team, owner)]
+                   and c.active_from(p) <= when <= c.active_until(p)]
+        near = [p for p in mentors if c.team_on(p, when) in (c.team_on(author, when), owner)]
         if near and rng.random() < 0.8:
             chosen.append(rng.choice(near))
         elif mentors and rng.random() < (0.5 if "newcomer" in author.personas else 0.2):
@@ -61,32 +62,95 @@ def _reviewers(c: Company, pr: PullRequest, author: Person, people: dict[str, Pe
 
 
 def build_conversation(c: Company, pr: PullRequest, author: Person, ids: Ids, people: dict[str, Person]) -> dt.datetime:
-    """Add reviews, review comments and issue comments to ``pr``; return the time of its last event."""
+    """Add review requests, reviews, review comments and issue comments to ``pr``; return its last event's time.
+
+    Every reviewer was requested before their first review (most at opening,
+    by the author); some requests are withdrawn unanswered; a change request is
+    sometimes followed by a re-request.  ``requested_reviewers`` ends up as the
+    requests still open at the end of the period.
+    """
     rng = c.rng
     last = pr.created_at
-    for reviewer in _reviewers(c, pr, author, people):
+    chosen = _reviewers(c, pr, author, people)
+    for reviewer in chosen:
         until = c.active_until(reviewer)
         if "rubber_stamper" in reviewer.personas:
             first = minutes_after(rng, pr.created_at, 1.5, 12, until)
         else:
             first = later(rng, reviewer.timezone, pr.created_at, 4.0 if not author.is_bot else 10.0, until, sigma=1.1)
+        if first is None and reviewer.deleted:
+            continue  # GitHub drops deleted accounts from pending review requests
+        _request(c, pr, author, reviewer, first)
         if first is None:
-            if not reviewer.deleted:  # GitHub drops deleted accounts from pending review requests
-                pr.requested_reviewers.append(reviewer.login)
             continue
         last = max(last, _review_round(c, pr, author, reviewer, first, ids))
+    if not author.is_bot and chosen and rng.random() < 0.08:
+        last = max(last, _withdrawn_request(c, pr, author, chosen))
     if not author.is_bot and rng.random() < 0.25:
         last = max(last, _issue_comments(c, pr, author, ids))
+    _re_requests(c, pr, author)
+    pr.requested_reviewers = pending_reviewers(pr)
     return last
 
 
-def _style(c: Company, reviewer: Person, author: Person) -> str:
+def _request(c: Company, pr: PullRequest, author: Person, reviewer: Person, first: dt.datetime | None) -> None:
+    """The request that precedes ``reviewer``'s first review (at ``first``; None: not reviewed by the end)."""
+    rng = c.rng
+    at = pr.created_at
+    if rng.random() < 0.25:  # requested a little after opening, but always before the review
+        at = minutes_after(rng, pr.created_at, 2, 180, first - dt.timedelta(seconds=30) if first else c.end) or at
+    pr.review_requests.append(ReviewRequest(reviewer=reviewer.login, requested_by=author.login, requested_at=at))
+
+
+def _withdrawn_request(c: Company, pr: PullRequest, author: Person, chosen: list[Person]) -> dt.datetime:
+    """Request someone else from the owning team, then remove the request before they review."""
+    rng = c.rng
+    owner = c.repo_owner(pr.repo)
+    taken = {p.login for p in chosen} | {author.login}
+    pool = [p for p in c.members_on(owner, pr.created_at) if p.login not in taken and not p.deleted
+            and c.active_from(p) <= pr.created_at <= c.active_until(p)]
+    if not pool:
+        return pr.created_at
+    who = rng.choice(pool)
+    at = minutes_after(rng, pr.created_at, 0, 60, c.end) or pr.created_at
+    removed = later(rng, author.timezone, at, 8.0, c.end)
+    pr.review_requests.append(ReviewRequest(reviewer=who.login, requested_by=author.login, requested_at=at,
+                                            removed_at=removed))
+    return removed or at
+
+
+def _re_requests(c: Company, pr: PullRequest, author: Person) -> None:
+    """After some change requests the author re-requests the reviewer before their next review."""
+    rng = c.rng
+    by_reviewer: dict[str, list[Review]] = collections.defaultdict(list)
+    for review in pr.reviews:
+        by_reviewer[review.author].append(review)
+    for login, reviews in by_reviewer.items():
+        for before, after in zip(reviews, reviews[1:]):
+            gap = (after.submitted_at - before.submitted_at).total_seconds()
+            if before.state == "CHANGES_REQUESTED" and gap > 120 and rng.random() < 0.5:
+                at = before.submitted_at + dt.timedelta(seconds=round(gap * rng.uniform(0.2, 0.9)))
+                pr.review_requests.append(ReviewRequest(reviewer=login, requested_by=author.login, requested_at=at))
+    pr.review_requests.sort(key=lambda r: (r.requested_at, r.reviewer))
+
+
+def pending_reviewers(pr: PullRequest) -> list[str]:
+    """Reviewers whose latest request is neither removed nor answered by a later review (GitHub's list)."""
+    latest: dict[str, tuple[dt.datetime, bool]] = {}
+    for request in sorted(pr.review_requests, key=lambda r: r.requested_at):
+        latest[request.reviewer] = (request.requested_at, request.removed_at is None)
+    answered = {login for login, (at, _) in latest.items()
+                if any(r.author == login and r.submitted_at >= at for r in pr.reviews)}
+    return [login for login, (_, open_) in latest.items() if open_ and login not in answered]
+
+
+def _style(c: Company, reviewer: Person, author: Person, when: dt.datetime) -> str:
     rng = c.rng
     if "rubber_stamper" in reviewer.personas:
         return "stamp"
     if author.is_bot:
         return "stamp" if rng.random() < 0.7 else "approve"
-    if "mentor" in reviewer.personas and _is_junior(c, author):
+    if "mentor" in reviewer.personas and _is_junior(c, author, when):
         return "teach"
     if "quality_reviewer" in reviewer.personas and rng.random() < 0.75:
         return "defect"
@@ -97,7 +161,7 @@ def _style(c: Company, reviewer: Person, author: Person) -> str:
 def _review_round(c: Company, pr: PullRequest, author: Person, reviewer: Person, at: dt.datetime, ids: Ids) -> dt.datetime:
     """One reviewer's reviews on ``pr`` starting at ``at`` (a change request is followed by an approval)."""
     rng = c.rng
-    style = _style(c, reviewer, author)
+    style = _style(c, reviewer, author, pr.created_at)
     if style == "stamp":
         pr.reviews.append(Review(id=ids.next("review"), author=reviewer.login, state="APPROVED", body="",
                                  submitted_at=at))
@@ -161,8 +225,9 @@ def _inline_thread(c: Company, pr: PullRequest, author: Person, reviewer: Person
 
 def _issue_comments(c: Company, pr: PullRequest, author: Person, ids: Ids) -> dt.datetime:
     rng = c.rng
-    owner = next(r.owner_team for r in c.repos if r.full_name == pr.repo)
-    pool = [p for p in c.members(owner) + c.members(author.team)
+    owner = c.repo_owner(pr.repo)
+    team = c.team_on(author, pr.created_at)
+    pool = [p for p in c.members_on(owner, pr.created_at) + c.members_on(team, pr.created_at)
             if p.login != author.login and c.active_from(p) <= pr.created_at <= c.active_until(p)]
     last = pr.created_at
     if not pool:

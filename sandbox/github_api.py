@@ -6,8 +6,8 @@ does around every response (auth, metering, per-token budget, ETag/304,
 pagination with ``Link``).  Lists honour GitHub's own parameters (``state``,
 ``sort``, ``direction``, ``since``) and defaults.
 
-Not yet served (later issues): GraphQL, fault injection, secondary limits,
-writes.
+GraphQL (``/api/graphql``) is ``sandbox.github_graphql``; fault injection and
+secondary limits are ``sandbox.faults``; writes are not served.
 """
 
 from __future__ import annotations
@@ -142,7 +142,8 @@ def list_files(ctx: Ctx) -> Paged:
 
 def get_requested_reviewers(ctx: Ctx) -> dict:
     pr = _pull(ctx)
-    return {"users": [gp.user_payload(ctx.world, login, ctx.links) for login in pr.requested_reviewers], "teams": []}
+    return {"users": [gp.user_payload(ctx.world, login, ctx.links) for login in gp.pending_reviewers(pr, ctx.now)],
+            "teams": []}
 
 
 def _comments(ctx: Ctx, payloads: list[dict]) -> Paged:
@@ -190,7 +191,9 @@ def get_rate_limit(ctx: Ctx) -> dict:
     used = ctx.side.used.get((request_token(ctx.request) or "", start), 0)
     core = {"limit": ctx.side.rate_limit, "used": used, "remaining": max(0, ctx.side.rate_limit - used),
             "reset": reset, "resource": "core"}
-    graphql = {"limit": 5000, "used": 0, "remaining": 5000, "reset": reset, "resource": "graphql"}
+    g_used = ctx.side.graphql_used.get((request_token(ctx.request) or "", start), 0)
+    graphql = {"limit": ctx.side.graphql_limit, "used": g_used, "remaining": max(0, ctx.side.graphql_limit - g_used),
+               "reset": reset, "resource": "graphql"}
     search = {"limit": 30, "used": 0, "remaining": 30, "reset": start + 60, "resource": "search"}
     return {"resources": {"core": core, "graphql": graphql, "search": search}, "rate": core}
 

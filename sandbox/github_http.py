@@ -51,6 +51,8 @@ class GitHubSide:
     state: SandboxState
     rate_limit: int = 5000
     used: dict[tuple[str, int], int] = field(default_factory=dict)
+    graphql_limit: int = 5000  # GraphQL points per token per hour (a budget of its own, as on GitHub)
+    graphql_used: dict[tuple[str, int], int] = field(default_factory=dict)
     _request_ids: Any = field(default_factory=lambda: itertools.count(1))
     _index_key: tuple[int, int] | None = None
     _pulls_by_repo: dict[str, list[PullRequest]] = field(default_factory=dict)

@@ -28,7 +28,18 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.world import IssueComment, Person, PullFile, PullRequest, Repo, Review, ReviewComment, World
+from sandbox.world import (
+    Commit,
+    IssueComment,
+    Person,
+    PullFile,
+    PullRequest,
+    Repo,
+    Review,
+    ReviewComment,
+    ReviewRequest,
+    World,
+)
 
 GHOST_LOGIN = "ghost"
 GHOST_ID = 10137
@@ -78,6 +89,45 @@ def visible_issue_comments(pr: PullRequest, now: dt.datetime) -> list[IssueComme
     return sorted((c for c in pr.issue_comments if c.created_at <= now), key=lambda c: c.id)
 
 
+def visible_commits(pr: PullRequest, now: dt.datetime) -> list[Commit]:
+    return sorted((c for c in pr.commits if c.committed_at <= now), key=lambda c: (c.committed_at, c.sha))
+
+
+def review_request_history(pr: PullRequest) -> list[ReviewRequest]:
+    """The PR's review requests; a world that lists pending ``requested_reviewers`` without any history
+    gets one request each, made by the author when the PR was opened (GitHub always has the event)."""
+    if pr.review_requests or not pr.requested_reviewers:
+        return list(pr.review_requests)
+    return [ReviewRequest(reviewer=login, requested_by=pr.author or GHOST_LOGIN, requested_at=pr.created_at)
+            for login in pr.requested_reviewers]
+
+
+def visible_review_requests(pr: PullRequest, now: dt.datetime) -> list[ReviewRequest]:
+    """Requests made by now; a removal after now has not happened yet (``removed_at`` shown as None)."""
+    out = []
+    for rr in sorted(review_request_history(pr), key=lambda r: (r.requested_at, r.reviewer)):
+        if rr.requested_at <= now:
+            removed = rr.removed_at if rr.removed_at is not None and rr.removed_at <= now else None
+            out.append(rr if removed == rr.removed_at else rr.model_copy(update={"removed_at": removed}))
+    return out
+
+
+def pending_reviewers(pr: PullRequest, now: dt.datetime) -> list[str]:
+    """Who is still asked to review as of now: requested, not removed, not yet answered by a review.
+
+    Worlds without a request history keep their hand-written ``requested_reviewers``.
+    """
+    if not pr.review_requests:
+        return list(pr.requested_reviewers)
+    reviews = visible_reviews(pr, now)
+    pending: list[str] = []
+    for rr in visible_review_requests(pr, now):
+        answered = any(r.author == rr.reviewer and r.submitted_at >= rr.requested_at for r in reviews)
+        if rr.removed_at is None and not answered and rr.reviewer not in pending:
+            pending.append(rr.reviewer)
+    return pending
+
+
 def shown_updated_at(created_at: dt.datetime, updated_at: dt.datetime, now: dt.datetime) -> dt.datetime:
     """A comment's updated_at as of now: an edit in the future has not happened yet."""
     return updated_at if updated_at <= now else created_at
@@ -92,6 +142,9 @@ def pull_updated_at(pr: PullRequest, now: dt.datetime) -> dt.datetime:
     moments += [r.submitted_at for r in visible_reviews(pr, now)]
     moments += [shown_updated_at(c.created_at, c.updated_at, now) for c in visible_review_comments(pr, now)]
     moments += [shown_updated_at(c.created_at, c.updated_at, now) for c in visible_issue_comments(pr, now)]
+    moments += [c.committed_at for c in visible_commits(pr, now)]
+    for rr in visible_review_requests(pr, now):
+        moments += [m for m in (rr.requested_at, rr.removed_at) if m is not None]
     return max(moments)
 
 
@@ -240,7 +293,7 @@ def pull_payload(world: World, pr: PullRequest, now: dt.datetime, links: Links, 
         "merge_commit_sha": fake_sha(pr.repo, pr.number, "merge") if merged_at else None,
         "assignee": None,
         "assignees": [],
-        "requested_reviewers": [user_payload(world, login, links) for login in pr.requested_reviewers],
+        "requested_reviewers": [user_payload(world, login, links) for login in pending_reviewers(pr, now)],
         "requested_teams": [],
         "labels": [_label_payload(pr.repo, name, links) for name in pr.labels],
         "milestone": None,
@@ -285,7 +338,7 @@ def pull_payload(world: World, pr: PullRequest, now: dt.datetime, links: Links, 
             comments=len(visible_issue_comments(pr, now)),
             review_comments=len(visible_review_comments(pr, now)),
             maintainer_can_modify=False,
-            commits=max(1, len(files)),
+            commits=len(visible_commits(pr, now)) or max(1, len(files)),
             additions=sum(f.additions for f in files),
             deletions=sum(f.deletions for f in files),
             changed_files=len(files),

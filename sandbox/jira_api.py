@@ -2,7 +2,8 @@
 
 Serves what the ``jira`` 3.10 client calls on construction (``serverInfo``) and
 in ``myself``/``fields``/``projects``/``issue``/``comments``/
-``enhanced_search_issues``/``search_issues``:
+``enhanced_search_issues``/``search_issues``, and the Cloud bulk endpoints and
+user search in ``sandbox.jira_bulk``:
 
 - Cloud: ``/rest/api/{2,3,latest}``; ``search/jql`` (GET/POST, ``nextPageToken``);
   the removed ``search`` answers 410 like the real service.
@@ -12,7 +13,8 @@ in ``myself``/``fields``/``projects``/``issue``/``comments``/
 Auth is Basic (``email:token``; only the token matters) or Bearer; unknown
 tokens get 401.  ``serverInfo`` is public, as on real Jira.  The world is
 served as of ``state.now``; JQL dates are read in the caller's time zone.
-Every request is metered with ``state.count("jira", template, status)``.
+Every request is metered with ``state.count("jira", template, status)``;
+``jira_bulk.throttle(state, seconds, times)`` makes the next requests answer 429.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from sandbox import jira_bulk
 from sandbox import jira_payloads as P
 from sandbox.jira_jql import JqlError, Query, parse_jql
 from sandbox.server import SandboxState
@@ -115,6 +118,11 @@ def routes(state: SandboxState) -> list[Route]:
     async def _serve(request: Request, version: str, public: bool, handler: Handler) -> JSONResponse:
         if version not in versions:
             return _error(404, f"No REST API version {version} on this Jira ({state.world.jira_flavour}).")
+        retry_after = jira_bulk.take_throttle(state)
+        if retry_after is not None:
+            response = _error(429, "Rate limit exceeded: retry after the number of seconds in Retry-After.")
+            response.headers["Retry-After"] = str(retry_after)
+            return response
         caller = state.caller_for_token(_token(request))
         if caller is None and not public:
             return _error(401, "Client must be authenticated to access this resource: "
@@ -220,7 +228,8 @@ def routes(state: SandboxState) -> list[Route]:
                 "total": len(view.histories), "isLast": start + size >= len(view.histories),
                 "values": [P.render_history(state.world, h, ctx.render) for h in page]}
 
-    return [
+    bulk = [endpoint(template, handler, methods=methods) for template, handler, methods in jira_bulk.handlers(cloud)]
+    return bulk + [
         endpoint("/rest/api/{v}/serverInfo", server_info, public=True),
         endpoint("/rest/api/{v}/myself", myself),
         endpoint("/rest/api/{v}/field", fields),

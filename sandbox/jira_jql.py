@@ -1,11 +1,13 @@
 """The small JQL subset the sandbox understands, with a clear error for anything else.
 
-Supported (keywords case-insensitive, clauses joined by AND)::
+Supported (keywords case-insensitive)::
 
     project = ML | project in (ML, "SRCH")
+    key = ML-1 | key in (ML-1, ML-2)     (also issuekey, id)
     updated >= "2026-10-09 23:55"   (also >, <=, <, =; created likewise;
                                      yyyy-MM-dd[ HH:mm] or yyyy/MM/dd[ HH:mm],
                                      read in the caller's time zone, as Jira does)
+    clauses joined by AND / OR (AND binds tighter), grouped with parentheses
     ORDER BY updated ASC, key DESC  (fields: updated, created, key)
 """
 
@@ -17,14 +19,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-SUPPORTED = ('project = X, project in (X, Y), updated|created >=|>|<=|<|= "yyyy-MM-dd HH:mm", '
-             "joined by AND, ORDER BY updated|created|key [ASC|DESC]")
+SUPPORTED = ('project = X, project in (X, Y), key|issuekey|id = X or in (X, Y), '
+             'updated|created >=|>|<=|<|= "yyyy-MM-dd HH:mm", joined by AND/OR with parentheses, '
+             "ORDER BY updated|created|key [ASC|DESC]")
 
 _TOKEN = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'|(>=|<=|!=|=|>|<|\(|\)|,)|([^\s=<>!(),"\']+))')
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "=": operator.eq,
 }
 _DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
+_KEY_FIELDS = ("key", "issuekey", "id")
+
+Predicate = Callable[[Any], bool]
 
 
 class JqlError(ValueError):
@@ -33,21 +39,18 @@ class JqlError(ValueError):
 
 @dataclass(frozen=True)
 class Query:
-    projects: tuple[str, ...] | None = None
-    conditions: tuple[tuple[str, str, dt.datetime], ...] = ()
+    """A parsed query: a predicate over issue views, the projects it names, and the order."""
+
+    projects: tuple[str, ...] | None = None  # every project key the query names (for "does not exist")
+    where: Predicate | None = None
     order: tuple[tuple[str, bool], ...] = ()  # (field, descending)
 
     def apply(self, views: list) -> list:
         """Filter and sort issue views (``sandbox.jira_payloads.IssueView``)."""
-        out = [v for v in views if self._matches(v)]
+        out = [v for v in views if self.where is None or self.where(v)]
         for name, descending in reversed(self.order or (("key", True),)):
             out.sort(key=_SORT_KEYS[name], reverse=descending)
         return out
-
-    def _matches(self, view) -> bool:
-        if self.projects is not None and view.issue.project not in self.projects:
-            return False
-        return all(_OPS[op](_VALUES[name](view), when) for name, op, when in self.conditions)
 
 
 def _key_order(view) -> tuple[str, int]:
@@ -66,6 +69,7 @@ _SORT_KEYS: dict[str, Callable[[Any], Any]] = {**_VALUES, "key": _key_order}
 class _Tokens:
     items: list[tuple[str, bool]]  # (text, quoted)
     pos: int = field(default=0)
+    projects: list[str] = field(default_factory=list)
 
     def peek(self) -> str | None:
         return self.items[self.pos][0] if self.pos < len(self.items) else None
@@ -107,24 +111,9 @@ def _tokenize(jql: str) -> _Tokens:
 def parse_jql(jql: str, tz: dt.tzinfo) -> Query:
     """Parse the supported subset; dates are read in ``tz`` (the caller's zone)."""
     tokens = _tokenize(jql)
-    projects: tuple[str, ...] | None = None
-    conditions: list[tuple[str, str, dt.datetime]] = []
-    first = True
-    while tokens.peek() is not None and tokens.peek_word() != "order":
-        if not first:
-            tokens.expect("and")
-        first = False
-        name = tokens.take("a field").lower()
-        if name == "project":
-            found = _parse_project(tokens)
-            projects = found if projects is None else tuple(p for p in projects if p in found)
-        elif name in _VALUES:
-            op = tokens.take("an operator")
-            if op not in _OPS:
-                raise JqlError(f"operator {op!r} is not supported for {name}; supported: {SUPPORTED}")
-            conditions.append((name, op, _parse_date(tokens.take("a date"), tz)))
-        else:
-            raise JqlError(f"field {name!r} is not supported by the sandbox; supported: {SUPPORTED}")
+    where = None
+    if tokens.peek() is not None and tokens.peek_word() != "order":
+        where = _parse_or(tokens, tz)
     order: list[tuple[str, bool]] = []
     if tokens.peek() is not None:
         tokens.expect("order")
@@ -142,22 +131,62 @@ def parse_jql(jql: str, tz: dt.tzinfo) -> Query:
             tokens.take(",")
         if tokens.peek() is not None:
             raise JqlError(f"unexpected {tokens.peek()!r} after ORDER BY; supported: {SUPPORTED}")
-    return Query(projects=projects, conditions=tuple(conditions), order=tuple(order))
+    projects = tuple(dict.fromkeys(tokens.projects)) or None
+    return Query(projects=projects, where=where, order=tuple(order))
 
 
-def _parse_project(tokens: _Tokens) -> tuple[str, ...]:
+def _parse_or(tokens: _Tokens, tz: dt.tzinfo) -> Predicate:
+    parts = [_parse_and(tokens, tz)]
+    while tokens.peek_word() == "or":
+        tokens.take("OR")
+        parts.append(_parse_and(tokens, tz))
+    return parts[0] if len(parts) == 1 else (lambda v: any(p(v) for p in parts))
+
+
+def _parse_and(tokens: _Tokens, tz: dt.tzinfo) -> Predicate:
+    parts = [_parse_atom(tokens, tz)]
+    while tokens.peek() is not None and tokens.peek_word() not in ("or", "order") and tokens.peek() != ")":
+        tokens.expect("and")
+        parts.append(_parse_atom(tokens, tz))
+    return parts[0] if len(parts) == 1 else (lambda v: all(p(v) for p in parts))
+
+
+def _parse_atom(tokens: _Tokens, tz: dt.tzinfo) -> Predicate:
+    if tokens.peek() == "(" and not tokens.items[tokens.pos][1]:
+        tokens.take("(")
+        inner = _parse_or(tokens, tz)
+        tokens.expect(")")
+        return inner
+    name = tokens.take("a field").lower()
+    if name == "project":
+        keys = _parse_values(tokens, "project", "a project key")
+        tokens.projects.extend(keys)
+        return lambda v: v.issue.project in keys
+    if name in _KEY_FIELDS:
+        refs = set(_parse_values(tokens, name, "an issue key"))
+        return lambda v: v.issue.key in refs or v.issue.id in refs
+    if name in _VALUES:
+        op = tokens.take("an operator")
+        if op not in _OPS:
+            raise JqlError(f"operator {op!r} is not supported for {name}; supported: {SUPPORTED}")
+        when, value, compare = _parse_date(tokens.take("a date"), tz), _VALUES[name], _OPS[op]
+        return lambda v: compare(value(v), when)
+    raise JqlError(f"field {name!r} is not supported by the sandbox; supported: {SUPPORTED}")
+
+
+def _parse_values(tokens: _Tokens, name: str, what: str) -> tuple[str, ...]:
     op = tokens.take("'=' or 'in'")
     if op == "=":
-        return (tokens.take("a project key"),)
+        return (tokens.take(what),)
     if op.lower() != "in":
-        raise JqlError(f"operator {op!r} is not supported for project; supported: {SUPPORTED}")
+        raise JqlError(f"operator {op!r} is not supported for {name}; supported: {SUPPORTED}")
     tokens.expect("(")
-    keys = [tokens.take("a project key")]
+    values = [tokens.take(what)]
     while tokens.peek() == ",":
         tokens.take(",")
-        keys.append(tokens.take("a project key"))
+        values.append(tokens.take(what))
     tokens.expect(")")
-    return tuple(keys)
+    return tuple(values)
 
 
 def _parse_date(text: str, tz: dt.tzinfo) -> dt.datetime:

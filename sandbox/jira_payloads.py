@@ -223,7 +223,7 @@ def view_issue(world: World, issue: JiraIssue, now: dt.datetime, visible_keys: s
         if field == "status" and first.from_string:
             status, category = first.from_string, _category_for(first.from_string)
         elif field == "assignee":
-            assignee = _login_for_name(world, first.from_string)
+            assignee = first.from_login or _login_for_name(world, first.from_string)
     comments = tuple(c for c in issue.comments if c.created <= now)
     histories: dict[str, list[JiraChange]] = {}
     for change in shown:
@@ -265,15 +265,45 @@ def render_history(world: World, history: tuple[str, str, dt.datetime, tuple[Jir
                    r: Render) -> dict[str, Any]:
     hid, author, created, items = history
     return {"id": hid, "author": render_user(world, author, r), "created": render_time(created, r.tz),
-            "items": [{"field": c.field, "fieldtype": "jira", "fieldId": c.field,
-                       "from": None, "fromString": c.from_string, "to": None, "toString": c.to_string}
-                      for c in items]}
+            "items": [_history_item(world, c, r) for c in items]}
+
+
+def _history_item(world: World, c: JiraChange, r: Render) -> dict[str, Any]:
+    """One changed field; user fields carry the user's id in from/to (accountId on Cloud, key on DC)."""
+    ids: tuple[str | None, str | None] = (None, None)
+    if c.field == "assignee":
+        ids = (_user_ref(world, c.from_login, c.from_string), _user_ref(world, c.to_login, c.to_string))
+    elif c.field == "status":
+        ids = tuple(_status(s, _category_for(s), r)["id"] if s else None  # type: ignore[assignment]
+                    for s in (c.from_string, c.to_string))
+    return {"field": c.field, "fieldtype": "jira", "fieldId": c.field,
+            "from": ids[0], "fromString": c.from_string, "to": ids[1], "toString": c.to_string}
+
+
+def _user_ref(world: World, login: str | None, display_name: str | None) -> str | None:
+    """The API id of a user named in a change: by login when the world has it, else by display name."""
+    login = login or _login_for_name(world, display_name)
+    return world.person(login).jira_account_id if login else None
 
 
 def _issue_ref(world: World, key: str, r: Render) -> dict[str, Any]:
-    other = next(i for i in world.jira_issues if i.key == key)
+    other = issue_by_key(world, key)
     return {"id": other.id, "key": other.key, "self": r.api(f"issue/{other.id}"),
             "fields": {"summary": other.summary, "issuetype": _issue_type(other.issue_type, r)}}
+
+
+_INDEX: dict[int, tuple[int, dict[str, JiraIssue]]] = {}  # id(world.jira_issues) -> (length, key -> issue)
+
+
+def issue_by_key(world: World, key: str) -> JiraIssue | None:
+    """The world's issue with ``key`` (an index rebuilt whenever the issue list grows or shrinks)."""
+    issues = world.jira_issues
+    cached = _INDEX.get(id(issues))
+    if cached is None or cached[0] != len(issues) or (key in cached[1] and cached[1][key].key != key):
+        cached = (len(issues), {i.key: i for i in issues})
+        _INDEX.clear()  # one world served at a time in practice; keep the cache small
+        _INDEX[id(issues)] = cached
+    return cached[1].get(key)
 
 
 def _issue_type(name: str, r: Render) -> dict[str, Any]:
@@ -307,7 +337,7 @@ def render_all_fields(world: World, view: IssueView, now: dt.datetime, r: Render
                                           "name": link.type, "inward": inward, "outward": outward}}
         entry["outwardIssue" if link.direction == "outward" else "inwardIssue"] = _issue_ref(world, link.other, r)
         links.append(entry)
-    parent_issue = next((p for p in world.jira_issues if p.key == i.parent), None) if i.parent else None
+    parent_issue = issue_by_key(world, i.parent) if i.parent else None
     epic_link = parent_issue is not None and parent_issue.issue_type == "Epic" and not r.cloud
     comments = [render_comment(world, i, c, now, r) for c in view.comments]
     return {

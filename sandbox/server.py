@@ -5,15 +5,20 @@ uvicorn on loopback.  The real PyGithub and jira clients talk to it over HTTP;
 nothing of theirs is mocked.
 
 Layout of URLs under the base URL:
-- ``/api/v3/...``   GitHub REST in GitHub Enterprise form (``sandbox.github_api``)
+- ``/api/v3/...``    GitHub REST in GitHub Enterprise form (``sandbox.github_rest_extra``
+  first, then ``sandbox.github_api``)
 - ``/jira/rest/...`` Jira REST (``sandbox.jira_api``)
-- ``/_sandbox/stats`` the request meter, ``/_sandbox/clock`` the virtual clock
+- ``/_sandbox/stats`` the request meter (``POST /_sandbox/stats/reset`` zeroes it),
+  ``/_sandbox/clock`` the virtual clock (GET reads it, POST moves it)
+
+Fault injection (``sandbox.faults``) wraps the whole app when a profile is given.
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as dt
+import json
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -27,6 +32,8 @@ from starlette.routing import Mount, Route
 
 from sandbox.world import World
 
+GRAPHQL_MARK = "graphql"  # an endpoint template containing this is metered as GraphQL
+
 
 @dataclass
 class Caller:
@@ -38,7 +45,11 @@ class Caller:
 
 @dataclass
 class SandboxState:
-    """Everything the route handlers share: the world, the clock and the meter."""
+    """Everything the route handlers share: the world, the clock and the meter.
+
+    ``counts`` is a flat Counter (``api.key`` → n) guarded by ``lock``; read it
+    through ``stats()``.
+    """
 
     world: World
     now: dt.datetime = field(init=False)
@@ -55,67 +66,140 @@ class SandboxState:
         return when is not None and when <= self.now
 
     def caller_for_token(self, token: str | None) -> Caller | None:
+        """The person (or the service) a token belongs to; None for an unknown token."""
         return self._tokens.get(token or "")
 
-    def count(self, api: str, endpoint: str, status: int, counted: bool = True) -> None:
-        """Meter one request (``api`` is ``github`` or ``jira``)."""
+    def count(
+        self,
+        api: str,
+        endpoint: str,
+        status: int | str,
+        counted: bool = True,
+        *,
+        not_modified: bool | None = None,
+        graphql_points: int = 0,
+    ) -> None:
+        """Meter one request (``api`` is ``github``, ``jira`` or ``faults``).
+
+        ``counted``: charged to a rate-limit budget.  ``not_modified`` defaults to
+        ``status == 304``.  A GitHub endpoint whose template contains ``graphql``
+        is metered as GraphQL (``graphql_requests``, plus ``graphql_points``);
+        every other GitHub endpoint as REST (``rest_requests``, ``rest_counted``).
+        """
+        if not_modified is None:
+            not_modified = status == 304
         with self.lock:
-            self.counts[f"{api}.requests"] += 1
+            c = self.counts
+            c[f"{api}.requests"] += 1
             if counted:
-                self.counts[f"{api}.counted"] += 1
-            self.counts[f"{api}.by_endpoint.{endpoint}.{status}"] += 1
+                c[f"{api}.counted"] += 1
+            if not_modified:
+                c[f"{api}.not_modified"] += 1
+            if api == "github":
+                if GRAPHQL_MARK in endpoint or graphql_points:
+                    c["github.graphql_requests"] += 1
+                    c["github.graphql_points"] += graphql_points
+                else:
+                    c["github.rest_requests"] += 1
+                    if counted:
+                        c["github.rest_counted"] += 1
+            c[f"{api}.by_endpoint.{endpoint}.{status}"] += 1
+            c[f"{api}.by_status.{status}"] += 1
+
+    def bump(self, key: str, n: int = 1) -> None:
+        """Add ``n`` to a free-form meter key ``api.name`` (e.g. ``faults.injected.reset``)."""
+        with self.lock:
+            self.counts[key] += n
+
+    def reset_stats(self) -> None:
+        """Zero the meter (the budget and the clock are left alone)."""
+        with self.lock:
+            self.counts.clear()
 
     def stats(self) -> dict[str, Any]:
+        """The meter as nested JSON: per API totals, ``by_endpoint`` (``template.status``) and ``by_status``."""
         with self.lock:
             counts = dict(self.counts)
-        out: dict[str, Any] = {"github": {}, "jira": {}, "now": self.now.isoformat()}
-        for key, value in counts.items():
+        out: dict[str, Any] = {
+            "now": self.now.isoformat(),
+            "github": {k: 0 for k in ("requests", "counted", "rest_requests", "rest_counted", "not_modified",
+                                      "graphql_requests", "graphql_points")},
+            "jira": {"requests": 0, "counted": 0, "not_modified": 0},
+        }
+        for key, value in sorted(counts.items()):
             api, _, rest = key.partition(".")
-            if rest.startswith("by_endpoint."):
-                out[api].setdefault("by_endpoint", {})[rest[len("by_endpoint."):]] = value
+            section = out.setdefault(api, {})
+            head, _, tail = rest.partition(".")
+            if head in ("by_endpoint", "by_status", "injected"):
+                section.setdefault(head, {})[tail] = value
             else:
-                out[api][rest] = value
-        gh = out["github"]
-        gh.setdefault("rest_requests", gh.get("requests", 0))
-        gh.setdefault("rest_counted", gh.get("counted", 0))
-        out["jira"].setdefault("requests", 0)
+                section[rest] = value
+        for api in ("github", "jira"):
+            out[api].setdefault("by_endpoint", {})
+            out[api].setdefault("by_status", {})
         return out
 
 
-def build_app(world: World) -> Starlette:
-    """The ASGI app serving ``world``; ``app.state.sandbox`` is its SandboxState."""
-    from sandbox import github_api, jira_api
+def _parse_now(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def build_app(world: World, *, now: dt.datetime | None = None, faults: Any = None) -> Any:
+    """The ASGI app serving ``world``; ``app.state.sandbox`` is its SandboxState.
+
+    ``now`` overrides ``world.now`` as the starting clock; ``faults`` (a
+    ``sandbox.faults.FaultProfile``) wraps the app in fault injection.
+    """
+    from sandbox import github_api, github_graphql, github_rest_extra, jira_api
 
     state = SandboxState(world)
+    if now is not None:
+        state.now = now if now.tzinfo else now.replace(tzinfo=dt.timezone.utc)
 
     async def stats(_: Request) -> JSONResponse:
         return JSONResponse(state.stats())
 
     async def stats_reset(_: Request) -> JSONResponse:
-        with state.lock:
-            state.counts.clear()
+        state.reset_stats()
         return JSONResponse({"ok": True})
 
     async def clock(request: Request) -> JSONResponse:
         if request.method == "POST":
-            body = await request.json()
-            new_now = dt.datetime.fromisoformat(body["now"])
-            if new_now.tzinfo is None:
-                new_now = new_now.replace(tzinfo=dt.timezone.utc)
-            state.now = new_now
+            try:
+                body = json.loads(await request.body() or b"{}")
+                if "now" in body:
+                    state.now = _parse_now(str(body["now"]))
+                elif "advance_seconds" in body:
+                    state.now = state.now + dt.timedelta(seconds=float(body["advance_seconds"]))
+                else:
+                    raise ValueError("give 'now' (ISO 8601) or 'advance_seconds' (a number)")
+            except (ValueError, TypeError, AttributeError) as exc:
+                return JSONResponse({"error": f"POST /_sandbox/clock: bad body: {exc}; send "
+                                              '{"now": "2026-10-02T00:00:00Z"} or {"advance_seconds": 86400}'},
+                                    status_code=400)
         return JSONResponse({"now": state.now.isoformat()})
 
+    core_routes = github_api.routes(state)  # creates the GitHub side (budget) the extra routes share
+    github_routes = github_rest_extra.routes(state) + core_routes  # core last: it ends with a catch-all 404
     app = Starlette(
         routes=[
             Route("/_sandbox/stats", stats),
             Route("/_sandbox/stats/reset", stats_reset, methods=["POST"]),
             Route("/_sandbox/clock", clock, methods=["GET", "POST"]),
-            Mount("/api/v3", routes=github_api.routes(state)),
+            *github_graphql.routes(state),  # POST /api/graphql (PyGithub: base_url minus /v3, plus /graphql)
+            Mount("/api/v3", routes=github_routes),
             Mount("/jira", routes=jira_api.routes(state)),
         ]
     )
     app.state.sandbox = state
-    return app
+    if faults is None:
+        return app
+    from sandbox.faults import FaultInjector
+
+    wrapped = FaultInjector(app, faults, state)
+    wrapped.state = app.state  # type: ignore[attr-defined] - same surface as the bare app
+    return wrapped
 
 
 class SandboxServer:
@@ -125,17 +209,23 @@ class SandboxServer:
 
         with SandboxServer(world) as server:
             Github(base_url=server.github_url, auth=Auth.Token(token))
+
+    ``now`` starts the clock elsewhere than ``world.now``; ``faults`` is a
+    ``sandbox.faults.FaultProfile`` (see docs/sandbox.md, "Faults").
     """
 
-    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.app = build_app(world)
+    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0, *,
+                 now: dt.datetime | None = None, faults: Any = None) -> None:
+        self.app = build_app(world, now=now, faults=faults)
         self.state: SandboxState = self.app.state.sandbox
+        self.faults = self.app if faults is not None else None
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Accepted sockets inherit this: without it every keep-alive response waits ~40 ms
         # for a delayed ACK (headers and body are written separately).
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock.bind((host, port))
+        self._sock.listen(2048)  # connections made before uvicorn starts wait in the backlog, not refused
         self.host, self.port = self._sock.getsockname()[:2]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
@@ -154,13 +244,14 @@ class SandboxServer:
         return f"{self.base_url}/jira"
 
     def start(self) -> "SandboxServer":
+        """Start serving in a daemon thread; returns once the socket accepts connections."""
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )
         self._thread.start()
         while not self._server.started:
             if not self._thread.is_alive():
-                raise RuntimeError("sandbox server failed to start")
+                raise RuntimeError(f"sandbox server on {self.base_url} failed to start; see the log above")
             threading.Event().wait(0.01)
         return self
 
@@ -169,6 +260,7 @@ class SandboxServer:
         self._server.run(sockets=[self._sock])
 
     def stop(self) -> None:
+        """Ask uvicorn to exit, wait for the thread, close the listening socket."""
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)

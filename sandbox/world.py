@@ -62,6 +62,7 @@ class Person(_Model):
     level_changes: list[LevelChange] = Field(default_factory=list)  # dated; ``level`` is the current one
     name: str
     emails: list[str] = Field(default_factory=list)
+    unlinked_emails: list[str] = Field(default_factory=list)  # on some of their commits, on no GitHub account
     jira_account_id: str
     level: str  # IC1..IC6, M1..M3
     team: str
@@ -129,6 +130,7 @@ class Commit(_Model):
     author: str | None  # login; None when the commit e-mail matches no account
     author_email: str
     committed_at: dt.datetime
+    author_name: str | None = None  # the git author name as written on the commit; None: the account's name
 
 
 class ReviewRequest(_Model):
@@ -192,6 +194,9 @@ class JiraChange(_Model):
     field: str
     from_string: str | None = None
     to_string: str | None = None
+    # For user fields (assignee): the logins behind from/to_string; display names can repeat.
+    from_login: str | None = None
+    to_login: str | None = None
 
 
 class JiraIssue(_Model):

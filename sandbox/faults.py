@@ -1,0 +1,280 @@
+"""Fault injection for the sandbox: an ASGI middleware driven by a YAML profile.
+
+A profile (``sandbox/faults/<name>.yaml`` or any YAML file; format in
+docs/sandbox.md, "Faults") lists rules.  Each rule watches the API requests it
+matches (GitHub ``/api/...`` and/or Jira ``/jira/...``; ``/_sandbox/*`` is
+never touched) and *fires* on the n-th matching request when n is listed in
+``at`` or when a hash of (seed, rule, n) falls under ``rate``; once fired it
+keeps firing for ``burst`` matching requests in a row.  The first rule that
+fires answers the request:
+
+- ``error``: 500 / 502 / 503 (picked by the same hash), JSON or an HTML proxy page;
+- ``secondary_limit``: 403 or 429 with ``Retry-After`` (GitHub's secondary limit);
+- ``budget_exhaustion``: GitHub's primary limit answer (403, ``X-RateLimit-Remaining: 0``,
+  reset at the end of the virtual clock's hour); Jira: 429 with ``Retry-After``;
+- ``reset``: the TCP connection is reset without any response;
+- ``truncate``: the real response's headers, then part of its body, then the connection closes;
+- ``slow``: a real (small) delay, then the real response.
+
+Decisions depend only on the seed and the order of matching requests, so a
+sequential client sees the same faults on every run.  Every injected fault is
+metered: ``faults.injected.<kind>`` and, under the API it hit, endpoint
+``(fault)`` with the status sent (``reset`` for a reset).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import hashlib
+import json
+import socket
+import struct
+import threading
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+PROFILE_DIR = Path(__file__).with_name("faults")
+GITHUB_PREFIX = "/api/"
+JIRA_PREFIX = "/jira/"
+SECONDARY_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+PRIMARY_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+
+
+class FaultProfileError(Exception):
+    """A fault profile that cannot be read; the message names the file, the key and the fix."""
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rate: float = Field(0.0, ge=0.0, le=1.0)  # chance that a matching request starts a burst
+    at: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)  # matching-request numbers that fire
+    burst: int = Field(1, ge=1)  # consecutive matching requests answered once fired
+    apis: list[Literal["github", "jira"]] = Field(default_factory=lambda: ["github", "jira"])
+    paths: list[str] = Field(default_factory=list)  # fnmatch globs on the URL path; empty: all
+    methods: list[str] = Field(default_factory=list)  # e.g. [GET]; empty: all
+
+
+class ErrorRule(_Rule):
+    kind: Literal["error"]
+    statuses: list[Literal[500, 502, 503]] = Field(default_factory=lambda: [500, 502, 503])
+
+
+class SecondaryLimitRule(_Rule):
+    kind: Literal["secondary_limit"]
+    status: Literal[403, 429] | None = None  # default: 403 on GitHub, 429 on Jira
+    retry_after_seconds: int = Field(60, ge=0)
+
+
+class BudgetExhaustionRule(_Rule):
+    kind: Literal["budget_exhaustion"]
+    limit: int = Field(5000, ge=1)  # the X-RateLimit-Limit to report
+    retry_after_seconds: int = Field(60, ge=0)  # Jira's Retry-After
+
+
+class ResetRule(_Rule):
+    kind: Literal["reset"]
+
+
+class TruncateRule(_Rule):
+    kind: Literal["truncate"]
+    keep_fraction: float = Field(0.5, ge=0.0, lt=1.0)  # share of the body sent before the close
+
+
+class SlowRule(_Rule):
+    kind: Literal["slow"]
+    delay_ms: int = Field(50, ge=0, le=5000)
+
+
+Rule = Annotated[
+    ErrorRule | SecondaryLimitRule | BudgetExhaustionRule | ResetRule | TruncateRule | SlowRule,
+    Field(discriminator="kind"),
+]
+
+
+class FaultProfile(BaseModel):
+    """A named list of fault rules with the seed that makes their decisions reproducible."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = 1
+    seed: int = 0
+    description: str = ""
+    rules: list[Rule] = Field(default_factory=list)
+
+
+def load_profile(name_or_path: str | Path) -> FaultProfile:
+    """Read a profile by name (``flaky`` → sandbox/faults/flaky.yaml) or by path; FaultProfileError if bad."""
+    path = Path(name_or_path)
+    if not path.suffix and not path.exists():
+        path = PROFILE_DIR / f"{name_or_path}.yaml"
+    if not path.is_file():
+        shipped = ", ".join(sorted(p.stem for p in PROFILE_DIR.glob("*.yaml")))
+        raise FaultProfileError(f"no fault profile {str(name_or_path)!r}: give a YAML file path or one of the "
+                                f"shipped profiles ({shipped})")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise FaultProfileError(f"cannot read fault profile {path}: {exc}") from None
+    try:
+        return FaultProfile.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()[:5]]
+        raise FaultProfileError(f"{path}: invalid fault profile: " + "; ".join(problems)
+                                + " (format: docs/sandbox.md, section Faults)") from None
+
+
+def _unit(seed: int, rule_index: int, n: int, salt: str = "") -> float:
+    """A deterministic number in [0, 1) for the n-th matching request of a rule."""
+    digest = hashlib.blake2b(f"{seed}:{rule_index}:{n}:{salt}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+class _RuleState:
+    def __init__(self) -> None:
+        self.seen = 0
+        self.burst_left = 0
+
+
+class FaultInjector:
+    """ASGI middleware: answers some API requests with faults per a FaultProfile (see module docstring)."""
+
+    def __init__(self, app: Any, profile: FaultProfile, state: Any) -> None:
+        self.app = app
+        self.profile = profile
+        self.sandbox = state  # SandboxState: meter and virtual clock
+        self._rules = [(i, r, _RuleState()) for i, r in enumerate(profile.rules)]
+        self._lock = threading.Lock()
+        self.enabled = True
+
+    def decide(self, api: str, method: str, path: str) -> tuple[int, Any, int] | None:
+        """(rule index, rule, n) of the rule that fires for this request, or None; advances the counters."""
+        fired = None
+        with self._lock:
+            for index, rule, st in self._rules:
+                if api not in rule.apis or (rule.methods and method not in rule.methods):
+                    continue
+                if rule.paths and not any(fnmatch.fnmatchcase(path, p) for p in rule.paths):
+                    continue
+                st.seen += 1
+                n = st.seen
+                if st.burst_left > 0:
+                    st.burst_left -= 1
+                    hit = True
+                else:
+                    hit = n in rule.at or (rule.rate > 0 and _unit(self.profile.seed, index, n) < rule.rate)
+                    if hit:
+                        st.burst_left = rule.burst - 1
+                if hit and fired is None:
+                    fired = (index, rule, n)
+        return fired
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not self.enabled:
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        api = "github" if path.startswith(GITHUB_PREFIX) else "jira" if path.startswith(JIRA_PREFIX) else None
+        fired = self.decide(api, scope.get("method", "GET"), path) if api else None
+        if fired is None:
+            return await self.app(scope, receive, send)
+        index, rule, n = fired
+        self.sandbox.bump(f"faults.injected.{rule.kind}")
+        if rule.kind == "slow":
+            await asyncio.sleep(rule.delay_ms / 1000)
+            return await self.app(scope, receive, send)
+        if rule.kind == "reset":
+            self.sandbox.count(api, "(fault)", "reset", counted=False)
+            return await _reset_connection(send)
+        if rule.kind == "truncate":
+            return await self._truncate(rule, api, scope, receive, send)
+        status, headers, body = self._answer(index, rule, api, n)
+        self.sandbox.count(api, "(fault)", status, counted=False)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+        await send({"type": "http.response.body", "body": body})
+
+    def _answer(self, index: int, rule: Any, api: str, n: int) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body of an error-like fault."""
+        as_json = {"content-type": "application/json; charset=utf-8"}
+        if rule.kind == "error":
+            status = rule.statuses[int(_unit(self.profile.seed, index, n, "status") * len(rule.statuses))]
+            if status == 502:  # what a proxy in front of either service sends
+                page = b"<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
+                return status, {"content-type": "text/html"}, page
+            text = {500: "Server Error", 503: "Service Unavailable"}[status]
+            if api == "github":
+                return status, as_json, _json({"message": text, "documentation_url": PRIMARY_DOCS})
+            return status, as_json, _json({"errorMessages": [text], "errors": {}})
+        retry_after = str(rule.retry_after_seconds)
+        if rule.kind == "secondary_limit":
+            status = rule.status or (403 if api == "github" else 429)
+            if api == "github":
+                body = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before "
+                                   "you try again.", "documentation_url": SECONDARY_DOCS}
+                return status, as_json | {"retry-after": retry_after}, _json(body)
+            return status, as_json | {"retry-after": retry_after}, _json(
+                {"errorMessages": ["Rate limit exceeded."], "errors": {}})
+        # budget_exhaustion
+        if api == "jira":
+            return 429, as_json | {"retry-after": retry_after, "x-ratelimit-remaining": "0"}, _json(
+                {"errorMessages": ["Rate limit exceeded."], "errors": {}})
+        reset = int(self.sandbox.now.timestamp()) // 3600 * 3600 + 3600
+        headers = as_json | {"x-ratelimit-limit": str(rule.limit), "x-ratelimit-remaining": "0",
+                             "x-ratelimit-used": str(rule.limit), "x-ratelimit-reset": str(reset),
+                             "x-ratelimit-resource": "core"}
+        body = {"message": "API rate limit exceeded for this token. (But here's the good news: Authenticated "
+                           "requests get a higher rate limit.)", "documentation_url": PRIMARY_DOCS}
+        return 403, headers, _json(body)
+
+    async def _truncate(self, rule: TruncateRule, api: str, scope: dict, receive: Any, send: Any) -> None:
+        """Run the app, send its headers (with the full Content-Length) and part of its body, then close."""
+        start: dict | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: dict) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        body = b"".join(chunks)
+        status = start["status"] if start else 500
+        self.sandbox.count(api, "(fault)", f"truncated-{status}", counted=False)
+        headers = [(k, v) for k, v in (start or {}).get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        keep = int(len(body) * rule.keep_fraction)
+        await send({"type": "http.response.body", "body": body[:keep], "more_body": True})
+        await _reset_connection(send)
+
+
+def _json(payload: Any) -> bytes:
+    return json.dumps(payload).encode()
+
+
+async def _reset_connection(send: Any) -> None:
+    """Close the client's connection at once (TCP RST), without a response.
+
+    uvicorn hands the app the bound ``send`` of its request cycle, which holds
+    the transport; without one (another server) we fall back to an exception,
+    which makes uvicorn drop the connection.
+    """
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise ConnectionAbortedError("sandbox fault: connection reset")
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+    transport.abort()
+    if hasattr(cycle, "disconnected"):
+        cycle.disconnected = True  # uvicorn then sends nothing more for this cycle

@@ -1,0 +1,1 @@
+"""GitHub's public GraphQL schema (SDL), vendored for the sandbox; see PROVENANCE.md."""
