@@ -27,3 +27,6 @@ class Batch:
     records: tuple[Record, ...]
     cursor: str | None
     stats: dict[str, Any] = field(default_factory=dict)  # items, pages, requests ... for the summary line
+    # True: ``records`` are the partition's complete contents (a roster file); stored rows of the
+    # partition that are not among them are deleted in the same transaction.
+    is_complete: bool = False

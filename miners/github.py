@@ -1,35 +1,44 @@
-"""The GitHub miner: organizations -> repos -> PRs, files, reviews and comments as typed records.
+"""The GitHub miner: organizations -> repos -> PRs with reviews, comments, files, commits and review requests.
+
+GraphQL for the bulk, REST only where it is cheaper (``miners/github_graphql.py``
+has the documents and their cost):
+
+1. One GraphQL query per 100 repositories of an org lists them with each
+   repo's newest PR ``updatedAt`` (1 point): a repo whose newest PR is not
+   newer than its cursor is skipped without another request.  A nightly run
+   where nothing changed costs 1 point per 100 repos.
+2. A changed repo's PRs are read newest-updated first, 49 per query (1 point),
+   each with its timeline (reviews, conversation comments, commits with their
+   ``Co-authored-by`` trailers, review requests and removals), files and
+   labels; paging stops at the first PR older than the window.  A PR with more than 100 items in a connection gets one more query
+   per extra 100.
+3. Review comments (line comments) come from REST's repo-level
+   ``/pulls/comments?since=`` (1 counted request per 100 changed comments):
+   GraphQL only has them nested two connections deep, 100x the cost.
 
 Partitions and cursors
     ``github:{org}`` holds the RepoRecords (no cursor).  Each repository is one
     partition ``github:{org}/{repo}`` whose cursor is the ISO-8601 UTC time of
-    the newest PR or comment ``updated_at`` seen there.  Without a cursor (or
-    with ``full=True``) everything is read.  With one, the window starts at
-    ``cursor - overlap`` and holds what was updated strictly after that: PRs
-    are listed newest-updated first and paging stops at the window's edge;
-    review and issue comments come from the repo-level ``since`` endpoints.
-    The overlap re-reads a little on purpose (late writes, equal timestamps);
-    the warehouse's content hash makes re-reads free.  ``overlap=0`` reads
-    only what is strictly newer than the cursor.  A backfill ``since``
-    replaces the window: everything updated at or after ``since`` is re-read
-    (the cursor still never moves backwards).
+    the newest PR or review comment ``updated_at`` seen there.  Without a cursor
+    (or with ``full=True``) everything is read.  With one, the window starts at
+    ``cursor - overlap`` and holds what was updated strictly after that.  A
+    backfill ``since`` replaces the window (everything updated at or after it is
+    re-read; the cursor never moves backwards).  The "unchanged" shortcut of step
+    1 trusts the newest PR's ``updatedAt`` (a new review or comment updates it).
 
 Batches
-    PRs (with their files and reviews) are yielded one list page at a time
-    with ``cursor=None``; the repo's last batch holds its comments and the new
-    cursor, so a run killed midway re-reads the repo next time and loses
-    nothing.
+    PR records are yielded one GraphQL page at a time with ``cursor=None``; the
+    repo's last batch holds its review comments and the new cursor, so a run
+    killed midway re-reads the repo next time and loses nothing.
 
-Budget
-    Per repo: 1 request per 100 changed PRs, 2 per changed PR (reviews and
-    files: an N+1 a GraphQL version will replace) and 2 for comments; a run
-    where nothing changed costs 3 requests per repo plus 1 per 100 repos, plus
-    2 per PR updated within ``overlap`` of the cursor (re-read on purpose).
+Rate limits
+    Every request goes through one ``RateLimitPolicy`` (``miners/github_ratelimit.py``):
+    a reserve kept per resource, waits until reset on an injectable clock,
+    ``Retry-After`` honoured, backoff on 5xx and dropped connections.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import fnmatch
 import logging
@@ -41,18 +50,10 @@ import github
 
 from miners.base import Batch, MinerError
 from miners.github_client import GitHubReader, RepoNotFound
-from miners.github_parse import (
-    SOURCE,
-    is_pull_request_comment,
-    parse_file,
-    parse_issue_comment,
-    parse_pull,
-    parse_repo,
-    parse_review,
-    parse_review_comment,
-    parse_time,
-    partition_for,
-)
+from miners.github_graphql import ORG_REPOS, PULL_PAGE, REPO_PULLS, TIMELINE_TYPES, GraphQLReader, complete_pull
+from miners.github_graphql_parse import newest_pull_update, parse_graphql_pull, parse_graphql_repo
+from miners.github_parse import SOURCE, parse_review_comment, parse_time, partition_for
+from miners.github_ratelimit import RateLimitPolicy
 from miners.records import Record, utc
 
 log = logging.getLogger(__name__)
@@ -100,121 +101,133 @@ def mine_github(
     now: Callable[[], dt.datetime] = _utcnow,
     full: bool = False,
     since: dt.datetime | None = None,
+    policy: RateLimitPolicy | None = None,
 ) -> Iterator[Batch]:
     """Yield record batches for every selected repository of ``orgs``.
 
-    Calls: GET /orgs/{org}/repos, /repos/{o}/{r}/pulls, /pulls/{n}/reviews,
-    /pulls/{n}/files, /repos/{o}/{r}/pulls/comments, /repos/{o}/{r}/issues/comments.
+    Calls: GraphQL OrgRepos, RepoPulls, PullMore (``/api/graphql`` or ``/graphql``);
+    REST GET /repos/{o}/{r}/pulls/comments.
     """
-    reader = GitHubReader(gh.requester)
+    policy = policy or RateLimitPolicy()
+    rest = GitHubReader(gh.requester, policy)
+    gql = GraphQLReader(gh.requester, policy)
     for org in orgs:
-        repos = fetch_org_repos(reader, org)
-        selected = [r for r in repos if is_selected(r["full_name"], include, exclude)]
+        repos = fetch_org_repos(gql, org)
+        selected = [r for r in repos if is_selected(r["nameWithOwner"], include, exclude)]
         fetched_at = now()
         yield Batch(
             source=SOURCE,
             partition=f"{SOURCE}:{org}",
-            records=tuple(parse_repo(r, org=org, fetched_at=fetched_at) for r in selected),
+            records=tuple(parse_graphql_repo(r, org=org, fetched_at=fetched_at) for r in selected),
             cursor=None,
             stats={"items": len(selected), "repos_listed": len(repos)},
         )
         for repo in selected:
-            full_name = repo["full_name"]
-            if repo.get("archived") and not include_archived:
+            full_name = repo["nameWithOwner"]
+            if repo.get("isArchived") and not include_archived:
                 log.info("%s: archived, skipped (include_archived is off)", partition_for(full_name))
                 continue
             cursor = None if full else cursors.get(partition_for(full_name))
             try:
-                yield from mine_repo(reader, full_name, cursor, overlap=overlap, now=now,
-                                     since=None if full else since)
+                yield from mine_repo(rest, gql, full_name, cursor, overlap=overlap, now=now,
+                                     since=None if full else since, newest=newest_pull_update(repo),
+                                     policy=policy)
             except RepoNotFound as exc:
                 log.warning("%s; skipped this repository, the others still sync", exc)
 
 
-def fetch_org_repos(reader: GitHubReader, org: str) -> list[dict[str, Any]]:
-    """All repositories of ``org`` as JSON.
+def fetch_org_repos(gql: GraphQLReader, org: str) -> list[dict[str, Any]]:
+    """All repositories of ``org`` (GraphQL nodes, with each one's newest PR ``updatedAt``).
 
-    Calls: GET /orgs/{org}/repos
+    Calls: GraphQL OrgRepos (1 point per 100 repositories)
     """
     try:
-        return reader.fetch_all(f"/orgs/{org}/repos", {"type": "all", "sort": "full_name"}, what=org)
+        return [node for page in gql.pages(ORG_REPOS, {"org": org}, ("organization", "repositories"), what=org)
+                for node in page]
     except RepoNotFound:
-        raise MinerError(f"GitHub organization {org!r} was not found (404): check the org name in the "
+        raise MinerError(f"GitHub organization {org!r} was not found: check the org name in the "
                          "configuration and that the token's owner is a member of it") from None
 
 
 def mine_repo(
-    reader: GitHubReader,
+    rest: GitHubReader,
+    gql: GraphQLReader,
     full_name: str,
     cursor: str | None,
     *,
     overlap: dt.timedelta,
     now: Callable[[], dt.datetime],
     since: dt.datetime | None = None,
+    newest: dt.datetime | None = None,
+    policy: RateLimitPolicy | None = None,
 ) -> Iterator[Batch]:
-    """Batches for one repository partition (see the module docstring for the window).
+    """Batches for one repository partition (see the module docstring for the window and the shortcut).
 
-    Calls: GET /repos/{o}/{r}/pulls, /pulls/{n}/reviews, /pulls/{n}/files,
-    /repos/{o}/{r}/pulls/comments, /repos/{o}/{r}/issues/comments.
+    Calls: GraphQL RepoPulls, PullMore; REST GET /repos/{o}/{r}/pulls/comments.
     """
     partition = partition_for(full_name)
-    started, requests_before, pages_before = time.monotonic(), reader.requests, reader.pages
+    started = time.monotonic()
+    before = (rest.requests, gql.requests, gql.points)
     old = parse_cursor(cursor)
     window_start = old - overlap if old is not None else None
     if since is not None:  # the window holds what is strictly newer, and since is inclusive
         window_start = utc(since) - dt.timedelta(microseconds=1)
-    newest = old
+    latest = old
     items = 0
 
     def seen(moment: dt.datetime | None) -> None:
-        nonlocal newest
-        if moment is not None and (newest is None or moment > newest):
-            newest = moment
+        nonlocal latest
+        if moment is not None and (latest is None or moment > latest):
+            latest = moment
 
-    for records, page_newest in fetch_changed_pulls(reader, full_name, window_start, now):
-        seen(page_newest)
-        if records:
-            items += len(records)
-            yield Batch(source=SOURCE, partition=partition, records=tuple(records), cursor=None)
-
-    comments = fetch_changed_comments(reader, full_name, window_start, now)
-    for record in comments:
-        seen(record.updated_at)
-    items += len(comments)
-    new_cursor = cursor if newest == old else format_cursor(newest) if newest else None
+    unchanged = newest is None or (since is None and old is not None and newest <= old)
+    comments: list[Record] = []
+    if not unchanged:
+        for records, page_newest in fetch_changed_pulls(gql, full_name, window_start, now):
+            seen(page_newest)
+            if records:
+                items += len(records)
+                yield Batch(source=SOURCE, partition=partition, records=tuple(records), cursor=None)
+        comments = fetch_changed_comments(rest, full_name, window_start, now)
+        for record in comments:
+            seen(record.updated_at)
+        items += len(comments)
+    new_cursor = cursor if latest == old else format_cursor(latest) if latest else None
     stats = {
         "items": items,
-        "pages": reader.pages - pages_before,
-        "requests": reader.requests - requests_before,
+        "rest_requests": rest.requests - before[0],
+        "graphql_requests": gql.requests - before[1],
+        "graphql_points": gql.points - before[2],
         "seconds": round(time.monotonic() - started, 3),
-        "rate_remaining": reader.rate_remaining,
     }
-    log.info("%s: %d items, %d pages (%d requests) in %.1f s; budget left %s; cursor %s",
-             partition, items, stats["pages"], stats["requests"], stats["seconds"],
-             stats["rate_remaining"], new_cursor)
+    left = {r: policy.remaining(r) for r in ("graphql", "core")} if policy else {}
+    log.info("%s: %s%d items, %d GraphQL queries (%d points) and %d REST requests in %.1f s; "
+             "budget left graphql %s, core %s; cursor %s", partition, "unchanged, " if unchanged else "", items,
+             stats["graphql_requests"], stats["graphql_points"], stats["rest_requests"], stats["seconds"],
+             left.get("graphql"), left.get("core"), new_cursor)
     yield Batch(source=SOURCE, partition=partition, records=tuple(comments), cursor=new_cursor, stats=stats)
 
 
 def fetch_changed_pulls(
-    reader: GitHubReader, full_name: str, window_start: dt.datetime | None, now: Callable[[], dt.datetime]
+    gql: GraphQLReader, full_name: str, window_start: dt.datetime | None, now: Callable[[], dt.datetime]
 ) -> Iterator[tuple[list[Record], dt.datetime | None]]:
-    """Per list page: the records of PRs updated after ``window_start`` and the newest updated_at.
+    """Per GraphQL page: the records of PRs updated after ``window_start`` and the newest updated_at.
 
-    Calls: GET /repos/{o}/{r}/pulls (sort=updated, desc), /pulls/{n}/reviews, /pulls/{n}/files
+    Calls: GraphQL RepoPulls (1 point per 49 PRs), PullMore (PRs with more than 100 items in a connection)
     """
-    params = {"state": "all", "sort": "updated", "direction": "desc"}
-    for page in reader.fetch_pages(f"/repos/{full_name}/pulls", params, what=full_name):
+    owner, name = full_name.split("/", 1)
+    variables = {"owner": owner, "name": name, "first": PULL_PAGE, "types": TIMELINE_TYPES}
+    for page in gql.pages(REPO_PULLS, variables, ("repository", "pullRequests"), what=full_name):
         records: list[Record] = []
         newest: dt.datetime | None = None
         done = False
-        for payload in page:
-            updated_at = parse_time(payload.get("updated_at"))
+        for node in page:
+            updated_at = parse_time(node.get("updatedAt"))
             if window_start is not None and updated_at is not None and updated_at <= window_start:
                 done = True  # newest-first: everything after this is older still
                 break
-            fetched_at = now()
-            pull = parse_pull(payload, repo=full_name, fetched_at=fetched_at)
-            records.extend(fetch_pull_details(reader, pull, fetched_at))
+            complete_pull(gql, node, what=f"{full_name}#{node.get('number')}")
+            records.extend(parse_graphql_pull(node, repo=full_name, fetched_at=now()))
             if updated_at is not None and (newest is None or updated_at > newest):
                 newest = updated_at
         yield records, newest
@@ -222,28 +235,12 @@ def fetch_changed_pulls(
             return
 
 
-def fetch_pull_details(reader: GitHubReader, pull: Any, fetched_at: dt.datetime) -> list[Record]:
-    """The PR record (with additions/deletions summed from its files), its files and reviews.
-
-    Calls: GET /repos/{o}/{r}/pulls/{n}/files, /repos/{o}/{r}/pulls/{n}/reviews
-    """
-    what = pull.source_id
-    base = f"/repos/{pull.repo}/pulls/{pull.number}"
-    files = [parse_file(f, pull=pull, fetched_at=fetched_at) for f in reader.fetch_all(f"{base}/files", what=what)]
-    reviews = [parse_review(r, pull=pull, fetched_at=fetched_at)
-               for r in reader.fetch_all(f"{base}/reviews", what=what)]
-    pull = dataclasses.replace(
-        pull, additions=sum(f.additions for f in files), deletions=sum(f.deletions for f in files)
-    )
-    return [pull, *files, *reviews]
-
-
 def fetch_changed_comments(
     reader: GitHubReader, full_name: str, window_start: dt.datetime | None, now: Callable[[], dt.datetime]
 ) -> list[Record]:
-    """Review comments and PR conversation comments updated after ``window_start``.
+    """Review comments (line comments) updated after ``window_start``.
 
-    Calls: GET /repos/{o}/{r}/pulls/comments, /repos/{o}/{r}/issues/comments (since, sort=updated)
+    Calls: GET /repos/{o}/{r}/pulls/comments (since, sort=updated)
     """
     params: dict[str, Any] = {"sort": "updated", "direction": "asc"}
     if window_start is not None:
@@ -257,8 +254,4 @@ def fetch_changed_comments(
     for page in reader.fetch_pages(f"/repos/{full_name}/pulls/comments", params, what=full_name):
         fetched_at = now()
         out.extend(parse_review_comment(c, repo=full_name, fetched_at=fetched_at) for c in page if fresh(c))
-    for page in reader.fetch_pages(f"/repos/{full_name}/issues/comments", params, what=full_name):
-        fetched_at = now()
-        out.extend(parse_issue_comment(c, repo=full_name, fetched_at=fetched_at)
-                   for c in page if fresh(c) and is_pull_request_comment(c))
     return out

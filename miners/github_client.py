@@ -17,6 +17,7 @@ from github import GithubException
 from github.Requester import Requester
 
 from miners.base import MinerError
+from miners.github_ratelimit import RateLimitPolicy
 
 PER_PAGE = 100  # GitHub's maximum: fewer requests for the same items
 
@@ -39,8 +40,9 @@ def parse_link_header(value: str | None) -> dict[str, str]:
 class GitHubReader:
     """GET JSON (single objects and paginated lists) and count what it costs."""
 
-    def __init__(self, requester: Requester) -> None:
+    def __init__(self, requester: Requester, policy: RateLimitPolicy | None = None) -> None:
         self._requester = requester
+        self._policy = policy or RateLimitPolicy()
         self.requests = 0
         self.pages = 0
         self.rate_remaining: int | None = None
@@ -49,7 +51,9 @@ class GitHubReader:
         """One GET; ``what`` names the object for error messages ("acme/api", "acme/api#12")."""
         self.requests += 1
         try:
-            headers, data = self._requester.requestJsonAndCheck("GET", path, dict(params or {}) or None)
+            headers, data = self._policy.call(
+                lambda: self._requester.requestJsonAndCheck("GET", path, dict(params or {}) or None),
+                resource="core", what=what)
         except GithubException as exc:
             raise _translate(exc, what) from None
         remaining = headers.get("x-ratelimit-remaining")

@@ -1,23 +1,31 @@
-"""Jira miner: issues with links, comments and changelog, incrementally per project.
+"""Jira miner: issues, links, comments, changelogs and incidents, incrementally per project.
 
-One partition per project (``jira:{KEY}``).  The cursor is the newest
-``updated`` seen, at Jira's minute resolution, as ``yyyy-MM-dd HH:mm`` UTC; the
-next run asks for ``updated >= cursor - overlap`` in the *caller's* time zone
-(JQL reads dates in the user's profile zone), so a minute-floored watermark
-never loses an issue and a quiet night costs one search request per project.
+Two phases per search page, so the API budget goes to issues that changed:
 
-Results come oldest-first (``ORDER BY updated ASC, key ASC``), so every page is
-a Batch whose cursor may be committed at once: a crash loses nothing.  Pages
-are read by keyset on ``updated`` rather than by offset, so an issue edited
-mid-run cannot make another one slip between two pages.
-Comments and changelog ride along in the same search page (``fields=comment``,
-``expand=changelog``); only issues whose embedded comments are truncated cost
-an extra request.
+1. **Walk** one search over every configured project for ids and ``updated``
+   only (Cloud ``search/jql`` with ``nextPageToken``, the request
+   ``enhanced_search_issues`` sends; Data Center offset ``/rest/api/2/search``),
+   oldest change first.  Each project contributes
+   ``project = K AND updated >= cursor - overlap`` (no date bound on a full
+   sync); the clauses are OR-ed, so a quiet night costs one search request in
+   all, not one per project.
+2. **Fetch** the page's issues in bulk: Cloud ``issue/bulkfetch`` (100 per call,
+   comments embedded) plus ``changelog/bulkfetch`` (every history, not the 40
+   that ``expand=changelog`` keeps); Data Center a ``key in (...)`` search with
+   ``expand=changelog`` (100 per call).  Comments only cost an extra request
+   for an issue whose embedded comments are truncated.
+
+One partition per project (``jira:KEY``).  The cursor is the newest ``updated``
+seen, at Jira's minute resolution, as ``yyyy-MM-dd HH:mm`` UTC, and JQL dates
+are sent in the *caller's* time zone (JQL reads them in the profile zone).
+Every page becomes one Batch per project it touched, carrying that project's
+cursor so far: results come oldest first, so committing a page never skips an
+issue, and a crash loses nothing.  The cursor follows phase-1 ``updated``
+values, so an issue edited between the phases cannot push it past unread ones.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -25,26 +33,28 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import jira
-import requests
-from jira.exceptions import JIRAError
 
 from miners.base import Batch, MinerError
-from miners.records import utc
+from miners.jira_client import BULKFETCH_MAX, JiraReader, RetryPolicy, explain_jira_error, jira_errors
+from miners.jira_incidents import parse_incident
 from miners.jira_parse import (
     FIELD_NAMES,
     SOURCE,
     IssueContext,
-    changelog_truncated,
     comments_truncated,
     parse_issue,
     parse_jira_time,
     resolve_field_ids,
 )
+from miners.records import utc
+
+__all__ = ["mine_jira", "build_cursor", "parse_cursor", "build_jql", "build_search_jql", "explain_jira_error",
+           "jira_errors", "RetryPolicy"]
 
 log = logging.getLogger(__name__)
 
 CURSOR_FORMAT = "%Y-%m-%d %H:%M"
-PAGE_SIZE = 100  # search/jql's ceiling when fields are requested
+WALK_PAGE = 1000  # phase 1 asks for this many; Cloud may answer with fewer (it pages by token)
 BASE_FIELDS = (
     "summary", "description", "issuetype", "project", "status", "priority", "reporter", "assignee",
     "created", "updated", "resolutiondate", "duedate", "labels", "components", "parent", "issuelinks",
@@ -72,24 +82,44 @@ def build_cursor(updated_at: dt.datetime) -> str:
     return updated_at.astimezone(dt.timezone.utc).strftime(CURSOR_FORMAT)
 
 
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _project_clause(project: str, since: dt.datetime | None, tz: dt.tzinfo) -> str:
+    clause = f"project = {_quote(project)}"
+    if since is not None:
+        clause += f' AND updated >= "{since.astimezone(tz).strftime(CURSOR_FORMAT)}"'
+    return clause
+
+
 def build_jql(project: str, since: dt.datetime | None, tz: dt.tzinfo) -> str:
     """The search for one project, oldest change first; ``since`` is rendered in the user's zone ``tz``."""
-    quoted = '"' + project.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    clauses = [f"project = {quoted}"]
-    if since is not None:
-        clauses.append(f'updated >= "{since.astimezone(tz).strftime(CURSOR_FORMAT)}"')
-    return " AND ".join(clauses) + " ORDER BY updated ASC, key ASC"
+    return _project_clause(project, since, tz) + " ORDER BY updated ASC, key ASC"
+
+
+def build_search_jql(windows: Mapping[str, dt.datetime | None], tz: dt.tzinfo) -> str:
+    """One search over several projects, each from its own window start (None: everything)."""
+    if len(windows) == 1:
+        (project, since), = windows.items()
+        return build_jql(project, since, tz)
+    clauses = [f"({_project_clause(p, since, tz)})" if since else _project_clause(p, None, tz)
+               for p, since in windows.items()]
+    return " OR ".join(clauses) + " ORDER BY updated ASC, key ASC"
 
 
 @dataclass
 class _Session:
-    """One run's settings, derived once: flavour, field ids, time zone."""
+    """One run's settings, derived once: flavour, field ids, time zone, the reader."""
 
-    client: jira.JIRA
+    reader: JiraReader
     cloud: bool
-    server: str
     field_ids: Mapping[str, str]
     tz: dt.tzinfo
+
+    @property
+    def client(self) -> jira.JIRA:
+        return self.reader.client
 
 
 def mine_jira(
@@ -104,180 +134,210 @@ def mine_jira(
     full: bool = False,
     field_ids: Mapping[str, str] | None = None,
     since: dt.datetime | None = None,
+    retry: RetryPolicy | None = None,
+    known: Callable[[Sequence[str]], Mapping[str, dt.datetime]] | None = None,
 ) -> Iterator[Batch]:
-    """Yield one Batch per search page of each project; the last one per project carries its final cursor.
+    """Yield Batches (one per project per page) whose records and cursor commit together.
 
     ``cursors`` maps partition (``jira:ML``) to a stored cursor; ``full`` ignores them.
-    ``field_ids`` maps roles (severity, commander, postmortem, epic_link) to field ids.
-    A backfill ``since`` replaces the window: everything updated at or after it is re-read
-    (the cursor never moves backwards); ``full`` wins over both.
+    ``field_ids`` maps roles (severity, commander, postmortem, epic_link) to field ids and
+    wins over the names found through ``GET field``.  A backfill ``since`` replaces the
+    window: everything updated at or after it is re-read (the cursor never moves
+    backwards); ``full`` wins over both.  ``retry`` sets the 429/5xx policy (and its sleep).
+    ``known(keys)`` returns the stored ``updated_at`` of those issues (the warehouse's view):
+    walked issues whose ``updated`` equals it are not fetched again (ignored on ``full``).
+    Every project gets at least one Batch, so its cursor is stored even when nothing matched.
 
     Calls: GET serverInfo (only if the client skipped it), GET field (unless ``field_ids``
-    names every role), GET myself (only for incremental runs: the user's time zone),
-    Cloud GET /rest/api/{2,3}/search/jql or DC GET /rest/api/2/search (one request per
-    page, keyset on ``updated``), GET issue/{key}/comment for issues with truncated comments.
+    names every role), GET myself (incremental runs: the user's time zone), then per page:
+    Cloud GET search/jql + POST issue/bulkfetch + POST changelog/bulkfetch, or DC
+    GET /rest/api/2/search twice (walk, then ``key in (...)`` with expand=changelog);
+    GET issue/{key}/comment only for issues with truncated comments.
     """
     since = None if full or since is None else utc(since)
-    session = _open_session(client, field_ids or {}, needs_tz=not full and (since is not None or any(
-        cursors.get(f"jira:{p}") for p in projects)))
+    reader = JiraReader(client, retry)
+    previous = {p: (None if full else cursors.get(f"jira:{p}")) for p in projects}
+    session = _open_session(reader, field_ids or {}, needs_tz=since is not None or any(previous.values()))
+    windows: dict[str, dt.datetime | None] = {}
+    newest: dict[str, dt.datetime | None] = {}
+    for p in projects:
+        newest[p] = parse_cursor(previous[p], f"jira:{p}") if previous[p] else None
+        windows[p] = since if since is not None else (newest[p] - overlap if newest[p] else None)
+    fetched_at = now()
+    contexts = {p: IssueContext(server=reader.server, partition=f"jira:{p}", fetched_at=fetched_at,
+                                field_ids=session.field_ids, incident_types=frozenset(incident_types),
+                                incident_projects=frozenset(incident_projects)) for p in projects}
+    items = dict.fromkeys(projects, 0)
+    touched: set[str] = set()
+    for walked in _walk(session, windows):
+        by_project: dict[str, list] = {}
+        stored = known([r.key for r in walked]) if known is not None and not full else {}
+        page = [r for r in walked if stored.get(r.key) != r.updated]
+        for ref in walked:  # unchanged issues still move their project's cursor
+            if ref.project in newest and (newest[ref.project] is None or ref.updated > newest[ref.project]):
+                newest[ref.project] = ref.updated
+        for i in range(0, len(page), BULKFETCH_MAX):
+            chunk = page[i:i + BULKFETCH_MAX]
+            details = _fetch_details(session, chunk)
+            for ref in chunk:
+                raw = details.get(ref.id)
+                if raw is None:
+                    continue  # deleted or moved out of sight between the phases
+                project = ref.project if ref.project in contexts else _project_of(raw)
+                if project not in contexts:
+                    continue
+                by_project.setdefault(project, []).extend(_records(session, raw, contexts[project]))
+                items[project] += 1
+                if newest[project] is None or ref.updated > newest[project]:
+                    newest[project] = ref.updated
+        for project, records in by_project.items():
+            touched.add(project)
+            yield Batch(source=SOURCE, partition=f"jira:{project}", records=tuple(records),
+                        cursor=_cursor(newest[project], previous[project]),
+                        stats={"items": sum(1 for r in records if r.TABLE == "raw_jira_issues")})
     for project in projects:
-        partition = f"jira:{project}"
-        previous = None if full else cursors.get(partition)
-        ctx = IssueContext(server=session.server, partition=partition, fetched_at=now(),
-                           field_ids=session.field_ids, incident_types=frozenset(incident_types),
-                           incident_projects=frozenset(incident_projects))
-        yield from _mine_project(session, project, previous, overlap, ctx, since)
+        if project not in touched:
+            yield Batch(source=SOURCE, partition=f"jira:{project}", records=(),
+                        cursor=_cursor(newest[project], previous[project]), stats={"items": 0})
+        log.info("jira:%s: %d issues, cursor %s -> %s", project, items[project], previous[project],
+                 _cursor(newest[project], previous[project]))
+    log.info("jira: %d projects, %d issues, %d requests (%d retries)", len(projects), sum(items.values()),
+             reader.requests, reader.retries)
 
 
-def _mine_project(session: _Session, project: str, previous: str | None, overlap: dt.timedelta,
-                  ctx: IssueContext, backfill: dt.datetime | None) -> Iterator[Batch]:
-    partition = ctx.partition
-    newest = parse_cursor(previous, partition) if previous else None
-    since = backfill if backfill is not None else newest - overlap if newest else None
-    items = pages = extra = 0
-    for page in _fetch_pages(session, project, since, partition):  # the first page comes even when empty
-        pages += 1
-        records = []
-        page_extra = 0
-        for issue in page:
-            comments = None
-            if comments_truncated(issue):
-                comments = _fetch_comments(session, issue["key"])
-                page_extra += 1
-            if changelog_truncated(issue):
-                log.warning("Jira changelog of %s is truncated in search results; older history items "
-                            "are missing until bulk changelog fetching is added", issue["key"])
-            parsed = parse_issue(issue, ctx, comments)
-            records.extend(parsed)
-            updated_at = parsed[0].updated_at
-            if updated_at is not None and (newest is None or updated_at > newest):
-                newest = updated_at
-        items += len(page)
-        extra += page_extra
-        yield Batch(source=SOURCE, partition=partition, records=tuple(records),
-                    cursor=build_cursor(newest) if newest else previous,
-                    stats={"items": len(page), "pages": 1, "requests": 1 + page_extra})
-    log.info("%s: %d issues, %d pages, %d requests, cursor %s -> %s", partition, items, pages,
-             pages + extra, previous, build_cursor(newest) if newest else previous)
+def _cursor(newest: dt.datetime | None, previous: str | None) -> str | None:
+    return build_cursor(newest) if newest is not None else previous
 
 
-def _open_session(client: jira.JIRA, overrides: Mapping[str, str], needs_tz: bool) -> _Session:
-    server = client.server_url
+def _project_of(raw: Mapping[str, Any]) -> str:
+    project = ((raw.get("fields") or {}).get("project") or {}).get("key")
+    return str(project or str(raw.get("key", "")).rpartition("-")[0])
+
+
+def _records(session: _Session, raw: dict[str, Any], ctx: IssueContext) -> list:
+    comments = None
+    if comments_truncated(raw):
+        key = raw["key"]
+        comments = session.reader.call(lambda: [c.raw for c in session.client.comments(key)],
+                                       f"the comments of {key}")
+    records = parse_issue(raw, ctx, comments)
+    histories = (raw.get("changelog") or {}).get("histories") or ()
+    return records + parse_incident(raw, records, histories, session.field_ids.get("commander"))
+
+
+def _open_session(reader: JiraReader, overrides: Mapping[str, str], needs_tz: bool) -> _Session:
+    client = reader.client
     deployment = getattr(client, "deploymentType", None)
     if deployment is None:  # the client was built with get_server_info=False
-        with jira_errors(server, "serverInfo"):
-            deployment = client.server_info().get("deploymentType")
+        deployment = reader.call(lambda: client.server_info().get("deploymentType"), "serverInfo")
         client.deploymentType = deployment  # the client's Cloud-only methods check this attribute
     ids = dict(overrides)
     if not set(FIELD_NAMES) <= set(ids):
-        with jira_errors(server, "the field list (GET field)"):
-            ids = resolve_field_ids(client.fields(), overrides)
+        ids = resolve_field_ids(reader.call(client.fields, "the field list (GET field)"), overrides)
     tz: dt.tzinfo = dt.timezone.utc
     if needs_tz:
-        with jira_errors(server, "the current user (GET myself)"):
-            zone = client.myself().get("timeZone") or "UTC"
+        zone = reader.call(client.myself, "the current user (GET myself)").get("timeZone") or "UTC"
         try:
             tz = ZoneInfo(zone)
         except (KeyError, ValueError):
             log.warning("Jira user time zone %r is unknown here; reading JQL dates as UTC", zone)
-    return _Session(client=client, cloud=deployment == "Cloud", server=server, field_ids=ids, tz=tz)
+    return _Session(reader=reader, cloud=deployment == "Cloud", field_ids=ids, tz=tz)
 
 
-def _fetch_pages(session: _Session, project: str, since: dt.datetime | None,
-                 partition: str) -> Iterator[list[dict[str, Any]]]:
-    """Search pages (lists of raw issues, oldest change first), read by keyset on ``updated``.
+@dataclass(frozen=True)
+class _Ref:
+    """Phase 1's view of an issue: enough to fetch it and to move the cursor."""
+
+    id: str
+    key: str
+    project: str
+    updated: dt.datetime
+
+
+def _walk(session: _Session, windows: Mapping[str, dt.datetime | None]) -> Iterator[list[_Ref]]:
+    """Phase 1: pages of issues changed in their project's window, oldest change first.
 
     Offsets (DC ``startAt``, and Cloud's token over the same query) skip an issue
     whenever another one is edited mid-run and jumps to the end of the order.
-    So after each full page we start a new query at the minute of its last
-    issue; re-read issues are dropped unless they changed.  Only when a whole
-    page shares one minute (a bulk edit) do we follow the query's own paging.
+    So after each page that is not the last we start a new query at the minute
+    of its last issue; re-read issues are dropped unless they changed.  Only when
+    a whole page shares one minute (a bulk edit) do we follow the query's paging.
     """
-    window = since
-    seen: dict[str, Any] = {}  # key -> updated as served, to drop re-reads of unchanged issues
-    first = True
+    windows = dict(windows)
+    seen: dict[str, dt.datetime] = {}
     while True:
-        jql = build_jql(project, window, session.tz)
         restart = None
-        for raw in _fetch_query_pages(session, jql, partition):
-            fresh = [i for i in raw if seen.get(i["key"]) != (i.get("fields") or {}).get("updated")]
-            seen.update((i["key"], (i.get("fields") or {}).get("updated")) for i in raw)
-            if fresh or first:
+        for refs, is_last in _walk_query(session, build_search_jql(windows, session.tz)):
+            fresh = [r for r in refs if seen.get(r.id) != r.updated]
+            seen.update((r.id, r.updated) for r in refs)
+            if fresh:
                 yield fresh
-            first = False
-            last = parse_jira_time((raw[-1].get("fields") or {}).get("updated")) if raw else None
-            if len(raw) >= PAGE_SIZE and last is not None:
-                minute = last.replace(second=0, microsecond=0)
-                if window is None or minute > window:
+            if not is_last and refs:
+                minute = refs[-1].updated.replace(second=0, microsecond=0)
+                if any(w is None or minute > w for w in windows.values()):
                     restart = minute
                     break
         if restart is None:
             return
-        window = restart
+        windows = {p: restart if w is None or restart > w else w for p, w in windows.items()}
 
 
-def _fetch_query_pages(session: _Session, jql: str, partition: str) -> Iterator[list[dict[str, Any]]]:
-    """The pages of one query: nextPageToken on Cloud, startAt on Data Center."""
-    fields = [*BASE_FIELDS, *session.field_ids.values()]
-    client = session.client
-    token: str | None = None
-    start = 0
+def _walk_query(session: _Session, jql: str) -> Iterator[tuple[list[_Ref], bool]]:
+    """The pages of one query as (refs, is_last): nextPageToken on Cloud, startAt on Data Center."""
+    client, token, start = session.client, None, 0
+    what = "the issue search"
     while True:
-        with jira_errors(session.server, f"the issue search of {partition}"):
-            if session.cloud:
-                page = client.enhanced_search_issues(jql, nextPageToken=token, maxResults=PAGE_SIZE,
-                                                     fields=list(fields), expand="changelog", json_result=True)
-            else:
-                page = client.search_issues(jql, startAt=start, maxResults=PAGE_SIZE, fields=list(fields),
-                                            expand="changelog", json_result=True)
+        # The same requests as enhanced_search_issues / search_issues(json_result=True), minus their
+        # hidden GET field (they translate field names through it on every new client).
+        if session.cloud:
+            params: dict[str, Any] = {"jql": jql, "maxResults": WALK_PAGE, "fields": "updated"}
+            if token:
+                params["nextPageToken"] = token
+            page = session.reader.call(lambda: client._get_json("search/jql", params=params), what)
+        else:
+            params = {"jql": jql, "startAt": start, "maxResults": WALK_PAGE, "fields": "updated"}
+            page = session.reader.call(lambda: client._get_json("search", params=params), what)
         if not isinstance(page, dict):
-            raise MinerError(f"Jira at {session.server} returned no search result for {partition}; "
+            raise MinerError(f"Jira at {session.reader.server} returned no search result for {what}; "
                              "check that serverInfo reports the right deploymentType")
         issues = list(page.get("issues") or [])
-        yield issues
+        refs = [_ref(i) for i in issues]
         if session.cloud:
             token = page.get("nextPageToken")
-            if not token or page.get("isLast"):
-                return
+            is_last = bool(page.get("isLast", not token)) or not token
         else:
             start += len(issues)
-            if not issues or start >= int(page.get("total", 0)):
-                return
+            is_last = not issues or start >= int(page.get("total", 0))
+        yield refs, is_last
+        if is_last:
+            return
 
 
-def _fetch_comments(session: _Session, key: str) -> list[dict[str, Any]]:
-    with jira_errors(session.server, f"the comments of {key}"):
-        return [c.raw for c in session.client.comments(key)]
+def _ref(issue: Mapping[str, Any]) -> _Ref:
+    key = str(issue["key"])
+    updated = parse_jira_time((issue.get("fields") or {}).get("updated"))
+    if updated is None:
+        raise MinerError(f"Jira returned {key} without 'updated' in the issue search; the search must "
+                         "return the updated field for incremental sync (check field-level security)")
+    return _Ref(id=str(issue.get("id") or key), key=key, project=key.rpartition("-")[0], updated=updated)
 
 
-@contextlib.contextmanager
-def jira_errors(server: str, what: str) -> Iterator[None]:
-    """Turn the client's errors the user must act on into MinerError with a clear message."""
-    try:
-        yield
-    except JIRAError as exc:
-        raise explain_jira_error(exc, server, what) from exc
-    except requests.ConnectionError as exc:
-        raise MinerError(f"cannot reach Jira at {server} while reading {what}: {exc.__class__.__name__}; "
-                         "check the server URL and the network") from exc
-
-
-def explain_jira_error(exc: JIRAError, server: str, what: str) -> Exception:
-    """A MinerError for 400/401/403/404/410; other statuses (5xx, 429) are returned as they are."""
-    status = exc.status_code
-    endpoint = (exc.url or server).split("?")[0]
-    detail = (exc.text or "").strip()
-    if status == 401:
-        return MinerError(f"Jira returned 401 for {what} at {server}: the token is invalid or expired "
-                          "(Cloud: e-mail + API token as basic auth; Data Center: a personal access token)")
-    if status == 403:
-        return MinerError(f"Jira returned 403 for {what} at {server}: the token's user may not read it; "
-                          f"grant 'Browse projects' or use the service account ({detail})")
-    if status == 410:
-        return MinerError(f"Jira returned 410 Gone for {endpoint} ({what}): Jira Cloud removed this search "
-                          "API; use /rest/api/3/search/jql (jira>=3.10 enhanced_search_issues, chosen when "
-                          "serverInfo reports deploymentType 'Cloud'), or check the server URL/flavour")
-    if status in (400, 404):
-        return MinerError(f"Jira returned {status} for {what} at {endpoint}: {detail or 'no detail'}; "
-                          "check the project keys in the config")
-    return exc
+def _fetch_details(session: _Session, refs: list[_Ref]) -> dict[str, dict[str, Any]]:
+    """Phase 2: full issues with every changelog history, by issue id."""
+    fields = [*BASE_FIELDS, *dict.fromkeys(session.field_ids.values())]
+    ids = [r.id for r in refs]
+    what = f"the details of {len(refs)} issues ({refs[0].key}…)"
+    if session.cloud:
+        issues = session.reader.bulkfetch(ids, fields, what)
+        histories = session.reader.changelogs([str(i["id"]) for i in issues], f"the changelogs of {what[16:]}")
+        for issue in issues:
+            found = histories.get(str(issue["id"]), [])
+            issue["changelog"] = {"startAt": 0, "maxResults": len(found), "total": len(found), "histories": found}
+    else:
+        jql = f"key in ({', '.join(_quote(r.key) for r in refs)})"
+        client = session.client
+        params = {"jql": jql, "startAt": 0, "maxResults": len(refs), "fields": ",".join(fields),
+                  "expand": "changelog"}
+        page = session.reader.call(lambda: client._get_json("search", params=params), what)
+        issues = list(page.get("issues") or []) if isinstance(page, dict) else []
+    return {str(i.get("id")): i for i in issues}

@@ -199,7 +199,7 @@ def parse_issue(issue: Mapping[str, Any], ctx: IssueContext,
         priority=_name(fields.get("priority")),
         reporter_id=parse_user_id(fields.get("reporter")),
         assignee_id=parse_user_id(fields.get("assignee")),
-        created_at=parse_jira_time(fields.get("created")),
+        created_at=parse_jira_time(fields.get("created")) or _require(updated_at, key, "created"),
         resolved_at=parse_jira_time(fields.get("resolutiondate")),
         due_date=parse_jira_date(fields.get("duedate")),
         labels=tuple(str(label) for label in fields.get("labels") or ()),
@@ -247,6 +247,13 @@ def parse_issue(issue: Mapping[str, Any], ctx: IssueContext,
                 from_value=item.get("fromString"), to_value=item.get("toString"),
             ))
     return records
+
+
+def _require(value: dt.datetime | None, key: str, name: str) -> dt.datetime:
+    """A stand-in for a missing timestamp (``created`` falls back to ``updated``), or a clear error."""
+    if value is None:
+        raise ValueError(f"Jira issue {key} has neither '{name}' nor 'updated'; request both fields in the search")
+    return value
 
 
 def resolve_field_ids(fields: Iterable[Mapping[str, Any]], overrides: Mapping[str, str]) -> dict[str, str]:

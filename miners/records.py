@@ -89,6 +89,7 @@ class PersonRecord(Record):
     level_rank: int | None = None
     start_date: dt.date | None = None
     is_service_account: bool = False
+    github_id: int | None = None  # GitHub's numeric user id: stable across login renames
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,6 +101,41 @@ class TeamRecord(Record):
     parent_id: str | None = None
     repo_globs: tuple[str, ...] = ()
     jira_projects: tuple[str, ...] = ()
+    jira_components: tuple[str, ...] = ()  # "PROJECT/Component" owned by this team
+    github_team: str | None = None  # the GitHub org team "org/slug" that stands for this team
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrollmentRecord(Record):
+    """One interval of a person's dated team or level history (valid_to exclusive, None = still)."""
+
+    TABLE: ClassVar[str] = "raw_roster_enrollments"
+
+    person_id: str
+    kind: str  # team | level
+    value: str  # team id or level name
+    level_rank: int | None = None  # for kind level
+    valid_from: dt.date | None = None  # None: since before any record
+    valid_to: dt.date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountRecord(Record):
+    """What a source shows about one account: the evidence identity resolution matches on.
+
+    ``identity`` is the GitHub login (as shown) or the Jira accountId.  Miners
+    emit one per account they see with a name or e-mail (GitHub: /users/{login},
+    commit author e-mails; Jira: the user objects on issues and comments).
+    """
+
+    TABLE: ClassVar[str] = "raw_accounts"
+
+    system: str  # github | jira
+    identity: str
+    github_id: int | None = None
+    display_name: str | None = None
+    emails: tuple[str, ...] = ()
+    account_type: str | None = None  # GitHub: User | Bot | Organization; Jira: atlassian | app | customer
 
 
 # --- github -----------------------------------------------------------------
@@ -114,6 +150,30 @@ class RepoRecord(Record):
     name: str
     archived: bool = False
     default_branch: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeOwnersRecord(Record):
+    """A repository's CODEOWNERS file as found on its default branch (source_id = "org/name")."""
+
+    TABLE: ClassVar[str] = "raw_github_codeowners"
+
+    repo: str
+    path: str  # CODEOWNERS | .github/CODEOWNERS | docs/CODEOWNERS
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitHubTeamRecord(Record):
+    """A GitHub org team with the repos it may administer or maintain (source_id = "org/slug")."""
+
+    TABLE: ClassVar[str] = "raw_github_teams"
+
+    org: str
+    slug: str
+    name: str
+    repos: tuple[str, ...] = ()  # "org/name" with admin or maintain permission
+    members: tuple[str, ...] = ()  # logins
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,6 +253,61 @@ class IssueCommentRecord(Record):
     created_at: dt.datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class ReviewRequestRecord(Record):
+    """One request for a review of a PR, rebuilt from its timeline (GitHub forgets answered requests).
+
+    ``source_id`` is ``org/repo#N:reviewer@requested_at``; ``answered_at`` is the
+    first review the reviewer submitted at or after the request (and before its
+    removal), ``None`` while unanswered.
+    """
+
+    TABLE: ClassVar[str] = "raw_github_review_requests"
+
+    repo: str
+    number: int
+    reviewer_login: str | None  # None: a deleted account (or a team, see raw)
+    reviewer_type: str | None  # User | Bot | Team
+    requested_by_login: str | None
+    requested_at: dt.datetime
+    removed_at: dt.datetime | None = None
+    answered_at: dt.datetime | None = None
+    answered_review_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PullRequestCommitRecord(Record):
+    """One commit of a PR (``source_id`` = ``org/repo#N:sha``); co-authors are CoAuthorRecords."""
+
+    TABLE: ClassVar[str] = "raw_github_pull_request_commits"
+
+    repo: str
+    number: int
+    sha: str
+    author_login: str | None  # None: the commit e-mail matches no GitHub account
+    author_name: str | None
+    author_email: str | None
+    message: str
+    committed_at: dt.datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoAuthorRecord(Record):
+    """A ``Co-authored-by:`` trailer of a PR commit (``source_id`` = ``org/repo#N:sha:email``).
+
+    Trailers carry a name and an e-mail only; resolving the e-mail to a person
+    is the warehouse's job (roster e-mails), as for commit authors.
+    """
+
+    TABLE: ClassVar[str] = "raw_github_co_authors"
+
+    repo: str
+    number: int
+    sha: str
+    name: str | None
+    email: str
+
+
 # --- jira -------------------------------------------------------------------
 
 
@@ -261,17 +376,58 @@ class JiraChangeRecord(Record):
     to_value: str | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class JiraIncidentRecord(Record):
+    """One incident (an issue of an incident type or in an incident project), from its fields and changelog."""
+
+    TABLE: ClassVar[str] = "raw_jira_incidents"
+
+    issue_key: str
+    project: str
+    severity: str | None
+    declared_by_id: str | None  # the reporter
+    commander_id: str | None  # the commander field as of now
+    opened_at: dt.datetime
+    mitigated_at: dt.datetime | None  # first transition into a mitigated status
+    resolved_at: dt.datetime | None
+    postmortem_url: str | None = None
+    followup_keys: tuple[str, ...] = ()  # issues this incident causes (Causes / Problem/Incident links)
+
+
+@dataclass(frozen=True, kw_only=True)
+class JiraIncidentRoleRecord(Record):
+    """Who held a role on an incident, and when: declared, commander, assignee (history from the changelog)."""
+
+    TABLE: ClassVar[str] = "raw_jira_incident_roles"
+
+    issue_key: str
+    role: str  # declared | commander | assignee
+    seq: int  # 0.. in time order within (issue, role)
+    person_id: str | None  # None: unassigned for that interval
+    started_at: dt.datetime
+    ended_at: dt.datetime | None  # None: holds it now
+
+
 ALL_RECORD_TYPES: tuple[type[Record], ...] = (
     PersonRecord,
     TeamRecord,
+    EnrollmentRecord,
+    AccountRecord,
     RepoRecord,
+    CodeOwnersRecord,
+    GitHubTeamRecord,
     PullRequestRecord,
     PullRequestFileRecord,
     ReviewRecord,
     ReviewCommentRecord,
     IssueCommentRecord,
+    ReviewRequestRecord,
+    PullRequestCommitRecord,
+    CoAuthorRecord,
     JiraIssueRecord,
     JiraLinkRecord,
     JiraCommentRecord,
     JiraChangeRecord,
+    JiraIncidentRecord,
+    JiraIncidentRoleRecord,
 )

@@ -38,7 +38,8 @@ def server():
 
 
 def client(server: SandboxServer, token: str = "tok-service") -> Github:
-    return Github(base_url=server.github_url, auth=Auth.Token(token), seconds_between_requests=0, retry=None)
+    return Github(base_url=server.github_url, auth=Auth.Token(token), seconds_between_requests=0,
+                  seconds_between_writes=0, retry=None)  # GraphQL reads are POSTs: no write pacing
 
 
 def mine(server: SandboxServer, cursors=None, **kwargs) -> list:
@@ -147,40 +148,47 @@ def test_records_equal_a_generated_world():
     assert set(content(batches)) == expected
 
 
+def graphql(server: SandboxServer) -> tuple[int, int]:
+    gh = server.state.stats()["github"]
+    return gh["graphql_requests"], gh["graphql_points"]
+
+
 def test_first_run_costs_exactly_the_documented_requests(server):
     mine(server)
-    # 1 org listing; per repo 1 PR page + 2 comment listings; files and reviews for each of the 4 visible PRs.
-    assert requests_seen(server) == {
-        "/orgs/{org}/repos.200": 1,
-        "/repos/{owner}/{repo}/pulls.200": 2,
-        "/repos/{owner}/{repo}/pulls/{pull_number}/files.200": 4,
-        "/repos/{owner}/{repo}/pulls/{pull_number}/reviews.200": 4,
-        "/repos/{owner}/{repo}/pulls/comments.200": 2,
-        "/repos/{owner}/{repo}/issues/comments.200": 2,
-    }  # in particular no /pulls/{pull_number}: PyGithub never completed a listed PR behind our back
+    # GraphQL: 1 org listing (with each repo's newest PR) + 1 page of PRs per repo that has PRs, 1 point each;
+    # REST: the repo-level review comments of each of those repos.  Nothing per PR.
+    assert requests_seen(server) == {"/graphql.200": 3, "/repos/{owner}/{repo}/pulls/comments.200": 2}
+    assert graphql(server) == (3, 3)
 
 
-def test_nothing_changed_costs_three_requests_per_repo_and_yields_nothing(server):
+def test_nothing_changed_costs_one_point_for_the_whole_org_and_yields_nothing(server):
     first = cursors_of(mine(server))
     reset_meter(server)
-    batches = mine(server, first, overlap=dt.timedelta(0))
+    batches = mine(server, first)  # the default overlap too: the newest-PR check skips unchanged repos
     assert content(batches) == []
     assert cursors_of(batches) == first
-    assert server.state.stats()["github"]["requests"] == 1 + 3 * 2
-    assert all(b.stats["requests"] == 3 for b in batches if b.cursor)
+    assert requests_seen(server) == {"/graphql.200": 1} and graphql(server) == (1, 1)
+    assert server.state.stats()["github"]["rest_counted"] == 0
 
 
-def test_default_overlap_rereads_only_the_last_hour_unchanged(server):
+def test_a_changed_repo_rereads_its_overlap_and_nothing_else(server):
     first_batches = mine(server)
     first = {r.source_id: r.content_hash() for r in content(first_batches)}
+    world = server.state.world
+    pr2 = next(p for p in world.pull_requests if p.number == 2)
+    pr2.labels.append("security")
+    pr2.updated_at = t(24)
+    reset_meter(server)
     batches = mine(server, cursors_of(first_batches))
     again = content(batches)
-    # PR 8 and PR 2 were updated exactly at their repos' cursors, so they (and their files/reviews) come back.
-    assert sorted(r.source_id for r in again) == sorted(
-        ["acme/search-api#8", "acme/search-api#8:search/parser.py",
-         "acme/trainer#2", "acme/trainer#2:requirements.txt", "5003"])
-    assert all(first[r.source_id] == r.content_hash() for r in again)  # the warehouse will write nothing
-    assert cursors_of(batches) == cursors_of(first_batches)
+    # only trainer changed; its window starts an hour before its cursor (PR 2 at t(4, 11)): PR 2 alone
+    assert sorted(r.source_id for r in again) == ["5003", "acme/trainer#2", "acme/trainer#2:requirements.txt"]
+    pr = next(r for r in again if r.source_id == "acme/trainer#2")
+    assert pr.labels == ("dependencies", "security") and first[pr.source_id] != pr.content_hash()
+    review = next(r for r in again if r.source_id == "5003")
+    assert first[review.source_id] == review.content_hash()  # re-read, unchanged: the warehouse writes nothing
+    assert cursors_of(batches) == {**cursors_of(first_batches), "github:acme/trainer": t(24).isoformat()}
+    assert requests_seen(server) == {"/graphql.200": 2, "/repos/{owner}/{repo}/pulls/comments.200": 1}
 
 
 def test_moving_the_clock_brings_the_future_pull_on_the_next_run(server):
@@ -192,21 +200,25 @@ def test_moving_the_clock_brings_the_future_pull_on_the_next_run(server):
     pr9 = next(r for r in content(batches) if r.source_id == "acme/search-api#9")
     assert (pr9.author_login, pr9.state, pr9.additions, pr9.deletions, pr9.created_at) == ("cyd", "open", 2, 1, t(30))
     assert cursors_of(batches) == {**first, "github:acme/search-api": "2026-10-30T10:00:00+00:00"}
-    assert requests_seen(server)["/repos/{owner}/{repo}/pulls/{pull_number}/files.200"] == 1
+    assert graphql(server) == (2, 2)  # the org check and search-api's page; trainer is not read
 
 
-def test_new_comment_on_an_old_pull_is_found_by_the_since_endpoints(server):
+def test_new_comment_on_an_old_pull_is_found(server):
     first = cursors_of(mine(server))
     world = server.state.world
-    from sandbox.world import IssueComment
+    from sandbox.world import IssueComment, ReviewComment
     pr7 = next(p for p in world.pull_requests if p.number == 7)
     pr7.issue_comments.append(IssueComment(id=9100, author="ana", body="Dashboard linked.",
                                            created_at=t(24), updated_at=t(24)))
+    pr7.review_comments.append(ReviewComment(id=7100, author="eli", body="Typo here.", path="docs/runbooks/ranking.md",
+                                             line=3, created_at=t(24, 11), updated_at=t(24, 11)))
+    pr7.updated_at = t(24, 11)  # as GitHub does: new comments update the PR
     batches = mine(server, first, overlap=dt.timedelta(0))
-    got = content(batches)
-    assert [(type(r).__name__, r.source_id, r.author_login, r.number) for r in got] == [
-        ("IssueCommentRecord", "9100", "ana", 7)]
-    assert cursors_of(batches)["github:acme/search-api"] == "2026-10-24T10:00:00+00:00"
+    got = {r.source_id: r for r in content(batches)}
+    assert (got["9100"].author_login, got["9100"].number, type(got["9100"])) == ("ana", 7, IssueCommentRecord)
+    assert (got["7100"].author_login, got["7100"].number, type(got["7100"])) == ("eli", 7, ReviewCommentRecord)
+    assert "acme/trainer#1" not in got  # the other repo did not change
+    assert cursors_of(batches)["github:acme/search-api"] == "2026-10-24T11:00:00+00:00"
 
 
 def test_backfill_since_rereads_from_that_moment_and_keeps_the_cursor(server):
@@ -220,13 +232,13 @@ def test_backfill_since_rereads_from_that_moment_and_keeps_the_cursor(server):
 
 def test_incremental_listing_stops_paging_at_the_window(server):
     world = server.state.world
-    for n in range(100, 210):  # 110 PRs, one hour apart: two pages of 100
+    for n in range(100, 210):  # 110 PRs, one hour apart: with PR 1 and 2, 112 PRs = 3 pages of 49
         world.pull_requests.append(PullRequest(
             id=50_000 + n, repo="acme/trainer", number=n, author="bo", title=f"Change {n}",
             created_at=t(10) + dt.timedelta(hours=n - 100), updated_at=t(10) + dt.timedelta(hours=n - 100),
             files=[PullFile(path=f"f{n}.py", additions=1)]))
     first = mine(server, include=["acme/trainer"])
-    assert requests_seen(server)["/repos/{owner}/{repo}/pulls.200"] == 2
+    assert graphql(server) == (1 + 3, 1 + 3)
     assert sum(isinstance(r, PullRequestRecord) for r in records(first)) == 112
     newest = t(10) + dt.timedelta(hours=109)
     assert cursors_of(first) == {"github:acme/trainer": newest.isoformat()}
@@ -235,7 +247,7 @@ def test_incremental_listing_stops_paging_at_the_window(server):
     again = mine(server, {"github:acme/trainer": (newest - dt.timedelta(hours=3)).isoformat()},
                  include=["acme/trainer"], overlap=dt.timedelta(0))
     assert [r.number for r in records(again) if isinstance(r, PullRequestRecord)] == [209, 208, 207]
-    assert requests_seen(server)["/repos/{owner}/{repo}/pulls.200"] == 1
+    assert graphql(server) == (2, 2)
     full = mine(server, cursors_of(first), include=["acme/trainer"], full=True)
     assert sum(isinstance(r, PullRequestRecord) for r in records(full)) == 112
 
@@ -260,7 +272,7 @@ def test_archived_repos_are_skipped_unless_asked_for(server):
     included = mine(server, include_archived=True, include=["acme/old-*"])
     assert [b.partition for b in included] == ["github:acme", "github:acme/old-scripts"]
     assert content(included) == [] and included[-1].cursor is None  # no activity: no cursor yet
-    assert requests_seen(server)["/repos/{owner}/{repo}/pulls.200"] == 1
+    assert requests_seen(server) == {"/graphql.200": 1}  # no PRs at all: the org listing says so
 
 
 def test_include_and_exclude_globs(server):
@@ -277,9 +289,9 @@ def test_a_repo_that_vanishes_is_skipped_and_the_others_sync(server, caplog):
     with caplog.at_level(logging.INFO, logger="miners.github"):
         rest = list(gen)
     assert {b.partition for b in rest} == {"github:acme/trainer"}
-    assert any("404 for acme/search-api" in m and "skipped" in m for m in caplog.messages)
+    assert any("(404) for acme/search-api" in m and "skipped" in m for m in caplog.messages)
     summary = [m for m in caplog.messages if m.startswith("github:acme/trainer:")]
-    assert len(summary) == 1 and "cursor 2026-10-04T11:00:00+00:00" in summary[0] and "requests" in summary[0]
+    assert len(summary) == 1 and "cursor 2026-10-04T11:00:00+00:00" in summary[0] and "points" in summary[0]
     assert not any("tok-service" in m for m in caplog.messages)
 
 

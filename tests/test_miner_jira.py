@@ -15,9 +15,15 @@ from jira.exceptions import JIRAError
 from miners.base import MinerError
 from miners.jira import build_cursor, build_jql, explain_jira_error, mine_jira, parse_cursor
 from miners.jira_parse import parse_jira_time, parse_rich_text
-from miners.records import JiraChangeRecord, JiraCommentRecord, JiraIssueRecord, JiraLinkRecord
+from miners.records import (
+    JiraChangeRecord,
+    JiraCommentRecord,
+    JiraIncidentRoleRecord,
+    JiraIssueRecord,
+    JiraLinkRecord,
+)
 from sandbox.server import SandboxServer
-from sandbox.world import JiraIssue
+from sandbox.world import JiraChange, JiraIssue, JiraLink
 from tests.worlds import t, tiny_world
 
 UTC = dt.timezone.utc
@@ -53,6 +59,13 @@ def _records(batches) -> dict[tuple[str, str], object]:
 
 def _comparable(record) -> dict:
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record) if f.name not in IGNORED}
+
+
+def _login_by_name(world, name: str | None, login: str | None) -> str | None:
+    """Who a changelog entry names: the world's login when it has one, else the first person with that name."""
+    if login or name is None:
+        return login
+    return next((p.login for p in world.people if p.name == name), None)
 
 
 def _expected(world, now: dt.datetime) -> dict[tuple[str, str], dict]:
@@ -92,6 +105,35 @@ def _expected(world, now: dt.datetime) -> dict[tuple[str, str], dict]:
                 source_id=sid, updated_at=change.created, issue_key=i.key, history_id=change.id,
                 item_index=index, author_id=acc[change.author], changed_at=change.created,
                 field_name=change.field, from_value=change.from_string, to_value=change.to_string)
+        if i.issue_type == "Incident":
+            out.update(_expected_incident(world, i, visible, acc))
+    return out
+
+
+def _expected_incident(world, i, visible: set[str], acc: dict[str, str]) -> dict[tuple[str, str], dict]:
+    mitigated = [c.created for c in i.changelog if c.field == "status" and c.to_string in ("Mitigated", "Monitoring")]
+    out = {("raw_jira_incidents", i.key): dict(
+        source_id=i.key, updated_at=i.updated, issue_key=i.key, project=i.project, severity=i.severity,
+        declared_by_id=acc[i.reporter], commander_id=acc.get(i.commander), opened_at=i.created,
+        mitigated_at=min(mitigated) if mitigated else None, resolved_at=i.resolved,
+        postmortem_url=i.postmortem_url,
+        followup_keys=tuple(sorted(link.other for link in i.links
+                                   if link.type == "Causes" and link.direction == "outward" and link.other in visible)))}
+    changes = sorted((c for c in i.changelog if c.field == "assignee"), key=lambda c: c.created)
+    assignees = [(i.created, i.assignee)]
+    if changes:
+        assignees = [(i.created, _login_by_name(world, changes[0].from_string, changes[0].from_login))]
+        assignees += [(c.created, _login_by_name(world, c.to_string, c.to_login)) for c in changes[:-1]]
+        assignees.append((changes[-1].created, i.assignee))
+    roles = {"declared": [(i.created, i.reporter)], "commander": [(i.created, i.commander)], "assignee": assignees}
+    for role, held in roles.items():
+        ends = [start for start, _ in held[1:]] + [None]
+        kept = [(start, login, end) for (start, login), end in zip(held, ends) if login is not None]
+        for seq, (start, login, end) in enumerate(kept):
+            sid = f"{i.key}:{role}:{seq}"
+            out[("raw_jira_incident_roles", sid)] = dict(
+                source_id=sid, updated_at=i.updated, issue_key=i.key, role=role, seq=seq,
+                person_id=acc[login], started_at=start, ended_at=end)
     return out
 
 
@@ -110,7 +152,7 @@ def test_records_equal_the_world_exactly(server):
     # a few facts spelled out, so the test does not only mirror the world
     kinds = [type(r) for r in got.values()]
     assert (kinds.count(JiraIssueRecord), kinds.count(JiraLinkRecord), kinds.count(JiraCommentRecord),
-            kinds.count(JiraChangeRecord)) == (7, 3, 1, 3)
+            kinds.count(JiraChangeRecord), kinds.count(JiraIncidentRoleRecord)) == (7, 3, 1, 3, 3)
     incident = got[("raw_jira_issues", "SRCH-1")]
     assert (incident.is_incident, incident.severity, incident.commander_id) == (True, "SEV2", "acc-ana")
     assert got[("raw_jira_links", "SRCH-3:inward:Causes:SRCH-1")].description == "is caused by"
@@ -120,6 +162,33 @@ def test_records_equal_the_world_exactly(server):
                                                           ("jira:SRCH", "2026-10-12 10:00")]
 
 
+def test_incident_roles_times_and_followups(server):
+    world = server.state.world
+    incident = next(i for i in world.jira_issues if i.key == "SRCH-1")
+    incident.links.append(JiraLink(id="50002", type="Causes", direction="outward", other="SRCH-3"))
+    incident.changelog += [
+        JiraChange(id="30010", author="ana", created=t(8, 4), field="status", from_string="Investigating",
+                   to_string="Mitigated"),
+        JiraChange(id="30011", author="ana", created=t(8, 5), field="assignee", from_string="Ana Lima",
+                   to_string="Bo Chen"),
+        JiraChange(id="30012", author="bo", created=t(8, 5, 30), field="assignee", from_string="Bo Chen",
+                   to_string="Ana Lima"),
+    ]
+    got = _records(_mine(_client(server)))
+    assert {k: _comparable(r) for k, r in got.items()} == _expected(world, server.state.now)
+    inc = got[("raw_jira_incidents", "SRCH-1")]
+    assert (inc.declared_by_id, inc.commander_id, inc.severity) == ("acc-cyd", "acc-ana", "SEV2")
+    assert (inc.opened_at, inc.mitigated_at, inc.resolved_at) == (t(8, 3), t(8, 4), t(8, 6))
+    assert inc.followup_keys == ("SRCH-3",) and inc.postmortem_url == "https://wiki.acme.test/pm/srch-1"
+    roles = sorted((r.role, r.seq, r.person_id, r.started_at, r.ended_at) for r in got.values()
+                   if isinstance(r, JiraIncidentRoleRecord))
+    assert roles == [("assignee", 0, "acc-ana", t(8, 3, 10), t(8, 5)),  # unassigned until 03:10: no row
+                     ("assignee", 1, "acc-bo", t(8, 5), t(8, 5, 30)),
+                     ("assignee", 2, "acc-ana", t(8, 5, 30), None),
+                     ("commander", 0, "acc-ana", t(8, 3), None),
+                     ("declared", 0, "acc-cyd", t(8, 3), None)]
+
+
 def test_rich_text_survives_api_v3_adf():
     world = _world("cloud")
     world.jira_issues[1].description = "Stop when the loss plateaus.\nUse patience.\n\nSee ML-1."
@@ -127,9 +196,26 @@ def test_rich_text_survives_api_v3_adf():
         client = JIRA(server=server.jira_url, basic_auth=("x@acme.test", "tok-service"),
                       options={"rest_api_version": "3"}, max_retries=0)
         got = _records(_mine(client))
-        assert server.state.stats()["jira"]["by_endpoint"]["/rest/api/3/search/jql.200"] == 2
+        by_endpoint = server.state.stats()["jira"]["by_endpoint"]
+    assert by_endpoint["/rest/api/3/search/jql.200"] == 1
+    assert by_endpoint["/rest/api/3/issue/bulkfetch.200"] == 1
     assert got[("raw_jira_issues", "ML-2")].description == world.jira_issues[1].description
     assert got[("raw_jira_comments", "ML-2:40001")].body == "Pairing on this tomorrow."
+
+
+def _by_endpoint(server) -> dict[str, int]:
+    return server.state.stats()["jira"]["by_endpoint"]
+
+
+def test_full_sync_is_one_walk_and_one_bulk_fetch(server):
+    _mine(_client(server))
+    if server.state.world.jira_flavour == "cloud":
+        assert _by_endpoint(server) == {
+            "/rest/api/2/serverInfo.200": 1, "/rest/api/2/field.200": 1, "/rest/api/2/search/jql.200": 1,
+            "/rest/api/2/issue/bulkfetch.200": 1, "/rest/api/2/changelog/bulkfetch.200": 1}
+    else:  # the walk and the details are both searches on Data Center
+        assert _by_endpoint(server) == {"/rest/api/2/serverInfo.200": 1, "/rest/api/2/field.200": 1,
+                                        "/rest/api/2/search.200": 2}
 
 
 def test_second_run_is_cheap_and_identical(server):
@@ -143,10 +229,11 @@ def test_second_run_is_cheap_and_identical(server):
     again = _records(second)
     assert again, "the overlap re-reads the newest issue of each project"
     assert all(hashes[k] == r.content_hash() for k, r in again.items())
-    by_endpoint = server.state.stats()["jira"]["by_endpoint"]
+    by_endpoint = _by_endpoint(server)
     search = "/rest/api/2/search/jql.200" if server.state.world.jira_flavour == "cloud" else "/rest/api/2/search.200"
-    assert by_endpoint[search] == len(PROJECTS)  # one page per project
-    assert sum(by_endpoint.values()) <= 2 * len(PROJECTS)  # plus field list and time zone, once per run
+    assert by_endpoint[search] == (1 if search.endswith("jql.200") else 2)  # one walk for both projects
+    assert by_endpoint["/rest/api/2/myself.200"] == 1 and by_endpoint["/rest/api/2/field.200"] == 1
+    assert sum(by_endpoint.values()) <= 5
 
 
 def test_moving_the_clock_reveals_new_issues(server):
@@ -166,7 +253,7 @@ def test_backfill_since_replaces_the_window_and_never_moves_the_cursor_back(serv
     issues = sorted(k[1] for k in _records(batches) if k[0] == "raw_jira_issues")
     assert issues == ["SRCH-1", "SRCH-3", "SRCH-4"]  # updated on or after 2026-10-08
     assert {b.partition: b.cursor for b in batches} == cursors
-    assert len(_records(_mine(client, cursors, since=t(8), full=True))) == 14  # full wins
+    assert len(_records(_mine(client, cursors, since=t(8), full=True))) == 18  # full wins
 
 
 def test_cursor_is_read_in_the_users_time_zone():
@@ -202,12 +289,12 @@ def _issue_keys(batches) -> list[str]:
     return [r.key for b in batches for r in b.records if isinstance(r, JiraIssueRecord)]
 
 
-@pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
-def test_many_pages_commit_cursor_page_by_page(flavour):
-    with SandboxServer(_busy_world(flavour)) as server:
+def test_many_pages_commit_cursor_page_by_page(monkeypatch):
+    monkeypatch.setattr("miners.jira.WALK_PAGE", 100)  # Cloud pages of 100 are what search/jql serves anyway
+    with SandboxServer(_busy_world("datacenter")) as server:
         batches = [b for b in _mine(_client(server)) if b.partition == "jira:ML"]
-        searches = sum(v for k, v in server.state.stats()["jira"]["by_endpoint"].items() if "/search" in k)
-    assert len(batches) == 3 and searches == 3 + 1  # + SRCH
+        walks = [k for k in _by_endpoint(server) if "/search" in k]
+    assert len(batches) == 3 and walks
     assert [b.stats["items"] for b in batches] == [sum(isinstance(r, JiraIssueRecord) for r in b.records)
                                                    for b in batches]
     cursors = [b.cursor for b in batches]
@@ -217,8 +304,9 @@ def test_many_pages_commit_cursor_page_by_page(flavour):
 
 
 @pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
-def test_an_edit_during_the_run_does_not_make_another_issue_slip(flavour):
+def test_an_edit_during_the_run_does_not_make_another_issue_slip(flavour, monkeypatch):
     """Offset paging would skip one issue when ML-10 jumps from page 1 to the end of the order."""
+    monkeypatch.setattr("miners.jira.WALK_PAGE", 100)
     world = _busy_world(flavour)
     with SandboxServer(world) as server:
         batches = []
@@ -239,7 +327,7 @@ def test_bad_token_is_a_miner_error(server):
         _mine(client)
     ids = {"severity": "customfield_10040", "commander": "customfield_10041",
            "postmortem": "customfield_10042", "epic_link": "customfield_10014"}
-    with pytest.raises(MinerError, match="401 for the issue search of jira:ML"):
+    with pytest.raises(MinerError, match="401 for the issue search"):
         _mine(client, field_ids=ids)  # no field list needed: the search itself is refused
 
 
@@ -257,7 +345,7 @@ def test_410_from_the_removed_search_names_the_endpoint_and_the_fix():
         error = explain_jira_error(err.value, server.jira_url, "the issue search of jira:ML")
         # the miner itself asks serverInfo when the client skipped it, and never calls /search
         list(mine_jira(client, ["ML"], {}))
-        by_endpoint = server.state.stats()["jira"]["by_endpoint"]
+        by_endpoint = _by_endpoint(server)
     assert isinstance(error, MinerError)
     assert "410" in str(error) and "/rest/api/2/search" in str(error) and "search/jql" in str(error)
     assert by_endpoint["/rest/api/2/search.410"] == 1
@@ -270,14 +358,17 @@ def test_incident_projects_and_field_overrides():
                              field_ids={"severity": "customfield_10042"}))
     assert all(r.is_incident == (r.project == "SRCH") for r in got.values() if isinstance(r, JiraIssueRecord))
     assert got[("raw_jira_issues", "SRCH-1")].severity == "https://wiki.acme.test/pm/srch-1"
+    assert {k[1] for k in got if k[0] == "raw_jira_incidents"} == {"SRCH-1", "SRCH-2", "SRCH-3", "SRCH-4"}
 
 
-def test_one_info_line_per_project(server, caplog):
+def test_one_info_line_per_project_and_one_per_run(server, caplog):
     with caplog.at_level(logging.INFO, logger="miners.jira"):
         _mine(_client(server))
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
-    assert lines == ["jira:ML: 3 issues, 1 pages, 1 requests, cursor None -> 2026-10-07 10:00",
-                     "jira:SRCH: 4 issues, 1 pages, 1 requests, cursor None -> 2026-10-12 10:00"]
+    requests = 4 if server.state.world.jira_flavour == "cloud" else 3
+    assert lines == ["jira:ML: 3 issues, cursor None -> 2026-10-07 10:00",
+                     "jira:SRCH: 4 issues, cursor None -> 2026-10-12 10:00",
+                     f"jira: 2 projects, 7 issues, {requests} requests (0 retries)"]
     assert not any("tok-" in r.getMessage() for r in caplog.records)
 
 
