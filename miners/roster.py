@@ -3,7 +3,8 @@
 A company keeps it as YAML (``teams:``, ``people:``, optional ``levels:``); we
 validate it strictly, because a typo in a team or manager silently drops a
 person's evidence.  Errors name the file, the line, the key path
-(``people[3].team``) and the fix.  Format documented in ``docs/sandbox.md``.
+(``people[3].team``) and the fix, all problems in one message.  Format
+documented in ``docs/roster.md``; dated history in ``miners/roster_history.py``.
 
 Calls: none (reads a local file).
 """
@@ -17,7 +18,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from miners.records import PersonRecord, Record, TeamRecord, utc
+from miners.records import EnrollmentRecord, PersonRecord, Record, TeamRecord, utc
+from miners.roster_history import check_history, enrollments
 
 SOURCE = "roster"
 PARTITION = "roster"
@@ -40,6 +42,20 @@ class RosterTeam(_Model):
     parent: str | None = None
     repos: list[str] = Field(default_factory=list)  # globs over "org/name", e.g. "acme/trainer*"
     jira_projects: list[str] = Field(default_factory=list)
+    jira_components: list[str] = Field(default_factory=list)  # "PROJECT/Component"
+    github_team: str | None = None  # "org/slug" of the GitHub team standing for this team
+
+
+class TeamChange(_Model):
+    date: dt.date  # effective from this day (00:00 UTC)
+    from_team: str
+    to_team: str
+
+
+class LevelChange(_Model):
+    date: dt.date
+    from_level: str
+    to_level: str
 
 
 class RosterPerson(_Model):
@@ -53,6 +69,9 @@ class RosterPerson(_Model):
     level: str | None = None
     start_date: dt.date | None = None
     service_account: bool = False
+    github_id: int | None = None  # GitHub's numeric user id, stable across login renames
+    team_changes: list[TeamChange] = Field(default_factory=list)  # oldest first; ``team`` is the current one
+    level_changes: list[LevelChange] = Field(default_factory=list)  # oldest first; ``level`` is the current one
 
 
 class Roster(_Model):
@@ -70,7 +89,7 @@ def read_roster(path: Path) -> Roster:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RosterError(f"roster file {path} not found: create it (format in docs/sandbox.md; "
+        raise RosterError(f"roster file {path} not found: create it (format in docs/roster.md; "
                           f"`ladder sandbox serve --write-config` writes one for the sandbox) "
                           f"or point `roster:` in the config at the right path") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -90,7 +109,7 @@ def parse_roster(text: str, source: str = "<roster>") -> Roster:
         raise RosterError(f"{source}: not valid YAML{where}: {problem}; fix the syntax there") from None
     if not isinstance(data, dict):
         raise RosterError(f"{source}: a roster must be a mapping with `teams:` and `people:` keys, "
-                          f"got {type(data).__name__}; see docs/sandbox.md for the format")
+                          f"got {type(data).__name__}; see docs/roster.md for the format")
     try:
         roster = Roster.model_validate(data)
     except ValidationError as exc:
@@ -115,6 +134,13 @@ def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
             if "/" not in glob:
                 problems.append((("teams", i, "repos", j), f"{glob!r} is not an org/name glob; "
                                                             f"write it like 'acme/{glob}' or 'acme/*'"))
+        for j, component in enumerate(team.jira_components):
+            if "/" not in component:
+                problems.append((("teams", i, "jira_components", j), f"{component!r} does not name its project; "
+                                 f"write it like 'ML/{component}'"))
+        if team.github_team is not None and "/" not in team.github_team:
+            problems.append((("teams", i, "github_team"), f"{team.github_team!r} is not an org/slug; "
+                                                           f"write it like 'acme/{team.github_team}'"))
     known_teams = ", ".join(sorted(teams)) or "(none)"
     for i, team in enumerate(roster.teams):
         if team.parent is not None and team.parent not in teams:
@@ -131,6 +157,9 @@ def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
                                                    f"person ids must be unique"))
         people.setdefault(person.id, i)
     ranks = roster.level_ranks()
+    managers: dict[str, str | None] = {}
+    for person in roster.people:  # the first of duplicate ids counts, as in the messages
+        managers.setdefault(person.id, person.manager)
     seen: dict[tuple[str, str], int] = {}
     for i, person in enumerate(roster.people):
         if person.team is not None and person.team not in teams:
@@ -139,19 +168,24 @@ def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
         if person.manager is not None and person.manager not in people:
             problems.append((("people", i, "manager"), f"unknown manager {person.manager!r}; "
                                                         f"it must be the id of a person in people:"))
-        elif person.manager is not None and _cycles(person.id, {p.id: p.manager for p in roster.people}):
+        elif person.manager is not None and _cycles(person.id, managers):
             problems.append((("people", i, "manager"), f"{person.id!r} manages themself through the chain; "
                                                         f"fix the manager cycle"))
         if person.level is not None and person.level not in ranks:
             problems.append((("people", i, "level"), f"unknown level {person.level!r}; use one of: "
                                                       f"{', '.join(ranks)}, or add it under levels:"))
-        for key in ("github_logins", "jira_account_ids"):
-            for j, value in enumerate(getattr(person, key)):
+        for key in ("github_logins", "jira_account_ids", "github_id"):
+            values = getattr(person, key)
+            for j, value in enumerate(values if isinstance(values, list) else [values]):
+                if value is None:
+                    continue
                 ident = (key, value.lower() if key == "github_logins" else value)
+                loc = ("people", i, key, j) if isinstance(values, list) else ("people", i, key)
                 if ident in seen and seen[ident] != i:
-                    problems.append((("people", i, key, j), f"{value!r} also belongs to "
-                                     f"people[{seen[ident]}]; an identity maps to one person"))
+                    problems.append((loc, f"{value!r} also belongs to people[{seen[ident]}] "
+                                          f"({roster.people[seen[ident]].id}); an identity maps to one person"))
                 seen.setdefault(ident, i)
+    problems.extend(check_history(roster, set(teams), ranks))
     return problems
 
 
@@ -207,7 +241,12 @@ def _format(source: str, root: yaml.Node | None, problems: list[tuple[tuple, str
 
 
 def roster_records(roster: Roster, fetched_at: dt.datetime) -> list[Record]:
-    """TeamRecords then PersonRecords (source and partition ``roster``, source_id = the roster id).
+    """TeamRecords, PersonRecords, then EnrollmentRecords (source and partition ``roster``).
+
+    source_id is the roster id; for an enrollment ``person:kind:valid_from``
+    (``start`` for the first interval).  Load them as one complete batch
+    (``Batch(is_complete=True)``) so people and changes removed from the file
+    leave the warehouse too.
 
     ``updated_at`` is None: a roster file has no per-row change time, and the
     content hash alone decides whether a row changed.
@@ -219,7 +258,8 @@ def roster_records(roster: Roster, fetched_at: dt.datetime) -> list[Record]:
         records.append(TeamRecord(
             source=SOURCE, source_id=team.id, partition=PARTITION, updated_at=None, fetched_at=fetched_at,
             raw=team.model_dump(mode="json"), team_id=team.id, name=team.name, parent_id=team.parent,
-            repo_globs=tuple(team.repos), jira_projects=tuple(team.jira_projects)))
+            repo_globs=tuple(team.repos), jira_projects=tuple(team.jira_projects),
+            jira_components=tuple(team.jira_components), github_team=team.github_team))
     for person in roster.people:
         records.append(PersonRecord(
             source=SOURCE, source_id=person.id, partition=PARTITION, updated_at=None, fetched_at=fetched_at,
@@ -227,5 +267,12 @@ def roster_records(roster: Roster, fetched_at: dt.datetime) -> list[Record]:
             emails=tuple(e.strip().lower() for e in person.emails), github_logins=tuple(person.github_logins),
             jira_account_ids=tuple(person.jira_account_ids), team_id=person.team, manager_id=person.manager,
             level=person.level, level_rank=ranks.get(person.level) if person.level else None,
-            start_date=person.start_date, is_service_account=person.service_account))
+            start_date=person.start_date, is_service_account=person.service_account, github_id=person.github_id))
+    for person in roster.people:
+        for e in enrollments(person):
+            records.append(EnrollmentRecord(
+                source=SOURCE, source_id=f"{e.person_id}:{e.kind}:{e.valid_from or 'start'}", partition=PARTITION,
+                updated_at=None, fetched_at=fetched_at, raw={}, person_id=e.person_id, kind=e.kind, value=e.value,
+                level_rank=ranks.get(e.value) if e.kind == "level" else None,
+                valid_from=e.valid_from, valid_to=e.valid_to))
     return records

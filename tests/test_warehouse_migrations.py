@@ -10,16 +10,19 @@ import textwrap
 import typing
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from miners.records import ALL_RECORD_TYPES
 from warehouse import WarehouseError, open_warehouse
 from warehouse.connection import LOCK_ATTEMPTS
-from warehouse.migrate import read_migrations
+from warehouse.migrate import apply_migrations, read_migrations
 from warehouse.records import columns_for
 
 UTC = dt.timezone.utc
 SHIPPED = importlib.resources.files("warehouse.migrations")
+VERSIONS = [m.version for m in read_migrations()]
+NEXT = f"{max(VERSIONS) + 1:04d}"  # the number a new migration would take
 
 
 class Clock:
@@ -48,7 +51,7 @@ def _ledger(wh) -> list[tuple]:
 
 def test_fresh_open_applies_every_migration_once(tmp_path):
     shipped = read_migrations()
-    assert [m.version for m in shipped] == list(range(1, len(shipped) + 1))
+    assert [m.version for m in shipped] == sorted(set(VERSIONS)) and shipped[0].version == 1
     with open_warehouse(tmp_path / "w.duckdb", clock=Clock()) as wh:
         ledger = _ledger(wh)
     assert [(v, n, c) for v, n, c, _ in ledger] == [(m.version, m.name, m.checksum) for m in shipped]
@@ -80,17 +83,17 @@ def test_an_edited_applied_migration_is_refused(tmp_path, migrations_dir):
 def test_a_new_migration_is_applied_on_the_next_open(tmp_path, migrations_dir):
     path = tmp_path / "w.duckdb"
     open_warehouse(path).close()
-    (migrations_dir / "0003_add_notes.sql").write_text("CREATE TABLE notes (note VARCHAR);\n")
+    (migrations_dir / f"{NEXT}_add_notes.sql").write_text("CREATE TABLE notes (note VARCHAR);\n")
     with open_warehouse(path, migrations=read_migrations(migrations_dir)) as wh:
-        assert [v for v, *_ in _ledger(wh)] == [1, 2, 3]
+        assert [v for v, *_ in _ledger(wh)] == VERSIONS + [int(NEXT)]
         assert wh.con.execute("SELECT count(*) FROM notes").fetchall() == [(0,)]
 
 
 def test_a_database_from_a_newer_release_is_refused(tmp_path, migrations_dir):
     path = tmp_path / "w.duckdb"
-    (migrations_dir / "0003_future.sql").write_text("CREATE TABLE future (x INTEGER);\n")
+    (migrations_dir / f"{NEXT}_future.sql").write_text("CREATE TABLE future (x INTEGER);\n")
     open_warehouse(path, migrations=read_migrations(migrations_dir)).close()
-    with pytest.raises(WarehouseError, match="0003_future.*newer release"):
+    with pytest.raises(WarehouseError, match=f"{NEXT}_future.*newer release"):
         open_warehouse(path)
     with pytest.raises(WarehouseError, match="newer release"):
         open_warehouse(path, read_only=True)
@@ -98,11 +101,11 @@ def test_a_database_from_a_newer_release_is_refused(tmp_path, migrations_dir):
 
 def test_a_failing_migration_is_rolled_back_and_not_recorded(tmp_path, migrations_dir):
     path = tmp_path / "w.duckdb"
-    (migrations_dir / "0003_broken.sql").write_text("CREATE TABLE half (x INTEGER);\nSELECT * FROM no_such_table;\n")
-    with pytest.raises(WarehouseError, match="0003_broken.sql failed"):
+    (migrations_dir / f"{NEXT}_broken.sql").write_text("CREATE TABLE half (x INTEGER);\nSELECT * FROM no_such_table;\n")
+    with pytest.raises(WarehouseError, match=f"{NEXT}_broken.sql failed"):
         open_warehouse(path, migrations=read_migrations(migrations_dir))
-    with open_warehouse(path) as wh:  # the shipped set still opens: 0001, 0002 were committed
-        assert [v for v, *_ in _ledger(wh)] == [1, 2]
+    with open_warehouse(path) as wh:  # the shipped set still opens: the earlier ones were committed
+        assert [v for v, *_ in _ledger(wh)] == VERSIONS
         tables = {r[0] for r in wh.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert "half" not in tables
 
@@ -133,11 +136,13 @@ def test_read_only_open_needs_an_existing_migrated_file(tmp_path):
     with pytest.raises(WarehouseError, match="does not exist; run a sync first"):
         open_warehouse(tmp_path / "missing.duckdb", read_only=True)
     partial = tmp_path / "partial.duckdb"
-    open_warehouse(partial, migrations=read_migrations()[:1]).close()
+    con = duckdb.connect(str(partial))  # an old release: only the first migration, no views yet
+    apply_migrations(con, read_migrations()[:1], where="partial", clock=Clock())
+    con.close()
     with pytest.raises(WarehouseError, match="not migrated.*0002_labels_and_evidence.sql.*open it writable"):
         open_warehouse(partial, read_only=True)
     with open_warehouse(partial) as wh:  # a writable open finishes the job
-        assert [v for v, *_ in _ledger(wh)] == [1, 2]
+        assert [v for v, *_ in _ledger(wh)] == VERSIONS
     with open_warehouse(partial, read_only=True) as ro:
         assert ro.query_activities().num_rows == 0
 
@@ -191,3 +196,23 @@ def test_every_sql_folder_is_a_package_so_the_wheel_ships_it():
     folders = {p.parent for p in root.rglob("*.sql")}
     assert folders >= {root / "migrations", root / "sql" / "staging", root / "sql" / "marts", root / "sql" / "audits"}
     assert sorted(str(f.relative_to(root)) for f in folders if not (f / "__init__.py").is_file()) == []
+
+
+def test_the_people_migration_keeps_roster_rows_of_an_older_warehouse(tmp_path):
+    """0005 rebuilds raw_roster_people/teams with new columns; rows loaded before it survive."""
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    older = [m for m in read_migrations() if m.version < 5]
+    apply_migrations(con, tuple(older), where="old", clock=Clock())
+    con.execute("INSERT INTO raw_roster_people VALUES ('roster', 'ana', 'roster', NULL, now(), NULL, '{}', 'ana', "
+                "'Ana', ['ana@acme.test'], ['ana'], [], 'ml', NULL, 'IC4', 4, NULL, false, 'h1')")
+    con.execute("INSERT INTO raw_roster_teams VALUES ('roster', 'ml', 'roster', NULL, now(), NULL, '{}', 'ml', 'ML', "
+                "NULL, ['acme/*'], ['ML'], 'h2')")
+    con.close()
+    with open_warehouse(path) as wh:
+        assert wh.con.execute("SELECT person_id, github_id, content_hash FROM raw_roster_people").fetchall() == [
+            ("ana", None, "h1")]
+        assert wh.con.execute("SELECT team_id, jira_components, github_team FROM raw_roster_teams").fetchall() == [
+            ("ml", [], None)]
+        assert wh.con.execute("SELECT person_id, kind, value FROM dim_enrollment ORDER BY kind").fetchall() == [
+            ("ana", "level", "IC4"), ("ana", "team", "ml")]

@@ -23,16 +23,18 @@ from warehouse.records import RECORD_TYPES_BY_TABLE, build_arrow, columns_for
 
 @dataclass(frozen=True)
 class LoadResult:
-    """What a load did: rows inserted, rows whose content changed, rows already up to date."""
+    """What a load did: rows inserted, changed, already up to date, and deleted (complete batches only)."""
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0
 
     def __add__(self, other: LoadResult) -> LoadResult:
         """Sum two results (a batch spans several tables)."""
         return LoadResult(
-            self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged
+            self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged,
+            self.deleted + other.deleted,
         )
 
 
@@ -88,6 +90,21 @@ def upsert_records(
         elif existing[source_id] != content_hash:
             updated += 1
     return LoadResult(inserted, updated, len(latest) - inserted - updated)
+
+
+def delete_missing(
+    con: duckdb.DuckDBPyConnection, source: str, partition: str, keep: dict[str, set[str]]
+) -> LoadResult:
+    """Delete the rows of (source, partition) whose source_id is not in ``keep[table]``, in every raw table."""
+    deleted = 0
+    for table in sorted(RECORD_TYPES_BY_TABLE):
+        ids = sorted(keep.get(table, set()))
+        [(n,)] = con.execute(
+            f'DELETE FROM {table} WHERE source = ? AND "partition" = ? AND NOT list_contains(?::VARCHAR[], source_id)',
+            [source, partition, ids],
+        ).fetchall()
+        deleted += int(n)
+    return LoadResult(deleted=deleted)
 
 
 def upsert_cursor(

@@ -14,7 +14,9 @@ from rubric.contract import EVIDENCE_SCHEMA
 from warehouse.models import read_audits
 from warehouse.records import RECORD_TYPES_BY_TABLE
 
-DATA_TABLES: tuple[str, ...] = (*RECORD_TYPES_BY_TABLE, "sync_cursors", "activity_labels", "rubric_evidence")
+DATA_TABLES: tuple[str, ...] = (
+    *RECORD_TYPES_BY_TABLE, "sync_cursors", "activity_labels", "rubric_evidence", "identity_links",
+)
 """Tables that hold data (not schema bookkeeping); what ``fingerprint`` covers."""
 
 PERSON_KEYS = (

@@ -19,7 +19,7 @@ from rubric.contract import EVIDENCE_SCHEMA
 from warehouse import queries
 from warehouse.connection import MEMORY, connect, utc_now
 from warehouse.errors import WarehouseError
-from warehouse.loading import LoadResult, conform, sync_rows, upsert_cursor, upsert_records
+from warehouse.loading import LoadResult, conform, delete_missing, sync_rows, upsert_cursor, upsert_records
 from warehouse.migrate import Migration, apply_migrations, pending_migrations, read_migrations
 from warehouse.models import apply_models, read_models, views_current
 from warehouse.records import parse_records
@@ -153,12 +153,15 @@ class Warehouse:
             total = LoadResult()
             for record_type in sorted(by_type, key=lambda cls: cls.TABLE):
                 total += upsert_records(con, record_type, by_type[record_type])
+            if batch.is_complete:
+                keep = {cls.TABLE: {r.source_id for r in rows} for cls, rows in by_type.items()}
+                total += delete_missing(con, batch.source, batch.partition, keep)
             return total, moved
 
         result, moved = self._transaction(f"loading {batch.source}/{batch.partition}", work)
         log.info(
-            "loaded %s/%s: %d inserted, %d updated, %d unchanged; cursor %s",
-            batch.source, batch.partition, result.inserted, result.updated, result.unchanged,
+            "loaded %s/%s: %d inserted, %d updated, %d unchanged, %d deleted; cursor %s",
+            batch.source, batch.partition, result.inserted, result.updated, result.unchanged, result.deleted,
             f"-> {batch.cursor}" if moved else "unchanged",
         )
         return result
@@ -169,6 +172,17 @@ class Warehouse:
             'SELECT "partition", cursor FROM sync_cursors WHERE source = ? ORDER BY "partition"', [source]
         ).fetchall()
         return dict(rows)
+
+    def read_jira_updated(self, keys: Sequence[str]) -> dict[str, dt.datetime]:
+        """``{issue key: stored updated_at (UTC)}`` for those of ``keys`` already in the warehouse.
+
+        The Jira miner asks this after its search phase so that issues re-read in
+        the overlap window, unchanged, are not fetched again.
+        """
+        rows = self.con.execute(
+            "SELECT key, updated_at FROM raw_jira_issues WHERE list_contains(?::VARCHAR[], key)", [list(keys)]
+        ).fetchall()
+        return {key: updated.astimezone(dt.timezone.utc) for key, updated in rows if updated is not None}
 
     def read_records(self, record_type: type[Record]) -> list[Record]:
         """All stored records of ``record_type``, rebuilt as dataclasses, ordered by source_id."""
@@ -197,6 +211,23 @@ class Warehouse:
                 con, "rubric_evidence", EVIDENCE_SCHEMA, EVIDENCE_KEY, incoming, scope=("rubric_id", "rubric_version")
             ),
         )
+
+    def resolve_identities(self, overrides: Sequence[Any] = ()) -> Any:
+        """Match every account seen to roster people (miners.identity) and store the links; return the Resolution.
+
+        ``overrides``: ``miners.identity.Override`` decisions, read by the caller from
+        the config's ``identities:`` file on every run.
+        """
+        from warehouse import identities
+
+        def work(con: duckdb.DuckDBPyConnection) -> Any:
+            resolution = identities.resolve(con, overrides)
+            changed = identities.write_links(con, resolution)
+            log.info("identities of %s: %d matched, %d unmatched, %d bots; %d links changed", self.where,
+                     len(resolution.matches), len(resolution.unmatched), len(resolution.bots), changed)
+            return resolution
+
+        return self._transaction("resolving identities", work)
 
     # --- reads ---------------------------------------------------------------
 

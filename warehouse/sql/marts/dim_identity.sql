@@ -1,14 +1,22 @@
 -- Grain: one row per source identity (system, identity): system 'github' with
 -- the login lower-cased (GitHub logins are case-insensitive) or 'jira' with the
--- accountId.  If two roster people claim one identity the lowest person_id
--- wins; the audit identity_claimed_twice lists such conflicts.
+-- accountId.  Exact roster claims come first (if two people claim one identity
+-- the lowest person_id wins; the audit identity_claimed_twice lists them), then
+-- the links identity resolution wrote (e-mail / GitHub id matches, accepted
+-- overrides: identity_links.method).
 WITH claims AS (
-    SELECT 'github' AS system, lower(unnest(github_logins)) AS identity, person_id, is_service_account
+    SELECT 'github' AS system, lower(unnest(github_logins)) AS identity, person_id, 'roster' AS method, 0 AS rank
     FROM stg_roster_people
     UNION ALL
-    SELECT 'jira' AS system, unnest(jira_account_ids) AS identity, person_id, is_service_account
+    SELECT 'jira', unnest(jira_account_ids), person_id, 'roster', 0
     FROM stg_roster_people
+    UNION ALL
+    SELECT l.system, CASE WHEN l.system = 'github' THEN lower(l.identity) ELSE l.identity END, l.person_id,
+           l.method, 1
+    FROM identity_links l
+    WHERE l.person_id IN (SELECT person_id FROM stg_roster_people)
 )
-SELECT system, identity, person_id, is_service_account
-FROM claims
-QUALIFY row_number() OVER (PARTITION BY system, identity ORDER BY person_id) = 1
+SELECT c.system, c.identity, c.person_id, p.is_service_account, c.method
+FROM claims c
+JOIN stg_roster_people p ON p.person_id = c.person_id
+QUALIFY row_number() OVER (PARTITION BY c.system, c.identity ORDER BY c.rank, c.person_id) = 1

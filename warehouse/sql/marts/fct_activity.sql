@@ -2,8 +2,10 @@
 -- submitted, an inline or conversation comment, an assigned ticket, a ticket
 -- comment, a role held on an incident.  Columns and types are exactly
 -- classifiers.contract.ACTIVITY_SCHEMA.  Identities resolve to roster people
--- through dim_identity; bots (GitHub type Bot or roster service accounts) and
--- ghosts have no person_id.  person_* / subject_* are current roster values.
+-- through dim_identity; bots (GitHub type Bot, a login ending in "[bot]", or
+-- roster service accounts) and ghosts have no person_id.  person_* / subject_*
+-- team and level are the ones held on the activity's UTC date (dim_enrollment);
+-- start dates are the roster's.
 WITH activities AS (
     SELECT * FROM int_activity_pull_requests
     UNION ALL BY NAME SELECT * FROM int_activity_pr_feedback
@@ -14,11 +16,15 @@ WITH activities AS (
 resolved AS (
     SELECT
         a.*,
-        a.actor IS NOT NULL AND (a.actor_is_bot OR coalesce(ia.is_service_account, false)) AS is_bot,
-        CASE WHEN a.actor_is_bot OR coalesce(ia.is_service_account, false) THEN NULL
+        a.actor IS NOT NULL AND (a.actor_is_bot OR coalesce(ia.is_service_account, false)
+                                 OR (a.actor_system = 'github' AND lower(a.actor) LIKE '%[bot]')) AS is_bot,
+        CASE WHEN a.actor_is_bot OR coalesce(ia.is_service_account, false)
+                  OR (a.actor_system = 'github' AND lower(a.actor) LIKE '%[bot]') THEN NULL
              ELSE ia.person_id END AS resolved_person_id,
-        CASE WHEN coalesce(a.subject_is_bot, false) OR coalesce(isub.is_service_account, false) THEN NULL
-             ELSE isub.person_id END AS resolved_subject_person_id
+        CASE WHEN coalesce(a.subject_is_bot, false) OR coalesce(isub.is_service_account, false)
+                  OR (a.subject_actor_system = 'github' AND lower(a.subject_actor) LIKE '%[bot]') THEN NULL
+             ELSE isub.person_id END AS resolved_subject_person_id,
+        CAST(timezone('UTC', a.occurred_at) AS DATE) AS occurred_on
     FROM activities a
     LEFT JOIN dim_identity ia
         ON ia.system = a.actor_system
@@ -41,13 +47,13 @@ SELECT
     CAST(r.body AS VARCHAR) AS body,
     CAST(r.container AS VARCHAR) AS container,
     CAST(r.container_team_id AS VARCHAR) AS container_team_id,
-    CAST(p.team_id AS VARCHAR) AS person_team_id,
-    CAST(p.level_rank AS INTEGER) AS person_level_rank,
+    CAST(pt.value AS VARCHAR) AS person_team_id,
+    CAST(pl.level_rank AS INTEGER) AS person_level_rank,
     CAST(p.start_date AS DATE) AS person_start_date,
     CAST(r.subject_activity_id AS VARCHAR) AS subject_activity_id,
     CAST(r.resolved_subject_person_id AS VARCHAR) AS subject_person_id,
-    CAST(s.team_id AS VARCHAR) AS subject_team_id,
-    CAST(s.level_rank AS INTEGER) AS subject_level_rank,
+    CAST(st.value AS VARCHAR) AS subject_team_id,
+    CAST(sl.level_rank AS INTEGER) AS subject_level_rank,
     CAST(s.start_date AS DATE) AS subject_start_date,
     CAST(r.state AS VARCHAR) AS state,
     CAST(r.role AS VARCHAR) AS role,
@@ -69,3 +75,15 @@ SELECT
 FROM resolved r
 LEFT JOIN dim_person p ON p.person_id = r.resolved_person_id
 LEFT JOIN dim_person s ON s.person_id = r.resolved_subject_person_id
+LEFT JOIN dim_enrollment pt
+    ON pt.person_id = r.resolved_person_id AND pt.kind = 'team'
+   AND (pt.valid_from IS NULL OR pt.valid_from <= r.occurred_on) AND (pt.valid_to IS NULL OR r.occurred_on < pt.valid_to)
+LEFT JOIN dim_enrollment pl
+    ON pl.person_id = r.resolved_person_id AND pl.kind = 'level'
+   AND (pl.valid_from IS NULL OR pl.valid_from <= r.occurred_on) AND (pl.valid_to IS NULL OR r.occurred_on < pl.valid_to)
+LEFT JOIN dim_enrollment st
+    ON st.person_id = r.resolved_subject_person_id AND st.kind = 'team'
+   AND (st.valid_from IS NULL OR st.valid_from <= r.occurred_on) AND (st.valid_to IS NULL OR r.occurred_on < st.valid_to)
+LEFT JOIN dim_enrollment sl
+    ON sl.person_id = r.resolved_subject_person_id AND sl.kind = 'level'
+   AND (sl.valid_from IS NULL OR sl.valid_from <= r.occurred_on) AND (sl.valid_to IS NULL OR r.occurred_on < sl.valid_to)

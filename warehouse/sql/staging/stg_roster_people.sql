@@ -12,6 +12,7 @@ SELECT
     CAST(level_rank AS INTEGER) AS level_rank,
     start_date,
     is_service_account,
+    github_id,
     updated_at
 FROM raw_roster_people
 QUALIFY row_number() OVER (
