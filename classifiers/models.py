@@ -134,6 +134,18 @@ def load_or_train(model_dir: Path, *, retrain: bool = False, seed: int = DEFAULT
     return Models(work_type=loaded[WORK_TYPE.model_id], review_substance=loaded[REVIEW_SUBSTANCE.model_id])
 
 
+def train_and_save(model_dir: Path, *, seed: int = DEFAULT_SEED, work_type_extra=None) -> Models:
+    """Train both models afresh and replace their artifacts; ``work_type_extra`` (weak-labelled company
+    examples, ``classifiers.weak_labels.weak_label_examples``) is added to the work-type training split."""
+    model_dir = Path(model_dir)
+    work = train_model(WORK_TYPE, seed=seed, extra=work_type_extra)
+    review = train_model(REVIEW_SUBSTANCE, seed=seed)
+    for model in (work, review):
+        path = save_model(model, model_dir)
+        log.info("saved %s v%s to %s", model.spec.model_id, model.spec.version, path)
+    return Models(work_type=work, review_substance=review)
+
+
 @functools.lru_cache(maxsize=1)
 def train_in_memory(seed: int = DEFAULT_SEED) -> Models:
     """Both models trained in this process and kept for its lifetime; nothing is written to disk."""
@@ -171,13 +183,12 @@ def predict(model: TrainedModel, inputs: list) -> list[Prediction]:
 
 def describe_prediction(model: TrainedModel, prediction: Prediction) -> str:
     """A reason a person can check: model id/version, probability and the words or paths it relied on."""
-    words = [f"'{name.split('__', 1)[-1]}'" for name in prediction.features if not name.startswith("paths__")]
-    paths = [f"'{name.split('__', 1)[-1]}'" for name in prediction.features if name.startswith("paths__")]
-    parts = []
-    if words:
-        parts.append("words " + ", ".join(words))
-    if paths:
-        parts.append("path tokens " + ", ".join(paths))
+    groups: dict[str, list[str]] = {"words": [], "path tokens": [], "size": []}
+    for name in prediction.features:
+        prefix, _, feature = name.partition("__")
+        group = {"paths": "path tokens", "size": "size"}.get(prefix, "words")
+        groups[group].append(f"'{feature or name}'")
+    parts = [f"{group} {', '.join(names)}" for group, names in groups.items() if names]
     evidence = "; ".join(parts) if parts else "no distinctive words (class prior)"
     spec = model.spec
     text = f"model {spec.model_id} v{spec.version} (p={prediction.confidence:.2f}): {evidence}"

@@ -39,12 +39,25 @@ class RuleSpec(BaseModel):
     paths: list[str] = Field(default_factory=list)
     paths_mode: Literal["any", "all"] = "any"
     keywords: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
     keyword_fields: list[Literal["title", "body"]] = Field(default_factory=lambda: ["title"])
     github_labels: list[str] = Field(default_factory=list)
     jira_types: list[str] = Field(default_factory=list)
     jira_labels: list[str] = Field(default_factory=list)
     jira_components: list[str] = Field(default_factory=list)
     on_others_work: bool = False
+    skip_own_work: bool = False
+
+    @field_validator("patterns")
+    @classmethod
+    def _valid_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} is not a valid regular expression ({exc}); fix or quote "
+                                 "it") from None
+        return value
 
     @field_validator("label")
     @classmethod
@@ -55,9 +68,9 @@ class RuleSpec(BaseModel):
 
     @model_validator(mode="after")
     def _has_matcher(self) -> "RuleSpec":
-        if self.enabled and not (self.paths or self.keywords or self.github_labels or self.jira_types
-                                 or self.jira_labels or self.jira_components):
-            raise ValueError(f"rule {self.name!r} has no matcher; add paths, keywords, github_labels, "
+        if self.enabled and not (self.paths or self.keywords or self.patterns or self.github_labels
+                                 or self.jira_types or self.jira_labels or self.jira_components):
+            raise ValueError(f"rule {self.name!r} has no matcher; add paths, keywords, patterns, github_labels, "
                              "jira_types, jira_labels or jira_components (or set enabled: false)")
         return self
 
@@ -149,14 +162,28 @@ class CompiledRule:
                        if spec.paths else None)
         self._keywords = (re.compile(r"(?<![\w-])(" + "|".join(_phrase(k) for k in spec.keywords) + r")(?![\w-])",
                                      re.IGNORECASE) if spec.keywords else None)
+        self._patterns = (re.compile("|".join(f"(?:{p})" for p in spec.patterns), re.IGNORECASE | re.MULTILINE)
+                          if spec.patterns else None)
         self._github = {x.lower(): x for x in spec.github_labels}
         self._jira_types = {x.lower() for x in spec.jira_types}
         self._jira_labels = {x.lower() for x in spec.jira_labels + spec.jira_components}
+        # Only the matchers this rule configures run: rules are called once per activity of their kinds.
+        self._matchers = [m for m, used in ((self._match_paths, self._paths), (self._match_keywords, self._keywords),
+                                            (self._match_patterns, self._patterns),
+                                            (self._match_labels, self._github or self._jira_types
+                                             or self._jira_labels)) if used]
 
     def __call__(self, row: dict) -> list[Hit]:
         if self.spec.on_others_work and not is_on_others_work(row):
             return []
-        reasons = [r for r in (self._match_paths(row), self._match_keywords(row), self._match_labels(row)) if r]
+        if self.spec.skip_own_work and row.get("person_id") is not None \
+                and row.get("person_id") == row.get("subject_person_id"):
+            return []
+        reasons = []
+        for match in self._matchers:
+            reason = match(row)
+            if reason:
+                reasons.append(reason)
         return [(self.spec.label, "; ".join(reasons))] if reasons else []
 
     def _match_paths(self, row: dict) -> str | None:
@@ -183,8 +210,20 @@ class CompiledRule:
                 return f"{field} mentions '{match.group(1)}' ({shorten(row[field], 50)})"
         return None
 
+    def _match_patterns(self, row: dict) -> str | None:
+        if self._patterns is None:
+            return None
+        for field in self.spec.keyword_fields:
+            match = self._patterns.search(row.get(field) or "")
+            if match:
+                return f"{field} matches {shorten(match.group(0).strip() or match.group(0), 30)!r} " \
+                       f"({shorten(row[field], 50)})"
+        return None
+
     def _match_labels(self, row: dict) -> str | None:
         source = row.get("source")
+        if source != "jira" and not row.get("labels"):
+            return None
         if source == "github" and self._github:
             for label in row.get("labels") or []:
                 if label.lower() in self._github:

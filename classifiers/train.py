@@ -18,6 +18,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
+from classifiers.features import SizeFeatures
 from classifiers.training_data import (
     COMMITS_FILE,
     REVIEW_COMMENTS_FILE,
@@ -52,29 +53,31 @@ def _log_loss_sgd(*, alpha: float, seed: int) -> SGDClassifier:
 
 
 def build_work_type_pipeline(seed: int) -> Pipeline:
-    """TF-IDF words of title+body and path tokens -> logistic regression (one-vs-rest)."""
+    """TF-IDF words of title+body, path tokens and change size -> logistic regression (one-vs-rest)."""
     features = ColumnTransformer([
         ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=40000), 0),
         ("paths", TfidfVectorizer(token_pattern=r"\S+", min_df=2, sublinear_tf=True), 1),
+        ("size", SizeFeatures(n_buckets=4, names=("lines", "files")), [2, 3]),
     ])
     return Pipeline([("features", features), ("clf", _log_loss_sgd(alpha=1e-5, seed=seed))])
 
 
 def build_review_pipeline(seed: int) -> Pipeline:
-    """TF-IDF words and bigrams of a review comment -> logistic regression (one-vs-rest)."""
-    return Pipeline([
-        ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2))),
-        ("clf", _log_loss_sgd(alpha=5e-5, seed=seed)),
+    """TF-IDF words and bigrams of a review comment and tokens of its file -> logistic regression."""
+    features = ColumnTransformer([
+        ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2)), 0),
+        ("paths", TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True), 1),
     ])
+    return Pipeline([("features", features), ("clf", _log_loss_sgd(alpha=5e-5, seed=seed))])
 
 
 WORK_TYPE = ModelSpec(
-    model_id="work-type", version="1", data_file=COMMITS_FILE, read_examples=read_commit_examples,
+    model_id="work-type", version="2", data_file=COMMITS_FILE, read_examples=read_commit_examples,
     build_pipeline=build_work_type_pipeline,
     description="work type of a PR from its title (conventional header stripped), body and paths",
 )
 REVIEW_SUBSTANCE = ModelSpec(
-    model_id="review-substance", version="1", data_file=REVIEW_COMMENTS_FILE, read_examples=read_review_examples,
+    model_id="review-substance", version="2", data_file=REVIEW_COMMENTS_FILE, read_examples=read_review_examples,
     build_pipeline=build_review_pipeline,
     description="what a review comment does (defect, design, question, suggestion, nit, praise, documentation)",
 )
@@ -123,11 +126,23 @@ def evaluate(pipeline: Pipeline, x_train: np.ndarray, y_train: np.ndarray, x_tes
     }
 
 
-def train_model(spec: ModelSpec, *, seed: int = DEFAULT_SEED) -> TrainedModel:
-    """Fit ``spec`` on the training split of its vendored data and measure it on the held-out split."""
+def train_model(spec: ModelSpec, *, seed: int = DEFAULT_SEED, extra: Examples | None = None) -> TrainedModel:
+    """Fit ``spec`` on the training split of its vendored data and measure it on the held-out split.
+
+    ``extra`` (weak labels from the company's own data, ``classifiers.weak_labels``) is added to the training
+    split only, so the recorded metrics stay comparable; its size, labels and hash go into the metadata.
+    """
+    from classifiers.weak_labels import examples_sha256
+
     started = time.perf_counter()
     examples = spec.read_examples()
     x_train, x_test, y_train, y_test = split_examples(examples, seed)
+    weak = None
+    if extra is not None and extra.labels:
+        x_train = np.concatenate([x_train, as_matrix(extra.inputs)])
+        y_train = np.concatenate([y_train, np.array(extra.labels)])
+        weak = {"n": len(extra.labels), "by_label": dict(sorted(Counter(extra.labels).items())),
+                "sha256": examples_sha256(extra)}
     pipeline = spec.build_pipeline(seed)
     pipeline.fit(x_train, y_train)
     metrics = evaluate(pipeline, x_train, y_train, x_test, y_test)
@@ -142,6 +157,7 @@ def train_model(spec: ModelSpec, *, seed: int = DEFAULT_SEED) -> TrainedModel:
         "seed": seed,
         "labels": [str(c) for c in pipeline.classes_],
         "metrics": metrics,
+        "weak_labels": weak,
         "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "train_seconds": round(seconds, 2),
     }

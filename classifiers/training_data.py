@@ -7,7 +7,7 @@ import gzip
 import hashlib
 import io
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 from classifiers.text import CONVENTIONAL_TYPES, path_tokens, strip_conventional_header
@@ -44,11 +44,13 @@ REVIEW_CATEGORY_LABELS: dict[str, str | None] = {
 
 @dataclass(frozen=True)
 class Examples:
-    """Model inputs, their labels, and an id per example (for tracing a prediction to its source row)."""
+    """Model inputs, their labels, an id per example (to trace a prediction to its source row) and a group
+    per example (repository, or the change a review comment belongs to) for grouped cross-validation."""
 
     inputs: list
     labels: list[str]
     ids: list[str]
+    groups: list[str] = field(default_factory=list)
 
 
 def read_data_bytes(name: str) -> bytes:
@@ -67,31 +69,71 @@ def _rows(name: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def work_type_input(title: str | None, body: str | None, paths: list[str] | None) -> tuple[str, str]:
-    """What the work-type model sees: title without its conventional header, body, path tokens."""
+def _count(value) -> int:
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def work_type_input(title: str | None, body: str | None, paths: list[str] | None, additions=None,
+                    deletions=None, files_changed=None) -> tuple[str, str, int, int]:
+    """What the work-type model sees: title without its conventional header and body (text), path tokens,
+    lines changed and files changed (structure).  Unknown sizes count as 0."""
     text = strip_conventional_header(title)
     if body:
         text = f"{text}\n{body}"
-    return text, path_tokens(paths)
+    n_files = _count(files_changed) or len([p for p in paths or () if p])
+    return text, path_tokens(paths), _count(additions) + _count(deletions), n_files
+
+
+def review_input(message: str | None, path: str | None = None) -> tuple[str, str]:
+    """What the review-substance model sees: the comment text, and structure tokens: the file it was written
+    on and the comment's shape (question marks, code, links, length), which word features drop."""
+    text = message or ""
+    return text, f"{path_tokens([path] if path else None)} {comment_shape_tokens(text)}"
+
+
+def comment_shape_tokens(text: str) -> str:
+    """Tokens for what TF-IDF on words cannot see: '?' (anywhere / at the end), code, links, quotes, length."""
+    stripped = text.strip()
+    tokens = []
+    if "?" in stripped:
+        tokens.append("shape_qmark")
+    if stripped.endswith("?"):
+        tokens.append("shape_qmark_end")
+    if "`" in stripped or "()" in stripped or "_" in stripped:
+        tokens.append("shape_code")
+    if "http://" in stripped or "https://" in stripped:
+        tokens.append("shape_link")
+    if stripped.startswith(">") or "\n>" in stripped:
+        tokens.append("shape_quote")
+    if "!" in stripped:
+        tokens.append("shape_exclaim")
+    words = len(stripped.split())
+    tokens.append("shape_len_short" if words <= 5 else "shape_len_medium" if words <= 30 else "shape_len_long")
+    return " ".join(tokens)
 
 
 def read_commit_examples() -> Examples:
     """Conventional commits as work-type examples; the header that carries the label is stripped."""
-    inputs, labels, ids = [], [], []
+    inputs, labels, ids, groups = [], [], [], []
     for row in _rows(COMMITS_FILE):
         label = COMMIT_LABELS.get(row["label"])
         if label is None:
             continue
         files = [f for f in row["files"].split(";") if f]
-        inputs.append(work_type_input(row["subject"], row["body"], files))
+        inputs.append(work_type_input(row["subject"], row["body"], files, row["insertions"], row["deletions"],
+                                      row["files_changed"]))
         labels.append(label)
         ids.append(f"{row['repo']}@{row['sha']}")
-    return Examples(inputs, labels, ids)
+        groups.append(row["repo"])
+    return Examples(inputs, labels, ids, groups)
 
 
 def read_review_examples() -> Examples:
-    """Hand-labelled Nova review comments mapped onto review signals."""
-    inputs, labels, ids = [], [], []
+    """Hand-labelled Nova review comments mapped onto review signals, grouped by change."""
+    inputs, labels, ids, groups = [], [], [], []
     for row in _rows(REVIEW_COMMENTS_FILE):
         category = row["category"].strip().lower()
         if category not in REVIEW_CATEGORY_LABELS:
@@ -100,7 +142,8 @@ def read_review_examples() -> Examples:
         label = REVIEW_CATEGORY_LABELS[category]
         if label is None or not row["message"].strip():
             continue
-        inputs.append(row["message"])
+        inputs.append(review_input(row["message"], row["file_name"]))
         labels.append(label)
         ids.append(row["comment_id"])
-    return Examples(inputs, labels, ids)
+        groups.append(row["change_id"])
+    return Examples(inputs, labels, ids, groups)

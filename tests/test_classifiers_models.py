@@ -34,7 +34,7 @@ def test_training_data_is_labelled_with_signals_and_stripped_of_headers():
     commits = read_commit_examples()
     assert len(commits.labels) > 10_000 and set(commits.labels) <= set(SIGNALS)
     # the conventional header carries the label: the model must never see it
-    texts = [text for text, _ in commits.inputs]
+    texts = [inp[0] for inp in commits.inputs]
     leaked = [t for t in texts if t.split(":", 1)[0].split("(")[0].strip().lower() in
               ("feat", "fix", "docs", "chore", "refactor", "test", "perf", "build", "ci", "style")
               and ":" in t.split("\n", 1)[0][:20]]
@@ -75,7 +75,7 @@ def test_predictions_carry_confidence_and_feature_reasons(models):
     assert docs.label == "work.docs" and docs.confidence > 0.5
     assert crash.label == "work.bugfix"
     reason = describe_prediction(model, docs)
-    assert reason.startswith("model work-type v1 (p=") and "path tokens" in reason
+    assert reason.startswith("model work-type v2 (p=") and "path tokens" in reason
     low = describe_prediction(model, type(docs)(label="work.chore", confidence=0.3, features=("words__tidy",)))
     assert low.startswith("low confidence:") and "'tidy'" in low
 

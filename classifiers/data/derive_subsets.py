@@ -36,7 +36,7 @@ def build_commits(source: Path) -> bytes:
     """Non-merge commits with a canonical conventional type, trimmed to the columns training needs."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["repo", "sha", "subject", "body", "files", "label"])
+    writer.writerow(["repo", "sha", "subject", "body", "files", "files_changed", "insertions", "deletions", "label"])
     for name in COMMIT_SOURCES:
         with open(source / "commits" / name, newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
@@ -44,19 +44,20 @@ def build_commits(source: Path) -> bytes:
                     continue
                 files = ";".join(row["files"].split(";")[:MAX_FILES])
                 writer.writerow([row["repo"], row["sha"][:12], row["subject"], _clean_body(row["body"]),
-                                 files, row["label"]])
+                                 files, row["files_changed"], row["insertions"], row["deletions"], row["label"]])
     return gzip.compress(out.getvalue().encode("utf-8"), mtime=0)
 
 
 def build_review_comments(source: Path) -> bytes:
-    """Comment id, text and the researchers' category, nothing else."""
+    """Comment id, its change (Gerrit Change-Id, the cross-validation group), file, text and category."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["comment_id", "message", "category", "comment_group"])
+    writer.writerow(["comment_id", "change_id", "file_name", "message", "category", "comment_group"])
     path = source / "review_comments" / "wsu_seal_opendev_nova_labeled.csv"
     with open(path, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            writer.writerow([row["comment_id"], row["message"], row["category"], row["comment_group"]])
+            writer.writerow([row["comment_id"], row["change_id"], row["file_name"], row["message"], row["category"],
+                             row["comment_group"]])
     return gzip.compress(out.getvalue().encode("utf-8"), mtime=0)
 
 
