@@ -30,7 +30,9 @@ def _timed(fn, *args, **kwargs):
 
 def _cost(server) -> dict:
     stats = server.state.stats()
-    return {"github": stats["github"].get("rest_counted", 0), "github_all": stats["github"].get("rest_requests", 0),
+    gh = stats["github"]
+    return {"github": gh.get("rest_counted", 0) + gh.get("graphql_points", 0),
+            "github_all": gh.get("rest_requests", 0) + gh.get("graphql_requests", 0),
             "jira": stats["jira"].get("requests", 0)}
 
 
@@ -57,7 +59,7 @@ def run(engineers: int, seed: int) -> list[tuple[str, str, str]]:
         jr = _cost(server)
         _reset(server)
         rows.append(("full GitHub sync", f"{gh_s:.2f} s",
-                     f"{gh['github']} counted requests = {gh['github'] / max(n_prs, 1):.2f} per PR"))
+                     f"{gh['github']} budget units (GraphQL points + counted REST) = {gh['github'] / max(n_prs, 1):.3f} per PR"))
         rows.append(("full Jira sync", f"{jira_s:.2f} s",
                      f"{jr['jira']} requests = {jr['jira'] / max(n_tickets, 1):.3f} per ticket"))
         _, cls_s = _timed(stages.classify, config)
@@ -72,8 +74,8 @@ def run(engineers: int, seed: int) -> list[tuple[str, str, str]]:
         _, jira2_s = _timed(stages.sync_jira, config)
         jr2 = _cost(server)
         rows.append(("nightly GitHub sync, nothing changed", f"{gh2_s:.2f} s ({gh2_s / gh_s:.2%} of full)",
-                     f"{gh2['github']} counted requests = {gh2['github'] / n_repos:.1f} per repo "
-                     f"({gh2['github_all']} incl. 304s)"))
+                     f"{gh2['github']} budget units = {gh2['github'] / n_repos:.2f} per repo "
+                     f"({gh2['github_all']} requests incl. 304s)"))
         rows.append(("nightly Jira sync, nothing changed", f"{jira2_s:.2f} s ({jira2_s / jira_s:.2%} of full)",
                      f"{jr2['jira']} requests = {jr2['jira'] / len(world.jira_projects):.1f} per project"))
     return rows

@@ -196,21 +196,6 @@ def report(config_path: str, engineer: str, since, until, fmt: str, out: str | N
 
 
 @main.command()
-@config_option
-def train(config_path: str) -> None:
-    """Train the work-type and review-comment models (or replace stale ones) in the config's model_dir."""
-    from classifiers import load_or_train
-
-    config = _load(config_path)
-    models = load_or_train(config.model_dir, retrain=True)
-    for model in (models.work_type, models.review_substance):
-        meta = model.metadata
-        metrics = meta.get("metrics", {})
-        shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items() if isinstance(v, (int, float)))
-        click.echo(f"{model.spec.model_id} v{model.spec.version}: {shown or 'trained'} → {config.model_dir}")
-
-
-@main.command()
 @click.option("--out", default="demo-out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the world, warehouse, config and reports.")
 @click.option("--engineers", default=40, show_default=True, type=click.IntRange(5, 2000),
@@ -244,27 +229,19 @@ def sandbox_generate(engineers: int, months: int, seed: int, out: str) -> None:
                            "tickets": len(world.jira_issues)}))
 
 
-@sandbox.command("serve")
-@click.option("--world", "world_path", required=True, type=click.Path(dir_okay=False))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
-@click.option("--write-config", type=click.Path(dir_okay=False),
-              help="Also write a ladder.yaml pointing at this server (plus PATH.env with the tokens).")
-def sandbox_serve(world_path: str, host: str, port: int, write_config: str | None) -> None:
-    """Serve a world over GitHub- and Jira-shaped HTTP APIs in the foreground (Ctrl-C stops)."""
-    from sandbox.config_writer import write_sandbox_config
-    from sandbox.server import SandboxServer
-    from sandbox.world import read_world
+def _register_commands() -> None:
+    """Commands that live next to the stage they drive."""
+    from flows import cli_classify, cli_people, cli_sandbox
 
-    world = read_world(world_path)
-    server = SandboxServer(world, host=host, port=port)
-    click.echo(f"GitHub REST: {server.github_url}")
-    click.echo(f"Jira:        {server.jira_url}")
-    click.echo(f"stats:       {server.base_url}/_sandbox/stats")
-    if write_config:
-        path = write_sandbox_config(world, server, Path(write_config))
-        click.echo(f"config:      {path} (tokens in {path}.env)")
-    server.serve_forever()
+    cli_classify.register(main)
+    cli_people.register(main)
+    cli_sandbox.register(sandbox)
+    from sandbox import describe
+
+    describe.register(sandbox)
+
+
+_register_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

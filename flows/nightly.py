@@ -1,4 +1,4 @@
-"""The nightly Prefect flow: mine → load → classify → evidence → reports.
+"""The nightly Prefect flow: mine → load → resolve identities → classify → evidence → reports.
 
 Tasks pass plain values (the config path, counts); each task opens the
 warehouse itself, so there is one writer at a time and every stage can be
@@ -36,6 +36,11 @@ def sync_jira_task(config_path: str, since: dt.date | None, full: bool) -> list[
     return stages.sync_jira(read_config(config_path), since=since, full=full)
 
 
+@task(name="resolve-identities")
+def identities_task(config_path: str) -> dict:
+    return stages.resolve_identities(read_config(config_path))
+
+
 @task(name="classify")
 def classify_task(config_path: str) -> int:
     return stages.classify(read_config(config_path))
@@ -58,6 +63,7 @@ def nightly(config_path: str, since: dt.date | None = None, full: bool = False,
     roster = sync_roster_task(config_path)
     github = sync_github_task(config_path, since, full)
     jira = sync_jira_task(config_path, since, full)
+    identities = identities_task(config_path)
     labels_changed = classify_task(config_path)
     evidence_changed = evidence_task(config_path)
     written = reports_task(config_path) if reports else []
@@ -65,6 +71,7 @@ def nightly(config_path: str, since: dt.date | None = None, full: bool = False,
         "roster": roster,
         "github": github,
         "jira": jira,
+        "identities": identities,
         "labels_changed": labels_changed,
         "evidence_changed": evidence_changed,
         "reports": written,

@@ -66,20 +66,23 @@ def sync_roster(config: LadderConfig, *, now: Clock = utcnow) -> list[dict]:
     roster = read_roster(config.resolve(config.roster))
     records = tuple(roster_records(roster, fetched_at=now()))
     with open_writer(config) as wh:
-        return _load_batches(wh, [Batch(source="roster", partition="roster", records=records, cursor=None)])
+        # The roster is whole every time: people, teams and history it no longer lists leave the warehouse.
+        return _load_batches(wh, [Batch(source="roster", partition="roster", records=records, cursor=None,
+                                        is_complete=True)])
 
 
 def github_client(config: LadderConfig):
     """A PyGithub client for the configured server; the token comes from the environment."""
-    from github import Auth, Github, GithubRetry
+    from github import Auth, Github
 
     gh = config.github
     assert gh is not None
     token = _secret(config, gh.token_env, "GitHub token")
-    # seconds_between_requests=None: PyGithub otherwise sleeps 0.25 s before every request; our
-    # requests are sequential and rate limits are handled from the response headers.
+    # PyGithub otherwise sleeps 0.25 s before every request and 1 s before every POST (GraphQL
+    # reads are POSTs), and retries on its own; the miner's one policy (miners.github_ratelimit)
+    # paces, waits and retries from the response headers on an injectable clock instead.
     return Github(base_url=gh.base_url.rstrip("/"), auth=Auth.Token(token), per_page=100, timeout=30,
-                  retry=GithubRetry(total=5, backoff_factor=0.5), seconds_between_requests=None)
+                  retry=None, seconds_between_requests=None, seconds_between_writes=None)
 
 
 def sync_github(config: LadderConfig, *, since: dt.date | None = None, full: bool = False,
@@ -102,7 +105,11 @@ def sync_github(config: LadderConfig, *, since: dt.date | None = None, full: boo
 
 
 def jira_client(config: LadderConfig):
-    """A jira client: basic auth (Cloud e-mail + API token) or a bearer token (Data Center PAT)."""
+    """A jira client: basic auth (Cloud e-mail + API token) or a bearer token (Data Center PAT).
+
+    ``max_retries=0``: the miner's own retry policy (miners.jira_client) honours Retry-After on an
+    injectable clock; the client's retries would stack real sleeps under it.
+    """
     from jira import JIRA
 
     jc = config.jira
@@ -111,8 +118,8 @@ def jira_client(config: LadderConfig):
     options = {"rest_api_version": "2"}
     if jc.email_env:
         email = _secret(config, jc.email_env, "Jira account e-mail")
-        return JIRA(server=jc.url.rstrip("/"), basic_auth=(email, token), options=options, max_retries=2, timeout=30)
-    return JIRA(server=jc.url.rstrip("/"), token_auth=token, options=options, max_retries=2, timeout=30)
+        return JIRA(server=jc.url.rstrip("/"), basic_auth=(email, token), options=options, max_retries=0, timeout=30)
+    return JIRA(server=jc.url.rstrip("/"), token_auth=token, options=options, max_retries=0, timeout=30)
 
 
 def sync_jira(config: LadderConfig, *, since: dt.date | None = None, full: bool = False,
@@ -130,6 +137,7 @@ def sync_jira(config: LadderConfig, *, since: dt.date | None = None, full: bool 
             client, jc.projects, cursors, incident_types=jc.incident_types,
             incident_projects=jc.incident_projects, overlap=dt.timedelta(minutes=jc.overlap_minutes),
             now=now, full=full, field_ids=jc.fields or None, since=_as_datetime(since),
+            known=wh.read_jira_updated,
         )
         return _load_batches(wh, batches)
 
@@ -138,6 +146,16 @@ def _as_datetime(day: dt.date | None) -> dt.datetime | None:
     if day is None:
         return None
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def resolve_identities(config: LadderConfig) -> dict:
+    """Link every GitHub / Jira account seen to a roster person (exact ids, e-mails, overrides)."""
+    from flows.cli_people import sync_identities
+
+    summary = sync_identities(config)
+    log.info("identities: %d accounts linked, %d unmatched (see `ladder identities`), %d bots",
+             summary["matched"], len(summary["unmatched"]), len(summary["bots"]))
+    return summary
 
 
 def classify(config: LadderConfig) -> int:
