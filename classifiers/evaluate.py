@@ -31,7 +31,7 @@ from classifiers.tabular import (
     pick_rule_label,
     read_task_csv,
 )
-from classifiers.train import DEFAULT_SEED, REVIEW_SUBSTANCE, WORK_TYPE, ModelSpec, as_matrix
+from classifiers.train import DEFAULT_SEED, REVIEW_SUBSTANCE, WORK_TYPE, ModelSpec, as_matrix, fit_pipeline
 
 log = logging.getLogger("classifiers.evaluate")
 
@@ -108,7 +108,7 @@ def evaluate_rows(rows: TaskRows, *, seed: int = DEFAULT_SEED, rules_path: Path 
     fold_results = []
     for name, train, test in splits:
         pipeline = spec.build_pipeline(seed)
-        pipeline.fit(x[train], y[train])
+        fit_pipeline(pipeline, x[train], y[train])
         predicted = pipeline.predict(x[test]).tolist()
         majority = Counter(y[train].tolist()).most_common(1)[0][0]
         by_system = {"model": predicted, "majority": [majority] * len(test),

@@ -53,9 +53,11 @@ def run_demo(out: Path, *, engineers: int = 40, seed: int = 7, echo: Callable[[s
         stats = server.state.stats()
     reports_dir = out / "reports"
     n_reports = len(list(reports_dir.glob("*.json")))
+    gh = stats["github"]
     echo("")
-    echo(f"done in {time.monotonic() - started:.0f}s: {n_reports} engineers, reports in md, html and json; "
-         f"{stats['github'].get('rest_requests', 0)} GitHub and {stats['jira'].get('requests', 0)} Jira requests")
+    echo(f"done in {time.monotonic() - started:.0f}s: {n_reports} engineers, reports in md, html and json")
+    echo(f"  API cost:     GitHub {gh.get('rest_requests', 0)} REST + {gh.get('graphql_requests', 0)} GraphQL requests "
+         f"({gh.get('graphql_points', 0)} points), Jira {stats['jira'].get('requests', 0)} requests")
     echo(f"  start here:   {reports_dir / 'index.html'}  (or index.md)")
     echo(f"  warehouse:    {out / 'ladder.duckdb'}")
     echo(f"  config:       {config_path}  (try: ladder report --config {config_path} --engineer LOGIN)")
