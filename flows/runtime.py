@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 
 # Prefect runs in its ephemeral mode (a temporary local API) unless the user
 # points PREFECT_API_URL at a server; nothing here phones home.
@@ -53,10 +54,22 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class _CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is now, so a progress display that redirects it stays intact."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure_logging(verbose: bool = False) -> None:
     """One INFO line per partition on stderr; secrets redacted on every handler."""
     level = logging.DEBUG if verbose else logging.INFO
-    handler = logging.StreamHandler()
+    handler = _CurrentStderrHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()
