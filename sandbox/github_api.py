@@ -33,48 +33,61 @@ from sandbox.github_http import (
 from sandbox.server import SandboxState
 from sandbox.world import PullRequest, Repo
 
-__all__ = ["routes", "side"]
+__all__ = ["find_pull", "find_repo", "pull_json", "repo_json", "routes", "side", "visible_pulls"]
 
-# --- lookups ---------------------------------------------------------------------
+# --- lookups (shared with sandbox.github_rest_extra) -----------------------------
 
 
-def _repo(ctx: Ctx) -> Repo:
-    full_name = f"{ctx.path('owner')}/{ctx.path('repo')}"
+def find_repo(ctx: Ctx) -> Repo:
+    """The repo named by the path's ``owner``/``repo`` (case-insensitive) that exists by now, else 404."""
+    full_name = f"{ctx.path('owner')}/{ctx.path('repo')}".lower()
     for repo in ctx.world.repos:
-        if repo.full_name.lower() == full_name.lower() and repo.created_at <= ctx.now:
+        if repo.full_name.lower() == full_name and repo.created_at <= ctx.now:
             return repo
     raise not_found()
 
 
-def _visible_pulls(ctx: Ctx, repo: Repo) -> list[PullRequest]:
+def visible_pulls(ctx: Ctx, repo: Repo) -> list[PullRequest]:
     return [pr for pr in ctx.side.pulls(repo.full_name) if pr.created_at <= ctx.now]
 
 
-def _pull(ctx: Ctx) -> PullRequest:
-    repo = _repo(ctx)
+def find_pull(ctx: Ctx) -> PullRequest:
+    """The PR named by the path's ``number`` in the path's repo, if it exists by now, else 404."""
+    repo = find_repo(ctx)
     number = ctx.path("number")
-    for pr in _visible_pulls(ctx, repo):
+    for pr in visible_pulls(ctx, repo):
         if pr.number == number:
             return pr
     raise not_found()
 
 
-def _pushed_at(ctx: Ctx, repo: Repo) -> dt.datetime | None:
-    moments = [gp.pull_updated_at(pr, ctx.now) for pr in _visible_pulls(ctx, repo)]
-    return max(moments) if moments else None
+def repo_json(ctx: Ctx, repo: Repo, *, full: bool = False) -> dict:
+    """``repository`` as of now: pushed at its latest visible PR activity, open issues = open PRs."""
+    prs = visible_pulls(ctx, repo)
+    pushed = max((gp.pull_updated_at(pr, ctx.now) for pr in prs), default=None)
+    return gp.repo_payload(ctx.world, repo, ctx.links, pushed_at=pushed, open_issues=gp.open_pull_count(prs, ctx.now),
+                           full=full)
+
+
+def pull_json(ctx: Ctx, pr: PullRequest, *, full: bool = False, repo: dict | None = None) -> dict:
+    """``pull-request-simple`` (or ``pull-request``); ``repo``: the head/base ``repository``, once per request."""
+    if repo is None:
+        repo = repo_json(ctx, find_repo(ctx))
+    return gp.pull_payload(ctx.world, pr, ctx.now, ctx.links, full=full, repo_json=repo)
 
 
 # --- handlers ----------------------------------------------------------------------
 
 
 def get_user(ctx: Ctx) -> dict:
-    return gp.full_user_payload(ctx.world, ctx.caller.login, ctx.links)
+    """The caller's own profile (``private-user``, as GitHub shows a token its owner)."""
+    return gp.full_user_payload(ctx.world, ctx.caller.login, ctx.links, private=True)
 
 
 def get_user_by_login(ctx: Ctx) -> dict:
     login = ctx.path("login")
     if login == gp.GHOST_LOGIN:
-        return gp.user_payload(ctx.world, None, ctx.links)
+        return gp.full_user_payload(ctx.world, None, ctx.links)
     known = {p.login: p for p in ctx.world.people}
     if login in known and not known[login].deleted or login == ctx.world.tokens.service_login:
         return gp.full_user_payload(ctx.world, login, ctx.links)
@@ -94,24 +107,22 @@ def list_org_repos(ctx: Ctx) -> Paged:
     if sort not in ("created", "updated", "pushed", "full_name"):
         raise ApiError(422, f"Validation Failed: sort={sort!r} must be created, updated, pushed or full_name")
     desc = direction_param(ctx, "asc" if sort == "full_name" else "desc")
-    repos = [(r, _pushed_at(ctx, r)) for r in ctx.world.repos if r.created_at <= ctx.now]
+    repos = [repo_json(ctx, r) for r in ctx.world.repos if r.created_at <= ctx.now]
     key = {
-        "created": lambda rp: (rp[0].created_at, rp[0].full_name),
-        "updated": lambda rp: (rp[1] or rp[0].created_at, rp[0].full_name),
-        "pushed": lambda rp: (rp[1] or rp[0].created_at, rp[0].full_name),
-        "full_name": lambda rp: rp[0].full_name,
+        "created": lambda r: (r["created_at"], r["full_name"]),
+        "updated": lambda r: (r["updated_at"], r["full_name"]),
+        "pushed": lambda r: (r["pushed_at"], r["full_name"]),
+        "full_name": lambda r: r["full_name"],
     }[sort]
-    repos.sort(key=key, reverse=desc)
-    return Paged([gp.repo_payload(ctx.world, r, pushed, ctx.links) for r, pushed in repos])
+    return Paged(sorted(repos, key=key, reverse=desc))
 
 
 def get_repo(ctx: Ctx) -> dict:
-    repo = _repo(ctx)
-    return gp.repo_payload(ctx.world, repo, _pushed_at(ctx, repo), ctx.links)
+    return repo_json(ctx, find_repo(ctx), full=True)
 
 
 def list_pulls(ctx: Ctx) -> Paged:
-    repo = _repo(ctx)
+    repo = find_repo(ctx)
     want = ctx.arg("state", "open")
     if want not in ("open", "closed", "all"):
         raise ApiError(422, f"Validation Failed: state={want!r} must be open, closed or all")
@@ -119,7 +130,8 @@ def list_pulls(ctx: Ctx) -> Paged:
     if sort not in ("created", "updated", "popularity", "long-running"):
         raise ApiError(422, f"Validation Failed: sort={sort!r} is not a valid sort")
     desc = direction_param(ctx, "desc" if sort == "created" else "asc")
-    payloads = [gp.pull_payload(ctx.world, pr, ctx.now, ctx.links) for pr in _visible_pulls(ctx, repo)]
+    embedded = repo_json(ctx, repo)
+    payloads = [pull_json(ctx, pr, repo=embedded) for pr in visible_pulls(ctx, repo)]
     payloads = [p for p in payloads if want == "all" or p["state"] == want]
     field_name = "updated_at" if sort == "updated" else "created_at"
     payloads.sort(key=lambda p: (p[field_name], p["number"]), reverse=desc)
@@ -127,21 +139,21 @@ def list_pulls(ctx: Ctx) -> Paged:
 
 
 def get_pull(ctx: Ctx) -> dict:
-    return gp.pull_payload(ctx.world, _pull(ctx), ctx.now, ctx.links, full=True)
+    return pull_json(ctx, find_pull(ctx), full=True)
 
 
 def list_reviews(ctx: Ctx) -> Paged:
-    pr = _pull(ctx)
+    pr = find_pull(ctx)
     return Paged([gp.review_payload(ctx.world, pr, r, ctx.links) for r in gp.visible_reviews(pr, ctx.now)])
 
 
 def list_files(ctx: Ctx) -> Paged:
-    pr = _pull(ctx)
+    pr = find_pull(ctx)
     return Paged([gp.file_payload(pr, f, ctx.links) for f in pr.files])
 
 
 def get_requested_reviewers(ctx: Ctx) -> dict:
-    pr = _pull(ctx)
+    pr = find_pull(ctx)
     return {"users": [gp.user_payload(ctx.world, login, ctx.links) for login in gp.pending_reviewers(pr, ctx.now)],
             "teams": []}
 
@@ -163,27 +175,27 @@ def _comments(ctx: Ctx, payloads: list[dict]) -> Paged:
 
 
 def list_pull_review_comments(ctx: Ctx) -> Paged:
-    pr = _pull(ctx)
+    pr = find_pull(ctx)
     return _comments(ctx, [gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
                            for c in gp.visible_review_comments(pr, ctx.now)])
 
 
 def list_repo_review_comments(ctx: Ctx) -> Paged:
-    repo = _repo(ctx)
+    repo = find_repo(ctx)
     return _comments(ctx, [gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-                           for pr in _visible_pulls(ctx, repo) for c in gp.visible_review_comments(pr, ctx.now)])
+                           for pr in visible_pulls(ctx, repo) for c in gp.visible_review_comments(pr, ctx.now)])
 
 
 def list_issue_comments(ctx: Ctx) -> Paged:
-    pr = _pull(ctx)  # every issue in the sandbox is a PR
+    pr = find_pull(ctx)  # every issue in the sandbox is a PR
     return _comments(ctx, [gp.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
                            for c in gp.visible_issue_comments(pr, ctx.now)])
 
 
 def list_repo_issue_comments(ctx: Ctx) -> Paged:
-    repo = _repo(ctx)
+    repo = find_repo(ctx)
     return _comments(ctx, [gp.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-                           for pr in _visible_pulls(ctx, repo) for c in gp.visible_issue_comments(pr, ctx.now)])
+                           for pr in visible_pulls(ctx, repo) for c in gp.visible_issue_comments(pr, ctx.now)])
 
 
 def get_rate_limit(ctx: Ctx) -> dict:

@@ -1,18 +1,26 @@
 """GitHub REST payload builders for the sandbox: world objects as of the clock -> JSON dicts.
 
-Pure functions: no HTTP here (that is ``sandbox.github_api``).  Shapes follow
-GitHub's REST v3 payloads closely enough for PyGithub and for our miner; only
-fields a client could plausibly read are filled.
+Pure functions, no HTTP (that is ``sandbox.github_api``).  One builder per GitHub
+object kind, named by the OpenAPI component it produces: ``user_payload``
+(``simple-user``), ``full_user_payload`` (``public-user`` / ``private-user``),
+``org_payload`` (``organization-full``), ``repo_payload`` (``repository`` /
+``full-repository``), ``label_payload``, ``pull_payload`` (``pull-request-simple``
+/ ``pull-request``), ``file_payload`` (``diff-entry``), ``review_payload``,
+``review_comment_payload``, ``issue_comment_payload``; teams, commits, issues
+and contents are in ``sandbox.github_rest_extra``.  Every required field is
+sent (tests/test_sandbox_openapi.py validates the served bodies).
 
 Conventions worth knowing:
 
 - API links (``url``, ``*_url``) are absolute and point at the serving sandbox
   (``Links.api``), so PyGithub can follow them; ``html_url`` links use a stable
   host ``https://github.<org>.test`` so evidence links and content hashes do not
-  change with the server's port.
+  change with the server's port.  URL templates are suffix joins, cached per
+  (server, account) and (server, repo).
 - A deleted account (``Person.deleted`` or a ``None`` author) is served as real
   GitHub serves it: the ``ghost`` user (login ``ghost``, id 10137, type User).
-- Bots (``Person.is_bot`` or a login ending in ``[bot]``) have type ``Bot``.
+- Bots (``Person.is_bot`` or a login ending in ``[bot]``) have type ``Bot``; the
+  org's login is the org account (type ``Organization``).
 - Numeric ids for people, repos and the org are derived from a hash of their
   name, so they are stable across runs and world edits.
 - As-of-now rules (``state.now``): a PR, review or comment created after now is
@@ -24,22 +32,14 @@ Conventions worth knowing:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-from sandbox.world import (
-    Commit,
-    IssueComment,
-    Person,
-    PullFile,
-    PullRequest,
-    Repo,
-    Review,
-    ReviewComment,
-    ReviewRequest,
-    World,
-)
+from sandbox.world import (Commit, IssueComment, Person, PullFile, PullRequest, Repo, Review, ReviewComment,
+                           ReviewRequest, World)
 
 GHOST_LOGIN = "ghost"
 GHOST_ID = 10137
@@ -150,46 +150,66 @@ def pull_updated_at(pr: PullRequest, now: dt.datetime) -> dt.datetime:
 
 # --- people ---------------------------------------------------------------------
 
+# simple-user's URL templates, as suffixes of the user's API url
+_USER_URLS = (("events_url", "/events{/privacy}"), ("followers_url", "/followers"),
+              ("following_url", "/following{/other_user}"), ("gists_url", "/gists{/gist_id}"),
+              ("organizations_url", "/orgs"), ("received_events_url", "/received_events"),
+              ("repos_url", "/repos"), ("starred_url", "/starred{/owner}{/repo}"),
+              ("subscriptions_url", "/subscriptions"))
+
 
 def is_bot_login(login: str) -> bool:
     return login.endswith("[bot]")
 
 
+@functools.lru_cache(maxsize=4096)
+def _account(api: str, html: str, login: str, uid: int, kind: str) -> dict[str, Any]:
+    """``simple-user`` for an account; cached (callers get a copy), the URL templates are string joins."""
+    api_user = f"{api}/users/{quote(login)}"  # as GitHub: users/dependabot%5Bbot%5D
+    profile = f"{html}/apps/{login[:-5]}" if kind == "Bot" and is_bot_login(login) else f"{html}/{quote(login)}"
+    out: dict[str, Any] = {"login": login, "id": uid, "node_id": f"U_{uid}", "avatar_url": f"{html}/avatars/u/{uid}",
+                           "gravatar_id": "", "url": api_user, "html_url": profile}
+    out.update((key, api_user + suffix) for key, suffix in _USER_URLS)
+    out.update(type=kind, site_admin=False, user_view_type="public")
+    return out
+
+
 def user_payload(world: World, login: str | None, links: Links) -> dict[str, Any]:
-    """The short user object embedded everywhere (``ghost`` for deleted or unknown-null)."""
+    """``simple-user``: the account object embedded everywhere.
+
+    ``ghost`` for a deleted or missing author, type ``Bot`` for bots, and the org itself (its own id, type
+    ``Organization``) when ``login`` is the org's login (repo owners, a PR base's user).
+    """
     person = _person(world, login)
     if login is None or (person is not None and person.deleted):
         login, uid, kind = GHOST_LOGIN, GHOST_ID, "User"
+    elif person is None and login.lower() == world.org.lower():
+        login, uid, kind = world.org, stable_id("org", world.org), "Organization"
     else:
         is_bot = is_bot_login(login) or (person is not None and person.is_bot)
         uid, kind = stable_id("user", login), "Bot" if is_bot else "User"
-    api_user = f"{links.api}/users/{login}"
-    return {
-        "login": login,
-        "id": uid,
-        "node_id": f"U_{uid}",
-        "avatar_url": f"{links.html}/avatars/u/{uid}",
-        "gravatar_id": "",
-        "url": api_user,
-        "html_url": f"{links.html}/{login}",
-        "followers_url": f"{api_user}/followers",
-        "organizations_url": f"{api_user}/orgs",
-        "repos_url": f"{api_user}/repos",
-        "type": kind,
-        "site_admin": False,
-    }
+    return dict(_account(links.api, links.html, login, uid, kind))
 
 
-def full_user_payload(world: World, login: str, links: Links) -> dict[str, Any]:
-    """``GET /users/{login}`` and ``GET /user``: the short object plus profile fields."""
+def full_user_payload(world: World, login: str | None, links: Links, *, private: bool = False) -> dict[str, Any]:
+    """``GET /users/{login}`` (``public-user``) and, with ``private=True``, ``GET /user`` (``private-user``).
+
+    The profile is the person's: name, first e-mail, joined on their start date; the service account and
+    ``ghost`` (``login=None``) date from the world's start.  Counters are zero: the sandbox has no gists,
+    followers or public repos.
+    """
     person = _person(world, login)
     out = user_payload(world, login, links)
-    out.update(
-        name=person.name if person else login,
-        company=None,
-        email=(person.emails[0] if person and person.emails else None),
-        created_at=iso(dt.datetime.combine(person.start_date, dt.time(), dt.timezone.utc)) if person else None,
-    )
+    ghost = out["login"] == GHOST_LOGIN
+    since = iso(dt.datetime.combine(person.start_date, dt.time(), dt.timezone.utc) if person and not ghost
+                else world.period_start)
+    out.update(name=person.name if person and not ghost else out["login"], company=None, blog="", location=None,
+               email=person.emails[0] if person and person.emails and not ghost else None, hireable=None,
+               bio=None, twitter_username=None, public_repos=0, public_gists=0, followers=0, following=0,
+               created_at=since, updated_at=since)
+    if private:
+        out.update(user_view_type="private", private_gists=0, total_private_repos=0, owned_private_repos=0,
+                   disk_usage=0, collaborators=0, two_factor_authentication=True)
     return out
 
 
@@ -201,162 +221,161 @@ def author_association(world: World, login: str | None) -> str:
 
 
 def _person(world: World, login: str | None) -> Person | None:
-    if login is None:
-        return None
-    try:
-        return world.person(login)
-    except KeyError:
-        return None
+    return next((p for p in world.people if p.login == login), None) if login is not None else None
 
 
 # --- org and repos ----------------------------------------------------------------
 
 
 def org_payload(world: World, links: Links) -> dict[str, Any]:
+    """``organization-full`` for the world's org (public counters zero: every sandbox repo is private)."""
     oid = stable_id("org", world.org)
     api_org = f"{links.api}/orgs/{world.org}"
+    created = iso(world.period_start)
     return {
-        "login": world.org,
-        "id": oid,
-        "node_id": f"O_{oid}",
-        "url": api_org,
-        "repos_url": f"{api_org}/repos",
-        "members_url": f"{api_org}/members{{/member}}",
-        "avatar_url": f"{links.html}/avatars/u/{oid}",
-        "description": f"{world.name} sandbox organization",
-        "name": world.org,
-        "html_url": f"{links.html}/{world.org}",
-        "type": "Organization",
-        "created_at": iso(world.period_start),
+        "login": world.org, "id": oid, "node_id": f"O_{oid}", "url": api_org, "repos_url": f"{api_org}/repos",
+        "events_url": f"{api_org}/events", "hooks_url": f"{api_org}/hooks", "issues_url": f"{api_org}/issues",
+        "members_url": f"{api_org}/members{{/member}}", "public_members_url": f"{api_org}/public_members{{/member}}",
+        "avatar_url": f"{links.html}/avatars/u/{oid}", "description": f"{world.name} sandbox organization",
+        "name": world.org, "html_url": f"{links.html}/{world.org}", "has_organization_projects": True,
+        "has_repository_projects": True, "public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
+        "type": "Organization", "created_at": created, "updated_at": created, "archived_at": None,
     }
 
 
-def repo_payload(world: World, repo: Repo, pushed_at: dt.datetime | None, links: Links) -> dict[str, Any]:
+# ``repository``'s URL templates, as suffixes of the repo's API url
+_REPO_URLS = tuple(pair.split(" ", 1) for pair in (
+    "archive_url /{archive_format}{/ref}", "assignees_url /assignees{/user}", "blobs_url /git/blobs{/sha}",
+    "branches_url /branches{/branch}", "collaborators_url /collaborators{/collaborator}",
+    "comments_url /comments{/number}", "commits_url /commits{/sha}", "compare_url /compare/{base}...{head}",
+    "contents_url /contents/{+path}", "contributors_url /contributors", "deployments_url /deployments",
+    "downloads_url /downloads", "events_url /events", "forks_url /forks", "git_commits_url /git/commits{/sha}",
+    "git_refs_url /git/refs{/sha}", "git_tags_url /git/tags{/sha}", "hooks_url /hooks",
+    "issue_comment_url /issues/comments{/number}", "issue_events_url /issues/events{/number}",
+    "issues_url /issues{/number}", "keys_url /keys{/key_id}", "labels_url /labels{/name}",
+    "languages_url /languages", "merges_url /merges", "milestones_url /milestones{/number}",
+    "notifications_url /notifications{?since,all,participating}", "pulls_url /pulls{/number}",
+    "releases_url /releases{/id}", "stargazers_url /stargazers", "statuses_url /statuses/{sha}",
+    "subscribers_url /subscribers", "subscription_url /subscription", "tags_url /tags", "teams_url /teams",
+    "trees_url /git/trees{/sha}"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _repo_urls(api_repo: str, html_repo: str, git_host: str, full_name: str) -> tuple[tuple[str, str], ...]:
+    """Every URL of a repo (templates and clone URLs), built once per (server, repo)."""
+    return (("url", api_repo), *((key, api_repo + suffix) for key, suffix in _REPO_URLS),
+            ("git_url", f"git://{git_host}/{full_name}.git"), ("ssh_url", f"git@{git_host}:{full_name}.git"),
+            ("clone_url", f"{html_repo}.git"), ("svn_url", html_repo), ("html_url", html_repo))
+
+
+def repo_payload(world: World, repo: Repo, links: Links, *, pushed_at: dt.datetime | None = None,
+                 open_issues: int = 0, full: bool = False) -> dict[str, Any]:
+    """``repository`` (also valid as ``minimal-repository``); ``full=True`` gives ``full-repository``.
+
+    ``pushed_at`` is the latest visible activity (None: the creation time); ``open_issues`` the open PRs as of
+    now (every sandbox issue is a PR).  The repo is private, unforked, unstarred and has no licence.
+    """
     rid = stable_id("repo", repo.full_name)
-    api_repo = f"{links.api}/repos/{repo.full_name}"
-    owner = org_payload(world, links)
-    return {
-        "id": rid,
-        "node_id": f"R_{rid}",
-        "name": repo.name,
-        "full_name": repo.full_name,
-        "private": True,
-        "owner": {k: owner[k] for k in ("login", "id", "node_id", "url", "html_url", "avatar_url", "type")}
-        | {"site_admin": False},
-        "html_url": f"{links.html}/{repo.full_name}",
-        "description": None,
-        "fork": False,
-        "url": api_repo,
-        "pulls_url": f"{api_repo}/pulls{{/number}}",
-        "issue_comment_url": f"{api_repo}/issues/comments{{/number}}",
-        "created_at": iso(repo.created_at),
-        "updated_at": iso(pushed_at or repo.created_at),
-        "pushed_at": iso(pushed_at or repo.created_at),
-        "archived": repo.archived,
-        "disabled": False,
-        "visibility": "private",
-        "default_branch": repo.default_branch,
-    }
+    html_repo = f"{links.html}/{repo.full_name}"
+    pushed = iso(pushed_at or repo.created_at)
+    out: dict[str, Any] = {"id": rid, "node_id": f"R_{rid}", "name": repo.name, "full_name": repo.full_name,
+                           "private": True, "owner": user_payload(world, world.org, links), "description": None,
+                           "fork": False}
+    out.update(_repo_urls(f"{links.api}/repos/{repo.full_name}", html_repo, links.html.split("://", 1)[-1],
+                          repo.full_name))
+    out.update(
+        homepage=None, language=None, size=0, mirror_url=None, license=None, topics=[], visibility="private",
+        default_branch=repo.default_branch, archived=repo.archived, disabled=False, is_template=False,
+        has_issues=True, has_projects=False, has_wiki=False, has_pages=False, has_downloads=True,
+        forks=0, forks_count=0, stargazers_count=0, watchers=0, watchers_count=0, open_issues=open_issues,
+        open_issues_count=open_issues, allow_forking=False, web_commit_signoff_required=False,
+        created_at=iso(repo.created_at), updated_at=pushed, pushed_at=pushed,
+    )
+    if full:
+        out.update(has_discussions=False, network_count=0, subscribers_count=0)
+    return out
+
+
+def open_pull_count(prs: list[PullRequest], now: dt.datetime) -> int:
+    """How many of ``prs`` are open as of now (created, and not closed by now)."""
+    return sum(1 for pr in prs if pr.created_at <= now and not (pr.closed_at and pr.closed_at <= now))
 
 
 # --- pull requests -----------------------------------------------------------------
 
 
-def pull_payload(world: World, pr: PullRequest, now: dt.datetime, links: Links, *, full: bool = False) -> dict:
-    """A PR as ``GET /pulls`` lists it; ``full=True`` adds what ``GET /pulls/{n}`` adds."""
+def pull_payload(world: World, pr: PullRequest, now: dt.datetime, links: Links, *, repo_json: dict[str, Any],
+                 full: bool = False) -> dict:
+    """``pull-request-simple`` as ``GET /pulls`` lists it; ``full=True`` gives ``pull-request`` (``GET /pulls/{n}``).
+
+    ``repo_json`` is the ``repository`` embedded in ``head`` and ``base`` (built once per request).
+    """
     repo = _repo(world, pr.repo)
-    api_pull = f"{links.api}/repos/{pr.repo}/pulls/{pr.number}"
-    api_issue = f"{links.api}/repos/{pr.repo}/issues/{pr.number}"
+    api_repo = f"{links.api}/repos/{pr.repo}"
+    api_pull = f"{api_repo}/pulls/{pr.number}"
+    api_issue = f"{api_repo}/issues/{pr.number}"
     html = f"{links.html}/{pr.repo}/pull/{pr.number}"
     closed_at = pr.closed_at if pr.closed_at and pr.closed_at <= now else None
     merged_at = pr.merged_at if pr.merged_at and pr.merged_at <= now else None
     head_sha = fake_sha(pr.repo, pr.number, "head")
-    repo_short = repo_payload(world, repo, None, links) if repo else None
+    branch = repo.default_branch if repo else "main"
+    author = user_payload(world, pr.author, links)
+    statuses = f"{api_repo}/statuses/{head_sha}"
     out: dict[str, Any] = {
-        "url": api_pull,
-        "id": pr.id,
-        "node_id": f"PR_{pr.id}",
-        "html_url": html,
-        "diff_url": f"{html}.diff",
-        "patch_url": f"{html}.patch",
-        "issue_url": api_issue,
-        "number": pr.number,
-        "state": "closed" if closed_at else "open",
-        "locked": False,
-        "title": pr.title,
-        "user": user_payload(world, pr.author, links),
-        "body": pr.body or None,
-        "created_at": iso(pr.created_at),
-        "updated_at": iso(pull_updated_at(pr, now)),
-        "closed_at": iso(closed_at),
-        "merged_at": iso(merged_at),
+        "url": api_pull, "id": pr.id, "node_id": f"PR_{pr.id}", "html_url": html, "diff_url": f"{html}.diff",
+        "patch_url": f"{html}.patch", "issue_url": api_issue, "number": pr.number,
+        "state": "closed" if closed_at else "open", "locked": False, "title": pr.title, "user": author,
+        "body": pr.body or None, "created_at": iso(pr.created_at), "updated_at": iso(pull_updated_at(pr, now)),
+        "closed_at": iso(closed_at), "merged_at": iso(merged_at),
         "merge_commit_sha": fake_sha(pr.repo, pr.number, "merge") if merged_at else None,
-        "assignee": None,
-        "assignees": [],
+        "assignee": None, "assignees": [],
         "requested_reviewers": [user_payload(world, login, links) for login in pending_reviewers(pr, now)],
-        "requested_teams": [],
-        "labels": [_label_payload(pr.repo, name, links) for name in pr.labels],
-        "milestone": None,
-        "draft": pr.draft,
-        "commits_url": f"{api_pull}/commits",
-        "review_comments_url": f"{api_pull}/comments",
-        "review_comment_url": f"{links.api}/repos/{pr.repo}/pulls/comments{{/number}}",
-        "comments_url": f"{api_issue}/comments",
-        "statuses_url": f"{links.api}/repos/{pr.repo}/statuses/{head_sha}",
-        "head": {
-            "label": f"{world.org}:pr-{pr.number}",
-            "ref": f"pr-{pr.number}",
-            "sha": head_sha,
-            "user": user_payload(world, pr.author, links),
-            "repo": repo_short,
-        },
-        "base": {
-            "label": f"{world.org}:{repo.default_branch if repo else 'main'}",
-            "ref": repo.default_branch if repo else "main",
-            "sha": fake_sha(pr.repo, pr.number, "base"),
-            "user": user_payload(world, world.org, links) | {"type": "Organization"},
-            "repo": repo_short,
-        },
-        "_links": {
-            "self": {"href": api_pull},
-            "html": {"href": html},
-            "issue": {"href": api_issue},
-            "comments": {"href": f"{api_issue}/comments"},
-            "review_comments": {"href": f"{api_pull}/comments"},
-        },
-        "author_association": author_association(world, pr.author),
-        "auto_merge": None,
-        "active_lock_reason": None,
+        "requested_teams": [], "labels": [label_payload(pr.repo, name, links) for name in pr.labels],
+        "milestone": None, "draft": pr.draft, "commits_url": f"{api_pull}/commits",
+        "review_comments_url": f"{api_pull}/comments", "review_comment_url": f"{api_repo}/pulls/comments{{/number}}",
+        "comments_url": f"{api_issue}/comments", "statuses_url": statuses,
+        "head": {"label": f"{world.org}:pr-{pr.number}", "ref": f"pr-{pr.number}", "sha": head_sha,
+                 "user": author, "repo": repo_json},
+        "base": {"label": f"{world.org}:{branch}", "ref": branch, "sha": fake_sha(pr.repo, pr.number, "base"),
+                 "user": user_payload(world, world.org, links), "repo": repo_json},
+        "_links": {"self": {"href": api_pull}, "html": {"href": html}, "issue": {"href": api_issue},
+                   "comments": {"href": f"{api_issue}/comments"}, "review_comments": {"href": f"{api_pull}/comments"},
+                   "review_comment": {"href": f"{api_repo}/pulls/comments{{/number}}"},
+                   "commits": {"href": f"{api_pull}/commits"}, "statuses": {"href": statuses}},
+        "author_association": author_association(world, pr.author), "auto_merge": None, "active_lock_reason": None,
     }
     if full:
         files = pr.files
         out.update(
-            merged=merged_at is not None,
-            mergeable=None if closed_at else True,
+            merged=merged_at is not None, mergeable=None if closed_at else True,
             mergeable_state="unknown" if closed_at else "clean",
             merged_by=user_payload(world, pr.author, links) if merged_at else None,
-            comments=len(visible_issue_comments(pr, now)),
-            review_comments=len(visible_review_comments(pr, now)),
-            maintainer_can_modify=False,
-            commits=len(visible_commits(pr, now)) or max(1, len(files)),
-            additions=sum(f.additions for f in files),
-            deletions=sum(f.deletions for f in files),
+            comments=len(visible_issue_comments(pr, now)), review_comments=len(visible_review_comments(pr, now)),
+            maintainer_can_modify=False, commits=len(visible_commits(pr, now)) or max(1, len(files)),
+            additions=sum(f.additions for f in files), deletions=sum(f.deletions for f in files),
             changed_files=len(files),
         )
     return out
 
 
-def _label_payload(repo: str, name: str, links: Links) -> dict[str, Any]:
+# GitHub's default labels (``default: true``, with GitHub's own descriptions) and the generator's other labels
+_LABEL_TEXT = {name: (default, text) for name, default, text in (
+    ("bug", True, "Something isn't working"), ("documentation", True, "Improvements or additions to documentation"),
+    ("enhancement", True, "New feature or request"), ("good first issue", True, "Good for newcomers"),
+    ("dependencies", False, "Pull requests that update a dependency file"), ("tests", False, "Adds or fixes tests"),
+    ("performance", False, "Makes something faster or cheaper"), ("build", False, "Build system changes"),
+    ("ci", False, "Continuous integration changes"), ("refactor", False, "Restructures code, same behaviour"),
+    ("revert", False, "Reverts a change"), ("ml-experiment", False, "Model or training experiment"),
+    ("automation", False, "Removes manual work"), ("needs-review", False, "Waiting for a reviewer"),
+    ("breaking-change", False, "Changes a public interface"), ("do-not-merge", False, "Not ready to merge"))}
+
+
+def label_payload(repo: str, name: str, links: Links) -> dict[str, Any]:
+    """``label``: stable id and colour from the name; a label the world invents has an empty description."""
     lid = stable_id("label", f"{repo}:{name}")
-    return {
-        "id": lid,
-        "node_id": f"LA_{lid}",
-        "url": f"{links.api}/repos/{repo}/labels/{name}",
-        "name": name,
-        "color": f"{lid % 0xFFFFFF:06x}",
-        "default": False,
-        "description": None,
-    }
+    default, description = _LABEL_TEXT.get(name, (False, ""))
+    return {"id": lid, "node_id": f"LA_{lid}", "url": f"{links.api}/repos/{repo}/labels/{quote(name)}",
+            "name": name, "color": f"{lid % 0xFFFFFF:06x}", "default": default, "description": description}
 
 
 def _repo(world: World, full_name: str) -> Repo | None:
@@ -364,72 +383,44 @@ def _repo(world: World, full_name: str) -> Repo | None:
 
 
 def file_payload(pr: PullRequest, f: PullFile, links: Links) -> dict[str, Any]:
-    sha = fake_sha(pr.repo, pr.number, f.path)
+    """``diff-entry`` for one changed file of a PR (no patch text: the world holds sizes, not diffs)."""
     head = fake_sha(pr.repo, pr.number, "head")
-    return {
-        "sha": sha,
-        "filename": f.path,
-        "status": f.status,
-        "additions": f.additions,
-        "deletions": f.deletions,
-        "changes": f.additions + f.deletions,
-        "blob_url": f"{links.html}/{pr.repo}/blob/{head}/{f.path}",
-        "raw_url": f"{links.html}/{pr.repo}/raw/{head}/{f.path}",
-        "contents_url": f"{links.api}/repos/{pr.repo}/contents/{f.path}?ref={head}",
-    }
+    return {"sha": fake_sha(pr.repo, pr.number, f.path), "filename": f.path, "status": f.status,
+            "additions": f.additions, "deletions": f.deletions, "changes": f.additions + f.deletions,
+            "blob_url": f"{links.html}/{pr.repo}/blob/{head}/{f.path}",
+            "raw_url": f"{links.html}/{pr.repo}/raw/{head}/{f.path}",
+            "contents_url": f"{links.api}/repos/{pr.repo}/contents/{f.path}?ref={head}"}
 
 
 def review_payload(world: World, pr: PullRequest, review: Review, links: Links) -> dict[str, Any]:
+    """``pull-request-review``."""
     api_pull = f"{links.api}/repos/{pr.repo}/pulls/{pr.number}"
     html = f"{links.html}/{pr.repo}/pull/{pr.number}#pullrequestreview-{review.id}"
-    return {
-        "id": review.id,
-        "node_id": f"PRR_{review.id}",
-        "user": user_payload(world, review.author, links),
-        "body": review.body,
-        "state": review.state,
-        "html_url": html,
-        "pull_request_url": api_pull,
-        "author_association": author_association(world, review.author),
-        "_links": {"html": {"href": html}, "pull_request": {"href": api_pull}},
-        "submitted_at": iso(review.submitted_at),
-        "commit_id": fake_sha(pr.repo, pr.number, "head"),
-    }
+    return {"id": review.id, "node_id": f"PRR_{review.id}", "user": user_payload(world, review.author, links),
+            "body": review.body, "state": review.state, "html_url": html, "pull_request_url": api_pull,
+            "author_association": author_association(world, review.author),
+            "_links": {"html": {"href": html}, "pull_request": {"href": api_pull}},
+            "submitted_at": iso(review.submitted_at), "commit_id": fake_sha(pr.repo, pr.number, "head")}
 
 
 def review_comment_payload(
     world: World, pr: PullRequest, c: ReviewComment, now: dt.datetime, links: Links
 ) -> dict[str, Any]:
+    """``pull-request-review-comment`` (single-line, on the PR's head commit)."""
     api_pull = f"{links.api}/repos/{pr.repo}/pulls/{pr.number}"
     api_self = f"{links.api}/repos/{pr.repo}/pulls/comments/{c.id}"
     html = f"{links.html}/{pr.repo}/pull/{pr.number}#discussion_r{c.id}"
     head = fake_sha(pr.repo, pr.number, "head")
     out: dict[str, Any] = {
-        "url": api_self,
-        "pull_request_review_id": c.review_id,
-        "id": c.id,
-        "node_id": f"PRRC_{c.id}",
-        "diff_hunk": f"@@ -1,1 +1,1 @@ {c.path}",
-        "path": c.path,
-        "position": c.line,
-        "original_position": c.line,
-        "commit_id": head,
-        "original_commit_id": head,
-        "user": user_payload(world, c.author, links),
-        "body": c.body,
-        "created_at": iso(c.created_at),
-        "updated_at": iso(shown_updated_at(c.created_at, c.updated_at, now)),
-        "html_url": html,
-        "pull_request_url": api_pull,
-        "author_association": author_association(world, c.author),
+        "url": api_self, "pull_request_review_id": c.review_id, "id": c.id, "node_id": f"PRRC_{c.id}",
+        "diff_hunk": f"@@ -1,1 +1,1 @@ {c.path}", "path": c.path, "position": c.line, "original_position": c.line,
+        "commit_id": head, "original_commit_id": head, "user": user_payload(world, c.author, links),
+        "body": c.body, "created_at": iso(c.created_at),
+        "updated_at": iso(shown_updated_at(c.created_at, c.updated_at, now)), "html_url": html,
+        "pull_request_url": api_pull, "author_association": author_association(world, c.author),
         "_links": {"self": {"href": api_self}, "html": {"href": html}, "pull_request": {"href": api_pull}},
-        "line": c.line,
-        "original_line": c.line,
-        "side": "RIGHT",
-        "start_line": None,
-        "original_start_line": None,
-        "start_side": None,
-        "subject_type": "line",
+        "line": c.line, "original_line": c.line, "side": "RIGHT", "start_line": None, "original_start_line": None,
+        "start_side": None, "subject_type": "line",
     }
     if c.in_reply_to is not None:  # GitHub omits the key on top-level comments
         out["in_reply_to_id"] = c.in_reply_to
@@ -439,16 +430,10 @@ def review_comment_payload(
 def issue_comment_payload(
     world: World, pr: PullRequest, c: IssueComment, now: dt.datetime, links: Links
 ) -> dict[str, Any]:
+    """``issue-comment`` (a conversation comment on a PR)."""
     api_self = f"{links.api}/repos/{pr.repo}/issues/comments/{c.id}"
-    return {
-        "url": api_self,
-        "html_url": f"{links.html}/{pr.repo}/pull/{pr.number}#issuecomment-{c.id}",
-        "issue_url": f"{links.api}/repos/{pr.repo}/issues/{pr.number}",
-        "id": c.id,
-        "node_id": f"IC_{c.id}",
-        "user": user_payload(world, c.author, links),
-        "created_at": iso(c.created_at),
-        "updated_at": iso(shown_updated_at(c.created_at, c.updated_at, now)),
-        "author_association": author_association(world, c.author),
-        "body": c.body,
-    }
+    return {"url": api_self, "html_url": f"{links.html}/{pr.repo}/pull/{pr.number}#issuecomment-{c.id}",
+            "issue_url": f"{links.api}/repos/{pr.repo}/issues/{pr.number}", "id": c.id, "node_id": f"IC_{c.id}",
+            "user": user_payload(world, c.author, links), "created_at": iso(c.created_at),
+            "updated_at": iso(shown_updated_at(c.created_at, c.updated_at, now)),
+            "author_association": author_association(world, c.author), "body": c.body}

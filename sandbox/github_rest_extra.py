@@ -2,10 +2,11 @@
 
 Mounted under ``/api/v3`` before ``sandbox.github_api``'s routes (which end
 with a catch-all 404) and wrapped by the same ``github_http.endpoint``: auth,
-metering, budget, ETag/304, ``page``/``per_page`` with ``Link``.  Payloads
-follow GitHub's OpenAPI response schemas (``simple-user``, ``team``,
-``minimal-repository``, ``commit``, ``issue``, ``timeline-issue-events``,
-``content-file``); tests/test_sandbox_openapi.py checks them.
+metering, budget, ETag/304, ``page``/``per_page`` with ``Link``.  The builders
+here are for the kinds only these endpoints serve (``team``, ``commit``,
+``issue``, ``content-file``); users and repos come from
+``sandbox.github_payloads``, lookups from ``sandbox.github_api``, so each kind
+has one builder.  tests/test_sandbox_openapi.py validates the bodies.
 
 Teams come from the world's teams; a team's slug is its id, its members are
 the people in it as of the clock (``Person.team_changes``), its repos the ones
@@ -23,30 +24,12 @@ from typing import Any
 from starlette.routing import Route
 
 from sandbox import github_payloads as gp
+from sandbox.github_api import find_pull, find_repo, pull_json, repo_json, visible_pulls
 from sandbox.github_http import ApiError, Ctx, Handler, Paged, direction_param, endpoint, not_found, side, since_param
 from sandbox.world import Person, PullRequest, Repo, Team, World
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"
-_USER_URL_TEMPLATES = {
-    "events_url": "/events{/privacy}",
-    "following_url": "/following{/other_user}",
-    "gists_url": "/gists{/gist_id}",
-    "received_events_url": "/received_events",
-    "starred_url": "/starred{/owner}{/repo}",
-    "subscriptions_url": "/subscriptions",
-}
-
-
 # --- payloads ---------------------------------------------------------------------
-
-
-def simple_user(world: World, login: str | None, links: gp.Links) -> dict[str, Any]:
-    """``simple-user``: the core short user plus the URL templates the schema requires."""
-    out = gp.user_payload(world, login, links)
-    for key, suffix in _USER_URL_TEMPLATES.items():
-        out.setdefault(key, f"{out['url']}{suffix}")
-    out.setdefault("user_view_type", "public")
-    return out
 
 
 def _team_simple(world: World, team: Team, links: gp.Links) -> dict[str, Any]:
@@ -66,31 +49,6 @@ def team_payload(world: World, team: Team, links: gp.Links) -> dict[str, Any]:
     return _team_simple(world, team, links) | {"parent": _team_simple(world, parent, links) if parent else None}
 
 
-def minimal_repo(world: World, repo: Repo, pushed_at: dt.datetime | None, links: gp.Links) -> dict[str, Any]:
-    """``minimal-repository``: the core repo payload plus every URL template the schema requires."""
-    out = gp.repo_payload(world, repo, pushed_at, links)
-    out["owner"] = out["owner"] | {k: v for k, v in simple_user(world, world.org, links).items()
-                                   if k not in out["owner"]}
-    base = out["url"]
-    for name in ("archive_url:/{archive_format}{/ref}", "assignees_url:/assignees{/user}",
-                 "blobs_url:/git/blobs{/sha}", "branches_url:/branches{/branch}",
-                 "collaborators_url:/collaborators{/collaborator}", "comments_url:/comments{/number}",
-                 "commits_url:/commits{/sha}", "compare_url:/compare/{base}...{head}",
-                 "contents_url:/contents/{+path}", "contributors_url:/contributors",
-                 "deployments_url:/deployments", "downloads_url:/downloads", "events_url:/events",
-                 "forks_url:/forks", "git_commits_url:/git/commits{/sha}", "git_refs_url:/git/refs{/sha}",
-                 "git_tags_url:/git/tags{/sha}", "hooks_url:/hooks", "issue_events_url:/issues/events{/number}",
-                 "issues_url:/issues{/number}", "keys_url:/keys{/key_id}", "labels_url:/labels{/name}",
-                 "languages_url:/languages", "merges_url:/merges", "milestones_url:/milestones{/number}",
-                 "notifications_url:/notifications{?since,all,participating}", "releases_url:/releases{/id}",
-                 "stargazers_url:/stargazers", "statuses_url:/statuses/{sha}", "subscribers_url:/subscribers",
-                 "subscription_url:/subscription", "tags_url:/tags", "teams_url:/teams",
-                 "trees_url:/git/trees{/sha}"):
-        key, _, suffix = name.partition(":")
-        out.setdefault(key, base + suffix)
-    return out
-
-
 def commit_payload(world: World, pr: PullRequest, index: int, links: gp.Links) -> dict[str, Any]:
     """``commit`` for the index-th commit of a PR (one made-up commit when the world lists none)."""
     if pr.commits:
@@ -99,10 +57,10 @@ def commit_payload(world: World, pr: PullRequest, index: int, links: gp.Links) -
     else:
         sha, message, login = gp.fake_sha(pr.repo, pr.number, "head"), pr.title, pr.author
         email, when = f"{login or 'ghost'}@users.noreply.github.com", pr.created_at
-    person = _person(world, login)
+    person = gp._person(world, login)
     name = person.name if person else (login or "Unknown")
     git_user = {"name": name, "email": email, "date": gp.iso(when)}
-    user = simple_user(world, login, links) if login and person and not person.deleted else None
+    user = gp.user_payload(world, login, links) if login and person and not person.deleted else None
     api_commit = f"{links.api}/repos/{pr.repo}/commits/{sha}"
     parent = pr.commits[index - 1].sha if pr.commits and index > 0 else gp.fake_sha(pr.repo, pr.number, "base")
     return {
@@ -121,9 +79,9 @@ def commit_payload(world: World, pr: PullRequest, index: int, links: gp.Links) -
     }
 
 
-def issue_payload(world: World, pr: PullRequest, now: dt.datetime, links: gp.Links) -> dict[str, Any]:
-    """``issue`` for a PR as ``GET /issues`` lists it (with the ``pull_request`` key)."""
-    pull = gp.pull_payload(world, pr, now, links)
+def issue_payload(world: World, pr: PullRequest, pull: dict[str, Any], now: dt.datetime,
+                  links: gp.Links) -> dict[str, Any]:
+    """``issue`` for a PR as ``GET /issues`` lists it (with the ``pull_request`` key); ``pull`` is its pull payload."""
     api_issue = pull["issue_url"]
     iid = gp.stable_id("issue", f"{pr.repo}#{pr.number}")
     return {
@@ -132,13 +90,13 @@ def issue_payload(world: World, pr: PullRequest, now: dt.datetime, links: gp.Lin
         "events_url": f"{api_issue}/events", "html_url": pull["html_url"], "number": pr.number,
         "state": pull["state"], "state_reason": ("completed" if pull["merged_at"] else "not_planned")
         if pull["state"] == "closed" else None,
-        "title": pr.title, "body": pull["body"], "user": simple_user(world, pr.author, links),
+        "title": pr.title, "body": pull["body"], "user": gp.user_payload(world, pr.author, links),
         "labels": pull["labels"], "assignee": None, "assignees": [], "milestone": None, "locked": False,
         "active_lock_reason": None, "comments": len(gp.visible_issue_comments(pr, now)),
         "pull_request": {"url": pull["url"], "html_url": pull["html_url"], "diff_url": pull["diff_url"],
                          "patch_url": pull["patch_url"], "merged_at": pull["merged_at"]},
         "closed_at": pull["closed_at"], "created_at": pull["created_at"], "updated_at": pull["updated_at"],
-        "closed_by": simple_user(world, pr.author, links) if pull["closed_at"] else None,
+        "closed_by": gp.user_payload(world, pr.author, links) if pull["closed_at"] else None,
         "author_association": pull["author_association"], "draft": pr.draft,
     }
 
@@ -161,10 +119,6 @@ def content_file_payload(repo: Repo, path: str, text: str, links: gp.Links) -> d
 
 
 # --- lookups ------------------------------------------------------------------------
-
-
-def _person(world: World, login: str | None) -> Person | None:
-    return next((p for p in world.people if p.login == login), None) if login else None
 
 
 def _org(ctx: Ctx) -> None:
@@ -190,27 +144,6 @@ def team_as_of(person: Person, now: dt.datetime) -> str:
     return changes[0].from_team if changes else person.team
 
 
-def _repo(ctx: Ctx) -> Repo:
-    full_name = f"{ctx.path('owner')}/{ctx.path('repo')}".lower()
-    repo = next((r for r in ctx.world.repos if r.full_name.lower() == full_name and r.created_at <= ctx.now), None)
-    if repo is None:
-        raise not_found()
-    return repo
-
-
-def _visible_pulls(ctx: Ctx, repo: Repo) -> list[PullRequest]:
-    return [pr for pr in ctx.side.pulls(repo.full_name) if pr.created_at <= ctx.now]
-
-
-def _pull(ctx: Ctx) -> PullRequest:
-    repo = _repo(ctx)
-    number = ctx.path("number")
-    pr = next((p for p in _visible_pulls(ctx, repo) if p.number == number), None)
-    if pr is None:
-        raise not_found()
-    return pr
-
-
 # --- handlers -------------------------------------------------------------------------
 
 
@@ -220,7 +153,7 @@ def list_users(ctx: Ctx) -> Paged:
         since = int(ctx.arg("since", "0") or 0)
     except ValueError:
         raise ApiError(422, "Validation Failed: since must be a user id (an integer)") from None
-    users = [simple_user(ctx.world, p.login, ctx.links) for p in ctx.world.people if not p.deleted]
+    users = [gp.user_payload(ctx.world, p.login, ctx.links) for p in ctx.world.people if not p.deleted]
     return Paged(sorted((u for u in users if u["id"] > since), key=lambda u: u["id"]))
 
 
@@ -238,22 +171,18 @@ def list_team_members(ctx: Ctx) -> Paged:
                if not p.deleted and not p.is_bot and team_as_of(p, ctx.now) == team.id]
     if role != "all":
         members = [p for p in members if (p.level.startswith("M")) == (role == "maintainer")]
-    return Paged([simple_user(ctx.world, p.login, ctx.links) for p in sorted(members, key=lambda p: p.login)])
+    return Paged([gp.user_payload(ctx.world, p.login, ctx.links) for p in sorted(members, key=lambda p: p.login)])
 
 
 def list_team_repos(ctx: Ctx) -> Paged:
     team = _team(ctx)
     repos = sorted((r for r in ctx.world.repos if r.owner_team == team.id and r.created_at <= ctx.now),
                    key=lambda r: r.full_name)
-    out = []
-    for repo in repos:
-        moments = [gp.pull_updated_at(pr, ctx.now) for pr in _visible_pulls(ctx, repo)]
-        out.append(minimal_repo(ctx.world, repo, max(moments) if moments else None, ctx.links))
-    return Paged(out)
+    return Paged([repo_json(ctx, repo) for repo in repos])
 
 
 def list_pull_commits(ctx: Ctx) -> Paged:
-    pr = _pull(ctx)
+    pr = find_pull(ctx)
     count = len(pr.commits) or 1
     payloads = [commit_payload(ctx.world, pr, i, ctx.links) for i in range(count)]
     if pr.commits:
@@ -263,7 +192,7 @@ def list_pull_commits(ctx: Ctx) -> Paged:
 
 def list_issues(ctx: Ctx) -> Paged:
     """Issues of a repo (every one a PR): GitHub's state, labels, creator, sort, direction and since."""
-    repo = _repo(ctx)
+    repo = find_repo(ctx)
     want = ctx.arg("state", "open")
     if want not in ("open", "closed", "all"):
         raise ApiError(422, f"Validation Failed: state={want!r} must be open, closed or all")
@@ -274,7 +203,9 @@ def list_issues(ctx: Ctx) -> Paged:
     since = since_param(ctx)
     labels = {x.strip() for x in (ctx.arg("labels") or "").split(",") if x.strip()}
     creator = ctx.arg("creator")
-    items = [issue_payload(ctx.world, pr, ctx.now, ctx.links) for pr in _visible_pulls(ctx, repo)]
+    embedded = repo_json(ctx, repo)
+    items = [issue_payload(ctx.world, pr, pull_json(ctx, pr, repo=embedded), ctx.now, ctx.links)
+             for pr in visible_pulls(ctx, repo)]
     items = [i for i in items if want == "all" or i["state"] == want]
     if since is not None:
         items = [i for i in items if dt.datetime.fromisoformat(i["updated_at"]) >= since]
@@ -291,11 +222,11 @@ def list_timeline(ctx: Ctx) -> Paged:
     """The PR's timeline as of now, oldest first (see ``sandbox.github_rest_timeline``)."""
     from sandbox.github_rest_timeline import timeline_events
 
-    return Paged(timeline_events(ctx.world, _pull(ctx), ctx.now, ctx.links))
+    return Paged(timeline_events(ctx.world, find_pull(ctx), ctx.now, ctx.links))
 
 
 def get_contents(ctx: Ctx) -> dict:
-    repo = _repo(ctx)
+    repo = find_repo(ctx)
     path = ctx.path("path").strip("/")
     if path == CODEOWNERS_PATH and repo.codeowners is not None:
         return content_file_payload(repo, path, repo.codeowners, ctx.links)

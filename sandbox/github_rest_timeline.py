@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from sandbox import github_payloads as gp
-from sandbox.github_rest_extra import commit_payload, simple_user
+from sandbox.github_rest_extra import commit_payload
 from sandbox.world import PullRequest, World
 
 
@@ -23,7 +23,7 @@ def _event(world: World, pr: PullRequest, links: gp.Links, kind: str, key: str, 
     """The fields every ``*-issue-event`` has."""
     eid = gp.stable_id("event", f"{pr.repo}#{pr.number}:{kind}:{key}")
     return {"id": eid, "node_id": f"E_{eid}", "url": f"{links.api}/repos/{pr.repo}/issues/events/{eid}",
-            "actor": simple_user(world, actor, links), "event": kind, "commit_id": None, "commit_url": None,
+            "actor": gp.user_payload(world, actor, links), "event": kind, "commit_id": None, "commit_url": None,
             "created_at": gp.iso(when), "performed_via_github_app": None}
 
 
@@ -36,7 +36,7 @@ def timeline_events(world: World, pr: PullRequest, now: dt.datetime, links: gp.L
             timed.append((when, len(timed), payload))
 
     for name in pr.labels:
-        label = {"name": name, "color": f"{gp.stable_id('label', f'{pr.repo}:{name}') % 0xFFFFFF:06x}"}
+        label = {k: v for k, v in gp.label_payload(pr.repo, name, links).items() if k in ("name", "color")}
         add(pr.created_at, _event(world, pr, links, "labeled", name, pr.author, pr.created_at) | {"label": label})
     for i, c in enumerate(pr.commits):
         commit = commit_payload(world, pr, i, links)
@@ -47,8 +47,8 @@ def timeline_events(world: World, pr: PullRequest, now: dt.datetime, links: gp.L
             "parents": commit["parents"], "verification": commit["commit"]["verification"],
         })
     for r in pr.review_requests:
-        base = {"review_requester": simple_user(world, r.requested_by, links),
-                "requested_reviewer": simple_user(world, r.reviewer, links)}
+        base = {"review_requester": gp.user_payload(world, r.requested_by, links),
+                "requested_reviewer": gp.user_payload(world, r.reviewer, links)}
         add(r.requested_at, _event(world, pr, links, "review_requested", f"{r.reviewer}@{r.requested_at}",
                                    r.requested_by, r.requested_at) | base)
         if r.removed_at is not None:
@@ -56,13 +56,10 @@ def timeline_events(world: World, pr: PullRequest, now: dt.datetime, links: gp.L
                                      r.requested_by, r.removed_at) | base)
     for review in gp.visible_reviews(pr, now):
         payload = gp.review_payload(world, pr, review, links)
-        payload |= {"event": "reviewed", "state": review.state.lower(), "user": simple_user(world, review.author,
-                                                                                              links)}
-        add(review.submitted_at, payload)
+        add(review.submitted_at, payload | {"event": "reviewed", "state": review.state.lower()})
     for comment in gp.visible_issue_comments(pr, now):
         payload = gp.issue_comment_payload(world, pr, comment, now, links)
-        user = simple_user(world, comment.author, links)
-        add(comment.created_at, payload | {"event": "commented", "actor": user, "user": user})
+        add(comment.created_at, payload | {"event": "commented", "actor": payload["user"]})
     if pr.merged_at is not None:
         merged = _event(world, pr, links, "merged", "merged", pr.author, pr.merged_at)
         merge_sha = gp.fake_sha(pr.repo, pr.number, "merge")

@@ -231,3 +231,37 @@ def test_rate_limit_headers_budget_and_exhaustion(server):
     assert get(server, "/user", token="tok-ana").status_code == 200  # budgets are per token
     server.state.now = t(25, 1)  # a new hour, a new budget
     assert gh.get_repo("acme/trainer").full_name == "acme/trainer"
+
+
+def test_accounts_are_one_object_everywhere_and_their_urls_lead_back(server):
+    """The org, a bot and the ghost: same id wherever embedded, and each payload's ``url`` is served."""
+    gh = client(server)
+    org = gh.get_organization("acme")
+    repo = gh.get_repo("acme/trainer")
+    bump = repo.get_pull(2)  # opened by dependabot[bot]
+    assert repo.owner.id == org.id == bump.base.user.id and repo.owner.type == org.type == "Organization"
+    assert bump.base.repo.full_name == "acme/trainer" and bump.base.repo.owner.login == "acme"
+    bot = bump.user
+    assert (bot.login, bot.type) == ("dependabot[bot]", "Bot")
+    assert bot.url.endswith("/users/dependabot%5Bbot%5D") and bot.html_url == f"{HTML}/apps/dependabot"
+    followed = requests.get(bot.url, headers={"Authorization": "token tok-service"}, timeout=10).json()
+    assert (followed["login"], followed["id"], followed["user_view_type"]) == ("dependabot[bot]", bot.id, "public")
+    ghost = get(server, "/users/ghost").json()
+    assert (ghost["login"], ghost["id"], ghost["name"], ghost["email"]) == ("ghost", 10137, "ghost", None)
+    me = gh.get_user()  # the caller's own profile is the private view
+    assert me.login == "ladder-sync" and me.raw_data["user_view_type"] == "private"
+    assert "two_factor_authentication" not in get(server, "/users/ladder-sync").json()
+
+
+def test_head_and_base_embed_the_repository_as_of_now(server):
+    """``open_issues_count`` counts PRs open as of the clock; ``pushed_at`` is the latest visible activity."""
+    world = server.state.world
+    pulls = get(server, "/repos/acme/search-api/pulls?state=all").json()
+    embedded = pulls[0]["base"]["repo"]
+    full = get(server, "/repos/acme/search-api").json()
+    only_full = ("has_discussions", "network_count", "subscribers_count")
+    assert embedded == pulls[0]["head"]["repo"] == {k: v for k, v in full.items() if k not in only_full}
+    open_now = sum(1 for p in world.pull_requests if p.repo == "acme/search-api" and p.created_at <= world.now
+                   and not (p.closed_at and p.closed_at <= world.now))
+    assert embedded["open_issues_count"] == open_now == len([p for p in pulls if p["state"] == "open"])
+    assert embedded["pushed_at"] == max(p["updated_at"] for p in pulls)
