@@ -102,7 +102,6 @@ def init(path: str, force: bool) -> None:
 def preflight(config) -> None:
     """Fail fast, before any flow starts, on everything a user can get wrong."""
     from flows.config import read_secret
-    from miners.roster import read_roster
     from warehouse import open_warehouse
 
     if config.github is not None:
@@ -115,7 +114,7 @@ def preflight(config) -> None:
         raise ConfigError(f"{config.source_path}: neither github: nor jira: is configured — add at least one "
                           "source (see `ladder init`).")
     if config.roster is not None:
-        read_roster(config.resolve(config.roster))
+        config.read_roster_file()
     with open_warehouse(config.warehouse_path):
         pass
 

@@ -78,7 +78,8 @@ class ReportConfig(_Section):
 class LadderConfig(_Section):
     version: Literal[1] = 1
     warehouse: Path = Path("ladder.duckdb")
-    roster: Path | None = None
+    roster: Path | None = None  # roster YAML, or a people CSV (then teams come from roster_teams)
+    roster_teams: Path | None = None  # teams YAML, when ``roster`` is a people CSV
     identities: Path | None = None  # accepted / rejected identity matches (docs/identity.md)
     rubric: Path | None = None  # default: the packaged IC4 MLE rubric
     github: GitHubConfig | None = None
@@ -87,6 +88,12 @@ class LadderConfig(_Section):
     reports: ReportConfig = Field(default_factory=ReportConfig)
 
     source_path: Path | None = Field(default=None, exclude=True)
+
+    def read_roster_file(self):
+        """The roster this config names (YAML, or people CSV + teams YAML), validated."""
+        from miners.roster import read_roster
+
+        return read_roster(self.resolve(self.roster), teams=self.resolve(self.roster_teams))
 
     def resolve(self, path: Path | None) -> Path | None:
         """Resolve a path from the file relative to the config file's folder."""
@@ -194,6 +201,8 @@ warehouse: ladder.duckdb
 # Who is who: people, teams, levels, managers, owned repos and Jira projects.
 # See docs/roster.md for the format.
 roster: roster.yaml
+# roster: people.csv             # or people in a CSV ...
+# roster_teams: teams.yaml       # ... with the teams in YAML (docs/roster.md)
 # identities: identities.yaml   # accepted / rejected identity suggestions (see `ladder identities`)
 
 # rubric: my-rubric.yaml   # default: the packaged IC4 Machine Learning Engineer rubric

@@ -58,12 +58,12 @@ def open_writer(config: LadderConfig):
 
 def sync_roster(config: LadderConfig, *, now: Clock = utcnow) -> list[dict]:
     """Load the roster file (people, teams, levels, ownership) into the warehouse."""
-    from miners.roster import read_roster, roster_records
+    from miners.roster import roster_records
 
     if config.roster is None:
         log.warning("no roster configured: activity cannot be attributed to teams or levels")
         return []
-    roster = read_roster(config.resolve(config.roster))
+    roster = config.read_roster_file()
     records = tuple(roster_records(roster, fetched_at=now()))
     with open_writer(config) as wh:
         # The roster is whole every time: people, teams and history it no longer lists leave the warehouse.
@@ -137,7 +137,7 @@ def sync_jira(config: LadderConfig, *, since: dt.date | None = None, full: bool 
             client, jc.projects, cursors, incident_types=jc.incident_types,
             incident_projects=jc.incident_projects, overlap=dt.timedelta(minutes=jc.overlap_minutes),
             now=now, full=full, field_ids=jc.fields or None, since=_as_datetime(since),
-            known=wh.read_jira_updated,
+            known=wh.read_jira_updated, accounts=True,
         )
         return _load_batches(wh, batches)
 

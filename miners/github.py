@@ -15,6 +15,11 @@ has the documents and their cost):
 3. Review comments (line comments) come from REST's repo-level
    ``/pulls/comments?since=`` (1 counted request per 100 changed comments):
    GraphQL only has them nested two connections deep, 100x the cost.
+4. Ownership (``miners/github_ownership.py``): the org's teams with their repos
+   and members once per org per sync (1 + 2 x teams requests); a repo's
+   CODEOWNERS only on a full sync or when its PRs changed (ETags of this
+   process sent with ``If-None-Match``).  Accounts (``miners/github_accounts.py``)
+   come from the author objects and commits already read: no request.
 
 Partitions and cursors
     ``github:{org}`` holds the RepoRecords (no cursor).  Each repository is one
@@ -49,9 +54,11 @@ from typing import Any
 import github
 
 from miners.base import Batch, MinerError
+from miners.github_accounts import AccountCollector, html_root
 from miners.github_client import GitHubReader, RepoNotFound
 from miners.github_graphql import ORG_REPOS, PULL_PAGE, REPO_PULLS, TIMELINE_TYPES, GraphQLReader, complete_pull
 from miners.github_graphql_parse import newest_pull_update, parse_graphql_pull, parse_graphql_repo
+from miners.github_ownership import EtagCache, fetch_codeowners, fetch_org_teams
 from miners.github_parse import SOURCE, parse_review_comment, parse_time, partition_for
 from miners.github_ratelimit import RateLimitPolicy
 from miners.records import Record, utc
@@ -59,6 +66,14 @@ from miners.records import Record, utc
 log = logging.getLogger(__name__)
 
 UTC = dt.timezone.utc
+
+Progress = Callable[[str, int, "int | None"], None]
+_PROCESS_ETAGS: dict[str, EtagCache] = {}  # per API base URL: conditional GETs within this process only
+
+
+def process_etags(gh: github.Github) -> EtagCache:
+    """The ETag cache of this process for ``gh``'s API (ETags are not stored in the warehouse)."""
+    return _PROCESS_ETAGS.setdefault(gh.requester.base_url, EtagCache())
 
 
 def _utcnow() -> dt.datetime:
@@ -102,25 +117,41 @@ def mine_github(
     full: bool = False,
     since: dt.datetime | None = None,
     policy: RateLimitPolicy | None = None,
+    progress: Progress | None = None,
+    teams: bool = True,
+    etags: EtagCache | None = None,
 ) -> Iterator[Batch]:
     """Yield record batches for every selected repository of ``orgs``.
 
+    ``progress(partition, prs_done, prs_total_or_None)`` is called as each repo's PRs are read
+    (the total is known on a full read, None on an incremental one).  The org's teams are read on a
+    full sync or when some selected repo changed (a quiet night reads none); ``teams=False`` never.  ``etags`` defaults to this process's cache for ``gh``'s API.
+
     Calls: GraphQL OrgRepos, RepoPulls, PullMore (``/api/graphql`` or ``/graphql``);
-    REST GET /repos/{o}/{r}/pulls/comments.
+    REST GET /repos/{o}/{r}/pulls/comments, /orgs/{org}/teams (+ /repos, /members per team),
+    /repos/{o}/{r}/contents/{CODEOWNERS path}.
     """
     policy = policy or RateLimitPolicy()
     rest = GitHubReader(gh.requester, policy)
     gql = GraphQLReader(gh.requester, policy)
+    etags = etags if etags is not None else process_etags(gh)
     for org in orgs:
         repos = fetch_org_repos(gql, org)
         selected = [r for r in repos if is_selected(r["nameWithOwner"], include, exclude)]
         fetched_at = now()
+        before = rest.requests
+        changed = full or any(
+            _changed(r, None if full else cursors.get(partition_for(r["nameWithOwner"])), since)
+            for r in selected if include_archived or not r.get("isArchived"))
+        team_records = fetch_org_teams(rest, org, fetched_at=fetched_at) if teams and changed else []
         yield Batch(
             source=SOURCE,
             partition=f"{SOURCE}:{org}",
-            records=tuple(parse_graphql_repo(r, org=org, fetched_at=fetched_at) for r in selected),
+            records=tuple(parse_graphql_repo(r, org=org, fetched_at=fetched_at) for r in selected)
+            + tuple(team_records),
             cursor=None,
-            stats={"items": len(selected), "repos_listed": len(repos)},
+            stats={"items": len(selected) + len(team_records), "repos_listed": len(repos),
+                   "teams": len(team_records), "rest_requests": rest.requests - before},
         )
         for repo in selected:
             full_name = repo["nameWithOwner"]
@@ -131,9 +162,17 @@ def mine_github(
             try:
                 yield from mine_repo(rest, gql, full_name, cursor, overlap=overlap, now=now,
                                      since=None if full else since, newest=newest_pull_update(repo),
-                                     policy=policy)
+                                     policy=policy, progress=progress, full=full, etags=etags,
+                                     total=(repo.get("pullRequests") or {}).get("totalCount"))
             except RepoNotFound as exc:
                 log.warning("%s; skipped this repository, the others still sync", exc)
+
+
+def _changed(repo: Mapping[str, Any], cursor: str | None, since: dt.datetime | None) -> bool:
+    """Whether the org listing shows PR activity in ``repo`` the miner would read."""
+    newest = newest_pull_update(repo)
+    old = parse_cursor(cursor)
+    return newest is not None and (since is not None or old is None or newest > old)
 
 
 def fetch_org_repos(gql: GraphQLReader, org: str) -> list[dict[str, Any]]:
@@ -160,10 +199,15 @@ def mine_repo(
     since: dt.datetime | None = None,
     newest: dt.datetime | None = None,
     policy: RateLimitPolicy | None = None,
+    progress: Progress | None = None,
+    full: bool = False,
+    etags: EtagCache | None = None,
+    total: int | None = None,
 ) -> Iterator[Batch]:
     """Batches for one repository partition (see the module docstring for the window and the shortcut).
 
-    Calls: GraphQL RepoPulls, PullMore; REST GET /repos/{o}/{r}/pulls/comments.
+    Calls: GraphQL RepoPulls, PullMore; REST GET /repos/{o}/{r}/pulls/comments,
+    /repos/{o}/{r}/contents/{CODEOWNERS path} (full sync or changed repo only).
     """
     partition = partition_for(full_name)
     started = time.monotonic()
@@ -182,36 +226,58 @@ def mine_repo(
 
     unchanged = newest is None or (since is None and old is not None and newest <= old)
     comments: list[Record] = []
+    pulls = pages = 0
+    known_total = total if window_start is None else None
     if not unchanged:
-        for records, page_newest in fetch_changed_pulls(gql, full_name, window_start, now):
+        if progress:
+            progress(partition, 0, known_total)
+        for records, page_newest, read in fetch_changed_pulls(gql, full_name, window_start, now):
             seen(page_newest)
+            pages += 1
+            pulls += read
+            if progress:
+                progress(partition, pulls, known_total)
             if records:
                 items += len(records)
-                yield Batch(source=SOURCE, partition=partition, records=tuple(records), cursor=None)
+                # Accounts belong to the org's partition (one row per person, whichever repo saw them):
+                # they commit in their own batch, just after the page's rows.
+                own = tuple(r for r in records if r.partition == partition)
+                accounts = tuple(r for r in records if r.partition != partition)
+                yield Batch(source=SOURCE, partition=partition, records=own, cursor=None)
+                if accounts:
+                    yield Batch(source=SOURCE, partition=accounts[0].partition, records=accounts, cursor=None)
         comments = fetch_changed_comments(rest, full_name, window_start, now)
         for record in comments:
             seen(record.updated_at)
         items += len(comments)
+    if full or not unchanged:
+        codeowners = fetch_codeowners(rest, full_name, fetched_at=now(), etags=etags)
+        if codeowners is not None:
+            comments.append(codeowners)
     new_cursor = cursor if latest == old else format_cursor(latest) if latest else None
     stats = {
         "items": items,
         "rest_requests": rest.requests - before[0],
         "graphql_requests": gql.requests - before[1],
         "graphql_points": gql.points - before[2],
+        "pulls": pulls,
+        "pages": pages,
         "seconds": round(time.monotonic() - started, 3),
     }
     left = {r: policy.remaining(r) for r in ("graphql", "core")} if policy else {}
-    log.info("%s: %s%d items, %d GraphQL queries (%d points) and %d REST requests in %.1f s; "
-             "budget left graphql %s, core %s; cursor %s", partition, "unchanged, " if unchanged else "", items,
-             stats["graphql_requests"], stats["graphql_points"], stats["rest_requests"], stats["seconds"],
+    log.info("%s: %s%d items (%d PRs in %d pages), %d GraphQL queries (%d points) and %d REST requests "
+             "in %.1f s; budget left graphql %s, core %s; cursor %s", partition,
+             "unchanged, " if unchanged else "", items, pulls, pages, stats["graphql_requests"],
+             stats["graphql_points"], stats["rest_requests"], stats["seconds"],
              left.get("graphql"), left.get("core"), new_cursor)
     yield Batch(source=SOURCE, partition=partition, records=tuple(comments), cursor=new_cursor, stats=stats)
 
 
 def fetch_changed_pulls(
     gql: GraphQLReader, full_name: str, window_start: dt.datetime | None, now: Callable[[], dt.datetime]
-) -> Iterator[tuple[list[Record], dt.datetime | None]]:
-    """Per GraphQL page: the records of PRs updated after ``window_start`` and the newest updated_at.
+) -> Iterator[tuple[list[Record], dt.datetime | None, int]]:
+    """Per GraphQL page: the records of PRs updated after ``window_start`` (with the AccountRecords of
+    everyone they show), the newest updated_at and how many PRs were read.
 
     Calls: GraphQL RepoPulls (1 point per 49 PRs), PullMore (PRs with more than 100 items in a connection)
     """
@@ -221,6 +287,8 @@ def fetch_changed_pulls(
         records: list[Record] = []
         newest: dt.datetime | None = None
         done = False
+        accounts = AccountCollector()
+        read = 0
         for node in page:
             updated_at = parse_time(node.get("updatedAt"))
             if window_start is not None and updated_at is not None and updated_at <= window_start:
@@ -228,9 +296,14 @@ def fetch_changed_pulls(
                 break
             complete_pull(gql, node, what=f"{full_name}#{node.get('number')}")
             records.extend(parse_graphql_pull(node, repo=full_name, fetched_at=now()))
+            accounts.add_graphql_pull(node)
+            read += 1
             if updated_at is not None and (newest is None or updated_at > newest):
                 newest = updated_at
-        yield records, newest
+        if records:
+            records.extend(accounts.records(partition=f"{SOURCE}:{owner}", fetched_at=now(),  # stable: per org
+                                            html=html_root(records[0].url)))
+        yield records, newest, read
         if done:
             return
 

@@ -47,12 +47,17 @@ class GitHubReader:
         self.pages = 0
         self.rate_remaining: int | None = None
 
-    def fetch_json(self, path: str, params: Mapping[str, Any] | None = None, *, what: str) -> tuple[dict, Any]:
-        """One GET; ``what`` names the object for error messages ("acme/api", "acme/api#12")."""
+    def fetch_json(self, path: str, params: Mapping[str, Any] | None = None, *, what: str,
+                   headers: Mapping[str, str] | None = None) -> tuple[dict, Any]:
+        """One GET; ``what`` names the object for error messages ("acme/api", "acme/api#12").
+
+        ``headers`` are sent as given (e.g. ``If-None-Match``); a 304 comes back as ``(headers, None)``.
+        """
         self.requests += 1
+        sent = dict(headers) if headers else None
         try:
             headers, data = self._policy.call(
-                lambda: self._requester.requestJsonAndCheck("GET", path, dict(params or {}) or None),
+                lambda: self._requester.requestJsonAndCheck("GET", path, dict(params or {}) or None, sent),
                 resource="core", what=what)
         except GithubException as exc:
             raise _translate(exc, what) from None

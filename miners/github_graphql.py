@@ -33,15 +33,16 @@ from miners.github_ratelimit import RateLimitPolicy
 PULL_PAGE = 49  # the most PRs whose three nested connections still round to 1 point (1 + 3*49 = 148)
 INNER_PAGE = 100
 
-ACTOR = "__typename login"
-REVIEWER = "__typename ... on User { login } ... on Bot { login } ... on Mannequin { login } ... on Team { slug }"
+ACTOR = "__typename login ... on User { databaseId name } ... on Bot { databaseId }"  # scalars: no extra cost
+REVIEWER = ("__typename ... on User { login databaseId name } ... on Bot { login databaseId } "
+            "... on Mannequin { login } ... on Team { slug }")
 TIMELINE_TYPES = ["PULL_REQUEST_REVIEW", "ISSUE_COMMENT", "PULL_REQUEST_COMMIT", "REVIEW_REQUESTED_EVENT",
                   "REVIEW_REQUEST_REMOVED_EVENT"]
 TIMELINE_ITEM = f"""
   __typename
   ... on PullRequestReview {{ databaseId id state body submittedAt url authorAssociation author {{ {ACTOR} }} }}
   ... on IssueComment {{ databaseId id body createdAt updatedAt url authorAssociation author {{ {ACTOR} }} }}
-  ... on PullRequestCommit {{ commit {{ oid message committedDate author {{ name email user {{ login }} }} }} }}
+  ... on PullRequestCommit {{ commit {{ oid message committedDate author {{ name email user {{ login databaseId name }} }} }} }}
   ... on ReviewRequestedEvent {{ id createdAt actor {{ {ACTOR} }} requestedReviewer {{ {REVIEWER} }} }}
   ... on ReviewRequestRemovedEvent {{ id createdAt actor {{ {ACTOR} }} requestedReviewer {{ {REVIEWER} }} }}
 """
@@ -68,7 +69,7 @@ query OrgRepos($org: String!, $after: String) {
       nodes {
         id databaseId name nameWithOwner url isArchived isPrivate createdAt pushedAt
         defaultBranchRef { name }
-        pullRequests(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { updatedAt } }
+        pullRequests(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { totalCount nodes { updatedAt } }
       }
     }
   }

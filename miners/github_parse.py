@@ -105,7 +105,7 @@ def parse_pull(payload: Mapping[str, Any], *, repo: str, fetched_at: dt.datetime
         author_type=kind,
         title=payload.get("title") or "",
         body=payload.get("body"),
-        state=payload.get("state") or "open",
+        state="closed" if str(payload.get("state") or "open").lower() != "open" else "open",
         draft=bool(payload.get("draft")),
         created_at=parse_time(payload["created_at"]),
         closed_at=parse_time(payload.get("closed_at")),

@@ -104,7 +104,9 @@ class RateLimitPolicy:
                 delay = self._delay_for(exc, attempt, what)
                 if delay is None:
                     raise
-            except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+            # ChunkedEncodingError: a body cut off after its headers (a truncated response).
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    ConnectionError) as exc:
                 delay = self._backoff(attempt)
                 log.warning("GitHub connection failed for %s (%s); retrying in %.0f s",
                             what, type(exc).__name__, delay)

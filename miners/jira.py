@@ -42,6 +42,8 @@ from miners.jira_parse import (
     SOURCE,
     IssueContext,
     comments_truncated,
+    issue_users,
+    parse_account,
     parse_issue,
     parse_jira_time,
     resolve_field_ids,
@@ -54,6 +56,7 @@ __all__ = ["mine_jira", "build_cursor", "parse_cursor", "build_jql", "build_sear
 log = logging.getLogger(__name__)
 
 CURSOR_FORMAT = "%Y-%m-%d %H:%M"
+ACCOUNTS_PARTITION = "jira:accounts"  # AccountRecords of the users seen (mine_jira(accounts=True))
 WALK_PAGE = 1000  # phase 1 asks for this many; Cloud may answer with fewer (it pages by token)
 BASE_FIELDS = (
     "summary", "description", "issuetype", "project", "status", "priority", "reporter", "assignee",
@@ -136,6 +139,7 @@ def mine_jira(
     since: dt.datetime | None = None,
     retry: RetryPolicy | None = None,
     known: Callable[[Sequence[str]], Mapping[str, dt.datetime]] | None = None,
+    accounts: bool = False,
 ) -> Iterator[Batch]:
     """Yield Batches (one per project per page) whose records and cursor commit together.
 
@@ -147,6 +151,9 @@ def mine_jira(
     ``known(keys)`` returns the stored ``updated_at`` of those issues (the warehouse's view):
     walked issues whose ``updated`` equals it are not fetched again (ignored on ``full``).
     Every project gets at least one Batch, so its cursor is stored even when nothing matched.
+    ``accounts=True`` also yields, before each page's project batches, a Batch of partition
+    ``jira:accounts`` (no cursor) with an AccountRecord for every user first seen on the page
+    (accountId or key, displayName, emailAddress when shown, accountType): no extra requests.
 
     Calls: GET serverInfo (only if the client skipped it), GET field (unless ``field_ids``
     names every role), GET myself (incremental runs: the user's time zone), then per page:
@@ -169,8 +176,10 @@ def mine_jira(
                                 incident_projects=frozenset(incident_projects)) for p in projects}
     items = dict.fromkeys(projects, 0)
     touched: set[str] = set()
+    users: dict[str, Any] | None = {} if accounts else None  # identity -> AccountRecord emitted this run
     for walked in _walk(session, windows):
         by_project: dict[str, list] = {}
+        seen_users: list = []
         stored = known([r.key for r in walked]) if known is not None and not full else {}
         page = [r for r in walked if stored.get(r.key) != r.updated]
         for ref in walked:  # unchanged issues still move their project's cursor
@@ -186,10 +195,15 @@ def mine_jira(
                 project = ref.project if ref.project in contexts else _project_of(raw)
                 if project not in contexts:
                     continue
-                by_project.setdefault(project, []).extend(_records(session, raw, contexts[project]))
+                by_project.setdefault(project, []).extend(_records(session, raw, contexts[project], seen_users))
                 items[project] += 1
                 if newest[project] is None or ref.updated > newest[project]:
                     newest[project] = ref.updated
+        if users is not None:  # before the issues: a crash after them must not lose the accounts for good
+            fresh = _new_accounts(users, seen_users, fetched_at)
+            if fresh:
+                yield Batch(source=SOURCE, partition=ACCOUNTS_PARTITION, records=fresh, cursor=None,
+                            stats={"accounts": len(fresh)})
         for project, records in by_project.items():
             touched.add(project)
             yield Batch(source=SOURCE, partition=f"jira:{project}", records=tuple(records),
@@ -214,13 +228,34 @@ def _project_of(raw: Mapping[str, Any]) -> str:
     return str(project or str(raw.get("key", "")).rpartition("-")[0])
 
 
-def _records(session: _Session, raw: dict[str, Any], ctx: IssueContext) -> list:
+def _new_accounts(emitted: dict[str, Any], user_objects: list, fetched_at: dt.datetime) -> tuple:
+    """AccountRecords for users not yet emitted this run (or shown differently than before)."""
+    fresh: dict[str, Any] = {}
+    for user in user_objects:
+        record = parse_account(user, ACCOUNTS_PARTITION, fetched_at)
+        if record is None:
+            continue
+        before = emitted.get(record.identity)
+        if before is None or (before.content_hash() != record.content_hash() and _richer(record, before)):
+            emitted[record.identity] = fresh[record.identity] = record
+    return tuple(fresh.values())
+
+
+def _richer(new: Any, old: Any) -> bool:
+    """A user object that shows at least as much as the one already emitted (some embeds omit fields)."""
+    return bool(new.display_name or not old.display_name) and bool(new.emails or not old.emails)
+
+
+def _records(session: _Session, raw: dict[str, Any], ctx: IssueContext, users: list | None = None) -> list:
+    """The issue's records (fetching truncated comments); appends its user objects to ``users``."""
     comments = None
     if comments_truncated(raw):
         key = raw["key"]
         comments = session.reader.call(lambda: [c.raw for c in session.client.comments(key)],
                                        f"the comments of {key}")
     records = parse_issue(raw, ctx, comments)
+    if users is not None:
+        users.extend(issue_users(raw, session.field_ids, comments))
     histories = (raw.get("changelog") or {}).get("histories") or ()
     return records + parse_incident(raw, records, histories, session.field_ids.get("commander"))
 

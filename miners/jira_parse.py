@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from miners.records import (
+    AccountRecord,
     JiraChangeRecord,
     JiraCommentRecord,
     JiraIssueRecord,
@@ -128,6 +129,43 @@ def parse_user_id(user: Any) -> str | None:
         if user.get(key):
             return str(user[key])
     return None
+
+
+def parse_account(user: Any, partition: str, fetched_at: dt.datetime) -> AccountRecord | None:
+    """What a Jira user object shows of its account, for identity resolution; None if it has no identity.
+
+    ``emailAddress`` is kept only when the server shows it (Cloud hides it by
+    default; Data Center usually shows it).  ``accountType`` is Cloud's
+    ``atlassian`` | ``app`` | ``customer`` (None on Data Center).  Inactive
+    users keep their record: their history still needs an owner.
+    """
+    identity = parse_user_id(user)
+    if identity is None:
+        return None
+    email = str(user.get("emailAddress") or "").strip()
+    name = str(user.get("displayName") or "").strip()
+    kept = {k: user[k] for k in ("accountId", "key", "name", "active") if k in user}
+    return AccountRecord(
+        source=SOURCE, source_id=f"jira:{identity}", partition=partition, updated_at=None,
+        fetched_at=fetched_at, raw=kept, system="jira", identity=identity, display_name=name or None,
+        emails=(email,) if email else (), account_type=str(user["accountType"]) if user.get("accountType") else None,
+    )
+
+
+def issue_users(issue: Mapping[str, Any], field_ids: Mapping[str, str] | None = None,
+                comments: Iterable[Mapping[str, Any]] | None = None) -> list[Mapping[str, Any]]:
+    """Every user object an issue payload carries: reporter, assignee, commander, comment and history authors."""
+    fields: Mapping[str, Any] = issue.get("fields") or {}
+    users: list[Any] = [fields.get("reporter"), fields.get("assignee"), fields.get("creator")]
+    if field_ids and "commander" in field_ids:
+        value = fields.get(field_ids["commander"])
+        users.extend(value if isinstance(value, list) else [value])
+    embedded, _ = _comments(fields)
+    for c in embedded if comments is None else comments:
+        users.extend([c.get("author"), c.get("updateAuthor")])
+    for history in (issue.get("changelog") or {}).get("histories") or ():
+        users.append(history.get("author"))
+    return [u for u in users if isinstance(u, Mapping)]
 
 
 def parse_option(value: Any) -> str | None:

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from miners.records import EnrollmentRecord, PersonRecord, Record, TeamRecord, utc
+from miners.roster_csv import PeopleCsv, read_people_csv
 from miners.roster_history import check_history, enrollments
 
 SOURCE = "roster"
@@ -83,22 +84,40 @@ class Roster(_Model):
         return {**DEFAULT_LEVELS, **self.levels}
 
 
-def read_roster(path: Path) -> Roster:
-    """Read and validate a roster YAML file; raise RosterError naming the file, line and key path."""
+def read_roster(path: Path, *, teams: Path | None = None) -> Roster:
+    """Read and validate a roster; raise RosterError naming the file, line and key path (or CSV column).
+
+    ``path`` is a roster YAML (people inline, or ``people_csv: people.csv`` beside it), or a people
+    CSV when ``teams`` names the YAML holding ``teams:`` (and optional ``levels:``).
+    """
     path = Path(path)
+    if path.suffix.lower() == ".csv":
+        if teams is None:
+            raise RosterError(f"roster {path} is a CSV of people, but teams live in YAML: set `roster_teams:` in "
+                              f"the config to a teams file, or point `roster:` at a YAML with "
+                              f"`people_csv: {path.name}` and `teams:` (format in docs/roster.md)")
+        return parse_roster(_read_text(Path(teams), "roster teams"), str(teams), people_csv=path)
+    return parse_roster(_read_text(path, "roster"), str(path), base_dir=path.parent)
+
+
+def _read_text(path: Path, what: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RosterError(f"roster file {path} not found: create it (format in docs/roster.md; "
+        raise RosterError(f"{what} file {path} not found: create it (format in docs/roster.md; "
                           f"`ladder sandbox serve --write-config` writes one for the sandbox) "
                           f"or point `roster:` in the config at the right path") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RosterError(f"cannot read roster file {path}: {exc}; check the path and that it is UTF-8 text") from None
-    return parse_roster(text, str(path))
+        raise RosterError(f"cannot read {what} file {path}: {exc}; check the path and that it is UTF-8 text") from None
 
 
-def parse_roster(text: str, source: str = "<roster>") -> Roster:
-    """Validate roster YAML ``text``; ``source`` names it in error messages."""
+def parse_roster(text: str, source: str = "<roster>", *, base_dir: Path | None = None,
+                 people_csv: Path | None = None) -> Roster:
+    """Validate roster YAML ``text``; ``source`` names it in error messages.
+
+    People come from its ``people:`` list, from the CSV its ``people_csv:`` names (relative to
+    ``base_dir``), or from ``people_csv`` (then the YAML must list no people).
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -107,18 +126,60 @@ def parse_roster(text: str, source: str = "<roster>") -> Roster:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise RosterError(f"{source}: not valid YAML{where}: {problem}; fix the syntax there") from None
+    if people_csv is not None and data is None:
+        data = {}
     if not isinstance(data, dict):
         raise RosterError(f"{source}: a roster must be a mapping with `teams:` and `people:` keys, "
                           f"got {type(data).__name__}; see docs/roster.md for the format")
+    yaml_source = source
+    table, shape = _people_from_csv(data, source, root, base_dir, people_csv)
+    if table is not None and shape and not table.people:
+        raise RosterError(_format(source, shape))
+
+    if table is not None:
+        source = f"{source} + {table.source}"
+
+    def where(loc: tuple, message: str) -> str:
+        if table is not None and loc[:1] == ("people",) and len(loc) > 1:
+            return f"{table.where(loc)}: {table.refer(message)}"
+        line = _line_of(root, loc)
+        return f"{yaml_source}:{line if line else '?'}: {_key_path(loc)}: {message}"
+
     try:
         roster = Roster.model_validate(data)
     except ValidationError as exc:
         problems = [(tuple(err["loc"]), _pydantic_problem(err)) for err in exc.errors()]
-        raise RosterError(_format(source, root, problems)) from None
+        raise RosterError(_format(source, shape + [where(loc, msg) for loc, msg in problems])) from None
     problems = check_roster(roster)
-    if problems:
-        raise RosterError(_format(source, root, problems))
+    if problems or shape:
+        raise RosterError(_format(source, shape + [where(loc, msg) for loc, msg in problems]))
     return roster
+
+
+def _people_from_csv(data: dict, source: str, root: yaml.Node | None, base_dir: Path | None,
+                     people_csv: Path | None) -> tuple[PeopleCsv | None, list[str]]:
+    """Replace ``data["people"]`` by the CSV's rows when there is a CSV; (table, shape problems)."""
+    ref = data.pop("people_csv", None)
+    if people_csv is None and ref is None:
+        return None, []
+    line = _line_of(root, ("people_csv",)) or "?"
+    if people_csv is not None and (ref is not None or "people" in data):
+        raise RosterError(f"{source}:{line}: the teams file of a CSV roster must not list people "
+                          f"(people: or people_csv:); remove them, the people come from {people_csv}")
+    if people_csv is None and "people" in data:
+        raise RosterError(f"{source}:{line}: people_csv: and people: are both given; keep one")
+    if people_csv is None and not isinstance(ref, str):
+        raise RosterError(f"{source}:{line}: people_csv: must be a file name like people.csv (got {ref!r})")
+    csv_path = people_csv if people_csv is not None else (base_dir or Path(".")) / ref
+    try:
+        table, shape = read_people_csv(csv_path)
+    except FileNotFoundError:
+        raise RosterError(f"{source}:{line}: people CSV {csv_path} not found; create it (columns in "
+                          f"docs/roster.md) or fix the path (relative to the roster file)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterError(f"cannot read people CSV {csv_path}: {exc}; check the path and that it is UTF-8") from None
+    data["people"] = table.people
+    return table, shape
 
 
 def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
@@ -153,8 +214,8 @@ def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
     people: dict[str, int] = {}
     for i, person in enumerate(roster.people):
         if person.id in people:
-            problems.append((("people", i, "id"), f"duplicate person id {person.id!r} (also people[{people[person.id]}]); "
-                                                   f"person ids must be unique"))
+            problems.append((("people", i, "id"), f"duplicate person id {person.id!r} "
+                                                   f"(also people[{people[person.id]}]); person ids must be unique"))
         people.setdefault(person.id, i)
     ranks = roster.level_ranks()
     managers: dict[str, str | None] = {}
@@ -230,11 +291,9 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
     return line
 
 
-def _format(source: str, root: yaml.Node | None, problems: list[tuple[tuple, str]]) -> str:
-    lines = []
-    for loc, message in problems[:20]:
-        line = _line_of(root, loc)
-        lines.append(f"  {source}:{line if line else '?'}: {_key_path(loc)}: {message}")
+def _format(source: str, problems: list[str]) -> str:
+    """One message listing every ``file:line: where: problem`` (the first 20, then a count)."""
+    lines = [f"  {p}" for p in problems[:20]]
     more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
     noun = "problem" if len(problems) == 1 else "problems"
     return f"invalid roster {source} ({len(problems)} {noun}):\n" + "\n".join(lines) + more

@@ -131,15 +131,15 @@ def test_ladder_identities_lists_unmatched_with_suggestions_and_reads_the_overri
     runner = CliRunner()
     out = runner.invoke(group, ["identities", "--config", str(tmp_path / "ladder.yaml"), "--json"])
     assert out.exit_code == 0, out.output
-    summary = json.loads(out.output)
+    summary = json.loads(out.stdout)  # stdout only: logging (stderr) may be mixed into output
     assert [(u["identity"], [s["person_id"] for s in u["suggestions"]]) for u in summary["unmatched"]] == [
         ("acc-eli", ["eli"])]
     assert summary["matched_by"]["email"] == 1 and summary["ownership_disagreements"][0]["repo"] == "acme/trainer"
-    text = runner.invoke(group, ["identities", "--config", str(tmp_path / "ladder.yaml")]).output
+    text = runner.invoke(group, ["identities", "--config", str(tmp_path / "ladder.yaml")]).stdout
     assert "jira:acc-eli (Eli Novák)" in text and "maybe eli" in text and "roster says ml-platform" in text
     (tmp_path / "ids.yaml").write_text("accept:\n  - {jira: acc-eli, person: eli}\n", encoding="utf-8")
     summary = json.loads(runner.invoke(group, ["identities", "--config", str(tmp_path / "ladder.yaml"),
-                                               "--json"]).output)
+                                               "--json"]).stdout)
     assert summary["unmatched"] == [] and summary["matched_by"]["override"] == 1
     assert read_config(tmp_path / "ladder.yaml").identities is not None
 
@@ -200,3 +200,21 @@ def test_a_complete_roster_batch_removes_people_and_history_dropped_from_the_fil
     people = {r[0] for r in wh.con.execute("SELECT person_id FROM dim_person").fetchall()}
     assert "bo" not in people and "ana" in people
     assert _rows(wh)["gh:pr:acme/search-api#7"]["person_team_id"] == "search"
+
+
+def test_an_account_described_in_several_rows_keeps_every_email_and_the_newest_name(tmp_path):
+    env = dict(source="github", partition="github:acme/a", fetched_at=FETCHED)
+    later = FETCHED + dt.timedelta(days=1)
+    rows = (
+        AccountRecord(**env, updated_at=None, source_id="github:Zed", system="github", identity="Zed",
+                      display_name="Zed Old", github_id=7, account_type="User"),
+        AccountRecord(**env, updated_at=FETCHED, source_id="github:Zed:a", system="github", identity="Zed",
+                      emails=("A@x.test",), display_name="Zed Old", github_id=7),
+        AccountRecord(**env, updated_at=later, source_id="github:zed:b", system="github", identity="zed",
+                      emails=("b@x.test", "a@x.test"), display_name="Zed New"),
+    )
+    with open_warehouse(tmp_path / "w.duckdb") as wh:
+        wh.load_batch(Batch(source="github", partition="github:acme/a", cursor=None, records=rows))
+        got = wh.con.execute("SELECT identity, identity_key, github_id, display_name, emails, account_type "
+                             "FROM stg_accounts").fetchall()
+    assert got == [("zed", "zed", 7, "Zed New", ["a@x.test", "b@x.test"], "User")]

@@ -156,8 +156,13 @@ def graphql(server: SandboxServer) -> tuple[int, int]:
 def test_first_run_costs_exactly_the_documented_requests(server):
     mine(server)
     # GraphQL: 1 org listing (with each repo's newest PR) + 1 page of PRs per repo that has PRs, 1 point each;
-    # REST: the repo-level review comments of each of those repos.  Nothing per PR.
-    assert requests_seen(server) == {"/graphql.200": 3, "/repos/{owner}/{repo}/pulls/comments.200": 2}
+    # REST: the repo-level review comments of each of those repos.  Nothing per PR.  Ownership: the org's
+    # teams (1 list + repos and members of each of the 2 teams); CODEOWNERS of the two read repos: trainer has
+    # .github/CODEOWNERS (1), search-api none (3 paths tried).
+    assert requests_seen(server) == {
+        "/graphql.200": 3, "/repos/{owner}/{repo}/pulls/comments.200": 2, "/orgs/{org}/teams.200": 1,
+        "/orgs/{org}/teams/{team_slug}/members.200": 2, "/orgs/{org}/teams/{team_slug}/repos.200": 2,
+        "/repos/{owner}/{repo}/contents/{path}.200": 1, "/repos/{owner}/{repo}/contents/{path}.404": 3}
     assert graphql(server) == (3, 3)
 
 
@@ -188,7 +193,12 @@ def test_a_changed_repo_rereads_its_overlap_and_nothing_else(server):
     review = next(r for r in again if r.source_id == "5003")
     assert first[review.source_id] == review.content_hash()  # re-read, unchanged: the warehouse writes nothing
     assert cursors_of(batches) == {**cursors_of(first_batches), "github:acme/trainer": t(24).isoformat()}
-    assert requests_seen(server) == {"/graphql.200": 2, "/repos/{owner}/{repo}/pulls/comments.200": 1}
+    # a repo changed: the org's teams again (no ETags across them here: 5 requests); trainer's CODEOWNERS is
+    # re-sent with the ETag this process saw and comes back 304 (free on GitHub's budget)
+    assert requests_seen(server) == {
+        "/graphql.200": 2, "/repos/{owner}/{repo}/pulls/comments.200": 1, "/orgs/{org}/teams.200": 1,
+        "/orgs/{org}/teams/{team_slug}/members.200": 2, "/orgs/{org}/teams/{team_slug}/repos.200": 2,
+        "/repos/{owner}/{repo}/contents/{path}.304": 1}
 
 
 def test_moving_the_clock_brings_the_future_pull_on_the_next_run(server):
@@ -288,7 +298,9 @@ def test_a_repo_that_vanishes_is_skipped_and_the_others_sync(server, caplog):
     server.state.world.repos = [r for r in server.state.world.repos if r.name != "search-api"]
     with caplog.at_level(logging.INFO, logger="miners.github"):
         rest = list(gen)
-    assert {b.partition for b in rest} == {"github:acme/trainer"}
+    org_batches = [b for b in rest if b.partition == "github:acme"]  # the accounts seen, in the org's partition
+    assert all(type(r).__name__ == "AccountRecord" for b in org_batches for r in b.records)
+    assert {b.partition for b in rest} - {"github:acme"} == {"github:acme/trainer"}
     assert any("(404) for acme/search-api" in m and "skipped" in m for m in caplog.messages)
     summary = [m for m in caplog.messages if m.startswith("github:acme/trainer:")]
     assert len(summary) == 1 and "cursor 2026-10-04T11:00:00+00:00" in summary[0] and "points" in summary[0]

@@ -34,7 +34,9 @@ WITH seen AS (
 SELECT coalesce(s.system, a.system) AS system,
        coalesce(s.identity, a.identity) AS identity,
        a.display_name, coalesce(a.emails, []::VARCHAR[]) AS emails, a.github_id,
-       coalesce(s.is_bot, false) OR coalesce(a.account_type = 'Bot', false) AS is_bot
+       coalesce(s.is_bot, false)
+           OR coalesce((a.system = 'github' AND a.account_type = 'Bot')
+                       OR (a.system = 'jira' AND a.account_type = 'app'), false) AS is_bot
 FROM seen s
 FULL OUTER JOIN stg_accounts a ON a.system = s.system AND a.identity_key = s.identity_key
 ORDER BY 1, 2

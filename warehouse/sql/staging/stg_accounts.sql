@@ -1,15 +1,22 @@
--- Grain: one account per (system, identity) as a source shows it; GitHub logins
--- lower-cased in identity_key (GitHub logins are case-insensitive).
+-- Grain: one account per (system, identity) as the sources show it; GitHub logins
+-- lower-cased in identity_key (GitHub logins are case-insensitive).  A miner may
+-- describe one account in several rows (GitHub: the account, then one row per
+-- commit e-mail); the e-mails are the union of all rows, the other fields the
+-- newest non-null value (updated_at, then fetched_at).
+WITH accounts AS (
+    SELECT *, CASE WHEN system = 'github' THEN lower(identity) ELSE identity END AS identity_key
+    FROM raw_accounts
+)
 SELECT
     system,
-    identity,
-    CASE WHEN system = 'github' THEN lower(identity) ELSE identity END AS identity_key,
-    github_id,
-    display_name,
-    list_transform(emails, lambda e: lower(trim(e))) AS emails,
-    account_type
-FROM raw_accounts
-QUALIFY row_number() OVER (
-    PARTITION BY system, CASE WHEN system = 'github' THEN lower(identity) ELSE identity END
-    ORDER BY updated_at DESC NULLS LAST, fetched_at DESC, source_id
-) = 1
+    first(identity ORDER BY updated_at DESC NULLS LAST, fetched_at DESC, source_id) AS identity,
+    identity_key,
+    first(github_id ORDER BY updated_at DESC NULLS LAST, fetched_at DESC, source_id)
+        FILTER (WHERE github_id IS NOT NULL) AS github_id,
+    first(display_name ORDER BY updated_at DESC NULLS LAST, fetched_at DESC, source_id)
+        FILTER (WHERE display_name IS NOT NULL) AS display_name,
+    list_sort(list_distinct(flatten(list(list_transform(emails, lambda e: lower(trim(e))))))) AS emails,
+    first(account_type ORDER BY updated_at DESC NULLS LAST, fetched_at DESC, source_id)
+        FILTER (WHERE account_type IS NOT NULL) AS account_type
+FROM accounts
+GROUP BY system, identity_key
