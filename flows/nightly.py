@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flows.runtime import configure_prefect_env
+from flows.runtime import configure_prefect_env, restore_logging
 
 configure_prefect_env()
 
 from prefect import flow, task  # noqa: E402  (env must be set before Prefect loads)
+
+restore_logging()  # Prefect replaced the root log handlers (and their secret redaction) on import
 
 from flows import stages  # noqa: E402
 from flows.config import read_config  # noqa: E402

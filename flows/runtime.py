@@ -66,8 +66,18 @@ class _CurrentStderrHandler(logging.StreamHandler):
         pass
 
 
+_configured: dict[str, bool] = {}
+
+
+def restore_logging() -> None:
+    """Re-apply ``configure_logging`` after importing Prefect, which replaces the root handlers on import."""
+    if "verbose" in _configured:
+        configure_logging(_configured["verbose"])
+
+
 def configure_logging(verbose: bool = False) -> None:
     """One INFO line per partition on stderr; secrets redacted on every handler."""
+    _configured["verbose"] = verbose
     level = logging.DEBUG if verbose else logging.INFO
     handler = _CurrentStderrHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from flows.config import ConfigError, LadderConfig, read_secret
+from flows.progress import partition_progress
 from flows.runtime import RedactSecrets
 from miners.base import Batch
 
@@ -94,12 +95,12 @@ def sync_github(config: LadderConfig, *, since: dt.date | None = None, full: boo
     if gh is None:
         return []
     client = github_client(config)
-    with open_writer(config) as wh:
+    with open_writer(config) as wh, partition_progress("PRs") as progress:
         cursors = wh.read_cursors("github")
         batches = mine_github(
             client, gh.orgs, cursors, include=gh.include, exclude=gh.exclude,
             include_archived=gh.include_archived, overlap=dt.timedelta(minutes=gh.overlap_minutes),
-            now=now, full=full, since=_as_datetime(since),
+            now=now, full=full, since=_as_datetime(since), progress=progress,
         )
         return _load_batches(wh, batches)
 
