@@ -120,6 +120,23 @@ class EnrollmentRecord(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
+class OwnershipRecord(Record):
+    """One interval in which a team owned a repo glob or Jira project, from the roster's ownership_changes.
+
+    Dated intervals override the teams' undated ``repos`` / ``jira_projects`` on the dates they cover
+    (valid_to exclusive, None = unbounded).
+    """
+
+    TABLE: ClassVar[str] = "raw_roster_ownership"
+
+    kind: str  # repo | jira_project
+    pattern: str  # a repo glob over "org/name", or a Jira project key
+    team_id: str
+    valid_from: dt.date | None = None  # None: since before any record
+    valid_to: dt.date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class AccountRecord(Record):
     """What a source shows about one account: the evidence identity resolution matches on.
 
@@ -412,6 +429,7 @@ ALL_RECORD_TYPES: tuple[type[Record], ...] = (
     PersonRecord,
     TeamRecord,
     EnrollmentRecord,
+    OwnershipRecord,
     AccountRecord,
     RepoRecord,
     CodeOwnersRecord,

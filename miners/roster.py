@@ -18,9 +18,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from miners.records import EnrollmentRecord, PersonRecord, Record, TeamRecord, utc
+from miners.records import EnrollmentRecord, OwnershipRecord, PersonRecord, Record, TeamRecord, utc
 from miners.roster_csv import PeopleCsv, read_people_csv
 from miners.roster_history import check_history, enrollments
+from miners.roster_ownership import OwnershipChange, check_ownership, owner_intervals
 
 SOURCE = "roster"
 PARTITION = "roster"
@@ -79,6 +80,7 @@ class Roster(_Model):
     levels: dict[str, int] = Field(default_factory=dict)  # merged over DEFAULT_LEVELS
     teams: list[RosterTeam] = Field(default_factory=list)
     people: list[RosterPerson]
+    ownership_changes: list[OwnershipChange] = Field(default_factory=list)  # dated repo / project moves
 
     def level_ranks(self) -> dict[str, int]:
         return {**DEFAULT_LEVELS, **self.levels}
@@ -247,6 +249,7 @@ def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
                                           f"({roster.people[seen[ident]].id}); an identity maps to one person"))
                 seen.setdefault(ident, i)
     problems.extend(check_history(roster, set(teams), ranks))
+    problems.extend(check_ownership(roster, set(teams)))
     return problems
 
 
@@ -300,10 +303,11 @@ def _format(source: str, problems: list[str]) -> str:
 
 
 def roster_records(roster: Roster, fetched_at: dt.datetime) -> list[Record]:
-    """TeamRecords, PersonRecords, then EnrollmentRecords (source and partition ``roster``).
+    """TeamRecords, PersonRecords, EnrollmentRecords, then OwnershipRecords (source and partition ``roster``).
 
     source_id is the roster id; for an enrollment ``person:kind:valid_from``
-    (``start`` for the first interval).  Load them as one complete batch
+    (``start`` for the first interval); for an owner interval
+    ``kind:pattern:valid_from``.  Load them as one complete batch
     (``Batch(is_complete=True)``) so people and changes removed from the file
     leave the warehouse too.
 
@@ -334,4 +338,9 @@ def roster_records(roster: Roster, fetched_at: dt.datetime) -> list[Record]:
                 updated_at=None, fetched_at=fetched_at, raw={}, person_id=e.person_id, kind=e.kind, value=e.value,
                 level_rank=ranks.get(e.value) if e.kind == "level" else None,
                 valid_from=e.valid_from, valid_to=e.valid_to))
+    for o in owner_intervals(roster):
+        records.append(OwnershipRecord(
+            source=SOURCE, source_id=f"{o.kind}:{o.pattern}:{o.valid_from or 'start'}", partition=PARTITION,
+            updated_at=None, fetched_at=fetched_at, raw={}, kind=o.kind, pattern=o.pattern, team_id=o.team_id,
+            valid_from=o.valid_from, valid_to=o.valid_to))
     return records

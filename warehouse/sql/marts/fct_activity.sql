@@ -5,7 +5,9 @@
 -- through dim_identity; bots (GitHub type Bot, a login ending in "[bot]", or
 -- roster service accounts) and ghosts have no person_id.  person_* / subject_*
 -- team and level are the ones held on the activity's UTC date (dim_enrollment);
--- start dates are the roster's.
+-- start dates are the roster's.  container_team_id is the owner on that date
+-- too: a dated interval of dim_ownership (the roster's ownership_changes)
+-- covering the date wins, else the current owner (dim_repo, dim_jira_project).
 WITH activities AS (
     SELECT * FROM int_activity_pull_requests
     UNION ALL BY NAME SELECT * FROM int_activity_pr_feedback
@@ -33,6 +35,18 @@ resolved AS (
         ON isub.system = a.subject_actor_system
        AND isub.identity = CASE WHEN a.subject_actor_system = 'github' THEN lower(a.subject_actor)
                                 ELSE a.subject_actor END
+),
+dated_owner AS (
+    -- several dated patterns cover one container: the exact name first, then the first team by id
+    SELECT r.activity_id, o.team_id
+    FROM resolved r
+    JOIN dim_ownership o
+      ON o.is_dated
+     AND ((r.source = 'github' AND o.kind = 'repo' AND lower(r.container) GLOB lower(o.pattern))
+          OR (r.source = 'jira' AND o.kind = 'jira_project' AND r.container = o.pattern))
+     AND (o.valid_from IS NULL OR o.valid_from <= r.occurred_on) AND (o.valid_to IS NULL OR r.occurred_on < o.valid_to)
+    QUALIFY row_number() OVER (
+        PARTITION BY r.activity_id ORDER BY lower(o.pattern) = lower(r.container) DESC, o.team_id) = 1
 )
 SELECT
     CAST(r.activity_id AS VARCHAR) AS activity_id,
@@ -46,7 +60,7 @@ SELECT
     CAST(r.title AS VARCHAR) AS title,
     CAST(r.body AS VARCHAR) AS body,
     CAST(r.container AS VARCHAR) AS container,
-    CAST(r.container_team_id AS VARCHAR) AS container_team_id,
+    CAST(coalesce(d.team_id, r.container_team_id) AS VARCHAR) AS container_team_id,
     CAST(pt.value AS VARCHAR) AS person_team_id,
     CAST(pl.level_rank AS INTEGER) AS person_level_rank,
     CAST(p.start_date AS DATE) AS person_start_date,
@@ -73,6 +87,7 @@ SELECT
     CAST(r.is_incident_followup AS BOOLEAN) AS is_incident_followup,
     CAST(r.postmortem_url AS VARCHAR) AS postmortem_url
 FROM resolved r
+LEFT JOIN dated_owner d ON d.activity_id = r.activity_id
 LEFT JOIN dim_person p ON p.person_id = r.resolved_person_id
 LEFT JOIN dim_person s ON s.person_id = r.resolved_subject_person_id
 LEFT JOIN dim_enrollment pt
