@@ -25,6 +25,7 @@ from github import Auth, Github
 
 from miners.github import mine_github
 from sandbox.generate import generate_world
+from sandbox.github_payloads import org_logins
 from sandbox.server import SandboxServer
 
 
@@ -41,7 +42,7 @@ def _units(server: SandboxServer) -> tuple[int, int, int]:
 def _sync(server, world, cursors, store, *, full=False):
     server.state.reset_stats()
     started = time.perf_counter()
-    batches = list(mine_github(_client(server, world.tokens.service), [world.org], cursors, full=full,
+    batches = list(mine_github(_client(server, world.tokens.service), org_logins(world), cursors, full=full,
                                include_archived=True, overlap=dt.timedelta(hours=1)))
     seconds = time.perf_counter() - started
     for b in batches:
@@ -109,8 +110,15 @@ def run(engineers: int, months: int, seed: int, nights: int, report=None) -> lis
                        f"{worst[1]} active PRs; mean {sum(c[2] for c in costs) / len(costs):.2f} s per night")
             fresh: dict = {}
             _sync(server, world, {}, fresh, full=True)
-            same = {k: v.content_hash() for k, v in store.items()} == {k: v.content_hash() for k, v in fresh.items()}
-            out.append(f"after {nights} nights: {len(store)} records held, equal to a fresh full sync: {same}")
+            held = {k: v.content_hash() for k, v in store.items()}
+            want = {k: v.content_hash() for k, v in fresh.items()}
+            out.append(f"after {nights} nights: {len(store)} records held, equal to a fresh full sync: {held == want}")
+            if held != want:
+                differ: dict[str, int] = {}
+                for key in set(held) | set(want):
+                    if held.get(key) != want.get(key):
+                        differ[key[0]] = differ.get(key[0], 0) + 1
+                out.append(f"records that differ, per table: {dict(sorted(differ.items()))}")
     return out
 
 

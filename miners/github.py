@@ -16,13 +16,15 @@ has the documents and their cost):
    ``/pulls/comments?since=`` (1 counted request per 100 changed comments):
    GraphQL only has them nested two connections deep, 100x the cost.
 4. Ownership (``miners/github_ownership.py``): the org's teams with their repos
-   and members once per org per sync (1 + 2 x teams requests); a repo's
-   CODEOWNERS only on a full sync or when its PRs changed (ETags of this
-   process sent with ``If-None-Match``).  Accounts (``miners/github_accounts.py``)
-   come from the author objects and commits already read: no request.
+   and members once per org on a sync where something changed (1 + 2 x teams
+   REST requests); every repo's CODEOWNERS comes with step 1's listing (no
+   request of its own, also for repos without PRs) and is emitted in the org's
+   batch every night (the warehouse skips unchanged rows).  Accounts
+   (``miners/github_accounts.py``) come from the author objects and commits
+   already read: no request.
 
 Partitions and cursors
-    ``github:{org}`` holds the RepoRecords (no cursor).  Each repository is one
+    ``github:{org}`` holds the RepoRecords, team and CODEOWNERS records (no cursor).  Each repository is one
     partition ``github:{org}/{repo}`` whose cursor is the ISO-8601 UTC time of
     the newest PR or review comment ``updated_at`` seen there.  Without a cursor
     (or with ``full=True``) everything is read.  With one, the window starts at
@@ -58,7 +60,7 @@ from miners.github_accounts import AccountCollector, html_root
 from miners.github_client import GitHubReader, RepoNotFound
 from miners.github_graphql import ORG_REPOS, PULL_PAGE, REPO_PULLS, TIMELINE_TYPES, GraphQLReader, complete_pull
 from miners.github_graphql_parse import newest_pull_update, parse_graphql_pull, parse_graphql_repo
-from miners.github_ownership import EtagCache, fetch_codeowners, fetch_org_teams
+from miners.github_ownership import codeowners_record, fetch_org_teams
 from miners.github_parse import SOURCE, parse_review_comment, parse_time, partition_for
 from miners.github_ratelimit import RateLimitPolicy
 from miners.records import Record, utc
@@ -68,12 +70,6 @@ log = logging.getLogger(__name__)
 UTC = dt.timezone.utc
 
 Progress = Callable[[str, int, "int | None"], None]
-_PROCESS_ETAGS: dict[str, EtagCache] = {}  # per API base URL: conditional GETs within this process only
-
-
-def process_etags(gh: github.Github) -> EtagCache:
-    """The ETag cache of this process for ``gh``'s API (ETags are not stored in the warehouse)."""
-    return _PROCESS_ETAGS.setdefault(gh.requester.base_url, EtagCache())
 
 
 def _utcnow() -> dt.datetime:
@@ -119,22 +115,21 @@ def mine_github(
     policy: RateLimitPolicy | None = None,
     progress: Progress | None = None,
     teams: bool = True,
-    etags: EtagCache | None = None,
 ) -> Iterator[Batch]:
     """Yield record batches for every selected repository of ``orgs``.
 
     ``progress(partition, prs_done, prs_total_or_None)`` is called as each repo's PRs are read
     (the total is known on a full read, None on an incremental one).  The org's teams are read on a
-    full sync or when some selected repo changed (a quiet night reads none); ``teams=False`` never.  ``etags`` defaults to this process's cache for ``gh``'s API.
+    full sync or when some selected repo changed (a quiet night reads none); ``teams=False`` never.
+    CODEOWNERS of every selected repo (archived ones only with ``include_archived``) come with the
+    org listing and go in the org's batch.
 
     Calls: GraphQL OrgRepos, RepoPulls, PullMore (``/api/graphql`` or ``/graphql``);
-    REST GET /repos/{o}/{r}/pulls/comments, /orgs/{org}/teams (+ /repos, /members per team),
-    /repos/{o}/{r}/contents/{CODEOWNERS path}.
+    REST GET /repos/{o}/{r}/pulls/comments, /orgs/{org}/teams (+ /repos, /members per team).
     """
     policy = policy or RateLimitPolicy()
     rest = GitHubReader(gh.requester, policy)
     gql = GraphQLReader(gh.requester, policy)
-    etags = etags if etags is not None else process_etags(gh)
     for org in orgs:
         repos = fetch_org_repos(gql, org)
         selected = [r for r in repos if is_selected(r["nameWithOwner"], include, exclude)]
@@ -144,14 +139,16 @@ def mine_github(
             _changed(r, None if full else cursors.get(partition_for(r["nameWithOwner"])), since)
             for r in selected if include_archived or not r.get("isArchived"))
         team_records = fetch_org_teams(rest, org, fetched_at=fetched_at) if teams and changed else []
+        owners = [o for o in (codeowners_record(r, org=org, fetched_at=fetched_at) for r in selected
+                              if include_archived or not r.get("isArchived")) if o is not None]
         yield Batch(
             source=SOURCE,
             partition=f"{SOURCE}:{org}",
             records=tuple(parse_graphql_repo(r, org=org, fetched_at=fetched_at) for r in selected)
-            + tuple(team_records),
+            + tuple(team_records) + tuple(owners),
             cursor=None,
-            stats={"items": len(selected) + len(team_records), "repos_listed": len(repos),
-                   "teams": len(team_records), "rest_requests": rest.requests - before},
+            stats={"items": len(selected) + len(team_records) + len(owners), "repos_listed": len(repos),
+                   "teams": len(team_records), "codeowners": len(owners), "rest_requests": rest.requests - before},
         )
         for repo in selected:
             full_name = repo["nameWithOwner"]
@@ -162,7 +159,7 @@ def mine_github(
             try:
                 yield from mine_repo(rest, gql, full_name, cursor, overlap=overlap, now=now,
                                      since=None if full else since, newest=newest_pull_update(repo),
-                                     policy=policy, progress=progress, full=full, etags=etags,
+                                     policy=policy, progress=progress,
                                      total=(repo.get("pullRequests") or {}).get("totalCount"))
             except RepoNotFound as exc:
                 log.warning("%s; skipped this repository, the others still sync", exc)
@@ -200,14 +197,11 @@ def mine_repo(
     newest: dt.datetime | None = None,
     policy: RateLimitPolicy | None = None,
     progress: Progress | None = None,
-    full: bool = False,
-    etags: EtagCache | None = None,
     total: int | None = None,
 ) -> Iterator[Batch]:
     """Batches for one repository partition (see the module docstring for the window and the shortcut).
 
-    Calls: GraphQL RepoPulls, PullMore; REST GET /repos/{o}/{r}/pulls/comments,
-    /repos/{o}/{r}/contents/{CODEOWNERS path} (full sync or changed repo only).
+    Calls: GraphQL RepoPulls, PullMore; REST GET /repos/{o}/{r}/pulls/comments (changed repo only).
     """
     partition = partition_for(full_name)
     started = time.monotonic()
@@ -250,10 +244,6 @@ def mine_repo(
         for record in comments:
             seen(record.updated_at)
         items += len(comments)
-    if full or not unchanged:
-        codeowners = fetch_codeowners(rest, full_name, fetched_at=now(), etags=etags)
-        if codeowners is not None:
-            comments.append(codeowners)
     new_cursor = cursor if latest == old else format_cursor(latest) if latest else None
     stats = {
         "items": items,

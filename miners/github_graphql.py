@@ -3,8 +3,10 @@
 Budget (GitHub's formula: a connection nested under ``first: N`` costs N
 requests; the sum / 100, rounded, minimum 1 point):
 
-- ``ORG_REPOS``: 100 repositories with each one's newest-updated PR, for 1
-  point: the "anything changed since the cursor?" check of a whole org.
+- ``ORG_REPOS``: 100 repositories with each one's newest-updated PR and its
+  CODEOWNERS text (``object(expression:)`` at the three paths: plain fields,
+  no connection), for 1 point: the "anything changed since the cursor?" check
+  of a whole org.
 - ``REPO_PULLS``: ``PULL_PAGE`` PRs newest-updated first, each with its
   timeline (reviews, conversation comments, commits, review requests and
   removals: one connection), files and labels: 1 + 3 * 49 = 148 requests ->
@@ -28,6 +30,7 @@ from github.Requester import Requester
 
 from miners.base import MinerError
 from miners.github_client import RepoNotFound
+from miners.github_ownership import codeowners_fields
 from miners.github_ratelimit import RateLimitPolicy
 
 PULL_PAGE = 49  # the most PRs whose three nested connections still round to 1 point (1 + 3*49 = 148)
@@ -70,12 +73,13 @@ query OrgRepos($org: String!, $after: String) {
         id databaseId name nameWithOwner url isArchived isPrivate createdAt pushedAt
         defaultBranchRef { name }
         pullRequests(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { totalCount nodes { updatedAt } }
+        CODEOWNERS_FIELDS
       }
     }
   }
   rateLimit { cost remaining resetAt }
 }
-"""
+""".replace("CODEOWNERS_FIELDS", codeowners_fields())
 
 REPO_PULLS = f"""
 query RepoPulls($owner: String!, $name: String!, $first: Int!, $after: String, $types: [PullRequestTimelineItemsItemType!]) {{

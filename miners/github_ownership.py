@@ -1,91 +1,59 @@
 """Ownership inputs from GitHub: org teams (with repos and members) and CODEOWNERS files.
 
-Two reads, both cheap and neither per repository on a quiet night:
-
-- ``fetch_org_teams``: once per org per sync, ``GET /orgs/{org}/teams`` then
-  each team's ``/repos`` and ``/members`` (1 + 2 x teams requests, 100 per page).
-- ``fetch_codeowners``: a repository's CODEOWNERS from its default branch,
-  trying ``.github/CODEOWNERS``, ``CODEOWNERS`` and ``docs/CODEOWNERS`` in
-  GitHub's order (the first found wins).  The miner calls it only on a full
-  sync or for a repo whose PRs changed.
-
-``EtagCache`` keeps the ETag and body of each answer seen **in this process**
-and sends ``If-None-Match``; a 304 is free on GitHub's budget.  ETags are not
-stored in the warehouse, so a new process reads each file once again.
+- ``fetch_org_teams``: ``GET /orgs/{org}/teams`` then each team's ``/repos``
+  and ``/members`` (1 + 2 x teams REST requests, 100 per page); the miner reads
+  them once per org on a sync where something changed.
+- ``codeowners_record``: a repository's CODEOWNERS from the org listing the
+  miner sends every night anyway (``miners/github_graphql.ORG_REPOS`` asks for
+  ``object(expression: "HEAD:<path>")`` at ``.github/CODEOWNERS``,
+  ``CODEOWNERS`` and ``docs/CODEOWNERS``: plain fields, no connection, so no
+  extra cost).  The first one found in GitHub's order wins.  No request.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 from miners.github_client import GitHubReader, RepoNotFound
-from miners.github_parse import SOURCE, parse_user, partition_for
+from miners.github_parse import SOURCE, parse_user
 from miners.records import CodeOwnersRecord, GitHubTeamRecord
 
 log = logging.getLogger(__name__)
 
-CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+# (GraphQL alias in ORG_REPOS, path), in the order GitHub looks for the file
+CODEOWNERS_PATHS = (("ownersGithub", ".github/CODEOWNERS"), ("ownersRoot", "CODEOWNERS"),
+                    ("ownersDocs", "docs/CODEOWNERS"))
 OWNING_PERMISSIONS = ("admin", "maintain")
 
 
-class EtagCache:
-    """ETag and body per URL for this process: conditional GETs (``If-None-Match``; 304 is free)."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[str, Any]] = {}
-        self.hits = 0  # answers served from a 304
-
-    def get(self, reader: GitHubReader, path: str, *, what: str) -> Any:
-        """The body of ``GET path``: re-sent with the last ETag seen for it; a 304 returns the cached body."""
-        cached = self._entries.get(path)
-        headers = {"If-None-Match": cached[0]} if cached else None
-        answer_headers, data = reader.fetch_json(path, what=what, headers=headers)
-        if data is None and cached is not None:  # 304 Not Modified
-            self.hits += 1
-            return cached[1]
-        etag = {str(k).lower(): v for k, v in (answer_headers or {}).items()}.get("etag")
-        if etag:
-            self._entries[path] = (etag, data)
-        return data
+def codeowners_fields() -> str:
+    """The GraphQL selections reading each CODEOWNERS path of a ``Repository`` (no connection: no cost)."""
+    return " ".join(f'{alias}: object(expression: "HEAD:{path}") {{ ... on Blob {{ oid byteSize isTruncated text }} }}'
+                    for alias, path in CODEOWNERS_PATHS)
 
 
-def decode_content(payload: Mapping[str, Any], *, what: str) -> str:
-    """A ``content-file`` payload's text (base64 with line breaks, as GitHub sends it)."""
-    content = payload.get("content") or ""
-    if payload.get("encoding") not in (None, "base64"):
-        raise ValueError(f"{what}: unexpected content encoding {payload.get('encoding')!r}")
-    try:
-        return base64.b64decode("".join(content.split())).decode("utf-8", errors="replace")
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError(f"{what}: content is not valid base64 ({exc})") from None
+def codeowners_record(repo: Mapping[str, Any], *, org: str, fetched_at: dt.datetime) -> CodeOwnersRecord | None:
+    """The CODEOWNERS record of an ``ORG_REPOS`` repository node (first path found), or None when it has none.
 
-
-def fetch_codeowners(reader: GitHubReader, full_name: str, *, fetched_at: dt.datetime,
-                     etags: EtagCache | None = None) -> CodeOwnersRecord | None:
-    """The repository's CODEOWNERS record, or None when it has none.
-
-    Calls: GET /repos/{o}/{r}/contents/{path} for .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS
-    (stops at the first found; 304 with a known ETag costs nothing)
+    The record belongs to the org's partition ``github:{org}``: it is emitted every night with the repo
+    list, and the warehouse writes it only when its content changed.
     """
-    etags = etags or EtagCache()
-    for path in CODEOWNERS_PATHS:
-        what = f"{full_name}:{path}"
-        try:
-            payload = etags.get(reader, f"/repos/{full_name}/contents/{path}", what=what)
-        except RepoNotFound:
-            continue
-        if not isinstance(payload, dict) or payload.get("type", "file") != "file":
-            continue
+    full_name = repo["nameWithOwner"]
+    for alias, path in CODEOWNERS_PATHS:
+        blob = repo.get(alias)
+        if not isinstance(blob, Mapping) or blob.get("text") is None:
+            continue  # missing, or binary (GitHub gives no text for binary blobs)
+        if blob.get("isTruncated"):
+            log.warning("%s:%s: CODEOWNERS text is truncated by GitHub; ownership may be incomplete", full_name, path)
+        branch = (repo.get("defaultBranchRef") or {}).get("name") or "HEAD"
         return CodeOwnersRecord(
-            source=SOURCE, source_id=full_name, partition=partition_for(full_name), updated_at=None,
-            fetched_at=fetched_at, url=payload.get("html_url"),
-            raw={"path": path, "sha": payload.get("sha"), "size": payload.get("size")},
-            repo=full_name, path=path, text=decode_content(payload, what=what),
+            source=SOURCE, source_id=full_name, partition=f"{SOURCE}:{org}", updated_at=None,
+            fetched_at=fetched_at, url=f"{repo['url']}/blob/{branch}/{path}" if repo.get("url") else None,
+            raw={"path": path, "sha": blob.get("oid"), "size": blob.get("byteSize")},
+            repo=full_name, path=path, text=blob["text"],
         )
     return None
 

@@ -95,19 +95,21 @@ def get_user_by_login(ctx: Ctx) -> dict:
 
 
 def get_org(ctx: Ctx) -> dict:
-    if ctx.path("org").lower() != ctx.world.org.lower():
+    org = gp.find_org(ctx.world, ctx.path("org"))
+    if org is None:
         raise not_found()
-    return gp.org_payload(ctx.world, ctx.links)
+    return gp.org_payload(ctx.world, ctx.links, org)
 
 
 def list_org_repos(ctx: Ctx) -> Paged:
-    if ctx.path("org").lower() != ctx.world.org.lower():
+    org = gp.find_org(ctx.world, ctx.path("org"))
+    if org is None:
         raise not_found()
     sort = ctx.arg("sort", "created")
     if sort not in ("created", "updated", "pushed", "full_name"):
         raise ApiError(422, f"Validation Failed: sort={sort!r} must be created, updated, pushed or full_name")
     desc = direction_param(ctx, "asc" if sort == "full_name" else "desc")
-    repos = [repo_json(ctx, r) for r in ctx.world.repos if r.created_at <= ctx.now]
+    repos = [repo_json(ctx, r) for r in ctx.world.repos if r.org == org and r.created_at <= ctx.now]
     key = {
         "created": lambda r: (r["created_at"], r["full_name"]),
         "updated": lambda r: (r["updated_at"], r["full_name"]),

@@ -16,9 +16,10 @@ Resolver = Callable[[Any, Any, dict], Any]
 
 def _query() -> dict[tuple[str, str], Resolver]:
     def organization(v, c, a):
-        if R._org(c.world, a["login"]) is None:
+        org = R._org(c.world, a["login"])
+        if org is None:
             raise R.not_found(f"Could not resolve to an Organization with the login of '{a['login']}'.")
-        return R.Obj("Organization", c.world.org)
+        return R.Obj("Organization", org)
 
     def repository(v, c, a):
         repo = R.find_repo(c, a["owner"], a["name"])
@@ -67,13 +68,13 @@ def node(c: Any, node_id: str) -> R.Obj | None:
 
 
 def _org_and_repo() -> dict[tuple[str, str], Resolver]:
-    oid = lambda c: gp.stable_id("org", c.world.org)  # noqa: E731
+    oid = lambda v: gp.stable_id("org", v)  # noqa: E731
     rid = lambda r: gp.stable_id("repo", r.full_name)  # noqa: E731
     return {
         ("Organization", "login"): lambda v, c, a: v,
         ("Organization", "name"): lambda v, c, a: v,
-        ("Organization", "id"): lambda v, c, a: f"O_{oid(c)}",
-        ("Organization", "databaseId"): lambda v, c, a: oid(c),
+        ("Organization", "id"): lambda v, c, a: f"O_{oid(v)}",
+        ("Organization", "databaseId"): lambda v, c, a: oid(v),
         ("Organization", "url"): lambda v, c, a: f"{c.links.html}/{v}",
         ("Organization", "repositories"): R.q_repositories,
         ("Repository", "id"): lambda r, c, a: f"R_{rid(r)}",
@@ -90,6 +91,7 @@ def _org_and_repo() -> dict[tuple[str, str], Resolver]:
         ("Repository", "defaultBranchRef"): lambda r, c, a: {"name": r.default_branch, "prefix": "refs/heads/"},
         ("Repository", "pullRequests"): R.q_pull_requests,
         ("Repository", "pullRequest"): R.q_pull_request,
+        ("Repository", "object"): R.q_object,
     }
 
 
@@ -205,4 +207,5 @@ def _inside() -> dict[tuple[str, str], Resolver]:
 
 FIELDS: dict[tuple[str, str], Resolver] = (
     _query() | _org_and_repo() | _pull_request() | _inside() | R._actor_fields("User") | R._actor_fields("Bot")
+    | R._blob_fields()
 )

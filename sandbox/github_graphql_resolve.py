@@ -152,11 +152,13 @@ def _actor_fields(kind: str) -> dict[tuple[str, str], Callable]:
     def login(v, c, a):
         return v.removesuffix("[bot]") if kind == "Bot" else v
 
-    uid = lambda v: gp.stable_id("user", v)  # noqa: E731
+    def uid(v: str, c: GqlContext) -> int:
+        return gp.user_id(gp._person(c.world, v), v)
+
     out = {
         (kind, "login"): login,
-        (kind, "id"): lambda v, c, a: f"{'BOT' if kind == 'Bot' else 'U'}_{uid(v)}",
-        (kind, "databaseId"): lambda v, c, a: uid(v),
+        (kind, "id"): lambda v, c, a: f"{'BOT' if kind == 'Bot' else 'U'}_{uid(v, c)}",
+        (kind, "databaseId"): lambda v, c, a: uid(v, c),
         (kind, "url"): lambda v, c, a: f"{c.links.html}/{v}",
         (kind, "resourcePath"): lambda v, c, a: f"/{v}",
     }
@@ -179,7 +181,7 @@ def user_by_email(world: World, email: str) -> str | None:
 
 
 def _org(world: World, login: str) -> str | None:
-    return world.org if login.lower() == world.org.lower() else None
+    return gp.find_org(world, login)
 
 
 def visible_repos(c: GqlContext) -> list[Repo]:
@@ -207,7 +209,7 @@ def _order(items: list, key_of: dict[str, Callable], order: dict | None, default
 
 
 def q_repositories(org: str, c: GqlContext, a: dict) -> Page:
-    repos = visible_repos(c)
+    repos = [r for r in visible_repos(c) if r.org == org]
     if a.get("isArchived") is not None:
         repos = [r for r in repos if r.archived == a["isArchived"]]
     keys = {"CREATED_AT": lambda r: (r.created_at, r.full_name), "NAME": lambda r: r.name.lower(),
@@ -239,6 +241,46 @@ def q_pull_request(repo: Repo, c: GqlContext, a: dict) -> Obj:
     if pr is None:
         raise not_found(f"Could not resolve to a PullRequest with the number of {a['number']}.")
     return Obj("PullRequest", pr)
+
+
+def q_object(repo: Repo, c: GqlContext, a: dict) -> Obj | None:
+    """``Repository.object(expression: "HEAD:path")``: the CODEOWNERS blob, null for any other path.
+
+    The sandbox's repos hold one file, ``.github/CODEOWNERS`` (``Repo.codeowners``), on their default branch;
+    a revision other than ``HEAD`` or the default branch, a bare revision or an ``oid`` is not served.
+    """
+    from sandbox.github_rest_extra import CODEOWNERS_PATH
+
+    rev, sep, path = (a.get("expression") or "").partition(":")
+    if a.get("oid") is not None or not sep or rev not in ("HEAD", repo.default_branch):
+        raise GraphQLError("The sandbox's Repository.object serves only expression: \"HEAD:<path>\" (or the default "
+                           f"branch instead of HEAD), not {a!r}", extensions={"type": "SANDBOX_NOT_IMPLEMENTED"})
+    if path == CODEOWNERS_PATH and repo.codeowners is not None:
+        return Obj("Blob", (repo, path, repo.codeowners))
+    return None
+
+
+def _blob_fields() -> dict[tuple[str, str], Callable]:
+    from sandbox.github_rest_extra import git_blob_sha
+
+    def oid(v):
+        return git_blob_sha(v[2].encode("utf-8"))
+
+    def commit_path(v, c, a):
+        return f"/{v[0].full_name}/commit/{gp.fake_sha(v[0].full_name, v[0].default_branch)}"
+
+    return {
+        ("Blob", "id"): lambda v, c, a: f"B_{gp.stable_id('blob', f'{v[0].full_name}:{oid(v)}')}",
+        ("Blob", "oid"): lambda v, c, a: oid(v),
+        ("Blob", "abbreviatedOid"): lambda v, c, a: oid(v)[:7],
+        ("Blob", "byteSize"): lambda v, c, a: len(v[2].encode("utf-8")),
+        ("Blob", "text"): lambda v, c, a: v[2],
+        ("Blob", "isBinary"): lambda v, c, a: False,
+        ("Blob", "isTruncated"): lambda v, c, a: False,
+        ("Blob", "commitUrl"): lambda v, c, a: c.links.html + commit_path(v, c, a),
+        ("Blob", "commitResourcePath"): commit_path,
+        ("Blob", "repository"): lambda v, c, a: Obj("Repository", v[0]),
+    }
 
 
 # --- inside a pull request ------------------------------------------------------------

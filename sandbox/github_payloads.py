@@ -183,12 +183,18 @@ def user_payload(world: World, login: str | None, links: Links) -> dict[str, Any
     person = _person(world, login)
     if login is None or (person is not None and person.deleted):
         login, uid, kind = GHOST_LOGIN, GHOST_ID, "User"
-    elif person is None and login.lower() == world.org.lower():
-        login, uid, kind = world.org, stable_id("org", world.org), "Organization"
+    elif person is None and find_org(world, login) is not None:
+        login = find_org(world, login)
+        uid, kind = stable_id("org", login), "Organization"
     else:
         is_bot = is_bot_login(login) or (person is not None and person.is_bot)
-        uid, kind = stable_id("user", login), "Bot" if is_bot else "User"
+        uid, kind = user_id(person, login), "Bot" if is_bot else "User"
     return dict(_account(links.api, links.html, login, uid, kind))
+
+
+def user_id(person: Person | None, login: str) -> int:
+    """The account's numeric id: the person's ``github_id`` (stable across renames), else a hash of the login."""
+    return person.github_id if person is not None and person.github_id is not None else stable_id("user", login)
 
 
 def full_user_payload(world: World, login: str | None, links: Links, *, private: bool = False) -> dict[str, Any]:
@@ -227,17 +233,28 @@ def _person(world: World, login: str | None) -> Person | None:
 # --- org and repos ----------------------------------------------------------------
 
 
-def org_payload(world: World, links: Links) -> dict[str, Any]:
-    """``organization-full`` for the world's org (public counters zero: every sandbox repo is private)."""
-    oid = stable_id("org", world.org)
-    api_org = f"{links.api}/orgs/{world.org}"
+def org_logins(world: World) -> list[str]:
+    """Every org the sandbox serves: the world's own and each one that owns a repo (sorted, no repeats)."""
+    return sorted({world.org, *(r.org for r in world.repos)}, key=str.lower)
+
+
+def find_org(world: World, login: str) -> str | None:
+    """The org named ``login`` (case-insensitive) as the world spells it, or None."""
+    return next((o for o in org_logins(world) if o.lower() == login.lower()), None)
+
+
+def org_payload(world: World, links: Links, org: str | None = None) -> dict[str, Any]:
+    """``organization-full`` for ``org`` (default: the world's; public counters zero: every repo is private)."""
+    org = org or world.org
+    oid = stable_id("org", org)
+    api_org = f"{links.api}/orgs/{org}"
     created = iso(world.period_start)
     return {
-        "login": world.org, "id": oid, "node_id": f"O_{oid}", "url": api_org, "repos_url": f"{api_org}/repos",
+        "login": org, "id": oid, "node_id": f"O_{oid}", "url": api_org, "repos_url": f"{api_org}/repos",
         "events_url": f"{api_org}/events", "hooks_url": f"{api_org}/hooks", "issues_url": f"{api_org}/issues",
         "members_url": f"{api_org}/members{{/member}}", "public_members_url": f"{api_org}/public_members{{/member}}",
         "avatar_url": f"{links.html}/avatars/u/{oid}", "description": f"{world.name} sandbox organization",
-        "name": world.org, "html_url": f"{links.html}/{world.org}", "has_organization_projects": True,
+        "name": org, "html_url": f"{links.html}/{org}", "has_organization_projects": True,
         "has_repository_projects": True, "public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
         "type": "Organization", "created_at": created, "updated_at": created, "archived_at": None,
     }
@@ -279,7 +296,7 @@ def repo_payload(world: World, repo: Repo, links: Links, *, pushed_at: dt.dateti
     html_repo = f"{links.html}/{repo.full_name}"
     pushed = iso(pushed_at or repo.created_at)
     out: dict[str, Any] = {"id": rid, "node_id": f"R_{rid}", "name": repo.name, "full_name": repo.full_name,
-                           "private": True, "owner": user_payload(world, world.org, links), "description": None,
+                           "private": True, "owner": user_payload(world, repo.org, links), "description": None,
                            "fork": False}
     out.update(_repo_urls(f"{links.api}/repos/{repo.full_name}", html_repo, links.html.split("://", 1)[-1],
                           repo.full_name))
@@ -334,10 +351,10 @@ def pull_payload(world: World, pr: PullRequest, now: dt.datetime, links: Links, 
         "milestone": None, "draft": pr.draft, "commits_url": f"{api_pull}/commits",
         "review_comments_url": f"{api_pull}/comments", "review_comment_url": f"{api_repo}/pulls/comments{{/number}}",
         "comments_url": f"{api_issue}/comments", "statuses_url": statuses,
-        "head": {"label": f"{world.org}:pr-{pr.number}", "ref": f"pr-{pr.number}", "sha": head_sha,
+        "head": {"label": f"{pr.repo.split('/')[0]}:pr-{pr.number}", "ref": f"pr-{pr.number}", "sha": head_sha,
                  "user": author, "repo": repo_json},
-        "base": {"label": f"{world.org}:{branch}", "ref": branch, "sha": fake_sha(pr.repo, pr.number, "base"),
-                 "user": user_payload(world, world.org, links), "repo": repo_json},
+        "base": {"label": f"{pr.repo.split('/')[0]}:{branch}", "ref": branch, "sha": fake_sha(pr.repo, pr.number, "base"),
+                 "user": user_payload(world, pr.repo.split("/")[0], links), "repo": repo_json},
         "_links": {"self": {"href": api_pull}, "html": {"href": html}, "issue": {"href": api_issue},
                    "comments": {"href": f"{api_issue}/comments"}, "review_comments": {"href": f"{api_pull}/comments"},
                    "review_comment": {"href": f"{api_repo}/pulls/comments{{/number}}"},

@@ -101,10 +101,15 @@ def issue_payload(world: World, pr: PullRequest, pull: dict[str, Any], now: dt.d
     }
 
 
+def git_blob_sha(raw: bytes) -> str:
+    """Git's object id of a blob holding ``raw`` (what ``git hash-object`` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest()
+
+
 def content_file_payload(repo: Repo, path: str, text: str, links: gp.Links) -> dict[str, Any]:
     """``content-file``: the file base64-encoded in 60-character lines, with its git blob sha."""
     raw = text.encode("utf-8")
-    sha = hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest()
+    sha = git_blob_sha(raw)
     encoded = base64.b64encode(raw).decode()
     api_self = f"{links.api}/repos/{repo.full_name}/contents/{path}?ref={repo.default_branch}"
     html = f"{links.html}/{repo.full_name}/blob/{repo.default_branch}/{path}"
@@ -121,13 +126,17 @@ def content_file_payload(repo: Repo, path: str, text: str, links: gp.Links) -> d
 # --- lookups ------------------------------------------------------------------------
 
 
-def _org(ctx: Ctx) -> None:
-    if ctx.path("org").lower() != ctx.world.org.lower():
+def _org(ctx: Ctx) -> bool:
+    """Whether the path's org is the world's own (True) or another org it serves (False: no teams); 404 else."""
+    org = gp.find_org(ctx.world, ctx.path("org"))
+    if org is None:
         raise not_found()
+    return org == ctx.world.org
 
 
 def _team(ctx: Ctx) -> Team:
-    _org(ctx)
+    if not _org(ctx):
+        raise not_found()
     slug = ctx.path("slug")
     team = next((t for t in ctx.world.teams if t.id == slug), None)
     if team is None:
@@ -158,7 +167,8 @@ def list_users(ctx: Ctx) -> Paged:
 
 
 def list_teams(ctx: Ctx) -> Paged:
-    _org(ctx)
+    if not _org(ctx):  # the world's teams belong to its own org
+        return Paged([])
     return Paged([team_payload(ctx.world, t, ctx.links) for t in sorted(ctx.world.teams, key=lambda t: t.id)])
 
 
@@ -176,7 +186,7 @@ def list_team_members(ctx: Ctx) -> Paged:
 
 def list_team_repos(ctx: Ctx) -> Paged:
     team = _team(ctx)
-    repos = sorted((r for r in ctx.world.repos if r.owner_team == team.id and r.created_at <= ctx.now),
+    repos = sorted((r for r in ctx.world.repos if r.owner_team == team.id and r.org == ctx.world.org and r.created_at <= ctx.now),
                    key=lambda r: r.full_name)
     return Paged([repo_json(ctx, repo) for repo in repos])
 

@@ -157,12 +157,10 @@ def test_first_run_costs_exactly_the_documented_requests(server):
     mine(server)
     # GraphQL: 1 org listing (with each repo's newest PR) + 1 page of PRs per repo that has PRs, 1 point each;
     # REST: the repo-level review comments of each of those repos.  Nothing per PR.  Ownership: the org's
-    # teams (1 list + repos and members of each of the 2 teams); CODEOWNERS of the two read repos: trainer has
-    # .github/CODEOWNERS (1), search-api none (3 paths tried).
+    # teams (1 list + repos and members of each of the 2 teams); CODEOWNERS came with the org listing: no request.
     assert requests_seen(server) == {
         "/graphql.200": 3, "/repos/{owner}/{repo}/pulls/comments.200": 2, "/orgs/{org}/teams.200": 1,
-        "/orgs/{org}/teams/{team_slug}/members.200": 2, "/orgs/{org}/teams/{team_slug}/repos.200": 2,
-        "/repos/{owner}/{repo}/contents/{path}.200": 1, "/repos/{owner}/{repo}/contents/{path}.404": 3}
+        "/orgs/{org}/teams/{team_slug}/members.200": 2, "/orgs/{org}/teams/{team_slug}/repos.200": 2}
     assert graphql(server) == (3, 3)
 
 
@@ -193,12 +191,10 @@ def test_a_changed_repo_rereads_its_overlap_and_nothing_else(server):
     review = next(r for r in again if r.source_id == "5003")
     assert first[review.source_id] == review.content_hash()  # re-read, unchanged: the warehouse writes nothing
     assert cursors_of(batches) == {**cursors_of(first_batches), "github:acme/trainer": t(24).isoformat()}
-    # a repo changed: the org's teams again (no ETags across them here: 5 requests); trainer's CODEOWNERS is
-    # re-sent with the ETag this process saw and comes back 304 (free on GitHub's budget)
+    # a repo changed: the org's teams again (5 requests); CODEOWNERS rides on the org listing
     assert requests_seen(server) == {
         "/graphql.200": 2, "/repos/{owner}/{repo}/pulls/comments.200": 1, "/orgs/{org}/teams.200": 1,
-        "/orgs/{org}/teams/{team_slug}/members.200": 2, "/orgs/{org}/teams/{team_slug}/repos.200": 2,
-        "/repos/{owner}/{repo}/contents/{path}.304": 1}
+        "/orgs/{org}/teams/{team_slug}/members.200": 2, "/orgs/{org}/teams/{team_slug}/repos.200": 2}
 
 
 def test_moving_the_clock_brings_the_future_pull_on_the_next_run(server):

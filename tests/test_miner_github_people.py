@@ -49,7 +49,7 @@ def test_accounts_carry_id_name_type_and_commit_emails_without_extra_requests(sy
     assert expected <= set(profiles)
     for login, account in profiles.items():
         person = people[login.removesuffix("[bot]")] if login not in people else people[login]
-        assert account.github_id == ids[login]
+        assert account.github_id == ids[login] == person.github_id  # the world's numeric id, bots too
         assert account.account_type == ("Bot" if person.is_bot or login.endswith("[bot]") else "User")
         if account.account_type == "User":
             assert account.display_name == person.name
@@ -75,14 +75,15 @@ def test_org_teams_with_owned_repos_and_members(synced):
                                        and team_as_of(p, world.now) == team.id}
 
 
-def test_codeowners_of_every_read_repo(synced):
+def test_codeowners_of_every_repo_with_or_without_pulls_in_the_org_batch(synced):
     world, _, _, batches, _, _ = synced
-    read = {r.repo for r in of(batches, PullRequestRecord)}
     got = {r.repo: r for r in of(batches, CodeOwnersRecord)}
-    assert got and set(got) == {r.full_name for r in world.repos if r.full_name in read and r.codeowners}
+    assert got and set(got) == {r.full_name for r in world.repos if r.codeowners and r.created_at <= world.now}
     for repo in world.repos:
         if repo.full_name in got:
-            assert got[repo.full_name].text == repo.codeowners and got[repo.full_name].path == ".github/CODEOWNERS"
+            record = got[repo.full_name]
+            assert (record.text, record.path, record.partition) == (repo.codeowners, ".github/CODEOWNERS",
+                                                                    f"github:{world.org}")
 
 
 def test_progress_reports_each_repos_prs_up_to_the_total(synced):
@@ -98,12 +99,14 @@ def test_progress_reports_each_repos_prs_up_to_the_total(synced):
     assert all(total == done for done, total in last.values())  # a full read knows the total
 
 
-def test_a_quiet_night_reads_no_teams_and_no_codeowners(synced):
+def test_a_quiet_night_reads_no_teams_and_codeowners_cost_nothing(synced):
     world, server, gh, batches, _, _ = synced
     cursors = {b.partition: b.cursor for b in batches if b.cursor is not None}
     with server.state.lock:
         server.state.counts.clear()
     again = list(mine_github(gh, [world.org], cursors, now=lambda: FETCHED, include_archived=True))
-    assert of(again, GitHubTeamRecord) == [] and of(again, CodeOwnersRecord) == []
+    assert of(again, GitHubTeamRecord) == []
+    first = {r.repo: r.content_hash() for r in of(batches, CodeOwnersRecord)}
+    assert {r.repo: r.content_hash() for r in of(again, CodeOwnersRecord)} == first  # unchanged: no writes
     stats = server.state.stats()["github"]
     assert stats["rest_counted"] == 0 and stats["graphql_points"] == 1

@@ -20,6 +20,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from sandbox.generate import generate_world
 from sandbox.server import SandboxServer
+from sandbox.world import Repo
 
 SUBSET = Path(__file__).resolve().parents[1] / "sandbox" / "openapi" / "github-rest-subset.json"
 MAX_PRS = 40  # PR-level endpoints: the first MAX_PRS PRs of the world (every repo's PRs are among them)
@@ -54,6 +55,9 @@ def spec() -> dict:
 @pytest.fixture(scope="module")
 def served():
     world = generate_world(engineers=12, months=1, seed=1)
+    # a second org owning one repo: the sandbox serves every org of the world's repos
+    world.repos.append(Repo(org="acme-labs", name="notebooks", owner_team=world.repos[0].owner_team,
+                            created_at=world.period_start, codeowners="* @acme-labs/research\n"))
     with SandboxServer(world) as server:
         server.state.__dict__.get("github").rate_limit = 10**9  # this test reads a lot; the budget is not its topic
         yield server
@@ -77,6 +81,7 @@ def _targets(server) -> dict[str, list]:
     """Concrete URLs per OpenAPI path, over the world; an item is a URL or (URL, token of the caller)."""
     world = server.state.world
     org = world.org
+    orgs = sorted({org, *(r.org for r in world.repos)})
     repos = [r.full_name for r in world.repos if r.created_at <= world.now]
     prs = [pr for pr in world.pull_requests if pr.created_at <= world.now]
     by_repo: dict[str, list] = {}
@@ -95,9 +100,9 @@ def _targets(server) -> dict[str, list]:
         "/user": [("/user", token) for token in callers],
         "/users": ["/users?per_page=100"],
         "/users/{username}": [f"/users/{login}" for login in people],
-        "/orgs/{org}": [f"/orgs/{org}"],
-        "/orgs/{org}/repos": [f"/orgs/{org}/repos?per_page=100"],
-        "/orgs/{org}/teams": [f"/orgs/{org}/teams"],
+        "/orgs/{org}": [f"/orgs/{o}" for o in orgs],
+        "/orgs/{org}/repos": [f"/orgs/{o}/repos?per_page=100" for o in orgs],
+        "/orgs/{org}/teams": [f"/orgs/{o}/teams" for o in orgs],
         "/orgs/{org}/teams/{team_slug}/members": [f"/orgs/{org}/teams/{t}/members" for t in teams],
         "/orgs/{org}/teams/{team_slug}/repos": [f"/orgs/{org}/teams/{t}/repos" for t in teams],
         "/repos/{owner}/{repo}": [f"/repos/{r}" for r in repos],

@@ -1,0 +1,137 @@
+"""The GitHub miner over several orgs in one sync, CODEOWNERS from the org listing and GitHub's numeric user ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from github import Auth, Github
+
+from miners.github import mine_github
+from miners.records import (
+    AccountRecord,
+    CodeOwnersRecord,
+    GitHubTeamRecord,
+    IssueCommentRecord,
+    PullRequestFileRecord,
+    PullRequestRecord,
+    RepoRecord,
+    ReviewRecord,
+)
+from sandbox.server import SandboxServer
+from sandbox.world import IssueComment, PullFile, PullRequest, Repo, Review, World
+from tests.worlds import t, tiny_world
+
+FETCHED = dt.datetime(2026, 10, 25, 3, 0, tzinfo=dt.timezone.utc)
+ANA_ID, BOT_ID = 4242, 49699333
+
+
+def two_org_world() -> World:
+    """tiny_world (org ``acme``) plus org ``other``: ``infra`` with one PR, ``docs`` with CODEOWNERS and no PR."""
+    world = tiny_world()
+    world.repos += [
+        Repo(org="other", name="infra", owner_team="search", created_at=t(1) - dt.timedelta(days=300),
+             codeowners="* @other/infra\n"),
+        Repo(org="other", name="docs", owner_team="search", created_at=t(1) - dt.timedelta(days=300),
+             codeowners="* @eli\n"),
+    ]
+    world.pull_requests.append(PullRequest(
+        id=2001, repo="other/infra", number=1, author="eli", title="Pin provider", body="", created_at=t(10),
+        updated_at=t(11), merged_at=t(11), closed_at=t(11), files=[PullFile(path="main.tf", additions=3, deletions=1)],
+        reviews=[Review(id=6001, author="cyd", state="APPROVED", body="", submitted_at=t(10, 12))],
+        issue_comments=[IssueComment(id=9101, author="ana", body="ship it", created_at=t(10, 13),
+                                     updated_at=t(10, 13))]))
+    for person in world.people:
+        person.github_id = {"ana": ANA_ID, "dependabot[bot]": BOT_ID}.get(person.login)
+    return world
+
+
+def client(server: SandboxServer) -> Github:
+    return Github(base_url=server.github_url, auth=Auth.Token("tok-service"), seconds_between_requests=0,
+                  seconds_between_writes=0, retry=None)
+
+
+@pytest.fixture(scope="module")
+def synced():
+    with SandboxServer(two_org_world()) as server:
+        both = list(mine_github(client(server), ["acme", "other"], {}, now=lambda: FETCHED))
+        stats = server.state.stats()["github"]
+        acme_alone = list(mine_github(client(server), ["acme"], {}, now=lambda: FETCHED))
+        yield server, both, stats, acme_alone
+
+
+def facts(record) -> tuple:
+    """What a test checks of a record: its kind, partition, id and the fields that carry meaning."""
+    kind = type(record).__name__
+    extra: tuple = ()
+    if isinstance(record, RepoRecord):
+        extra = (record.org, record.name, record.archived)
+    elif isinstance(record, CodeOwnersRecord):
+        extra = (record.repo, record.path, record.text)
+    elif isinstance(record, PullRequestRecord):
+        extra = (record.author_login, record.state, record.created_at, record.merged_at, record.additions)
+    elif isinstance(record, PullRequestFileRecord):
+        extra = (record.path, record.additions, record.deletions)
+    elif isinstance(record, ReviewRecord):
+        extra = (record.number, record.author_login, record.state, record.submitted_at)
+    elif isinstance(record, IssueCommentRecord):
+        extra = (record.number, record.author_login, record.created_at)
+    elif isinstance(record, AccountRecord):
+        extra = (record.identity, record.github_id, record.account_type)
+    return (kind, record.partition, record.source_id, *extra)
+
+
+def test_two_orgs_in_one_sync_give_exactly_each_orgs_records(synced):
+    _, both, _, acme_alone = synced
+    other = {facts(r) for b in both for r in b.records if b.partition.startswith("github:other")}
+    cyd_id, eli_id = (next(r.github_id for b in both for r in b.records
+                           if isinstance(r, AccountRecord) and r.identity == login) for login in ("cyd", "eli"))
+    assert other == {
+        ("RepoRecord", "github:other", "other/docs", "other", "docs", False),
+        ("RepoRecord", "github:other", "other/infra", "other", "infra", False),
+        ("CodeOwnersRecord", "github:other", "other/docs", "other/docs", ".github/CODEOWNERS", "* @eli\n"),
+        ("CodeOwnersRecord", "github:other", "other/infra", "other/infra", ".github/CODEOWNERS", "* @other/infra\n"),
+        ("PullRequestRecord", "github:other/infra", "other/infra#1", "eli", "closed", t(10), t(11), 3),
+        ("PullRequestFileRecord", "github:other/infra", "other/infra#1:main.tf", "main.tf", 3, 1),
+        ("ReviewRecord", "github:other/infra", "6001", 1, "cyd", "APPROVED", t(10, 12)),
+        ("IssueCommentRecord", "github:other/infra", "9101", 1, "ana", t(10, 13)),
+        ("AccountRecord", "github:other", "github:ana", "ana", ANA_ID, "User"),
+        ("AccountRecord", "github:other", "github:cyd", "cyd", cyd_id, "User"),
+        ("AccountRecord", "github:other", "github:eli", "eli", eli_id, "User"),
+    }
+    # the acme half is exactly what a sync of acme alone gives (that one is checked exhaustively elsewhere)
+    acme = sorted(facts(r) for b in both for r in b.records if not b.partition.startswith("github:other"))
+    assert acme == sorted(facts(r) for b in acme_alone for r in b.records)
+    assert {r.org for b in both for r in b.records if isinstance(r, GitHubTeamRecord)} == {"acme"}
+    cursors = {b.partition: b.cursor for b in both if b.cursor is not None}
+    assert cursors["github:other/infra"] == t(11).isoformat()
+
+
+def test_two_orgs_cost_one_listing_each_and_one_page_per_repo_with_pulls(synced):
+    _, _, stats, _ = synced
+    # GraphQL: 2 org listings (CODEOWNERS inside) + trainer, search-api and infra one page each; REST: review
+    # comments of those 3 repos, acme's teams (1 + 2 x 2) and other's team list (empty): no contents reads
+    assert (stats["graphql_requests"], stats["graphql_points"]) == (5, 5)
+    assert stats["by_endpoint"] == {
+        "/graphql.200": 5, "/orgs/{org}/teams.200": 2, "/orgs/{org}/teams/{team_slug}/members.200": 2,
+        "/orgs/{org}/teams/{team_slug}/repos.200": 2, "/repos/{owner}/{repo}/pulls/comments.200": 3}
+
+
+def test_accounts_carry_the_worlds_github_id_for_people_and_bots(synced):
+    _, both, _, _ = synced
+    ids = {r.identity: r.github_id for b in both for r in b.records if isinstance(r, AccountRecord)}
+    assert ids["ana"] == ANA_ID and ids["dependabot[bot]"] == BOT_ID
+
+
+def test_a_repo_without_pulls_has_its_codeowners_read_and_a_quiet_night_costs_one_point_per_org(synced):
+    server, both, _, _ = synced
+    cursors = {b.partition: b.cursor for b in both if b.cursor is not None}
+    assert "github:other/docs" not in cursors  # no PRs: no cursor, yet its CODEOWNERS were read
+    with server.state.lock:
+        server.state.counts.clear()
+    again = list(mine_github(client(server), ["acme", "other"], cursors, now=lambda: FETCHED))
+    owners = {r.repo: r.content_hash() for b in again for r in b.records if isinstance(r, CodeOwnersRecord)}
+    assert owners == {r.repo: r.content_hash() for b in both for r in b.records if isinstance(r, CodeOwnersRecord)}
+    assert "other/docs" in owners
+    stats = server.state.stats()["github"]
+    assert (stats["graphql_points"], stats["rest_counted"]) == (2, 0)
