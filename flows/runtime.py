@@ -87,3 +87,8 @@ def configure_logging(verbose: bool = False) -> None:
     root.setLevel(logging.WARNING)
     for name in ("ladder", "miners", "warehouse", "classifiers", "rubric", "flows", "sandbox"):
         logging.getLogger(name).setLevel(level)
+    # Prefect logs a failed task or flow run with its traceback. The CLI reports our own errors as one
+    # paragraph and lets anything unexpected raise with its traceback, so these copies are noise unless
+    # debugging.
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.CRITICAL)

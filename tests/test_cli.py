@@ -119,3 +119,21 @@ def test_help_lists_every_command():
     assert proc.returncode == 0
     for name in ("init", "sync", "report", "demo", "sandbox"):
         assert re.search(rf"^\s+{name}\s", proc.stdout, re.M), name
+
+
+def test_rejected_token_is_one_paragraph_not_a_traceback(tmp_path):
+    """The flow runs under Prefect, which logs failed tasks with tracebacks: the CLI keeps it to one message."""
+    from sandbox.config_writer import GITHUB_TOKEN_ENV, sandbox_env, write_sandbox_config
+    from sandbox.server import SandboxServer
+    from tests.worlds import tiny_world
+
+    world = tiny_world()
+    with SandboxServer(world) as server:
+        write_sandbox_config(world, server, tmp_path / "ladder.yaml")
+        env = {**sandbox_env(world), GITHUB_TOKEN_ENV: "not-a-valid-token", "PREFECT_HOME": str(tmp_path / "pf")}
+        proc = run_cli("sync", "--no-reports", cwd=tmp_path, env=env)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("ladder: error: GitHub returned 401") and "invalid or expired" in last
+    assert "not-a-valid-token" not in proc.stderr
