@@ -29,6 +29,8 @@ from typing import Any, TypeVar
 import requests
 from github import GithubException
 
+from miners.base import MinerError
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -107,11 +109,15 @@ class RateLimitPolicy:
             # ChunkedEncodingError: a body cut off after its headers (a truncated response).
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
                     ConnectionError) as exc:
+                if attempt >= self.max_retries:
+                    request = getattr(exc, "request", None)
+                    where = f" at {request.url.split('?')[0]}" if getattr(request, "url", None) else ""
+                    raise MinerError(
+                        f"cannot reach GitHub{where} while reading {what}: {type(exc).__name__} on "
+                        f"{attempt + 1} attempts; check github.base_url in the config and the network") from exc
                 delay = self._backoff(attempt)
                 log.warning("GitHub connection failed for %s (%s); retrying in %.0f s",
                             what, type(exc).__name__, delay)
-                if attempt >= self.max_retries:
-                    raise
             else:
                 self.observe(headers, resource)
                 return headers, data
