@@ -111,16 +111,16 @@ def jira_client(config: LadderConfig):
     ``max_retries=0``: the miner's own retry policy (miners.jira_client) honours Retry-After on an
     injectable clock; the client's retries would stack real sleeps under it.
     """
-    from jira import JIRA
+    from miners.jira_client import connect_jira
 
     jc = config.jira
     assert jc is not None
     token = _secret(config, jc.token_env, "Jira token")
-    options = {"rest_api_version": "2"}
+    common = {"options": {"rest_api_version": "2"}, "max_retries": 0, "timeout": 30}
     if jc.email_env:
         email = _secret(config, jc.email_env, "Jira account e-mail")
-        return JIRA(server=jc.url.rstrip("/"), basic_auth=(email, token), options=options, max_retries=0, timeout=30)
-    return JIRA(server=jc.url.rstrip("/"), token_auth=token, options=options, max_retries=0, timeout=30)
+        return connect_jira(jc.url.rstrip("/"), basic_auth=(email, token), **common)
+    return connect_jira(jc.url.rstrip("/"), token_auth=token, **common)
 
 
 def sync_jira(config: LadderConfig, *, since: dt.date | None = None, full: bool = False,

@@ -155,3 +155,17 @@ def explain_jira_error(exc: JIRAError, server: str, what: str) -> Exception:
                           "check the project keys in the config")
     return MinerError(f"Jira returned {status} for {what} at {endpoint}: {detail or 'no detail'}; "
                       "if this persists, check the Jira server's status and run the sync again")
+
+
+def connect_jira(server: str, **client_options: Any) -> jira.JIRA:
+    """A ``jira.JIRA`` client for ``server``; its first call (serverInfo) failing becomes a clear MinerError.
+
+    Calls: GET serverInfo
+    """
+    try:
+        return jira.JIRA(server=server, **client_options)
+    except JIRAError as exc:
+        raise explain_jira_error(exc, server, "serverInfo") from None
+    except requests.RequestException as exc:
+        raise MinerError(f"cannot reach Jira at {server} ({type(exc).__name__}); check jira.url in the config "
+                         "and the network") from None
