@@ -24,7 +24,9 @@ has the documents and their cost):
    already read: no request.
 
 Partitions and cursors
-    ``github:{org}`` holds the RepoRecords, team and CODEOWNERS records (no cursor).  Each repository is one
+    ``github:{org}`` holds the RepoRecords, team and CODEOWNERS records (no cursor).  ``github:accounts``
+    holds every AccountRecord, whichever org and repo showed the account (no cursor; a person active in
+    two orgs is one unchanged row, not a row rewritten by each org's sync).  Each repository is one
     partition ``github:{org}/{repo}`` whose cursor is the ISO-8601 UTC time of
     the newest PR or review comment ``updated_at`` seen there.  Without a cursor
     (or with ``full=True``) everything is read.  With one, the window starts at
@@ -68,6 +70,7 @@ from miners.records import Record, utc
 log = logging.getLogger(__name__)
 
 UTC = dt.timezone.utc
+ACCOUNTS_PARTITION = f"{SOURCE}:accounts"  # every GitHub AccountRecord (no cursor), see the module docstring
 
 Progress = Callable[[str, int, "int | None"], None]
 
@@ -233,7 +236,7 @@ def mine_repo(
                 progress(partition, pulls, known_total)
             if records:
                 items += len(records)
-                # Accounts belong to the org's partition (one row per person, whichever repo saw them):
+                # Accounts are in ACCOUNTS_PARTITION (one row per account, whichever org and repo saw it):
                 # they commit in their own batch, just after the page's rows.
                 own = tuple(r for r in records if r.partition == partition)
                 accounts = tuple(r for r in records if r.partition != partition)
@@ -291,7 +294,7 @@ def fetch_changed_pulls(
             if updated_at is not None and (newest is None or updated_at > newest):
                 newest = updated_at
         if records:
-            records.extend(accounts.records(partition=f"{SOURCE}:{owner}", fetched_at=now(),  # stable: per org
+            records.extend(accounts.records(partition=ACCOUNTS_PARTITION, fetched_at=now(),
                                             html=html_root(records[0].url)))
         yield records, newest, read
         if done:

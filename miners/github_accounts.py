@@ -14,7 +14,8 @@ Rows (table ``raw_accounts``):
   on which PRs a sync happened to read).  One row per (login, e-mail) so a later sync that sees the account
   without that e-mail does not erase it.
 
-Deleted accounts (null or ``ghost``) have no account.  Bots keep their REST
+The miner puts them all in one partition, ``github:accounts`` (``miners.github.ACCOUNTS_PARTITION``),
+whichever org showed them.  Deleted accounts (null or ``ghost``) have no account.  Bots keep their REST
 spelling (``dependabot[bot]``, type ``Bot``).
 
 Calls: none (pure).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from sandbox import github_asof as asof
 from sandbox import github_graphql_resolve as R
 from sandbox import github_payloads as gp
 
@@ -57,11 +58,11 @@ def node(c: Any, node_id: str) -> R.Obj | None:
                 if kind == "PR" and pr.id == int(raw):
                     return R.Obj("PullRequest", pr)
                 if kind == "PRR":
-                    hit = next((r for r in gp.visible_reviews(pr, c.now) if r.id == int(raw)), None)
+                    hit = next((r for r in asof.visible_reviews(pr, c.now) if r.id == int(raw)), None)
                     if hit is not None:
                         return R.Obj("PullRequestReview", (pr, hit))
                 if kind == "IC":
-                    hit = next((m for m in gp.visible_issue_comments(pr, c.now) if m.id == int(raw)), None)
+                    hit = next((m for m in asof.visible_issue_comments(pr, c.now) if m.id == int(raw)), None)
                     if hit is not None:
                         return R.Obj("IssueComment", (pr, hit))
     raise R.not_found(f"Could not resolve to a node with the global id of '{node_id}'")
@@ -106,16 +107,16 @@ def _pull_request() -> dict[tuple[str, str], Resolver]:
         return R.Page([R.label_dict(c, pr, n) for n in pr.labels], a, "labels")
 
     def commits(pr, c, a):
-        return R.Page([R.Obj("PullRequestCommit", (pr, k)) for k in gp.visible_commits(pr, c.now)], a, "commits")
+        return R.Page([R.Obj("PullRequestCommit", (pr, k)) for k in asof.visible_commits(pr, c.now)], a, "commits")
 
     def reviews(pr, c, a):
-        found = gp.visible_reviews(pr, c.now)
+        found = asof.visible_reviews(pr, c.now)
         if a.get("states"):
             found = [r for r in found if r.state in a["states"]]
         return R.Page([R.Obj("PullRequestReview", (pr, r)) for r in found], a, "reviews")
 
     def comments(pr, c, a):
-        return R.Page([R.Obj("IssueComment", (pr, m)) for m in gp.visible_issue_comments(pr, c.now)], a, "comments")
+        return R.Page([R.Obj("IssueComment", (pr, m)) for m in asof.visible_issue_comments(pr, c.now)], a, "comments")
 
     P = "PullRequest"
     return {
@@ -130,7 +131,7 @@ def _pull_request() -> dict[tuple[str, str], Resolver]:
         (P, "closed"): lambda pr, c, a: closed_at(pr, c, a) is not None,
         (P, "merged"): lambda pr, c, a: merged_at(pr, c, a) is not None,
         (P, "createdAt"): lambda pr, c, a: gp.iso(pr.created_at),
-        (P, "updatedAt"): lambda pr, c, a: gp.iso(gp.pull_updated_at(pr, c.now)),
+        (P, "updatedAt"): lambda pr, c, a: gp.iso(asof.pull_updated_at(pr, c.now)),
         (P, "closedAt"): closed_at,
         (P, "mergedAt"): merged_at,
         (P, "additions"): lambda pr, c, a: sum(f.additions for f in pr.files),
@@ -186,7 +187,7 @@ def _inside() -> dict[tuple[str, str], Resolver]:
         ("IssueComment", "authorAssociation"): lambda v, c, a: gp.author_association(c.world, v[1].author),
         ("IssueComment", "body"): lambda v, c, a: v[1].body,
         ("IssueComment", "createdAt"): lambda v, c, a: gp.iso(v[1].created_at),
-        ("IssueComment", "updatedAt"): lambda v, c, a: gp.iso(gp.shown_updated_at(v[1].created_at, v[1].updated_at,
+        ("IssueComment", "updatedAt"): lambda v, c, a: gp.iso(asof.shown_updated_at(v[1].created_at, v[1].updated_at,
                                                                                     c.now)),
         ("IssueComment", "url"): comment_url,
         ("IssueComment", "pullRequest"): lambda v, c, a: R.Obj("PullRequest", v[0]),

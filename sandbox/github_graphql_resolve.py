@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from graphql import GraphQLError
 
+from sandbox import github_asof as asof
 from sandbox import github_payloads as gp
 from sandbox.world import Commit, PullRequest, Repo, World
 
@@ -198,7 +199,7 @@ def visible_pulls(c: GqlContext, repo: Repo) -> list[PullRequest]:
 
 
 def pushed_at(c: GqlContext, repo: Repo) -> dt.datetime:
-    moments = [gp.pull_updated_at(pr, c.now) for pr in visible_pulls(c, repo)]
+    moments = [asof.pull_updated_at(pr, c.now) for pr in visible_pulls(c, repo)]
     return max(moments, default=repo.created_at)
 
 
@@ -232,7 +233,7 @@ def q_pull_requests(repo: Repo, c: GqlContext, a: dict) -> Page:
         pulls = [pr for pr in pulls if pull_state(pr, c.now) in a["states"]]
     if a.get("labels"):
         pulls = [pr for pr in pulls if set(pr.labels) & set(a["labels"])]
-    keys = {"CREATED_AT": lambda p: (p.created_at, p.number), "UPDATED_AT": lambda p: (gp.pull_updated_at(p, c.now), p.number)}
+    keys = {"CREATED_AT": lambda p: (p.created_at, p.number), "UPDATED_AT": lambda p: (asof.pull_updated_at(p, c.now), p.number)}
     return Page([Obj("PullRequest", pr) for pr in _order(pulls, keys, a.get("orderBy"), "CREATED_AT")], a, "pullRequests")
 
 
@@ -314,7 +315,7 @@ def commit_authors(c: GqlContext, commit: Commit) -> list[dict]:
 
 def review_request_events(pr: PullRequest, now: dt.datetime) -> list[tuple[dt.datetime, Obj]]:
     events = []
-    for rr in gp.visible_review_requests(pr, now):
+    for rr in asof.visible_review_requests(pr, now):
         events.append((rr.requested_at, Obj("ReviewRequestedEvent", (pr, rr, "requested"))))
         if rr.removed_at is not None:
             events.append((rr.removed_at, Obj("ReviewRequestRemovedEvent", (pr, rr, "removed"))))
@@ -329,9 +330,9 @@ ITEM_TYPES = {"PullRequestReview": "PULL_REQUEST_REVIEW", "IssueComment": "ISSUE
 def q_timeline(pr: PullRequest, c: GqlContext, a: dict) -> Page:
     """Reviews, conversation comments, commits and review-request events, oldest first."""
     items: list[tuple[dt.datetime, Obj]] = review_request_events(pr, c.now)
-    items += [(r.submitted_at, Obj("PullRequestReview", (pr, r))) for r in gp.visible_reviews(pr, c.now)]
-    items += [(m.created_at, Obj("IssueComment", (pr, m))) for m in gp.visible_issue_comments(pr, c.now)]
-    items += [(k.committed_at, Obj("PullRequestCommit", (pr, k))) for k in gp.visible_commits(pr, c.now)]
+    items += [(r.submitted_at, Obj("PullRequestReview", (pr, r))) for r in asof.visible_reviews(pr, c.now)]
+    items += [(m.created_at, Obj("IssueComment", (pr, m))) for m in asof.visible_issue_comments(pr, c.now)]
+    items += [(k.committed_at, Obj("PullRequestCommit", (pr, k))) for k in asof.visible_commits(pr, c.now)]
     items.sort(key=lambda it: (it[0], list(ITEM_TYPES).index(it[1].type)))
     if a.get("itemTypes"):
         unknown = set(a["itemTypes"]) - set(ITEM_TYPES.values())
@@ -346,7 +347,7 @@ def q_timeline(pr: PullRequest, c: GqlContext, a: dict) -> Page:
 
 
 def q_review_requests(pr: PullRequest, c: GqlContext, a: dict) -> Page:
-    pending = gp.pending_reviewers(pr, c.now)
+    pending = asof.pending_reviewers(pr, c.now)
     return Page([Obj("ReviewRequest", (pr, login)) for login in pending], a, "reviewRequests")
 
 

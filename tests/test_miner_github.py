@@ -283,7 +283,7 @@ def test_archived_repos_are_skipped_unless_asked_for(server):
 
 def test_include_and_exclude_globs(server):
     batches = mine(server, include=["acme/*"], exclude=["*/search-*"])
-    assert {b.partition for b in batches} == {"github:acme", "github:acme/trainer"}
+    assert {b.partition for b in batches} == {"github:acme", "github:acme/trainer", "github:accounts"}
     assert {r.full_name for r in records(batches) if isinstance(r, RepoRecord)} == {"acme/trainer", "acme/old-scripts"}
 
 
@@ -294,9 +294,9 @@ def test_a_repo_that_vanishes_is_skipped_and_the_others_sync(server, caplog):
     server.state.world.repos = [r for r in server.state.world.repos if r.name != "search-api"]
     with caplog.at_level(logging.INFO, logger="miners.github"):
         rest = list(gen)
-    org_batches = [b for b in rest if b.partition == "github:acme"]  # the accounts seen, in the org's partition
-    assert all(type(r).__name__ == "AccountRecord" for b in org_batches for r in b.records)
-    assert {b.partition for b in rest} - {"github:acme"} == {"github:acme/trainer"}
+    account_batches = [b for b in rest if b.partition == "github:accounts"]  # the accounts trainer's PRs show
+    assert account_batches and all(type(r).__name__ == "AccountRecord" for b in account_batches for r in b.records)
+    assert {b.partition for b in rest} - {"github:accounts"} == {"github:acme/trainer"}
     assert any("(404) for acme/search-api" in m and "skipped" in m for m in caplog.messages)
     summary = [m for m in caplog.messages if m.startswith("github:acme/trainer:")]
     assert len(summary) == 1 and "cursor 2026-10-04T11:00:00+00:00" in summary[0] and "points" in summary[0]

@@ -95,16 +95,32 @@ def test_two_orgs_in_one_sync_give_exactly_each_orgs_records(synced):
         ("PullRequestFileRecord", "github:other/infra", "other/infra#1:main.tf", "main.tf", 3, 1),
         ("ReviewRecord", "github:other/infra", "6001", 1, "cyd", "APPROVED", t(10, 12)),
         ("IssueCommentRecord", "github:other/infra", "9101", 1, "ana", t(10, 13)),
-        ("AccountRecord", "github:other", "github:ana", "ana", ANA_ID, "User"),
-        ("AccountRecord", "github:other", "github:cyd", "cyd", cyd_id, "User"),
-        ("AccountRecord", "github:other", "github:eli", "eli", eli_id, "User"),
     }
+    # the accounts other/infra's page shows commit in the accounts partition, in the batch just after the page
+    page = next(i for i, b in enumerate(both) if b.partition == "github:other/infra" and b.records)
+    other_accounts = both[page + 1]
+    assert {facts(r) for r in other_accounts.records} == {
+        ("AccountRecord", "github:accounts", "github:ana", "ana", ANA_ID, "User"),
+        ("AccountRecord", "github:accounts", "github:cyd", "cyd", cyd_id, "User"),
+        ("AccountRecord", "github:accounts", "github:eli", "eli", eli_id, "User"),
+    }
+    assert (other_accounts.partition, other_accounts.cursor) == ("github:accounts", None)
     # the acme half is exactly what a sync of acme alone gives (that one is checked exhaustively elsewhere)
-    acme = sorted(facts(r) for b in both for r in b.records if not b.partition.startswith("github:other"))
+    acme = sorted(facts(r) for b in both if b is not other_accounts and not b.partition.startswith("github:other")
+                  for r in b.records)
     assert acme == sorted(facts(r) for b in acme_alone for r in b.records)
     assert {r.org for b in both for r in b.records if isinstance(r, GitHubTeamRecord)} == {"acme"}
     cursors = {b.partition: b.cursor for b in both if b.cursor is not None}
     assert cursors["github:other/infra"] == t(11).isoformat()
+
+
+def test_an_account_seen_in_two_orgs_is_one_unchanging_row(synced):
+    """ana comments in acme and in other: both orgs' syncs emit her row with the same content (no rewrite)."""
+    _, both, _, _ = synced
+    ana = [r for b in both for r in b.records if isinstance(r, AccountRecord) and r.source_id == "github:ana"]
+    seen_in = {both[i - 1].partition.split("/")[0] for i, b in enumerate(both) if any(r in ana for r in b.records)}
+    assert seen_in == {"github:acme", "github:other"}
+    assert len({r.content_hash() for r in ana}) == 1 and {r.partition for r in ana} == {"github:accounts"}
 
 
 def test_two_orgs_cost_one_listing_each_and_one_page_per_repo_with_pulls(synced):
