@@ -202,14 +202,24 @@ def report_period(config: LadderConfig, today: dt.date) -> tuple[dt.date, dt.dat
 
 
 def render_person_report(wh, rubric, person: dict, *, since: dt.date, until: dt.date,
-                         generated_at: dt.datetime) -> dict:
-    """Build the report dict for one person from the warehouse."""
-    from rubric import build_report
+                         generated_at: dt.datetime, history_start: dt.datetime | None) -> dict:
+    """Build the report dict for one person from the warehouse.
 
+    When the warehouse's history (``history_start``: its earliest activity, from
+    ``Warehouse.query_activity_span``) covers the same-length period before ``since``, each dimension
+    also gets a trend against that person's own previous period (never against anyone else); with
+    no history there, no trend is claimed.
+    """
+    from rubric import build_report
+    from rubric.report import previous_period
+
+    prev_since, _ = previous_period(since, until)
+    has_history = history_start is not None and history_start.date() <= prev_since
     # The period is inclusive of both dates; the warehouse's ``until`` is an exclusive instant.
-    evidence = wh.query_evidence(person["person_id"], since=_as_datetime(since),
+    evidence = wh.query_evidence(person["person_id"], since=_as_datetime(prev_since if has_history else since),
                                  until=_as_datetime(until + dt.timedelta(days=1)), rubric_id=rubric.id)
-    return build_report(person, evidence, rubric, since=since, until=until, generated_at=generated_at)
+    return build_report(person, evidence, rubric, since=since, until=until, generated_at=generated_at,
+                        previous_evidence=evidence if has_history else None)
 
 
 def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable[str]) -> dict[str, str]:
@@ -236,8 +246,10 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
     out_dir = config.reports_dir
     entries = []
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
+        history_start, _ = wh.query_activity_span()
         for person in wh.query_people():
-            report = render_person_report(wh, rubric, person, since=since, until=until, generated_at=generated_at)
+            report = render_person_report(wh, rubric, person, since=since, until=until, generated_at=generated_at,
+                                          history_start=history_start)
             stem = _safe_stem(report["engineer"]["login"])
             files = write_report_files(report, out_dir, stem, config.reports.formats)
             entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})

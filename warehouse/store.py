@@ -173,6 +173,12 @@ class Warehouse:
         ).fetchall()
         return dict(rows)
 
+    def query_activity_span(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The earliest and latest ``occurred_at`` in ``fct_activity`` (None, None when empty)."""
+        first, last = self.con.execute("SELECT min(occurred_at), max(occurred_at) FROM fct_activity").fetchall()[0]
+        return (first.astimezone(dt.timezone.utc) if first else None,
+                last.astimezone(dt.timezone.utc) if last else None)
+
     def read_jira_updated(self, keys: Sequence[str]) -> dict[str, dt.datetime]:
         """``{issue key: stored updated_at (UTC)}`` for those of ``keys`` already in the warehouse.
 
