@@ -26,6 +26,7 @@ Everything, with ``ALL_RECORD_TYPES``, is importable from here.
 
 from __future__ import annotations
 
+from miners import records_github, records_jira, records_roster
 from miners.envelope import Record, utc
 from miners.records_roster import (  # noqa: F401  (re-exported)
     PersonRecord,
@@ -58,28 +59,7 @@ from miners.records_jira import (  # noqa: F401  (re-exported)
 
 # The warehouse's DDL follows this order: roster, accounts, GitHub, Jira.
 ALL_RECORD_TYPES: tuple[type[Record], ...] = (
-    PersonRecord,
-    TeamRecord,
-    EnrollmentRecord,
-    OwnershipRecord,
-    AccountRecord,
-    RepoRecord,
-    CodeOwnersRecord,
-    GitHubTeamRecord,
-    PullRequestRecord,
-    PullRequestFileRecord,
-    ReviewRecord,
-    ReviewCommentRecord,
-    IssueCommentRecord,
-    ReviewRequestRecord,
-    PullRequestCommitRecord,
-    CoAuthorRecord,
-    JiraIssueRecord,
-    JiraLinkRecord,
-    JiraCommentRecord,
-    JiraChangeRecord,
-    JiraIncidentRecord,
-    JiraIncidentRoleRecord,
+    records_roster.RECORD_TYPES + records_github.RECORD_TYPES + records_jira.RECORD_TYPES
 )
 
 __all__ = ["ALL_RECORD_TYPES", "Record", "utc", "PersonRecord", "TeamRecord", "EnrollmentRecord", "OwnershipRecord", "AccountRecord", "RepoRecord", "CodeOwnersRecord", "GitHubTeamRecord", "PullRequestRecord", "PullRequestFileRecord", "ReviewRecord", "ReviewCommentRecord", "IssueCommentRecord", "ReviewRequestRecord", "PullRequestCommitRecord", "CoAuthorRecord", "JiraIssueRecord", "JiraLinkRecord", "JiraCommentRecord", "JiraChangeRecord", "JiraIncidentRecord", "JiraIncidentRoleRecord"]

@@ -178,3 +178,19 @@ class CoAuthorRecord(Record):
     sha: str
     name: str | None
     email: str
+
+
+# In the order the warehouse's DDL follows.
+RECORD_TYPES: tuple[type[Record], ...] = (
+    RepoRecord,
+    CodeOwnersRecord,
+    GitHubTeamRecord,
+    PullRequestRecord,
+    PullRequestFileRecord,
+    ReviewRecord,
+    ReviewCommentRecord,
+    IssueCommentRecord,
+    ReviewRequestRecord,
+    PullRequestCommitRecord,
+    CoAuthorRecord,
+)

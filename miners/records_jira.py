@@ -108,3 +108,14 @@ class JiraIncidentRoleRecord(Record):
     person_id: str | None  # None: unassigned for that interval
     started_at: dt.datetime
     ended_at: dt.datetime | None  # None: holds it now
+
+
+# In the order the warehouse's DDL follows.
+RECORD_TYPES: tuple[type[Record], ...] = (
+    JiraIssueRecord,
+    JiraLinkRecord,
+    JiraCommentRecord,
+    JiraChangeRecord,
+    JiraIncidentRecord,
+    JiraIncidentRoleRecord,
+)

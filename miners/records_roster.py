@@ -92,3 +92,13 @@ class AccountRecord(Record):
     display_name: str | None = None
     emails: tuple[str, ...] = ()
     account_type: str | None = None  # GitHub: User | Bot | Organization; Jira: atlassian | app | customer
+
+
+# In the order the warehouse's DDL follows.
+RECORD_TYPES: tuple[type[Record], ...] = (
+    PersonRecord,
+    TeamRecord,
+    EnrollmentRecord,
+    OwnershipRecord,
+    AccountRecord,
+)
