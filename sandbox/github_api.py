@@ -16,6 +16,7 @@ import datetime as dt
 
 from starlette.routing import Route
 
+from sandbox import github_asof as asof
 from sandbox import github_payloads as gp
 from sandbox.github_http import (
     ApiError,
@@ -64,8 +65,8 @@ def find_pull(ctx: Ctx) -> PullRequest:
 def repo_json(ctx: Ctx, repo: Repo, *, full: bool = False) -> dict:
     """``repository`` as of now: pushed at its latest visible PR activity, open issues = open PRs."""
     prs = visible_pulls(ctx, repo)
-    pushed = max((gp.pull_updated_at(pr, ctx.now) for pr in prs), default=None)
-    return gp.repo_payload(ctx.world, repo, ctx.links, pushed_at=pushed, open_issues=gp.open_pull_count(prs, ctx.now),
+    pushed = max((asof.pull_updated_at(pr, ctx.now) for pr in prs), default=None)
+    return gp.repo_payload(ctx.world, repo, ctx.links, pushed_at=pushed, open_issues=asof.open_pull_count(prs, ctx.now),
                            full=full)
 
 
@@ -86,7 +87,7 @@ def get_user(ctx: Ctx) -> dict:
 
 def get_user_by_login(ctx: Ctx) -> dict:
     login = ctx.path("login")
-    if login == gp.GHOST_LOGIN:
+    if login == asof.GHOST_LOGIN:
         return gp.full_user_payload(ctx.world, None, ctx.links)
     known = {p.login: p for p in ctx.world.people}
     if login in known and not known[login].deleted or login == ctx.world.tokens.service_login:
@@ -146,7 +147,7 @@ def get_pull(ctx: Ctx) -> dict:
 
 def list_reviews(ctx: Ctx) -> Paged:
     pr = find_pull(ctx)
-    return Paged([gp.review_payload(ctx.world, pr, r, ctx.links) for r in gp.visible_reviews(pr, ctx.now)])
+    return Paged([gp.review_payload(ctx.world, pr, r, ctx.links) for r in asof.visible_reviews(pr, ctx.now)])
 
 
 def list_files(ctx: Ctx) -> Paged:
@@ -156,7 +157,7 @@ def list_files(ctx: Ctx) -> Paged:
 
 def get_requested_reviewers(ctx: Ctx) -> dict:
     pr = find_pull(ctx)
-    return {"users": [gp.user_payload(ctx.world, login, ctx.links) for login in gp.pending_reviewers(pr, ctx.now)],
+    return {"users": [gp.user_payload(ctx.world, login, ctx.links) for login in asof.pending_reviewers(pr, ctx.now)],
             "teams": []}
 
 
@@ -179,25 +180,25 @@ def _comments(ctx: Ctx, payloads: list[dict]) -> Paged:
 def list_pull_review_comments(ctx: Ctx) -> Paged:
     pr = find_pull(ctx)
     return _comments(ctx, [gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-                           for c in gp.visible_review_comments(pr, ctx.now)])
+                           for c in asof.visible_review_comments(pr, ctx.now)])
 
 
 def list_repo_review_comments(ctx: Ctx) -> Paged:
     repo = find_repo(ctx)
     return _comments(ctx, [gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-                           for pr in visible_pulls(ctx, repo) for c in gp.visible_review_comments(pr, ctx.now)])
+                           for pr in visible_pulls(ctx, repo) for c in asof.visible_review_comments(pr, ctx.now)])
 
 
 def list_issue_comments(ctx: Ctx) -> Paged:
     pr = find_pull(ctx)  # every issue in the sandbox is a PR
     return _comments(ctx, [gp.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-                           for c in gp.visible_issue_comments(pr, ctx.now)])
+                           for c in asof.visible_issue_comments(pr, ctx.now)])
 
 
 def list_repo_issue_comments(ctx: Ctx) -> Paged:
     repo = find_repo(ctx)
     return _comments(ctx, [gp.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-                           for pr in visible_pulls(ctx, repo) for c in gp.visible_issue_comments(pr, ctx.now)])
+                           for pr in visible_pulls(ctx, repo) for c in asof.visible_issue_comments(pr, ctx.now)])
 
 
 def get_rate_limit(ctx: Ctx) -> dict:

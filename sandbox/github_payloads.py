@@ -26,7 +26,7 @@ Conventions worth knowing:
 - As-of-now rules (``state.now``) are ``sandbox.github_asof``'s: a PR, review or
   comment created after now is hidden; a PR's ``closed_at`` / ``merged_at``
   after now are null (it is open); an ``updated_at`` after now is shown as the
-  latest visible moment of the object.  Its helpers are re-exported here.
+  latest visible moment of the object.
 """
 
 from __future__ import annotations
@@ -38,10 +38,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-# The as-of-now rules live in sandbox.github_asof; they are re-exported here for the REST modules.
-from sandbox.github_asof import (GHOST_LOGIN, open_pull_count, pending_reviewers, pull_updated_at,  # noqa: F401
-                                 review_request_history, shown_updated_at, visible_commits, visible_issue_comments,
-                                 visible_review_comments, visible_review_requests, visible_reviews)
+from sandbox.github_asof import (GHOST_LOGIN, pending_reviewers, pull_updated_at, shown_updated_at, visible_commits,
+                                 visible_issue_comments, visible_review_comments)
 from sandbox.world import IssueComment, Person, PullFile, PullRequest, Repo, Review, ReviewComment, World
 
 GHOST_ID = 10137

@@ -23,6 +23,7 @@ from typing import Any
 
 from starlette.routing import Route
 
+from sandbox import github_asof as asof
 from sandbox import github_payloads as gp
 from sandbox.github_api import find_pull, find_repo, pull_json, repo_json, visible_pulls
 from sandbox.github_http import ApiError, Ctx, Handler, Paged, direction_param, endpoint, not_found, side, since_param
@@ -92,7 +93,7 @@ def issue_payload(world: World, pr: PullRequest, pull: dict[str, Any], now: dt.d
         if pull["state"] == "closed" else None,
         "title": pr.title, "body": pull["body"], "user": gp.user_payload(world, pr.author, links),
         "labels": pull["labels"], "assignee": None, "assignees": [], "milestone": None, "locked": False,
-        "active_lock_reason": None, "comments": len(gp.visible_issue_comments(pr, now)),
+        "active_lock_reason": None, "comments": len(asof.visible_issue_comments(pr, now)),
         "pull_request": {"url": pull["url"], "html_url": pull["html_url"], "diff_url": pull["diff_url"],
                          "patch_url": pull["patch_url"], "merged_at": pull["merged_at"]},
         "closed_at": pull["closed_at"], "created_at": pull["created_at"], "updated_at": pull["updated_at"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sandbox import github_asof as asof
 from sandbox import github_payloads as gp
 from sandbox.github_rest_extra import commit_payload
 from sandbox.world import PullRequest, World
@@ -54,10 +55,10 @@ def timeline_events(world: World, pr: PullRequest, now: dt.datetime, links: gp.L
         if r.removed_at is not None:
             add(r.removed_at, _event(world, pr, links, "review_request_removed", f"{r.reviewer}@{r.removed_at}",
                                      r.requested_by, r.removed_at) | base)
-    for review in gp.visible_reviews(pr, now):
+    for review in asof.visible_reviews(pr, now):
         payload = gp.review_payload(world, pr, review, links)
         add(review.submitted_at, payload | {"event": "reviewed", "state": review.state.lower()})
-    for comment in gp.visible_issue_comments(pr, now):
+    for comment in asof.visible_issue_comments(pr, now):
         payload = gp.issue_comment_payload(world, pr, comment, now, links)
         add(comment.created_at, payload | {"event": "commented", "actor": payload["user"]})
     if pr.merged_at is not None:
