@@ -183,7 +183,8 @@ def report(config_path: str, engineer: str, since, until, fmt: str, out: str | N
 
             check_report_access(wh, fetch_viewer_login(config, viewer_token_env), person)
         data = stages.render_person_report(wh, rubric, person, since=since, until=until, generated_at=now,
-                                           history_start=wh.query_activity_span()[0])
+                                           history_start=wh.query_activity_span()[0],
+                                           coverage=stages.coverage_inputs(config))
     text = render_report(data, fmt)
     if out:
         try:

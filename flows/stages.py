@@ -201,8 +201,27 @@ def report_period(config: LadderConfig, today: dt.date) -> tuple[dt.date, dt.dat
     return since, until
 
 
+def period_calibration(wh, rubric, since: dt.date, until: dt.date):
+    """Cohort norms for [since, until] (inclusive) from everyone's evidence: what strength is judged against."""
+    from rubric.calibration import calibrate_rubric
+
+    rows = wh.query_calibration_rows(rubric.id, rubric.version, _as_datetime(since),
+                                     _as_datetime(until + dt.timedelta(days=1)))
+    return calibrate_rubric(rubric, wh.query_people(), rows, since=since, until=until)
+
+
+def coverage_inputs(config: LadderConfig) -> dict:
+    """What the coverage warnings need from the config: the synced sources and the identity overrides."""
+    from flows.cli_people import overrides_path
+    from miners.identity_overrides import read_overrides
+
+    return {"sources": tuple(s for s in ("github", "jira") if getattr(config, s) is not None),
+            "overrides": read_overrides(overrides_path(config))}
+
+
 def render_person_report(wh, rubric, person: dict, *, since: dt.date, until: dt.date,
-                         generated_at: dt.datetime, history_start: dt.datetime | None) -> dict:
+                         generated_at: dt.datetime, history_start: dt.datetime | None,
+                         calibration=None, coverage: dict | None = None) -> dict:
     """Build the report dict for one person from the warehouse.
 
     When the warehouse's history (``history_start``: its earliest activity, from
@@ -218,8 +237,17 @@ def render_person_report(wh, rubric, person: dict, *, since: dt.date, until: dt.
     # The period is inclusive of both dates; the warehouse's ``until`` is an exclusive instant.
     evidence = wh.query_evidence(person["person_id"], since=_as_datetime(prev_since if has_history else since),
                                  until=_as_datetime(until + dt.timedelta(days=1)), rubric_id=rubric.id)
+    if calibration is None:
+        calibration = period_calibration(wh, rubric, since, until)
+    warnings = None
+    if coverage is not None:
+        from rubric.coverage import coverage_warnings
+
+        facts = wh.query_coverage_facts(person["person_id"], since=since, until=until, **coverage)
+        warnings = coverage_warnings(facts, since=since, until=until)
     return build_report(person, evidence, rubric, since=since, until=until, generated_at=generated_at,
-                        previous_evidence=evidence if has_history else None)
+                        previous_evidence=evidence if has_history else None, calibration=calibration,
+                        warnings=warnings)
 
 
 def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable[str]) -> dict[str, str]:
@@ -247,9 +275,11 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
     entries = []
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
         history_start, _ = wh.query_activity_span()
+        calibration = period_calibration(wh, rubric, since, until)
+        coverage = coverage_inputs(config)
         for person in wh.query_people():
             report = render_person_report(wh, rubric, person, since=since, until=until, generated_at=generated_at,
-                                          history_start=history_start)
+                                          history_start=history_start, calibration=calibration, coverage=coverage)
             stem = _safe_stem(report["engineer"]["login"])
             files = write_report_files(report, out_dir, stem, config.reports.formats)
             entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})

@@ -21,5 +21,8 @@ EVIDENCE_SCHEMA = pa.schema(
         ("signals", pa.list_(pa.string())),
         ("weight", pa.float64()),
         ("reason", pa.string()),
+        ("thread_id", pa.string()),  # the PR / ticket / incident the item is about (its own id for a PR)
+        ("activity_count", pa.int32()),  # activities folded into this item (a review + its inline comments)
+        ("excerpt", pa.string()),  # the text that earned the item, whitespace-collapsed and trimmed
     ]
 )

@@ -1,10 +1,24 @@
 """Map labelled activities onto rubric dimensions: the interpretation layer.
 
-Facts (activities) and judgments (labels) come in; evidence rows go out.  For
-each person's activity and each dimension, the behaviour whose signals the
-activity's labels match most strongly becomes the evidence row.  Weights combine
-as a noisy-or, so an activity matching several signals of one behaviour counts a
-little more than its best signal alone, and never more than 1:
+Facts (activities) and judgments (labels) come in; evidence rows go out.
+
+**One item per thread.**  A person's review of a pull request, its inline comments and their
+conversation comments on that PR are one *thread* (likewise their comments on one ticket), and
+give at most one evidence item per dimension: its weight reflects what was said, not how many
+comments it took.  Pull requests, tickets and incident roles are threads of their own.
+
+**Quality before volume.**
+- A person's comments on their own PR or ticket (replies in their own thread) never count.
+- A review thread with no substance (an approval with a stock phrase, "LGTM", a thumbs-up) adds
+  nothing to the review, mentorship, discussion or cross-team behaviours.
+- Mentorship needs an *explanatory* thread on the work of a less senior or newer engineer: a
+  thread that explains, suggests, links context or questions the design, or says at least
+  ``EXPLANATORY_MIN_WORDS`` words; ordinary short feedback to a junior is reviewing, not mentoring.
+
+For each thread and dimension, the behaviour whose signals the thread's labels match most
+strongly becomes the evidence row.  Weights combine as a noisy-or over the thread's signals (each
+at its highest confidence in the thread), so several signals of one behaviour count a little more
+than the best alone, and never more than 1:
 
     weight = 1 - prod(1 - signal_weight * label_confidence)   over matched signals
 """
@@ -13,20 +27,41 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
 from classifiers.contract import SIGNALS
+from classifiers.text import is_stock_phrase
 from rubric.contract import EVIDENCE_SCHEMA
 from rubric.model import Rubric
 
 log = logging.getLogger(__name__)
 
 _ACTIVITY_COLUMNS = ("activity_id", "person_id", "is_bot", "kind", "occurred_at", "url", "title")
+_OPTIONAL_COLUMNS = ("body", "subject_activity_id", "subject_person_id")
 _LABEL_COLUMNS = ("activity_id", "label", "confidence", "reason")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+# Kinds that are feedback on someone's PR or ticket: they fold into a thread per (person, subject).
+THREAD_KINDS = frozenset({"review", "review_comment", "issue_comment", "ticket_comment"})
+# Labels that say a thread carries substance.
+SUBSTANCE_SIGNALS = frozenset({"review.substantive", "review.defect", "review.design", "review.question",
+                               "review.suggestion", "review.knowledge_transfer", "review.documentation"})
+# Labels that say feedback explains or teaches, rather than only flags.
+EXPLANATORY_SIGNALS = frozenset({"review.knowledge_transfer", "review.suggestion", "review.design",
+                                 "review.question"})
+# Signals a thread without substance may not give: reviewing, mentoring, discussing, reaching across teams.
+GATED_SIGNALS = frozenset({s for s in SIGNALS if s.startswith("review.")}
+                          | {"mentorship", "collaboration.discussion", "cross_team"})
+SUBSTANTIVE_MIN_WORDS = 12  # non-stock words a comment thread needs to count as substance by itself
+EXPLANATORY_MIN_WORDS = 40  # ... and to count as explanatory (mentorship) without an explanatory label
+EXCERPT_CHARS = 240
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'_-]*")
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -36,6 +71,17 @@ class _Target:
     dimension_id: str
     behaviour_id: str
     weight: float
+
+
+@dataclass
+class _Thread:
+    """Everything one person did on one PR / ticket (or one PR, ticket or incident role of their own)."""
+
+    person_id: str
+    thread_id: str
+    rows: list[int] = field(default_factory=list)  # indexes into the activity columns
+    signals: dict[str, tuple[float, list[str]]] = field(default_factory=dict)
+    words: int = 0
 
 
 def _require(table: pa.Table, columns: tuple[str, ...], what: str) -> None:
@@ -82,7 +128,7 @@ def _labels_by_activity(labels: pa.Table) -> dict[str, dict[str, tuple[float, li
 
 def _best_per_dimension(signals: dict[str, tuple[float, list[str]]],
                         index: dict[str, list[_Target]]) -> dict[int, tuple[str, str, float, list[str]]]:
-    """dim_index -> (dimension_id, behaviour_id, weight, matched signals) for one activity."""
+    """dim_index -> (dimension_id, behaviour_id, weight, matched signals) for one thread."""
     # (dim_index, beh_index) -> [dimension_id, behaviour_id, prod(1 - w*c), matched signals]
     acc: dict[tuple[int, int], list] = {}
     for signal in sorted(signals):
@@ -102,15 +148,67 @@ def _best_per_dimension(signals: dict[str, tuple[float, list[str]]],
     return best
 
 
+def _words(body: str | None) -> int:
+    if not body or is_stock_phrase(body):
+        return 0
+    return len(_WORD.findall(body))
+
+
+def excerpt(body: str | None, limit: int = EXCERPT_CHARS) -> str | None:
+    """``body`` on one line, trimmed to ``limit`` characters at a word boundary (None when empty)."""
+    if not body:
+        return None
+    text = _SPACE.sub(" ", body).strip()
+    if not text:
+        return None
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def _gate(thread: _Thread, kinds: set[str]) -> dict[str, tuple[float, list[str]]]:
+    """The thread's signals after the quality rules (feedback threads only)."""
+    signals = thread.signals
+    if not kinds & THREAD_KINDS:
+        return signals
+    has_substance = bool(SUBSTANCE_SIGNALS & signals.keys()) or thread.words >= SUBSTANTIVE_MIN_WORDS
+    if not has_substance:
+        return {s: v for s, v in signals.items() if s not in GATED_SIGNALS}
+    explanatory = bool(EXPLANATORY_SIGNALS & signals.keys()) or thread.words >= EXPLANATORY_MIN_WORDS
+    if "mentorship" in signals and not explanatory:
+        return {s: v for s, v in signals.items() if s != "mentorship"}
+    return signals
+
+
+_KIND_WORDS = {"review": ("review", "reviews"), "review_comment": ("inline comment", "inline comments"),
+               "issue_comment": ("comment", "comments"), "ticket_comment": ("comment", "comments")}
+
+
+def _thread_summary(kinds: list[str], subject: str | None) -> str:
+    counts: dict[str, int] = defaultdict(int)
+    for kind in kinds:
+        counts[kind] += 1
+    parts = [f"{n} {_KIND_WORDS[k][n != 1]}" for k, n in sorted(counts.items(), key=lambda kv: list(_KIND_WORDS).index(kv[0]))
+             if k in _KIND_WORDS]
+    where = "ticket" if "ticket_comment" in counts else "PR"
+    whose = f"{subject}'s {where}" if subject else f"the {where}"
+    return f"{', '.join(parts)} on {whose}"
+
+
 def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa.Table:
-    """Evidence rows (EVIDENCE_SCHEMA) for every person's labelled activity, one per matched dimension."""
+    """Evidence rows (EVIDENCE_SCHEMA) for every person's labelled threads, one per matched dimension."""
     _require(activities, _ACTIVITY_COLUMNS, "activities")
     _require(labels, _LABEL_COLUMNS, "labels")
     index = _signal_index(rubric)
+    signal_weight = {(t.behaviour_id, signal): t.weight for signal, targets in index.items() for t in targets}
     by_activity = _labels_by_activity(labels)
+    n = activities.num_rows
     cols = {c: activities.column(c).to_pylist() for c in _ACTIVITY_COLUMNS}
+    for c in _OPTIONAL_COLUMNS:
+        cols[c] = activities.column(c).to_pylist() if c in activities.column_names else [None] * n
 
-    rows: list[tuple] = []
+    threads: dict[tuple[str, str], _Thread] = {}
     seen: set[tuple[str, str]] = set()
     for i, activity_id in enumerate(cols["activity_id"]):
         person_id = cols["person_id"][i]
@@ -119,29 +217,64 @@ def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa
         if (person_id, activity_id) in seen:
             continue
         seen.add((person_id, activity_id))
-        signals = by_activity[activity_id]
+        kind = cols["kind"][i]
+        thread_id = activity_id
+        if kind in THREAD_KINDS:
+            if cols["subject_person_id"][i] == person_id:
+                continue  # a reply on one's own PR or ticket is not evidence of anything
+            thread_id = cols["subject_activity_id"][i] or activity_id
+        thread = threads.get((person_id, thread_id))
+        if thread is None:
+            thread = threads[(person_id, thread_id)] = _Thread(person_id, thread_id)
+        thread.rows.append(i)
+        if kind in THREAD_KINDS:
+            thread.words += _words(cols["body"][i])
+        for signal, (conf, reasons) in by_activity[activity_id].items():
+            best, known = thread.signals.get(signal, (0.0, []))
+            thread.signals[signal] = (max(best, conf), known + [r for r in reasons if r not in known])
+
+    rows: list[tuple] = []
+    for (person_id, thread_id), thread in threads.items():
+        kinds = [cols["kind"][i] for i in thread.rows]
+        signals = _gate(thread, set(kinds))
+        if not signals:
+            continue
         for dim_index, (dim_id, beh_id, weight, matched) in _best_per_dimension(signals, index).items():
+            weights = {signal: signal_weight[(beh_id, signal)] for signal in matched}
+            rep = _representative(thread, weights, cols, by_activity)
             reasons: list[str] = []
             for signal in matched:
                 reasons.extend(r for r in signals[signal][1] if r not in reasons)
-            rows.append((person_id, dim_index, cols["occurred_at"][i], activity_id, dim_id, beh_id,
-                         cols["kind"][i], cols["url"][i], cols["title"][i], matched, round(weight, 6),
-                         "; ".join(reasons)))
+            reason = "; ".join(reasons[:3])
+            if len(thread.rows) > 1 or kinds[0] in THREAD_KINDS:
+                reason = f"{_thread_summary(kinds, cols['subject_person_id'][rep])}: {reason}"
+            first = min((cols["occurred_at"][i] for i in thread.rows if cols["occurred_at"][i] is not None),
+                        default=None)
+            text = excerpt(cols["body"][rep]) if cols["kind"][rep] in THREAD_KINDS else None
+            rows.append((person_id, dim_index, first, cols["activity_id"][rep], dim_id, beh_id,
+                         cols["kind"][rep], cols["url"][rep], cols["title"][rep], matched, round(weight, 6),
+                         reason, thread_id, len(thread.rows), text))
 
     rows.sort(key=lambda r: (r[0], r[1], r[2] is None, r[2] or _EPOCH, r[3]))
-    data = {
-        "rubric_id": [rubric.id] * len(rows),
-        "rubric_version": [rubric.version] * len(rows),
-        "person_id": [r[0] for r in rows],
-        "dimension_id": [r[4] for r in rows],
-        "behaviour_id": [r[5] for r in rows],
-        "activity_id": [r[3] for r in rows],
-        "kind": [r[6] for r in rows],
-        "occurred_at": [r[2] for r in rows],
-        "url": [r[7] for r in rows],
-        "title": [r[8] for r in rows],
-        "signals": [r[9] for r in rows],
-        "weight": [r[10] for r in rows],
-        "reason": [r[11] for r in rows],
-    }
-    return pa.Table.from_pydict(data, schema=EVIDENCE_SCHEMA)
+    names = ("person_id", None, "occurred_at", "activity_id", "dimension_id", "behaviour_id", "kind", "url",
+             "title", "signals", "weight", "reason", "thread_id", "activity_count", "excerpt")
+    data = {name: [r[k] for r in rows] for k, name in enumerate(names) if name is not None}
+    data["rubric_id"] = [rubric.id] * len(rows)
+    data["rubric_version"] = [rubric.version] * len(rows)
+    return pa.Table.from_pydict({name: data[name] for name in EVIDENCE_SCHEMA.names}, schema=EVIDENCE_SCHEMA)
+
+
+def _representative(thread: _Thread, weights: dict[str, float], cols: dict[str, list],
+                    by_activity: dict[str, dict[str, tuple[float, list[str]]]]) -> int:
+    """The thread's activity that earned the item: it carries a matched signal most strongly (signal weight x
+    confidence), then says the most, then came first."""
+    if len(thread.rows) == 1:
+        return thread.rows[0]
+
+    def key(i: int) -> tuple:
+        labels = by_activity.get(cols["activity_id"][i], {})
+        strength = max((labels[s][0] * w for s, w in weights.items() if s in labels), default=0.0)
+        occurred = cols["occurred_at"][i]
+        return (-strength, -_words(cols["body"][i]), occurred is None, occurred or _EPOCH, cols["activity_id"][i])
+
+    return min(thread.rows, key=key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -94,21 +94,20 @@ class Area(_Strict):
     dimensions: list[Dimension] = Field(min_length=1)
 
 
-class Thresholds(_Strict):
-    emerging: float = Field(ge=0.0, le=1.0)
-    solid: float = Field(ge=0.0, le=1.0)
-    strong: float = Field(ge=0.0, le=1.0)
+class Scoring(_Strict):
+    """How strength is calibrated (rubric.calibration; docs/report-schema.md "Strength")."""
+
+    method: Literal["calibrated"] = "calibrated"
+    solid_lift: float = Field(default=1.5, gt=0.0)
+    strong_lift: float = Field(default=2.5, gt=0.0)
+    min_items: int = Field(default=3, ge=1)
+    min_cohort: int = Field(default=8, ge=2)
 
     @model_validator(mode="after")
-    def _ordered(self) -> Thresholds:
-        if not self.emerging <= self.solid <= self.strong:
-            raise ValueError("thresholds must satisfy emerging <= solid <= strong")
+    def _ordered(self) -> Scoring:
+        if self.solid_lift > self.strong_lift:
+            raise ValueError("solid_lift must not exceed strong_lift")
         return self
-
-
-class Scoring(_Strict):
-    saturation: float = Field(default=6.0, gt=0.0)
-    thresholds: Thresholds = Field(default_factory=lambda: Thresholds(emerging=0.0, solid=0.4, strong=0.75))
 
 
 class Rubric(_Strict):

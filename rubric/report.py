@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from collections import defaultdict
 
 import pyarrow as pa
 
+from rubric.calibration import (RULE_SENTENCE, Calibration, Cohort, PersonTotals, active_weeks, describe_typical,
+                                judge, strongest, totals_from_rows)
 from rubric.model import Dimension, Rubric
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
-EVIDENCE_CAP = 25  # evidence items listed per dimension; the rest are counted
-STRENGTHS = ("none", "emerging", "solid", "strong")
+SCHEMA_VERSION = "2"
+BEHAVIOUR_CAP = 8  # evidence items listed per behaviour (best first); the rest are counted
 
 # Said in every report: the data's blind spots apply to everyone, whatever the dimension.
 GENERAL_LIMITS = (
@@ -36,23 +36,7 @@ GENERAL_LIMITS = (
 )
 
 
-def score_from_weights(total_weight: float, saturation: float) -> float:
-    """Saturating score in [0, 1): 1 - exp(-total_weight / saturation), rounded to 3 places."""
-    if total_weight <= 0:
-        return 0.0
-    return round(1.0 - math.exp(-total_weight / saturation), 3)
-
-
-def strength_for(score: float, evidence_count: int, rubric: Rubric) -> str:
-    """none without evidence; otherwise the highest threshold the score reaches."""
-    if evidence_count == 0:
-        return "none"
-    thresholds = rubric.scoring.thresholds
-    if score >= thresholds.strong:
-        return "strong"
-    if score >= thresholds.solid:
-        return "solid"
-    return "emerging"
+STRENGTH_SCORES = {"none": 0.0, "emerging": 0.34, "solid": 0.67, "strong": 1.0}  # bar position, not a rating
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -117,6 +101,9 @@ def _evidence_item(row: dict) -> dict:
         "signals": list(row["signals"] or []),
         "weight": round(float(row["weight"]), 3),
         "reason": row["reason"] or "",
+        "excerpt": row.get("excerpt"),
+        "thread_id": row.get("thread_id") or row["activity_id"],
+        "activity_count": int(row.get("activity_count") or 1),
     }
 
 
@@ -126,30 +113,50 @@ def _rank_key(row: dict) -> tuple:
     return (-float(row["weight"]), -stamp, row["activity_id"])
 
 
-def _dimension(area_id: str, dim: Dimension, rows: list[dict], rubric: Rubric) -> dict:
+def _behaviour_entry(beh, rows: list[dict], totals: PersonTotals, cohort: Cohort | None, since: dt.date,
+                     until: dt.date) -> dict:
     rows = sorted(rows, key=_rank_key)
-    total = sum(float(r["weight"]) for r in rows)
-    score = score_from_weights(total, rubric.scoring.saturation) if dim.observable else 0.0
-    counts: dict[str, int] = defaultdict(int)
+    entry = {"id": beh.id, "text": beh.text, "observable": beh.observable, "evidence_count": len(rows),
+             "cannot_see": beh.cannot_see}
+    if beh.observable:
+        j = judge(totals, beh.id, cohort)
+        entry.update({
+            "strength": j.strength,
+            "typical": describe_typical(j.typical_items, cohort, since, until),
+            "weight_total": round(sum(float(r["weight"]) for r in rows), 3),
+            "evidence": [_evidence_item(r) for r in rows[:BEHAVIOUR_CAP]],
+            "evidence_omitted": max(0, len(rows) - BEHAVIOUR_CAP),
+        })
+    return entry
+
+
+def _dimension(area_id: str, dim: Dimension, rows: list[dict], totals: PersonTotals, cohort: Cohort | None,
+               since: dt.date, until: dt.date) -> dict:
+    by_behaviour: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        counts[row["behaviour_id"]] += 1
+        by_behaviour[row["behaviour_id"]].append(row)
+    behaviours = [_behaviour_entry(b, by_behaviour.get(b.id, []), totals, cohort, since, until)
+                  for b in dim.behaviours]
+    observable = [b for b in behaviours if b["observable"]]
+    strength = strongest([b["strength"] for b in observable]) if dim.observable else "none"
+    basis = next((b for b in observable if b["strength"] == strength and b["evidence_count"]), None)
+    # Grouped by behaviour: every behaviour's best items are listed, so a rare, decisive item is never
+    # crowded out by routine ones of another behaviour.
+    shown = [item for b in observable for item in b["evidence"]]
     return {
         "id": dim.id,
         "area": area_id,
         "title": dim.title,
         "description": dim.description,
         "observable": dim.observable,
-        "strength": strength_for(score, len(rows), rubric),
-        "score": score,
-        "weight_total": round(total, 3),
+        "strength": strength,
+        "score": STRENGTH_SCORES[strength],
+        "strength_basis": ({"behaviour_id": basis["id"], "typical": basis["typical"]} if basis else None),
+        "weight_total": round(sum(float(r["weight"]) for r in rows), 3),
         "evidence_total": len(rows),
-        "evidence_omitted": max(0, len(rows) - EVIDENCE_CAP),
-        "evidence": [_evidence_item(r) for r in rows[:EVIDENCE_CAP]],
-        "behaviours": [
-            {"id": b.id, "text": b.text, "observable": b.observable, "evidence_count": counts.get(b.id, 0),
-             "cannot_see": b.cannot_see}
-            for b in dim.behaviours
-        ],
+        "evidence_omitted": max(0, len(rows) - len(shown)),
+        "evidence": shown,
+        "behaviours": behaviours,
         "cannot_show": [{"id": b.id, "text": b.text, "why": b.cannot_see or ""}
                         for b in dim.behaviours if not b.observable],
     }
@@ -160,19 +167,32 @@ def previous_period(since: dt.date, until: dt.date) -> tuple[dt.date, dt.date]:
     return since - (until - since) - dt.timedelta(days=1), since - dt.timedelta(days=1)
 
 
-def _trend(dim: dict, previous_rows: list[dict], rubric: Rubric) -> dict:
-    total = sum(float(r["weight"]) for r in previous_rows)
-    score = score_from_weights(total, rubric.scoring.saturation) if dim["observable"] else 0.0
-    change = "same" if abs(dim["score"] - score) < 0.05 else ("up" if dim["score"] > score else "down")
-    return {"previous_score": score, "previous_evidence_total": len(previous_rows), "change": change}
+def _trend(dim: dict, previous_rows: list[dict], weeks_now: float, weeks_before: float) -> dict:
+    """The person's own evidence weight per active week now against their previous period (never anyone else's)."""
+    before = sum(float(r["weight"]) for r in previous_rows)
+    now_rate, before_rate = dim["weight_total"] / weeks_now, before / weeks_before
+    if before_rate == 0 and now_rate == 0:
+        change = "same"
+    elif before_rate == 0:
+        change = "up"
+    else:
+        ratio = now_rate / before_rate
+        change = "up" if ratio >= 1.25 else "down" if ratio <= 0.8 else "same"
+    return {"previous_weight_total": round(before, 3), "previous_evidence_total": len(previous_rows),
+            "change": change}
 
 
 def build_report(person: dict, evidence: pa.Table, rubric: Rubric, *, since: dt.date, until: dt.date,
-                 generated_at: dt.datetime, previous_evidence: pa.Table | None = None) -> dict:
+                 generated_at: dt.datetime, previous_evidence: pa.Table | None = None,
+                 calibration: Calibration | None = None, warnings: list[dict] | None = None) -> dict:
     """One engineer's report for [since, until] as a plain dict following docs/report-schema.md.
 
+    ``calibration`` (``rubric.calibration.calibrate`` over everyone's totals for the same period) gives
+    the typical values of the person's cohort that strength is judged against; only those norms are
+    read, never anyone's evidence.  Without it, every behaviour with evidence is ``emerging``.
     ``previous_evidence`` (optional, the same person's rows covering ``previous_period``) adds a
-    per-dimension trend against that person's own previous period.
+    per-dimension trend against that person's own previous period.  ``warnings``: coverage warnings
+    (``rubric.coverage``) shown at the top of the report.
     """
     if since > until:
         raise ValueError(f"build_report: since ({since}) is after until ({until}); swap them")
@@ -181,15 +201,20 @@ def build_report(person: dict, evidence: pa.Table, rubric: Rubric, *, since: dt.
     by_dim: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_dim[row["dimension_id"]].append(row)
+    totals = totals_from_rows(engineer["login"], engineer["level"], person.get("start_date"), rows,
+                              since=since, until=until)
+    cohort = calibration.cohort_for(engineer["level"]) if calibration is not None else None
 
-    dimensions = [_dimension(area.id, dim, by_dim.get(dim.id, []), rubric) for area, dim in rubric.dimensions()]
+    dimensions = [_dimension(area.id, dim, by_dim.get(dim.id, []), totals, cohort, since, until)
+                  for area, dim in rubric.dimensions()]
     prev_since, prev_until = previous_period(since, until)
     if previous_evidence is not None:
         prev_by_dim: dict[str, list[dict]] = defaultdict(list)
         for row in _select_rows(engineer["login"], previous_evidence, rubric, prev_since, prev_until):
             prev_by_dim[row["dimension_id"]].append(row)
+        weeks_before = active_weeks(person.get("start_date"), prev_since, prev_until)
         for dim in dimensions:
-            dim["trend"] = _trend(dim, prev_by_dim.get(dim["id"], []), rubric)
+            dim["trend"] = _trend(dim, prev_by_dim.get(dim["id"], []), totals.weeks, weeks_before)
     behaviours = [b for d in dimensions for b in d["behaviours"]]
     coverage = {
         "dimensions_total": len(dimensions),
@@ -210,11 +235,19 @@ def build_report(person: dict, evidence: pa.Table, rubric: Rubric, *, since: dt.
                             if previous_evidence is not None else None),
         "rubric": {"id": rubric.id, "version": rubric.version, "title": rubric.title, "summary": rubric.summary},
         "scoring": {
-            "formula": "score = 1 - exp(-weight_total / saturation)",
-            "saturation": rubric.scoring.saturation,
-            "thresholds": rubric.scoring.thresholds.model_dump(),
-            "evidence_cap": EVIDENCE_CAP,
+            "method": "calibrated" if cohort is not None else "uncalibrated",
+            "rule": (RULE_SENTENCE.format(cohort=cohort.label if cohort.key != "all" else "everyone",
+                                          min_items=rubric.scoring.min_items) if cohort is not None else
+                     "No organisation-wide calibration was available for this report, so every behaviour with "
+                     "evidence is shown as emerging."),
+            "cohort": cohort.label if cohort is not None else None,
+            "solid_lift": rubric.scoring.solid_lift,
+            "strong_lift": rubric.scoring.strong_lift,
+            "min_items": rubric.scoring.min_items,
+            "behaviour_cap": BEHAVIOUR_CAP,
+            "active_weeks": round(totals.weeks, 1),
         },
+        "coverage_warnings": list(warnings or []),
         "coverage": coverage,
         "areas": [
             {"id": a.id, "title": a.title, "header": a.header or a.title, "intro": list(a.intro),

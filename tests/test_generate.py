@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import statistics
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,11 +37,8 @@ def test_same_seed_gives_identical_bytes_and_other_seeds_differ():
     assert a != c
 
 
-def test_default_world_has_the_target_volume_and_is_fast():
-    started = time.perf_counter()
+def test_default_world_has_the_target_volume():
     world = generate_world(seed=3)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 5.0
     assert 900 <= len(world.pull_requests) <= 1800
     assert 550 <= len(world.jira_issues) <= 1100
     humans = [p for p in world.people if not p.is_bot]

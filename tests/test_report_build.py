@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from pathlib import Path
 
 import jsonschema
@@ -13,7 +12,8 @@ import pytest
 
 from rubric import build_report, load_rubric
 from rubric.contract import EVIDENCE_SCHEMA
-from rubric.report import EVIDENCE_CAP, score_from_weights
+from rubric.calibration import calibrate_rubric
+from rubric.report import BEHAVIOUR_CAP
 
 UTC = dt.timezone.utc
 RUBRIC = load_rubric()
@@ -22,18 +22,18 @@ SINCE, UNTIL = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
 GENERATED_AT = dt.datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 
 ANA = {"person_id": "ana", "name": "Ana Lima", "team_id": "ml-platform", "team_name": "ML Platform",
-       "level": "IC4", "manager_id": "dana", "manager_name": "Dana Okafor"}
+       "level": "IC4", "manager_id": "dana", "manager_name": "Dana Okafor", "start_date": dt.date(2021, 5, 3)}
 
 
 def ev(activity_id: str, dimension_id: str, behaviour_id: str, day: int, weight: float, *, person: str = "ana",
        kind: str = "pull_request", title: str | None = None, url: str | None = None,
        signals: tuple[str, ...] = ("delivery.merged",), reason: str = "merged", month: int = 10) -> dict:
-    return {"rubric_id": "ic4-mle", "rubric_version": "1", "person_id": person, "dimension_id": dimension_id,
+    return {"rubric_id": "ic4-mle", "rubric_version": "2", "person_id": person, "dimension_id": dimension_id,
             "behaviour_id": behaviour_id, "activity_id": activity_id, "kind": kind,
             "occurred_at": dt.datetime(2026, month, day, 12, tzinfo=UTC),
             "url": url if url is not None else f"https://github.test/acme/trainer/pull/{activity_id}",
             "title": title if title is not None else f"PR {activity_id}", "signals": list(signals),
-            "weight": weight, "reason": reason}
+            "weight": weight, "reason": reason, "thread_id": activity_id, "activity_count": 1, "excerpt": None}
 
 
 def table(rows: list[dict]) -> pa.Table:
@@ -99,21 +99,22 @@ def test_schema_rejects_what_the_documentation_forbids():
 
 def test_engineer_period_rubric_header():
     report = small_report()
-    assert report["schema_version"] == "1"
+    assert report["schema_version"] == "2"
     assert report["engineer"] == {"login": "ana", "name": "Ana Lima", "team": {"id": "ml-platform", "name": "ML Platform"},
                                   "level": "IC4", "manager": {"login": "dana", "name": "Dana Okafor"}}
     assert report["period"] == {"since": "2026-10-01", "until": "2026-10-31"}
-    assert report["rubric"]["id"] == "ic4-mle" and report["rubric"]["version"] == "1"
+    assert report["rubric"]["id"] == "ic4-mle" and report["rubric"]["version"] == "2"
     assert report["generated_at"] == "2026-11-01T06:00:00Z"
 
 
-def test_period_filter_scores_and_strengths():
-    d = dims(small_report())
+def test_period_filter_and_uncalibrated_strength():
+    report = small_report()
+    d = dims(report)
     own = d["results.ownership"]
-    assert [e["activity_id"] for e in own["evidence"]] == ["gh:pr:acme/search-api#7", "jira:incident:SRCH-1:commander"]
+    assert [e["activity_id"] for e in own["evidence"]] == ["jira:incident:SRCH-1:commander", "gh:pr:acme/search-api#7"]
     assert own["weight_total"] == 2.0
-    assert own["score"] == round(1 - math.exp(-2.0 / 6.0), 3) == 0.283
-    assert own["strength"] == "emerging"
+    assert own["strength"] == "emerging"  # no calibration given: evidence is never above typical
+    assert report["scoring"]["method"] == "uncalibrated"
     counts = {b["id"]: b["evidence_count"] for b in own["behaviours"]}
     assert counts["results.ownership.sev-urgency"] == 1 and counts["results.ownership.playbooks"] == 1
     assert counts["results.ownership.declare-sev"] == 0
@@ -122,26 +123,68 @@ def test_period_filter_scores_and_strengths():
     assert d["craft.ml-design"]["strength"] == "none" and d["craft.ml-design"]["score"] == 0.0
 
 
-@pytest.mark.parametrize(("total", "strength"), [(0.5, "emerging"), (3.1, "solid"), (8.4, "strong")])
-def test_strength_thresholds(total, strength):
-    rows = [ev(f"gh:pr:x#{i}", "results.impact", "results.impact.on-time-quality", 1 + i % 28, total / 20)
-            for i in range(20)]
-    d = dims(build_report(ANA, table(rows), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT))
-    assert d["results.impact"]["strength"] == strength
-    assert d["results.impact"]["score"] == score_from_weights(total, RUBRIC.scoring.saturation)
+def _org(prs_and_playbooks: dict[str, tuple[int, int]]) -> tuple[list[dict], list[dict]]:
+    """People (all IC4) and their October evidence: n merged PRs, of which k are playbooks."""
+    people, rows = [], []
+    for login, (n, k) in prs_and_playbooks.items():
+        people.append({**ANA, "person_id": login, "name": login})
+        for i in range(n):
+            pid = f"gh:pr:acme/{login}#{i}"
+            rows.append(ev(pid, "results.impact", "results.impact.on-time-quality", 1 + i % 30, 0.5, person=login))
+            if i < k:
+                rows.append(ev(pid, "results.ownership", "results.ownership.playbooks", 1 + i % 30, 1.0,
+                               person=login, signals=("work.playbook",), reason="touches runbooks/"))
+    return people, rows
 
 
-def test_evidence_is_capped_by_weight_then_recency_and_the_rest_counted():
-    rows = [ev(f"gh:pr:x#{i:02d}", "results.impact", "results.impact.on-time-quality", 1 + i % 28,
+def _calibrated(people, rows, login):
+    cal = calibrate_rubric(RUBRIC, people, rows, since=SINCE, until=UNTIL)
+    mine = table([r for r in rows if r["person_id"] == login])
+    person = next(p for p in people if p["person_id"] == login)
+    return build_report(person, mine, RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT, calibration=cal)
+
+
+def test_calibrated_strength_needs_focus_and_rate_not_volume():
+    org = {f"p{i}": (8 + i % 5, 1 if i % 4 == 0 else 0) for i in range(16)}  # ordinary: the odd runbook
+    org["keeper"] = (12, 9)  # most of their work is playbooks
+    org["busy"] = (60, 3)  # five times the PRs, a few runbooks along the way
+    org["dabbler"] = (3, 2)  # two runbooks out of three PRs: too few items to stand out
+    people, rows = _org(org)
+    keeper = _calibrated(people, rows, "keeper")
+    jsonschema.validate(keeper, SCHEMA)
+    assert keeper["scoring"]["method"] == "calibrated" and keeper["scoring"]["cohort"] == "IC4s"
+    assert "volume alone never reaches them" in keeper["scoring"]["rule"]
+    own = dims(keeper)["results.ownership"]
+    assert own["strength"] in ("solid", "strong")
+    assert own["strength_basis"]["behaviour_id"] == "results.ownership.playbooks"
+    assert own["strength_basis"]["typical"].startswith("typical for IC4s here: 0")
+    assert dims(_calibrated(people, rows, "busy"))["results.ownership"]["strength"] == "emerging"
+    assert dims(_calibrated(people, rows, "dabbler"))["results.ownership"]["strength"] == "emerging"
+    assert dims(_calibrated(people, rows, "p4"))["results.ownership"]["strength"] == "emerging"
+    # Merged PRs are what everyone does: nobody stands out on them, however many they merged.
+    assert dims(_calibrated(people, rows, "busy"))["results.impact"]["strength"] == "emerging"
+    # A report shows the cohort only as a typical range: no other login appears anywhere in it.
+    text = json.dumps(keeper)
+    assert not any(f'"{login}"' in text for login in org if login != "keeper")
+
+
+def test_evidence_is_grouped_by_behaviour_so_rare_items_are_never_crowded_out():
+    rows = [ev(f"gh:pr:x#{i:02d}", "scope.ownership-autonomy", "scope.ownership-autonomy.own-team-goals", 1 + i % 28,
                0.5 if i % 3 else 1.0) for i in range(40)]
+    rows.append(ev("gh:pr:x#99", "scope.ownership-autonomy", "scope.ownership-autonomy.level-up-solutions", 3, 0.3,
+                   signals=("work.toil_automation",), reason="automates the nightly export"))
     d = dims(build_report(ANA, table(rows), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT))
-    impact = d["results.impact"]
-    assert impact["evidence_total"] == 40 and impact["evidence_omitted"] == 40 - EVIDENCE_CAP
-    listed = impact["evidence"]
-    assert len(listed) == EVIDENCE_CAP
-    assert [e["weight"] for e in listed[:14]] == [1.0] * 14 and listed[14]["weight"] == 0.5
-    heavy = [e["occurred_at"] for e in listed[:14]]
+    scope = d["scope.ownership-autonomy"]
+    assert scope["evidence_total"] == 41
+    by_beh = {b["id"]: b for b in scope["behaviours"]}
+    goals = by_beh["scope.ownership-autonomy.own-team-goals"]
+    assert len(goals["evidence"]) == BEHAVIOUR_CAP and goals["evidence_omitted"] == 40 - BEHAVIOUR_CAP
+    assert [e["weight"] for e in goals["evidence"]] == [1.0] * BEHAVIOUR_CAP
+    heavy = [e["occurred_at"] for e in goals["evidence"]]
     assert heavy == sorted(heavy, reverse=True)
+    assert [e["activity_id"] for e in by_beh["scope.ownership-autonomy.level-up-solutions"]["evidence"]] == ["gh:pr:x#99"]
+    assert "gh:pr:x#99" in [e["activity_id"] for e in scope["evidence"]]
+    assert scope["evidence_omitted"] == 41 - len(scope["evidence"])
 
 
 def test_another_persons_rows_are_refused():
@@ -198,9 +241,11 @@ def test_trend_against_the_same_persons_previous_period():
     jsonschema.validate(report, SCHEMA)
     assert report["previous_period"] == {"since": "2026-08-31", "until": "2026-09-30"}
     d = dims(report)
-    assert d["results.ownership"]["trend"] == {"previous_score": 0.154, "previous_evidence_total": 1, "change": "up"}
+    assert d["results.ownership"]["trend"] == {"previous_weight_total": 1.0, "previous_evidence_total": 1,
+                                               "change": "up"}
     assert d["scope.impact-levers"]["trend"]["change"] == "up"
-    assert d["craft.ml-design"]["trend"] == {"previous_score": 0.0, "previous_evidence_total": 0, "change": "same"}
+    assert d["craft.ml-design"]["trend"] == {"previous_weight_total": 0.0, "previous_evidence_total": 0,
+                                             "change": "same"}
     later = build_report(ANA, table([]), RUBRIC, since=dt.date(2026, 11, 1), until=dt.date(2026, 11, 30),
                          generated_at=GENERATED_AT, previous_evidence=small_evidence())
     assert dims(later)["results.ownership"]["trend"]["change"] == "down"

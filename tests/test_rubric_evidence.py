@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pyarrow as pa
 import pytest
@@ -57,7 +56,7 @@ def test_incident_commander_evidences_sev_urgency():
     assert [(r["dimension_id"], r["behaviour_id"], r["weight"]) for r in rows] == [
         ("results.ownership", "results.ownership.sev-urgency", 1.0)]
     row = rows[0]
-    assert (row["rubric_id"], row["rubric_version"], row["person_id"]) == ("ic4-mle", "1", "ana")
+    assert (row["rubric_id"], row["rubric_version"], row["person_id"]) == ("ic4-mle", "2", "ana")
     assert row["signals"] == ["incident.commander"]
     assert row["reason"] == "commander of SEV2 SRCH-1"
     assert row["title"] == "SEV2: ranking latency" and row["occurred_at"] == at(5)
@@ -73,7 +72,7 @@ def test_weights_combine_as_noisy_or_times_confidence():
     assert team["behaviour_id"] == "talent.team-development.quality-bar-reviews"
     assert team["weight"] == pytest.approx(1 - (1 - 1.0 * 0.5) * (1 - 0.6 * 1.0))  # 0.8
     assert team["signals"] == ["review.defect", "review.substantive"]
-    assert team["reason"] == "points at a reset bug; three sentences of substance"
+    assert team["reason"] == "1 review on the PR: points at a reset bug; three sentences of substance"
     # ML Design lifecycle-feedback: defect 0.8*0.5, substantive 0.5*1.0 -> 1 - 0.6*0.5 = 0.7
     assert rows["craft.ml-design"]["weight"] == pytest.approx(0.7)
     # Code Fluency technical-risks: defect 0.5 * 0.5
@@ -176,14 +175,75 @@ def test_properties_weight_range_and_input_order_does_not_matter(label_rows, rnd
     assert {r["activity_id"] for r in out} == evidenced
 
 
-def test_twenty_thousand_activities_in_well_under_a_few_seconds():
+def test_twenty_thousand_activities_all_evidenced():
+    # Speed is measured in bench/ (docs/benchmarks.md), never asserted as a timing here.
     n = 20_000
     acts = activities(*[{"activity_id": f"gh:pr:x#{i}", "person_id": f"p{i % 300}", "occurred_at": at(1 + i % 28)}
                         for i in range(n)])
     sigs = EVIDENCING
     labs = labels(*[(f"gh:pr:x#{i}", sigs[(i * k) % len(sigs)], 1.0, "r") for i in range(n) for k in (1, 7, 13)])
-    started = time.perf_counter()
     out = build_evidence(acts, labs, RUBRIC)
-    elapsed = time.perf_counter() - started
     assert out.num_rows > n
-    assert elapsed < 5.0, f"build_evidence took {elapsed:.2f}s for {n} activities"
+    assert set(out.column("person_id").to_pylist()) == {f"p{i}" for i in range(300)}
+
+
+# --- threads: quality over volume (issue 10) ---------------------------------------------------------------
+
+PR = "gh:pr:acme/trainer#7"
+
+
+def _feedback(activity_id: str, kind: str, person: str, body: str, day: int = 3, **extra) -> dict:
+    return {"activity_id": activity_id, "kind": kind, "person_id": person, "occurred_at": at(day), "body": body,
+            "subject_activity_id": PR, "subject_person_id": "bo", "title": "Retry the upload", **extra}
+
+
+def test_thirty_inline_comments_by_one_reviewer_are_one_evidence_item_per_dimension():
+    acts = [_feedback("gh:review:1", "review", "ana", "Two problems with the retry path, see inline.",
+                      state="CHANGES_REQUESTED", comment_count=30)]
+    labs = [("gh:review:1", "review.substantive", 1.0, "changes_requested with 30 inline comments")]
+    for i in range(30):
+        acts.append(_feedback(f"gh:review_comment:{100 + i}", "review_comment", "ana",
+                              f"This loop never backs off when attempt {i} fails; add a test for it.", day=3 + i % 5))
+        labs.append((f"gh:review_comment:{100 + i}", "review.defect", 0.9, "review-comment model: a defect"))
+    rows = rows_of(build_evidence(activities(*acts), labels(*labs), RUBRIC))
+    per_dim = {}
+    for r in rows:
+        per_dim.setdefault(r["dimension_id"], []).append(r)
+    assert per_dim and all(len(v) == 1 for v in per_dim.values()), {k: len(v) for k, v in per_dim.items()}
+    team = per_dim["talent.team-development"][0]
+    assert team["thread_id"] == PR and team["activity_count"] == 31
+    assert team["reason"].startswith("1 review, 30 inline comments on bo's PR: ")
+    # The item's excerpt is what was said (a comment that carries the defect), not the PR's title.
+    assert team["excerpt"].startswith("This loop never backs off") and team["title"] == "Retry the upload"
+    assert team["weight"] == pytest.approx(1 - (1 - 1.0 * 0.9) * (1 - 0.6 * 1.0))
+
+
+def test_a_reply_on_ones_own_pr_is_no_evidence():
+    reply = _feedback("gh:review_comment:9", "review_comment", "bo", "Good point, I changed the loop and added a test.",
+                      subject_person_id="bo")
+    labs = labels(("gh:review_comment:9", "review.suggestion", 0.9, "model"),
+                  ("gh:review_comment:9", "cross_team", 1.0, "actor is on team search"))
+    assert build_evidence(activities(reply), labs, RUBRIC).num_rows == 0
+
+
+def test_a_rubber_stamp_counts_for_no_review_mentorship_or_cross_team_behaviour():
+    stamp = _feedback("gh:review:2", "review", "cyd", "LGTM", state="APPROVED", comment_count=0)
+    labs = labels(("gh:review:2", "review.approval_only", 1.0, "approved with only 'LGTM'"),
+                  ("gh:review:2", "mentorship", 1.0, "review on bo's PR: level below"),
+                  ("gh:review:2", "cross_team", 1.0, "actor is on team search"))
+    assert build_evidence(activities(stamp), labs, RUBRIC).num_rows == 0
+
+
+def test_mentorship_needs_explanatory_feedback_not_just_a_junior_author():
+    short = _feedback("gh:review:3", "review", "ana", "Off by one here.", state="CHANGES_REQUESTED")
+    teach = _feedback("gh:review:4", "review", "eli", "We pin the seed here because the sampler is not reentrant; "
+                      "see docs/sampling.md for the history.", subject_activity_id="gh:pr:acme/trainer#8")
+    labs = labels(("gh:review:3", "review.defect", 1.0, "a defect"),
+                  ("gh:review:3", "mentorship", 1.0, "review on bo's PR: bo's level rank 2 is below 4"),
+                  ("gh:review:4", "review.knowledge_transfer", 1.0, "links docs/sampling.md for context"),
+                  ("gh:review:4", "mentorship", 1.0, "review on bo's PR: bo's level rank 2 is below 4"))
+    rows = rows_of(build_evidence(activities(short, teach), labs, RUBRIC))
+    mentoring = {r["person_id"] for r in rows if "mentorship" in r["signals"]}
+    assert mentoring == {"eli"}
+    assert any(r["person_id"] == "ana" and r["behaviour_id"] == "talent.team-development.quality-bar-reviews"
+               for r in rows)

@@ -25,7 +25,7 @@ def all_ids(rubric: Rubric) -> list[str]:
 
 
 def test_packaged_rubric_identity(rubric):
-    assert (rubric.id, rubric.version) == ("ic4-mle", "1")
+    assert (rubric.id, rubric.version) == ("ic4-mle", "2")
     assert rubric.title == "IC4 Machine Learning Engineer"
     assert len(rubric.dimensions()) == 22 and len(rubric.behaviours()) == 80
 

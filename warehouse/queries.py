@@ -77,6 +77,23 @@ def query_evidence(
     return _arrow(con, sql, params, EVIDENCE_SCHEMA)
 
 
+CALIBRATION_COLUMNS = ("person_id", "behaviour_id", "kind", "thread_id", "activity_id", "weight")
+
+
+def query_calibration_rows(
+    con: duckdb.DuckDBPyConnection, rubric_id: str, rubric_version: str, since: dt.datetime, until: dt.datetime
+) -> list[dict[str, Any]]:
+    """Everyone's evidence rows of one rubric version with ``since <= occurred_at < until``, only the columns
+    calibration reads (CALIBRATION_COLUMNS): the input of rubric.calibration.calibrate_rubric."""
+    where, params = _period("occurred_at", since, until)
+    cols = ", ".join(CALIBRATION_COLUMNS)
+    rows = con.execute(
+        f"SELECT {cols} FROM rubric_evidence WHERE rubric_id = ? AND rubric_version = ? AND {where}",
+        [rubric_id, rubric_version, *params],
+    ).fetchall()
+    return [dict(zip(CALIBRATION_COLUMNS, row)) for row in rows]
+
+
 def _person_rows(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[dict[str, Any]]:
     cols = ", ".join(PERSON_KEYS)
     rows = con.execute(f"SELECT {cols} FROM dim_person WHERE {where} ORDER BY person_id", params).fetchall()

@@ -256,6 +256,12 @@ class Warehouse:
         """One person's evidence (EVIDENCE_SCHEMA) with ``since <= occurred_at < until``."""
         return queries.query_evidence(self.con, person_id, since=since, until=until, rubric_id=rubric_id)
 
+    def query_calibration_rows(
+        self, rubric_id: str, rubric_version: str, since: dt.datetime, until: dt.datetime
+    ) -> list[dict[str, Any]]:
+        """Everyone's evidence rows (calibration columns only) of one rubric version in [since, until)."""
+        return queries.query_calibration_rows(self.con, rubric_id, rubric_version, since, until)
+
     def query_person(self, key: str) -> dict[str, Any] | None:
         """The roster person with person_id or GitHub login ``key``, or None."""
         return queries.query_person(self.con, key)
@@ -263,6 +269,41 @@ class Warehouse:
     def query_people(self) -> list[dict[str, Any]]:
         """All roster people except service accounts."""
         return queries.query_people(self.con)
+
+    def query_coverage_facts(
+        self,
+        person_id: str,
+        *,
+        since: dt.date,
+        until: dt.date,
+        sources: Sequence[str] = ("github", "jira"),
+        overrides: Sequence[Any] = (),
+    ) -> dict[str, Any]:
+        """Plain facts on how complete ``person_id``'s data is for [since, until] (dates, inclusive).
+
+        For ``rubric.coverage.coverage_warnings``; see ``warehouse.coverage``.  ``sources``: the
+        sources the deployment mines (``github`` / ``jira``); ``overrides``: the identity overrides
+        (``miners.identity.Override``), so rejected suggestions stay rejected.  Identity
+        resolution, the sources' sync state and the period's activity are the same for every
+        person: a read-only warehouse (whose data cannot change while open) reads them once.
+        """
+        from warehouse import coverage, identities
+
+        # Per-person reads are cheap; these three are not (each evaluates fct_activity) and are the
+        # same for every person.  Only a read-only warehouse keeps them: its data cannot change.
+        cache: dict[Any, Any] = self.__dict__.setdefault("_coverage_cache", {}) if self.read_only else {}
+        shared_key = ("shared", tuple(overrides), tuple(sources))
+        if shared_key not in cache:
+            cache[shared_key] = (
+                coverage.open_suggestions(self.con, identities.resolve(self.con, overrides)),
+                coverage.read_source_status(self.con, sources),
+            )
+        period_key = ("period", since, until)
+        if period_key not in cache:
+            cache[period_key] = coverage.read_period_activity(self.con, since, until)
+        suggestions, status = cache[shared_key]
+        return coverage.read_coverage_facts(self.con, person_id, since=since, until=until, suggestions=suggestions,
+                                            source_status=status, period_activity=cache[period_key])
 
     def fingerprint(self) -> dict[str, str]:
         """Per data table, a hash of its full content."""

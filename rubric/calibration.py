@@ -1,0 +1,304 @@
+"""Calibrated strength: a person's evidence for a behaviour against what their level typically shows here.
+
+Counting evidence says more about how busy someone is than about what they do, and a year of it
+saturates any fixed scale.  So strength compares two measures of one behaviour with the same
+measures of the person's **cohort** — engineers of the same level in this organisation over the
+same period (the whole organisation when fewer than ``min_cohort`` share the level):
+
+- **focus**: the behaviour's share of the person's evidence threads of the kinds that can show it
+  (``signal_groups``: review and comment threads for review behaviours, authored PRs and tickets for
+  work behaviours, incident roles for incident behaviours), shrunk toward the cohort's typical share
+  by ``PRIOR_THREADS`` pseudo-threads, so a handful of threads cannot make an outlier;
+- **rate**: the behaviour's evidence weight per active week (weeks enrolled within the period).
+
+Each is placed on the cohort's robust scale (log space: median, and the larger of the MAD and the
+upper tail's spread, with a floor).  A person's *lift* on a behaviour is their focus, when their
+rate is also clearly above typical (``RATE_GATE``), else the smaller of the two: being busy (high
+rate, ordinary focus) or specialised but rare (high focus, a few items) is not enough.
+
+    strength = none      no evidence
+               emerging  evidence, within what the level typically shows here
+               solid     lift >= solid_lift and at least min_items items
+               strong    lift >= strong_lift and at least min_items items
+
+(``Thresholds``, from the rubric YAML's ``scoring`` section.)
+
+A dimension is as strong as its strongest behaviour.  The report shows the cohort only as a
+typical range ("typical for IC4 here: 2–5 items a quarter", the middle half of the cohort),
+never anyone's name, number or position.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+PRIOR_THREADS = 20.0  # pseudo-threads at the cohort's typical share that every person's focus starts from
+RATE_GATE = 1.0  # rate z above which focus alone decides the lift
+MIN_SCALE = 0.35  # floor of the log-scale spread, ~ a 1.4x ratio: tiny spreads do not make everyone an outlier
+RATE_FLOOR = 0.05  # items per active week added before taking logs (zero rates stay finite)
+STRENGTHS = ("none", "emerging", "solid", "strong")
+
+RULE_SENTENCE = (
+    "Strength compares each behaviour's share of this person's work and its rate per active week with "
+    "{cohort} in this organisation over the same period: solid and strong need both to stand well above "
+    "what is typical (and at least {min_items} items), so volume alone never reaches them; a dimension is "
+    "as strong as its strongest behaviour."
+)
+
+
+# Which of a person's threads can show a signal: the denominator of its focus.
+GROUP_OF_KIND = {"pull_request": "authored", "ticket": "authored", "review": "feedback",
+                 "review_comment": "feedback", "issue_comment": "feedback", "ticket_comment": "feedback",
+                 "incident": "incident"}
+GROUPS = ("authored", "feedback", "incident")
+
+
+def signal_groups(signal: str) -> frozenset[str]:
+    """The thread groups a signal can come from (by its family in classifiers.contract.SIGNALS)."""
+    family = signal.split(".", 1)[0]
+    if family in ("review", "mentorship", "collaboration"):
+        return frozenset({"feedback"})
+    if family in ("work", "delivery", "project"):
+        return frozenset({"authored"})
+    if family == "incident":
+        return frozenset({"incident"})
+    return frozenset(GROUPS)
+
+
+@dataclass(frozen=True)
+class PersonTotals:
+    """One person's evidence over a period, summed per behaviour: what calibration reads, nothing else."""
+
+    person_id: str
+    level: str | None
+    weeks: float  # active weeks within the period
+    threads: dict[str, int]  # thread group (GROUPS) -> distinct evidence threads in the period
+    value: dict[str, float] = field(default_factory=dict)  # behaviour_id -> summed weight
+    items: dict[str, int] = field(default_factory=dict)  # behaviour_id -> evidence items
+
+    @property
+    def active(self) -> bool:
+        return sum(self.threads.values()) > 0
+
+    def base(self, groups: frozenset[str]) -> int:
+        return sum(self.threads.get(g, 0) for g in groups)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The rubric's ``scoring`` section (rubric.model.Scoring); defaults are the packaged rubric's."""
+
+    solid_lift: float = 1.5  # lift (robust z, log scale) for solid ...
+    strong_lift: float = 2.5  # ... and for strong
+    min_items: int = 3  # evidence items a behaviour needs before it can be above typical
+    min_cohort: int = 8  # people of a level needed to compare within the level; fewer: the whole organisation
+
+
+@dataclass(frozen=True)
+class Scale:
+    median: float
+    spread: float
+
+    def z(self, x: float) -> float:
+        return (x - self.median) / self.spread
+
+
+@dataclass(frozen=True)
+class BehaviourNorm:
+    """The cohort's typical values for one behaviour."""
+
+    share: float  # the cohort's median share of threads (the focus prior)
+    groups: frozenset[str]  # thread groups whose threads are the focus's denominator
+    focus: Scale
+    rate: Scale
+    typical_items: tuple[float, float]  # quartiles of items per person over the period
+
+
+@dataclass(frozen=True)
+class Cohort:
+    key: str  # level, or "all"
+    label: str  # "IC4s", "everyone"
+    size: int
+    norms: dict[str, BehaviourNorm]
+    thresholds: Thresholds = Thresholds()
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per-cohort norms for one period; built from every person's totals, read one person at a time."""
+
+    since: dt.date
+    until: dt.date
+    cohorts: dict[str, Cohort]
+
+    def cohort_for(self, level: str | None) -> Cohort | None:
+        return self.cohorts.get(level or "") or self.cohorts.get("all")
+
+
+def active_weeks(start: dt.date | None, since: dt.date, until: dt.date) -> float:
+    """Weeks of [since, until] (inclusive) from the person's start date on; at least one."""
+    first = max(since, start) if start else since
+    return max(1.0, ((until - first).days + 1) / 7.0)
+
+
+def _scale(values: list[float]) -> Scale:
+    """Median and a robust spread: the larger of the MAD's and the upper tail's normal-equivalent spread.
+
+    The upper tail ((90th percentile - median) / 1.2816) matters where most of the cohort has no evidence
+    for a behaviour: the MAD is then 0, while the ordinary few who have some still set what is typical.
+    """
+    median = statistics.median(values)
+    mad = statistics.median(abs(v - median) for v in values)
+    q90 = statistics.quantiles(values, n=10, method="inclusive")[-1] if len(values) > 1 else median
+    return Scale(median, max(1.4826 * mad, (q90 - median) / 1.2816, MIN_SCALE))
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    if len(ordered) < 2:
+        return (ordered[0], ordered[0]) if ordered else (0.0, 0.0)
+    q = statistics.quantiles(ordered, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def _focus(person: PersonTotals, behaviour: str, groups: frozenset[str], share: float) -> float:
+    return math.log((person.value.get(behaviour, 0.0) + PRIOR_THREADS * share)
+                    / (person.base(groups) + PRIOR_THREADS))
+
+
+def _rate(person: PersonTotals, behaviour: str) -> float:
+    return math.log(person.value.get(behaviour, 0.0) / person.weeks + RATE_FLOOR)
+
+
+def _norms(people: list[PersonTotals], behaviours: dict[str, frozenset[str]]) -> dict[str, BehaviourNorm]:
+    norms: dict[str, BehaviourNorm] = {}
+    active = [p for p in people if p.active]
+    if not active:
+        return norms
+    for beh, groups in behaviours.items():
+        based = [p for p in active if p.base(groups) > 0] or active
+        share = max(statistics.median(p.value.get(beh, 0.0) / max(1, p.base(groups)) for p in based), 1e-3)
+        norms[beh] = BehaviourNorm(
+            share=share,
+            groups=groups,
+            focus=_scale([_focus(p, beh, groups, share) for p in active]),
+            rate=_scale([_rate(p, beh) for p in active]),
+            typical_items=_quartiles([float(p.items.get(beh, 0)) for p in active]),
+        )
+    return norms
+
+
+def _plural(level: str) -> str:
+    return f"{level}s"
+
+
+def calibrate(people: list[PersonTotals], behaviours: dict[str, frozenset[str]], *, since: dt.date,
+              until: dt.date, thresholds: Thresholds = Thresholds()) -> Calibration:
+    """Norms per level with at least ``thresholds.min_cohort`` active people, and for the whole organisation.
+
+    ``behaviours``: behaviour id -> the thread groups its signals come from (``behaviour_groups``).
+    """
+    by_level: dict[str, list[PersonTotals]] = defaultdict(list)
+    for p in people:
+        if p.level:
+            by_level[p.level].append(p)
+    cohorts = {"all": Cohort("all", "everyone", sum(p.active for p in people), _norms(people, behaviours),
+                             thresholds)}
+    for level, members in sorted(by_level.items()):
+        size = sum(p.active for p in members)
+        if size >= thresholds.min_cohort:
+            cohorts[level] = Cohort(level, _plural(level), size, _norms(members, behaviours), thresholds)
+    return Calibration(since, until, cohorts)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    strength: str
+    lift: float | None  # min(focus z, rate z); None without evidence or norms
+    typical_items: tuple[float, float] | None
+
+
+def judge(person: PersonTotals, behaviour: str, cohort: Cohort | None) -> Judgement:
+    """Strength of one behaviour for one person against their cohort."""
+    items = person.items.get(behaviour, 0)
+    if items == 0:
+        norm = cohort.norms.get(behaviour) if cohort else None
+        return Judgement("none", None, norm.typical_items if norm else None)
+    norm = cohort.norms.get(behaviour) if cohort else None
+    if norm is None:
+        return Judgement("emerging", None, None)
+    focus = norm.focus.z(_focus(person, behaviour, norm.groups, norm.share))
+    rate = norm.rate.z(_rate(person, behaviour))
+    lift = focus if rate >= RATE_GATE else min(focus, rate)
+    t = cohort.thresholds if cohort else Thresholds()
+    if items >= t.min_items and lift >= t.strong_lift:
+        strength = "strong"
+    elif items >= t.min_items and lift >= t.solid_lift:
+        strength = "solid"
+    else:
+        strength = "emerging"
+    return Judgement(strength, round(lift, 2), norm.typical_items)
+
+
+def totals_from_rows(person_id: str, level: str | None, start: dt.date | None, rows: list[dict], *,
+                     since: dt.date, until: dt.date) -> PersonTotals:
+    """One person's totals from their evidence rows in [since, until] (EVIDENCE_SCHEMA dicts).
+
+    The same function feeds the cohort (everyone's rows) and the person's own report, so both
+    always measure the same thing.
+    """
+    threads: dict[str, set[str]] = defaultdict(set)
+    value: dict[str, float] = defaultdict(float)
+    items: dict[str, int] = defaultdict(int)
+    for row in rows:
+        group = GROUP_OF_KIND.get(row.get("kind") or "", "authored")
+        threads[group].add(row.get("thread_id") or row["activity_id"])
+        value[row["behaviour_id"]] += float(row["weight"] or 0.0)
+        items[row["behaviour_id"]] += 1
+    return PersonTotals(person_id, level, active_weeks(start, since, until),
+                        {g: len(t) for g, t in threads.items()}, dict(value), dict(items))
+
+
+def behaviour_groups(rubric) -> dict[str, frozenset[str]]:
+    """Every observable behaviour of ``rubric`` -> the thread groups its signals come from."""
+    out: dict[str, frozenset[str]] = {}
+    for _, beh in rubric.behaviours():
+        if beh.observable:
+            out[beh.id] = frozenset().union(*(signal_groups(s.signal) for s in beh.signals))
+    return out
+
+
+def strongest(strengths: list[str]) -> str:
+    return max(strengths, key=STRENGTHS.index) if strengths else "none"
+
+
+def describe_typical(typical: tuple[float, float] | None, cohort: Cohort | None, since: dt.date,
+                     until: dt.date) -> str | None:
+    """'typical for IC4s here: 2–5 items in a period this long' (None without a cohort)."""
+    if typical is None or cohort is None:
+        return None
+    low, high = (round(v) for v in typical)
+    span = "0 items" if high == 0 else (f"{low} item{'s' if low != 1 else ''}" if low == high else f"{low}–{high} items")
+    days = (until - since).days + 1
+    period = "a quarter" if 80 <= days <= 100 else "a year" if 350 <= days <= 380 else f"{days} days"
+    return f"typical for {cohort.label} here: {span} in {period}"
+
+
+def calibrate_rubric(rubric, people: list[dict], rows: list[dict], *, since: dt.date, until: dt.date) -> Calibration:
+    """The calibration for one period from every person's evidence rows (EVIDENCE_SCHEMA dicts, any order).
+
+    ``people``: roster rows with person_id, level and start_date.  Rows must already be limited to
+    [since, until] and to ``rubric``'s id and version.
+    """
+    by_person: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_person[row["person_id"]].append(row)
+    totals = [totals_from_rows(p["person_id"], p.get("level"), p.get("start_date"), by_person.get(p["person_id"], []),
+                               since=since, until=until) for p in people]
+    s = rubric.scoring
+    return calibrate(totals, behaviour_groups(rubric), since=since, until=until,
+                     thresholds=Thresholds(s.solid_lift, s.strong_lift, s.min_items, s.min_cohort))
