@@ -7,7 +7,7 @@ same period (the whole organisation when fewer than ``min_cohort`` share the lev
 
 - **focus**: the behaviour's share of the person's evidence threads of the kinds that can show it
   (``signal_groups``: review and comment threads for review behaviours, authored PRs and tickets for
-  work behaviours, incident roles for incident behaviours), shrunk toward the cohort's typical share
+  work behaviours, all threads for incident and cross-team behaviours), shrunk toward the cohort's typical share
   by ``PRIOR_THREADS`` pseudo-threads, so a handful of threads cannot make an outlier;
 - **rate**: the behaviour's evidence weight per active week (weeks enrolled within the period).
 
@@ -64,8 +64,8 @@ def signal_groups(signal: str) -> frozenset[str]:
         return frozenset({"feedback"})
     if family in ("work", "delivery", "project"):
         return frozenset({"authored"})
-    if family == "incident":
-        return frozenset({"incident"})
+    # Incident roles are nearly all evidence of some incident behaviour, so their focus is measured against
+    # all of a person's threads: how much of their work is incident work.
     return frozenset(GROUPS)
 
 
