@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.bench_personas --engineers 40 --months 3 --seeds 7,11,12
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
