@@ -5,10 +5,11 @@ saturates any fixed scale.  So strength compares two measures of one behaviour w
 measures of the person's **cohort** — engineers of the same level in this organisation over the
 same period (the whole organisation when fewer than ``min_cohort`` share the level):
 
-- **focus**: the behaviour's share of the person's evidence threads of the kinds that can show it
-  (``signal_groups``: review and comment threads for review behaviours, authored PRs and tickets for
-  work behaviours, all threads for incident and cross-team behaviours), shrunk toward the cohort's typical share
-  by ``PRIOR_THREADS`` pseudo-threads, so a handful of threads cannot make an outlier;
+- **focus**: the behaviour's share of the person's evidence threads of the groups it comes from
+  (``base_groups``, read from the organisation's own evidence: PR feedback for review behaviours,
+  PRs and/or tickets for work behaviours, all threads where a behaviour covers nearly all of its
+  groups, as incident roles do), shrunk toward the cohort's typical share by ``PRIOR_THREADS``
+  pseudo-threads, so a handful of threads cannot make an outlier;
 - **rate**: the behaviour's evidence weight per active week (weeks enrolled within the period).
 
 Each is placed on the cohort's robust scale (log space: median, and the larger of the MAD and the
@@ -50,23 +51,12 @@ RULE_SENTENCE = (
 )
 
 
-# Which of a person's threads can show a signal: the denominator of its focus.
-GROUP_OF_KIND = {"pull_request": "authored", "ticket": "authored", "review": "feedback",
-                 "review_comment": "feedback", "issue_comment": "feedback", "ticket_comment": "feedback",
-                 "incident": "incident"}
-GROUPS = ("authored", "feedback", "incident")
-
-
-def signal_groups(signal: str) -> frozenset[str]:
-    """The thread groups a signal can come from (by its family in classifiers.contract.SIGNALS)."""
-    family = signal.split(".", 1)[0]
-    if family in ("review", "mentorship", "collaboration"):
-        return frozenset({"feedback"})
-    if family in ("work", "delivery", "project"):
-        return frozenset({"authored"})
-    # Incident roles are nearly all evidence of some incident behaviour, so their focus is measured against
-    # all of a person's threads: how much of their work is incident work.
-    return frozenset(GROUPS)
+# A thread's group, by the kind of the activity that earned it: the units a behaviour's focus is counted in.
+GROUP_OF_KIND = {"pull_request": "pr", "ticket": "ticket", "review": "pr_feedback", "review_comment": "pr_feedback",
+                 "issue_comment": "pr_feedback", "ticket_comment": "ticket_feedback", "incident": "incident"}
+GROUPS = ("pr", "ticket", "pr_feedback", "ticket_feedback", "incident")
+GROUP_MIN_SHARE = 0.05  # a group holding fewer of a behaviour's items than this is not part of its base
+DEGENERATE_COVERAGE = 0.8  # a behaviour on this share of its groups' threads is measured against all threads
 
 
 @dataclass(frozen=True)
@@ -79,6 +69,7 @@ class PersonTotals:
     threads: dict[str, int]  # thread group (GROUPS) -> distinct evidence threads in the period
     value: dict[str, float] = field(default_factory=dict)  # behaviour_id -> summed weight
     items: dict[str, int] = field(default_factory=dict)  # behaviour_id -> evidence items
+    items_by_group: dict[tuple[str, str], int] = field(default_factory=dict)  # (behaviour_id, group) -> items
 
     @property
     def active(self) -> bool:
@@ -192,16 +183,40 @@ def _norms(people: list[PersonTotals], behaviours: dict[str, frozenset[str]]) ->
     return norms
 
 
+def base_groups(people: list[PersonTotals], behaviours: list[str]) -> dict[str, frozenset[str]]:
+    """Per behaviour, the thread groups its evidence comes from across the whole organisation.
+
+    Groups holding at least GROUP_MIN_SHARE of the behaviour's items form its base.  Where the behaviour
+    covers nearly all threads of its base (DEGENERATE_COVERAGE; e.g. incident roles, which are all evidence
+    of incident work), a share of that base says nothing, and all of a person's threads are the base.
+    """
+    threads = defaultdict(int)
+    for p in people:
+        for g, n in p.threads.items():
+            threads[g] += n
+    out: dict[str, frozenset[str]] = {}
+    for beh in behaviours:
+        per_group = defaultdict(int)
+        for p in people:
+            for g in GROUPS:
+                per_group[g] += p.items_by_group.get((beh, g), 0)
+        total = sum(per_group.values())
+        groups = frozenset(g for g, n in per_group.items() if total and n / total >= GROUP_MIN_SHARE)
+        base = sum(threads[g] for g in groups)
+        if not groups or (base and total / base >= DEGENERATE_COVERAGE):
+            groups = frozenset(GROUPS)
+        out[beh] = groups
+    return out
+
+
 def _plural(level: str) -> str:
     return f"{level}s"
 
 
-def calibrate(people: list[PersonTotals], behaviours: dict[str, frozenset[str]], *, since: dt.date,
+def calibrate(people: list[PersonTotals], behaviour_ids: list[str], *, since: dt.date,
               until: dt.date, thresholds: Thresholds = Thresholds()) -> Calibration:
-    """Norms per level with at least ``thresholds.min_cohort`` active people, and for the whole organisation.
-
-    ``behaviours``: behaviour id -> the thread groups its signals come from (``behaviour_groups``).
-    """
+    """Norms per level with at least ``thresholds.min_cohort`` active people, and for the whole organisation."""
+    behaviours = base_groups(people, behaviour_ids)
     by_level: dict[str, list[PersonTotals]] = defaultdict(list)
     for p in people:
         if p.level:
@@ -254,22 +269,15 @@ def totals_from_rows(person_id: str, level: str | None, start: dt.date | None, r
     threads: dict[str, set[str]] = defaultdict(set)
     value: dict[str, float] = defaultdict(float)
     items: dict[str, int] = defaultdict(int)
+    by_group: dict[tuple[str, str], int] = defaultdict(int)
     for row in rows:
-        group = GROUP_OF_KIND.get(row.get("kind") or "", "authored")
+        group = GROUP_OF_KIND.get(row.get("kind") or "", "pr")
         threads[group].add(row.get("thread_id") or row["activity_id"])
         value[row["behaviour_id"]] += float(row["weight"] or 0.0)
         items[row["behaviour_id"]] += 1
+        by_group[(row["behaviour_id"], group)] += 1
     return PersonTotals(person_id, level, active_weeks(start, since, until),
-                        {g: len(t) for g, t in threads.items()}, dict(value), dict(items))
-
-
-def behaviour_groups(rubric) -> dict[str, frozenset[str]]:
-    """Every observable behaviour of ``rubric`` -> the thread groups its signals come from."""
-    out: dict[str, frozenset[str]] = {}
-    for _, beh in rubric.behaviours():
-        if beh.observable:
-            out[beh.id] = frozenset().union(*(signal_groups(s.signal) for s in beh.signals))
-    return out
+                        {g: len(t) for g, t in threads.items()}, dict(value), dict(items), dict(by_group))
 
 
 def strongest(strengths: list[str]) -> str:
@@ -300,5 +308,5 @@ def calibrate_rubric(rubric, people: list[dict], rows: list[dict], *, since: dt.
     totals = [totals_from_rows(p["person_id"], p.get("level"), p.get("start_date"), by_person.get(p["person_id"], []),
                                since=since, until=until) for p in people]
     s = rubric.scoring
-    return calibrate(totals, behaviour_groups(rubric), since=since, until=until,
+    return calibrate(totals, [b.id for _, b in rubric.behaviours() if b.observable], since=since, until=until,
                      thresholds=Thresholds(s.solid_lift, s.strong_lift, s.min_items, s.min_cohort))

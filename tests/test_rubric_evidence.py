@@ -63,16 +63,21 @@ def test_incident_commander_evidences_sev_urgency():
 
 
 def test_weights_combine_as_noisy_or_times_confidence():
-    # quality-bar-reviews: review.defect 1.0, review.substantive 0.6; constructive-feedback: substantive 0.6.
+    # quality-bar-reviews: review.defect 1.0, review.suggestion 0.5; constructive-feedback: suggestion 0.8,
+    # substantive 0.6 (generic substance alone does not set the quality bar).
     acts = activities({"activity_id": "gh:review:1", "person_id": "ana", "kind": "review", "occurred_at": at(2)})
-    labs = labels(("gh:review:1", "review.defect", 0.5, "points at a reset bug"),
+    labs = labels(("gh:review:1", "review.defect", 0.9, "points at a reset bug"),
+                  ("gh:review:1", "review.suggestion", 0.5, "proposes a guard"),
                   ("gh:review:1", "review.substantive", 1.0, "three sentences of substance"))
     rows = {r["dimension_id"]: r for r in rows_of(build_evidence(acts, labs, RUBRIC))}
     team = rows["talent.team-development"]
     assert team["behaviour_id"] == "talent.team-development.quality-bar-reviews"
-    assert team["weight"] == pytest.approx(1 - (1 - 1.0 * 0.5) * (1 - 0.6 * 1.0))  # 0.8
-    assert team["signals"] == ["review.defect", "review.substantive"]
-    assert team["reason"] == "1 review on the PR: points at a reset bug; three sentences of substance"
+    assert team["weight"] == pytest.approx(1 - (1 - 1.0 * 0.9) * (1 - 0.5 * 0.5))  # 0.925
+    assert team["signals"] == ["review.defect", "review.suggestion"]
+    assert team["reason"] == "1 review on the PR: points at a reset bug; proposes a guard"
+    labs = labels(("gh:review:1", "review.defect", 0.5, "points at a reset bug"),
+                  ("gh:review:1", "review.substantive", 1.0, "three sentences of substance"))
+    rows = {r["dimension_id"]: r for r in rows_of(build_evidence(acts, labs, RUBRIC))}
     # ML Design lifecycle-feedback: defect 0.8*0.5, substantive 0.5*1.0 -> 1 - 0.6*0.5 = 0.7
     assert rows["craft.ml-design"]["weight"] == pytest.approx(0.7)
     # Code Fluency technical-risks: defect 0.5 * 0.5
@@ -215,7 +220,7 @@ def test_thirty_inline_comments_by_one_reviewer_are_one_evidence_item_per_dimens
     assert team["reason"].startswith("1 review, 30 inline comments on bo's PR: ")
     # The item's excerpt is what was said (a comment that carries the defect), not the PR's title.
     assert team["excerpt"].startswith("This loop never backs off") and team["title"] == "Retry the upload"
-    assert team["weight"] == pytest.approx(1 - (1 - 1.0 * 0.9) * (1 - 0.6 * 1.0))
+    assert team["weight"] == pytest.approx(0.9)  # review.defect 1.0 x 0.9; substantive is not a quality-bar signal
 
 
 def test_a_reply_on_ones_own_pr_is_no_evidence():
