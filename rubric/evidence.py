@@ -41,7 +41,7 @@ from rubric.model import Rubric
 log = logging.getLogger(__name__)
 
 _ACTIVITY_COLUMNS = ("activity_id", "person_id", "is_bot", "kind", "occurred_at", "url", "title")
-_OPTIONAL_COLUMNS = ("body", "subject_activity_id", "subject_person_id")
+_OPTIONAL_COLUMNS = ("body", "subject_activity_id", "subject_person_id", "parent_key", "actor", "issue_type")
 _LABEL_COLUMNS = ("activity_id", "label", "confidence", "reason")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -59,6 +59,12 @@ GATED_SIGNALS = frozenset({s for s in SIGNALS if s.startswith("review.")}
 SUBSTANTIVE_MIN_WORDS = 12  # non-stock words a comment thread needs to count as substance by itself
 EXPLANATORY_MIN_WORDS = 40  # ... and to count as explanatory (mentorship) without an explanatory label
 EXCERPT_CHARS = 240
+# Leading an epic is project leadership in proportion to the work it organises: an epic at least as large as
+# nine in ten of this organisation's epics (by child tickets, never fewer than EPIC_MIN_FULL) counts in full;
+# a smaller one by (children / that size) squared, at least EPIC_MIN_FACTOR: a small epic is closer to a task
+# list than to a project.
+EPIC_MIN_FULL = 3
+EPIC_MIN_FACTOR = 0.1
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'_-]*")
 _SPACE = re.compile(r"\s+")
@@ -208,6 +214,7 @@ def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa
     for c in _OPTIONAL_COLUMNS:
         cols[c] = activities.column(c).to_pylist() if c in activities.column_names else [None] * n
 
+    epics = _epic_sizes(cols)
     threads: dict[tuple[str, str], _Thread] = {}
     seen: set[tuple[str, str]] = set()
     for i, activity_id in enumerate(cols["activity_id"]):
@@ -230,6 +237,8 @@ def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa
         if kind in THREAD_KINDS:
             thread.words += _words(cols["body"][i])
         for signal, (conf, reasons) in by_activity[activity_id].items():
+            if signal == "project.epic_lead" and activity_id.startswith("jira:ticket:"):
+                conf, reasons = _scale_epic(activity_id.rsplit(":", 1)[-1], conf, reasons, epics)
             best, known = thread.signals.get(signal, (0.0, []))
             thread.signals[signal] = (max(best, conf), known + [r for r in reasons if r not in known])
 
@@ -262,6 +271,33 @@ def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa
     data["rubric_id"] = [rubric.id] * len(rows)
     data["rubric_version"] = [rubric.version] * len(rows)
     return pa.Table.from_pydict({name: data[name] for name in EVIDENCE_SCHEMA.names}, schema=EVIDENCE_SCHEMA)
+
+
+def _epic_sizes(cols: dict[str, list]) -> tuple[dict[str, tuple[int, int]], float]:
+    """Epic key -> (child tickets, distinct people assigned to them), from the activities table; and the
+    size (child tickets) at which an epic counts in full."""
+    children: dict[str, int] = defaultdict(int)
+    people: dict[str, set[str]] = defaultdict(set)
+    for i, parent in enumerate(cols["parent_key"]):
+        if parent and cols["kind"][i] == "ticket":
+            children[parent] += 1
+            who = cols["person_id"][i] or cols["actor"][i]
+            if who:
+                people[parent].add(who)
+    epic_keys = {a.rsplit(":", 1)[-1] for a, t in zip(cols["activity_id"], cols["issue_type"])
+                 if (t or "").strip().lower() == "epic"}
+    sizes = sorted(children.get(key, 0) for key in epic_keys)
+    full = max(float(EPIC_MIN_FULL), float(sizes[(9 * len(sizes)) // 10]) if sizes else 0.0)
+    return {key: (n, len(people[key])) for key, n in children.items()}, full
+
+
+def _scale_epic(key: str, conf: float, reasons: list[str], epics: tuple[dict[str, tuple[int, int]], float]
+                ) -> tuple[float, list[str]]:
+    sizes, full = epics
+    n, people = sizes.get(key, (0, 0))
+    factor = min(1.0, max(EPIC_MIN_FACTOR, (n / full) ** 2))
+    said = f"the epic has {n} child ticket{'s' if n != 1 else ''} worked by {people} {'person' if people == 1 else 'people'}"
+    return conf * factor, [*reasons, said]
 
 
 def _representative(thread: _Thread, weights: dict[str, float], cols: dict[str, list],

@@ -252,3 +252,22 @@ def test_mentorship_needs_explanatory_feedback_not_just_a_junior_author():
     assert mentoring == {"eli"}
     assert any(r["person_id"] == "ana" and r["behaviour_id"] == "talent.team-development.quality-bar-reviews"
                for r in rows)
+
+
+def test_leading_a_large_epic_counts_more_than_leading_a_small_one():
+    acts = [{"activity_id": "jira:ticket:ML-1", "kind": "ticket", "person_id": "ana", "issue_type": "Epic",
+             "occurred_at": at(1), "source": "jira"},
+            {"activity_id": "jira:ticket:ML-2", "kind": "ticket", "person_id": "eli", "issue_type": "Epic",
+             "occurred_at": at(1), "source": "jira"}]
+    people = ["bo", "cyd", "dana", "fay"]
+    acts += [{"activity_id": f"jira:ticket:ML-{10 + i}", "kind": "ticket", "person_id": people[i % 4],
+              "parent_key": "ML-1", "occurred_at": at(2 + i % 20), "source": "jira"} for i in range(12)]
+    acts += [{"activity_id": f"jira:ticket:ML-{40 + i}", "kind": "ticket", "person_id": "bo", "parent_key": "ML-2",
+              "occurred_at": at(3), "source": "jira"} for i in range(3)]
+    labs = labels(("jira:ticket:ML-1", "project.epic_lead", 1.0, "assigned the epic (issue type Epic)"),
+                  ("jira:ticket:ML-2", "project.epic_lead", 1.0, "assigned the epic (issue type Epic)"))
+    rows = {(r["person_id"], r["behaviour_id"]): r for r in rows_of(build_evidence(activities(*acts), labs, RUBRIC))}
+    big = rows[("ana", "scope.impact-levers.project-leadership")]
+    small = rows[("eli", "scope.impact-levers.project-leadership")]
+    assert big["weight"] == 1.0 and small["weight"] == pytest.approx(max(0.1, (3 / 12) ** 2))
+    assert "the epic has 12 child tickets worked by 4 people" in big["reason"]
