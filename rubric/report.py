@@ -75,7 +75,7 @@ def _select_rows(person_id: str, evidence: pa.Table, rubric: Rubric, since: dt.d
     known = {dim.id for _, dim in rubric.dimensions()}
     kept, stale = [], 0
     for row in rows:
-        if row["rubric_id"] != rubric.id or row["dimension_id"] not in known:
+        if row["rubric_id"] != rubric.id or row["rubric_version"] != rubric.version or row["dimension_id"] not in known:
             stale += 1
             continue
         occurred = row["occurred_at"]
