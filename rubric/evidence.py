@@ -251,10 +251,7 @@ def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa
         for dim_index, (dim_id, beh_id, weight, matched) in _best_per_dimension(signals, index).items():
             weights = {signal: signal_weight[(beh_id, signal)] for signal in matched}
             rep = _representative(thread, weights, cols, by_activity)
-            reasons: list[str] = []
-            for signal in matched:
-                reasons.extend(r for r in signals[signal][1] if r not in reasons)
-            reason = "; ".join(reasons[:3])
+            reason = "; ".join(_distinct_reasons(signals, matched)[:3])
             if len(thread.rows) > 1 or kinds[0] in THREAD_KINDS:
                 reason = f"{_thread_summary(kinds, cols['subject_person_id'][rep])}: {reason}"
             first = min((cols["occurred_at"][i] for i in thread.rows if cols["occurred_at"][i] is not None),
@@ -271,6 +268,20 @@ def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa
     data["rubric_id"] = [rubric.id] * len(rows)
     data["rubric_version"] = [rubric.version] * len(rows)
     return pa.Table.from_pydict({name: data[name] for name in EVIDENCE_SCHEMA.names}, schema=EVIDENCE_SCHEMA)
+
+
+def _distinct_reasons(signals: dict[str, tuple[float, list[str]]], matched: list[str]) -> list[str]:
+    """The matched signals' reasons, each said once: "substantive review on bo's PR: X" and "inline comment on
+    bo's PR: X" (the same rule on two activities of one thread) keep only the first."""
+    out: list[str] = []
+    said: set[str] = set()
+    for signal in matched:
+        for reason in signals[signal][1]:
+            gist = reason.split(": ", 1)[-1]
+            if gist not in said:
+                said.add(gist)
+                out.append(reason)
+    return out
 
 
 def _epic_sizes(cols: dict[str, list]) -> tuple[dict[str, tuple[int, int]], float]:
