@@ -2,8 +2,9 @@
 
 Counting evidence says more about how busy someone is than about what they do, and a year of it
 saturates any fixed scale.  So strength compares two measures of one behaviour with the same
-measures of the person's **cohort** — engineers of the same level in this organisation over the
-same period (the whole organisation when fewer than ``min_cohort`` share the level):
+measures of a **cohort** — the engineers at the rubric's level (``level`` in the rubric YAML; each
+person's own level when unset) in this organisation over the same period (the whole organisation
+when fewer than ``min_cohort`` are at that level):
 
 - **focus**: the behaviour's share of the person's evidence threads of the groups it comes from
   (``base_groups``, read from the organisation's own evidence: PR feedback for review behaviours,

@@ -115,6 +115,10 @@ class Rubric(_Strict):
     version: NonEmpty
     title: NonEmpty
     summary: str | None = None
+    # The roster level the rubric describes: strength compares everyone's evidence with what people at this
+    # level typically show here (an IC3's report says how far their evidence already looks like an IC4's).
+    # Unset: each person is compared with their own level.
+    level: str | None = None
     scoring: Scoring = Field(default_factory=Scoring)
     areas: list[Area] = Field(min_length=1)
 

@@ -203,7 +203,7 @@ def build_report(person: dict, evidence: pa.Table, rubric: Rubric, *, since: dt.
         by_dim[row["dimension_id"]].append(row)
     totals = totals_from_rows(engineer["login"], engineer["level"], person.get("start_date"), rows,
                               since=since, until=until)
-    cohort = calibration.cohort_for(engineer["level"]) if calibration is not None else None
+    cohort = calibration.cohort_for(rubric.level or engineer["level"]) if calibration is not None else None
 
     dimensions = [_dimension(area.id, dim, by_dim.get(dim.id, []), totals, cohort, since, until)
                   for area, dim in rubric.dimensions()]

@@ -69,7 +69,7 @@ def test_observability_is_explained(rubric):
     ("scope.collaborative-reach.cross-team-initiatives", "cross_team"),
     ("scope.collaborative-reach.cross-team-initiatives", "project.cross_team_dependency"),
     ("scope.impact-levers.project-leadership", "project.epic_lead"),
-    ("talent.team-development.quality-bar-reviews", "review.substantive"),
+    ("talent.team-development.quality-bar-reviews", "review.suggestion"),
     ("talent.team-development.quality-bar-reviews", "review.defect"),
     ("talent.team-development.quality-bar-reviews", "review.design"),
     ("craft.software-design.design-feedback", "review.design"),
