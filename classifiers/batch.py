@@ -52,8 +52,8 @@ def classify_csv(task: str, data: Path, out: Path, *, model_dir: Path | None = N
             chosen = choose_label(task, found.get(activity_id, []))
             result = dict(source)
             if chosen is None:
-                result.update(label="", confidence="", classifier="", reason="no rule or model label (no text "
-                              "or no substance)")
+                result.update(label="", confidence="", classifier="", reason="no label: no rule fired and the "
+                              "model was not confident enough (or the row has no text or substance)")
             else:
                 result.update(label=chosen["label"], confidence=f"{chosen['confidence']:.3f}",
                               classifier=f"{chosen['classifier_kind']}:{chosen['classifier_id']} "

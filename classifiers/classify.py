@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from classifiers.contract import ACTIVITY_KINDS, LABEL_SCHEMA, SIGNALS
 from classifiers.errors import ActivityTableError
-from classifiers.models import Models, describe_prediction, load_or_train, predict, train_in_memory
+from classifiers.models import Models, describe_prediction, emitted, load_or_train, predict, train_in_memory
 from classifiers.rules import Rule, is_on_others_work
 from classifiers.rules_config import build_rules
 from classifiers.text import is_stock_phrase
@@ -121,7 +121,9 @@ def classify_activities(activities: pa.Table, *, model_dir: Path | None = None, 
 
 
 def _model_labels(rows: list[dict], rule_labels: dict[str, set[str]], models: Models):
-    """Model labels where they add something (policy in docs/signals.md)."""
+    """Model labels where they add something and the model is trusted (policy in docs/signals.md): a
+    prediction below its model's calibrated minimum probability, or of a class the model is not trusted
+    with, gives no label at all."""
     work_model = models.work_type
     work_classes = set(work_model.metadata["labels"]) | WORK_TYPE_DECIDING
     prs = [r for r in rows if r.get("kind") == "pull_request" and r.get("activity_id")
@@ -130,6 +132,8 @@ def _model_labels(rows: list[dict], rule_labels: dict[str, set[str]], models: Mo
     inputs = [work_type_input(r.get("title"), r.get("body"), r.get("paths"), r.get("additions"), r.get("deletions"))
               for r in prs]
     for row, pred in zip(prs, predict(work_model, inputs)):
+        if not emitted(work_model, pred):
+            continue
         yield (row["activity_id"], pred.label, pred.confidence, work_model.spec.model_id, work_model.spec.version,
                describe_prediction(work_model, pred))
 
@@ -139,5 +143,7 @@ def _model_labels(rows: list[dict], rule_labels: dict[str, set[str]], models: Mo
                 and (r.get("subject_person_id") is None or r.get("person_id") is None or is_on_others_work(r))]
     review_inputs = [review_input(r["body"], (r.get("paths") or [None])[0]) for r in comments]
     for row, pred in zip(comments, predict(review_model, review_inputs)):
+        if not emitted(review_model, pred):
+            continue
         yield (row["activity_id"], pred.label, pred.confidence, review_model.spec.model_id,
                review_model.spec.version, describe_prediction(review_model, pred))

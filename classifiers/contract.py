@@ -98,6 +98,7 @@ SIGNALS: dict[str, str] = {
     "work.design_doc": "design document or RFC",
     # review substance
     "review.approval_only": "approved with no written substance",
+    "review.changes_requested": "requested changes before the PR could merge",
     "review.substantive": "review with written substance",
     "review.defect": "points out a defect",
     "review.design": "discusses design or approach",

@@ -25,6 +25,9 @@ baselines on the same folds. What the labels mean: [signals.md](signals.md).
   on the same text the model sees (conventional headers stripped: the header
   is the label); where no rule gives one of the task's classes, the majority class.
 - **model**: the task's scikit-learn pipeline, trained on the training folds only.
+
+Each section ends with the model's calibration on the same held-out folds and
+the labels it is allowed to emit (`min_confidence`, silent classes).
 """
 
 
@@ -72,7 +75,50 @@ def render_task_section(result: dict) -> str:
                if result["beats_baselines_every_fold"] else
                "**The model does not beat both baselines in every held-out fold** (see the table).")
     lines += ["", verdict]
+    if result.get("calibration"):
+        lines += ["", *render_calibration(result["calibration"])]
     return "\n".join(lines)
+
+
+def render_calibration(cal: dict) -> list[str]:
+    """Reliability, thresholds and what the model emits, from ``evaluate.calibration_report``."""
+    raw = cal.get("ece_uncalibrated")
+    lines = ["### Calibration and emitted labels", "",
+             f"Probabilities are calibrated ({cal.get('method')}) on out-of-fold scores, folds grouped by "
+             f"{cal.get('grouped_by')} (`classifiers/calibration.py`). Expected calibration error of the top label "
+             f"on the held-out folds (10 bins): **{cal['ece']:.3f}**"
+             + (f", against {raw:.3f} for the same model without calibration." if raw is not None else "."), "",
+             "Reliability (held-out predictions by calibrated probability; right = share whose label was the "
+             "truth):", "",
+             "| probability | predictions | mean p | right |" + (" uncalibrated: predictions | mean p | right |"
+                                                               if cal.get("reliability_uncalibrated") else ""),
+             "|---|---|---|---|" + ("---|---|---|" if cal.get("reliability_uncalibrated") else "")]
+    uncal = cal.get("reliability_uncalibrated") or [None] * len(cal["reliability"])
+    for row, other in zip(cal["reliability"], uncal):
+        cells = [f"{row['lo']:.1f}–{row['hi']:.1f}", str(row["n"]), _num(row["mean_confidence"]),
+                 _num(row["accuracy"])]
+        if other is not None:
+            cells += [str(other["n"]), _num(other["mean_confidence"]), _num(other["accuracy"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Labels kept at each threshold (all classes) and how many of them are right:", "",
+              "| threshold | labels | share of rows | precision |", "|---|---|---|---|"]
+    for row in cal["thresholds"]:
+        lines.append(f"| {row['threshold']:.2f} | {row['emitted']} | {row['share']:.1%} | {row['precision']:.2f} |")
+    silent = ", ".join(f"`{c}`" for c in cal["silent_labels"]) or "none"
+    lines += ["", f"Emitted: a label needs p ≥ **{cal['min_confidence']}** and a class the model is trusted with "
+              f"(silent: {silent}). On the held-out folds that gives **{cal['emitted']} labels "
+              f"({cal['emitted_share']:.1%} of the rows), {cal['emitted_precision']:.0%} right** (target "
+              f"{cal['target_precision']:.0%}; a class is silent when fewer than {cal['min_evidence']} of its "
+              f"labels reach the threshold or fewer than {cal['target_precision']:.0%} of those are right).", "",
+              f"| class | labels with p ≥ {cal['min_confidence']} | precision | emitted |", "|---|---|---|---|"]
+    for label, stats in cal["per_class_at_threshold"].items():
+        lines.append(f"| `{label}` | {stats['above_threshold']} | {_num(stats['precision'])} | "
+                     f"{'no (silent)' if stats['silent'] else 'yes'} |")
+    return lines
+
+
+def _num(value) -> str:
+    return "—" if value is None else f"{value:.2f}"
 
 
 def update_classifiers_doc(path: Path, result: dict) -> Path:

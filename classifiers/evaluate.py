@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold, StratifiedKFold
 
+from classifiers.calibration import expected_calibration_error, precision_at, reliability
 from classifiers.errors import ClassifierError
 from classifiers.tabular import (
     REVIEW_TASK,
@@ -31,7 +32,15 @@ from classifiers.tabular import (
     pick_rule_label,
     read_task_csv,
 )
-from classifiers.train import DEFAULT_SEED, REVIEW_SUBSTANCE, WORK_TYPE, ModelSpec, as_matrix, fit_pipeline
+from classifiers.train import (
+    DEFAULT_SEED,
+    REVIEW_SUBSTANCE,
+    WORK_TYPE,
+    ModelSpec,
+    as_matrix,
+    fit_pipeline,
+    predict_with_confidence,
+)
 
 log = logging.getLogger("classifiers.evaluate")
 
@@ -106,10 +115,17 @@ def evaluate_rows(rows: TaskRows, *, seed: int = DEFAULT_SEED, rules_path: Path 
     scheme, splits = folds(rows, seed)
     pooled = {"model": [None] * len(y), "majority": [None] * len(y), "rules": [None] * len(y)}
     fold_results = []
+    groups = np.array(rows.examples.groups, dtype=object) if len(rows.examples.groups) == len(y) else None
+    proba_cal = np.zeros(len(y))
+    proba_raw = np.full(len(y), np.nan)
     for name, train, test in splits:
         pipeline = spec.build_pipeline(seed)
-        fit_pipeline(pipeline, x[train], y[train])
-        predicted = pipeline.predict(x[test]).tolist()
+        fit_pipeline(pipeline, x[train], y[train], groups=None if groups is None else groups[train])
+        labels, confidence, raw_confidence = predict_with_confidence(pipeline, x[test])
+        predicted = labels.tolist()
+        proba_cal[test] = confidence
+        if raw_confidence is not None:
+            proba_raw[test] = raw_confidence
         majority = Counter(y[train].tolist()).most_common(1)[0][0]
         by_system = {"model": predicted, "majority": [majority] * len(test),
                      "rules": [from_rules[i] or majority for i in test]}
@@ -142,11 +158,73 @@ def evaluate_rows(rows: TaskRows, *, seed: int = DEFAULT_SEED, rules_path: Path 
         },
         "folds": fold_results,
         "beats_baselines_every_fold": all(f["beats_baselines"] for f in fold_results),
+        "calibration": dict(calibration_report(truth, pooled["model"], proba_cal, proba_raw, spec.min_confidence,
+                                               spec.silent_labels),
+                            method=getattr(spec.build_pipeline(seed)[-1], "method", None),
+                            grouped_by=spec.group_name),
         "seconds": round(time.perf_counter() - started, 1),
     }
     log.info("%s: model macro-F1 %.3f, majority %.3f, rules %.3f (%s)", rows.task, result["model"]["macro_f1"],
              result["baselines"]["majority"]["macro_f1"], result["baselines"]["rules"]["macro_f1"], scheme)
     return result
+
+
+THRESHOLD_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+TARGET_PRECISION = 0.8
+MIN_EVIDENCE = 20  # held-out labels a class needs above the threshold before its precision is believed
+
+
+def calibration_report(truth: list[str], predicted: list[str], confidence: np.ndarray, raw_confidence: np.ndarray,
+                       min_confidence: float, silent_labels: frozenset[str] = frozenset()) -> dict:
+    """How close the held-out probabilities are to the truth, and what the model would emit.
+
+    ``confidence`` is the calibrated probability of each held-out prediction, ``raw_confidence`` that of the
+    same linear model without calibration (NaN when there is none).  Returns the ECE of both, reliability
+    tables, precision and coverage at each threshold of ``THRESHOLD_GRID`` (all classes, and per class), the
+    smallest threshold whose precision reaches ``TARGET_PRECISION``, and, at ``min_confidence``, per class
+    how many labels the model would give and how many are right; ``classes_below_target`` are the classes
+    with fewer than ``MIN_EVIDENCE`` labels there or a precision below the target, which the model must not
+    emit (``ModelSpec.silent_labels``); ``emitted*`` count only the classes it does emit."""
+    correct = np.array([p == t for p, t in zip(predicted, truth)], dtype=float)
+    pred = np.array(predicted, dtype=object)
+    curve = []
+    for threshold in THRESHOLD_GRID:
+        n, precision = precision_at(confidence, correct, threshold)
+        curve.append({"threshold": threshold, "emitted": n, "share": round(n / len(correct), 4),
+                      "precision": precision})
+    reaching = [c["threshold"] for c in curve if c["emitted"] and c["precision"] >= TARGET_PRECISION]
+    per_class, by_class_curve, below = {}, {}, []
+    for label in sorted(set(truth)):
+        mask = pred == label
+        n, precision = precision_at(confidence[mask], correct[mask], min_confidence)
+        per_class[label] = {"above_threshold": n, "precision": precision if n else None,
+                            "silent": label in silent_labels}
+        if n < MIN_EVIDENCE or precision < TARGET_PRECISION:
+            below.append(label)
+        by_class_curve[label] = [dict(zip(("threshold", "emitted", "precision"),
+                                          (t, *precision_at(confidence[mask], correct[mask], t))))
+                                 for t in THRESHOLD_GRID]
+    emitting = ~np.isin(pred, sorted(silent_labels))
+    n_kept, precision_kept = precision_at(confidence[emitting], correct[emitting], min_confidence)
+    has_raw = not np.isnan(raw_confidence).any()
+    return {
+        "ece": expected_calibration_error(confidence, correct),
+        "ece_uncalibrated": expected_calibration_error(raw_confidence, correct) if has_raw else None,
+        "reliability": reliability(confidence, correct),
+        "reliability_uncalibrated": reliability(raw_confidence, correct) if has_raw else None,
+        "thresholds": curve,
+        "thresholds_per_class": by_class_curve,
+        "lowest_threshold_reaching_target": min(reaching) if reaching else None,
+        "target_precision": TARGET_PRECISION,
+        "min_evidence": MIN_EVIDENCE,
+        "min_confidence": min_confidence,
+        "silent_labels": sorted(silent_labels),
+        "per_class_at_threshold": per_class,
+        "classes_below_target": below,
+        "emitted": n_kept,
+        "emitted_share": round(n_kept / len(correct), 4),
+        "emitted_precision": precision_kept,
+    }
 
 
 def evaluate_task(task: str, data: Path | None = None, *, seed: int = DEFAULT_SEED,

@@ -29,7 +29,7 @@ class SizeFeatures(TransformerMixin, BaseEstimator):
     n_buckets : int, default=4
         Quantile buckets per column (0 turns bucketing off).
     names : tuple of str, default=None
-        Names for the input columns in ``get_feature_names_out`` (reasons read "lines_bucket3", not "x2_bucket3").
+        Names for the input columns in ``get_feature_names_out`` ("lines_bucket3", not "x2_bucket3").
     """
 
     def __init__(self, n_buckets: int = 4, names: tuple[str, ...] | None = None):

@@ -12,13 +12,16 @@ import functools
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
 import numpy as np
 import sklearn
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from classifiers.contract import SIGNALS
 from classifiers.errors import ModelArtifactError
 from classifiers.train import (
     DEFAULT_SEED,
@@ -34,8 +37,12 @@ from classifiers.training_data import data_sha256
 
 log = logging.getLogger("classifiers.models")
 
-LOW_CONFIDENCE = 0.5
-TOP_FEATURES = 3
+# Calibrated probability below which a model label is not emitted at all, and the classes a model never
+# emits because on held-out data they are right less than 8 times in 10 even above it (per model id;
+# measured and chosen with `ladder eval`, see docs/classifiers.md "Emitted labels").
+MODEL_MIN_CONFIDENCE: dict[str, float] = {spec.model_id: spec.min_confidence for spec in MODEL_SPECS}
+MODEL_SILENT_LABELS: dict[str, frozenset[str]] = {spec.model_id: spec.silent_labels for spec in MODEL_SPECS}
+MAX_KEY_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -153,43 +160,93 @@ def train_in_memory(seed: int = DEFAULT_SEED) -> Models:
                   review_substance=train_model(REVIEW_SUBSTANCE, seed=seed))
 
 
-def _feature_names(model: TrainedModel) -> np.ndarray:
-    cached = getattr(model, "_feature_names", None)
-    if cached is None:
-        cached = model.pipeline[:-1].get_feature_names_out()
-        model._feature_names = cached  # type: ignore[attr-defined]
-    return cached
-
-
 def predict(model: TrainedModel, inputs: list) -> list[Prediction]:
-    """Predict a label per input with its probability and the top features behind it."""
+    """Predict a label per input with its calibrated probability and up to three real words of the input
+    that pushed most towards the label (``Prediction.features``)."""
     if not inputs:
         return []
-    features = model.pipeline[:-1].transform(as_matrix(inputs)).tocsr()
+    x = as_matrix(inputs)
+    features = model.pipeline[:-1].transform(x).tocsr()
     clf = model.pipeline[-1]
-    proba = clf.predict_proba(features)
-    best = proba.argmax(axis=1)
-    names = _feature_names(model)
+    labels, confidence = clf.predict_with_confidence(features)
+    index = {c: k for k, c in enumerate(clf.classes_)}
+    is_word = _word_features(model)
+    coef = clf.coef_
+    texts = x[:, 0] if x.ndim == 2 else x
     out: list[Prediction] = []
-    for i, k in enumerate(best):
+    for i, label in enumerate(labels):
         start, end = features.indptr[i], features.indptr[i + 1]
         idx, values = features.indices[start:end], features.data[start:end]
-        contributions = values * clf.coef_[k, idx]
-        order = np.argsort(-contributions, kind="stable")[:TOP_FEATURES]
-        top = tuple(str(names[idx[j]]) for j in order if contributions[j] > 0)
-        out.append(Prediction(label=str(clf.classes_[k]), confidence=float(proba[i, k]), features=top))
+        words = is_word[idx]
+        idx, values = idx[words], values[words]
+        contributions = values * coef[index[label], idx]
+        order = np.argsort(-contributions, kind="stable")
+        out.append(Prediction(label=str(label), confidence=float(confidence[i]),
+                              features=_key_words(model, str(texts[i] or ""), idx[order], contributions[order])))
     return out
 
 
-def describe_prediction(model: TrainedModel, prediction: Prediction) -> str:
-    """A reason a person can check: model id/version, probability and the words or paths it relied on."""
-    groups: dict[str, list[str]] = {"words": [], "path tokens": [], "size": []}
-    for name in prediction.features:
-        prefix, _, feature = name.partition("__")
-        group = {"paths": "path tokens", "size": "size"}.get(prefix, "words")
-        groups[group].append(f"'{feature or name}'")
-    parts = [f"{group} {', '.join(names)}" for group, names in groups.items() if names]
-    evidence = "; ".join(parts) if parts else "no distinctive words (class prior)"
+def emitted(model: TrainedModel, prediction: Prediction) -> bool:
+    """Whether a prediction becomes a label: calibrated probability at least the model's minimum and a class
+    the model is trusted with (``MODEL_MIN_CONFIDENCE``, ``MODEL_SILENT_LABELS``)."""
     spec = model.spec
-    text = f"model {spec.model_id} v{spec.version} (p={prediction.confidence:.2f}): {evidence}"
-    return f"low confidence: {text}" if prediction.confidence < LOW_CONFIDENCE else text
+    return prediction.confidence >= spec.min_confidence and prediction.label not in spec.silent_labels
+
+
+# What a label reads as, for reasons: "review-substance model v3: reads as a defect report (p=0.86) …".
+READS_AS: dict[str, str] = {
+    "work.feature": "a new feature", "work.bugfix": "a bug fix", "work.docs": "a documentation change",
+    "work.refactor": "a refactoring", "work.test": "a change to tests", "work.perf": "a performance improvement",
+    "work.build_ci": "a build or CI change", "work.chore": "routine maintenance", "work.revert": "a revert",
+    "review.defect": "a defect report", "review.design": "a design discussion",
+    "review.suggestion": "a suggested change to the code or approach", "review.question": "a question",
+    "review.nit": "a minor style remark", "review.praise": "praise",
+    "review.documentation": "a request about documentation or comments",
+}
+
+
+def describe_prediction(model: TrainedModel, prediction: Prediction) -> str:
+    """A sentence a person can check: which model, what the text reads as, how sure, and the words behind it,
+    e.g. "review-substance model v3: reads as a defect report (p=0.86); key words 'null', 'crash'"."""
+    spec = model.spec
+    reads_as = READS_AS.get(prediction.label) or SIGNALS.get(prediction.label, prediction.label)
+    text = f"{spec.model_id} model v{spec.version}: reads as {reads_as} (p={prediction.confidence:.2f})"
+    if prediction.features:
+        text += "; key words " + ", ".join(f"'{w}'" for w in prediction.features[:MAX_KEY_WORDS])
+    return text
+
+
+# --- key words --------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z][a-z]+")
+
+
+def _word_features(model: TrainedModel) -> np.ndarray:
+    """Per feature of the model's input: is it a single word of the text (not a word pair, a character
+    n-gram, a path or size token) worth naming: letters only, at least 3, not a stop word."""
+    cached = getattr(model, "_is_word", None)
+    if cached is None:
+        names = model.pipeline[:-1].get_feature_names_out()
+        cached = np.fromiter((_is_key_word(str(n)) for n in names), dtype=bool, count=len(names))
+        model._is_word = cached  # type: ignore[attr-defined]
+        model._feature_names = names  # type: ignore[attr-defined]
+    return cached
+
+
+def _is_key_word(name: str) -> bool:
+    group, _, word = name.partition("__")
+    return group == "words" and len(word) >= 3 and bool(_WORD.fullmatch(word)) and word not in ENGLISH_STOP_WORDS
+
+
+def _key_words(model: TrainedModel, text: str, idx: np.ndarray, contributions: np.ndarray) -> tuple[str, ...]:
+    """Up to ``MAX_KEY_WORDS`` words with a positive pull that occur in ``text`` as whole words (so "don"
+    from "don't" or "re" from "we're" are never shown)."""
+    names = model._feature_names  # type: ignore[attr-defined]
+    words: list[str] = []
+    for j, weight in zip(idx, contributions):
+        if weight <= 0 or len(words) == MAX_KEY_WORDS:
+            break
+        word = str(names[j]).partition("__")[2]
+        if re.search(rf"(?<![\w'’-]){re.escape(word)}(?![\w'’-])", text, re.IGNORECASE):
+            words.append(word)
+    return tuple(words)

@@ -114,18 +114,26 @@ def classify_revert_title(row: dict) -> list[Hit]:
     return []
 
 
-_LEADING_VERBS = {
-    "fix": "work.bugfix", "fixes": "work.bugfix", "fixed": "work.bugfix", "fixing": "work.bugfix",
-    "hotfix": "work.bugfix", "bugfix": "work.bugfix",
-    "refactor": "work.refactor", "refactors": "work.refactor", "refactored": "work.refactor",
-    "refactoring": "work.refactor",
-}
+_FIX_VERBS = frozenset({"fix", "fixes", "fixed", "fixing", "hotfix", "bugfix"})
 _FIRST_WORD = re.compile(r"^\s*(?:\[[^\]]*\]\s*)*([A-Za-z]+)\b(?!\s*[(:!])")
+# "Fix typo", "Fix lint", "Fix flaky test", "Fix CI", "Fix types" are not bug fixes.
+_NOT_A_BUG = re.compile(
+    r"(?<![\w-])(typos?|spelling|grammar|wording|lint|linting|eslint|prettier|format|formatting|links?|docs?|"
+    r"documentation|readme|comments?|jsdoc|tsdoc|examples?|tests?|specs?|flaky|snapshots?|ci|build|workflows?|"
+    r"changelog|types?|typings?|typecheck|typescript|ts|deps|dependencies|lockfile|imports?|playground)(?![\w-])",
+    re.IGNORECASE)
+# Files whose change says nothing about a defect in the product: docs, tests, CI, manifests, lock files, config.
+_NON_SOURCE = re.compile(
+    r"(^|/)(docs?|tests?|__tests__|spec|playground|scripts|\.github|\.circleci|\.vitepress)/|"
+    r"\.(md|rst|adoc|txt|snap|json|ya?ml|toml|ini|cfg|lock)$|(^|/)[^/]*\.config\.[a-z]+$|"
+    r"(^|/)(test_[^/]*|[^/]*_test\.[a-z]+|[^/]*\.(spec|test)\.[a-z]+|conftest\.py|jenkinsfile|dockerfile|"
+    r"makefile|pnpm-lock\.yaml|package-lock\.json|yarn\.lock)$", re.IGNORECASE)
 
 
-@rule("title-verb", version="1", kinds=("pull_request", "ticket"))
+@rule("title-verb", version="2", kinds=("pull_request", "ticket"))
 def classify_title_verb(row: dict) -> list[Hit]:
-    """A title that opens with 'Fix …' or 'Refactor …' (no conventional header, or a non-type one like 'WIP:')."""
+    """A title that opens with 'Fix …' (no conventional header, or a non-type one like 'WIP:'), when it does not
+    name a typo, lint, docs, tests, CI or types and, if files are known, touches a source file."""
     title = row.get("title") or ""
     parsed = parse_conventional_header(title)
     if parsed is not None:
@@ -133,11 +141,15 @@ def classify_title_verb(row: dict) -> list[Hit]:
             return []  # conventional-title decides
         title = strip_conventional_header(title)
     match = _FIRST_WORD.match(title)
-    if match is None:
+    if match is None or match.group(1).lower() not in _FIX_VERBS or _NOT_A_BUG.search(title):
         return []
-    label = _LEADING_VERBS.get(match.group(1).lower())
-    return [(label, f"title starts with '{match.group(1)}'" + (" after its prefix" if parsed else ""))] if label \
-        else []
+    paths = [p for p in row.get("paths") or () if p]
+    source = next((p for p in paths if not _NON_SOURCE.search(p)), None)
+    if paths and source is None:
+        return []
+    where = f", touches {source}" if source else ""
+    return [("work.bugfix", f"title starts with '{match.group(1)}'" + (" after its prefix" if parsed else "")
+             + where)]
 
 
 _BUMP = re.compile(
@@ -176,6 +188,22 @@ def classify_review_substance(row: dict) -> list[Hit]:
     if comments:
         parts.append(f"{comments} inline comment{'s' if comments != 1 else ''}")
     return [("review.substantive", f"{state.lower() or 'review'} with " + " and ".join(parts))]
+
+
+@rule("review-changes-requested", version="1", kinds=("review",))
+def classify_changes_requested(row: dict) -> list[Hit]:
+    """A substantive review that requested changes on someone else's PR: the reviewer held the merge until fixed.
+
+    The label is the review's own state (GitHub's CHANGES_REQUESTED), so it is exact; what it means for the
+    rubric (holding the quality bar) is the rubric's judgement.
+    """
+    if (row.get("state") or "").upper() != "CHANGES_REQUESTED" or not is_on_others_work(row):
+        return []
+    if not _is_substantive_review(row):
+        return []
+    comments = row.get("comment_count") or 0
+    said = f" with {comments} inline comment{'s' if comments != 1 else ''}" if comments else ""
+    return [("review.changes_requested", f"requested changes on {row['subject_person_id']}'s PR{said}")]
 
 
 @rule("mentorship", version="1", kinds=PR_COMMENT_KINDS)

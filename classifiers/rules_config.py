@@ -4,6 +4,13 @@
 ``rules_path`` adds rules, replaces a default rule of the same name, or turns
 one off with ``enabled: false``.  Files are validated with pydantic and every
 error names the file, the rule and what to change.
+
+Rules are meant to be precise (docs/signals.md measures each one): keywords
+match whole words and phrases, never inside another word; a generic word
+(``GENERIC_KEYWORDS``: model, script, rfc, docs …) is refused as a lone
+keyword and may only count next to its context words (``keywords_in_context``);
+and exclusions (``exclude_keywords``, ``exclude_paths``,
+``exclude_conventional_types``) veto a hit where the word is incidental.
 """
 
 from __future__ import annotations
@@ -20,14 +27,36 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from classifiers.contract import ACTIVITY_KINDS, SIGNALS
 from classifiers.errors import RuleFileError
 from classifiers.rules import RULES, Hit, Rule, is_on_others_work
-from classifiers.text import shorten
+from classifiers.text import CONVENTIONAL_TYPES, parse_conventional_header, shorten, strip_conventional_header
 
 Kind = Literal["pull_request", "review", "review_comment", "issue_comment", "ticket", "ticket_comment", "incident"]
 assert set(Kind.__args__) == set(ACTIVITY_KINDS)  # type: ignore[attr-defined]
 
 
+# Words that say nothing about the kind of work on their own ("script setup", "v-model", "update the rfc link",
+# "automated tests"): a rule may use them only in keywords_in_context, next to the words that give them a
+# meaning, or inside a longer phrase ("cron job", "design doc").
+GENERIC_KEYWORDS = frozenset({
+    "adr", "alert", "alerts", "automated", "automation", "bug", "change", "check", "cleanup", "clean up", "clean-up",
+    "comment", "comments", "config", "cron", "dashboard", "dashboards", "data", "design", "doc", "docs",
+    "documentation", "error", "eval", "evals", "evaluate", "evaluation", "experiment", "experiments", "feature",
+    "fix", "issue", "job", "jobs", "metric", "metrics", "model", "models", "monitor", "monitors", "notebook",
+    "rfc", "script", "scripts", "spec", "test", "tests", "testing", "train", "training", "update",
+})
+CONVENTIONAL_TYPE_NAMES = frozenset(CONVENTIONAL_TYPES)
+
+
+class ContextKeywords(BaseModel):
+    """Generic ``words`` that count only with one of the ``context`` words in the same field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    words: list[str] = Field(min_length=1)
+    context: list[str] = Field(min_length=1)
+
+
 class RuleSpec(BaseModel):
-    """One configurable rule: any matcher that hits gives ``label``."""
+    """One configurable rule: any matcher that hits gives ``label``, unless an exclusion applies."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -39,12 +68,16 @@ class RuleSpec(BaseModel):
     paths: list[str] = Field(default_factory=list)
     paths_mode: Literal["any", "all"] = "any"
     keywords: list[str] = Field(default_factory=list)
+    keywords_in_context: list[ContextKeywords] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
-    keyword_fields: list[Literal["title", "body"]] = Field(default_factory=lambda: ["title"])
+    keyword_fields: list[Literal["title", "subject", "body"]] = Field(default_factory=lambda: ["title"])
     github_labels: list[str] = Field(default_factory=list)
     jira_types: list[str] = Field(default_factory=list)
     jira_labels: list[str] = Field(default_factory=list)
     jira_components: list[str] = Field(default_factory=list)
+    exclude_keywords: list[str] = Field(default_factory=list)
+    exclude_paths: list[str] = Field(default_factory=list)
+    exclude_conventional_types: list[str] = Field(default_factory=list)
     on_others_work: bool = False
     skip_own_work: bool = False
 
@@ -59,6 +92,34 @@ class RuleSpec(BaseModel):
                                  "it") from None
         return value
 
+    @field_validator("keywords")
+    @classmethod
+    def _no_lone_generic_words(cls, value: list[str]) -> list[str]:
+        generic = [k for k in value if " ".join(k.lower().split()) in GENERIC_KEYWORDS]
+        if generic:
+            listed = ", ".join(repr(k) for k in generic)
+            what = "is a generic word that fires" if len(generic) == 1 else "are generic words that fire"
+            raise ValueError(f"{listed} {what} on unrelated work on its own (e.g. 'script' in 'script setup'); "
+                             "use a longer phrase ('cron job', 'design doc'), or list it under keywords_in_context "
+                             "with the words that must come with it")
+        return value
+
+    @field_validator("keywords", "exclude_keywords")
+    @classmethod
+    def _no_empty_keywords(cls, value: list[str]) -> list[str]:
+        if any(not k.strip() for k in value):
+            raise ValueError("empty keyword; remove it")
+        return value
+
+    @field_validator("exclude_conventional_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        unknown = [t for t in value if t.lower() not in CONVENTIONAL_TYPE_NAMES]
+        if unknown:
+            raise ValueError(f"unknown conventional type(s) {', '.join(map(repr, unknown))}; use: "
+                             f"{', '.join(sorted(CONVENTIONAL_TYPE_NAMES))}")
+        return [t.lower() for t in value]
+
     @field_validator("label")
     @classmethod
     def _known_signal(cls, value: str) -> str:
@@ -68,10 +129,12 @@ class RuleSpec(BaseModel):
 
     @model_validator(mode="after")
     def _has_matcher(self) -> "RuleSpec":
-        if self.enabled and not (self.paths or self.keywords or self.patterns or self.github_labels
-                                 or self.jira_types or self.jira_labels or self.jira_components):
-            raise ValueError(f"rule {self.name!r} has no matcher; add paths, keywords, patterns, github_labels, "
-                             "jira_types, jira_labels or jira_components (or set enabled: false)")
+        if self.enabled and not (self.paths or self.keywords or self.keywords_in_context or self.patterns
+                                 or self.github_labels or self.jira_types or self.jira_labels
+                                 or self.jira_components):
+            raise ValueError(f"rule {self.name!r} has no matcher; add paths, keywords, keywords_in_context, "
+                             "patterns, github_labels, jira_types, jira_labels or jira_components (exclusions "
+                             "alone match nothing), or set enabled: false")
         return self
 
 
@@ -145,6 +208,8 @@ def _describe(exc: ValidationError, data: dict, origin: str) -> str:
 
 
 def _allowed(loc: tuple) -> list[str]:
+    if len(loc) > 4 and loc[0] == "rules" and loc[2] == "keywords_in_context":
+        return list(ContextKeywords.model_fields)
     model = RuleSpec if len(loc) > 2 and loc[0] == "rules" else RuleFile
     return list(model.model_fields)
 
@@ -153,15 +218,21 @@ def _allowed(loc: tuple) -> list[str]:
 
 
 class CompiledRule:
-    """A ``RuleSpec`` turned into one fast function over activity rows."""
+    """A ``RuleSpec`` turned into one fast function over activity rows.
+
+    Keywords and context words match whole words and phrases only ('transform' never matches inside
+    'pretransform', 'rfc' never inside 'rfc3339').  Exclusions (keywords, paths, the title's conventional
+    type) are checked only after a matcher hit, so they cost nothing on the rows a rule does not match."""
 
     def __init__(self, spec: RuleSpec, version: str):
         self.spec = spec
         self.version = version
-        self._paths = (re.compile("|".join(f"(?:{fnmatch.translate(p.lower())})" for p in spec.paths))
-                       if spec.paths else None)
-        self._keywords = (re.compile(r"(?<![\w-])(" + "|".join(_phrase(k) for k in spec.keywords) + r")(?![\w-])",
-                                     re.IGNORECASE) if spec.keywords else None)
+        self._paths = _glob(spec.paths)
+        self._exclude_paths = _glob(spec.exclude_paths)
+        self._keywords = _words(spec.keywords)
+        self._context = [(_words(group.words), _words(group.context)) for group in spec.keywords_in_context]
+        self._exclude_keywords = _words(spec.exclude_keywords)
+        self._exclude_types = frozenset(spec.exclude_conventional_types)
         self._patterns = (re.compile("|".join(f"(?:{p})" for p in spec.patterns), re.IGNORECASE | re.MULTILINE)
                           if spec.patterns else None)
         self._github = {x.lower(): x for x in spec.github_labels}
@@ -169,6 +240,7 @@ class CompiledRule:
         self._jira_labels = {x.lower() for x in spec.jira_labels + spec.jira_components}
         # Only the matchers this rule configures run: rules are called once per activity of their kinds.
         self._matchers = [m for m, used in ((self._match_paths, self._paths), (self._match_keywords, self._keywords),
+                                            (self._match_context, self._context),
                                             (self._match_patterns, self._patterns),
                                             (self._match_labels, self._github or self._jira_types
                                              or self._jira_labels)) if used]
@@ -184,7 +256,23 @@ class CompiledRule:
             reason = match(row)
             if reason:
                 reasons.append(reason)
-        return [(self.spec.label, "; ".join(reasons))] if reasons else []
+        if not reasons or self._excluded(row):
+            return []
+        return [(self.spec.label, "; ".join(reasons))]
+
+    def _excluded(self, row: dict) -> bool:
+        if self._exclude_types:
+            parsed = parse_conventional_header(row.get("title"))
+            if parsed is not None and parsed[0] in self._exclude_types:
+                return True
+        if self._exclude_keywords is not None:
+            for field in self.spec.keyword_fields:
+                if self._exclude_keywords.search(_field(row, field)):
+                    return True
+        if self._exclude_paths is not None:
+            if any(self._exclude_paths.match(p.lower()) for p in row.get("paths") or ()):
+                return True
+        return False
 
     def _match_paths(self, row: dict) -> str | None:
         paths = row.get("paths") or []
@@ -205,19 +293,35 @@ class CompiledRule:
         if self._keywords is None:
             return None
         for field in self.spec.keyword_fields:
-            match = self._keywords.search(row.get(field) or "")
+            text = _field(row, field)
+            match = self._keywords.search(text)
             if match:
-                return f"{field} mentions '{match.group(1)}' ({shorten(row[field], 50)})"
+                return f"{field} says '{match.group(1)}' ({shorten(text, 50)})"
+        return None
+
+    def _match_context(self, row: dict) -> str | None:
+        for field in self.spec.keyword_fields:
+            text = _field(row, field)
+            if not text:
+                continue
+            for words, context in self._context:
+                word = words.search(text)
+                if word is None:
+                    continue
+                near = context.search(text)
+                if near is not None:
+                    return f"{field} says '{word.group(1)}' with '{near.group(1)}' ({shorten(text, 50)})"
         return None
 
     def _match_patterns(self, row: dict) -> str | None:
         if self._patterns is None:
             return None
         for field in self.spec.keyword_fields:
-            match = self._patterns.search(row.get(field) or "")
+            text = _field(row, field)
+            match = self._patterns.search(text)
             if match:
                 return f"{field} matches {shorten(match.group(0).strip() or match.group(0), 30)!r} " \
-                       f"({shorten(row[field], 50)})"
+                       f"({shorten(text, 50)})"
         return None
 
     def _match_labels(self, row: dict) -> str | None:
@@ -236,6 +340,24 @@ class CompiledRule:
                 if label.lower() in self._jira_labels:
                     return f"Jira label/component '{label}'"
         return None
+
+
+def _field(row: dict, field: str) -> str:
+    """The text of ``field``; ``subject`` is the title without its conventional header and '(#123)'."""
+    if field == "subject":
+        return strip_conventional_header(row.get("title"))
+    return row.get(field) or ""
+
+
+def _glob(patterns: list[str]) -> re.Pattern | None:
+    return re.compile("|".join(f"(?:{fnmatch.translate(p.lower())})" for p in patterns)) if patterns else None
+
+
+def _words(keywords: list[str]) -> re.Pattern | None:
+    """One case-insensitive regex matching any of ``keywords`` as whole words or phrases (group 1)."""
+    if not keywords:
+        return None
+    return re.compile(r"(?<![\w-])(" + "|".join(_phrase(k) for k in keywords) + r")(?![\w-])", re.IGNORECASE)
 
 
 def _phrase(keyword: str) -> str:

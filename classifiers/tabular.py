@@ -24,7 +24,13 @@ import pyarrow as pa
 from classifiers.contract import ACTIVITY_SCHEMA, SIGNALS
 from classifiers.errors import ClassifierError
 from classifiers.text import CONVENTIONAL_TYPES, strip_conventional_header
-from classifiers.training_data import REVIEW_CATEGORY_LABELS, Examples, review_input, work_type_input
+from classifiers.training_data import (
+    MERGED_REVIEW_LABELS,
+    REVIEW_CATEGORY_LABELS,
+    Examples,
+    review_input,
+    work_type_input,
+)
 
 WORK_TYPE_TASK = "work-type"
 REVIEW_TASK = "review-comment"
@@ -36,7 +42,7 @@ TASK_CLASSES: dict[str, tuple[str, ...]] = {
     WORK_TYPE_TASK: ("work.revert", "work.docs", "work.test", "work.build_ci", "work.perf", "work.refactor",
                      "work.bugfix", "work.feature", "work.chore"),
     REVIEW_TASK: ("review.praise", "review.nit", "review.documentation", "review.question", "review.defect",
-                  "review.design", "review.suggestion"),
+                  "review.suggestion"),
 }
 _TEXT_COLUMNS = {WORK_TYPE_TASK: ("subject", "title"), REVIEW_TASK: ("message", "body", "comment")}
 _LABEL_COLUMNS = {WORK_TYPE_TASK: ("label", "type"), REVIEW_TASK: ("label", "category")}
@@ -66,6 +72,8 @@ def map_label(task: str, value: str | None) -> str | None:
     text = (value or "").strip()
     if not text:
         return None
+    if task == REVIEW_TASK:
+        text = MERGED_REVIEW_LABELS.get(text, text)  # review.design is learnt and scored as review.suggestion
     if text in TASK_CLASSES[task]:
         return text
     key = text.lower()

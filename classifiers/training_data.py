@@ -15,16 +15,21 @@ from classifiers.text import CONVENTIONAL_TYPES, path_tokens, strip_conventional
 COMMITS_FILE = "commits_conventional.csv.gz"
 REVIEW_COMMENTS_FILE = "review_comments_nova.csv.gz"
 
+# Review signals the review-substance model learns as one class (the data cannot separate them).
+MERGED_REVIEW_LABELS: dict[str, str] = {"review.design": "review.suggestion"}
+
 # The dataset's `label` is a canonical conventional-commit type; the rules' mapping serves both.
 COMMIT_LABELS = CONVENTIONAL_TYPES
 
 # WSU-SEAL / OpenStack Nova review-comment category -> review signal (documented in docs/signals.md).
 # "False Positive" (the reviewer's concern turned out not to be an issue) says nothing about the kind
-# of comment, so those rows are left out of training.
+# of comment, so those rows are left out of training.  "Design discussion" is learnt together with the
+# suggestions: no model tried could tell the two apart (design F1 0.08-0.16, docs/signals.md), so the
+# model says "suggestion" for both and never emits review.design.
 REVIEW_CATEGORY_LABELS: dict[str, str | None] = {
     "documentation": "review.documentation",
     "question": "review.question",
-    "design discussion": "review.design",
+    "design discussion": "review.suggestion",
     "praise": "review.praise",
     "solution approach": "review.suggestion",
     "organization of code": "review.suggestion",

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from classifiers import ActivityTableError, classify_activities
 from classifiers.contract import ACTIVITY_KINDS, ACTIVITY_SCHEMA, LABEL_SCHEMA, SIGNALS
-from classifiers.models import save_model, train_in_memory
+from classifiers.models import MODEL_MIN_CONFIDENCE, MODEL_SILENT_LABELS, save_model, train_in_memory
 
 UTC = dt.timezone.utc
 
@@ -38,6 +38,8 @@ ROWS = [
          state="CHANGES_REQUESTED", comment_count=1,
          body="Nice start. The patience counter resets on every epoch, which is a bug; see how we did it "
               "in the eval loop, and consider a min_delta."),
+    dict(activity_id="gh:comment:5002", kind="review_comment", **GH, **ANA, **BO_SUBJECT, occurred_at=at(2, 15),
+         body="Great, thanks for adding the test!", paths=["tests/test_loop.py"]),
     dict(activity_id="gh:review:5003", kind="review", **GH, person_id="cyd", person_team_id="search",
          person_level_rank=3, subject_person_id=None, occurred_at=at(4, 10), state="APPROVED", body="",
          comment_count=0),
@@ -69,24 +71,28 @@ def test_rule_labels_on_a_small_table(labelled):
     got = by_activity(labelled)
     rules = {a: {label for label, kind in pairs if kind == "rule"} for a, pairs in got.items()}
     assert rules["gh:pr:acme/trainer#1"] == {"delivery.merged", "work.ml_experiment"}
-    assert rules["gh:review:5001"] == {"review.substantive", "mentorship", "review.knowledge_transfer"}
+    assert rules["gh:review:5001"] == {"review.substantive", "review.changes_requested", "mentorship",
+                                       "review.knowledge_transfer"}
+    assert rules["gh:comment:5002"] == {"review.praise", "mentorship"}
     assert rules["gh:review:5003"] == {"review.approval_only", "cross_team"}
     assert rules["gh:pr:acme/search-api#7"] == {"cross_team", "work.docs", "work.playbook", "work.monitoring"}
     assert rules["jira:ticket:ML-2"] == {"work.feature", "delivery.resolved", "delivery.on_time"}
     assert rules["jira:incident:SRCH-1:commander"] == {"incident.commander", "incident.postmortem", "cross_team"}
 
 
-def test_model_labels_only_where_rules_left_work_type_open(labelled):
+def test_model_labels_only_where_rules_left_work_type_open_and_the_model_is_sure(labelled):
     models = [r for r in labelled if r["classifier_kind"] == "model"]
     work = {r["activity_id"] for r in models if r["classifier_id"] == "work-type"}
     # trainer#1 has no work-type rule hit (ml_experiment is a facet, not a work type); #7 has work.docs
-    assert work == {"gh:pr:acme/trainer#1"}
-    review = {r["activity_id"] for r in models if r["classifier_id"] == "review-substance"}
-    assert review == {"gh:review:5001"}  # the empty approval gets no model label
+    assert work <= {"gh:pr:acme/trainer#1"}
+    review = {r["activity_id"]: r["label"] for r in models if r["classifier_id"] == "review-substance"}
+    assert review == {"gh:comment:5002": "review.praise"}  # 5001 is unsure (p < 0.8); approvals get none
     for r in models:
-        assert 0.0 < r["confidence"] <= 1.0 and r["classifier_version"] == "2"
-        assert ("model " + r["classifier_id"]) in r["reason"]
-        assert r["reason"].startswith("low confidence:") == (r["confidence"] < 0.5)
+        assert r["classifier_version"] == "3"
+        assert MODEL_MIN_CONFIDENCE[r["classifier_id"]] <= r["confidence"] <= 1.0
+        assert r["label"] not in MODEL_SILENT_LABELS[r["classifier_id"]]
+        assert r["reason"].startswith(f"{r['classifier_id']} model v3: reads as ")
+        assert "low confidence" not in r["reason"]
 
 
 def test_output_schema_order_and_provenance(labelled):
@@ -193,8 +199,8 @@ def test_every_label_is_a_signal_with_a_reason(rows):
 def test_dependency_bump_rule_leaves_no_room_for_a_model_work_type():
     bump = dict(activity_id="gh:pr:acme/trainer#2", kind="pull_request", source="github", state="merged",
                 title="Bump numpy from 1.26 to 2.0", body="Bumps numpy.", paths=["requirements.txt"])
-    plain = dict(bump, activity_id="gh:pr:acme/trainer#3", title="Support numpy 2 arrays in the loader",
-                 paths=["trainer/loader.py"])
+    plain = dict(bump, activity_id="gh:pr:acme/trainer#3", title="Handle crash when the index is empty",
+                 body="Throws on startup.", paths=["src/index.ts"])
     out = classify_activities(table([bump, plain])).to_pylist()
     models = {r["activity_id"] for r in out if r["classifier_kind"] == "model"}
     assert models == {"gh:pr:acme/trainer#3"}

@@ -12,6 +12,7 @@ from classifiers.contract import ACTIVITY_SCHEMA, SIGNALS
 from classifiers.rules import (
     RULES,
     classify_conventional_title,
+    classify_changes_requested,
     classify_cross_team,
     classify_delivery,
     classify_dependency_bump_title,
@@ -73,9 +74,25 @@ def test_conventional_title_misses(title):
 
 def test_title_verb():
     assert labels(classify_title_verb(activity(title="Fix timeout in ranking client"))) == ["work.bugfix"]
-    assert labels(classify_title_verb(activity(title="[SRCH] Refactor query parser"))) == ["work.refactor"]
+    assert labels(classify_title_verb(activity(title="[SRCH] Fix empty query crash"))) == ["work.bugfix"]
+    hit = classify_title_verb(activity(title="Fix retry budget", paths=["docs/a.md", "src/client.py"]))
+    assert hit == [("work.bugfix", "title starts with 'Fix', touches src/client.py")]
     assert classify_title_verb(activity(title="Fixture cleanup")) == []
     assert classify_title_verb(activity(title="fix: conventional is another rule's job")) == []
+    # "Refactor …" titles were refactors 25% of the time on real commits: no longer a rule (docs/signals.md)
+    assert classify_title_verb(activity(title="[SRCH] Refactor query parser")) == []
+
+
+@pytest.mark.parametrize("title,paths", [
+    ("Fix typo in the README", ["src/a.py"]),  # names non-bug work
+    ("Fix flaky test", ["src/a.py"]),
+    ("Fix lint", None),
+    ("Fix CI on Windows", None),
+    ("Fix the retry budget", ["docs/guide.md", "tests/test_client.py"]),  # touches no source file
+    ("Fix broken anchor", [".github/workflows/ci.yml", "package.json"]),
+])
+def test_title_verb_is_not_fooled_by_non_bug_fixes(title, paths):
+    assert classify_title_verb(activity(title=title, paths=paths)) == []
 
 
 def test_revert_title():
@@ -109,6 +126,17 @@ def test_review_approval_only_vs_substantive():
     assert labels(written) == ["review.substantive"] and "6 words" in written[0][1]
     # a comment-less, body-less non-approval carries nothing either way
     assert classify_review_substance(review(state="COMMENTED")) == []
+
+
+def test_changes_requested_is_the_review_state_on_someone_elses_pr():
+    hit = classify_changes_requested(review(state="CHANGES_REQUESTED", body="The cache key ignores the locale.",
+                                            comment_count=3))
+    assert labels(hit) == ["review.changes_requested"] and "3 inline comments" in hit[0][1]
+    assert classify_changes_requested(review(state="APPROVED", body="The cache key ignores the locale.")) == []
+    assert classify_changes_requested(review(state="CHANGES_REQUESTED")) == []  # no substance: nothing to hold
+    own = review(state="CHANGES_REQUESTED", body="The cache key ignores the locale.")
+    own["subject_person_id"] = own["person_id"]
+    assert classify_changes_requested(own) == []
 
 
 def test_mentorship_by_level_and_by_tenure():
@@ -217,17 +245,28 @@ def test_default_yaml_rules_hit_and_miss():
     assert labels(tests_only(activity(paths=["tests/test_a.py", "pkg/__tests__/b.spec.ts"]))) == ["work.test"]
     assert tests_only(activity(paths=["tests/test_a.py", "trainer/loop.py"])) == []  # "all" mode
 
-    ci = yaml_rule("paths-build-ci", rules)
-    assert "touches .github/workflows/ci.yml" in ci(activity(paths=["src/x.py", ".github/workflows/ci.yml"]))[0][1]
+    assert "paths-build-ci" not in {r.name for r in rules}  # disabled: 59% precision (docs/signals.md)
+    ci = yaml_rule("labels-build-ci", rules)
+    assert ci(activity(source="github", labels=["CI"])) == [("work.build_ci", "GitHub label 'CI'")]
+    assert ci(activity(source="github", paths=[".github/workflows/ci.yml"])) == []
 
     ml = yaml_rule("ml-experiment", rules)
-    assert "title mentions 'Eval'" in ml(activity(title="Eval harness for ranking v3"))[0][1]
-    assert ml(activity(title="Evaluate nothing: retraining is elsewhere", paths=[]))[0][0] == "work.ml_experiment"
+    hit = ml(activity(title="Eval the ranker on the October holdout"))
+    assert hit == [("work.ml_experiment", "title says 'Eval' with 'holdout' (Eval the ranker on the October holdout)")]
+    assert ml(activity(title="Create a JPMML module that will evaluate a model")) == []  # scoring, not evaluation
+    assert labels(ml(activity(title="Ablation: focal loss in the CTR model"))) == ["work.ml_experiment"]
+    assert labels(ml(activity(title="Add config", paths=["notebooks/ctr.ipynb"]))) == ["work.ml_experiment"]
     assert ml(activity(title="Tidy up the medal table")) == []  # 'model' inside a word does not count
+    assert ml(activity(title="Evaluate nothing: retraining is elsewhere")) == []  # no ML context
+    assert ml(activity(title="Experiment with xrootd for the secondary index")) == []
 
     toil = yaml_rule("toil-automation", rules)
     assert labels(toil(activity(title="Automate the nightly index cleanup"))) == ["work.toil_automation"]
+    assert labels(toil(activity(title="Add cron job for pruning of old log buckets"))) == ["work.toil_automation"]
+    assert labels(toil(activity(title="Prune buckets", paths=["cron/prune.yaml"]))) == ["work.toil_automation"]
     assert toil(activity(title="Add ranking feature")) == []
+    assert toil(activity(title="Cron Jobs stop firing when a named trigger is created")) == []  # no context
+    assert toil(activity(title="Fix automated tests after the css migration")) == []
 
     monitoring = yaml_rule("monitoring", rules)
     assert labels(monitoring(activity(paths=["ops/grafana/ranking.json"]))) == ["work.monitoring"]
@@ -308,6 +347,143 @@ def test_missing_rule_file_says_where_to_fix(tmp_path):
 
 
 def test_title_verb_after_a_non_type_prefix():
-    hit = classify_title_verb(activity(title="WIP: refactor query parser"))
-    assert hit == [("work.refactor", "title starts with 'refactor' after its prefix")]
+    hit = classify_title_verb(activity(title="WIP: fix stale cache reads"))
+    assert hit == [("work.bugfix", "title starts with 'fix' after its prefix")]
     assert classify_title_verb(activity(title="WIP: parser")) == []
+
+
+# --- precise rules: whole words in context ----------------------------------------------
+
+
+FACETS = {"work.toil_automation", "work.design_doc", "work.ml_experiment", "work.monitoring", "work.playbook"}
+
+
+def rule_labels(*rows: dict, rules_path=None) -> list[set[str]]:
+    """The labels the rules alone give each row."""
+    import pyarrow as pa
+
+    from classifiers import classify_activities
+
+    table = pa.Table.from_pylist([activity(activity_id=f"a{i}", **row) for i, row in enumerate(rows)],
+                                 schema=ACTIVITY_SCHEMA)
+    found: dict[str, set[str]] = {f"a{i}": set() for i in range(len(rows))}
+    for label in classify_activities(table, rules_path=rules_path, use_models=False).to_pylist():
+        found[label["activity_id"]].add(label["label"])
+    return [found[f"a{i}"] for i in range(len(rows))]
+
+
+@pytest.mark.parametrize("title,expected", [
+    # issue 10's examples: a lone generic word no longer labels the work
+    ("Don't pretransform classic script links", set()),
+    ("fix: update link to vue rfc", {"work.bugfix"}),
+    ("Automate cleanup of abandoned experiment runs", {"work.toil_automation"}),
+    # and what the rules are for
+    ("RFC: streaming ingestion for the feature store", {"work.design_doc"}),
+    ("RFC-12 streaming ingestion", {"work.design_doc"}),
+    ("[RFC] Shared volumes", {"work.design_doc"}),
+    ("Design doc for the HTTP API", {"work.design_doc"}),
+    ("feat: parse RFC 3339 timestamps", {"work.feature"}),
+    ("docs(create-app): add link to script setup RFC", {"work.docs"}),
+    ("chore: redirect feature requests to rfc discussion", {"work.chore"}),
+    ("fix(v-model): handle number modifier on change", {"work.bugfix"}),
+    ("Train the ranker with focal loss", {"work.ml_experiment"}),
+    ("fix: eval the ranker on the holdout set in CI", {"work.bugfix"}),  # a fix is not an experiment
+    ("Add p99 latency alert for the scorer", {"work.monitoring"}),
+    ("Dashboard: module updates don't show up", set()),  # a product screen
+    ("fix: automate retries of failed backfills", {"work.bugfix"}),  # a fix is not toil automation
+    ("Add runbook for stale feature snapshots", {"work.playbook"}),
+    ("Add Ansible playbook for the GPU nodes", set()),
+])
+def test_titles_in_context(title, expected):
+    [got] = rule_labels(dict(kind="pull_request", source="github", title=title))
+    assert got & (FACETS | {"work.bugfix", "work.feature", "work.docs", "work.chore"}) == expected
+
+
+@pytest.mark.parametrize("title", [
+    "Pretransform classic links",  # 'transform' inside 'pretransform'
+    "Update postscripts output",  # 'scripts' inside 'postscripts'
+    "Parse rfc3339 dates",  # 'rfc' inside 'rfc3339'
+    "Drop the trfc option",
+    "Sub-transforms for nightly jobs",
+])
+def test_a_keyword_inside_another_word_fires_no_rule(tmp_path, title):
+    path = write(tmp_path, """
+version: 1
+rules:
+  - name: transform-work
+    label: work.refactor
+    keywords: [transform]
+    keywords_in_context:
+      - {words: [rfc], context: [parse, dates, option, transform]}
+  - name: nightly-scripts
+    label: work.toil_automation
+    keywords_in_context:
+      - {words: [scripts], context: [output, nightly, jobs]}
+""")
+    [got] = rule_labels(dict(kind="pull_request", source="github", title=title), rules_path=path)
+    assert not got & {"work.refactor", "work.toil_automation", "work.design_doc"}
+    # ... while the whole words do fire
+    [whole] = rule_labels(dict(kind="pull_request", source="github", title="Transform nightly scripts output"),
+                          rules_path=path)
+    assert {"work.refactor", "work.toil_automation"} <= whole
+
+
+def test_exclusions_and_subject(tmp_path):
+    path = write(tmp_path, """
+version: 1
+rules:
+  - name: backfills
+    label: work.toil_automation
+    keywords: [backfill]
+    keyword_fields: [subject]
+    exclude_keywords: [revert backfill]
+    exclude_paths: ["docs/*"]
+    exclude_conventional_types: [fix, docs]
+""")
+    rule = yaml_rule("backfills", build_rules(path))
+    assert rule(activity(title="feat(etl): backfill on schedule")) == [
+        ("work.toil_automation", "subject says 'backfill' (backfill on schedule)")]
+    assert rule(activity(title="fix(etl): backfill on schedule")) == []  # excluded type
+    assert rule(activity(title="Revert backfill on schedule")) == []  # excluded phrase
+    assert rule(activity(title="backfill on schedule", paths=["etl/a.py", "docs/etl.md"])) == []  # excluded path
+    assert labels(rule(activity(title="backfill on schedule", paths=["etl/a.py"]))) == ["work.toil_automation"]
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("Is this thread-safe? The loader is shared.", {"review.question"}),
+    ("Why do we need a lock here?", {"review.question"}),
+    ("Could we move this into a helper method?", set()),  # a suggestion phrased as a question
+    ("Why not use the batch API?", set()),
+    ("This breaks when the list is empty, right?", set()),
+    ("nit: this could live closer to the other import", set()),  # "nit:" alone is not a nit
+    ("nit: trailing whitespace", {"review.nit"}),
+    ("Please update the docstring too.", {"review.documentation"}),
+    ("Please add a comment here.", set()),  # 'comment' alone is not enough
+    ("Good catch, thanks for fixing this.", {"review.praise"}),
+])
+def test_review_rules_in_context(body, expected):
+    review_labels = {"review.question", "review.nit", "review.documentation", "review.praise"}
+    [got] = rule_labels(dict(kind="review_comment", source="github", person_id="ana", subject_person_id="bo",
+                             body=body))
+    assert got & review_labels == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("version: 1\nrules:\n  - name: x\n    label: work.toil_automation\n    keywords: [script, cron job]\n",
+     ["rules[0].keywords (rule 'x')", "'script' is a generic word", "keywords_in_context"]),
+    ("version: 1\nrules:\n  - name: x\n    label: work.design_doc\n    keywords: [RFC, design doc]\n",
+     ["'RFC' is a generic word"]),
+    ("version: 1\nrules:\n  - name: x\n    label: work.docs\n    keywords: [a]\n"
+     "    exclude_conventional_types: [fixes]\n",
+     ["rules[0].exclude_conventional_types (rule 'x')", "unknown conventional type(s) 'fixes'", "feat"]),
+    ("version: 1\nrules:\n  - name: x\n    label: work.docs\n    keywords_in_context:\n"
+     "      - {word: [a], context: [b]}\n",
+     ["rules[0].keywords_in_context[0].word (rule 'x')", "unknown key", "words, context"]),
+    ("version: 1\nrules:\n  - name: x\n    label: work.docs\n    exclude_keywords: [a]\n",
+     ["has no matcher", "exclusions alone match nothing"]),
+])
+def test_invalid_precise_rules_name_key_and_fix(tmp_path, text, expected):
+    with pytest.raises(RuleFileError) as info:
+        build_rules(write(tmp_path, text))
+    for part in expected:
+        assert part in str(info.value)
