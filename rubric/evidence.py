@@ -48,8 +48,9 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 # Kinds that are feedback on someone's PR or ticket: they fold into a thread per (person, subject).
 THREAD_KINDS = frozenset({"review", "review_comment", "issue_comment", "ticket_comment"})
 # Labels that say a thread carries substance.
-SUBSTANCE_SIGNALS = frozenset({"review.substantive", "review.defect", "review.design", "review.question",
-                               "review.suggestion", "review.knowledge_transfer", "review.documentation"})
+SUBSTANCE_SIGNALS = frozenset({"review.substantive", "review.changes_requested", "review.defect", "review.design",
+                               "review.question", "review.suggestion", "review.knowledge_transfer",
+                               "review.documentation"})
 # Labels that say feedback explains or teaches, rather than only flags.
 EXPLANATORY_SIGNALS = frozenset({"review.knowledge_transfer", "review.suggestion", "review.design",
                                  "review.question"})
