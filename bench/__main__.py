@@ -31,9 +31,11 @@ def _timed(fn, *args, **kwargs):
 def _cost(server) -> dict:
     stats = server.state.stats()
     gh = stats["github"]
-    return {"github": gh.get("rest_counted", 0) + gh.get("graphql_points", 0),
-            "github_all": gh.get("rest_requests", 0) + gh.get("graphql_requests", 0),
-            "jira": stats["jira"].get("requests", 0)}
+    return {
+        "github": gh.get("rest_counted", 0) + gh.get("graphql_points", 0),
+        "github_all": gh.get("rest_requests", 0) + gh.get("graphql_requests", 0),
+        "jira": stats["jira"].get("requests", 0),
+    }
 
 
 def _reset(server) -> None:
@@ -58,10 +60,21 @@ def run(engineers: int, seed: int) -> list[tuple[str, str, str]]:
         _, jira_s = _timed(stages.sync_jira, config)
         jr = _cost(server)
         _reset(server)
-        rows.append(("full GitHub sync", f"{gh_s:.2f} s",
-                     f"{gh['github']} budget units (GraphQL points + counted REST) = {gh['github'] / max(n_prs, 1):.3f} per PR"))
-        rows.append(("full Jira sync", f"{jira_s:.2f} s",
-                     f"{jr['jira']} requests = {jr['jira'] / max(n_tickets, 1):.3f} per ticket"))
+        rows.append(
+            (
+                "full GitHub sync",
+                f"{gh_s:.2f} s",
+                f"{gh['github']} budget units (GraphQL points + counted REST)"
+                f" = {gh['github'] / max(n_prs, 1):.3f} per PR",
+            )
+        )
+        rows.append(
+            (
+                "full Jira sync",
+                f"{jira_s:.2f} s",
+                f"{jr['jira']} requests = {jr['jira'] / max(n_tickets, 1):.3f} per ticket",
+            )
+        )
         _, cls_s = _timed(stages.classify, config)
         _, ev_s = _timed(stages.build_evidence, config)
         _, rep_s = _timed(stages.write_reports, config)
@@ -73,11 +86,21 @@ def run(engineers: int, seed: int) -> list[tuple[str, str, str]]:
         _reset(server)
         _, jira2_s = _timed(stages.sync_jira, config)
         jr2 = _cost(server)
-        rows.append(("nightly GitHub sync, nothing changed", f"{gh2_s:.2f} s ({gh2_s / gh_s:.2%} of full)",
-                     f"{gh2['github']} budget units = {gh2['github'] / n_repos:.2f} per repo "
-                     f"({gh2['github_all']} requests incl. 304s)"))
-        rows.append(("nightly Jira sync, nothing changed", f"{jira2_s:.2f} s ({jira2_s / jira_s:.2%} of full)",
-                     f"{jr2['jira']} requests = {jr2['jira'] / len(world.jira_projects):.1f} per project"))
+        rows.append(
+            (
+                "nightly GitHub sync, nothing changed",
+                f"{gh2_s:.2f} s ({gh2_s / gh_s:.2%} of full)",
+                f"{gh2['github']} budget units = {gh2['github'] / n_repos:.2f} per repo "
+                f"({gh2['github_all']} requests incl. 304s)",
+            )
+        )
+        rows.append(
+            (
+                "nightly Jira sync, nothing changed",
+                f"{jira2_s:.2f} s ({jira2_s / jira_s:.2%} of full)",
+                f"{jr2['jira']} requests = {jr2['jira'] / len(world.jira_projects):.1f} per project",
+            )
+        )
     return rows
 
 

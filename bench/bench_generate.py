@@ -37,7 +37,9 @@ def run(engineers: int, months: int, seed: int, check_determinism: bool) -> dict
         read_world(path)
         read = time.perf_counter()
     out = {
-        "engineers": engineers, "months": months, "seed": seed,
+        "engineers": engineers,
+        "months": months,
+        "seed": seed,
         "generate_s": round(generated - started, 2),
         "generate_cpu_s": round(generated_cpu - cpu, 2),  # wall time includes other processes' load
         "dump_s": round(dumped - generated, 2),
@@ -64,9 +66,11 @@ def main() -> None:
     result = run(args.engineers, args.months, args.seed, args.check_determinism)
     print(json.dumps(result, indent=1))
     verdict = "OK" if result["generate_and_write_s"] < 60 else "TOO SLOW"
-    print(f"{verdict}: {args.engineers} engineers x {args.months} months generated and written in "
-          f"{result['generate_and_write_s']} s wall, generated in {result['generate_cpu_s']} s CPU (bar: 60 s; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(
+        f"{verdict}: {args.engineers} engineers x {args.months} months generated and written in "
+        f"{result['generate_and_write_s']} s wall, generated in {result['generate_cpu_s']} s CPU (bar: 60 s; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
 
 
 if __name__ == "__main__":

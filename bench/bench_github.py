@@ -30,8 +30,14 @@ from sandbox.server import SandboxServer
 
 
 def _client(server: SandboxServer, token: str) -> Github:
-    return Github(base_url=server.github_url, auth=Auth.Token(token), per_page=100, retry=None,
-                  seconds_between_requests=None, seconds_between_writes=None)
+    return Github(
+        base_url=server.github_url,
+        auth=Auth.Token(token),
+        per_page=100,
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
 
 
 def _units(server: SandboxServer) -> tuple[int, int, int]:
@@ -42,8 +48,16 @@ def _units(server: SandboxServer) -> tuple[int, int, int]:
 def _sync(server, world, cursors, store, *, full=False):
     server.state.reset_stats()
     started = time.perf_counter()
-    batches = list(mine_github(_client(server, world.tokens.service), org_logins(world), cursors, full=full,
-                               include_archived=True, overlap=dt.timedelta(hours=1)))
+    batches = list(
+        mine_github(
+            _client(server, world.tokens.service),
+            org_logins(world),
+            cursors,
+            full=full,
+            include_archived=True,
+            overlap=dt.timedelta(hours=1),
+        )
+    )
     seconds = time.perf_counter() - started
     for b in batches:
         if b.cursor is not None:
@@ -57,9 +71,16 @@ def _activity(world, start: dt.datetime, end: dt.datetime) -> int:
     """PRs with anything visible happening in (start, end]."""
     n = 0
     for pr in world.pull_requests:
-        moments = [pr.created_at, pr.closed_at, pr.merged_at, *(r.submitted_at for r in pr.reviews),
-                   *(c.created_at for c in pr.issue_comments), *(c.created_at for c in pr.review_comments),
-                   *(k.committed_at for k in pr.commits), *(q.requested_at for q in pr.review_requests)]
+        moments = [
+            pr.created_at,
+            pr.closed_at,
+            pr.merged_at,
+            *(r.submitted_at for r in pr.reviews),
+            *(c.created_at for c in pr.issue_comments),
+            *(c.created_at for c in pr.review_comments),
+            *(k.committed_at for k in pr.commits),
+            *(q.requested_at for q in pr.review_requests),
+        ]
         n += any(m is not None and start < m <= end for m in moments)
     return n
 
@@ -80,8 +101,10 @@ def run(engineers: int, months: int, seed: int, nights: int, report=None) -> lis
     out = _Lines(report)
     started = time.perf_counter()
     world = generate_world(engineers=engineers, months=months, seed=seed)
-    out.append(f"world: {engineers} engineers, {months} months, seed {seed}: {len(world.repos)} repos, "
-               f"{len(world.pull_requests)} PRs (generated in {time.perf_counter() - started:.1f} s)")
+    out.append(
+        f"world: {engineers} engineers, {months} months, seed {seed}: {len(world.repos)} repos, "
+        f"{len(world.pull_requests)} PRs (generated in {time.perf_counter() - started:.1f} s)"
+    )
     last_night = world.now
     first_night = last_night - dt.timedelta(days=nights)
     with SandboxServer(world, now=first_night) as server:
@@ -89,14 +112,17 @@ def run(engineers: int, months: int, seed: int, nights: int, report=None) -> lis
         cursors: dict[str, str] = {}
         store: dict = {}
         _, secs, (units, points, rest) = _sync(server, world, cursors, store)
-        out.append(f"full sync as of {first_night:%Y-%m-%d}: {visible} PRs, {units} units ({points} GraphQL points "
-                   f"+ {rest} REST) = {units / max(visible, 1):.4f} per PR; {secs:.1f} s")
+        out.append(
+            f"full sync as of {first_night:%Y-%m-%d}: {visible} PRs, {units} units ({points} GraphQL points "
+            f"+ {rest} REST) = {units / max(visible, 1):.4f} per PR; {secs:.1f} s"
+        )
         _, secs, (units, points, rest) = _sync(server, world, cursors, store)
         repos = len(world.repos)
-        out.append(f"nightly, nothing changed: {units} units for {repos} repos = {units / repos:.3f} per repo; "
-                   f"{secs:.2f} s")
+        out.append(
+            f"nightly, nothing changed: {units} units for {repos} repos = {units / repos:.3f} per repo; {secs:.2f} s"
+        )
         costs = []
-        for night in range(nights):
+        for _night in range(nights):
             before = server.state.now
             server.state.now = before + dt.timedelta(days=1)
             _, secs, (units, points, rest) = _sync(server, world, cursors, store)
@@ -105,9 +131,11 @@ def run(engineers: int, months: int, seed: int, nights: int, report=None) -> lis
             total = sum(c[0] for c in costs)
             active = sum(c[1] for c in costs)
             worst = max(costs, key=lambda c: c[0])
-            out.append(f"{nights} nights: {total} units for {active} PR-days with activity "
-                       f"({total / max(active, 1):.3f} per active PR); busiest night {worst[0]} units for "
-                       f"{worst[1]} active PRs; mean {sum(c[2] for c in costs) / len(costs):.2f} s per night")
+            out.append(
+                f"{nights} nights: {total} units for {active} PR-days with activity "
+                f"({total / max(active, 1):.3f} per active PR); busiest night {worst[0]} units for "
+                f"{worst[1]} active PRs; mean {sum(c[2] for c in costs) / len(costs):.2f} s per night"
+            )
             fresh: dict = {}
             _sync(server, world, {}, fresh, full=True)
             held = {k: v.content_hash() for k, v in store.items()}
@@ -129,8 +157,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--nights", type=int, default=30)
     args = parser.parse_args()
-    print(f"`python -m bench.bench_github --engineers {args.engineers} --months {args.months} "
-          f"--seed {args.seed} --nights {args.nights}`\n")
+    print(
+        f"`python -m bench.bench_github --engineers {args.engineers} --months {args.months} "
+        f"--seed {args.seed} --nights {args.nights}`\n"
+    )
     run(args.engineers, args.months, args.seed, args.nights, report=lambda line: print(f"- {line}", flush=True))
 
 

@@ -43,8 +43,17 @@ def _sync(world, tmp: Path):
         stages.sync_github(config, now=lambda: NOW)
         jc = config.jira
         with stages.open_writer(config) as wh:
-            stages._load_batches(wh, mine_jira(stages.jira_client(config), jc.projects, {}, now=lambda: NOW,
-                                               incident_types=jc.incident_types, accounts=True))
+            stages._load_batches(
+                wh,
+                mine_jira(
+                    stages.jira_client(config),
+                    jc.projects,
+                    {},
+                    now=lambda: NOW,
+                    incident_types=jc.incident_types,
+                    accounts=True,
+                ),
+            )
     return config
 
 
@@ -61,9 +70,14 @@ def _score(world, con) -> dict:
         suggested.setdefault((s.system, s.identity), set()).add(s.person_id)
     rest = [a for a in resolution.unmatched if who(a)]
     covered = sum(1 for a in rest if who(a) in suggested.get((a.system, a.identity), ()))
-    return {"accounts": len(humans), "matched": len(resolution.matches),
-            "precision": right / max(1, len(resolution.matches)), "recall": right / max(1, len(humans)),
-            "unmatched": len(rest), "suggested": covered}
+    return {
+        "accounts": len(humans),
+        "matched": len(resolution.matches),
+        "precision": right / max(1, len(resolution.matches)),
+        "recall": right / max(1, len(humans)),
+        "unmatched": len(rest),
+        "suggested": covered,
+    }
 
 
 def main() -> None:
@@ -76,21 +90,30 @@ def main() -> None:
     world.jira_flavour = args.flavour
     with tempfile.TemporaryDirectory() as tmp:
         config = _sync(world, Path(tmp))
-        print(f"| AccountRecords ({args.flavour}, {args.engineers} engineers, seed {args.seed}) | human accounts "
-              f"| precision | recall | unmatched | true person suggested |")
+        print(
+            f"| AccountRecords ({args.flavour}, {args.engineers} engineers, seed {args.seed}) | human accounts "
+            f"| precision | recall | unmatched | true person suggested |"
+        )
         print("|---|---|---|---|---|---|")
         with open_warehouse(config.warehouse_path) as wh:
-            for label, keep in (("none", ()), ("Jira only", ("jira",)), ("GitHub only", ("github",)),
-                                ("GitHub + Jira", ("github", "jira"))):
+            for label, keep in (
+                ("none", ()),
+                ("Jira only", ("jira",)),
+                ("GitHub only", ("github",)),
+                ("GitHub + Jira", ("github", "jira")),
+            ):
                 wh.con.execute("BEGIN")
                 try:
-                    wh.con.execute("DELETE FROM raw_accounts WHERE NOT list_contains(?::VARCHAR[], source)",
-                                   [list(keep)])
+                    wh.con.execute(
+                        "DELETE FROM raw_accounts WHERE NOT list_contains(?::VARCHAR[], source)", [list(keep)]
+                    )
                     s = _score(world, wh.con)
                 finally:
                     wh.con.execute("ROLLBACK")
-                print(f"| {label} | {s['accounts']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['unmatched']} "
-                      f"| {s['suggested']}/{s['unmatched']} |")
+                print(
+                    f"| {label} | {s['accounts']} | {s['precision']:.3f} | {s['recall']:.3f} | {s['unmatched']} "
+                    f"| {s['suggested']}/{s['unmatched']} |"
+                )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ requests (and per project) with and without what the warehouse knows, seconds.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import time
 
@@ -39,8 +38,10 @@ def measure(world) -> dict:
         out["full_by_endpoint"] = stats["by_endpoint"]
         cursors = {b.partition: b.cursor for b in batches}
         stored = {r.key: r.updated_at for b in batches for r in b.records if r.TABLE == "raw_jira_issues"}
-        for name, known in (("quiet", lambda keys: {k: stored[k] for k in keys if k in stored}),
-                            ("quiet_without_known", None)):
+        for name, known in (
+            ("quiet", lambda keys: {k: stored[k] for k in keys if k in stored}),
+            ("quiet_without_known", None),
+        ):
             server.state.counts.clear()
             started = time.perf_counter()
             list(mine_jira(_client(server), projects, cursors, known=known))

@@ -29,36 +29,74 @@ def _time(activities: int, repos: int, seed: int, dated: bool) -> tuple[int, flo
     rng = random.Random(seed)
     now = dt.datetime(2026, 10, 1, tzinfo=UTC)
     env = dict(source="roster", partition="roster", updated_at=None, fetched_at=now)
-    records: list = [TeamRecord(**env, source_id=f"t{k}", team_id=f"t{k}", name=f"T{k}",
-                                repo_globs=(f"acme/r{k}",)) for k in range(repos)]
-    records += [PersonRecord(**env, source_id=f"p{i}", person_id=f"p{i}", name=f"P {i}",
-                             github_logins=(f"user{i}",), team_id=f"t{i % repos}") for i in range(200)]
+    records: list = [
+        TeamRecord(**env, source_id=f"t{k}", team_id=f"t{k}", name=f"T{k}", repo_globs=(f"acme/r{k}",))
+        for k in range(repos)
+    ]
+    records += [
+        PersonRecord(
+            **env,
+            source_id=f"p{i}",
+            person_id=f"p{i}",
+            name=f"P {i}",
+            github_logins=(f"user{i}",),
+            team_id=f"t{i % repos}",
+        )
+        for i in range(200)
+    ]
     if dated:
         moves = [None, dt.date(2026, 7, 1), dt.date(2026, 8, 15), None]
         for k in range(repos):
             owners = [f"t{(k + 1) % repos}", f"t{(k + 2) % repos}", f"t{k}"]
-            records += [OwnershipRecord(**env, source_id=f"repo:acme/r{k}:{moves[j] or 'start'}", kind="repo",
-                                        pattern=f"acme/r{k}", team_id=owners[j], valid_from=moves[j],
-                                        valid_to=moves[j + 1]) for j in range(3)]
+            records += [
+                OwnershipRecord(
+                    **env,
+                    source_id=f"repo:acme/r{k}:{moves[j] or 'start'}",
+                    kind="repo",
+                    pattern=f"acme/r{k}",
+                    team_id=owners[j],
+                    valid_from=moves[j],
+                    valid_to=moves[j + 1],
+                )
+                for j in range(3)
+            ]
     genv = dict(source="github", partition="github:acme", fetched_at=now)
     prs = []
     for j in range(activities):
         at = dt.datetime(2026, 6, 1, tzinfo=UTC) + dt.timedelta(minutes=rng.randrange(120 * 24 * 60))
-        prs.append(PullRequestRecord(**genv, source_id=str(j), updated_at=at, repo=f"acme/r{rng.randrange(repos)}",
-                                     number=j, author_login=f"user{rng.randrange(200)}", author_type="User",
-                                     title="t", body="", state="open", draft=False, created_at=at, closed_at=None,
-                                     merged_at=None))
+        prs.append(
+            PullRequestRecord(
+                **genv,
+                source_id=str(j),
+                updated_at=at,
+                repo=f"acme/r{rng.randrange(repos)}",
+                number=j,
+                author_login=f"user{rng.randrange(200)}",
+                author_type="User",
+                title="t",
+                body="",
+                state="open",
+                draft=False,
+                created_at=at,
+                closed_at=None,
+                merged_at=None,
+            )
+        )
     with tempfile.TemporaryDirectory() as tmp:
         with open_warehouse(Path(tmp) / "w.duckdb") as wh:
-            wh.load_batch(Batch(source="roster", partition="roster", records=tuple(records), cursor=None,
-                                is_complete=True))
+            wh.load_batch(
+                Batch(source="roster", partition="roster", records=tuple(records), cursor=None, is_complete=True)
+            )
             wh.load_batch(Batch(source="github", partition="github:acme", records=tuple(prs), cursor=None))
             wh.query_activities()  # warm up
             started = time.perf_counter()
             table = wh.query_activities()
             seconds = time.perf_counter() - started
-    cross = sum(1 for r in table.select(["person_team_id", "container_team_id"]).to_pylist()
-                if r["person_team_id"] != r["container_team_id"])
+    cross = sum(
+        1
+        for r in table.select(["person_team_id", "container_team_id"]).to_pylist()
+        if r["person_team_id"] != r["container_team_id"]
+    )
     return table.num_rows, seconds, cross
 
 

@@ -105,14 +105,18 @@ def score_reports(reports: dict[str, dict], personas: dict[str, set[str]]) -> di
         peers = [login for login in ordinary if levels[login] in planted_levels]
         false = [login for login in peers if all(strength[login].get(d) in GOOD for d in dims)]
         out["personas"][persona] = {
-            "planted": len(planted), "found": len(hits), "recall": len(hits) / len(planted),
-            "peers": len(peers), "false_positives": len(false),
+            "planted": len(planted),
+            "found": len(hits),
+            "recall": len(hits) / len(planted),
+            "peers": len(peers),
+            "false_positives": len(false),
             "precision": len(hits) / (len(hits) + len(false)) if hits or false else 0.0,
             "dimensions": list(dims),
         }
     stampers = [login for login in reports if "rubber_stamper" in personas.get(login, ())]
     out["rubber_stampers_above_emerging"] = sum(
-        strength[login].get("talent.team-development") in GOOD for login in stampers)
+        strength[login].get("talent.team-development") in GOOD for login in stampers
+    )
     out["rubber_stampers"] = len(stampers)
     dims = sorted({d for s in strength.values() for d in s})
     for dim in dims:
@@ -145,8 +149,16 @@ def reports_for(folder: Path, since: dt.date | None, until: dt.date | None) -> d
         history_start, _ = wh.query_activity_span()
         calibration = stages.period_calibration(wh, rubric, since, until)
         for person in wh.query_people():
-            report = stages.render_person_report(wh, rubric, person, since=since, until=until, generated_at=now,
-                                                 history_start=history_start, calibration=calibration)
+            report = stages.render_person_report(
+                wh,
+                rubric,
+                person,
+                since=since,
+                until=until,
+                generated_at=now,
+                history_start=history_start,
+                calibration=calibration,
+            )
             out[report["engineer"]["login"]] = json.loads(json.dumps(report, default=str))
     return out
 
@@ -156,28 +168,41 @@ def _print(label: str, result: dict) -> None:
     print("| persona | target dimensions | planted | recall | non-planted peers | false positives | precision |")
     print("|---|---|---|---|---|---|---|")
     for persona, r in result["personas"].items():
-        print(f"| {persona} | {', '.join(r['dimensions'])} | {r['planted']} | {r['recall']:.2f} | {r['peers']} "
-              f"| {r['false_positives']} | {r['precision']:.2f} |")
-    print(f"\nrubber stampers above emerging on talent.team-development: "
-          f"{result['rubber_stampers_above_emerging']} of {result['rubber_stampers']}")
+        print(
+            f"| {persona} | {', '.join(r['dimensions'])} | {r['planted']} | {r['recall']:.2f} | {r['peers']} "
+            f"| {r['false_positives']} | {r['precision']:.2f} |"
+        )
+    print(
+        f"\nrubber stampers above emerging on talent.team-development: "
+        f"{result['rubber_stampers_above_emerging']} of {result['rubber_stampers']}"
+    )
     print(f"\n| dimension | strong among {result['ordinary']} non-planted ICs | none/emerging/solid/strong |")
     print("|---|---|---|")
     for dim, share in result["strong_share"].items():
         c = result["strength_counts"][dim]
-        print(f"| {dim} | {share:.0%} | {c.get('none', 0)}/{c.get('emerging', 0)}/{c.get('solid', 0)}"
-              f"/{c.get('strong', 0)} |")
+        print(
+            f"| {dim} | {share:.0%} | {c.get('none', 0)}/{c.get('emerging', 0)}/{c.get('solid', 0)}"
+            f"/{c.get('strong', 0)} |"
+        )
 
 
 def _merge(results: list[dict]) -> dict:
-    merged: dict = {"personas": {}, "strong_share": {}, "strength_counts": {}, "ordinary": 0,
-                    "rubber_stampers": 0, "rubber_stampers_above_emerging": 0}
+    merged: dict = {
+        "personas": {},
+        "strong_share": {},
+        "strength_counts": {},
+        "ordinary": 0,
+        "rubber_stampers": 0,
+        "rubber_stampers_above_emerging": 0,
+    }
     for res in results:
         merged["ordinary"] += res["ordinary"]
         merged["rubber_stampers"] += res["rubber_stampers"]
         merged["rubber_stampers_above_emerging"] += res["rubber_stampers_above_emerging"]
         for persona, r in res["personas"].items():
-            m = merged["personas"].setdefault(persona, {"planted": 0, "found": 0, "peers": 0, "false_positives": 0,
-                                                        "dimensions": r["dimensions"]})
+            m = merged["personas"].setdefault(
+                persona, {"planted": 0, "found": 0, "peers": 0, "false_positives": 0, "dimensions": r["dimensions"]}
+            )
             for k in ("planted", "found", "peers", "false_positives"):
                 m[k] += r[k]
         for dim, counts in res["strength_counts"].items():
@@ -197,8 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seeds", default="11,12,13")
     parser.add_argument("--cache", type=Path, default=None, help="keep/reuse mined warehouses here")
-    parser.add_argument("--compare-months", type=int, default=0,
-                        help="also score the last N months of the same warehouse")
+    parser.add_argument(
+        "--compare-months", type=int, default=0, help="also score the last N months of the same warehouse"
+    )
     parser.add_argument("--mine-only", action="store_true", help="only fill the cache")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -224,8 +250,10 @@ def main(argv: list[str] | None = None) -> int:
         _print(f"all seeds {args.seeds}: {args.engineers} engineers, {args.months} months", _merge(results))
     if len(short) > 1:
         _print(f"all seeds, last {args.compare_months} months", _merge(short))
-    print(f"\n`python -m bench.bench_personas --engineers {args.engineers} --months {args.months} "
-          f"--seeds {args.seeds}` in {time.perf_counter() - started:.0f} s")
+    print(
+        f"\n`python -m bench.bench_personas --engineers {args.engineers} --months {args.months} "
+        f"--seeds {args.seeds}` in {time.perf_counter() - started:.0f} s"
+    )
     return 0
 
 

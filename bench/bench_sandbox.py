@@ -26,9 +26,14 @@ def _paths(world) -> list[str]:
     out = []
     for pr in prs:
         base = f"/api/v3/repos/{pr.repo}"
-        out += [f"{base}/pulls?state=all&per_page=30", f"{base}/pulls/{pr.number}",
-                f"{base}/pulls/{pr.number}/reviews", f"{base}/pulls/{pr.number}/comments",
-                f"{base}/pulls/{pr.number}/files", f"{base}/issues/comments?since={since}"]
+        out += [
+            f"{base}/pulls?state=all&per_page=30",
+            f"{base}/pulls/{pr.number}",
+            f"{base}/pulls/{pr.number}/reviews",
+            f"{base}/pulls/{pr.number}/comments",
+            f"{base}/pulls/{pr.number}/files",
+            f"{base}/issues/comments?since={since}",
+        ]
     return out
 
 
@@ -77,9 +82,16 @@ def run(threads: int, total: int, seconds: float, engineers: int, faults: str | 
         elapsed = time.perf_counter() - started
         served = server.state.stats()["github"]["rest_requests"]
     done = sum(statuses.values())
-    return {"threads": threads, "requests": done, "server_counted": served, "seconds": round(elapsed, 2),
-            "requests_per_second": round(done / elapsed, 1), "statuses": statuses, "engineers": engineers,
-            "faults": faults}
+    return {
+        "threads": threads,
+        "requests": done,
+        "server_counted": served,
+        "seconds": round(elapsed, 2),
+        "requests_per_second": round(done / elapsed, 1),
+        "statuses": statuses,
+        "engineers": engineers,
+        "faults": faults,
+    }
 
 
 def main() -> None:

@@ -39,9 +39,10 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 VOLATILE_COLUMNS = {"fetched_at"}  # when a row was read, not what it says
@@ -69,9 +70,15 @@ def content_fingerprint(path: Path | str) -> dict[str, str]:
             out = {}
             for table in DATA_TABLES:
                 skip = VOLATILE_COLUMNS | VOLATILE_BY_TABLE.get(table, set())
-                columns = [c for (c,) in con.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                    "ORDER BY ordinal_position", [table]).fetchall() if c not in skip]
+                columns = [
+                    c
+                    for (c,) in con.execute(
+                        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                        "ORDER BY ordinal_position",
+                        [table],
+                    ).fetchall()
+                    if c not in skip
+                ]
                 if not columns:  # killed before the migration creating it committed
                     out[table] = "missing"
                     continue
@@ -94,12 +101,17 @@ def warehouse_state(path: Path | str) -> dict[str, Any]:
     with _snapshot(path) as copy:
         con = duckdb.connect(str(copy))
         try:
-            tables = [t for (t,) in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'raw_%'").fetchall()]
+            tables = [
+                t
+                for (t,) in con.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'raw_%'"
+                ).fetchall()
+            ]
             rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables)
             cursors: dict[str, int] = {}
-            if con.execute("SELECT count(*) FROM information_schema.tables "
-                           "WHERE table_name = 'sync_cursors'").fetchone()[0]:
+            if con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'sync_cursors'"
+            ).fetchone()[0]:
                 for source, n in con.execute("SELECT source, count(*) FROM sync_cursors GROUP BY source").fetchall():
                     cursors[source] = n
             return {"exists": True, "rows": rows, "cursors": cursors}
@@ -189,8 +201,14 @@ class Run:
         return "done" if "done" in self.lines else (stages[-1] if stages else "start")
 
 
-def run_child(config: Path, env: dict[str, str], *, kill_after: float | None = None,
-              timeout: float = 300.0, on_start: Callable[[subprocess.Popen], None] | None = None) -> Run:
+def run_child(
+    config: Path,
+    env: dict[str, str],
+    *,
+    kill_after: float | None = None,
+    timeout: float = 300.0,
+    on_start: Callable[[subprocess.Popen], None] | None = None,
+) -> Run:
     """Run one child sync; with ``kill_after``, SIGKILL it that many seconds after it printed ``ready``.
 
     ``on_start(proc)`` is called once the child is started (tests use it to kill from elsewhere).
@@ -200,8 +218,9 @@ def run_child(config: Path, env: dict[str, str], *, kill_after: float | None = N
     lines: list[str] = []
     ready = threading.Event()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as err_file:
-        proc = subprocess.Popen(child_command(config), cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=err_file, text=True)
+        proc = subprocess.Popen(
+            child_command(config), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err_file, text=True
+        )
 
         def read_stdout() -> None:
             assert proc.stdout is not None
@@ -236,8 +255,9 @@ def run_child(config: Path, env: dict[str, str], *, kill_after: float | None = N
         end = time.monotonic()
         err_file.seek(0)
         stderr = err_file.read()[-2000:] + note
-    return Run(seconds=end - started, returncode=proc.returncode, lines=lines, stderr=stderr,
-               sync_seconds=end - ready_at)
+    return Run(
+        seconds=end - started, returncode=proc.returncode, lines=lines, stderr=stderr, sync_seconds=end - ready_at
+    )
 
 
 # --- the bench ------------------------------------------------------------------------------
@@ -247,12 +267,24 @@ def run_child(config: Path, env: dict[str, str], *, kill_after: float | None = N
 def serve_world(world_file: Path, workdir: Path) -> Iterator[tuple[str, Path]]:
     """Start ``ladder sandbox serve`` in its own process; yield (base URL, written ladder.yaml); stop it."""
     config = workdir / "ladder.yaml"
-    cmd = [sys.executable, "-m", "flows.cli", "sandbox", "serve", "--world", str(world_file), "--port", "0",
-           "--write-config", str(config)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "flows.cli",
+        "sandbox",
+        "serve",
+        "--world",
+        str(world_file),
+        "--port",
+        "0",
+        "--write-config",
+        str(config),
+    ]
     log = workdir / "sandbox.log"  # a file, not a pipe: nobody drains the server's stderr while it serves
     with open(log, "w", encoding="utf-8") as err:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env(extra={"PYTHONUNBUFFERED": "1"}),
-                                stdout=subprocess.PIPE, stderr=err, text=True)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=child_env(extra={"PYTHONUNBUFFERED": "1"}), stdout=subprocess.PIPE, stderr=err, text=True
+        )
     try:
         base = None
         assert proc.stdout is not None
@@ -277,8 +309,9 @@ def serve_world(world_file: Path, workdir: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _post(url: str, body: dict | None = None) -> dict:
-    request = urllib.request.Request(url, data=json.dumps(body or {}).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body or {}).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.loads(answer.read())
 
@@ -320,8 +353,11 @@ def bench(kills: int, engineers: int, months: int, seed: int, timeout: float) ->
                 raise RuntimeError(f"the clean sync failed ({clean.returncode}): {clean.stderr}")
             expected = content_fingerprint(reference)
             span = clean.sync_seconds or 1.0
-            print(f"world: {len(world.pull_requests)} PRs, {len(world.jira_issues)} tickets; clean sync "
-                  f"{span:.2f} s after start-up; killing {kills} times in [0, {span * 1.1:.2f}] s", flush=True)
+            print(
+                f"world: {len(world.pull_requests)} PRs, {len(world.jira_issues)} tickets; clean sync "
+                f"{span:.2f} s after start-up; killing {kills} times in [0, {span * 1.1:.2f}] s",
+                flush=True,
+            )
             results = []
             # Kills that land after the child finished do not count towards ``kills``; at most 2 x kills runs.
             for n in range(1, 2 * kills + 1):
@@ -336,10 +372,18 @@ def bench(kills: int, engineers: int, months: int, seed: int, timeout: float) ->
                 state = warehouse_state(wh)
                 rerun = run_child(trial_config, env, timeout=timeout)
                 equal = rerun.returncode == 0 and content_fingerprint(wh) == expected
-                row = {"kill": n, "delay_s": round(delay, 3), "killed": killed.returncode == -signal.SIGKILL,
-                       "stage": killed.stage, "rows_at_kill": state["rows"], "cursors_at_kill": state["cursors"],
-                       "requests_served": served, "where": landed(killed, state, served),
-                       "rerun_rc": rerun.returncode, "equal": equal}
+                row = {
+                    "kill": n,
+                    "delay_s": round(delay, 3),
+                    "killed": killed.returncode == -signal.SIGKILL,
+                    "stage": killed.stage,
+                    "rows_at_kill": state["rows"],
+                    "cursors_at_kill": state["cursors"],
+                    "requests_served": served,
+                    "where": landed(killed, state, served),
+                    "rerun_rc": rerun.returncode,
+                    "equal": equal,
+                }
                 if not equal:
                     row["rerun_stderr"] = rerun.stderr[-800:]
                     if rerun.returncode != 0:
@@ -356,13 +400,14 @@ def bench(kills: int, engineers: int, months: int, seed: int, timeout: float) ->
 
 def table(results: list[dict]) -> str:
     """The results as a Markdown table plus a one-line total."""
-    lines = ["| kill | delay after start-up (s) | where it landed | rerun equal to clean sync |",
-             "|---:|---:|---|---|"]
+    lines = ["| kill | delay after start-up (s) | where it landed | rerun equal to clean sync |", "|---:|---:|---|---|"]
     for r in results:
         lines.append(f"| {r['kill']} | {r['delay_s']:.2f} | {r['where']} | {'yes' if r['equal'] else 'NO'} |")
     mid = sum(1 for r in results if r["killed"])
-    lines.append(f"\n{sum(r['equal'] for r in results)}/{len(results)} reruns equal; {mid} kills landed "
-                 f"before the sync finished.")
+    lines.append(
+        f"\n{sum(r['equal'] for r in results)}/{len(results)} reruns equal; {mid} kills landed "
+        f"before the sync finished."
+    )
     return "\n".join(lines)
 
 

@@ -31,8 +31,9 @@ def choose_label(task: str, found: list[dict]) -> dict | None:
     return ordered[0] if ordered else None
 
 
-def classify_csv(task: str, data: Path, out: Path, *, model_dir: Path | None = None,
-                 rules_path: Path | None = None) -> Counter:
+def classify_csv(
+    task: str, data: Path, out: Path, *, model_dir: Path | None = None, rules_path: Path | None = None
+) -> Counter:
     """Write ``data``'s rows to ``out`` with label, confidence, classifier and reason; returns label counts."""
     rows = read_task_csv(task, data, require_labels=False, strip_headers=False)
     columns, _ = read_csv_rows(data)
@@ -52,12 +53,20 @@ def classify_csv(task: str, data: Path, out: Path, *, model_dir: Path | None = N
             chosen = choose_label(task, found.get(activity_id, []))
             result = dict(source)
             if chosen is None:
-                result.update(label="", confidence="", classifier="", reason="no label: no rule fired and the "
-                              "model was not confident enough (or the row has no text or substance)")
+                result.update(
+                    label="",
+                    confidence="",
+                    classifier="",
+                    reason="no label: no rule fired and the "
+                    "model was not confident enough (or the row has no text or substance)",
+                )
             else:
-                result.update(label=chosen["label"], confidence=f"{chosen['confidence']:.3f}",
-                              classifier=f"{chosen['classifier_kind']}:{chosen['classifier_id']} "
-                                         f"v{chosen['classifier_version']}", reason=chosen["reason"])
+                result.update(
+                    label=chosen["label"],
+                    confidence=f"{chosen['confidence']:.3f}",
+                    classifier=f"{chosen['classifier_kind']}:{chosen['classifier_id']} v{chosen['classifier_version']}",
+                    reason=chosen["reason"],
+                )
             counts[result["label"] or "(none)"] += 1
             writer.writerow(result)
     os.replace(tmp, out)

@@ -86,8 +86,9 @@ class CalibratedLinearClassifier(ClassifierMixin, BaseEstimator):
         if self.method == "temperature":
             self.calibrators_ = [_fit_temperature(scores, np.searchsorted(self.classes_, y))]
         else:
-            self.calibrators_ = [self._per_class(scores[:, k], (y == c).astype(float))
-                                 for k, c in enumerate(self.classes_)]
+            self.calibrators_ = [
+                self._per_class(scores[:, k], (y == c).astype(float)) for k, c in enumerate(self.classes_)
+            ]
         return self
 
     def decision_function(self, X) -> np.ndarray:
@@ -199,9 +200,15 @@ def reliability(confidence, correct, edges=RELIABILITY_BINS) -> list[dict]:
     for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
         mask = ((confidence > lo) if i else (confidence >= lo)) & (confidence <= hi)
         n = int(mask.sum())
-        rows.append({"lo": lo, "hi": hi, "n": n,
-                     "mean_confidence": round(float(confidence[mask].mean()), 4) if n else None,
-                     "accuracy": round(float(correct[mask].mean()), 4) if n else None})
+        rows.append(
+            {
+                "lo": lo,
+                "hi": hi,
+                "n": n,
+                "mean_confidence": round(float(confidence[mask].mean()), 4) if n else None,
+                "accuracy": round(float(correct[mask].mean()), 4) if n else None,
+            }
+        )
     return rows
 
 

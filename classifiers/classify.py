@@ -44,8 +44,9 @@ def rules_by_kind(rules_path: Path | None = None) -> dict[str, tuple[Rule, ...]]
 
 # Columns no rule or model reads; skipping them (and turning timestamps into their UTC dates, all the rules
 # use) halves the cost of converting Arrow rows to Python.
-_UNREAD_COLUMNS = frozenset({"url", "actor", "is_bot", "priority", "parent_key", "response_hours",
-                             "subject_activity_id", "person_start_date"})
+_UNREAD_COLUMNS = frozenset(
+    {"url", "actor", "is_bot", "priority", "parent_key", "response_hours", "subject_activity_id", "person_start_date"}
+)
 _DATE_COLUMNS = ("occurred_at", "resolved_at")
 
 
@@ -63,8 +64,9 @@ def _rows_for_rules(activities: pa.Table) -> list[dict]:
     return table.to_pylist()
 
 
-def classify_activities(activities: pa.Table, *, model_dir: Path | None = None, rules_path: Path | None = None,
-                        use_models: bool = True) -> pa.Table:
+def classify_activities(
+    activities: pa.Table, *, model_dir: Path | None = None, rules_path: Path | None = None, use_models: bool = True
+) -> pa.Table:
     """Label every activity with rules and models; returns ``LABEL_SCHEMA`` rows sorted by
     (activity_id, label, classifier_id).
 
@@ -75,21 +77,35 @@ def classify_activities(activities: pa.Table, *, model_dir: Path | None = None, 
     started = time.perf_counter()
     missing = [c for c in REQUIRED_COLUMNS if c not in activities.column_names]
     if missing:
-        raise ActivityTableError(f"activities table lacks column(s) {', '.join(missing)}; build it with "
-                                 "classifiers.contract.ACTIVITY_SCHEMA (warehouse query_activities does)")
+        raise ActivityTableError(
+            f"activities table lacks column(s) {', '.join(missing)}; build it with "
+            "classifiers.contract.ACTIVITY_SCHEMA (warehouse query_activities does)"
+        )
     grouped = rules_by_kind(rules_path)
     rows = _rows_for_rules(activities)
     labels: dict[tuple[str, str, str], dict] = {}
     unknown_kinds: set[str] = set()
 
-    def add(activity_id: str, label: str, confidence: float, kind: str, classifier_id: str, version: str,
-            reason: str) -> None:
+    def add(
+        activity_id: str, label: str, confidence: float, kind: str, classifier_id: str, version: str, reason: str
+    ) -> None:
         if label not in SIGNALS:
-            raise ValueError(f"classifier {classifier_id} produced {label!r}, which is not in SIGNALS; "
-                             "fix the rule or model label map")
-        labels.setdefault((activity_id, label, classifier_id), {
-            "activity_id": activity_id, "label": label, "confidence": confidence, "classifier_kind": kind,
-            "classifier_id": classifier_id, "classifier_version": version, "reason": reason})
+            raise ValueError(
+                f"classifier {classifier_id} produced {label!r}, which is not in SIGNALS; "
+                "fix the rule or model label map"
+            )
+        labels.setdefault(
+            (activity_id, label, classifier_id),
+            {
+                "activity_id": activity_id,
+                "label": label,
+                "confidence": confidence,
+                "classifier_kind": kind,
+                "classifier_id": classifier_id,
+                "classifier_version": version,
+                "reason": reason,
+            },
+        )
 
     rule_labels: dict[str, set[str]] = {}
     for row in rows:
@@ -104,8 +120,11 @@ def classify_activities(activities: pa.Table, *, model_dir: Path | None = None, 
                 add(activity_id, label, 1.0, "rule", rule.name, rule.version, reason)
                 rule_labels.setdefault(activity_id, set()).add(label)
     if unknown_kinds:
-        log.warning("skipped activities of unknown kind(s) %s; known kinds: %s", sorted(unknown_kinds),
-                    ", ".join(ACTIVITY_KINDS))
+        log.warning(
+            "skipped activities of unknown kind(s) %s; known kinds: %s",
+            sorted(unknown_kinds),
+            ", ".join(ACTIVITY_KINDS),
+        )
 
     if use_models and rows:
         models = load_or_train(model_dir) if model_dir is not None else train_in_memory()
@@ -113,10 +132,8 @@ def classify_activities(activities: pa.Table, *, model_dir: Path | None = None, 
             add(activity_id, label, confidence, "model", model_id, version, reason)
 
     ordered = [labels[key] for key in sorted(labels)]
-    table = pa.Table.from_pydict({name: [r[name] for r in ordered] for name in LABEL_SCHEMA.names},
-                                 schema=LABEL_SCHEMA)
-    log.info("classified %d activities: %d labels in %.2fs", len(rows), table.num_rows,
-             time.perf_counter() - started)
+    table = pa.Table.from_pydict({name: [r[name] for r in ordered] for name in LABEL_SCHEMA.names}, schema=LABEL_SCHEMA)
+    log.info("classified %d activities: %d labels in %.2fs", len(rows), table.num_rows, time.perf_counter() - started)
     return table
 
 
@@ -126,24 +143,48 @@ def _model_labels(rows: list[dict], rule_labels: dict[str, set[str]], models: Mo
     with, gives no label at all."""
     work_model = models.work_type
     work_classes = set(work_model.metadata["labels"]) | WORK_TYPE_DECIDING
-    prs = [r for r in rows if r.get("kind") == "pull_request" and r.get("activity_id")
-           and not (rule_labels.get(r["activity_id"], set()) & work_classes)
-           and ((r.get("title") or "").strip() or (r.get("body") or "").strip())]
-    inputs = [work_type_input(r.get("title"), r.get("body"), r.get("paths"), r.get("additions"), r.get("deletions"))
-              for r in prs]
+    prs = [
+        r
+        for r in rows
+        if r.get("kind") == "pull_request"
+        and r.get("activity_id")
+        and not (rule_labels.get(r["activity_id"], set()) & work_classes)
+        and ((r.get("title") or "").strip() or (r.get("body") or "").strip())
+    ]
+    inputs = [
+        work_type_input(r.get("title"), r.get("body"), r.get("paths"), r.get("additions"), r.get("deletions"))
+        for r in prs
+    ]
     for row, pred in zip(prs, predict(work_model, inputs)):
         if not emitted(work_model, pred):
             continue
-        yield (row["activity_id"], pred.label, pred.confidence, work_model.spec.model_id, work_model.spec.version,
-               describe_prediction(work_model, pred))
+        yield (
+            row["activity_id"],
+            pred.label,
+            pred.confidence,
+            work_model.spec.model_id,
+            work_model.spec.version,
+            describe_prediction(work_model, pred),
+        )
 
     review_model = models.review_substance
-    comments = [r for r in rows if r.get("kind") in REVIEW_MODEL_KINDS and r.get("activity_id")
-                and not is_stock_phrase(r.get("body"))
-                and (r.get("subject_person_id") is None or r.get("person_id") is None or is_on_others_work(r))]
+    comments = [
+        r
+        for r in rows
+        if r.get("kind") in REVIEW_MODEL_KINDS
+        and r.get("activity_id")
+        and not is_stock_phrase(r.get("body"))
+        and (r.get("subject_person_id") is None or r.get("person_id") is None or is_on_others_work(r))
+    ]
     review_inputs = [review_input(r["body"], (r.get("paths") or [None])[0]) for r in comments]
     for row, pred in zip(comments, predict(review_model, review_inputs)):
         if not emitted(review_model, pred):
             continue
-        yield (row["activity_id"], pred.label, pred.confidence, review_model.spec.model_id,
-               review_model.spec.version, describe_prediction(review_model, pred))
+        yield (
+            row["activity_id"],
+            pred.label,
+            pred.confidence,
+            review_model.spec.model_id,
+            review_model.spec.version,
+            describe_prediction(review_model, pred),
+        )

@@ -42,8 +42,11 @@ def render_task_section(result: dict) -> str:
         f"## {result['task']}: {result['model_id']} v{result['model_version']}",
         "",
         f"Data: {result['data']}, {result['n']} labelled rows"
-        + (f" ({result['dropped_unmapped_labels']} rows without a mappable label left out)"
-           if result["dropped_unmapped_labels"] else "")
+        + (
+            f" ({result['dropped_unmapped_labels']} rows without a mappable label left out)"
+            if result["dropped_unmapped_labels"]
+            else ""
+        )
         + f". Split: {result['scheme']}; seed {result['seed']}.",
         f"Command: `ladder eval {result['task']} --doc docs/classifiers.md` ({result['seconds']} s).",
         "",
@@ -62,18 +65,30 @@ def render_task_section(result: dict) -> str:
     ]
     for label, stats in result["model"]["per_class"].items():
         rules, majority = base["rules"]["per_class"][label], base["majority"]["per_class"][label]
-        lines.append(f"| `{label}` | {stats['support']} | {stats['precision']:.2f} / {stats['recall']:.2f} | "
-                     f"{rules['precision']:.2f} / {rules['recall']:.2f} | "
-                     f"{majority['precision']:.2f} / {majority['recall']:.2f} |")
-    lines += ["", "Per held-out fold (macro-F1 / accuracy):", "",
-              "| held out | rows | model | rules | majority | model beats both |", "|---|---|---|---|---|---|"]
+        lines.append(
+            f"| `{label}` | {stats['support']} | {stats['precision']:.2f} / {stats['recall']:.2f} | "
+            f"{rules['precision']:.2f} / {rules['recall']:.2f} | "
+            f"{majority['precision']:.2f} / {majority['recall']:.2f} |"
+        )
+    lines += [
+        "",
+        "Per held-out fold (macro-F1 / accuracy):",
+        "",
+        "| held out | rows | model | rules | majority | model beats both |",
+        "|---|---|---|---|---|---|",
+    ]
     for fold in result["folds"]:
         cells = [f"{fold[s]['macro_f1']:.3f} / {fold[s]['accuracy']:.3f}" for s in ("model", "rules", "majority")]
-        lines.append(f"| {fold['name']} | {fold['n']} | " + " | ".join(cells)
-                     + f" | {'yes' if fold['beats_baselines'] else '**no**'} |")
-    verdict = ("The model beats both baselines, on macro-F1 and accuracy, in every held-out fold."
-               if result["beats_baselines_every_fold"] else
-               "**The model does not beat both baselines in every held-out fold** (see the table).")
+        lines.append(
+            f"| {fold['name']} | {fold['n']} | "
+            + " | ".join(cells)
+            + f" | {'yes' if fold['beats_baselines'] else '**no**'} |"
+        )
+    verdict = (
+        "The model beats both baselines, on macro-F1 and accuracy, in every held-out fold."
+        if result["beats_baselines_every_fold"]
+        else "**The model does not beat both baselines in every held-out fold** (see the table)."
+    )
     lines += ["", verdict]
     if result.get("calibration"):
         lines += ["", *render_calibration(result["calibration"])]
@@ -83,37 +98,52 @@ def render_task_section(result: dict) -> str:
 def render_calibration(cal: dict) -> list[str]:
     """Reliability, thresholds and what the model emits, from ``evaluate.calibration_report``."""
     raw = cal.get("ece_uncalibrated")
-    lines = ["### Calibration and emitted labels", "",
-             f"Probabilities are calibrated ({cal.get('method')}) on out-of-fold scores, folds grouped by "
-             f"{cal.get('grouped_by')} (`classifiers/calibration.py`). Expected calibration error of the top label "
-             f"on the held-out folds (10 bins): **{cal['ece']:.3f}**"
-             + (f", against {raw:.3f} for the same model without calibration." if raw is not None else "."), "",
-             "Reliability (held-out predictions by calibrated probability; right = share whose label was the "
-             "truth):", "",
-             "| probability | predictions | mean p | right |" + (" uncalibrated: predictions | mean p | right |"
-                                                               if cal.get("reliability_uncalibrated") else ""),
-             "|---|---|---|---|" + ("---|---|---|" if cal.get("reliability_uncalibrated") else "")]
+    lines = [
+        "### Calibration and emitted labels",
+        "",
+        f"Probabilities are calibrated ({cal.get('method')}) on out-of-fold scores, folds grouped by "
+        f"{cal.get('grouped_by')} (`classifiers/calibration.py`). Expected calibration error of the top label "
+        f"on the held-out folds (10 bins): **{cal['ece']:.3f}**"
+        + (f", against {raw:.3f} for the same model without calibration." if raw is not None else "."),
+        "",
+        "Reliability (held-out predictions by calibrated probability; right = share whose label was the truth):",
+        "",
+        "| probability | predictions | mean p | right |"
+        + (" uncalibrated: predictions | mean p | right |" if cal.get("reliability_uncalibrated") else ""),
+        "|---|---|---|---|" + ("---|---|---|" if cal.get("reliability_uncalibrated") else ""),
+    ]
     uncal = cal.get("reliability_uncalibrated") or [None] * len(cal["reliability"])
     for row, other in zip(cal["reliability"], uncal):
-        cells = [f"{row['lo']:.1f}–{row['hi']:.1f}", str(row["n"]), _num(row["mean_confidence"]),
-                 _num(row["accuracy"])]
+        cells = [f"{row['lo']:.1f}–{row['hi']:.1f}", str(row["n"]), _num(row["mean_confidence"]), _num(row["accuracy"])]
         if other is not None:
             cells += [str(other["n"]), _num(other["mean_confidence"]), _num(other["accuracy"])]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "Labels kept at each threshold (all classes) and how many of them are right:", "",
-              "| threshold | labels | share of rows | precision |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "Labels kept at each threshold (all classes) and how many of them are right:",
+        "",
+        "| threshold | labels | share of rows | precision |",
+        "|---|---|---|---|",
+    ]
     for row in cal["thresholds"]:
         lines.append(f"| {row['threshold']:.2f} | {row['emitted']} | {row['share']:.1%} | {row['precision']:.2f} |")
     silent = ", ".join(f"`{c}`" for c in cal["silent_labels"]) or "none"
-    lines += ["", f"Emitted: a label needs p ≥ **{cal['min_confidence']}** and a class the model is trusted with "
-              f"(silent: {silent}). On the held-out folds that gives **{cal['emitted']} labels "
-              f"({cal['emitted_share']:.1%} of the rows), {cal['emitted_precision']:.0%} right** (target "
-              f"{cal['target_precision']:.0%}; a class is silent when fewer than {cal['min_evidence']} of its "
-              f"labels reach the threshold or fewer than {cal['target_precision']:.0%} of those are right).", "",
-              f"| class | labels with p ≥ {cal['min_confidence']} | precision | emitted |", "|---|---|---|---|"]
+    lines += [
+        "",
+        f"Emitted: a label needs p ≥ **{cal['min_confidence']}** and a class the model is trusted with "
+        f"(silent: {silent}). On the held-out folds that gives **{cal['emitted']} labels "
+        f"({cal['emitted_share']:.1%} of the rows), {cal['emitted_precision']:.0%} right** (target "
+        f"{cal['target_precision']:.0%}; a class is silent when fewer than {cal['min_evidence']} of its "
+        f"labels reach the threshold or fewer than {cal['target_precision']:.0%} of those are right).",
+        "",
+        f"| class | labels with p ≥ {cal['min_confidence']} | precision | emitted |",
+        "|---|---|---|---|",
+    ]
     for label, stats in cal["per_class_at_threshold"].items():
-        lines.append(f"| `{label}` | {stats['above_threshold']} | {_num(stats['precision'])} | "
-                     f"{'no (silent)' if stats['silent'] else 'yes'} |")
+        lines.append(
+            f"| `{label}` | {stats['above_threshold']} | {_num(stats['precision'])} | "
+            f"{'no (silent)' if stats['silent'] else 'yes'} |"
+        )
     return lines
 
 
@@ -124,14 +154,19 @@ def _num(value) -> str:
 def update_classifiers_doc(path: Path, result: dict) -> Path:
     """Replace ``result``'s task section in the doc at ``path`` (created when missing); returns the path."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8") if path.exists() else _INTRO + "".join(
-        f"\n{_markers(t)[0]}\n_not evaluated yet: run `ladder eval {t} --doc {path.name}`_\n{_markers(t)[1]}\n"
-        for t in TASKS)
+    text = (
+        path.read_text(encoding="utf-8")
+        if path.exists()
+        else _INTRO
+        + "".join(
+            f"\n{_markers(t)[0]}\n_not evaluated yet: run `ladder eval {t} --doc {path.name}`_\n{_markers(t)[1]}\n"
+            for t in TASKS
+        )
+    )
     start, end = _markers(result["task"])
     section = f"{start}\n{render_task_section(result)}\n{end}"
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
-    text = pattern.sub(lambda _m: section, text, count=1) if pattern.search(text) else \
-        f"{text.rstrip()}\n\n{section}\n"
+    text = pattern.sub(lambda _m: section, text, count=1) if pattern.search(text) else f"{text.rstrip()}\n\n{section}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")

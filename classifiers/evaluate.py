@@ -58,13 +58,19 @@ def vendored_data_path(task: str) -> Path:
 def score(y_true: list[str], y_pred: list[str]) -> dict:
     """Macro-F1, accuracy and per-class precision/recall/F1/support over the classes present in ``y_true``."""
     classes = sorted(set(y_true))
-    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=classes,
-                                                                     zero_division=0)
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
     return {
         "macro_f1": round(float(np.mean(f1)), 4) if classes else 0.0,
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4) if y_true else 0.0,
-        "per_class": {c: {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4),
-                          "support": int(s)} for c, p, r, f, s in zip(classes, precision, recall, f1, support)},
+        "per_class": {
+            c: {
+                "precision": round(float(p), 4),
+                "recall": round(float(r), 4),
+                "f1": round(float(f), 4),
+                "support": int(s),
+            }
+            for c, p, r, f, s in zip(classes, precision, recall, f1, support)
+        },
     }
 
 
@@ -87,20 +93,25 @@ def folds(rows: TaskRows, seed: int) -> tuple[str, list[tuple[str, np.ndarray, n
     has_groups = rows.group_column is not None and all(groups) and len(set(groups.tolist())) >= 2
     if rows.task == WORK_TYPE_TASK and has_groups:
         splits = LeaveOneGroupOut().split(x_dummy, y, groups)
-        return (f"leave-one-{rows.group_column}-out",
-                [(str(groups[test][0]), train, test) for train, test in splits])
+        return (f"leave-one-{rows.group_column}-out", [(str(groups[test][0]), train, test) for train, test in splits])
     if has_groups:
         n = min(N_FOLDS, len(set(groups.tolist())))
         splitter = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
-        return (f"{n}-fold cross-validation grouped by {rows.group_column}",
-                [(f"fold {k + 1}", tr, te) for k, (tr, te) in enumerate(splitter.split(x_dummy, y, groups))])
+        return (
+            f"{n}-fold cross-validation grouped by {rows.group_column}",
+            [(f"fold {k + 1}", tr, te) for k, (tr, te) in enumerate(splitter.split(x_dummy, y, groups))],
+        )
     n = min(N_FOLDS, min(Counter(y.tolist()).values()))
     if n < 2:
-        raise TaskDataError(f"cannot cross-validate {rows.task}: a class has fewer than 2 examples and the data has "
-                            "no group column; add more labelled rows")
+        raise TaskDataError(
+            f"cannot cross-validate {rows.task}: a class has fewer than 2 examples and the data has "
+            "no group column; add more labelled rows"
+        )
     splitter = StratifiedKFold(n_splits=n, shuffle=True, random_state=seed)
-    return (f"stratified {n}-fold cross-validation (no group column: related rows may share folds)",
-            [(f"fold {k + 1}", tr, te) for k, (tr, te) in enumerate(splitter.split(x_dummy, y))])
+    return (
+        f"stratified {n}-fold cross-validation (no group column: related rows may share folds)",
+        [(f"fold {k + 1}", tr, te) for k, (tr, te) in enumerate(splitter.split(x_dummy, y))],
+    )
 
 
 def evaluate_rows(rows: TaskRows, *, seed: int = DEFAULT_SEED, rules_path: Path | None = None) -> dict:
@@ -108,8 +119,10 @@ def evaluate_rows(rows: TaskRows, *, seed: int = DEFAULT_SEED, rules_path: Path 
     started = time.perf_counter()
     spec = TASK_SPECS[rows.task]
     if len(set(rows.examples.labels)) < 2:
-        raise TaskDataError(f"cannot evaluate {rows.task}: the data has {len(rows.examples.labels)} labelled rows "
-                            f"and fewer than two classes; check its label column")
+        raise TaskDataError(
+            f"cannot evaluate {rows.task}: the data has {len(rows.examples.labels)} labelled rows "
+            f"and fewer than two classes; check its label column"
+        )
     x, y = as_matrix(rows.examples.inputs), np.array(rows.examples.labels, dtype=object)
     from_rules = rule_labels(rows, rules_path)
     scheme, splits = folds(rows, seed)
@@ -127,16 +140,21 @@ def evaluate_rows(rows: TaskRows, *, seed: int = DEFAULT_SEED, rules_path: Path 
         if raw_confidence is not None:
             proba_raw[test] = raw_confidence
         majority = Counter(y[train].tolist()).most_common(1)[0][0]
-        by_system = {"model": predicted, "majority": [majority] * len(test),
-                     "rules": [from_rules[i] or majority for i in test]}
+        by_system = {
+            "model": predicted,
+            "majority": [majority] * len(test),
+            "rules": [from_rules[i] or majority for i in test],
+        }
         truth = y[test].tolist()
         fold = {"name": name, "n_train": int(len(train)), "n": int(len(test))}
         for system, preds in by_system.items():
             fold[system] = {k: v for k, v in score(truth, preds).items() if k != "per_class"}
             for i, p in zip(test, preds):
                 pooled[system][i] = p
-        fold["beats_baselines"] = all(fold["model"]["macro_f1"] > fold[b]["macro_f1"] and
-                                      fold["model"]["accuracy"] > fold[b]["accuracy"] for b in ("majority", "rules"))
+        fold["beats_baselines"] = all(
+            fold["model"]["macro_f1"] > fold[b]["macro_f1"] and fold["model"]["accuracy"] > fold[b]["accuracy"]
+            for b in ("majority", "rules")
+        )
         fold_results.append(fold)
     truth = y.tolist()
     covered = sum(1 for r in from_rules if r is not None)
@@ -152,20 +170,31 @@ def evaluate_rows(rows: TaskRows, *, seed: int = DEFAULT_SEED, rules_path: Path 
         "model": score(truth, pooled["model"]),
         "baselines": {
             "majority": score(truth, pooled["majority"]),
-            "rules": dict(score(truth, pooled["rules"]), coverage=round(covered / len(truth), 4),
-                          precision_where_fired=round(sum(1 for r, t in zip(from_rules, truth) if r == t)
-                                                      / covered, 4) if covered else 0.0),
+            "rules": dict(
+                score(truth, pooled["rules"]),
+                coverage=round(covered / len(truth), 4),
+                precision_where_fired=round(sum(1 for r, t in zip(from_rules, truth) if r == t) / covered, 4)
+                if covered
+                else 0.0,
+            ),
         },
         "folds": fold_results,
         "beats_baselines_every_fold": all(f["beats_baselines"] for f in fold_results),
-        "calibration": dict(calibration_report(truth, pooled["model"], proba_cal, proba_raw, spec.min_confidence,
-                                               spec.silent_labels),
-                            method=getattr(spec.build_pipeline(seed)[-1], "method", None),
-                            grouped_by=spec.group_name),
+        "calibration": dict(
+            calibration_report(truth, pooled["model"], proba_cal, proba_raw, spec.min_confidence, spec.silent_labels),
+            method=getattr(spec.build_pipeline(seed)[-1], "method", None),
+            grouped_by=spec.group_name,
+        ),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    log.info("%s: model macro-F1 %.3f, majority %.3f, rules %.3f (%s)", rows.task, result["model"]["macro_f1"],
-             result["baselines"]["majority"]["macro_f1"], result["baselines"]["rules"]["macro_f1"], scheme)
+    log.info(
+        "%s: model macro-F1 %.3f, majority %.3f, rules %.3f (%s)",
+        rows.task,
+        result["model"]["macro_f1"],
+        result["baselines"]["majority"]["macro_f1"],
+        result["baselines"]["rules"]["macro_f1"],
+        scheme,
+    )
     return result
 
 
@@ -174,8 +203,14 @@ TARGET_PRECISION = 0.8
 MIN_EVIDENCE = 20  # held-out labels a class needs above the threshold before its precision is believed
 
 
-def calibration_report(truth: list[str], predicted: list[str], confidence: np.ndarray, raw_confidence: np.ndarray,
-                       min_confidence: float, silent_labels: frozenset[str] = frozenset()) -> dict:
+def calibration_report(
+    truth: list[str],
+    predicted: list[str],
+    confidence: np.ndarray,
+    raw_confidence: np.ndarray,
+    min_confidence: float,
+    silent_labels: frozenset[str] = frozenset(),
+) -> dict:
     """How close the held-out probabilities are to the truth, and what the model would emit.
 
     ``confidence`` is the calibrated probability of each held-out prediction, ``raw_confidence`` that of the
@@ -190,20 +225,25 @@ def calibration_report(truth: list[str], predicted: list[str], confidence: np.nd
     curve = []
     for threshold in THRESHOLD_GRID:
         n, precision = precision_at(confidence, correct, threshold)
-        curve.append({"threshold": threshold, "emitted": n, "share": round(n / len(correct), 4),
-                      "precision": precision})
+        curve.append(
+            {"threshold": threshold, "emitted": n, "share": round(n / len(correct), 4), "precision": precision}
+        )
     reaching = [c["threshold"] for c in curve if c["emitted"] and c["precision"] >= TARGET_PRECISION]
     per_class, by_class_curve, below = {}, {}, []
     for label in sorted(set(truth)):
         mask = pred == label
         n, precision = precision_at(confidence[mask], correct[mask], min_confidence)
-        per_class[label] = {"above_threshold": n, "precision": precision if n else None,
-                            "silent": label in silent_labels}
+        per_class[label] = {
+            "above_threshold": n,
+            "precision": precision if n else None,
+            "silent": label in silent_labels,
+        }
         if n < MIN_EVIDENCE or precision < TARGET_PRECISION:
             below.append(label)
-        by_class_curve[label] = [dict(zip(("threshold", "emitted", "precision"),
-                                          (t, *precision_at(confidence[mask], correct[mask], t))))
-                                 for t in THRESHOLD_GRID]
+        by_class_curve[label] = [
+            dict(zip(("threshold", "emitted", "precision"), (t, *precision_at(confidence[mask], correct[mask], t))))
+            for t in THRESHOLD_GRID
+        ]
     emitting = ~np.isin(pred, sorted(silent_labels))
     n_kept, precision_kept = precision_at(confidence[emitting], correct[emitting], min_confidence)
     has_raw = not np.isnan(raw_confidence).any()
@@ -227,8 +267,9 @@ def calibration_report(truth: list[str], predicted: list[str], confidence: np.nd
     }
 
 
-def evaluate_task(task: str, data: Path | None = None, *, seed: int = DEFAULT_SEED,
-                  rules_path: Path | None = None) -> dict:
+def evaluate_task(
+    task: str, data: Path | None = None, *, seed: int = DEFAULT_SEED, rules_path: Path | None = None
+) -> dict:
     """Evaluate ``task`` on the CSV ``data`` (default: the vendored training data)."""
     if task not in TASKS:
         raise ClassifierError(f"unknown task {task!r}; use one of: {', '.join(TASKS)}")

@@ -82,8 +82,10 @@ def save_model(model: TrainedModel, model_dir: Path) -> Path:
 
 def check_metadata(spec: ModelSpec, metadata: dict, artifact: Path, *, seed: int = DEFAULT_SEED) -> None:
     """Raise ``ModelArtifactError`` when ``metadata`` does not match this code, data, seed and scikit-learn."""
-    fix = (f"retrain it (load_or_train(model_dir, retrain=True), or `ladder train`) or delete {artifact.parent} "
-           "to train afresh")
+    fix = (
+        f"retrain it (load_or_train(model_dir, retrain=True), or `ladder train`) or delete {artifact.parent} "
+        "to train afresh"
+    )
     expected = {
         "model_id": spec.model_id,
         "version": spec.version,
@@ -91,13 +93,19 @@ def check_metadata(spec: ModelSpec, metadata: dict, artifact: Path, *, seed: int
         "data_sha256": data_sha256(spec.data_file),
         "seed": seed,
     }
-    what = {"model_id": "model id", "version": "model version", "sklearn_version": "scikit-learn version",
-            "data_sha256": "training-data sha256", "seed": "training seed"}
+    what = {
+        "model_id": "model id",
+        "version": "model version",
+        "sklearn_version": "scikit-learn version",
+        "data_sha256": "training-data sha256",
+        "seed": "training seed",
+    }
     for key, want in expected.items():
         have = metadata.get(key)
         if have != want:
-            raise ModelArtifactError(f"model artifact {artifact} has {what[key]} {have!r} but this installation "
-                                     f"expects {want!r}; {fix}")
+            raise ModelArtifactError(
+                f"model artifact {artifact} has {what[key]} {have!r} but this installation expects {want!r}; {fix}"
+            )
 
 
 def load_model(spec: ModelSpec, model_dir: Path, *, seed: int = DEFAULT_SEED) -> TrainedModel | None:
@@ -109,8 +117,10 @@ def load_model(spec: ModelSpec, model_dir: Path, *, seed: int = DEFAULT_SEED) ->
         payload = joblib.load(artifact)
         metadata, pipeline = payload["metadata"], payload["pipeline"]
     except Exception as exc:  # a truncated or foreign file: say which one and how to recover
-        raise ModelArtifactError(f"cannot read model artifact {artifact} ({type(exc).__name__}: {exc}); "
-                                 "retrain with load_or_train(model_dir, retrain=True) or delete the file") from exc
+        raise ModelArtifactError(
+            f"cannot read model artifact {artifact} ({type(exc).__name__}: {exc}); "
+            "retrain with load_or_train(model_dir, retrain=True) or delete the file"
+        ) from exc
     check_metadata(spec, metadata, artifact, seed=seed)
     return TrainedModel(spec=spec, pipeline=pipeline, metadata=metadata)
 
@@ -156,8 +166,9 @@ def train_and_save(model_dir: Path, *, seed: int = DEFAULT_SEED, work_type_extra
 @functools.lru_cache(maxsize=1)
 def train_in_memory(seed: int = DEFAULT_SEED) -> Models:
     """Both models trained in this process and kept for its lifetime; nothing is written to disk."""
-    return Models(work_type=train_model(WORK_TYPE, seed=seed),
-                  review_substance=train_model(REVIEW_SUBSTANCE, seed=seed))
+    return Models(
+        work_type=train_model(WORK_TYPE, seed=seed), review_substance=train_model(REVIEW_SUBSTANCE, seed=seed)
+    )
 
 
 def predict(model: TrainedModel, inputs: list) -> list[Prediction]:
@@ -181,8 +192,13 @@ def predict(model: TrainedModel, inputs: list) -> list[Prediction]:
         idx, values = idx[words], values[words]
         contributions = values * coef[index[label], idx]
         order = np.argsort(-contributions, kind="stable")
-        out.append(Prediction(label=str(label), confidence=float(confidence[i]),
-                              features=_key_words(model, str(texts[i] or ""), idx[order], contributions[order])))
+        out.append(
+            Prediction(
+                label=str(label),
+                confidence=float(confidence[i]),
+                features=_key_words(model, str(texts[i] or ""), idx[order], contributions[order]),
+            )
+        )
     return out
 
 
@@ -195,12 +211,21 @@ def emitted(model: TrainedModel, prediction: Prediction) -> bool:
 
 # What a label reads as, for reasons: "review-substance model v3: reads as a defect report (p=0.86) …".
 READS_AS: dict[str, str] = {
-    "work.feature": "a new feature", "work.bugfix": "a bug fix", "work.docs": "a documentation change",
-    "work.refactor": "a refactoring", "work.test": "a change to tests", "work.perf": "a performance improvement",
-    "work.build_ci": "a build or CI change", "work.chore": "routine maintenance", "work.revert": "a revert",
-    "review.defect": "a defect report", "review.design": "a design discussion",
-    "review.suggestion": "a suggested change to the code or approach", "review.question": "a question",
-    "review.nit": "a minor style remark", "review.praise": "praise",
+    "work.feature": "a new feature",
+    "work.bugfix": "a bug fix",
+    "work.docs": "a documentation change",
+    "work.refactor": "a refactoring",
+    "work.test": "a change to tests",
+    "work.perf": "a performance improvement",
+    "work.build_ci": "a build or CI change",
+    "work.chore": "routine maintenance",
+    "work.revert": "a revert",
+    "review.defect": "a defect report",
+    "review.design": "a design discussion",
+    "review.suggestion": "a suggested change to the code or approach",
+    "review.question": "a question",
+    "review.nit": "a minor style remark",
+    "review.praise": "praise",
     "review.documentation": "a request about documentation or comments",
 }
 

@@ -81,7 +81,7 @@ class DataSet:
 def commits_dataset() -> DataSet:
     """Vendored conventional commits; titles without their header, truth from the header (see module doc)."""
     activities, truth = [], {}
-    for i, row in enumerate(_rows(COMMITS_FILE)):
+    for _i, row in enumerate(_rows(COMMITS_FILE)):
         label = map_label(WORK_TYPE_TASK, row["label"])
         if label is None:
             continue
@@ -93,13 +93,25 @@ def commits_dataset() -> DataSet:
         if GIT_REVERT_MARKER.search(row["body"] or ""):
             true.add("work.revert")
         truth[activity_id] = frozenset(true)
-        activities.append({"activity_id": activity_id, "kind": "pull_request", "source": "github",
-                           "title": strip_conventional_header(row["subject"]), "body": row["body"],
-                           "paths": [p for p in row["files"].split(";") if p]})
-    return DataSet("commits", "18,161 conventional commits of vuejs/core, vitejs/vite, semantic-release and "
-                   "conventional-changelog; truth: the author's conventional type (header stripped from the title), "
-                   "git's revert marker, a deps scope", frozenset(TASK_CLASSES[WORK_TYPE_TASK])
-                   | {"work.dependency_bump"}, activities, truth)
+        activities.append(
+            {
+                "activity_id": activity_id,
+                "kind": "pull_request",
+                "source": "github",
+                "title": strip_conventional_header(row["subject"]),
+                "body": row["body"],
+                "paths": [p for p in row["files"].split(";") if p],
+            }
+        )
+    return DataSet(
+        "commits",
+        "18,161 conventional commits of vuejs/core, vitejs/vite, semantic-release and "
+        "conventional-changelog; truth: the author's conventional type (header stripped from the title), "
+        "git's revert marker, a deps scope",
+        frozenset(TASK_CLASSES[WORK_TYPE_TASK]) | {"work.dependency_bump"},
+        activities,
+        truth,
+    )
 
 
 def facets_dataset() -> DataSet:
@@ -109,11 +121,22 @@ def facets_dataset() -> DataSet:
         activity_id = f"{row['source']}:{row['item_id']}"
         truth[activity_id] = frozenset(x for x in row["labels"].split(";") if x)
         jira = row["source"] == "jira"
-        activities.append({"activity_id": activity_id, "kind": "ticket" if jira else "pull_request",
-                           "source": "jira" if jira else "github", "title": row["title"],
-                           "paths": [p for p in row["paths"].split(";") if p]})
-    return DataSet("facets", f"{len(activities)} commit and Jira titles labelled by hand "
-                   "(classifiers/data/FACET_LABELLING.md)", frozenset(FACET_LABELS), activities, truth)
+        activities.append(
+            {
+                "activity_id": activity_id,
+                "kind": "ticket" if jira else "pull_request",
+                "source": "jira" if jira else "github",
+                "title": row["title"],
+                "paths": [p for p in row["paths"].split(";") if p],
+            }
+        )
+    return DataSet(
+        "facets",
+        f"{len(activities)} commit and Jira titles labelled by hand (classifiers/data/FACET_LABELLING.md)",
+        frozenset(FACET_LABELS),
+        activities,
+        truth,
+    )
 
 
 def review_dataset() -> DataSet:
@@ -125,12 +148,25 @@ def review_dataset() -> DataSet:
             continue
         activity_id = f"nova:{row['comment_id']}"
         truth[activity_id] = frozenset({label})
-        activities.append({"activity_id": activity_id, "kind": "review_comment", "source": "github",
-                           "body": row["message"], "paths": [row["file_name"]] if row["file_name"] else None,
-                           "person_id": "reviewer", "subject_person_id": "author"})
-    return DataSet("review comments", f"{len(activities)} OpenStack Nova review comments hand-labelled by Turzo & "
-                   "Bosu; truth: their category mapped onto review signals", frozenset(TASK_CLASSES[REVIEW_TASK])
-                   | {"review.design"}, activities, truth)
+        activities.append(
+            {
+                "activity_id": activity_id,
+                "kind": "review_comment",
+                "source": "github",
+                "body": row["message"],
+                "paths": [row["file_name"]] if row["file_name"] else None,
+                "person_id": "reviewer",
+                "subject_person_id": "author",
+            }
+        )
+    return DataSet(
+        "review comments",
+        f"{len(activities)} OpenStack Nova review comments hand-labelled by Turzo & "
+        "Bosu; truth: their category mapped onto review signals",
+        frozenset(TASK_CLASSES[REVIEW_TASK]) | {"review.design"},
+        activities,
+        truth,
+    )
 
 
 def _fires(dataset: DataSet, rules_path: Path | None) -> dict[tuple[str, str], list[str]]:
@@ -139,8 +175,11 @@ def _fires(dataset: DataSet, rules_path: Path | None) -> dict[tuple[str, str], l
 
     table = classify_activities(activity_table(dataset.activities), rules_path=rules_path, use_models=False)
     out: dict[tuple[str, str], list[str]] = {}
-    for activity_id, label, rule in zip(table.column("activity_id").to_pylist(), table.column("label").to_pylist(),
-                                        table.column("classifier_id").to_pylist()):
+    for activity_id, label, rule in zip(
+        table.column("activity_id").to_pylist(),
+        table.column("label").to_pylist(),
+        table.column("classifier_id").to_pylist(),
+    ):
         if label in dataset.labels:
             out.setdefault((rule, label), []).append(activity_id)
     return out
@@ -151,13 +190,23 @@ def unlabelled_fires(rules_path: Path | None = None) -> dict[str, list[str]]:
     from classifiers.classify import classify_activities
 
     labelled = {row["item_id"] for row in _rows(FACETS_FILE) if row["source"] == "commit"}
-    activities = [{"activity_id": f"{row['repo']}@{row['sha']}", "kind": "pull_request", "source": "github",
-                   "title": row["subject"], "paths": [p for p in row["files"].split(";") if p]}
-                  for row in _rows(COMMITS_FILE)]
+    activities = [
+        {
+            "activity_id": f"{row['repo']}@{row['sha']}",
+            "kind": "pull_request",
+            "source": "github",
+            "title": row["subject"],
+            "paths": [p for p in row["files"].split(";") if p],
+        }
+        for row in _rows(COMMITS_FILE)
+    ]
     table = classify_activities(activity_table(activities), rules_path=rules_path, use_models=False)
     out: dict[str, list[str]] = {}
-    for activity_id, label, rule in zip(table.column("activity_id").to_pylist(), table.column("label").to_pylist(),
-                                        table.column("classifier_id").to_pylist()):
+    for activity_id, label, rule in zip(
+        table.column("activity_id").to_pylist(),
+        table.column("label").to_pylist(),
+        table.column("classifier_id").to_pylist(),
+    ):
         if label in FACET_LABELS and activity_id not in labelled:
             out.setdefault(rule, []).append(activity_id)
     return out
@@ -173,34 +222,52 @@ def measure_rules(rules_path: Path | None = None) -> dict:
             if rule in TRUTH_RULES:
                 continue
             correct = sum(1 for i in ids if label in dataset.truth[i])
-            wrong = Counter(sorted(dataset.truth[i])[0] if dataset.truth[i] else "(none)" for i in ids
-                            if label not in dataset.truth[i])
-            measured.append({"rule": rule, "label": label, "dataset": dataset.name, "fires": len(ids),
-                             "correct": correct, "precision": round(correct / len(ids), 4),
-                             "wrong_truth": dict(wrong.most_common(3))})
+            wrong = Counter(
+                sorted(dataset.truth[i])[0] if dataset.truth[i] else "(none)"
+                for i in ids
+                if label not in dataset.truth[i]
+            )
+            measured.append(
+                {
+                    "rule": rule,
+                    "label": label,
+                    "dataset": dataset.name,
+                    "fires": len(ids),
+                    "correct": correct,
+                    "precision": round(correct / len(ids), 4),
+                    "wrong_truth": dict(wrong.most_common(3)),
+                }
+            )
     enabled = {r.name: r for r in build_rules(rules_path)}
     seen = {m["rule"] for m in measured}
     not_measured = []
     for name in enabled:
         if name in seen:
             continue
-        reason = NOT_MEASURED.get(name) or (LABEL_RULE_REASON if name.startswith("labels-") else
-                                            "fires on none of the labelled data")
+        reason = NOT_MEASURED.get(name) or (
+            LABEL_RULE_REASON if name.startswith("labels-") else "fires on none of the labelled data"
+        )
         not_measured.append({"rule": name, "reason": reason})
     disabled = []
     for rules_file in [read_rule_file(None)] + ([read_rule_file(rules_path)] if rules_path else []):
         for spec in rules_file.rules:
             if not spec.enabled and spec.name not in enabled:
                 disabled.append({"rule": spec.name, "label": spec.label, "reason": " ".join(spec.description.split())})
-    return {"min_precision": MIN_PRECISION, "min_fires": MIN_FIRES, "rules": measured,
-            "not_measured": not_measured, "disabled": disabled,
-            "unlabelled_facet_fires": {k: len(v) for k, v in unlabelled_fires(rules_path).items()}}
+    return {
+        "min_precision": MIN_PRECISION,
+        "min_fires": MIN_FIRES,
+        "rules": measured,
+        "not_measured": not_measured,
+        "disabled": disabled,
+        "unlabelled_facet_fires": {k: len(v) for k, v in unlabelled_fires(rules_path).items()},
+    }
 
 
 def check_precision(result: dict) -> list[dict]:
     """The measured rules that fire at least ``MIN_FIRES`` times with a precision below ``MIN_PRECISION``."""
-    return [m for m in result["rules"]
-            if m["fires"] >= result["min_fires"] and m["precision"] < result["min_precision"]]
+    return [
+        m for m in result["rules"] if m["fires"] >= result["min_fires"] and m["precision"] < result["min_precision"]
+    ]
 
 
 # --- docs/signals.md --------------------------------------------------------------------
@@ -210,19 +277,27 @@ START, END = "<!-- rule-precision:start -->", "<!-- rule-precision:end -->"
 
 def render(result: dict) -> str:
     """Markdown tables: measured rules, rules not measured (and why), disabled rules (and why)."""
-    lines = [f"Generated by `python -m classifiers.rule_precision --doc docs/signals.md`. A rule that fires at "
-             f"least {result['min_fires']} times must be right at least {result['min_precision']:.0%} of the time "
-             "(`tests/test_classifiers_rule_precision.py`); below that it is reworked or disabled.", "",
-             "| rule | label | data set | fires on | precision | wrong ones were (truth) |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"Generated by `python -m classifiers.rule_precision --doc docs/signals.md`. A rule that fires at "
+        f"least {result['min_fires']} times must be right at least {result['min_precision']:.0%} of the time "
+        "(`tests/test_classifiers_rule_precision.py`); below that it is reworked or disabled.",
+        "",
+        "| rule | label | data set | fires on | precision | wrong ones were (truth) |",
+        "|---|---|---|---|---|---|",
+    ]
     for m in sorted(result["rules"], key=lambda m: (m["dataset"], m["rule"], m["label"])):
         wrong = ", ".join(f"{k} {v}" for k, v in m["wrong_truth"].items()) or "—"
         flag = " ⚠" if m["fires"] >= result["min_fires"] and m["precision"] < result["min_precision"] else ""
-        lines.append(f"| `{m['rule']}` | `{m['label']}` | {m['dataset']} | {m['fires']} | "
-                     f"{m['precision']:.2f}{flag} | {wrong} |")
+        lines.append(
+            f"| `{m['rule']}` | `{m['label']}` | {m['dataset']} | {m['fires']} | {m['precision']:.2f}{flag} | {wrong} |"
+        )
     if result["unlabelled_facet_fires"]:
-        lines += ["", "Facet rules also fire on vendored commits the hand-labelled set lacks: " + ", ".join(
-            f"`{k}` {v}" for k, v in sorted(result["unlabelled_facet_fires"].items())) + " (label them)."]
+        lines += [
+            "",
+            "Facet rules also fire on vendored commits the hand-labelled set lacks: "
+            + ", ".join(f"`{k}` {v}" for k, v in sorted(result["unlabelled_facet_fires"].items()))
+            + " (label them).",
+        ]
     lines += ["", "Not measured:", "", "| rule | why |", "|---|---|"]
     lines += [f"| `{m['rule']}` | {m['reason']} |" for m in result["not_measured"]]
     if result["disabled"]:
@@ -245,8 +320,11 @@ def update_doc(path: Path, result: dict) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m classifiers.rule_precision", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m classifiers.rule_precision",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--rules", type=Path, help="an extra rules YAML (adds, overrides or disables rules)")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
     parser.add_argument("--doc", type=Path, help="rewrite the rule-precision section of this Markdown file")
@@ -257,8 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result, indent=2, sort_keys=True) if args.json else render(result))
     failing = check_precision(result)
     for m in failing:
-        print(f"below {MIN_PRECISION:.0%}: {m['rule']} -> {m['label']} on {m['dataset']}: {m['precision']:.2f} "
-              f"over {m['fires']}", file=sys.stderr)
+        print(
+            f"below {MIN_PRECISION:.0%}: {m['rule']} -> {m['label']} on {m['dataset']}: {m['precision']:.2f} "
+            f"over {m['fires']}",
+            file=sys.stderr,
+        )
     return 1 if failing else 0
 
 

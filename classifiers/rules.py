@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from classifiers.text import (
     CONVENTIONAL_TYPES,
@@ -121,13 +121,16 @@ _NOT_A_BUG = re.compile(
     r"(?<![\w-])(typos?|spelling|grammar|wording|lint|linting|eslint|prettier|format|formatting|links?|docs?|"
     r"documentation|readme|comments?|jsdoc|tsdoc|examples?|tests?|specs?|flaky|snapshots?|ci|build|workflows?|"
     r"changelog|types?|typings?|typecheck|typescript|ts|deps|dependencies|lockfile|imports?|playground)(?![\w-])",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # Files whose change says nothing about a defect in the product: docs, tests, CI, manifests, lock files, config.
 _NON_SOURCE = re.compile(
     r"(^|/)(docs?|tests?|__tests__|spec|playground|scripts|\.github|\.circleci|\.vitepress)/|"
     r"\.(md|rst|adoc|txt|snap|json|ya?ml|toml|ini|cfg|lock)$|(^|/)[^/]*\.config\.[a-z]+$|"
     r"(^|/)(test_[^/]*|[^/]*_test\.[a-z]+|[^/]*\.(spec|test)\.[a-z]+|conftest\.py|jenkinsfile|dockerfile|"
-    r"makefile|pnpm-lock\.yaml|package-lock\.json|yarn\.lock)$", re.IGNORECASE)
+    r"makefile|pnpm-lock\.yaml|package-lock\.json|yarn\.lock)$",
+    re.IGNORECASE,
+)
 
 
 @rule("title-verb", version="2", kinds=("pull_request", "ticket"))
@@ -148,8 +151,7 @@ def classify_title_verb(row: dict) -> list[Hit]:
     if paths and source is None:
         return []
     where = f", touches {source}" if source else ""
-    return [("work.bugfix", f"title starts with '{match.group(1)}'" + (" after its prefix" if parsed else "")
-             + where)]
+    return [("work.bugfix", f"title starts with '{match.group(1)}'" + (" after its prefix" if parsed else "") + where)]
 
 
 _BUMP = re.compile(
@@ -223,8 +225,7 @@ def classify_mentorship(row: dict) -> list[Hit]:
             why.append(f"{subject} started {started.isoformat()}, {tenure_days} days before")
     if not why:
         return []
-    what = {"review": "substantive review", "review_comment": "inline comment",
-            "issue_comment": "comment"}[row["kind"]]
+    what = {"review": "substantive review", "review_comment": "inline comment", "issue_comment": "comment"}[row["kind"]]
     return [("mentorship", f"{what} on {subject}'s PR: " + "; ".join(why))]
 
 
@@ -254,8 +255,11 @@ def classify_review_links(row: dict) -> list[Hit]:
 # --- structure --------------------------------------------------------------
 
 
-@rule("cross-team", version="1", kinds=("pull_request", "review", "review_comment", "issue_comment", "ticket",
-                                         "ticket_comment", "incident"))
+@rule(
+    "cross-team",
+    version="1",
+    kinds=("pull_request", "review", "review_comment", "issue_comment", "ticket", "ticket_comment", "incident"),
+)
 def classify_cross_team(row: dict) -> list[Hit]:
     """Activity on a repo/project owned by a team other than the actor's."""
     mine, owner = row.get("person_team_id"), row.get("container_team_id")
@@ -273,8 +277,9 @@ def classify_delivery(row: dict) -> list[Hit]:
     resolved = _day(row.get("resolved_at"))
     if resolved is None and state != "done":
         return []
-    hits: list[Hit] = [("delivery.resolved", f"resolved {resolved.isoformat()}" if resolved
-                        else "ticket status category is done")]
+    hits: list[Hit] = [
+        ("delivery.resolved", f"resolved {resolved.isoformat()}" if resolved else "ticket status category is done")
+    ]
     due = row.get("due_date")
     if resolved is not None and due is not None and resolved <= due:
         hits.append(("delivery.on_time", f"resolved {resolved.isoformat()}, due {due.isoformat()}"))
@@ -289,8 +294,12 @@ def classify_project_role(row: dict) -> list[Hit]:
         hits.append(("project.epic_lead", "assigned the epic (issue type Epic)"))
     links = row.get("cross_team_links") or 0
     if links > 0:
-        hits.append(("project.cross_team_dependency",
-                     f"{links} link{'s' if links != 1 else ''} to issues in other teams' projects"))
+        hits.append(
+            (
+                "project.cross_team_dependency",
+                f"{links} link{'s' if links != 1 else ''} to issues in other teams' projects",
+            )
+        )
     return hits
 
 

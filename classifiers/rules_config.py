@@ -36,13 +36,61 @@ assert set(Kind.__args__) == set(ACTIVITY_KINDS)  # type: ignore[attr-defined]
 # Words that say nothing about the kind of work on their own ("script setup", "v-model", "update the rfc link",
 # "automated tests"): a rule may use them only in keywords_in_context, next to the words that give them a
 # meaning, or inside a longer phrase ("cron job", "design doc").
-GENERIC_KEYWORDS = frozenset({
-    "adr", "alert", "alerts", "automated", "automation", "bug", "change", "check", "cleanup", "clean up", "clean-up",
-    "comment", "comments", "config", "cron", "dashboard", "dashboards", "data", "design", "doc", "docs",
-    "documentation", "error", "eval", "evals", "evaluate", "evaluation", "experiment", "experiments", "feature",
-    "fix", "issue", "job", "jobs", "metric", "metrics", "model", "models", "monitor", "monitors", "notebook",
-    "rfc", "script", "scripts", "spec", "test", "tests", "testing", "train", "training", "update",
-})
+GENERIC_KEYWORDS = frozenset(
+    {
+        "adr",
+        "alert",
+        "alerts",
+        "automated",
+        "automation",
+        "bug",
+        "change",
+        "check",
+        "cleanup",
+        "clean up",
+        "clean-up",
+        "comment",
+        "comments",
+        "config",
+        "cron",
+        "dashboard",
+        "dashboards",
+        "data",
+        "design",
+        "doc",
+        "docs",
+        "documentation",
+        "error",
+        "eval",
+        "evals",
+        "evaluate",
+        "evaluation",
+        "experiment",
+        "experiments",
+        "feature",
+        "fix",
+        "issue",
+        "job",
+        "jobs",
+        "metric",
+        "metrics",
+        "model",
+        "models",
+        "monitor",
+        "monitors",
+        "notebook",
+        "rfc",
+        "script",
+        "scripts",
+        "spec",
+        "test",
+        "tests",
+        "testing",
+        "train",
+        "training",
+        "update",
+    }
+)
 CONVENTIONAL_TYPE_NAMES = frozenset(CONVENTIONAL_TYPES)
 
 
@@ -88,8 +136,9 @@ class RuleSpec(BaseModel):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regular expression ({exc}); fix or quote "
-                                 "it") from None
+                raise ValueError(
+                    f"pattern {pattern!r} is not a valid regular expression ({exc}); fix or quote it"
+                ) from None
         return value
 
     @field_validator("keywords")
@@ -99,9 +148,11 @@ class RuleSpec(BaseModel):
         if generic:
             listed = ", ".join(repr(k) for k in generic)
             what = "is a generic word that fires" if len(generic) == 1 else "are generic words that fire"
-            raise ValueError(f"{listed} {what} on unrelated work on its own (e.g. 'script' in 'script setup'); "
-                             "use a longer phrase ('cron job', 'design doc'), or list it under keywords_in_context "
-                             "with the words that must come with it")
+            raise ValueError(
+                f"{listed} {what} on unrelated work on its own (e.g. 'script' in 'script setup'); "
+                "use a longer phrase ('cron job', 'design doc'), or list it under keywords_in_context "
+                "with the words that must come with it"
+            )
         return value
 
     @field_validator("keywords", "exclude_keywords")
@@ -116,8 +167,10 @@ class RuleSpec(BaseModel):
     def _known_types(cls, value: list[str]) -> list[str]:
         unknown = [t for t in value if t.lower() not in CONVENTIONAL_TYPE_NAMES]
         if unknown:
-            raise ValueError(f"unknown conventional type(s) {', '.join(map(repr, unknown))}; use: "
-                             f"{', '.join(sorted(CONVENTIONAL_TYPE_NAMES))}")
+            raise ValueError(
+                f"unknown conventional type(s) {', '.join(map(repr, unknown))}; use: "
+                f"{', '.join(sorted(CONVENTIONAL_TYPE_NAMES))}"
+            )
         return [t.lower() for t in value]
 
     @field_validator("label")
@@ -128,13 +181,22 @@ class RuleSpec(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _has_matcher(self) -> "RuleSpec":
-        if self.enabled and not (self.paths or self.keywords or self.keywords_in_context or self.patterns
-                                 or self.github_labels or self.jira_types or self.jira_labels
-                                 or self.jira_components):
-            raise ValueError(f"rule {self.name!r} has no matcher; add paths, keywords, keywords_in_context, "
-                             "patterns, github_labels, jira_types, jira_labels or jira_components (exclusions "
-                             "alone match nothing), or set enabled: false")
+    def _has_matcher(self) -> RuleSpec:
+        if self.enabled and not (
+            self.paths
+            or self.keywords
+            or self.keywords_in_context
+            or self.patterns
+            or self.github_labels
+            or self.jira_types
+            or self.jira_labels
+            or self.jira_components
+        ):
+            raise ValueError(
+                f"rule {self.name!r} has no matcher; add paths, keywords, keywords_in_context, "
+                "patterns, github_labels, jira_types, jira_labels or jira_components (exclusions "
+                "alone match nothing), or set enabled: false"
+            )
         return self
 
 
@@ -152,7 +214,7 @@ class RuleFile(BaseModel):
         return str(value) if isinstance(value, (int, float)) else value
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "RuleFile":
+    def _unique_names(self) -> RuleFile:
         seen: set[str] = set()
         for spec in self.rules:
             if spec.name in seen:
@@ -170,8 +232,9 @@ def read_rule_file(path: Path | None = None) -> RuleFile:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise RuleFileError(f"cannot read rules file {path}: {exc.strerror}; check classifiers.rules "
-                                "in the config") from exc
+            raise RuleFileError(
+                f"cannot read rules file {path}: {exc.strerror}; check classifiers.rules in the config"
+            ) from exc
         origin = str(path)
     return parse_rule_file(text, origin=origin)
 
@@ -233,23 +296,35 @@ class CompiledRule:
         self._context = [(_words(group.words), _words(group.context)) for group in spec.keywords_in_context]
         self._exclude_keywords = _words(spec.exclude_keywords)
         self._exclude_types = frozenset(spec.exclude_conventional_types)
-        self._patterns = (re.compile("|".join(f"(?:{p})" for p in spec.patterns), re.IGNORECASE | re.MULTILINE)
-                          if spec.patterns else None)
+        self._patterns = (
+            re.compile("|".join(f"(?:{p})" for p in spec.patterns), re.IGNORECASE | re.MULTILINE)
+            if spec.patterns
+            else None
+        )
         self._github = {x.lower(): x for x in spec.github_labels}
         self._jira_types = {x.lower() for x in spec.jira_types}
         self._jira_labels = {x.lower() for x in spec.jira_labels + spec.jira_components}
         # Only the matchers this rule configures run: rules are called once per activity of their kinds.
-        self._matchers = [m for m, used in ((self._match_paths, self._paths), (self._match_keywords, self._keywords),
-                                            (self._match_context, self._context),
-                                            (self._match_patterns, self._patterns),
-                                            (self._match_labels, self._github or self._jira_types
-                                             or self._jira_labels)) if used]
+        self._matchers = [
+            m
+            for m, used in (
+                (self._match_paths, self._paths),
+                (self._match_keywords, self._keywords),
+                (self._match_context, self._context),
+                (self._match_patterns, self._patterns),
+                (self._match_labels, self._github or self._jira_types or self._jira_labels),
+            )
+            if used
+        ]
 
     def __call__(self, row: dict) -> list[Hit]:
         if self.spec.on_others_work and not is_on_others_work(row):
             return []
-        if self.spec.skip_own_work and row.get("person_id") is not None \
-                and row.get("person_id") == row.get("subject_person_id"):
+        if (
+            self.spec.skip_own_work
+            and row.get("person_id") is not None
+            and row.get("person_id") == row.get("subject_person_id")
+        ):
             return []
         reasons = []
         for match in self._matchers:
@@ -284,8 +359,11 @@ class CompiledRule:
         if self.spec.paths_mode == "all":
             if len(hits) != len(paths):
                 return None
-            return f"all {len(paths)} touched files match {self.spec.paths[0]!r}…, e.g. {hits[0]}" \
-                if len(paths) > 1 else f"only touches {hits[0]}"
+            return (
+                f"all {len(paths)} touched files match {self.spec.paths[0]!r}…, e.g. {hits[0]}"
+                if len(paths) > 1
+                else f"only touches {hits[0]}"
+            )
         more = f" and {len(hits) - 1} more matching file{'s' if len(hits) > 2 else ''}" if len(hits) > 1 else ""
         return f"touches {hits[0]}{more}"
 
@@ -320,8 +398,9 @@ class CompiledRule:
             text = _field(row, field)
             match = self._patterns.search(text)
             if match:
-                return f"{field} matches {shorten(match.group(0).strip() or match.group(0), 30)!r} " \
-                       f"({shorten(text, 50)})"
+                return (
+                    f"{field} matches {shorten(match.group(0).strip() or match.group(0), 30)!r} ({shorten(text, 50)})"
+                )
         return None
 
     def _match_labels(self, row: dict) -> str | None:
@@ -378,10 +457,19 @@ def build_rules(rules_path: Path | None = None) -> list[Rule]:
     rules = list(RULES)
     for name, (spec, version) in specs.items():
         if name in code_names:
-            raise RuleFileError(f"rule {name!r} in {rules_path or 'default_rules.yaml'} has the name of a "
-                                f"built-in rule; pick another name (built-ins: {', '.join(sorted(code_names))})")
+            raise RuleFileError(
+                f"rule {name!r} in {rules_path or 'default_rules.yaml'} has the name of a "
+                f"built-in rule; pick another name (built-ins: {', '.join(sorted(code_names))})"
+            )
         if spec.enabled:
             compiled = CompiledRule(spec, version)
-            rules.append(Rule(name=name, version=f"yaml-{version}", kinds=frozenset(spec.kinds), apply=compiled,
-                              description=spec.description))
+            rules.append(
+                Rule(
+                    name=name,
+                    version=f"yaml-{version}",
+                    kinds=frozenset(spec.kinds),
+                    apply=compiled,
+                    description=spec.description,
+                )
+            )
     return rules

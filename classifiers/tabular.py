@@ -39,10 +39,25 @@ TASKS = (WORK_TYPE_TASK, REVIEW_TASK)
 # The classes each task's model can predict, in the order rules are trusted when several fire
 # (specific evidence such as "only docs touched" before generic words).
 TASK_CLASSES: dict[str, tuple[str, ...]] = {
-    WORK_TYPE_TASK: ("work.revert", "work.docs", "work.test", "work.build_ci", "work.perf", "work.refactor",
-                     "work.bugfix", "work.feature", "work.chore"),
-    REVIEW_TASK: ("review.praise", "review.nit", "review.documentation", "review.question", "review.defect",
-                  "review.suggestion"),
+    WORK_TYPE_TASK: (
+        "work.revert",
+        "work.docs",
+        "work.test",
+        "work.build_ci",
+        "work.perf",
+        "work.refactor",
+        "work.bugfix",
+        "work.feature",
+        "work.chore",
+    ),
+    REVIEW_TASK: (
+        "review.praise",
+        "review.nit",
+        "review.documentation",
+        "review.question",
+        "review.defect",
+        "review.suggestion",
+    ),
 }
 _TEXT_COLUMNS = {WORK_TYPE_TASK: ("subject", "title"), REVIEW_TASK: ("message", "body", "comment")}
 _LABEL_COLUMNS = {WORK_TYPE_TASK: ("label", "type"), REVIEW_TASK: ("label", "category")}
@@ -91,8 +106,7 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[dict]]:
         raw = Path(path).read_bytes()
         text = (gzip.decompress(raw) if str(path).endswith(".gz") else raw).decode("utf-8-sig")
     except (OSError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
-        raise TaskDataError(f"cannot read {path}: {exc}; pass a UTF-8 CSV file (optionally .gz) as --data") \
-            from exc
+        raise TaskDataError(f"cannot read {path}: {exc}; pass a UTF-8 CSV file (optionally .gz) as --data") from exc
     reader = csv.DictReader(io.StringIO(text))
     return list(reader.fieldnames or []), list(reader)
 
@@ -111,12 +125,16 @@ def read_task_csv(task: str, path: Path, *, require_labels: bool, strip_headers:
     columns, rows = read_csv_rows(path)
     text_column = _first(columns, _TEXT_COLUMNS[task])
     if text_column is None:
-        raise TaskDataError(f"{path}: a {task} CSV needs a text column ({' or '.join(_TEXT_COLUMNS[task])}); "
-                            f"its columns are {', '.join(columns) or 'none'}")
+        raise TaskDataError(
+            f"{path}: a {task} CSV needs a text column ({' or '.join(_TEXT_COLUMNS[task])}); "
+            f"its columns are {', '.join(columns) or 'none'}"
+        )
     label_column = _first(columns, _LABEL_COLUMNS[task])
     if require_labels and label_column is None:
-        raise TaskDataError(f"{path}: evaluating {task} needs a label column ({' or '.join(_LABEL_COLUMNS[task])}); "
-                            f"its columns are {', '.join(columns)}")
+        raise TaskDataError(
+            f"{path}: evaluating {task} needs a label column ({' or '.join(_LABEL_COLUMNS[task])}); "
+            f"its columns are {', '.join(columns)}"
+        )
     group_column = _first(columns, _GROUP_COLUMNS[task])
     inputs, labels, ids, groups, activities, kept = [], [], [], [], [], []
     dropped = 0
@@ -136,8 +154,15 @@ def read_task_csv(task: str, path: Path, *, require_labels: bool, strip_headers:
         groups.append((row.get(group_column) or "").strip() if group_column else "")
         activities.append(activity)
         kept.append(row)
-    return TaskRows(task=task, examples=Examples(inputs, labels, ids, groups), activities=activities,
-                    source_rows=kept, group_column=group_column, label_column=label_column, dropped=dropped)
+    return TaskRows(
+        task=task,
+        examples=Examples(inputs, labels, ids, groups),
+        activities=activities,
+        source_rows=kept,
+        group_column=group_column,
+        label_column=label_column,
+        dropped=dropped,
+    )
 
 
 def _work_type_row(row: dict, text_column: str, activity_id: str, strip_headers: bool) -> tuple[dict, tuple]:
@@ -145,17 +170,30 @@ def _work_type_row(row: dict, text_column: str, activity_id: str, strip_headers:
     paths = [p for p in (row.get("files") or row.get("paths") or "").split(";") if p]
     additions, deletions = row.get("insertions", row.get("additions")), row.get("deletions")
     title = strip_conventional_header(subject) if strip_headers else subject
-    activity = {"activity_id": activity_id, "kind": "pull_request", "source": "github", "title": title,
-                "body": body, "paths": paths, "additions": _int(additions), "deletions": _int(deletions),
-                "labels": [lab for lab in (row.get("github_labels") or "").split(";") if lab]}
+    activity = {
+        "activity_id": activity_id,
+        "kind": "pull_request",
+        "source": "github",
+        "title": title,
+        "body": body,
+        "paths": paths,
+        "additions": _int(additions),
+        "deletions": _int(deletions),
+        "labels": [lab for lab in (row.get("github_labels") or "").split(";") if lab],
+    }
     return activity, work_type_input(subject, body, paths, additions, deletions, row.get("files_changed"))
 
 
 def _review_row(row: dict, text_column: str, activity_id: str) -> tuple[dict, tuple]:
     message = row.get(text_column) or ""
     path = (row.get("file_name") or row.get("path") or "").strip() or None
-    activity = {"activity_id": activity_id, "kind": "review_comment", "source": "github", "body": message,
-                "paths": [path] if path else None}
+    activity = {
+        "activity_id": activity_id,
+        "kind": "review_comment",
+        "source": "github",
+        "body": message,
+        "paths": [path] if path else None,
+    }
     return activity, review_input(message, path)
 
 

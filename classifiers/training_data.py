@@ -81,8 +81,9 @@ def _count(value) -> int:
         return 0
 
 
-def work_type_input(title: str | None, body: str | None, paths: list[str] | None, additions=None,
-                    deletions=None, files_changed=None) -> tuple[str, str, int, int]:
+def work_type_input(
+    title: str | None, body: str | None, paths: list[str] | None, additions=None, deletions=None, files_changed=None
+) -> tuple[str, str, int, int]:
     """What the work-type model sees: title without its conventional header and body (text), path tokens,
     lines changed and files changed (structure).  Unknown sizes count as 0."""
     text = strip_conventional_header(title)
@@ -128,8 +129,11 @@ def read_commit_examples() -> Examples:
         if label is None:
             continue
         files = [f for f in row["files"].split(";") if f]
-        inputs.append(work_type_input(row["subject"], row["body"], files, row["insertions"], row["deletions"],
-                                      row["files_changed"]))
+        inputs.append(
+            work_type_input(
+                row["subject"], row["body"], files, row["insertions"], row["deletions"], row["files_changed"]
+            )
+        )
         labels.append(label)
         ids.append(f"{row['repo']}@{row['sha']}")
         groups.append(row["repo"])
@@ -142,8 +146,10 @@ def read_review_examples() -> Examples:
     for row in _rows(REVIEW_COMMENTS_FILE):
         category = row["category"].strip().lower()
         if category not in REVIEW_CATEGORY_LABELS:
-            raise ValueError(f"{REVIEW_COMMENTS_FILE}: comment {row['comment_id']} has unmapped category "
-                             f"{row['category']!r}; add it to REVIEW_CATEGORY_LABELS")
+            raise ValueError(
+                f"{REVIEW_COMMENTS_FILE}: comment {row['comment_id']} has unmapped category "
+                f"{row['category']!r}; add it to REVIEW_CATEGORY_LABELS"
+            )
         label = REVIEW_CATEGORY_LABELS[category]
         if label is None or not row["message"].strip():
             continue

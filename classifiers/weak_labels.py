@@ -53,8 +53,11 @@ def weak_label_examples(activities: pa.Table, *, rules_path: Path | None = None)
             continue
         if not ((row.get("title") or "").strip() or (row.get("body") or "").strip()):
             continue
-        inputs.append(work_type_input(row.get("title"), row.get("body"), row.get("paths"), row.get("additions"),
-                                      row.get("deletions")))
+        inputs.append(
+            work_type_input(
+                row.get("title"), row.get("body"), row.get("paths"), row.get("additions"), row.get("deletions")
+            )
+        )
         out_labels.append(label)
         ids.append(row["activity_id"])
         groups.append(row.get("container") or "")
@@ -63,6 +66,9 @@ def weak_label_examples(activities: pa.Table, *, rules_path: Path | None = None)
 
 def examples_sha256(examples: Examples) -> str:
     """A stable hash of examples (inputs and labels), recorded in the model's metadata."""
-    payload = json.dumps([list(map(str, x)) + [y] for x, y in zip(examples.inputs, examples.labels)],
-                         ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps(
+        [list(map(str, x)) + [y] for x, y in zip(examples.inputs, examples.labels)],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

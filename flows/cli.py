@@ -33,7 +33,16 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     from sandbox.world import WorldError
     from warehouse import WarehouseError
 
-    return (AccessDenied, ClassifierError, ConfigError, MinerError, RosterError, RubricError, WorldError, WarehouseError)
+    return (
+        AccessDenied,
+        ClassifierError,
+        ConfigError,
+        MinerError,
+        RosterError,
+        RubricError,
+        WorldError,
+        WarehouseError,
+    )
 
 
 class LadderGroup(click.Group):
@@ -64,7 +73,11 @@ def _load(config_path: str):
 
 
 config_option = click.option(
-    "--config", "config_path", default=DEFAULT_CONFIG_NAME, show_default=True, metavar="PATH",
+    "--config",
+    "config_path",
+    default=DEFAULT_CONFIG_NAME,
+    show_default=True,
+    metavar="PATH",
     help="The ladder.yaml to use.",
 )
 
@@ -84,8 +97,13 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-@click.option("--path", default=DEFAULT_CONFIG_NAME, show_default=True, type=click.Path(dir_okay=False),
-              help="Where to write the example config.")
+@click.option(
+    "--path",
+    default=DEFAULT_CONFIG_NAME,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the example config.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: str, force: bool) -> None:
     """Write a commented example ladder.yaml to edit."""
@@ -111,8 +129,10 @@ def preflight(config) -> None:
         if config.jira.email_env:
             read_secret(config.jira.email_env, purpose="Jira account e-mail", config=config)
     if config.github is None and config.jira is None:
-        raise ConfigError(f"{config.source_path}: neither github: nor jira: is configured — add at least one "
-                          "source (see `ladder init`).")
+        raise ConfigError(
+            f"{config.source_path}: neither github: nor jira: is configured — add at least one "
+            "source (see `ladder init`)."
+        )
     if config.roster is not None:
         config.read_roster_file()
     with open_warehouse(config.warehouse_path):
@@ -137,8 +157,10 @@ def sync(config_path: str, since: dt.date | None, full: bool, no_reports: bool) 
 def _echo_sync_summary(result: dict) -> None:
     for source in ("roster", "github", "jira"):
         for s in result.get(source) or []:
-            click.echo(f"{s['partition']}: +{s['inserted']} new, {s['updated']} changed, "
-                       f"{s['unchanged']} unchanged" + (f", cursor {s['cursor']}" if s.get("cursor") else ""))
+            click.echo(
+                f"{s['partition']}: +{s['inserted']} new, {s['updated']} changed, "
+                f"{s['unchanged']} unchanged" + (f", cursor {s['cursor']}" if s.get("cursor") else "")
+            )
     click.echo(f"labels changed: {result['labels_changed']}, evidence rows changed: {result['evidence_changed']}")
     for path in result.get("reports") or []:
         click.echo(f"index: {path}")
@@ -151,11 +173,15 @@ def _echo_sync_summary(result: dict) -> None:
 @click.option("--until", callback=_date, metavar="DATE", help="Period end, inclusive (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
-@click.option("--viewer-token-env", metavar="NAME",
-              help="Prove who you are with your own GitHub token, read from environment variable NAME: "
-                   "you may read your own report and those of people below you in the roster.")
-def report(config_path: str, engineer: str, since, until, fmt: str, out: str | None,
-           viewer_token_env: str | None) -> None:
+@click.option(
+    "--viewer-token-env",
+    metavar="NAME",
+    help="Prove who you are with your own GitHub token, read from environment variable NAME: "
+    "you may read your own report and those of people below you in the roster.",
+)
+def report(
+    config_path: str, engineer: str, since, until, fmt: str, out: str | None, viewer_token_env: str | None
+) -> None:
     """Write one engineer's evidence report for a period."""
     from flows import stages
     from rubric import render_report
@@ -165,26 +191,38 @@ def report(config_path: str, engineer: str, since, until, fmt: str, out: str | N
     now = stages.utcnow()
     default_since, default_until = stages.report_period(config, now.date())
     until = until or default_until
-    since = since or (until - dt.timedelta(days=config.reports.period_days) if until != default_until
-                      else default_since)
+    since = since or (
+        until - dt.timedelta(days=config.reports.period_days) if until != default_until else default_since
+    )
     if since >= until:
         raise LadderError(f"--since ({since}) must be before --until ({until}).")
     rubric = stages.load_rubric_for(config)
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
         person = wh.query_person(engineer)
         if person is None:
-            raise LadderError(f"no engineer {engineer!r} in the warehouse {config.warehouse_path}: use a GitHub "
-                              "login or roster id from the roster, and run `ladder sync` first.")
+            raise LadderError(
+                f"no engineer {engineer!r} in the warehouse {config.warehouse_path}: use a GitHub "
+                "login or roster id from the roster, and run `ladder sync` first."
+            )
         if viewer_token_env or config.reports.require_viewer:
             if not viewer_token_env:
-                raise LadderError(f"{config.source_path}: reports.require_viewer is on: pass --viewer-token-env "
-                                  "NAME with the environment variable holding your own GitHub token.")
+                raise LadderError(
+                    f"{config.source_path}: reports.require_viewer is on: pass --viewer-token-env "
+                    "NAME with the environment variable holding your own GitHub token."
+                )
             from flows.access import check_report_access, fetch_viewer_login
 
             check_report_access(wh, fetch_viewer_login(config, viewer_token_env), person)
-        data = stages.render_person_report(wh, rubric, person, since=since, until=until, generated_at=now,
-                                           history_start=wh.query_activity_span()[0],
-                                           coverage=stages.coverage_inputs(config))
+        data = stages.render_person_report(
+            wh,
+            rubric,
+            person,
+            since=since,
+            until=until,
+            generated_at=now,
+            history_start=wh.query_activity_span()[0],
+            coverage=stages.coverage_inputs(config),
+        )
     text = render_report(data, fmt)
     if out:
         try:
@@ -197,10 +235,16 @@ def report(config_path: str, engineer: str, since, until, fmt: str, out: str | N
 
 
 @main.command()
-@click.option("--out", default="demo-out", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for the world, warehouse, config and reports.")
-@click.option("--engineers", default=40, show_default=True, type=click.IntRange(5, 2000),
-              help="Size of the synthetic company.")
+@click.option(
+    "--out",
+    default="demo-out",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the world, warehouse, config and reports.",
+)
+@click.option(
+    "--engineers", default=40, show_default=True, type=click.IntRange(5, 2000), help="Size of the synthetic company."
+)
 @click.option("--seed", default=7, show_default=True, type=int, help="Same seed, same company.")
 def demo(out: str, engineers: int, seed: int) -> None:
     """Build a synthetic company, serve it over the GitHub and Jira APIs, run the nightly flow on it."""
@@ -226,8 +270,16 @@ def sandbox_generate(engineers: int, months: int, seed: int, out: str) -> None:
 
     world = generate_world(engineers=engineers, months=months, seed=seed)
     write_world(world, out)
-    click.echo(json.dumps({"world": out, "people": len(world.people), "pull_requests": len(world.pull_requests),
-                           "tickets": len(world.jira_issues)}))
+    click.echo(
+        json.dumps(
+            {
+                "world": out,
+                "people": len(world.people),
+                "pull_requests": len(world.pull_requests),
+                "tickets": len(world.jira_issues),
+            }
+        )
+    )
 
 
 def _register_commands() -> None:

@@ -38,30 +38,55 @@ def build_summary(resolution: Any, disagreements: list[dict[str, Any]]) -> dict[
     suggestions: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for s in resolution.suggestions:
         suggestions.setdefault((s.system, s.identity), []).append(
-            {"person_id": s.person_id, "score": s.score, "reason": s.reason})
+            {"person_id": s.person_id, "score": s.score, "reason": s.reason}
+        )
     methods: dict[str, int] = {}
     for m in resolution.matches:
         methods[m.method] = methods.get(m.method, 0) + 1
     return {
         "matched": len(resolution.matches),
         "matched_by": dict(sorted(methods.items())),
-        "links": [{"system": m.system, "identity": m.identity, "person_id": m.person_id, "method": m.method,
-                   "reason": m.reason} for m in resolution.matches if m.method != "roster"],
-        "unmatched": [{"system": a.system, "identity": a.identity, "display_name": a.display_name,
-                       "suggestions": suggestions.get((a.system, a.identity), [])} for a in resolution.unmatched],
+        "links": [
+            {
+                "system": m.system,
+                "identity": m.identity,
+                "person_id": m.person_id,
+                "method": m.method,
+                "reason": m.reason,
+            }
+            for m in resolution.matches
+            if m.method != "roster"
+        ],
+        "unmatched": [
+            {
+                "system": a.system,
+                "identity": a.identity,
+                "display_name": a.display_name,
+                "suggestions": suggestions.get((a.system, a.identity), []),
+            }
+            for a in resolution.unmatched
+        ],
         "bots": sorted(f"{a.system}:{a.identity}" for a in resolution.bots),
         "override_problems": list(resolution.problems),
         "ownership_disagreements": [
-            {"repo": d["repo"], "roster_team_id": d["roster_team_id"], "other_source": d["other_source"],
-             "other_team_ids": list(d["other_team_ids"])} for d in disagreements],
+            {
+                "repo": d["repo"],
+                "roster_team_id": d["roster_team_id"],
+                "other_source": d["other_source"],
+                "other_team_ids": list(d["other_team_ids"]),
+            }
+            for d in disagreements
+        ],
     }
 
 
 def render_text(summary: dict[str, Any], overrides: Path | None) -> str:
     """The human-readable report of ``ladder identities``."""
     by = ", ".join(f"{k} {v}" for k, v in summary["matched_by"].items()) or "none"
-    lines = [f"matched accounts: {summary['matched']} ({by}); unmatched: {len(summary['unmatched'])}; "
-             f"bots excluded: {len(summary['bots'])}"]
+    lines = [
+        f"matched accounts: {summary['matched']} ({by}); unmatched: {len(summary['unmatched'])}; "
+        f"bots excluded: {len(summary['bots'])}"
+    ]
     for link in summary["links"]:
         lines.append(f"  linked {link['system']}:{link['identity']} -> {link['person_id']} ({link['reason']})")
     if summary["unmatched"]:
@@ -76,15 +101,19 @@ def render_text(summary: dict[str, Any], overrides: Path | None) -> str:
         target = overrides or Path("identities.yaml")
         lines.append("")
         lines.append(f"to decide, add to {target} (and `identities: {target.name}` to the config):")
-        lines.append("  accept:\n    - {github: LOGIN, person: PERSON_ID}\n  reject:\n    - {github: LOGIN, person: PERSON_ID}")
+        lines.append(
+            "  accept:\n    - {github: LOGIN, person: PERSON_ID}\n  reject:\n    - {github: LOGIN, person: PERSON_ID}"
+        )
     for problem in summary["override_problems"]:
         lines.append(f"override ignored: {problem}")
     if summary["ownership_disagreements"]:
         lines.append("")
         lines.append("ownership disagreements (the roster wins):")
     for d in summary["ownership_disagreements"]:
-        lines.append(f"  {d['repo']}: roster says {d['roster_team_id']}, {d['other_source']} says "
-                     f"{', '.join(d['other_team_ids'])}")
+        lines.append(
+            f"  {d['repo']}: roster says {d['roster_team_id']}, {d['other_source']} says "
+            f"{', '.join(d['other_team_ids'])}"
+        )
     return "\n".join(lines)
 
 
@@ -92,8 +121,14 @@ def register(main: click.Group) -> None:
     """Add ``ladder identities`` to the ``ladder`` command group."""
 
     @main.command("identities")
-    @click.option("--config", "config_path", default=DEFAULT_CONFIG_NAME, show_default=True, metavar="PATH",
-                  help="The ladder.yaml to use.")
+    @click.option(
+        "--config",
+        "config_path",
+        default=DEFAULT_CONFIG_NAME,
+        show_default=True,
+        metavar="PATH",
+        help="The ladder.yaml to use.",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
     def identities(config_path: str, as_json: bool) -> None:
         """List unmatched GitHub/Jira accounts with suggested roster people, and ownership disagreements."""

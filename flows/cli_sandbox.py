@@ -26,15 +26,27 @@ def _now(_ctx, _param, value: str | None) -> dt.datetime | None:
 @click.option("--world", "world_path", required=True, type=click.Path(dir_okay=False), help="The world JSON file.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=int)
-@click.option("--write-config", type=click.Path(dir_okay=False),
-              help="Also write a ladder.yaml pointing at this server (plus PATH.env with the tokens).")
-@click.option("--now", callback=_now, metavar="DATETIME",
-              help="Start the virtual clock here instead of the world's `now` (later activity is invisible; "
-                   "move it with POST /_sandbox/clock).")
-@click.option("--faults", "faults_name", metavar="PROFILE",
-              help="Inject faults: a shipped profile name (flaky, outage, throttled) or a YAML file.")
-def serve(world_path: str, host: str, port: int, write_config: str | None, now: dt.datetime | None,
-          faults_name: str | None) -> None:
+@click.option(
+    "--write-config",
+    type=click.Path(dir_okay=False),
+    help="Also write a ladder.yaml pointing at this server (plus PATH.env with the tokens).",
+)
+@click.option(
+    "--now",
+    callback=_now,
+    metavar="DATETIME",
+    help="Start the virtual clock here instead of the world's `now` (later activity is invisible; "
+    "move it with POST /_sandbox/clock).",
+)
+@click.option(
+    "--faults",
+    "faults_name",
+    metavar="PROFILE",
+    help="Inject faults: a shipped profile name (flaky, outage, throttled) or a YAML file.",
+)
+def serve(
+    world_path: str, host: str, port: int, write_config: str | None, now: dt.datetime | None, faults_name: str | None
+) -> None:
     """Serve a world over GitHub- and Jira-shaped HTTP APIs in the foreground (Ctrl-C stops)."""
     from sandbox.config_writer import write_sandbox_config
     from sandbox.faults import FaultProfileError, load_profile
@@ -49,8 +61,9 @@ def serve(world_path: str, host: str, port: int, write_config: str | None, now: 
     try:
         server = SandboxServer(world, host=host, port=port, now=now, faults=profile)
     except OSError as exc:
-        error = click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
-                                     "choose another --port (0 picks a free one)")
+        error = click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port (0 picks a free one)"
+        )
         error.exit_code = 2  # bad input, as everywhere in the ladder CLI
         raise error from None
     click.echo(f"GitHub REST: {server.github_url}")

@@ -153,8 +153,10 @@ def read_config(path: str | Path) -> LadderConfig:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the config must be a mapping of keys (warehouse:, github:, ...), "
-                          f"not a {type(data).__name__}. See `ladder init` for an example.")
+        raise ConfigError(
+            f"{path}: the config must be a mapping of keys (warehouse:, github:, ...), "
+            f"not a {type(data).__name__}. See `ladder init` for an example."
+        )
     try:
         config = LadderConfig.model_validate(data)
     except ValidationError as exc:

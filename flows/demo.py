@@ -5,14 +5,22 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from flows.config import ConfigError
 
 _DEMO_MARKER = "world.json"
-_DEMO_OUTPUTS = ("world.json", "ladder.yaml", "ladder.yaml.env", "roster.yaml", "ladder.duckdb",
-                 "ladder.duckdb.wal", "reports", "models")
+_DEMO_OUTPUTS = (
+    "world.json",
+    "ladder.yaml",
+    "ladder.yaml.env",
+    "roster.yaml",
+    "ladder.duckdb",
+    "ladder.duckdb.wal",
+    "reports",
+    "models",
+)
 
 
 def _prepare_out(out: Path) -> None:
@@ -42,8 +50,10 @@ def run_demo(out: Path, *, engineers: int = 40, seed: int = 7, echo: Callable[[s
     echo(f"[1/3] generating a synthetic company: {engineers} engineers, seed {seed}")
     world = generate_world(engineers=engineers, seed=seed)
     write_world(world, out / "world.json")
-    echo(f"      {len(world.people)} people, {len(world.teams)} teams, {len(world.repos)} repos, "
-         f"{len(world.pull_requests)} pull requests, {len(world.jira_issues)} Jira issues")
+    echo(
+        f"      {len(world.people)} people, {len(world.teams)} teams, {len(world.repos)} repos, "
+        f"{len(world.pull_requests)} pull requests, {len(world.jira_issues)} Jira issues"
+    )
     with SandboxServer(world) as server:
         config_path = write_sandbox_config(world, server, out / "ladder.yaml")
         os.environ.update(sandbox_env(world))
@@ -56,8 +66,10 @@ def run_demo(out: Path, *, engineers: int = 40, seed: int = 7, echo: Callable[[s
     gh = stats["github"]
     echo("")
     echo(f"done in {time.monotonic() - started:.0f}s: {n_reports} engineers, reports in md, html and json")
-    echo(f"  API cost:     GitHub {gh.get('rest_requests', 0)} REST + {gh.get('graphql_requests', 0)} GraphQL requests "
-         f"({gh.get('graphql_points', 0)} points), Jira {stats['jira'].get('requests', 0)} requests")
+    echo(
+        f"  API cost:     GitHub {gh.get('rest_requests', 0)} REST + {gh.get('graphql_requests', 0)} GraphQL requests "
+        f"({gh.get('graphql_points', 0)} points), Jira {stats['jira'].get('requests', 0)} requests"
+    )
     echo(f"  start here:   {reports_dir / 'index.html'}  (or index.md)")
     echo(f"  warehouse:    {out / 'ladder.duckdb'}")
     echo(f"  config:       {config_path}  (try: ladder report --config {config_path} --engineer LOGIN)")

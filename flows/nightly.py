@@ -59,8 +59,7 @@ def reports_task(config_path: str) -> list[str]:
 
 
 @flow(name="nightly", log_prints=False)
-def nightly(config_path: str, since: dt.date | None = None, full: bool = False,
-            reports: bool = True) -> dict:
+def nightly(config_path: str, since: dt.date | None = None, full: bool = False, reports: bool = True) -> dict:
     """Bring the warehouse up to date and (re)write every engineer's report."""
     roster = sync_roster_task(config_path)
     github = sync_github_task(config_path, since, full)
@@ -80,7 +79,6 @@ def nightly(config_path: str, since: dt.date | None = None, full: bool = False,
     }
 
 
-def run_nightly(config_path: Path, *, since: dt.date | None = None, full: bool = False,
-                reports: bool = True) -> dict:
+def run_nightly(config_path: Path, *, since: dt.date | None = None, full: bool = False, reports: bool = True) -> dict:
     """Run the flow now, in-process (Prefect's ephemeral mode unless PREFECT_API_URL is set)."""
     return nightly(str(config_path), since=since, full=full, reports=reports)

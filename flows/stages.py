@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from flows.config import ConfigError, LadderConfig, read_secret
 from flows.progress import partition_progress
@@ -38,8 +38,9 @@ def _load_batches(wh, batches: Iterable[Batch]) -> list[dict]:
     summaries: dict[str, dict] = {}
     for batch in batches:
         result = wh.load_batch(batch)
-        s = summaries.setdefault(batch.partition, {"partition": batch.partition, "inserted": 0,
-                                                   "updated": 0, "unchanged": 0, "cursor": None})
+        s = summaries.setdefault(
+            batch.partition, {"partition": batch.partition, "inserted": 0, "updated": 0, "unchanged": 0, "cursor": None}
+        )
         s["inserted"] += result.inserted
         s["updated"] += result.updated
         s["unchanged"] += result.unchanged
@@ -68,8 +69,9 @@ def sync_roster(config: LadderConfig, *, now: Clock = utcnow) -> list[dict]:
     records = tuple(roster_records(roster, fetched_at=now()))
     with open_writer(config) as wh:
         # The roster is whole every time: people, teams and history it no longer lists leave the warehouse.
-        return _load_batches(wh, [Batch(source="roster", partition="roster", records=records, cursor=None,
-                                        is_complete=True)])
+        return _load_batches(
+            wh, [Batch(source="roster", partition="roster", records=records, cursor=None, is_complete=True)]
+        )
 
 
 def github_client(config: LadderConfig):
@@ -82,12 +84,20 @@ def github_client(config: LadderConfig):
     # PyGithub otherwise sleeps 0.25 s before every request and 1 s before every POST (GraphQL
     # reads are POSTs), and retries on its own; the miner's one policy (miners.github_ratelimit)
     # paces, waits and retries from the response headers on an injectable clock instead.
-    return Github(base_url=gh.base_url.rstrip("/"), auth=Auth.Token(token), per_page=100, timeout=30,
-                  retry=None, seconds_between_requests=None, seconds_between_writes=None)
+    return Github(
+        base_url=gh.base_url.rstrip("/"),
+        auth=Auth.Token(token),
+        per_page=100,
+        timeout=30,
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
 
 
-def sync_github(config: LadderConfig, *, since: dt.date | None = None, full: bool = False,
-                now: Clock = utcnow) -> list[dict]:
+def sync_github(
+    config: LadderConfig, *, since: dt.date | None = None, full: bool = False, now: Clock = utcnow
+) -> list[dict]:
     """Mine every configured GitHub org and commit batch by batch."""
     from miners.github import mine_github
 
@@ -98,9 +108,17 @@ def sync_github(config: LadderConfig, *, since: dt.date | None = None, full: boo
     with open_writer(config) as wh, partition_progress("PRs") as progress:
         cursors = wh.read_cursors("github")
         batches = mine_github(
-            client, gh.orgs, cursors, include=gh.include, exclude=gh.exclude,
-            include_archived=gh.include_archived, overlap=dt.timedelta(minutes=gh.overlap_minutes),
-            now=now, full=full, since=_as_datetime(since), progress=progress,
+            client,
+            gh.orgs,
+            cursors,
+            include=gh.include,
+            exclude=gh.exclude,
+            include_archived=gh.include_archived,
+            overlap=dt.timedelta(minutes=gh.overlap_minutes),
+            now=now,
+            full=full,
+            since=_as_datetime(since),
+            progress=progress,
         )
         return _load_batches(wh, batches)
 
@@ -123,8 +141,9 @@ def jira_client(config: LadderConfig):
     return connect_jira(jc.url.rstrip("/"), token_auth=token, **common)
 
 
-def sync_jira(config: LadderConfig, *, since: dt.date | None = None, full: bool = False,
-              now: Clock = utcnow) -> list[dict]:
+def sync_jira(
+    config: LadderConfig, *, since: dt.date | None = None, full: bool = False, now: Clock = utcnow
+) -> list[dict]:
     """Mine every configured Jira project and commit batch by batch."""
     from miners.jira import mine_jira
 
@@ -135,10 +154,18 @@ def sync_jira(config: LadderConfig, *, since: dt.date | None = None, full: bool 
     with open_writer(config) as wh:
         cursors = wh.read_cursors("jira")
         batches = mine_jira(
-            client, jc.projects, cursors, incident_types=jc.incident_types,
-            incident_projects=jc.incident_projects, overlap=dt.timedelta(minutes=jc.overlap_minutes),
-            now=now, full=full, field_ids=jc.fields or None, since=_as_datetime(since),
-            known=wh.read_jira_updated, accounts=True,
+            client,
+            jc.projects,
+            cursors,
+            incident_types=jc.incident_types,
+            incident_projects=jc.incident_projects,
+            overlap=dt.timedelta(minutes=jc.overlap_minutes),
+            now=now,
+            full=full,
+            field_ids=jc.fields or None,
+            since=_as_datetime(since),
+            known=wh.read_jira_updated,
+            accounts=True,
         )
         return _load_batches(wh, batches)
 
@@ -154,8 +181,12 @@ def resolve_identities(config: LadderConfig) -> dict:
     from flows.cli_people import sync_identities
 
     summary = sync_identities(config)
-    log.info("identities: %d accounts linked, %d unmatched (see `ladder identities`), %d bots",
-             summary["matched"], len(summary["unmatched"]), len(summary["bots"]))
+    log.info(
+        "identities: %d accounts linked, %d unmatched (see `ladder identities`), %d bots",
+        summary["matched"],
+        len(summary["unmatched"]),
+        len(summary["bots"]),
+    )
     return summary
 
 
@@ -165,11 +196,11 @@ def classify(config: LadderConfig) -> int:
 
     with open_writer(config) as wh:
         activities = wh.query_activities()
-        labels = classify_activities(activities, model_dir=config.model_dir,
-                                     rules_path=config.resolve(config.classifiers.rules))
+        labels = classify_activities(
+            activities, model_dir=config.model_dir, rules_path=config.resolve(config.classifiers.rules)
+        )
         changed = wh.write_labels(labels)
-    log.info("classify: %d activities, %d labels, %d label rows changed", activities.num_rows,
-             labels.num_rows, changed)
+    log.info("classify: %d activities, %d labels, %d label rows changed", activities.num_rows, labels.num_rows, changed)
     return changed
 
 
@@ -187,8 +218,7 @@ def build_evidence(config: LadderConfig) -> int:
     with open_writer(config) as wh:
         evidence = build(wh.query_activities(), wh.query_labels(), rubric)
         changed = wh.write_evidence(evidence)
-    log.info("evidence: %d rows for rubric %s v%s, %d changed", evidence.num_rows, rubric.id,
-             rubric.version, changed)
+    log.info("evidence: %d rows for rubric %s v%s, %d changed", evidence.num_rows, rubric.id, rubric.version, changed)
     return changed
 
 
@@ -205,8 +235,9 @@ def period_calibration(wh, rubric, since: dt.date, until: dt.date):
     """Cohort norms for [since, until] (inclusive) from everyone's evidence: what strength is judged against."""
     from rubric.calibration import calibrate_rubric
 
-    rows = wh.query_calibration_rows(rubric.id, rubric.version, _as_datetime(since),
-                                     _as_datetime(until + dt.timedelta(days=1)))
+    rows = wh.query_calibration_rows(
+        rubric.id, rubric.version, _as_datetime(since), _as_datetime(until + dt.timedelta(days=1))
+    )
     return calibrate_rubric(rubric, wh.query_people(), rows, since=since, until=until)
 
 
@@ -215,13 +246,24 @@ def coverage_inputs(config: LadderConfig) -> dict:
     from flows.cli_people import overrides_path
     from miners.identity_overrides import read_overrides
 
-    return {"sources": tuple(s for s in ("github", "jira") if getattr(config, s) is not None),
-            "overrides": read_overrides(overrides_path(config))}
+    return {
+        "sources": tuple(s for s in ("github", "jira") if getattr(config, s) is not None),
+        "overrides": read_overrides(overrides_path(config)),
+    }
 
 
-def render_person_report(wh, rubric, person: dict, *, since: dt.date, until: dt.date,
-                         generated_at: dt.datetime, history_start: dt.datetime | None,
-                         calibration=None, coverage: dict | None = None) -> dict:
+def render_person_report(
+    wh,
+    rubric,
+    person: dict,
+    *,
+    since: dt.date,
+    until: dt.date,
+    generated_at: dt.datetime,
+    history_start: dt.datetime | None,
+    calibration=None,
+    coverage: dict | None = None,
+) -> dict:
     """Build the report dict for one person from the warehouse.
 
     When the warehouse's history (``history_start``: its earliest activity, from
@@ -235,8 +277,12 @@ def render_person_report(wh, rubric, person: dict, *, since: dt.date, until: dt.
     prev_since, _ = previous_period(since, until)
     has_history = history_start is not None and history_start.date() <= prev_since
     # The period is inclusive of both dates; the warehouse's ``until`` is an exclusive instant.
-    evidence = wh.query_evidence(person["person_id"], since=_as_datetime(prev_since if has_history else since),
-                                 until=_as_datetime(until + dt.timedelta(days=1)), rubric_id=rubric.id)
+    evidence = wh.query_evidence(
+        person["person_id"],
+        since=_as_datetime(prev_since if has_history else since),
+        until=_as_datetime(until + dt.timedelta(days=1)),
+        rubric_id=rubric.id,
+    )
     if calibration is None:
         calibration = period_calibration(wh, rubric, since, until)
     warnings = None
@@ -245,9 +291,17 @@ def render_person_report(wh, rubric, person: dict, *, since: dt.date, until: dt.
 
         facts = wh.query_coverage_facts(person["person_id"], since=since, until=until, **coverage)
         warnings = coverage_warnings(facts, since=since, until=until)
-    return build_report(person, evidence, rubric, since=since, until=until, generated_at=generated_at,
-                        previous_evidence=evidence if has_history else None, calibration=calibration,
-                        warnings=warnings)
+    return build_report(
+        person,
+        evidence,
+        rubric,
+        since=since,
+        until=until,
+        generated_at=generated_at,
+        previous_evidence=evidence if has_history else None,
+        calibration=calibration,
+        warnings=warnings,
+    )
 
 
 def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable[str]) -> dict[str, str]:
@@ -278,8 +332,17 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
         calibration = period_calibration(wh, rubric, since, until)
         coverage = coverage_inputs(config)
         for person in wh.query_people():
-            report = render_person_report(wh, rubric, person, since=since, until=until, generated_at=generated_at,
-                                          history_start=history_start, calibration=calibration, coverage=coverage)
+            report = render_person_report(
+                wh,
+                rubric,
+                person,
+                since=since,
+                until=until,
+                generated_at=generated_at,
+                history_start=history_start,
+                calibration=calibration,
+                coverage=coverage,
+            )
             stem = _safe_stem(report["engineer"]["login"])
             files = write_report_files(report, out_dir, stem, config.reports.formats)
             entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})

@@ -43,8 +43,10 @@ def train_models_task(config_path: str, weak: dict | None, seed: int) -> list[di
     config = read_config(config_path)
     extra = Examples(**weak) if weak else None
     models = train_and_save(config.model_dir, seed=seed, work_type_extra=extra)
-    return [dict(model.metadata, artifact_dir=str(config.model_dir))
-            for model in (models.work_type, models.review_substance)]
+    return [
+        dict(model.metadata, artifact_dir=str(config.model_dir))
+        for model in (models.work_type, models.review_substance)
+    ]
 
 
 @flow(name="train", log_prints=False)

@@ -6,8 +6,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 
 def utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -36,9 +37,7 @@ class Record:
     def content_hash(self) -> str:
         """Hash of everything except ``fetched_at`` and ``raw``: equal hash, no write."""
         values = {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if f.name not in ("fetched_at", "raw")
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("fetched_at", "raw")
         }
         blob = json.dumps(values, sort_keys=True, default=_json_default)
         return hashlib.sha256(blob.encode()).hexdigest()

@@ -10,8 +10,8 @@ has the documents and their cost):
 2. A changed repo's PRs are read newest-updated first, 49 per query (1 point),
    each with its timeline (reviews, conversation comments, commits with their
    ``Co-authored-by`` trailers, review requests and removals), files and
-   labels; paging stops at the first PR older than the window.  A PR with more than 100 items in a connection gets one more query
-   per extra 100.
+   labels; paging stops at the first PR older than the window.  A PR with more than 100 items in a
+   connection gets one more query per extra 100.
 3. Review comments (line comments) come from REST's repo-level
    ``/pulls/comments?since=`` (1 counted request per 100 changed comments):
    GraphQL only has them nested two connections deep, 100x the cost.
@@ -91,8 +91,9 @@ def parse_cursor(value: str | None) -> dt.datetime | None:
     try:
         return utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
-        raise MinerError(f"stored GitHub cursor {value!r} is not an ISO-8601 timestamp; "
-                         "run a full sync (--full) to rebuild it") from None
+        raise MinerError(
+            f"stored GitHub cursor {value!r} is not an ISO-8601 timestamp; run a full sync (--full) to rebuild it"
+        ) from None
 
 
 def is_selected(full_name: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
@@ -140,18 +141,33 @@ def mine_github(
         before = rest.requests
         changed = full or any(
             _changed(r, None if full else cursors.get(partition_for(r["nameWithOwner"])), since)
-            for r in selected if include_archived or not r.get("isArchived"))
+            for r in selected
+            if include_archived or not r.get("isArchived")
+        )
         team_records = fetch_org_teams(rest, org, fetched_at=fetched_at) if teams and changed else []
-        owners = [o for o in (codeowners_record(r, org=org, fetched_at=fetched_at) for r in selected
-                              if include_archived or not r.get("isArchived")) if o is not None]
+        owners = [
+            o
+            for o in (
+                codeowners_record(r, org=org, fetched_at=fetched_at)
+                for r in selected
+                if include_archived or not r.get("isArchived")
+            )
+            if o is not None
+        ]
         yield Batch(
             source=SOURCE,
             partition=f"{SOURCE}:{org}",
             records=tuple(parse_graphql_repo(r, org=org, fetched_at=fetched_at) for r in selected)
-            + tuple(team_records) + tuple(owners),
+            + tuple(team_records)
+            + tuple(owners),
             cursor=None,
-            stats={"items": len(selected) + len(team_records) + len(owners), "repos_listed": len(repos),
-                   "teams": len(team_records), "codeowners": len(owners), "rest_requests": rest.requests - before},
+            stats={
+                "items": len(selected) + len(team_records) + len(owners),
+                "repos_listed": len(repos),
+                "teams": len(team_records),
+                "codeowners": len(owners),
+                "rest_requests": rest.requests - before,
+            },
         )
         for repo in selected:
             full_name = repo["nameWithOwner"]
@@ -160,10 +176,19 @@ def mine_github(
                 continue
             cursor = None if full else cursors.get(partition_for(full_name))
             try:
-                yield from mine_repo(rest, gql, full_name, cursor, overlap=overlap, now=now,
-                                     since=None if full else since, newest=newest_pull_update(repo),
-                                     policy=policy, progress=progress,
-                                     total=(repo.get("pullRequests") or {}).get("totalCount"))
+                yield from mine_repo(
+                    rest,
+                    gql,
+                    full_name,
+                    cursor,
+                    overlap=overlap,
+                    now=now,
+                    since=None if full else since,
+                    newest=newest_pull_update(repo),
+                    policy=policy,
+                    progress=progress,
+                    total=(repo.get("pullRequests") or {}).get("totalCount"),
+                )
             except RepoNotFound as exc:
                 log.warning("%s; skipped this repository, the others still sync", exc)
 
@@ -181,11 +206,16 @@ def fetch_org_repos(gql: GraphQLReader, org: str) -> list[dict[str, Any]]:
     Calls: GraphQL OrgRepos (1 point per 100 repositories)
     """
     try:
-        return [node for page in gql.pages(ORG_REPOS, {"org": org}, ("organization", "repositories"), what=org)
-                for node in page]
+        return [
+            node
+            for page in gql.pages(ORG_REPOS, {"org": org}, ("organization", "repositories"), what=org)
+            for node in page
+        ]
     except RepoNotFound:
-        raise MinerError(f"GitHub organization {org!r} was not found: check the org name in the "
-                         "configuration and that the token's owner is a member of it") from None
+        raise MinerError(
+            f"GitHub organization {org!r} was not found: check the org name in the "
+            "configuration and that the token's owner is a member of it"
+        ) from None
 
 
 def mine_repo(
@@ -258,11 +288,22 @@ def mine_repo(
         "seconds": round(time.monotonic() - started, 3),
     }
     left = {r: policy.remaining(r) for r in ("graphql", "core")} if policy else {}
-    log.info("%s: %s%d items (%d PRs in %d pages), %d GraphQL queries (%d points) and %d REST requests "
-             "in %.1f s; budget left graphql %s, core %s; cursor %s", partition,
-             "unchanged, " if unchanged else "", items, pulls, pages, stats["graphql_requests"],
-             stats["graphql_points"], stats["rest_requests"], stats["seconds"],
-             left.get("graphql"), left.get("core"), new_cursor)
+    log.info(
+        "%s: %s%d items (%d PRs in %d pages), %d GraphQL queries (%d points) and %d REST requests "
+        "in %.1f s; budget left graphql %s, core %s; cursor %s",
+        partition,
+        "unchanged, " if unchanged else "",
+        items,
+        pulls,
+        pages,
+        stats["graphql_requests"],
+        stats["graphql_points"],
+        stats["rest_requests"],
+        stats["seconds"],
+        left.get("graphql"),
+        left.get("core"),
+        new_cursor,
+    )
     yield Batch(source=SOURCE, partition=partition, records=tuple(comments), cursor=new_cursor, stats=stats)
 
 
@@ -294,8 +335,9 @@ def fetch_changed_pulls(
             if updated_at is not None and (newest is None or updated_at > newest):
                 newest = updated_at
         if records:
-            records.extend(accounts.records(partition=ACCOUNTS_PARTITION, fetched_at=now(),
-                                            html=html_root(records[0].url)))
+            records.extend(
+                accounts.records(partition=ACCOUNTS_PARTITION, fetched_at=now(), html=html_root(records[0].url))
+            )
         yield records, newest, read
         if done:
             return

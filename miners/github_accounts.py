@@ -68,8 +68,15 @@ class AccountCollector:
         if login and actor:
             self.add(login, kind, actor.get("databaseId"), actor.get("name"))
 
-    def add_commit_author(self, login: str | None, github_id: Any, name: Any, email: str | None,
-                          when: dt.datetime | None, kind: str | None = "User") -> None:
+    def add_commit_author(
+        self,
+        login: str | None,
+        github_id: Any,
+        name: Any,
+        email: str | None,
+        when: dt.datetime | None,
+        kind: str | None = "User",
+    ) -> None:
         """A commit's author: the account its e-mail belongs to (None: no account) and that e-mail."""
         if not login or login == GHOST_LOGIN:
             return
@@ -92,7 +99,7 @@ class AccountCollector:
     def add_graphql_pull(self, node: Mapping[str, Any]) -> None:
         """Every account a RepoPulls PR node shows: author, reviewers, commenters, requesters, commit authors."""
         self.add_graphql_actor(node.get("author"))
-        for item in ((node.get("timelineItems") or {}).get("nodes") or []):
+        for item in (node.get("timelineItems") or {}).get("nodes") or []:
             if not item:
                 continue
             for key in ("author", "actor"):
@@ -105,16 +112,27 @@ class AccountCollector:
                 author = commit.get("author") or {}
                 user = author.get("user")
                 if user:
-                    self.add_commit_author(user.get("login"), user.get("databaseId"), user.get("name"),
-                                           author.get("email"), parse_time(commit.get("committedDate")))
+                    self.add_commit_author(
+                        user.get("login"),
+                        user.get("databaseId"),
+                        user.get("name"),
+                        author.get("email"),
+                        parse_time(commit.get("committedDate")),
+                    )
 
     def add_rest_commit(self, payload: Mapping[str, Any]) -> None:
         """A REST commit (``/pulls/N/commits`` item): ``author`` is the account, ``commit.author`` the e-mail."""
         git = (payload.get("commit") or {}).get("author") or {}
         login, kind = parse_user(payload.get("author"))
         if login:
-            self.add_commit_author(login, (payload.get("author") or {}).get("id"), None, git.get("email"),
-                                   parse_time(git.get("date")), kind)
+            self.add_commit_author(
+                login,
+                (payload.get("author") or {}).get("id"),
+                None,
+                git.get("email"),
+                parse_time(git.get("date")),
+                kind,
+            )
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -124,20 +142,41 @@ class AccountCollector:
         out: list[AccountRecord] = []
         for seen in sorted(self._seen.values(), key=lambda s: s.login.lower()):
             url = f"{html.rstrip('/')}/{seen.login}" if html else None
-            common = dict(source=SOURCE, partition=partition, fetched_at=fetched_at, url=url,
-                          system="github", identity=seen.login, github_id=seen.github_id,
-                          display_name=seen.name, account_type=seen.kind)
-            out.append(AccountRecord(**common, source_id=f"github:{seen.login.lower()}", updated_at=None,
-                                     raw={"login": seen.login, "id": seen.github_id, "type": seen.kind}))
-            for email, when in sorted(seen.emails.items()):
-                out.append(AccountRecord(**common, source_id=f"github:{seen.login.lower()}:{email}",
-                                         updated_at=None, emails=(email,),
-                                         raw={"login": seen.login, "id": seen.github_id, "email": email}))
+            common = dict(
+                source=SOURCE,
+                partition=partition,
+                fetched_at=fetched_at,
+                url=url,
+                system="github",
+                identity=seen.login,
+                github_id=seen.github_id,
+                display_name=seen.name,
+                account_type=seen.kind,
+            )
+            out.append(
+                AccountRecord(
+                    **common,
+                    source_id=f"github:{seen.login.lower()}",
+                    updated_at=None,
+                    raw={"login": seen.login, "id": seen.github_id, "type": seen.kind},
+                )
+            )
+            for email, _when in sorted(seen.emails.items()):
+                out.append(
+                    AccountRecord(
+                        **common,
+                        source_id=f"github:{seen.login.lower()}:{email}",
+                        updated_at=None,
+                        emails=(email,),
+                        raw={"login": seen.login, "id": seen.github_id, "email": email},
+                    )
+                )
         return out
 
 
-def accounts_of(users: Iterable[Mapping[str, Any] | None], *, partition: str,
-                fetched_at: dt.datetime) -> list[AccountRecord]:
+def accounts_of(
+    users: Iterable[Mapping[str, Any] | None], *, partition: str, fetched_at: dt.datetime
+) -> list[AccountRecord]:
     """AccountRecords for REST user payloads (``GET /users/{login}``, embedded ``user`` objects)."""
     collector = AccountCollector()
     for user in users:

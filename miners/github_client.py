@@ -47,8 +47,9 @@ class GitHubReader:
         self.pages = 0
         self.rate_remaining: int | None = None
 
-    def fetch_json(self, path: str, params: Mapping[str, Any] | None = None, *, what: str,
-                   headers: Mapping[str, str] | None = None) -> tuple[dict, Any]:
+    def fetch_json(
+        self, path: str, params: Mapping[str, Any] | None = None, *, what: str, headers: Mapping[str, str] | None = None
+    ) -> tuple[dict, Any]:
         """One GET; ``what`` names the object for error messages ("acme/api", "acme/api#12").
 
         ``headers`` are sent as given (e.g. ``If-None-Match``); a 304 comes back as ``(headers, None)``.
@@ -58,7 +59,9 @@ class GitHubReader:
         try:
             headers, data = self._policy.call(
                 lambda: self._requester.requestJsonAndCheck("GET", path, dict(params or {}) or None, sent),
-                resource="core", what=what)
+                resource="core",
+                what=what,
+            )
         except GithubException as exc:
             raise _translate(exc, what) from None
         remaining = headers.get("x-ratelimit-remaining")
@@ -74,8 +77,10 @@ class GitHubReader:
             headers, data = self.fetch_json(url, query, what=what)
             self.pages += 1
             if not isinstance(data, list):
-                raise MinerError(f"GitHub returned a {type(data).__name__} instead of a list for {what} ({path}); "
-                                 "is the base URL a GitHub REST API (…/api/v3 on Enterprise)?")
+                raise MinerError(
+                    f"GitHub returned a {type(data).__name__} instead of a list for {what} ({path}); "
+                    "is the base URL a GitHub REST API (…/api/v3 on Enterprise)?"
+                )
             yield data
             url, query = parse_link_header(headers.get("link")).get("next"), None  # next URL carries the query
 
@@ -90,15 +95,23 @@ def _translate(exc: GithubException, what: str) -> Exception:
     where = f"{what} (request {request_id})" if request_id else what
     message = exc.data.get("message") if isinstance(exc.data, dict) else None
     if exc.status == 401:
-        return MinerError(f"GitHub returned 401 for {where}: the configured GitHub token is invalid or expired; "
-                          "create a new token with read access to the repositories and configure it again")
+        return MinerError(
+            f"GitHub returned 401 for {where}: the configured GitHub token is invalid or expired; "
+            "create a new token with read access to the repositories and configure it again"
+        )
     if exc.status == 404:
         return RepoNotFound(f"GitHub returned 404 for {where}: it does not exist or the token cannot see it")
     if exc.status in (403, 429) and str(headers.get("x-ratelimit-remaining", "")) == "0":
-        return MinerError(f"GitHub rate limit exhausted at {where}; the budget resets at epoch "
-                          f"{headers.get('x-ratelimit-reset', '?')}: run the sync again after that")
+        return MinerError(
+            f"GitHub rate limit exhausted at {where}; the budget resets at epoch "
+            f"{headers.get('x-ratelimit-reset', '?')}: run the sync again after that"
+        )
     if exc.status == 403:
-        return MinerError(f"GitHub returned 403 for {where}: {message or 'forbidden'}; check that the token "
-                          "has read access to this organization (SSO authorization, repo scope)")
-    return MinerError(f"GitHub returned {exc.status} for {where}: {message or 'no message'}; "
-                      "if this persists, check GitHub's status and run the sync again")
+        return MinerError(
+            f"GitHub returned 403 for {where}: {message or 'forbidden'}; check that the token "
+            "has read access to this organization (SSO authorization, repo scope)"
+        )
+    return MinerError(
+        f"GitHub returned {exc.status} for {where}: {message or 'no message'}; "
+        "if this persists, check GitHub's status and run the sync again"
+    )

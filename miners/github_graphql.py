@@ -37,10 +37,17 @@ PULL_PAGE = 49  # the most PRs whose three nested connections still round to 1 p
 INNER_PAGE = 100
 
 ACTOR = "__typename login ... on User { databaseId name } ... on Bot { databaseId }"  # scalars: no extra cost
-REVIEWER = ("__typename ... on User { login databaseId name } ... on Bot { login databaseId } "
-            "... on Mannequin { login } ... on Team { slug }")
-TIMELINE_TYPES = ["PULL_REQUEST_REVIEW", "ISSUE_COMMENT", "PULL_REQUEST_COMMIT", "REVIEW_REQUESTED_EVENT",
-                  "REVIEW_REQUEST_REMOVED_EVENT"]
+REVIEWER = (
+    "__typename ... on User { login databaseId name } ... on Bot { login databaseId } "
+    "... on Mannequin { login } ... on Team { slug }"
+)
+TIMELINE_TYPES = [
+    "PULL_REQUEST_REVIEW",
+    "ISSUE_COMMENT",
+    "PULL_REQUEST_COMMIT",
+    "REVIEW_REQUESTED_EVENT",
+    "REVIEW_REQUEST_REMOVED_EVENT",
+]
 TIMELINE_ITEM = f"""
   __typename
   ... on PullRequestReview {{ databaseId id state body submittedAt url authorAssociation author {{ {ACTOR} }} }}
@@ -52,7 +59,7 @@ TIMELINE_ITEM = f"""
 PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 CONNECTIONS = {
     "timelineItems": f"timelineItems(first: {INNER_PAGE}, after: $after, itemTypes: $types) "
-                     f"{{ {PAGE_INFO} nodes {{ {TIMELINE_ITEM} }} }}",
+    f"{{ {PAGE_INFO} nodes {{ {TIMELINE_ITEM} }} }}",
     "files": f"files(first: {INNER_PAGE}, after: $after) {{ {PAGE_INFO} nodes {{ path additions deletions changeType }} }}",
     "labels": f"labels(first: {INNER_PAGE}, after: $after) {{ {PAGE_INFO} nodes {{ name }} }}",
 }
@@ -105,8 +112,11 @@ query PullMore($id: ID!, $after: String{types}) {{
 """
 
 
-ALL_DOCUMENTS = {"ORG_REPOS": ORG_REPOS, "REPO_PULLS": REPO_PULLS,
-                 **{f"PULL_MORE_{c}": pull_more_query(c) for c in CONNECTIONS}}
+ALL_DOCUMENTS = {
+    "ORG_REPOS": ORG_REPOS,
+    "REPO_PULLS": REPO_PULLS,
+    **{f"PULL_MORE_{c}": pull_more_query(c) for c in CONNECTIONS},
+}
 
 
 class GraphQLReader:
@@ -122,23 +132,29 @@ class GraphQLReader:
         """The ``data`` of one query; NOT_FOUND -> RepoNotFound, other errors -> MinerError naming ``what``."""
         self.requests += 1
         try:
-            _, body = self._policy.call(lambda: self._requester.graphql_query(document, dict(variables)),
-                                        resource="graphql", what=what)
+            _, body = self._policy.call(
+                lambda: self._requester.graphql_query(document, dict(variables)), resource="graphql", what=what
+            )
         except UnknownObjectException as exc:
             raise RepoNotFound(f"GitHub returned NOT_FOUND (404) for {what}: {_message(exc)}") from None
         except GithubException as exc:
             if exc.status == 401:
-                raise MinerError(f"GitHub returned 401 for {what}: the configured GitHub token is invalid or "
-                                 "expired; create a new token with read access and configure it again") from None
-            raise MinerError(f"GitHub GraphQL failed for {what} ({exc.status}): {_message(exc)}; if this "
-                             "persists, check GitHub's status and run the sync again") from None
+                raise MinerError(
+                    f"GitHub returned 401 for {what}: the configured GitHub token is invalid or "
+                    "expired; create a new token with read access and configure it again"
+                ) from None
+            raise MinerError(
+                f"GitHub GraphQL failed for {what} ({exc.status}): {_message(exc)}; if this "
+                "persists, check GitHub's status and run the sync again"
+            ) from None
         data = body.get("data") or {}
         cost = (data.get("rateLimit") or {}).get("cost")
         self.points += int(cost or 1)
         return data
 
-    def pages(self, document: str, variables: Mapping[str, Any], path: tuple[str, ...], *,
-              what: str) -> Iterator[list[dict[str, Any]]]:
+    def pages(
+        self, document: str, variables: Mapping[str, Any], path: tuple[str, ...], *, what: str
+    ) -> Iterator[list[dict[str, Any]]]:
         """Yield the ``nodes`` of the connection at ``path`` page by page (``$after`` advances)."""
         after = None
         while True:

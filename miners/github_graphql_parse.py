@@ -31,8 +31,14 @@ from miners.records import (
 )
 
 TRAILER_RE = re.compile(r"^Co-authored-by:\s*(.+?)\s*<([^>]+)>\s*$", re.IGNORECASE | re.MULTILINE)
-_FILE_STATUS = {"ADDED": "added", "MODIFIED": "modified", "DELETED": "removed", "RENAMED": "renamed",
-                "CHANGED": "changed", "COPIED": "copied"}
+_FILE_STATUS = {
+    "ADDED": "added",
+    "MODIFIED": "modified",
+    "DELETED": "removed",
+    "RENAMED": "renamed",
+    "CHANGED": "changed",
+    "COPIED": "copied",
+}
 
 
 def parse_actor(actor: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
@@ -57,13 +63,26 @@ def _reviewer(node: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
 def parse_graphql_repo(node: Mapping[str, Any], *, org: str, fetched_at: dt.datetime) -> RepoRecord:
     full_name = node["nameWithOwner"]
     return RepoRecord(
-        source=SOURCE, source_id=full_name, partition=f"{SOURCE}:{org}",
-        updated_at=parse_time(node.get("pushedAt")), fetched_at=fetched_at, url=node.get("url"),
-        raw={"id": node.get("databaseId"), "node_id": node.get("id"), "full_name": full_name,
-             "private": node.get("isPrivate"), "archived": node.get("isArchived"),
-             "created_at": node.get("createdAt"), "pushed_at": node.get("pushedAt")},
-        full_name=full_name, org=full_name.split("/", 1)[0], name=node.get("name") or full_name.split("/", 1)[1],
-        archived=bool(node.get("isArchived")), default_branch=(node.get("defaultBranchRef") or {}).get("name"),
+        source=SOURCE,
+        source_id=full_name,
+        partition=f"{SOURCE}:{org}",
+        updated_at=parse_time(node.get("pushedAt")),
+        fetched_at=fetched_at,
+        url=node.get("url"),
+        raw={
+            "id": node.get("databaseId"),
+            "node_id": node.get("id"),
+            "full_name": full_name,
+            "private": node.get("isPrivate"),
+            "archived": node.get("isArchived"),
+            "created_at": node.get("createdAt"),
+            "pushed_at": node.get("pushedAt"),
+        },
+        full_name=full_name,
+        org=full_name.split("/", 1)[0],
+        name=node.get("name") or full_name.split("/", 1)[1],
+        archived=bool(node.get("isArchived")),
+        default_branch=(node.get("defaultBranchRef") or {}).get("name"),
     )
 
 
@@ -82,17 +101,35 @@ def parse_graphql_pull(node: Mapping[str, Any], *, repo: str, fetched_at: dt.dat
     login, kind = parse_actor(node.get("author"))
     number = int(node["number"])
     pull = PullRequestRecord(
-        source=SOURCE, source_id=f"{repo}#{number}", partition=partition_for(repo),
-        updated_at=parse_time(node.get("updatedAt")), fetched_at=fetched_at, url=node.get("url"),
-        raw={"id": node.get("databaseId"), "node_id": node.get("id"), "number": number,
-             "state": node.get("state"), "draft": node.get("isDraft"),
-             "author_association": node.get("authorAssociation"), "head_ref": node.get("headRefName"),
-             "base_ref": node.get("baseRefName")},
-        repo=repo, number=number, author_login=login, author_type=kind, title=node.get("title") or "",
-        body=node.get("body") or None, state="open" if node.get("state") == "OPEN" else "closed",
-        draft=bool(node.get("isDraft")), created_at=parse_time(node["createdAt"]),
-        closed_at=parse_time(node.get("closedAt")), merged_at=parse_time(node.get("mergedAt")),
-        additions=node.get("additions"), deletions=node.get("deletions"),
+        source=SOURCE,
+        source_id=f"{repo}#{number}",
+        partition=partition_for(repo),
+        updated_at=parse_time(node.get("updatedAt")),
+        fetched_at=fetched_at,
+        url=node.get("url"),
+        raw={
+            "id": node.get("databaseId"),
+            "node_id": node.get("id"),
+            "number": number,
+            "state": node.get("state"),
+            "draft": node.get("isDraft"),
+            "author_association": node.get("authorAssociation"),
+            "head_ref": node.get("headRefName"),
+            "base_ref": node.get("baseRefName"),
+        },
+        repo=repo,
+        number=number,
+        author_login=login,
+        author_type=kind,
+        title=node.get("title") or "",
+        body=node.get("body") or None,
+        state="open" if node.get("state") == "OPEN" else "closed",
+        draft=bool(node.get("isDraft")),
+        created_at=parse_time(node["createdAt"]),
+        closed_at=parse_time(node.get("closedAt")),
+        merged_at=parse_time(node.get("mergedAt")),
+        additions=node.get("additions"),
+        deletions=node.get("deletions"),
         labels=tuple(n["name"] for n in _nodes(node, "labels") if n.get("name")),
     )
     timeline = _nodes(node, "timelineItems")
@@ -121,19 +158,43 @@ def pending_reviewers(history: list[ReviewRequestRecord]) -> tuple[str, ...]:
     return tuple(r.reviewer_login for r in sorted(waiting, key=lambda r: (r.requested_at, r.reviewer_login)))
 
 
-def _env(pull: PullRequestRecord, source_id: str, updated_at: dt.datetime | None, fetched_at: dt.datetime,
-         url: str | None, raw: dict[str, Any]) -> dict[str, Any]:
-    return dict(source=SOURCE, source_id=source_id, partition=pull.partition, updated_at=updated_at,
-                fetched_at=fetched_at, url=url, raw=raw, repo=pull.repo, number=pull.number)
+def _env(
+    pull: PullRequestRecord,
+    source_id: str,
+    updated_at: dt.datetime | None,
+    fetched_at: dt.datetime,
+    url: str | None,
+    raw: dict[str, Any],
+) -> dict[str, Any]:
+    return dict(
+        source=SOURCE,
+        source_id=source_id,
+        partition=pull.partition,
+        updated_at=updated_at,
+        fetched_at=fetched_at,
+        url=url,
+        raw=raw,
+        repo=pull.repo,
+        number=pull.number,
+    )
 
 
 def _file(f: Mapping[str, Any], pull: PullRequestRecord, fetched_at: dt.datetime) -> PullRequestFileRecord:
     path = f["path"]
     status = _FILE_STATUS.get(str(f.get("changeType")), str(f.get("changeType") or "").lower() or None)
     return PullRequestFileRecord(
-        **_env(pull, f"{pull.repo}#{pull.number}:{path}", pull.updated_at, fetched_at,
-               f"{pull.url}/files" if pull.url else None, {"filename": path, "status": status}),
-        path=path, additions=int(f.get("additions") or 0), deletions=int(f.get("deletions") or 0), status=status,
+        **_env(
+            pull,
+            f"{pull.repo}#{pull.number}:{path}",
+            pull.updated_at,
+            fetched_at,
+            f"{pull.url}/files" if pull.url else None,
+            {"filename": path, "status": status},
+        ),
+        path=path,
+        additions=int(f.get("additions") or 0),
+        deletions=int(f.get("deletions") or 0),
+        status=status,
     )
 
 
@@ -141,20 +202,43 @@ def _review(i: Mapping[str, Any], pull: PullRequestRecord, fetched_at: dt.dateti
     login, kind = parse_actor(i.get("author"))
     submitted_at = parse_time(i.get("submittedAt"))
     return ReviewRecord(
-        **_env(pull, str(i["databaseId"]), submitted_at, fetched_at, i.get("url"),
-               {"id": i.get("databaseId"), "node_id": i.get("id"), "state": i.get("state"),
-                "author_association": i.get("authorAssociation")}),
-        review_id=int(i["databaseId"]), author_login=login, author_type=kind, state=i.get("state") or "COMMENTED",
-        body=i.get("body"), submitted_at=submitted_at,
+        **_env(
+            pull,
+            str(i["databaseId"]),
+            submitted_at,
+            fetched_at,
+            i.get("url"),
+            {
+                "id": i.get("databaseId"),
+                "node_id": i.get("id"),
+                "state": i.get("state"),
+                "author_association": i.get("authorAssociation"),
+            },
+        ),
+        review_id=int(i["databaseId"]),
+        author_login=login,
+        author_type=kind,
+        state=i.get("state") or "COMMENTED",
+        body=i.get("body"),
+        submitted_at=submitted_at,
     )
 
 
 def _comment(i: Mapping[str, Any], pull: PullRequestRecord, fetched_at: dt.datetime) -> IssueCommentRecord:
     login, kind = parse_actor(i.get("author"))
     return IssueCommentRecord(
-        **_env(pull, str(i["databaseId"]), parse_time(i.get("updatedAt")), fetched_at, i.get("url"),
-               {"id": i.get("databaseId"), "node_id": i.get("id"), "author_association": i.get("authorAssociation")}),
-        comment_id=int(i["databaseId"]), author_login=login, author_type=kind, body=i.get("body"),
+        **_env(
+            pull,
+            str(i["databaseId"]),
+            parse_time(i.get("updatedAt")),
+            fetched_at,
+            i.get("url"),
+            {"id": i.get("databaseId"), "node_id": i.get("id"), "author_association": i.get("authorAssociation")},
+        ),
+        comment_id=int(i["databaseId"]),
+        author_login=login,
+        author_type=kind,
+        body=i.get("body"),
         created_at=parse_time(i["createdAt"]),
     )
 
@@ -166,32 +250,45 @@ def _commit(c: Mapping[str, Any], pull: PullRequestRecord, fetched_at: dt.dateti
     committed_at = parse_time(c.get("committedDate"))
     message = c.get("message") or ""
     url = f"{pull.url}/commits/{sha}" if pull.url else None
-    out: list[Record] = [PullRequestCommitRecord(
-        **_env(pull, f"{pull.repo}#{pull.number}:{sha}", committed_at, fetched_at, url, {"oid": sha}),
-        sha=sha, author_login=user.get("login") if user.get("login") != GHOST_LOGIN else None,
-        author_name=author.get("name"), author_email=author.get("email"), message=message,
-        committed_at=committed_at,
-    )]
+    out: list[Record] = [
+        PullRequestCommitRecord(
+            **_env(pull, f"{pull.repo}#{pull.number}:{sha}", committed_at, fetched_at, url, {"oid": sha}),
+            sha=sha,
+            author_login=user.get("login") if user.get("login") != GHOST_LOGIN else None,
+            author_name=author.get("name"),
+            author_email=author.get("email"),
+            message=message,
+            committed_at=committed_at,
+        )
+    ]
     seen = {str(author.get("email") or "").lower()}
     for name, email in TRAILER_RE.findall(message):
         if email.lower() in seen:
             continue
         seen.add(email.lower())
-        out.append(CoAuthorRecord(
-            **_env(pull, f"{pull.repo}#{pull.number}:{sha}:{email.lower()}", committed_at, fetched_at, url, {}),
-            sha=sha, name=name or None, email=email,
-        ))
+        out.append(
+            CoAuthorRecord(
+                **_env(pull, f"{pull.repo}#{pull.number}:{sha}:{email.lower()}", committed_at, fetched_at, url, {}),
+                sha=sha,
+                name=name or None,
+                email=email,
+            )
+        )
     return out
 
 
-def review_request_history(timeline: list[Mapping[str, Any]], reviews: list[ReviewRecord],
-                           pull: PullRequestRecord, fetched_at: dt.datetime) -> list[ReviewRequestRecord]:
+def review_request_history(
+    timeline: list[Mapping[str, Any]], reviews: list[ReviewRecord], pull: PullRequestRecord, fetched_at: dt.datetime
+) -> list[ReviewRequestRecord]:
     """One record per REVIEW_REQUESTED event; a later REMOVED event of that reviewer closes the oldest open
     request; the answer is the reviewer's first review at or after the request, before its removal and
     before the next request of the same reviewer."""
     events = sorted(
-        ((parse_time(i.get("createdAt")), i) for i in timeline
-         if i.get("__typename") in ("ReviewRequestedEvent", "ReviewRequestRemovedEvent")),
+        (
+            (parse_time(i.get("createdAt")), i)
+            for i in timeline
+            if i.get("__typename") in ("ReviewRequestedEvent", "ReviewRequestRemovedEvent")
+        ),
         key=lambda e: (e[0], e[1].get("__typename") == "ReviewRequestRemovedEvent"),
     )
     requests: list[dict[str, Any]] = []
@@ -210,14 +307,36 @@ def review_request_history(timeline: list[Mapping[str, Any]], reviews: list[Revi
         (login, kind), at, removed = r["reviewer"], r["at"], r["removed"]
         later = [q["at"] for q in requests if q["reviewer"] == r["reviewer"] and q["at"] > at]
         until = min([m for m in (removed, *later) if m is not None], default=None)
-        answer = next((v for v in ordered if login and v.author_login == login and v.submitted_at is not None
-                       and v.submitted_at >= at and (until is None or v.submitted_at <= until)), None)
+        answer = next(
+            (
+                v
+                for v in ordered
+                if login
+                and v.author_login == login
+                and v.submitted_at is not None
+                and v.submitted_at >= at
+                and (until is None or v.submitted_at <= until)
+            ),
+            None,
+        )
         moments = [m for m in (at, removed, answer.submitted_at if answer else None) if m is not None]
-        out.append(ReviewRequestRecord(
-            **_env(pull, f"{pull.repo}#{pull.number}:{login}@{at.isoformat()}", max(moments), fetched_at,
-                   pull.url, {"event_id": r["id"]}),
-            reviewer_login=login, reviewer_type=kind, requested_by_login=r["by"], requested_at=at,
-            removed_at=removed, answered_at=answer.submitted_at if answer else None,
-            answered_review_id=answer.review_id if answer else None,
-        ))
+        out.append(
+            ReviewRequestRecord(
+                **_env(
+                    pull,
+                    f"{pull.repo}#{pull.number}:{login}@{at.isoformat()}",
+                    max(moments),
+                    fetched_at,
+                    pull.url,
+                    {"event_id": r["id"]},
+                ),
+                reviewer_login=login,
+                reviewer_type=kind,
+                requested_by_login=r["by"],
+                requested_at=at,
+                removed_at=removed,
+                answered_at=answer.submitted_at if answer else None,
+                answered_review_id=answer.review_id if answer else None,
+            )
+        )
     return out

@@ -24,15 +24,20 @@ from miners.records import CodeOwnersRecord, GitHubTeamRecord
 log = logging.getLogger(__name__)
 
 # (GraphQL alias in ORG_REPOS, path), in the order GitHub looks for the file
-CODEOWNERS_PATHS = (("ownersGithub", ".github/CODEOWNERS"), ("ownersRoot", "CODEOWNERS"),
-                    ("ownersDocs", "docs/CODEOWNERS"))
+CODEOWNERS_PATHS = (
+    ("ownersGithub", ".github/CODEOWNERS"),
+    ("ownersRoot", "CODEOWNERS"),
+    ("ownersDocs", "docs/CODEOWNERS"),
+)
 OWNING_PERMISSIONS = ("admin", "maintain")
 
 
 def codeowners_fields() -> str:
     """The GraphQL selections reading each CODEOWNERS path of a ``Repository`` (no connection: no cost)."""
-    return " ".join(f'{alias}: object(expression: "HEAD:{path}") {{ ... on Blob {{ oid byteSize isTruncated text }} }}'
-                    for alias, path in CODEOWNERS_PATHS)
+    return " ".join(
+        f'{alias}: object(expression: "HEAD:{path}") {{ ... on Blob {{ oid byteSize isTruncated text }} }}'
+        for alias, path in CODEOWNERS_PATHS
+    )
 
 
 def codeowners_record(repo: Mapping[str, Any], *, org: str, fetched_at: dt.datetime) -> CodeOwnersRecord | None:
@@ -50,10 +55,16 @@ def codeowners_record(repo: Mapping[str, Any], *, org: str, fetched_at: dt.datet
             log.warning("%s:%s: CODEOWNERS text is truncated by GitHub; ownership may be incomplete", full_name, path)
         branch = (repo.get("defaultBranchRef") or {}).get("name") or "HEAD"
         return CodeOwnersRecord(
-            source=SOURCE, source_id=full_name, partition=f"{SOURCE}:{org}", updated_at=None,
-            fetched_at=fetched_at, url=f"{repo['url']}/blob/{branch}/{path}" if repo.get("url") else None,
+            source=SOURCE,
+            source_id=full_name,
+            partition=f"{SOURCE}:{org}",
+            updated_at=None,
+            fetched_at=fetched_at,
+            url=f"{repo['url']}/blob/{branch}/{path}" if repo.get("url") else None,
             raw={"path": path, "sha": blob.get("oid"), "size": blob.get("byteSize")},
-            repo=full_name, path=path, text=blob["text"],
+            repo=full_name,
+            path=path,
+            text=blob["text"],
         )
     return None
 
@@ -82,13 +93,25 @@ def fetch_org_teams(reader: GitHubReader, org: str, *, fetched_at: dt.datetime) 
         what = f"{org}/{slug}"
         repos = reader.fetch_all(f"/orgs/{org}/teams/{slug}/repos", what=f"team {what} repos")
         members = reader.fetch_all(f"/orgs/{org}/teams/{slug}/members", what=f"team {what} members")
-        out.append(GitHubTeamRecord(
-            source=SOURCE, source_id=f"{org}/{slug}", partition=f"{SOURCE}:{org}", updated_at=None,
-            fetched_at=fetched_at, url=team.get("html_url"),
-            raw={"id": team.get("id"), "node_id": team.get("node_id"), "privacy": team.get("privacy"),
-                 "parent": (team.get("parent") or {}).get("slug")},
-            org=org, slug=slug, name=team.get("name") or slug,
-            repos=tuple(sorted(r["full_name"] for r in repos if r.get("full_name") and _owning(r))),
-            members=tuple(sorted(login for login, _ in (parse_user(m) for m in members) if login)),
-        ))
+        out.append(
+            GitHubTeamRecord(
+                source=SOURCE,
+                source_id=f"{org}/{slug}",
+                partition=f"{SOURCE}:{org}",
+                updated_at=None,
+                fetched_at=fetched_at,
+                url=team.get("html_url"),
+                raw={
+                    "id": team.get("id"),
+                    "node_id": team.get("node_id"),
+                    "privacy": team.get("privacy"),
+                    "parent": (team.get("parent") or {}).get("slug"),
+                },
+                org=org,
+                slug=slug,
+                name=team.get("name") or slug,
+                repos=tuple(sorted(r["full_name"] for r in repos if r.get("full_name") and _owning(r))),
+                members=tuple(sorted(login for login, _ in (parse_user(m) for m in members) if login)),
+            )
+        )
     return out

@@ -70,8 +70,18 @@ def parse_repo(payload: Mapping[str, Any], *, org: str, fetched_at: dt.datetime)
         updated_at=parse_time(payload.get("updated_at")),
         fetched_at=fetched_at,
         url=payload.get("html_url"),
-        raw=_pick(payload, "id", "node_id", "full_name", "private", "archived", "default_branch",
-                  "visibility", "created_at", "pushed_at"),
+        raw=_pick(
+            payload,
+            "id",
+            "node_id",
+            "full_name",
+            "private",
+            "archived",
+            "default_branch",
+            "visibility",
+            "created_at",
+            "pushed_at",
+        ),
         full_name=full_name,
         org=full_name.split("/", 1)[0],
         name=payload.get("name") or full_name.split("/", 1)[1],
@@ -84,9 +94,7 @@ def parse_pull(payload: Mapping[str, Any], *, repo: str, fetched_at: dt.datetime
     """A listed PR; additions/deletions stay None (the list payload lacks them)."""
     login, kind = parse_user(payload.get("user"))
     number = int(payload["number"])
-    reviewers = tuple(
-        login for login, _ in (parse_user(u) for u in payload.get("requested_reviewers") or []) if login
-    )
+    reviewers = tuple(login for login, _ in (parse_user(u) for u in payload.get("requested_reviewers") or []) if login)
     raw = _pick(payload, "id", "node_id", "number", "state", "draft", "author_association", "merge_commit_sha")
     raw["head_ref"] = (payload.get("head") or {}).get("ref")
     raw["base_ref"] = (payload.get("base") or {}).get("ref")
@@ -160,9 +168,7 @@ def parse_review(payload: Mapping[str, Any], *, pull: PullRequestRecord, fetched
     )
 
 
-def parse_review_comment(
-    payload: Mapping[str, Any], *, repo: str, fetched_at: dt.datetime
-) -> ReviewCommentRecord:
+def parse_review_comment(payload: Mapping[str, Any], *, repo: str, fetched_at: dt.datetime) -> ReviewCommentRecord:
     login, kind = parse_user(payload.get("user"))
     number = parse_number(payload.get("pull_request_url")) or parse_number(payload.get("html_url"))
     if number is None:
@@ -177,8 +183,20 @@ def parse_review_comment(
         updated_at=parse_time(payload.get("updated_at")),
         fetched_at=fetched_at,
         url=payload.get("html_url"),
-        raw=_pick(payload, "id", "node_id", "pull_request_review_id", "in_reply_to_id", "path", "line",
-                  "original_line", "side", "commit_id", "author_association", "subject_type"),
+        raw=_pick(
+            payload,
+            "id",
+            "node_id",
+            "pull_request_review_id",
+            "in_reply_to_id",
+            "path",
+            "line",
+            "original_line",
+            "side",
+            "commit_id",
+            "author_association",
+            "subject_type",
+        ),
         repo=repo,
         number=number,
         comment_id=int(payload["id"]),
@@ -198,9 +216,7 @@ def is_pull_request_comment(payload: Mapping[str, Any]) -> bool:
     return "/pull/" in (payload.get("html_url") or "")
 
 
-def parse_issue_comment(
-    payload: Mapping[str, Any], *, repo: str, fetched_at: dt.datetime
-) -> IssueCommentRecord:
+def parse_issue_comment(payload: Mapping[str, Any], *, repo: str, fetched_at: dt.datetime) -> IssueCommentRecord:
     login, kind = parse_user(payload.get("user"))
     number = parse_number(payload.get("issue_url")) or parse_number(payload.get("html_url"))
     if number is None:

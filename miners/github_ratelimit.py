@@ -63,8 +63,10 @@ class RateLimitPolicy:
         if remaining is None or reset is None:
             return
         try:
-            self.budgets[str(lower.get("x-ratelimit-resource") or default_resource)] = (int(float(remaining)),
-                                                                                         int(float(reset)))
+            self.budgets[str(lower.get("x-ratelimit-resource") or default_resource)] = (
+                int(float(remaining)),
+                int(float(reset)),
+            )
         except ValueError:
             log.debug("unreadable rate-limit headers %r/%r", remaining, reset)
 
@@ -75,8 +77,10 @@ class RateLimitPolicy:
     def _wait(self, seconds: float, why: str) -> None:
         seconds = max(0.0, seconds)
         if seconds > self.max_wait_seconds:
-            raise RateLimitWaitTooLong(f"{why}: would wait {seconds:.0f} s, more than the allowed "
-                                       f"{self.max_wait_seconds:.0f} s; run the sync again later")
+            raise RateLimitWaitTooLong(
+                f"{why}: would wait {seconds:.0f} s, more than the allowed "
+                f"{self.max_wait_seconds:.0f} s; run the sync again later"
+            )
         log.info("%s: waiting %.0f s", why, seconds)
         self.waited_seconds += seconds
         self.sleep(seconds)
@@ -90,8 +94,9 @@ class RateLimitPolicy:
         if remaining <= self.reserve:
             now = self.clock()
             if reset > now:
-                self._wait(reset - now + 1, f"GitHub {resource} budget at {remaining} (reserve {self.reserve}) "
-                                            f"before {what}")
+                self._wait(
+                    reset - now + 1, f"GitHub {resource} budget at {remaining} (reserve {self.reserve}) before {what}"
+                )
             self.budgets.pop(resource, None)
 
     def call(self, fn: Callable[[], tuple[Mapping[str, Any], T]], *, resource: str, what: str) -> tuple[Any, T]:
@@ -107,17 +112,21 @@ class RateLimitPolicy:
                 if delay is None:
                     raise
             # ChunkedEncodingError: a body cut off after its headers (a truncated response).
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                    ConnectionError) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                ConnectionError,
+            ) as exc:
                 if attempt >= self.max_retries:
                     request = getattr(exc, "request", None)
                     where = f" at {request.url.split('?')[0]}" if getattr(request, "url", None) else ""
                     raise MinerError(
                         f"cannot reach GitHub{where} while reading {what}: {type(exc).__name__} on "
-                        f"{attempt + 1} attempts; check github.base_url in the config and the network") from exc
+                        f"{attempt + 1} attempts; check github.base_url in the config and the network"
+                    ) from exc
                 delay = self._backoff(attempt)
-                log.warning("GitHub connection failed for %s (%s); retrying in %.0f s",
-                            what, type(exc).__name__, delay)
+                log.warning("GitHub connection failed for %s (%s); retrying in %.0f s", what, type(exc).__name__, delay)
             else:
                 self.observe(headers, resource)
                 return headers, data
@@ -126,7 +135,7 @@ class RateLimitPolicy:
             self._wait(delay, f"retry {attempt} of {what}")
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.max_backoff_seconds, 2.0 ** attempt)
+        return min(self.max_backoff_seconds, 2.0**attempt)
 
     def _delay_for(self, exc: GithubException, attempt: int, what: str) -> float | None:
         """Seconds to wait before retrying ``exc``, or None when it must not be retried."""

@@ -24,8 +24,8 @@ import difflib
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 SUGGEST_MIN_SCORE = 0.6
 SUGGEST_MAX = 3
@@ -113,8 +113,10 @@ class Resolution:
     def match_for(self, system: str, identity: str) -> Match | None:
         """The match of one account, or None."""
         key = (system, identity.lower() if system == "github" else identity)
-        return next((m for m in self.matches if (m.system, m.identity.lower() if m.system == "github"
-                                                 else m.identity) == key), None)
+        return next(
+            (m for m in self.matches if (m.system, m.identity.lower() if m.system == "github" else m.identity) == key),
+            None,
+        )
 
 
 def is_bot_account(account: Account) -> bool:
@@ -154,8 +156,9 @@ def resolve_identities(
     rejected: dict[tuple[str, str], set[str | None]] = {}
     for o in overrides:
         if o.person_id is not None and o.person_id not in by_id:
-            problems.append(f"{o.where}: {o.decision} names unknown person {o.person_id!r}; "
-                            f"use a person id from the roster")
+            problems.append(
+                f"{o.where}: {o.decision} names unknown person {o.person_id!r}; use a person id from the roster"
+            )
             continue
         if o.decision == "accept":
             accepted[o.key] = o
@@ -191,8 +194,10 @@ def _exact_or_email(account, accepted, logins, jira, gh_ids, emails, no, problem
     if len(exact) == 1:
         (pid,) = exact
         if pid in no:
-            problems.append(f"{system} {ident}: a reject names {pid!r}, but the roster lists this identity "
-                            f"for them; the roster wins, edit the roster instead")
+            problems.append(
+                f"{system} {ident}: a reject names {pid!r}, but the roster lists this identity "
+                f"for them; the roster wins, edit the roster instead"
+            )
         return Match(system, ident, pid, "roster", f"the roster lists {system} identity {ident}")
     if len(exact) > 1:
         return None  # the roster check refuses this; stay safe if it gets here
@@ -213,7 +218,7 @@ def _exact_or_email(account, accepted, logins, jira, gh_ids, emails, no, problem
                 if pid not in no:
                     candidates.setdefault(pid, f"GitHub no-reply e-mail {email}")
     if len(candidates) == 1:
-        (pid, why), = candidates.items()
+        ((pid, why),) = candidates.items()
         return Match(system, ident, pid, "noreply" if "no-reply" in why else "email", why)
     return None
 
@@ -276,6 +281,15 @@ def _forms(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if not parts:
         return ((), ())
     first, last = parts[0], parts[-1]
-    forms = {" ".join(parts), "".join(parts), first + last, first[0] + last, first + last[0],
-             last + first, last + " " + first, first + " " + last, last + first[0]}
+    forms = {
+        " ".join(parts),
+        "".join(parts),
+        first + last,
+        first[0] + last,
+        first + last[0],
+        last + first,
+        last + " " + first,
+        first + " " + last,
+        last + first[0],
+    }
     return tuple(sorted(forms)), tuple(sorted({f.replace(" ", "") for f in forms}))

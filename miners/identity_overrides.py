@@ -37,8 +37,10 @@ def read_overrides(path: Path | None) -> list[Override]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise OverridesError(f"identity overrides file {path} not found: create it (format in docs/identity.md) "
-                             f"or remove `identities:` from the config") from None
+        raise OverridesError(
+            f"identity overrides file {path} not found: create it (format in docs/identity.md) "
+            f"or remove `identities:` from the config"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise OverridesError(f"cannot read identity overrides file {path}: {exc}; check the path") from None
     return parse_overrides(text, str(path))
@@ -51,7 +53,9 @@ def parse_overrides(text: str, source: str = "<overrides>") -> list[Override]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
-        raise OverridesError(f"{source}{where}: not valid YAML: {getattr(exc, 'problem', exc)}; fix the syntax") from None
+        raise OverridesError(
+            f"{source}{where}: not valid YAML: {getattr(exc, 'problem', exc)}; fix the syntax"
+        ) from None
     if root is None:
         return []
     if not isinstance(root, yaml.MappingNode):
@@ -61,8 +65,9 @@ def parse_overrides(text: str, source: str = "<overrides>") -> list[Override]:
     for key_node, value_node in root.value:
         decision = key_node.value
         if decision not in ("accept", "reject"):
-            problems.append(f"{source}:{key_node.start_mark.line + 1}: unknown key {decision!r}; "
-                            f"use accept: or reject:")
+            problems.append(
+                f"{source}:{key_node.start_mark.line + 1}: unknown key {decision!r}; use accept: or reject:"
+            )
             continue
         if not isinstance(value_node, yaml.SequenceNode):
             problems.append(f"{source}:{value_node.start_mark.line + 1}: {decision}: must be a list of entries")
@@ -85,16 +90,20 @@ def parse_overrides(text: str, source: str = "<overrides>") -> list[Override]:
             if decision == "accept" and not person:
                 problems.append(f"{where}: accept needs person: (the roster id to link the account to)")
                 continue
-            out.append(Override(systems[0], str(entry[systems[0]]).strip(), str(person) if person else None,
-                                decision, where))
+            out.append(
+                Override(systems[0], str(entry[systems[0]]).strip(), str(person) if person else None, decision, where)
+            )
     seen: dict[tuple, Override] = {}
     for o in out:
         if o.decision == "accept" and (o.key, "accept") in seen and seen[(o.key, "accept")].person_id != o.person_id:
-            problems.append(f"{o.where}: {o.system} {o.identity} is also accepted for "
-                            f"{seen[(o.key, 'accept')].person_id!r} at {seen[(o.key, 'accept')].where}; keep one")
+            problems.append(
+                f"{o.where}: {o.system} {o.identity} is also accepted for "
+                f"{seen[(o.key, 'accept')].person_id!r} at {seen[(o.key, 'accept')].where}; keep one"
+            )
         seen.setdefault((o.key, o.decision), o)
     if problems:
         noun = "problem" if len(problems) == 1 else "problems"
-        raise OverridesError(f"invalid identity overrides {source} ({len(problems)} {noun}):\n  "
-                             + "\n  ".join(problems))
+        raise OverridesError(
+            f"invalid identity overrides {source} ({len(problems)} {noun}):\n  " + "\n  ".join(problems)
+        )
     return out

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jira
@@ -50,8 +51,16 @@ from miners.jira_parse import (
 )
 from miners.records import utc
 
-__all__ = ["mine_jira", "build_cursor", "parse_cursor", "build_jql", "build_search_jql", "explain_jira_error",
-           "jira_errors", "RetryPolicy"]
+__all__ = [
+    "mine_jira",
+    "build_cursor",
+    "parse_cursor",
+    "build_jql",
+    "build_search_jql",
+    "explain_jira_error",
+    "jira_errors",
+    "RetryPolicy",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +68,22 @@ CURSOR_FORMAT = "%Y-%m-%d %H:%M"
 ACCOUNTS_PARTITION = "jira:accounts"  # AccountRecords of the users seen (mine_jira(accounts=True))
 WALK_PAGE = 1000  # phase 1 asks for this many; Cloud may answer with fewer (it pages by token)
 BASE_FIELDS = (
-    "summary", "description", "issuetype", "project", "status", "priority", "reporter", "assignee",
-    "created", "updated", "resolutiondate", "duedate", "labels", "components", "parent", "issuelinks",
+    "summary",
+    "description",
+    "issuetype",
+    "project",
+    "status",
+    "priority",
+    "reporter",
+    "assignee",
+    "created",
+    "updated",
+    "resolutiondate",
+    "duedate",
+    "labels",
+    "components",
+    "parent",
+    "issuelinks",
     "comment",
 )
 
@@ -104,10 +127,11 @@ def build_jql(project: str, since: dt.datetime | None, tz: dt.tzinfo) -> str:
 def build_search_jql(windows: Mapping[str, dt.datetime | None], tz: dt.tzinfo) -> str:
     """One search over several projects, each from its own window start (None: everything)."""
     if len(windows) == 1:
-        (project, since), = windows.items()
+        ((project, since),) = windows.items()
         return build_jql(project, since, tz)
-    clauses = [f"({_project_clause(p, since, tz)})" if since else _project_clause(p, None, tz)
-               for p, since in windows.items()]
+    clauses = [
+        f"({_project_clause(p, since, tz)})" if since else _project_clause(p, None, tz) for p, since in windows.items()
+    ]
     return " OR ".join(clauses) + " ORDER BY updated ASC, key ASC"
 
 
@@ -171,9 +195,17 @@ def mine_jira(
         newest[p] = parse_cursor(previous[p], f"jira:{p}") if previous[p] else None
         windows[p] = since if since is not None else (newest[p] - overlap if newest[p] else None)
     fetched_at = now()
-    contexts = {p: IssueContext(server=reader.server, partition=f"jira:{p}", fetched_at=fetched_at,
-                                field_ids=session.field_ids, incident_types=frozenset(incident_types),
-                                incident_projects=frozenset(incident_projects)) for p in projects}
+    contexts = {
+        p: IssueContext(
+            server=reader.server,
+            partition=f"jira:{p}",
+            fetched_at=fetched_at,
+            field_ids=session.field_ids,
+            incident_types=frozenset(incident_types),
+            incident_projects=frozenset(incident_projects),
+        )
+        for p in projects
+    }
     items = dict.fromkeys(projects, 0)
     touched: set[str] = set()
     users: dict[str, Any] | None = {} if accounts else None  # identity -> AccountRecord emitted this run
@@ -186,7 +218,7 @@ def mine_jira(
             if ref.project in newest and (newest[ref.project] is None or ref.updated > newest[ref.project]):
                 newest[ref.project] = ref.updated
         for i in range(0, len(page), BULKFETCH_MAX):
-            chunk = page[i:i + BULKFETCH_MAX]
+            chunk = page[i : i + BULKFETCH_MAX]
             details = _fetch_details(session, chunk)
             for ref in chunk:
                 raw = details.get(ref.id)
@@ -202,21 +234,45 @@ def mine_jira(
         if users is not None:  # before the issues: a crash after them must not lose the accounts for good
             fresh = _new_accounts(users, seen_users, fetched_at)
             if fresh:
-                yield Batch(source=SOURCE, partition=ACCOUNTS_PARTITION, records=fresh, cursor=None,
-                            stats={"accounts": len(fresh)})
+                yield Batch(
+                    source=SOURCE,
+                    partition=ACCOUNTS_PARTITION,
+                    records=fresh,
+                    cursor=None,
+                    stats={"accounts": len(fresh)},
+                )
         for project, records in by_project.items():
             touched.add(project)
-            yield Batch(source=SOURCE, partition=f"jira:{project}", records=tuple(records),
-                        cursor=_cursor(newest[project], previous[project]),
-                        stats={"items": sum(1 for r in records if r.TABLE == "raw_jira_issues")})
+            yield Batch(
+                source=SOURCE,
+                partition=f"jira:{project}",
+                records=tuple(records),
+                cursor=_cursor(newest[project], previous[project]),
+                stats={"items": sum(1 for r in records if r.TABLE == "raw_jira_issues")},
+            )
     for project in projects:
         if project not in touched:
-            yield Batch(source=SOURCE, partition=f"jira:{project}", records=(),
-                        cursor=_cursor(newest[project], previous[project]), stats={"items": 0})
-        log.info("jira:%s: %d issues, cursor %s -> %s", project, items[project], previous[project],
-                 _cursor(newest[project], previous[project]))
-    log.info("jira: %d projects, %d issues, %d requests (%d retries)", len(projects), sum(items.values()),
-             reader.requests, reader.retries)
+            yield Batch(
+                source=SOURCE,
+                partition=f"jira:{project}",
+                records=(),
+                cursor=_cursor(newest[project], previous[project]),
+                stats={"items": 0},
+            )
+        log.info(
+            "jira:%s: %d issues, cursor %s -> %s",
+            project,
+            items[project],
+            previous[project],
+            _cursor(newest[project], previous[project]),
+        )
+    log.info(
+        "jira: %d projects, %d issues, %d requests (%d retries)",
+        len(projects),
+        sum(items.values()),
+        reader.requests,
+        reader.retries,
+    )
 
 
 def _cursor(newest: dt.datetime | None, previous: str | None) -> str | None:
@@ -251,8 +307,7 @@ def _records(session: _Session, raw: dict[str, Any], ctx: IssueContext, users: l
     comments = None
     if comments_truncated(raw):
         key = raw["key"]
-        comments = session.reader.call(lambda: [c.raw for c in session.client.comments(key)],
-                                       f"the comments of {key}")
+        comments = session.reader.call(lambda: [c.raw for c in session.client.comments(key)], f"the comments of {key}")
     records = parse_issue(raw, ctx, comments)
     if users is not None:
         users.extend(issue_users(raw, session.field_ids, comments))
@@ -328,13 +383,15 @@ def _walk_query(session: _Session, jql: str) -> Iterator[tuple[list[_Ref], bool]
             params: dict[str, Any] = {"jql": jql, "maxResults": WALK_PAGE, "fields": "updated"}
             if token:
                 params["nextPageToken"] = token
-            page = session.reader.call(lambda: client._get_json("search/jql", params=params), what)
+            page = session.reader.call(lambda: client._get_json("search/jql", params=params), what)  # noqa: B023
         else:
             params = {"jql": jql, "startAt": start, "maxResults": WALK_PAGE, "fields": "updated"}
-            page = session.reader.call(lambda: client._get_json("search", params=params), what)
+            page = session.reader.call(lambda: client._get_json("search", params=params), what)  # noqa: B023
         if not isinstance(page, dict):
-            raise MinerError(f"Jira at {session.reader.server} returned no search result for {what}; "
-                             "check that serverInfo reports the right deploymentType")
+            raise MinerError(
+                f"Jira at {session.reader.server} returned no search result for {what}; "
+                "check that serverInfo reports the right deploymentType"
+            )
         issues = list(page.get("issues") or [])
         refs = [_ref(i) for i in issues]
         if session.cloud:
@@ -352,8 +409,10 @@ def _ref(issue: Mapping[str, Any]) -> _Ref:
     key = str(issue["key"])
     updated = parse_jira_time((issue.get("fields") or {}).get("updated"))
     if updated is None:
-        raise MinerError(f"Jira returned {key} without 'updated' in the issue search; the search must "
-                         "return the updated field for incremental sync (check field-level security)")
+        raise MinerError(
+            f"Jira returned {key} without 'updated' in the issue search; the search must "
+            "return the updated field for incremental sync (check field-level security)"
+        )
     return _Ref(id=str(issue.get("id") or key), key=key, project=key.rpartition("-")[0], updated=updated)
 
 
@@ -371,8 +430,7 @@ def _fetch_details(session: _Session, refs: list[_Ref]) -> dict[str, dict[str, A
     else:
         jql = f"key in ({', '.join(_quote(r.key) for r in refs)})"
         client = session.client
-        params = {"jql": jql, "startAt": 0, "maxResults": len(refs), "fields": ",".join(fields),
-                  "expand": "changelog"}
-        page = session.reader.call(lambda: client._get_json("search", params=params), what)
+        params = {"jql": jql, "startAt": 0, "maxResults": len(refs), "fields": ",".join(fields), "expand": "changelog"}
+        page = session.reader.call(lambda: client._get_json("search", params=params), what)  # noqa: B023
         issues = list(page.get("issues") or []) if isinstance(page, dict) else []
     return {str(i.get("id")): i for i in issues}

@@ -16,8 +16,9 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import jira
 import requests
@@ -77,11 +78,18 @@ class JiraReader:
                     raise MinerError(
                         f"Jira at {self.server} kept failing while reading {what}: {exc.reason} "
                         f"after {attempt} attempts; nothing after the last committed page is lost: "
-                        "run the sync again later") from exc
+                        "run the sync again later"
+                    ) from exc
                 wait = self.policy.delay(attempt, exc.retry_after)
                 self.retries += 1
-                log.warning("Jira %s while reading %s; retry %d/%d in %.1f s", exc.reason, what, attempt,
-                            self.policy.max_attempts - 1, wait)
+                log.warning(
+                    "Jira %s while reading %s; retry %d/%d in %.1f s",
+                    exc.reason,
+                    what,
+                    attempt,
+                    self.policy.max_attempts - 1,
+                    wait,
+                )
                 self.policy.sleep(wait)
 
     def post_json(self, path: str, body: Mapping[str, Any], what: str) -> Any:
@@ -90,11 +98,13 @@ class JiraReader:
 
     def bulkfetch(self, ids: list[str], fields: list[str], what: str) -> list[dict[str, Any]]:
         """Issue details for up to 100 ids.  Calls: POST issue/bulkfetch."""
-        answer = self.post_json("issue/bulkfetch", {"issueIdsOrKeys": ids, "fields": fields,
-                                                    "fieldsByKeys": False}, what)
+        answer = self.post_json(
+            "issue/bulkfetch", {"issueIdsOrKeys": ids, "fields": fields, "fieldsByKeys": False}, what
+        )
         for error in answer.get("issueErrors") or ():
-            log.warning("Jira could not return %s in a bulk fetch (%s): %s", error.get("id"), what,
-                        error.get("errorMessage"))
+            log.warning(
+                "Jira could not return %s in a bulk fetch (%s): %s", error.get("id"), what, error.get("errorMessage")
+            )
         return list(answer.get("issues") or [])
 
     def changelogs(self, ids: list[str], what: str) -> dict[str, list[dict[str, Any]]]:
@@ -141,20 +151,30 @@ def explain_jira_error(exc: JIRAError, server: str, what: str) -> Exception:
     endpoint = (exc.url or server).split("?")[0]
     detail = (exc.text or "").strip()
     if status == 401:
-        return MinerError(f"Jira returned 401 for {what} at {server}: the token is invalid or expired "
-                          "(Cloud: e-mail + API token as basic auth; Data Center: a personal access token)")
+        return MinerError(
+            f"Jira returned 401 for {what} at {server}: the token is invalid or expired "
+            "(Cloud: e-mail + API token as basic auth; Data Center: a personal access token)"
+        )
     if status == 403:
-        return MinerError(f"Jira returned 403 for {what} at {server}: the token's user may not read it; "
-                          f"grant 'Browse projects' or use the service account ({detail})")
+        return MinerError(
+            f"Jira returned 403 for {what} at {server}: the token's user may not read it; "
+            f"grant 'Browse projects' or use the service account ({detail})"
+        )
     if status == 410:
-        return MinerError(f"Jira returned 410 Gone for {endpoint} ({what}): Jira Cloud removed this search "
-                          "API; use /rest/api/3/search/jql (jira>=3.10 enhanced_search_issues, chosen when "
-                          "serverInfo reports deploymentType 'Cloud'), or check the server URL/flavour")
+        return MinerError(
+            f"Jira returned 410 Gone for {endpoint} ({what}): Jira Cloud removed this search "
+            "API; use /rest/api/3/search/jql (jira>=3.10 enhanced_search_issues, chosen when "
+            "serverInfo reports deploymentType 'Cloud'), or check the server URL/flavour"
+        )
     if status in (400, 404):
-        return MinerError(f"Jira returned {status} for {what} at {endpoint}: {detail or 'no detail'}; "
-                          "check the project keys in the config")
-    return MinerError(f"Jira returned {status} for {what} at {endpoint}: {detail or 'no detail'}; "
-                      "if this persists, check the Jira server's status and run the sync again")
+        return MinerError(
+            f"Jira returned {status} for {what} at {endpoint}: {detail or 'no detail'}; "
+            "check the project keys in the config"
+        )
+    return MinerError(
+        f"Jira returned {status} for {what} at {endpoint}: {detail or 'no detail'}; "
+        "if this persists, check the Jira server's status and run the sync again"
+    )
 
 
 def connect_jira(server: str, **client_options: Any) -> jira.JIRA:
@@ -167,5 +187,6 @@ def connect_jira(server: str, **client_options: Any) -> jira.JIRA:
     except JIRAError as exc:
         raise explain_jira_error(exc, server, "serverInfo") from None
     except requests.RequestException as exc:
-        raise MinerError(f"cannot reach Jira at {server} ({type(exc).__name__}); check jira.url in the config "
-                         "and the network") from None
+        raise MinerError(
+            f"cannot reach Jira at {server} ({type(exc).__name__}); check jira.url in the config and the network"
+        ) from None

@@ -13,7 +13,8 @@ own ticket state (``stg_jira_incident_followups`` joins them).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from miners.records import JiraIncidentRecord, JiraIncidentRoleRecord, JiraIssueRecord, JiraLinkRecord, Record
 
@@ -22,8 +23,12 @@ FOLLOWUP_LINK_TYPES = frozenset({"causes", "problem/incident"})
 COMMANDER_NAMES = frozenset({"incident commander", "commander", "incident lead"})
 
 
-def parse_incident(issue: Mapping[str, Any], records: Iterable[Record], histories: Iterable[Mapping[str, Any]],
-                   commander_field: str | None) -> list[Record]:
+def parse_incident(
+    issue: Mapping[str, Any],
+    records: Iterable[Record],
+    histories: Iterable[Mapping[str, Any]],
+    commander_field: str | None,
+) -> list[Record]:
     """Incident and role records for one issue (already parsed into ``records``); [] if not an incident."""
     from miners.jira_parse import parse_jira_time
 
@@ -46,16 +51,37 @@ def parse_incident(issue: Mapping[str, Any], records: Iterable[Record], historie
                 changes["commander"].append((at, _id(item.get("from")), _id(item.get("to"))))
             elif name == "status" and str(item.get("toString") or "").casefold() in MITIGATED_STATUSES:
                 mitigated_at = at if mitigated_at is None else min(mitigated_at, at)
-    followups = tuple(sorted({r.other_key for r in records if isinstance(r, JiraLinkRecord)
-                              and r.direction == "outward" and r.link_type.casefold() in FOLLOWUP_LINK_TYPES}))
+    followups = tuple(
+        sorted(
+            {
+                r.other_key
+                for r in records
+                if isinstance(r, JiraLinkRecord)
+                and r.direction == "outward"
+                and r.link_type.casefold() in FOLLOWUP_LINK_TYPES
+            }
+        )
+    )
     envelope = dict(source=main.source, partition=main.partition, fetched_at=main.fetched_at, url=main.url)
     key = main.key
-    out: list[Record] = [JiraIncidentRecord(
-        **envelope, source_id=key, updated_at=main.updated_at, raw={"id": main.issue_id},
-        issue_key=key, project=main.project, severity=main.severity, declared_by_id=main.reporter_id,
-        commander_id=main.commander_id, opened_at=main.created_at, mitigated_at=mitigated_at,
-        resolved_at=main.resolved_at, postmortem_url=main.postmortem_url, followup_keys=followups,
-    )]
+    out: list[Record] = [
+        JiraIncidentRecord(
+            **envelope,
+            source_id=key,
+            updated_at=main.updated_at,
+            raw={"id": main.issue_id},
+            issue_key=key,
+            project=main.project,
+            severity=main.severity,
+            declared_by_id=main.reporter_id,
+            commander_id=main.commander_id,
+            opened_at=main.created_at,
+            mitigated_at=mitigated_at,
+            resolved_at=main.resolved_at,
+            postmortem_url=main.postmortem_url,
+            followup_keys=followups,
+        )
+    ]
     roles = {
         "declared": [(main.created_at, main.reporter_id, None)],
         "commander": held_intervals(main.created_at, main.commander_id, changes["commander"]),
@@ -64,15 +90,26 @@ def parse_incident(issue: Mapping[str, Any], records: Iterable[Record], historie
     for role, intervals in roles.items():
         held = [(start, person, end) for start, person, end in intervals if person is not None]
         for seq, (start, person, end) in enumerate(held):
-            out.append(JiraIncidentRoleRecord(
-                **envelope, source_id=f"{key}:{role}:{seq}", updated_at=main.updated_at, raw={},
-                issue_key=key, role=role, seq=seq, person_id=person, started_at=start, ended_at=end))
+            out.append(
+                JiraIncidentRoleRecord(
+                    **envelope,
+                    source_id=f"{key}:{role}:{seq}",
+                    updated_at=main.updated_at,
+                    raw={},
+                    issue_key=key,
+                    role=role,
+                    seq=seq,
+                    person_id=person,
+                    started_at=start,
+                    ended_at=end,
+                )
+            )
     return out
 
 
-def held_intervals(created_at: dt.datetime, current: str | None,
-                   changes: list[tuple[dt.datetime, str | None, str | None]]
-                   ) -> list[tuple[dt.datetime, str | None, dt.datetime | None]]:
+def held_intervals(
+    created_at: dt.datetime, current: str | None, changes: list[tuple[dt.datetime, str | None, str | None]]
+) -> list[tuple[dt.datetime, str | None, dt.datetime | None]]:
     """(start, person, end) intervals of a user field from its changes; the first holder is the first 'from'."""
     changes = sorted(changes, key=lambda c: c[0])
     if not changes:

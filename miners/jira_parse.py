@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from miners.records import (
     AccountRecord,
@@ -111,8 +112,18 @@ def _adf_text(node: Mapping[str, Any]) -> str:
         attrs = node.get("attrs") or {}
         return str(attrs.get("text") or attrs.get("shortName") or attrs.get("url") or "")
     children = [_adf_text(child) for child in node.get("content") or () if isinstance(child, Mapping)]
-    if kind in ("doc", "bulletList", "orderedList", "blockquote", "panel", "table", "tableRow",
-                "expand", "layoutSection", "layoutColumn"):
+    if kind in (
+        "doc",
+        "bulletList",
+        "orderedList",
+        "blockquote",
+        "panel",
+        "table",
+        "tableRow",
+        "expand",
+        "layoutSection",
+        "layoutColumn",
+    ):
         return "\n\n".join(c for c in children if c) if kind == "doc" else "\n".join(children)
     if kind == "listItem":
         return "- " + "".join(children)
@@ -146,14 +157,25 @@ def parse_account(user: Any, partition: str, fetched_at: dt.datetime) -> Account
     name = str(user.get("displayName") or "").strip()
     kept = {k: user[k] for k in ("accountId", "key", "name", "active") if k in user}
     return AccountRecord(
-        source=SOURCE, source_id=f"jira:{identity}", partition=partition, updated_at=None,
-        fetched_at=fetched_at, raw=kept, system="jira", identity=identity, display_name=name or None,
-        emails=(email,) if email else (), account_type=str(user["accountType"]) if user.get("accountType") else None,
+        source=SOURCE,
+        source_id=f"jira:{identity}",
+        partition=partition,
+        updated_at=None,
+        fetched_at=fetched_at,
+        raw=kept,
+        system="jira",
+        identity=identity,
+        display_name=name or None,
+        emails=(email,) if email else (),
+        account_type=str(user["accountType"]) if user.get("accountType") else None,
     )
 
 
-def issue_users(issue: Mapping[str, Any], field_ids: Mapping[str, str] | None = None,
-                comments: Iterable[Mapping[str, Any]] | None = None) -> list[Mapping[str, Any]]:
+def issue_users(
+    issue: Mapping[str, Any],
+    field_ids: Mapping[str, str] | None = None,
+    comments: Iterable[Mapping[str, Any]] | None = None,
+) -> list[Mapping[str, Any]]:
     """Every user object an issue payload carries: reporter, assignee, commander, comment and history authors."""
     fields: Mapping[str, Any] = issue.get("fields") or {}
     users: list[Any] = [fields.get("reporter"), fields.get("assignee"), fields.get("creator")]
@@ -204,8 +226,9 @@ def changelog_truncated(issue: Mapping[str, Any]) -> bool:
     return int(log.get("total", len(histories))) > len(histories)
 
 
-def parse_issue(issue: Mapping[str, Any], ctx: IssueContext,
-                comments: Iterable[Mapping[str, Any]] | None = None) -> list[Record]:
+def parse_issue(
+    issue: Mapping[str, Any], ctx: IssueContext, comments: Iterable[Mapping[str, Any]] | None = None
+) -> list[Record]:
     """One search result (fields + ``expand=changelog``) as issue, link, comment and change records.
 
     ``comments`` replaces the embedded ones when the caller fetched them separately.
@@ -223,31 +246,36 @@ def parse_issue(issue: Mapping[str, Any], ctx: IssueContext,
     ids = ctx.field_ids
     epic_link = fields.get(ids["epic_link"]) if "epic_link" in ids else None
     postmortem = fields.get(ids["postmortem"]) if "postmortem" in ids else None
-    records: list[Record] = [JiraIssueRecord(
-        **envelope, source_id=key, updated_at=updated_at, url=url,
-        raw={"id": issue.get("id"), "key": key, "self": issue.get("self")},
-        key=key,
-        issue_id=str(issue.get("id", "")),
-        project=project,
-        issue_type=issue_type,
-        summary=str(fields.get("summary") or ""),
-        description=parse_rich_text(fields.get("description")),
-        status=_name(status) or "Unknown",
-        status_category=category if category in STATUS_CATEGORIES else None,
-        priority=_name(fields.get("priority")),
-        reporter_id=parse_user_id(fields.get("reporter")),
-        assignee_id=parse_user_id(fields.get("assignee")),
-        created_at=parse_jira_time(fields.get("created")) or _require(updated_at, key, "created"),
-        resolved_at=parse_jira_time(fields.get("resolutiondate")),
-        due_date=parse_jira_date(fields.get("duedate")),
-        labels=tuple(str(label) for label in fields.get("labels") or ()),
-        components=tuple(n for n in (_name(c) for c in fields.get("components") or ()) if n),
-        parent_key=parent.get("key") or (str(epic_link) if isinstance(epic_link, str) and epic_link else None),
-        is_incident=issue_type in ctx.incident_types or project in ctx.incident_projects,
-        severity=parse_option(fields.get(ids["severity"])) if "severity" in ids else None,
-        commander_id=parse_user_id(fields.get(ids["commander"])) if "commander" in ids else None,
-        postmortem_url=parse_rich_text(postmortem) if postmortem else None,
-    )]
+    records: list[Record] = [
+        JiraIssueRecord(
+            **envelope,
+            source_id=key,
+            updated_at=updated_at,
+            url=url,
+            raw={"id": issue.get("id"), "key": key, "self": issue.get("self")},
+            key=key,
+            issue_id=str(issue.get("id", "")),
+            project=project,
+            issue_type=issue_type,
+            summary=str(fields.get("summary") or ""),
+            description=parse_rich_text(fields.get("description")),
+            status=_name(status) or "Unknown",
+            status_category=category if category in STATUS_CATEGORIES else None,
+            priority=_name(fields.get("priority")),
+            reporter_id=parse_user_id(fields.get("reporter")),
+            assignee_id=parse_user_id(fields.get("assignee")),
+            created_at=parse_jira_time(fields.get("created")) or _require(updated_at, key, "created"),
+            resolved_at=parse_jira_time(fields.get("resolutiondate")),
+            due_date=parse_jira_date(fields.get("duedate")),
+            labels=tuple(str(label) for label in fields.get("labels") or ()),
+            components=tuple(n for n in (_name(c) for c in fields.get("components") or ()) if n),
+            parent_key=parent.get("key") or (str(epic_link) if isinstance(epic_link, str) and epic_link else None),
+            is_incident=issue_type in ctx.incident_types or project in ctx.incident_projects,
+            severity=parse_option(fields.get(ids["severity"])) if "severity" in ids else None,
+            commander_id=parse_user_id(fields.get(ids["commander"])) if "commander" in ids else None,
+            postmortem_url=parse_rich_text(postmortem) if postmortem else None,
+        )
+    ]
     for link in fields.get("issuelinks") or ():
         link_type = link.get("type") or {}
         direction = "outward" if link.get("outwardIssue") else "inward"
@@ -255,35 +283,61 @@ def parse_issue(issue: Mapping[str, Any], ctx: IssueContext,
         if not other.get("key"):
             continue
         name = str(link_type.get("name") or "")
-        records.append(JiraLinkRecord(
-            **envelope, source_id=f"{key}:{direction}:{name}:{other['key']}", updated_at=None, url=url,
-            raw={"id": link.get("id")}, issue_key=key, link_type=name, direction=direction,
-            description=str(link_type.get(direction) or name.lower()), other_key=str(other["key"]),
-        ))
+        records.append(
+            JiraLinkRecord(
+                **envelope,
+                source_id=f"{key}:{direction}:{name}:{other['key']}",
+                updated_at=None,
+                url=url,
+                raw={"id": link.get("id")},
+                issue_key=key,
+                link_type=name,
+                direction=direction,
+                description=str(link_type.get(direction) or name.lower()),
+                other_key=str(other["key"]),
+            )
+        )
     embedded, _ = _comments(fields)
     for c in embedded if comments is None else comments:
         if not c.get("id"):
             continue  # nothing stable to key it by
         created_at = parse_jira_time(c.get("created"))
-        records.append(JiraCommentRecord(
-            **envelope, source_id=f"{key}:{c['id']}",
-            updated_at=parse_jira_time(c.get("updated")) or created_at,
-            url=f"{url}?focusedCommentId={c['id']}", raw={"id": c.get("id")},
-            issue_key=key, comment_id=str(c["id"]), author_id=parse_user_id(c.get("author")),
-            body=parse_rich_text(c.get("body")), created_at=created_at,
-        ))
+        records.append(
+            JiraCommentRecord(
+                **envelope,
+                source_id=f"{key}:{c['id']}",
+                updated_at=parse_jira_time(c.get("updated")) or created_at,
+                url=f"{url}?focusedCommentId={c['id']}",
+                raw={"id": c.get("id")},
+                issue_key=key,
+                comment_id=str(c["id"]),
+                author_id=parse_user_id(c.get("author")),
+                body=parse_rich_text(c.get("body")),
+                created_at=created_at,
+            )
+        )
     for history in (issue.get("changelog") or {}).get("histories") or ():
         changed_at = parse_jira_time(history.get("created"))
         author_id = parse_user_id(history.get("author"))
         history_id = str(history.get("id") or f"at-{history.get('created')}")  # some payloads omit the id
         for index, item in enumerate(history.get("items") or ()):
-            records.append(JiraChangeRecord(
-                **envelope, source_id=f"{key}:{history_id}:{index}", updated_at=changed_at, url=url,
-                raw={"field": item.get("field"), "fieldtype": item.get("fieldtype")},
-                issue_key=key, history_id=history_id, item_index=index, author_id=author_id,
-                changed_at=changed_at, field_name=str(item.get("field") or ""),
-                from_value=item.get("fromString"), to_value=item.get("toString"),
-            ))
+            records.append(
+                JiraChangeRecord(
+                    **envelope,
+                    source_id=f"{key}:{history_id}:{index}",
+                    updated_at=changed_at,
+                    url=url,
+                    raw={"field": item.get("field"), "fieldtype": item.get("fieldtype")},
+                    issue_key=key,
+                    history_id=history_id,
+                    item_index=index,
+                    author_id=author_id,
+                    changed_at=changed_at,
+                    field_name=str(item.get("field") or ""),
+                    from_value=item.get("fromString"),
+                    to_value=item.get("toString"),
+                )
+            )
     return records
 
 

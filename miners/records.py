@@ -28,33 +28,33 @@ from __future__ import annotations
 
 from miners import records_github, records_jira, records_roster
 from miners.envelope import Record, utc
-from miners.records_roster import (  # noqa: F401  (re-exported)
-    PersonRecord,
-    TeamRecord,
-    EnrollmentRecord,
-    OwnershipRecord,
-    AccountRecord,
-)
 from miners.records_github import (  # noqa: F401  (re-exported)
-    RepoRecord,
+    CoAuthorRecord,
     CodeOwnersRecord,
     GitHubTeamRecord,
-    PullRequestRecord,
-    PullRequestFileRecord,
-    ReviewRecord,
-    ReviewCommentRecord,
     IssueCommentRecord,
-    ReviewRequestRecord,
     PullRequestCommitRecord,
-    CoAuthorRecord,
+    PullRequestFileRecord,
+    PullRequestRecord,
+    RepoRecord,
+    ReviewCommentRecord,
+    ReviewRecord,
+    ReviewRequestRecord,
 )
 from miners.records_jira import (  # noqa: F401  (re-exported)
-    JiraIssueRecord,
-    JiraLinkRecord,
-    JiraCommentRecord,
     JiraChangeRecord,
+    JiraCommentRecord,
     JiraIncidentRecord,
     JiraIncidentRoleRecord,
+    JiraIssueRecord,
+    JiraLinkRecord,
+)
+from miners.records_roster import (  # noqa: F401  (re-exported)
+    AccountRecord,
+    EnrollmentRecord,
+    OwnershipRecord,
+    PersonRecord,
+    TeamRecord,
 )
 
 # The warehouse's DDL follows this order: roster, accounts, GitHub, Jira.
@@ -62,4 +62,30 @@ ALL_RECORD_TYPES: tuple[type[Record], ...] = (
     records_roster.RECORD_TYPES + records_github.RECORD_TYPES + records_jira.RECORD_TYPES
 )
 
-__all__ = ["ALL_RECORD_TYPES", "Record", "utc", "PersonRecord", "TeamRecord", "EnrollmentRecord", "OwnershipRecord", "AccountRecord", "RepoRecord", "CodeOwnersRecord", "GitHubTeamRecord", "PullRequestRecord", "PullRequestFileRecord", "ReviewRecord", "ReviewCommentRecord", "IssueCommentRecord", "ReviewRequestRecord", "PullRequestCommitRecord", "CoAuthorRecord", "JiraIssueRecord", "JiraLinkRecord", "JiraCommentRecord", "JiraChangeRecord", "JiraIncidentRecord", "JiraIncidentRoleRecord"]
+__all__ = [
+    "ALL_RECORD_TYPES",
+    "Record",
+    "utc",
+    "PersonRecord",
+    "TeamRecord",
+    "EnrollmentRecord",
+    "OwnershipRecord",
+    "AccountRecord",
+    "RepoRecord",
+    "CodeOwnersRecord",
+    "GitHubTeamRecord",
+    "PullRequestRecord",
+    "PullRequestFileRecord",
+    "ReviewRecord",
+    "ReviewCommentRecord",
+    "IssueCommentRecord",
+    "ReviewRequestRecord",
+    "PullRequestCommitRecord",
+    "CoAuthorRecord",
+    "JiraIssueRecord",
+    "JiraLinkRecord",
+    "JiraCommentRecord",
+    "JiraChangeRecord",
+    "JiraIncidentRecord",
+    "JiraIncidentRoleRecord",
+]

@@ -26,7 +26,15 @@ from miners.roster_ownership import OwnershipChange, check_ownership, owner_inte
 SOURCE = "roster"
 PARTITION = "roster"
 DEFAULT_LEVELS: dict[str, int] = {
-    "IC1": 1, "IC2": 2, "IC3": 3, "IC4": 4, "IC5": 5, "IC6": 6, "M1": 5, "M2": 6, "M3": 7,
+    "IC1": 1,
+    "IC2": 2,
+    "IC3": 3,
+    "IC4": 4,
+    "IC5": 5,
+    "IC6": 6,
+    "M1": 5,
+    "M2": 6,
+    "M3": 7,
 }
 
 
@@ -95,9 +103,11 @@ def read_roster(path: Path, *, teams: Path | None = None) -> Roster:
     path = Path(path)
     if path.suffix.lower() == ".csv":
         if teams is None:
-            raise RosterError(f"roster {path} is a CSV of people, but teams live in YAML: set `roster_teams:` in "
-                              f"the config to a teams file, or point `roster:` at a YAML with "
-                              f"`people_csv: {path.name}` and `teams:` (format in docs/roster.md)")
+            raise RosterError(
+                f"roster {path} is a CSV of people, but teams live in YAML: set `roster_teams:` in "
+                f"the config to a teams file, or point `roster:` at a YAML with "
+                f"`people_csv: {path.name}` and `teams:` (format in docs/roster.md)"
+            )
         return parse_roster(_read_text(Path(teams), "roster teams"), str(teams), people_csv=path)
     return parse_roster(_read_text(path, "roster"), str(path), base_dir=path.parent)
 
@@ -106,15 +116,18 @@ def _read_text(path: Path, what: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RosterError(f"{what} file {path} not found: create it (format in docs/roster.md; "
-                          f"`ladder sandbox serve --write-config` writes one for the sandbox) "
-                          f"or point `roster:` in the config at the right path") from None
+        raise RosterError(
+            f"{what} file {path} not found: create it (format in docs/roster.md; "
+            f"`ladder sandbox serve --write-config` writes one for the sandbox) "
+            f"or point `roster:` in the config at the right path"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RosterError(f"cannot read {what} file {path}: {exc}; check the path and that it is UTF-8 text") from None
 
 
-def parse_roster(text: str, source: str = "<roster>", *, base_dir: Path | None = None,
-                 people_csv: Path | None = None) -> Roster:
+def parse_roster(
+    text: str, source: str = "<roster>", *, base_dir: Path | None = None, people_csv: Path | None = None
+) -> Roster:
     """Validate roster YAML ``text``; ``source`` names it in error messages.
 
     People come from its ``people:`` list, from the CSV its ``people_csv:`` names (relative to
@@ -131,8 +144,10 @@ def parse_roster(text: str, source: str = "<roster>", *, base_dir: Path | None =
     if people_csv is not None and data is None:
         data = {}
     if not isinstance(data, dict):
-        raise RosterError(f"{source}: a roster must be a mapping with `teams:` and `people:` keys, "
-                          f"got {type(data).__name__}; see docs/roster.md for the format")
+        raise RosterError(
+            f"{source}: a roster must be a mapping with `teams:` and `people:` keys, "
+            f"got {type(data).__name__}; see docs/roster.md for the format"
+        )
     yaml_source = source
     table, shape = _people_from_csv(data, source, root, base_dir, people_csv)
     if table is not None and shape and not table.people:
@@ -158,16 +173,19 @@ def parse_roster(text: str, source: str = "<roster>", *, base_dir: Path | None =
     return roster
 
 
-def _people_from_csv(data: dict, source: str, root: yaml.Node | None, base_dir: Path | None,
-                     people_csv: Path | None) -> tuple[PeopleCsv | None, list[str]]:
+def _people_from_csv(
+    data: dict, source: str, root: yaml.Node | None, base_dir: Path | None, people_csv: Path | None
+) -> tuple[PeopleCsv | None, list[str]]:
     """Replace ``data["people"]`` by the CSV's rows when there is a CSV; (table, shape problems)."""
     ref = data.pop("people_csv", None)
     if people_csv is None and ref is None:
         return None, []
     line = _line_of(root, ("people_csv",)) or "?"
     if people_csv is not None and (ref is not None or "people" in data):
-        raise RosterError(f"{source}:{line}: the teams file of a CSV roster must not list people "
-                          f"(people: or people_csv:); remove them, the people come from {people_csv}")
+        raise RosterError(
+            f"{source}:{line}: the teams file of a CSV roster must not list people "
+            f"(people: or people_csv:); remove them, the people come from {people_csv}"
+        )
     if people_csv is None and "people" in data:
         raise RosterError(f"{source}:{line}: people_csv: and people: are both given; keep one")
     if people_csv is None and not isinstance(ref, str):
@@ -176,8 +194,10 @@ def _people_from_csv(data: dict, source: str, root: yaml.Node | None, base_dir: 
     try:
         table, shape = read_people_csv(csv_path)
     except FileNotFoundError:
-        raise RosterError(f"{source}:{line}: people CSV {csv_path} not found; create it (columns in "
-                          f"docs/roster.md) or fix the path (relative to the roster file)") from None
+        raise RosterError(
+            f"{source}:{line}: people CSV {csv_path} not found; create it (columns in "
+            f"docs/roster.md) or fix the path (relative to the roster file)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RosterError(f"cannot read people CSV {csv_path}: {exc}; check the path and that it is UTF-8") from None
     data["people"] = table.people
@@ -190,25 +210,45 @@ def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
     teams: dict[str, int] = {}
     for i, team in enumerate(roster.teams):
         if team.id in teams:
-            problems.append((("teams", i, "id"), f"duplicate team id {team.id!r} (also teams[{teams[team.id]}]); "
-                                                  f"team ids must be unique"))
+            problems.append(
+                (
+                    ("teams", i, "id"),
+                    f"duplicate team id {team.id!r} (also teams[{teams[team.id]}]); team ids must be unique",
+                )
+            )
         teams.setdefault(team.id, i)
         for j, glob in enumerate(team.repos):
             if "/" not in glob:
-                problems.append((("teams", i, "repos", j), f"{glob!r} is not an org/name glob; "
-                                                            f"write it like 'acme/{glob}' or 'acme/*'"))
+                problems.append(
+                    (
+                        ("teams", i, "repos", j),
+                        f"{glob!r} is not an org/name glob; write it like 'acme/{glob}' or 'acme/*'",
+                    )
+                )
         for j, component in enumerate(team.jira_components):
             if "/" not in component:
-                problems.append((("teams", i, "jira_components", j), f"{component!r} does not name its project; "
-                                 f"write it like 'ML/{component}'"))
+                problems.append(
+                    (
+                        ("teams", i, "jira_components", j),
+                        f"{component!r} does not name its project; write it like 'ML/{component}'",
+                    )
+                )
         if team.github_team is not None and "/" not in team.github_team:
-            problems.append((("teams", i, "github_team"), f"{team.github_team!r} is not an org/slug; "
-                                                           f"write it like 'acme/{team.github_team}'"))
+            problems.append(
+                (
+                    ("teams", i, "github_team"),
+                    f"{team.github_team!r} is not an org/slug; write it like 'acme/{team.github_team}'",
+                )
+            )
     known_teams = ", ".join(sorted(teams)) or "(none)"
     for i, team in enumerate(roster.teams):
         if team.parent is not None and team.parent not in teams:
-            problems.append((("teams", i, "parent"), f"unknown parent team {team.parent!r}; "
-                                                      f"use one of: {known_teams}, or add it under teams:"))
+            problems.append(
+                (
+                    ("teams", i, "parent"),
+                    f"unknown parent team {team.parent!r}; use one of: {known_teams}, or add it under teams:",
+                )
+            )
         elif _cycles(team.id, {t.id: t.parent for t in roster.teams}):
             problems.append((("teams", i, "parent"), f"team {team.id!r} is its own ancestor; break the parent cycle"))
     if not roster.people:
@@ -216,8 +256,12 @@ def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
     people: dict[str, int] = {}
     for i, person in enumerate(roster.people):
         if person.id in people:
-            problems.append((("people", i, "id"), f"duplicate person id {person.id!r} "
-                                                   f"(also people[{people[person.id]}]); person ids must be unique"))
+            problems.append(
+                (
+                    ("people", i, "id"),
+                    f"duplicate person id {person.id!r} (also people[{people[person.id]}]); person ids must be unique",
+                )
+            )
         people.setdefault(person.id, i)
     ranks = roster.level_ranks()
     managers: dict[str, str | None] = {}
@@ -226,17 +270,30 @@ def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
     seen: dict[tuple[str, str], int] = {}
     for i, person in enumerate(roster.people):
         if person.team is not None and person.team not in teams:
-            problems.append((("people", i, "team"), f"unknown team {person.team!r}; "
-                                                     f"use one of: {known_teams}, or add it under teams:"))
+            problems.append(
+                (
+                    ("people", i, "team"),
+                    f"unknown team {person.team!r}; use one of: {known_teams}, or add it under teams:",
+                )
+            )
         if person.manager is not None and person.manager not in people:
-            problems.append((("people", i, "manager"), f"unknown manager {person.manager!r}; "
-                                                        f"it must be the id of a person in people:"))
+            problems.append(
+                (
+                    ("people", i, "manager"),
+                    f"unknown manager {person.manager!r}; it must be the id of a person in people:",
+                )
+            )
         elif person.manager is not None and _cycles(person.id, managers):
-            problems.append((("people", i, "manager"), f"{person.id!r} manages themself through the chain; "
-                                                        f"fix the manager cycle"))
+            problems.append(
+                (("people", i, "manager"), f"{person.id!r} manages themself through the chain; fix the manager cycle")
+            )
         if person.level is not None and person.level not in ranks:
-            problems.append((("people", i, "level"), f"unknown level {person.level!r}; use one of: "
-                                                      f"{', '.join(ranks)}, or add it under levels:"))
+            problems.append(
+                (
+                    ("people", i, "level"),
+                    f"unknown level {person.level!r}; use one of: {', '.join(ranks)}, or add it under levels:",
+                )
+            )
         for key in ("github_logins", "jira_account_ids", "github_id"):
             values = getattr(person, key)
             for j, value in enumerate(values if isinstance(values, list) else [values]):
@@ -245,8 +302,13 @@ def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
                 ident = (key, value.lower() if key == "github_logins" else value)
                 loc = ("people", i, key, j) if isinstance(values, list) else ("people", i, key)
                 if ident in seen and seen[ident] != i:
-                    problems.append((loc, f"{value!r} also belongs to people[{seen[ident]}] "
-                                          f"({roster.people[seen[ident]].id}); an identity maps to one person"))
+                    problems.append(
+                        (
+                            loc,
+                            f"{value!r} also belongs to people[{seen[ident]}] "
+                            f"({roster.people[seen[ident]].id}); an identity maps to one person",
+                        )
+                    )
                 seen.setdefault(ident, i)
     problems.extend(check_history(roster, set(teams), ranks))
     problems.extend(check_ownership(roster, set(teams)))
@@ -318,29 +380,78 @@ def roster_records(roster: Roster, fetched_at: dt.datetime) -> list[Record]:
     ranks = roster.level_ranks()
     records: list[Record] = []
     for team in roster.teams:
-        records.append(TeamRecord(
-            source=SOURCE, source_id=team.id, partition=PARTITION, updated_at=None, fetched_at=fetched_at,
-            raw=team.model_dump(mode="json"), team_id=team.id, name=team.name, parent_id=team.parent,
-            repo_globs=tuple(team.repos), jira_projects=tuple(team.jira_projects),
-            jira_components=tuple(team.jira_components), github_team=team.github_team))
+        records.append(
+            TeamRecord(
+                source=SOURCE,
+                source_id=team.id,
+                partition=PARTITION,
+                updated_at=None,
+                fetched_at=fetched_at,
+                raw=team.model_dump(mode="json"),
+                team_id=team.id,
+                name=team.name,
+                parent_id=team.parent,
+                repo_globs=tuple(team.repos),
+                jira_projects=tuple(team.jira_projects),
+                jira_components=tuple(team.jira_components),
+                github_team=team.github_team,
+            )
+        )
     for person in roster.people:
-        records.append(PersonRecord(
-            source=SOURCE, source_id=person.id, partition=PARTITION, updated_at=None, fetched_at=fetched_at,
-            raw=person.model_dump(mode="json"), person_id=person.id, name=person.name,
-            emails=tuple(e.strip().lower() for e in person.emails), github_logins=tuple(person.github_logins),
-            jira_account_ids=tuple(person.jira_account_ids), team_id=person.team, manager_id=person.manager,
-            level=person.level, level_rank=ranks.get(person.level) if person.level else None,
-            start_date=person.start_date, is_service_account=person.service_account, github_id=person.github_id))
+        records.append(
+            PersonRecord(
+                source=SOURCE,
+                source_id=person.id,
+                partition=PARTITION,
+                updated_at=None,
+                fetched_at=fetched_at,
+                raw=person.model_dump(mode="json"),
+                person_id=person.id,
+                name=person.name,
+                emails=tuple(e.strip().lower() for e in person.emails),
+                github_logins=tuple(person.github_logins),
+                jira_account_ids=tuple(person.jira_account_ids),
+                team_id=person.team,
+                manager_id=person.manager,
+                level=person.level,
+                level_rank=ranks.get(person.level) if person.level else None,
+                start_date=person.start_date,
+                is_service_account=person.service_account,
+                github_id=person.github_id,
+            )
+        )
     for person in roster.people:
         for e in enrollments(person):
-            records.append(EnrollmentRecord(
-                source=SOURCE, source_id=f"{e.person_id}:{e.kind}:{e.valid_from or 'start'}", partition=PARTITION,
-                updated_at=None, fetched_at=fetched_at, raw={}, person_id=e.person_id, kind=e.kind, value=e.value,
-                level_rank=ranks.get(e.value) if e.kind == "level" else None,
-                valid_from=e.valid_from, valid_to=e.valid_to))
+            records.append(
+                EnrollmentRecord(
+                    source=SOURCE,
+                    source_id=f"{e.person_id}:{e.kind}:{e.valid_from or 'start'}",
+                    partition=PARTITION,
+                    updated_at=None,
+                    fetched_at=fetched_at,
+                    raw={},
+                    person_id=e.person_id,
+                    kind=e.kind,
+                    value=e.value,
+                    level_rank=ranks.get(e.value) if e.kind == "level" else None,
+                    valid_from=e.valid_from,
+                    valid_to=e.valid_to,
+                )
+            )
     for o in owner_intervals(roster):
-        records.append(OwnershipRecord(
-            source=SOURCE, source_id=f"{o.kind}:{o.pattern}:{o.valid_from or 'start'}", partition=PARTITION,
-            updated_at=None, fetched_at=fetched_at, raw={}, kind=o.kind, pattern=o.pattern, team_id=o.team_id,
-            valid_from=o.valid_from, valid_to=o.valid_to))
+        records.append(
+            OwnershipRecord(
+                source=SOURCE,
+                source_id=f"{o.kind}:{o.pattern}:{o.valid_from or 'start'}",
+                partition=PARTITION,
+                updated_at=None,
+                fetched_at=fetched_at,
+                raw={},
+                kind=o.kind,
+                pattern=o.pattern,
+                team_id=o.team_id,
+                valid_from=o.valid_from,
+                valid_to=o.valid_to,
+            )
+        )
     return records

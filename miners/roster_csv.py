@@ -36,8 +36,11 @@ class PeopleCsv:
 
     def refer(self, message: str) -> str:
         """``message`` with ``people[i]`` references (from the roster checks) rewritten as CSV lines."""
-        return re.sub(r"people\[(\d+)\]", lambda m: f"line {self.lines[int(m[1])]}"
-                      if int(m[1]) < len(self.lines) else m[0], message)
+        return re.sub(
+            r"people\[(\d+)\]",
+            lambda m: f"line {self.lines[int(m[1])]}" if int(m[1]) < len(self.lines) else m[0],
+            message,
+        )
 
     def where(self, loc: tuple) -> str:
         """``people.csv:LINE: column NAME[, entry N][ (part)]`` for a key path ``("people", i, column, ...)``."""
@@ -71,13 +74,13 @@ def parse_people_csv(text: str, source: str = "<people.csv>") -> tuple[PeopleCsv
     except csv.Error as exc:
         return PeopleCsv(source, [], []), [f"{source}:1: not valid CSV: {exc}; fix the header line"]
     if header is None or not any(h.strip() for h in header):
-        return PeopleCsv(source, [], []), [f"{source}:1: no header line; start the file with the column names, "
-                                           f"e.g. {','.join(COLUMNS[:6])}"]
+        return PeopleCsv(source, [], []), [
+            f"{source}:1: no header line; start the file with the column names, e.g. {','.join(COLUMNS[:6])}"
+        ]
     names = [h.strip() for h in header]
     for index, name in enumerate(names):
         if name not in COLUMNS:
-            problems.append(f"{source}:1: unknown column {name!r} (column {index + 1}); "
-                            f"use only: {', '.join(COLUMNS)}")
+            problems.append(f"{source}:1: unknown column {name!r} (column {index + 1}); use only: {', '.join(COLUMNS)}")
         elif names.index(name) != index:
             problems.append(f"{source}:1: column {name!r} appears twice; keep one")
     for name in REQUIRED:
@@ -100,8 +103,10 @@ def parse_people_csv(text: str, source: str = "<people.csv>") -> tuple[PeopleCsv
         if not any(cell.strip() for cell in row):
             continue  # blank line
         if len(row) > len(names):
-            problems.append(f"{source}:{line}: {len(row)} cells but the header has {len(names)} columns; "
-                            f"quote cells that contain a comma")
+            problems.append(
+                f"{source}:{line}: {len(row)} cells but the header has {len(names)} columns; "
+                f"quote cells that contain a comma"
+            )
             continue
         entry: dict[str, Any] = {}
         for name, cell in zip(names, row):
@@ -126,8 +131,10 @@ def _changes(cell: str, what: str, where: str, problems: list[str]) -> list[dict
         date, colon, rest = part.partition(":")
         before, arrow, after = rest.partition(">")
         if not (colon and arrow and date.strip() and before.strip() and after.strip()):
-            problems.append(f"{where}, entry {number}: {part!r} is not DATE:FROM>TO; "
-                            f"write it like 2026-08-01:{'search>ml-platform' if what == 'team' else 'IC3>IC4'}")
+            problems.append(
+                f"{where}, entry {number}: {part!r} is not DATE:FROM>TO; "
+                f"write it like 2026-08-01:{'search>ml-platform' if what == 'team' else 'IC3>IC4'}"
+            )
             continue
         out.append({"date": date.strip(), f"from_{what}": before.strip(), f"to_{what}": after.strip()})
     return out

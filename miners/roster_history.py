@@ -64,22 +64,42 @@ def check_history(roster: Roster, teams: set[str], ranks: dict[str, int]) -> lis
                 before, after = getattr(change, f"from_{what}"), getattr(change, f"to_{what}")
                 for side, value in (("from", before), ("to", after)):
                     if value not in known:
-                        problems.append(((("people", i, key, j, f"{side}_{what}")),
-                                         f"unknown {what} {value!r}; use one of: {', '.join(sorted(known))}"))
+                        problems.append(
+                            (
+                                (("people", i, key, j, f"{side}_{what}")),
+                                f"unknown {what} {value!r}; use one of: {', '.join(sorted(known))}",
+                            )
+                        )
                 if previous_date is not None and change.date <= previous_date:
-                    problems.append((("people", i, key, j, "date"),
-                                     f"{change.date} is not after the previous change ({previous_date}); "
-                                     f"list changes oldest first, one per date"))
+                    problems.append(
+                        (
+                            ("people", i, key, j, "date"),
+                            f"{change.date} is not after the previous change ({previous_date}); "
+                            f"list changes oldest first, one per date",
+                        )
+                    )
                 if previous_to is not None and before != previous_to:
-                    problems.append((("people", i, key, j, f"from_{what}"),
-                                     f"{before!r} does not follow the previous change, which moved to "
-                                     f"{previous_to!r}; fix one of the two"))
+                    problems.append(
+                        (
+                            ("people", i, key, j, f"from_{what}"),
+                            f"{before!r} does not follow the previous change, which moved to "
+                            f"{previous_to!r}; fix one of the two",
+                        )
+                    )
                 if person.start_date is not None and change.date < person.start_date:
-                    problems.append((("people", i, key, j, "date"),
-                                     f"{change.date} is before start_date {person.start_date}; fix either date"))
+                    problems.append(
+                        (
+                            ("people", i, key, j, "date"),
+                            f"{change.date} is before start_date {person.start_date}; fix either date",
+                        )
+                    )
                 previous_to, previous_date = after, change.date
             if changes and previous_to != current:
-                problems.append((("people", i, key, len(changes) - 1, f"to_{what}"),
-                                 f"the last change moves to {previous_to!r} but the current {what} is "
-                                 f"{current!r}; the last change must end at the current {what}"))
+                problems.append(
+                    (
+                        ("people", i, key, len(changes) - 1, f"to_{what}"),
+                        f"the last change moves to {previous_to!r} but the current {what} is "
+                        f"{current!r}; the last change must end at the current {what}",
+                    )
+                )
     return problems

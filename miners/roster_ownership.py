@@ -102,33 +102,55 @@ def check_ownership(roster: Roster, teams: set[str]) -> list[tuple[tuple, str]]:
             problems.append((loc, "give exactly one of repo: or jira_project: (what changed hands)"))
             continue
         if change.kind == "repo" and "/" not in change.pattern:
-            problems.append(((*loc, "repo"), f"{change.pattern!r} does not name its org; "
-                                             f"write it like 'acme/{change.pattern}'"))
+            problems.append(
+                ((*loc, "repo"), f"{change.pattern!r} does not name its org; write it like 'acme/{change.pattern}'")
+            )
         for side in ("from_team", "to_team"):
             if getattr(change, side) not in teams:
-                problems.append(((*loc, side), f"unknown team {getattr(change, side)!r}; use one of: {known}, "
-                                               f"or add it under teams:"))
+                problems.append(
+                    (
+                        (*loc, side),
+                        f"unknown team {getattr(change, side)!r}; use one of: {known}, or add it under teams:",
+                    )
+                )
         if change.from_team == change.to_team:
-            problems.append(((*loc, "to_team"), f"from_team and to_team are both {change.to_team!r}; "
-                                                f"a change moves ownership between two different teams"))
+            problems.append(
+                (
+                    (*loc, "to_team"),
+                    f"from_team and to_team are both {change.to_team!r}; "
+                    f"a change moves ownership between two different teams",
+                )
+            )
     for (kind, _key), chain in _chains(roster.ownership_changes).items():
         what = "repo" if kind == "repo" else "jira_project"
         previous: OwnershipChange | None = None
         for i, change in chain:
             if previous is not None and change.date <= previous.date:
-                problems.append((("ownership_changes", i, "date"),
-                                 f"{change.date} is not after the previous change of {change.pattern!r} "
-                                 f"({previous.date}); list the changes of one {what} oldest first, one per date"))
+                problems.append(
+                    (
+                        ("ownership_changes", i, "date"),
+                        f"{change.date} is not after the previous change of {change.pattern!r} "
+                        f"({previous.date}); list the changes of one {what} oldest first, one per date",
+                    )
+                )
             if previous is not None and change.from_team != previous.to_team:
-                problems.append((("ownership_changes", i, "from_team"),
-                                 f"{change.from_team!r} does not follow the previous change of "
-                                 f"{change.pattern!r}, which moved it to {previous.to_team!r}; fix one of the two"))
+                problems.append(
+                    (
+                        ("ownership_changes", i, "from_team"),
+                        f"{change.from_team!r} does not follow the previous change of "
+                        f"{change.pattern!r}, which moved it to {previous.to_team!r}; fix one of the two",
+                    )
+                )
             previous = change
         last_index, last = chain[-1]
         if last.to_team in teams and not _owns_now(roster, last.to_team, last):
             key = "repos" if kind == "repo" else "jira_projects"
-            problems.append((("ownership_changes", last_index, "to_team"),
-                             f"the last change of {last.pattern!r} moves it to {last.to_team!r}, but that team's "
-                             f"{key} do not include it; the last change must end at the current owner "
-                             f"(add it to teams[{last.to_team}].{key} or fix to_team)"))
+            problems.append(
+                (
+                    ("ownership_changes", last_index, "to_team"),
+                    f"the last change of {last.pattern!r} moves it to {last.to_team!r}, but that team's "
+                    f"{key} do not include it; the last change must end at the current owner "
+                    f"(add it to teams[{last.to_team}].{key} or fix to_team)",
+                )
+            )
     return problems

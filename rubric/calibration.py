@@ -53,8 +53,15 @@ RULE_SENTENCE = (
 
 
 # A thread's group, by the kind of the activity that earned it: the units a behaviour's focus is counted in.
-GROUP_OF_KIND = {"pull_request": "pr", "ticket": "ticket", "review": "pr_feedback", "review_comment": "pr_feedback",
-                 "issue_comment": "pr_feedback", "ticket_comment": "ticket_feedback", "incident": "incident"}
+GROUP_OF_KIND = {
+    "pull_request": "pr",
+    "ticket": "ticket",
+    "review": "pr_feedback",
+    "review_comment": "pr_feedback",
+    "issue_comment": "pr_feedback",
+    "ticket_comment": "ticket_feedback",
+    "incident": "incident",
+}
 GROUPS = ("pr", "ticket", "pr_feedback", "ticket_feedback", "incident")
 GROUP_MIN_SHARE = 0.05  # a group holding fewer of a behaviour's items than this is not part of its base
 DEGENERATE_COVERAGE = 0.8  # a behaviour on this share of its groups' threads is measured against all threads
@@ -158,8 +165,7 @@ def _quartiles(values: list[float]) -> tuple[float, float]:
 
 
 def _focus(person: PersonTotals, behaviour: str, groups: frozenset[str], share: float) -> float:
-    return math.log((person.value.get(behaviour, 0.0) + PRIOR_THREADS * share)
-                    / (person.base(groups) + PRIOR_THREADS))
+    return math.log((person.value.get(behaviour, 0.0) + PRIOR_THREADS * share) / (person.base(groups) + PRIOR_THREADS))
 
 
 def _rate(person: PersonTotals, behaviour: str) -> float:
@@ -214,16 +220,21 @@ def _plural(level: str) -> str:
     return f"{level}s"
 
 
-def calibrate(people: list[PersonTotals], behaviour_ids: list[str], *, since: dt.date,
-              until: dt.date, thresholds: Thresholds = Thresholds()) -> Calibration:
+def calibrate(
+    people: list[PersonTotals],
+    behaviour_ids: list[str],
+    *,
+    since: dt.date,
+    until: dt.date,
+    thresholds: Thresholds = Thresholds(),
+) -> Calibration:
     """Norms per level with at least ``thresholds.min_cohort`` active people, and for the whole organisation."""
     behaviours = base_groups(people, behaviour_ids)
     by_level: dict[str, list[PersonTotals]] = defaultdict(list)
     for p in people:
         if p.level:
             by_level[p.level].append(p)
-    cohorts = {"all": Cohort("all", "everyone", sum(p.active for p in people), _norms(people, behaviours),
-                             thresholds)}
+    cohorts = {"all": Cohort("all", "everyone", sum(p.active for p in people), _norms(people, behaviours), thresholds)}
     for level, members in sorted(by_level.items()):
         size = sum(p.active for p in members)
         if size >= thresholds.min_cohort:
@@ -260,8 +271,9 @@ def judge(person: PersonTotals, behaviour: str, cohort: Cohort | None) -> Judgem
     return Judgement(strength, round(lift, 2), norm.typical_items)
 
 
-def totals_from_rows(person_id: str, level: str | None, start: dt.date | None, rows: list[dict], *,
-                     since: dt.date, until: dt.date) -> PersonTotals:
+def totals_from_rows(
+    person_id: str, level: str | None, start: dt.date | None, rows: list[dict], *, since: dt.date, until: dt.date
+) -> PersonTotals:
     """One person's totals from their evidence rows in [since, until] (EVIDENCE_SCHEMA dicts).
 
     The same function feeds the cohort (everyone's rows) and the person's own report, so both
@@ -277,21 +289,31 @@ def totals_from_rows(person_id: str, level: str | None, start: dt.date | None, r
         value[row["behaviour_id"]] += float(row["weight"] or 0.0)
         items[row["behaviour_id"]] += 1
         by_group[(row["behaviour_id"], group)] += 1
-    return PersonTotals(person_id, level, active_weeks(start, since, until),
-                        {g: len(t) for g, t in threads.items()}, dict(value), dict(items), dict(by_group))
+    return PersonTotals(
+        person_id,
+        level,
+        active_weeks(start, since, until),
+        {g: len(t) for g, t in threads.items()},
+        dict(value),
+        dict(items),
+        dict(by_group),
+    )
 
 
 def strongest(strengths: list[str]) -> str:
     return max(strengths, key=STRENGTHS.index) if strengths else "none"
 
 
-def describe_typical(typical: tuple[float, float] | None, cohort: Cohort | None, since: dt.date,
-                     until: dt.date) -> str | None:
+def describe_typical(
+    typical: tuple[float, float] | None, cohort: Cohort | None, since: dt.date, until: dt.date
+) -> str | None:
     """'typical for IC4s here: 2–5 items in a period this long' (None without a cohort)."""
     if typical is None or cohort is None:
         return None
     low, high = (round(v) for v in typical)
-    span = "0 items" if high == 0 else (f"{low} item{'s' if low != 1 else ''}" if low == high else f"{low}–{high} items")
+    span = (
+        "0 items" if high == 0 else (f"{low} item{'s' if low != 1 else ''}" if low == high else f"{low}–{high} items")
+    )
     days = (until - since).days + 1
     period = "a quarter" if 80 <= days <= 100 else "a year" if 350 <= days <= 380 else f"{days} days"
     return f"typical for {cohort.label} here: {span} in {period}"
@@ -306,8 +328,22 @@ def calibrate_rubric(rubric, people: list[dict], rows: list[dict], *, since: dt.
     by_person: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_person[row["person_id"]].append(row)
-    totals = [totals_from_rows(p["person_id"], p.get("level"), p.get("start_date"), by_person.get(p["person_id"], []),
-                               since=since, until=until) for p in people]
+    totals = [
+        totals_from_rows(
+            p["person_id"],
+            p.get("level"),
+            p.get("start_date"),
+            by_person.get(p["person_id"], []),
+            since=since,
+            until=until,
+        )
+        for p in people
+    ]
     s = rubric.scoring
-    return calibrate(totals, [b.id for _, b in rubric.behaviours() if b.observable], since=since, until=until,
-                     thresholds=Thresholds(s.solid_lift, s.strong_lift, s.min_items, s.min_cohort))
+    return calibrate(
+        totals,
+        [b.id for _, b in rubric.behaviours() if b.observable],
+        since=since,
+        until=until,
+        thresholds=Thresholds(s.solid_lift, s.strong_lift, s.min_items, s.min_cohort),
+    )

@@ -4,16 +4,19 @@ Pure: ``coverage_warnings(facts, since=, until=)`` takes the plain facts
 ``Warehouse.query_coverage_facts`` reads (warehouse/coverage.py) and returns
 warnings, each ``{"code", "source", "message", "details"}``:
 
-| code | source | when |
-|---|---|---|
-| ``not_on_roster`` | roster | the person is not in the roster the warehouse holds |
-| ``source_not_synced`` | github / jira | the source was never synced (``details.reason`` ``never_synced``), its data stops more than ``STALE_GRACE_DAYS`` before the period ends (``stale``), or begins more than ``LATE_START_DAYS`` after it starts (``starts_late``) |
-| ``no_account_linked`` | github / jira | a synced source where no account is linked to the person and none is suggested |
-| ``unlinked_account_suggested`` | github / jira | an account identity resolution only suggests for the person (name or shared e-mail), one warning per account |
-| ``joined_mid_period`` | roster | the roster's start date is after the period's first day and not after its last |
-| ``left_mid_period`` | roster | the person's roster enrollment ends inside the period |
-| ``not_enrolled_in_period`` | roster | the person started after the period, or left before it |
-| ``activity_gap`` | None | ``GAP_DAYS`` or more consecutive days with no activity at all from the person while the sources held data |
+- ``not_on_roster`` (roster): the person is not in the roster the warehouse holds.
+- ``source_not_synced`` (github / jira): the source was never synced (``details.reason`` ``never_synced``),
+  its data stops more than ``STALE_GRACE_DAYS`` before the period ends (``stale``), or begins more than
+  ``LATE_START_DAYS`` after it starts (``starts_late``).
+- ``no_account_linked`` (github / jira): a synced source where no account is linked to the person and none
+  is suggested.
+- ``unlinked_account_suggested`` (github / jira): an account identity resolution only suggests for the
+  person (name or shared e-mail), one warning per account.
+- ``joined_mid_period`` (roster): the roster's start date is after the period's first day, not after its last.
+- ``left_mid_period`` (roster): the person's roster enrollment ends inside the period.
+- ``not_enrolled_in_period`` (roster): the person started after the period, or left before it.
+- ``activity_gap`` (None): ``GAP_DAYS`` or more consecutive days with no activity at all from the person
+  while the sources held data.
 
 Messages are one sentence addressed to the person, name the fix, and never
 show an e-mail address or a token; ``details`` holds JSON-able values (dates
@@ -41,8 +44,14 @@ ACCOUNT_FIX = {
     "jira": "add your Jira account id to the roster",
 }
 CODE_ORDER = (
-    "not_on_roster", "source_not_synced", "no_account_linked", "unlinked_account_suggested",
-    "joined_mid_period", "left_mid_period", "not_enrolled_in_period", "activity_gap",
+    "not_on_roster",
+    "source_not_synced",
+    "no_account_linked",
+    "unlinked_account_suggested",
+    "joined_mid_period",
+    "left_mid_period",
+    "not_enrolled_in_period",
+    "activity_gap",
 )
 CONFIRM = "Ask the operator to confirm the suggested match (`ladder identities`) or add an override."
 
@@ -80,29 +89,44 @@ def _weeks(days: int) -> str:
 def _source_warnings(source: str, state: dict[str, Any], since: dt.date, until: dt.date) -> list[dict[str, Any]]:
     name = _name(source)
     if not state.get("synced"):
-        return [_warning(
-            "source_not_synced", source,
-            f"{name} has never been synced into this warehouse: your {WHAT_IS_MISSING.get(source, 'activity')} "
-            f"are missing from this report. Ask the operator to configure {name} in ladder.yaml and run "
-            f"`ladder sync`.",
-            reason="never_synced", synced_through=None)]
+        return [
+            _warning(
+                "source_not_synced",
+                source,
+                f"{name} has never been synced into this warehouse: your {WHAT_IS_MISSING.get(source, 'activity')} "
+                f"are missing from this report. Ask the operator to configure {name} in ladder.yaml and run "
+                f"`ladder sync`.",
+                reason="never_synced",
+                synced_through=None,
+            )
+        ]
     out = []
     through = _as_date(state.get("synced_through"))
     if through is not None and through < until - dt.timedelta(days=STALE_GRACE_DAYS):
-        out.append(_warning(
-            "source_not_synced", source,
-            f"{name} data in this warehouse stops at {through.isoformat()}, before this period ends on "
-            f"{until.isoformat()}: your later {name} activity is missing. Ask the operator to run `ladder sync` "
-            f"and rebuild the report.",
-            reason="stale", synced_through=through.isoformat()))
+        out.append(
+            _warning(
+                "source_not_synced",
+                source,
+                f"{name} data in this warehouse stops at {through.isoformat()}, before this period ends on "
+                f"{until.isoformat()}: your later {name} activity is missing. Ask the operator to run `ladder sync` "
+                f"and rebuild the report.",
+                reason="stale",
+                synced_through=through.isoformat(),
+            )
+        )
     begins = _as_date(state.get("data_from"))
     if begins is not None and begins > since + dt.timedelta(days=LATE_START_DAYS):
-        out.append(_warning(
-            "source_not_synced", source,
-            f"{name} data in this warehouse begins on {begins.isoformat()}, after this period starts on "
-            f"{since.isoformat()}: your earlier {name} activity is missing. Ask the operator to run "
-            f"`ladder sync --since {since.isoformat()}` and rebuild the report.",
-            reason="starts_late", data_from=begins.isoformat()))
+        out.append(
+            _warning(
+                "source_not_synced",
+                source,
+                f"{name} data in this warehouse begins on {begins.isoformat()}, after this period starts on "
+                f"{since.isoformat()}: your earlier {name} activity is missing. Ask the operator to run "
+                f"`ladder sync --since {since.isoformat()}` and rebuild the report.",
+                reason="starts_late",
+                data_from=begins.isoformat(),
+            )
+        )
     return out
 
 
@@ -116,18 +140,30 @@ def _suggested_warning(person_id: str, account: dict[str, Any]) -> dict[str, Any
         label = f'The {name} account "{account["display_name"]}"'
     else:
         label = f"An unnamed {name} account"
-    why = ("it shares an e-mail address with you and someone else" if account.get("basis") == "shared_email"
-           else "by its name")
+    why = (
+        "it shares an e-mail address with you and someone else"
+        if account.get("basis") == "shared_email"
+        else "by its name"
+    )
     count = int(account.get("activities_in_period") or 0)
-    missing = (f"its {count} activit{'y' if count == 1 else 'ies'} in this period {'is' if count == 1 else 'are'} "
-               f"missing from this report"
-               if count else "nothing it does is credited to you")
+    missing = (
+        f"its {count} activit{'y' if count == 1 else 'ies'} in this period {'is' if count == 1 else 'are'} "
+        f"missing from this report"
+        if count
+        else "nothing it does is credited to you"
+    )
     message = f"{label} is only suggested as yours ({why}), not linked to you: {missing}. {CONFIRM}"
     return _warning(
-        "unlinked_account_suggested", system, message,
-        account=identity, display_name=_no_email(account.get("display_name")), score=account.get("score"),
-        basis=account.get("basis"), activities_in_period=count,
-        override=({"accept": [{system: identity, "person": person_id}]} if identity else None))
+        "unlinked_account_suggested",
+        system,
+        message,
+        account=identity,
+        display_name=_no_email(account.get("display_name")),
+        score=account.get("score"),
+        basis=account.get("basis"),
+        activities_in_period=count,
+        override=({"accept": [{system: identity, "person": person_id}]} if identity else None),
+    )
 
 
 def _identity_warnings(facts: dict[str, Any], synced: list[str], person_id: str) -> list[dict[str, Any]]:
@@ -138,13 +174,17 @@ def _identity_warnings(facts: dict[str, Any], synced: list[str], person_id: str)
         mine = [a for a in suggested if a["system"] == source]
         if source not in linked and not mine:
             name = _name(source)
-            out.append(_warning(
-                "no_account_linked", source,
-                f"No {name} account is linked to you: your {WHAT_IS_MISSING.get(source, 'activity')} are "
-                f"missing from this report. Ask the operator to {ACCOUNT_FIX.get(source, 'link your account')} "
-                f"or accept your account in the identities overrides file (`ladder identities` lists "
-                f"unmatched accounts).",
-                linked_accounts=0))
+            out.append(
+                _warning(
+                    "no_account_linked",
+                    source,
+                    f"No {name} account is linked to you: your {WHAT_IS_MISSING.get(source, 'activity')} are "
+                    f"missing from this report. Ask the operator to {ACCOUNT_FIX.get(source, 'link your account')} "
+                    f"or accept your account in the identities overrides file (`ladder identities` lists "
+                    f"unmatched accounts).",
+                    linked_accounts=0,
+                )
+            )
         out.extend(_suggested_warning(person_id, a) for a in mine)
     return out
 
@@ -154,34 +194,57 @@ def _enrollment_warnings(person: dict[str, Any], since: dt.date, until: dt.date)
     period_days = (until - since).days + 1
     span = f"this period ({since.isoformat()} to {until.isoformat()})"
     if (start is not None and start > until) or (end is not None and end < since):
-        when = (f"starting on {start.isoformat()}" if start is not None and start > until
-                else f"leaving on {end.isoformat()}")
-        return [_warning(
-            "not_enrolled_in_period", "roster",
-            f"The roster shows you {when}, outside {span}: no activity is expected here; if the date is wrong, "
-            f"ask the operator to correct it in the roster.",
-            start_date=start.isoformat() if start else None, end_date=end.isoformat() if end else None,
-            active_days=0, period_days=period_days)]
+        when = (
+            f"starting on {start.isoformat()}"
+            if start is not None and start > until
+            else f"leaving on {end.isoformat()}"
+        )
+        return [
+            _warning(
+                "not_enrolled_in_period",
+                "roster",
+                f"The roster shows you {when}, outside {span}: no activity is expected here; if the date is wrong, "
+                f"ask the operator to correct it in the roster.",
+                start_date=start.isoformat() if start else None,
+                end_date=end.isoformat() if end else None,
+                active_days=0,
+                period_days=period_days,
+            )
+        ]
     first = max(since, start) if start else since
     last = min(until, end) if end else until
     active = (last - first).days + 1
     out = []
     if start is not None and since < start <= until:
-        out.append(_warning(
-            "joined_mid_period", "roster",
-            f"You started on {start.isoformat()}, inside {span}: only {active} of its {period_days} days can "
-            f"show activity, so read the evidence against that shorter time (if the date is wrong, ask the "
-            f"operator to correct it in the roster).",
-            start_date=start.isoformat(), active_from=first.isoformat(), active_until=last.isoformat(),
-            active_days=active, period_days=period_days))
+        out.append(
+            _warning(
+                "joined_mid_period",
+                "roster",
+                f"You started on {start.isoformat()}, inside {span}: only {active} of its {period_days} days can "
+                f"show activity, so read the evidence against that shorter time (if the date is wrong, ask the "
+                f"operator to correct it in the roster).",
+                start_date=start.isoformat(),
+                active_from=first.isoformat(),
+                active_until=last.isoformat(),
+                active_days=active,
+                period_days=period_days,
+            )
+        )
     if end is not None and since <= end < until:
-        out.append(_warning(
-            "left_mid_period", "roster",
-            f"Your roster enrollment ends on {end.isoformat()}, inside {span}: only {active} of its "
-            f"{period_days} days can show activity, so read the evidence against that shorter time (if the "
-            f"date is wrong, ask the operator to correct it in the roster).",
-            end_date=end.isoformat(), active_from=first.isoformat(), active_until=last.isoformat(),
-            active_days=active, period_days=period_days))
+        out.append(
+            _warning(
+                "left_mid_period",
+                "roster",
+                f"Your roster enrollment ends on {end.isoformat()}, inside {span}: only {active} of its "
+                f"{period_days} days can show activity, so read the evidence against that shorter time (if the "
+                f"date is wrong, ask the operator to correct it in the roster).",
+                end_date=end.isoformat(),
+                active_from=first.isoformat(),
+                active_until=last.isoformat(),
+                active_days=active,
+                period_days=period_days,
+            )
+        )
     return out
 
 
@@ -213,12 +276,19 @@ def _gap_warnings(facts: dict[str, Any], synced: list[str], since: dt.date, unti
     out = []
     for gap_first, gap_last in _gaps([d for d in dates if d], first, last, GAP_DAYS):
         days = (gap_last - gap_first).days + 1
-        out.append(_warning(
-            "activity_gap", None,
-            f"No {names} activity of yours is recorded from {gap_first.isoformat()} to {gap_last.isoformat()} "
-            f"({_weeks(days)}): if you were on leave or working outside these tools, tell your manager so the "
-            f"gap is read that way; if not, ask the operator to check your linked accounts (`ladder identities`).",
-            first_day=gap_first.isoformat(), last_day=gap_last.isoformat(), days=days, sources=list(synced)))
+        out.append(
+            _warning(
+                "activity_gap",
+                None,
+                f"No {names} activity of yours is recorded from {gap_first.isoformat()} to {gap_last.isoformat()} "
+                f"({_weeks(days)}): if you were on leave or working outside these tools, tell your manager so the "
+                f"gap is read that way; if not, ask the operator to check your linked accounts (`ladder identities`).",
+                first_day=gap_first.isoformat(),
+                last_day=gap_last.isoformat(),
+                days=days,
+                sources=list(synced),
+            )
+        )
     return out
 
 
@@ -237,11 +307,15 @@ def coverage_warnings(facts: dict, *, since: dt.date, until: dt.date) -> list[di
     synced = [s for s, state in sources.items() if state.get("synced")]
     person = facts.get("person")
     if person is None:
-        warnings.append(_warning(
-            "not_on_roster", "roster",
-            f"{facts.get('person_id')!s} is not on the roster this warehouse holds, so no activity can be credited "
-            f"to them: ask the operator to add them to the roster and run `ladder sync`.",
-            person_id=facts.get("person_id")))
+        warnings.append(
+            _warning(
+                "not_on_roster",
+                "roster",
+                f"{facts.get('person_id')!s} is not on the roster this warehouse holds, so no activity can be credited "
+                f"to them: ask the operator to add them to the roster and run `ladder sync`.",
+                person_id=facts.get("person_id"),
+            )
+        )
     else:
         warnings.extend(_identity_warnings(facts, synced, person["person_id"]))
         warnings.extend(_enrollment_warnings(person, since, until))
@@ -249,5 +323,7 @@ def coverage_warnings(facts: dict, *, since: dt.date, until: dt.date) -> list[di
             warnings.extend(_gap_warnings(facts, synced, since, until))
     rank = {code: i for i, code in enumerate(CODE_ORDER)}
     order = {s: i for i, s in enumerate(sources)}
-    return sorted(warnings, key=lambda w: (rank.get(w["code"], len(rank)),
-                                           order.get(w["source"], len(order)) if w["source"] else -1))
+    return sorted(
+        warnings,
+        key=lambda w: (rank.get(w["code"], len(rank)), order.get(w["source"], len(order)) if w["source"] else -1),
+    )

@@ -48,15 +48,24 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 # Kinds that are feedback on someone's PR or ticket: they fold into a thread per (person, subject).
 THREAD_KINDS = frozenset({"review", "review_comment", "issue_comment", "ticket_comment"})
 # Labels that say a thread carries substance.
-SUBSTANCE_SIGNALS = frozenset({"review.substantive", "review.changes_requested", "review.defect", "review.design",
-                               "review.question", "review.suggestion", "review.knowledge_transfer",
-                               "review.documentation"})
+SUBSTANCE_SIGNALS = frozenset(
+    {
+        "review.substantive",
+        "review.changes_requested",
+        "review.defect",
+        "review.design",
+        "review.question",
+        "review.suggestion",
+        "review.knowledge_transfer",
+        "review.documentation",
+    }
+)
 # Labels that say feedback explains or teaches, rather than only flags.
-EXPLANATORY_SIGNALS = frozenset({"review.knowledge_transfer", "review.suggestion", "review.design",
-                                 "review.question"})
+EXPLANATORY_SIGNALS = frozenset({"review.knowledge_transfer", "review.suggestion", "review.design", "review.question"})
 # Signals a thread without substance may not give: reviewing, mentoring, discussing, reaching across teams.
-GATED_SIGNALS = frozenset({s for s in SIGNALS if s.startswith("review.")}
-                          | {"mentorship", "collaboration.discussion", "cross_team"})
+GATED_SIGNALS = frozenset(
+    {s for s in SIGNALS if s.startswith("review.")} | {"mentorship", "collaboration.discussion", "cross_team"}
+)
 SUBSTANTIVE_MIN_WORDS = 12  # non-stock words a comment thread needs to count as substance by itself
 EXPLANATORY_MIN_WORDS = 40  # ... and to count as explanatory (mentorship) without an explanatory label
 EXCERPT_CHARS = 240
@@ -94,8 +103,10 @@ class _Thread:
 def _require(table: pa.Table, columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in table.column_names]
     if missing:
-        raise ValueError(f"build_evidence: the {what} table lacks columns {missing}; "
-                         f"pass a table with the schema in classifiers/contract.py")
+        raise ValueError(
+            f"build_evidence: the {what} table lacks columns {missing}; "
+            f"pass a table with the schema in classifiers/contract.py"
+        )
 
 
 def _signal_index(rubric: Rubric) -> dict[str, list[_Target]]:
@@ -113,8 +124,10 @@ def _signal_index(rubric: Rubric) -> dict[str, list[_Target]]:
 def _labels_by_activity(labels: pa.Table) -> dict[str, dict[str, tuple[float, list[str]]]]:
     """activity_id -> {signal: (max confidence, distinct reasons in stable order)}."""
     cols = {c: labels.column(c).to_pylist() for c in _LABEL_COLUMNS}
-    rows = sorted(zip(cols["activity_id"], cols["label"], cols["confidence"], cols["reason"]),
-                  key=lambda r: (r[0] or "", r[1] or "", -(r[2] if r[2] is not None else 1.0), r[3] or ""))
+    rows = sorted(
+        zip(cols["activity_id"], cols["label"], cols["confidence"], cols["reason"]),
+        key=lambda r: (r[0] or "", r[1] or "", -(r[2] if r[2] is not None else 1.0), r[3] or ""),
+    )
     out: dict[str, dict[str, tuple[float, list[str]]]] = defaultdict(dict)
     unknown: set[str] = set()
     for activity_id, label, confidence, reason in rows:
@@ -133,8 +146,9 @@ def _labels_by_activity(labels: pa.Table) -> dict[str, dict[str, tuple[float, li
     return out
 
 
-def _best_per_dimension(signals: dict[str, tuple[float, list[str]]],
-                        index: dict[str, list[_Target]]) -> dict[int, tuple[str, str, float, list[str]]]:
+def _best_per_dimension(
+    signals: dict[str, tuple[float, list[str]]], index: dict[str, list[_Target]]
+) -> dict[int, tuple[str, str, float, list[str]]]:
     """dim_index -> (dimension_id, behaviour_id, weight, matched signals) for one thread."""
     # (dim_index, beh_index) -> [dimension_id, behaviour_id, prod(1 - w*c), matched signals]
     acc: dict[tuple[int, int], list] = {}
@@ -188,16 +202,23 @@ def _gate(thread: _Thread, kinds: set[str]) -> dict[str, tuple[float, list[str]]
     return signals
 
 
-_KIND_WORDS = {"review": ("review", "reviews"), "review_comment": ("inline comment", "inline comments"),
-               "issue_comment": ("comment", "comments"), "ticket_comment": ("comment", "comments")}
+_KIND_WORDS = {
+    "review": ("review", "reviews"),
+    "review_comment": ("inline comment", "inline comments"),
+    "issue_comment": ("comment", "comments"),
+    "ticket_comment": ("comment", "comments"),
+}
 
 
 def _thread_summary(kinds: list[str], subject: str | None) -> str:
     counts: dict[str, int] = defaultdict(int)
     for kind in kinds:
         counts[kind] += 1
-    parts = [f"{n} {_KIND_WORDS[k][n != 1]}" for k, n in sorted(counts.items(), key=lambda kv: list(_KIND_WORDS).index(kv[0]))
-             if k in _KIND_WORDS]
+    parts = [
+        f"{n} {_KIND_WORDS[k][n != 1]}"
+        for k, n in sorted(counts.items(), key=lambda kv: list(_KIND_WORDS).index(kv[0]))
+        if k in _KIND_WORDS
+    ]
     where = "ticket" if "ticket_comment" in counts else "PR"
     whose = f"{subject}'s {where}" if subject else f"the {where}"
     return f"{', '.join(parts)} on {whose}"
@@ -255,16 +276,48 @@ def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa
             reason = "; ".join(_distinct_reasons(signals, matched)[:3])
             if len(thread.rows) > 1 or kinds[0] in THREAD_KINDS:
                 reason = f"{_thread_summary(kinds, cols['subject_person_id'][rep])}: {reason}"
-            first = min((cols["occurred_at"][i] for i in thread.rows if cols["occurred_at"][i] is not None),
-                        default=None)
+            first = min(
+                (cols["occurred_at"][i] for i in thread.rows if cols["occurred_at"][i] is not None), default=None
+            )
             text = excerpt(cols["body"][rep]) if cols["kind"][rep] in THREAD_KINDS else None
-            rows.append((person_id, dim_index, first, cols["activity_id"][rep], dim_id, beh_id,
-                         cols["kind"][rep], cols["url"][rep], cols["title"][rep], matched, round(weight, 6),
-                         reason, thread_id, len(thread.rows), text))
+            rows.append(
+                (
+                    person_id,
+                    dim_index,
+                    first,
+                    cols["activity_id"][rep],
+                    dim_id,
+                    beh_id,
+                    cols["kind"][rep],
+                    cols["url"][rep],
+                    cols["title"][rep],
+                    matched,
+                    round(weight, 6),
+                    reason,
+                    thread_id,
+                    len(thread.rows),
+                    text,
+                )
+            )
 
     rows.sort(key=lambda r: (r[0], r[1], r[2] is None, r[2] or _EPOCH, r[3]))
-    names = ("person_id", None, "occurred_at", "activity_id", "dimension_id", "behaviour_id", "kind", "url",
-             "title", "signals", "weight", "reason", "thread_id", "activity_count", "excerpt")
+    names = (
+        "person_id",
+        None,
+        "occurred_at",
+        "activity_id",
+        "dimension_id",
+        "behaviour_id",
+        "kind",
+        "url",
+        "title",
+        "signals",
+        "weight",
+        "reason",
+        "thread_id",
+        "activity_count",
+        "excerpt",
+    )
     data = {name: [r[k] for r in rows] for k, name in enumerate(names) if name is not None}
     data["rubric_id"] = [rubric.id] * len(rows)
     data["rubric_version"] = [rubric.version] * len(rows)
@@ -296,24 +349,33 @@ def _epic_sizes(cols: dict[str, list]) -> tuple[dict[str, tuple[int, int]], floa
             who = cols["person_id"][i] or cols["actor"][i]
             if who:
                 people[parent].add(who)
-    epic_keys = {a.rsplit(":", 1)[-1] for a, t in zip(cols["activity_id"], cols["issue_type"])
-                 if (t or "").strip().lower() == "epic"}
+    epic_keys = {
+        a.rsplit(":", 1)[-1]
+        for a, t in zip(cols["activity_id"], cols["issue_type"])
+        if (t or "").strip().lower() == "epic"
+    }
     sizes = sorted(children.get(key, 0) for key in epic_keys)
     full = max(float(EPIC_MIN_FULL), float(sizes[(9 * len(sizes)) // 10]) if sizes else 0.0)
     return {key: (n, len(people[key])) for key, n in children.items()}, full
 
 
-def _scale_epic(key: str, conf: float, reasons: list[str], epics: tuple[dict[str, tuple[int, int]], float]
-                ) -> tuple[float, list[str]]:
+def _scale_epic(
+    key: str, conf: float, reasons: list[str], epics: tuple[dict[str, tuple[int, int]], float]
+) -> tuple[float, list[str]]:
     sizes, full = epics
     n, people = sizes.get(key, (0, 0))
     factor = min(1.0, max(EPIC_MIN_FACTOR, (n / full) ** 2))
-    said = f"the epic has {n} child ticket{'s' if n != 1 else ''} worked by {people} {'person' if people == 1 else 'people'}"
+    tickets = f"{n} child ticket{'s' if n != 1 else ''}"
+    said = f"the epic has {tickets} worked by {people} {'person' if people == 1 else 'people'}"
     return conf * factor, [*reasons, said]
 
 
-def _representative(thread: _Thread, weights: dict[str, float], cols: dict[str, list],
-                    by_activity: dict[str, dict[str, tuple[float, list[str]]]]) -> int:
+def _representative(
+    thread: _Thread,
+    weights: dict[str, float],
+    cols: dict[str, list],
+    by_activity: dict[str, dict[str, tuple[float, list[str]]]],
+) -> int:
     """The thread's activity that earned the item: it carries a matched signal most strongly (signal weight x
     confidence), then says the most, then came first."""
     if len(thread.rows) == 1:

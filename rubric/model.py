@@ -56,8 +56,9 @@ class Behaviour(_Strict):
     @model_validator(mode="after")
     def _honest_observability(self) -> Behaviour:
         if self.observable and not self.signals:
-            raise ValueError("observable is true but signals is empty; list the signals that evidence it "
-                             "or set observable: false")
+            raise ValueError(
+                "observable is true but signals is empty; list the signals that evidence it or set observable: false"
+            )
         if not self.observable and self.signals:
             raise ValueError("observable is false but signals are listed; remove them or set observable: true")
         if not self.observable and not (self.cannot_see or "").strip():
@@ -132,8 +133,11 @@ class Rubric(_Strict):
                 for beh in dim.behaviours:
                     if not beh.id.startswith(f"{dim.id}."):
                         raise ValueError(f"behaviour id {beh.id!r} must start with its dimension id '{dim.id}.'")
-            for item in [area.id, *(d.id for d in area.dimensions),
-                         *(b.id for d in area.dimensions for b in d.behaviours)]:
+            for item in [
+                area.id,
+                *(d.id for d in area.dimensions),
+                *(b.id for d in area.dimensions for b in d.behaviours),
+            ]:
                 if item in seen:
                     raise ValueError(f"id {item!r} is used twice; ids must be unique across the rubric")
                 seen.add(item)
@@ -178,8 +182,11 @@ def parse_rubric(text: str, source: str = "<string>") -> Rubric:
         for err in exc.errors():
             msg = re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
             lines.append(f"  at {_key_path(data, err['loc'])}: {msg}")
-        raise RubricError(f"{source}: the rubric is invalid:\n" + "\n".join(lines)
-                          + "\nFix these keys (see docs/rubric.md for the format).") from exc
+        raise RubricError(
+            f"{source}: the rubric is invalid:\n"
+            + "\n".join(lines)
+            + "\nFix these keys (see docs/rubric.md for the format)."
+        ) from exc
 
 
 def load_rubric(path: Path | None = None) -> Rubric:
@@ -191,5 +198,7 @@ def load_rubric(path: Path | None = None) -> Rubric:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise RubricError(f"{path}: cannot read the rubric file ({exc.strerror}); check the path in your config") from exc
+        raise RubricError(
+            f"{path}: cannot read the rubric file ({exc.strerror}); check the path in your config"
+        ) from exc
     return parse_rubric(text, str(path))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
@@ -74,20 +74,32 @@ def _pct(score: float) -> str:
     return f"{round(score * 100)}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _environment(fmt: str) -> Environment:
     loader = PackageLoader("rubric", "templates")
     if fmt == "md":
-        env = Environment(loader=loader, autoescape=False, finalize=_finalize_md, undefined=StrictUndefined,
-                          trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        env = Environment(
+            loader=loader,
+            autoescape=False,
+            finalize=_finalize_md,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
         env.filters["link"] = _md_link
         env.filters["raw"] = Md
         env.filters["bar"] = lambda s: Md(_bar(s))
         env.filters["link_rel"] = lambda text, path: Md(f"[{escape_md(text)}]({quote(path)})")
     else:
-        env = Environment(loader=loader, autoescape=select_autoescape(default=True, default_for_string=True),
-                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                          keep_trailing_newline=True)
+        env = Environment(
+            loader=loader,
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
         env.filters["safe_url"] = safe_url
     env.filters["pct"] = _pct
     env.globals["strength_words"] = {

@@ -13,8 +13,17 @@ from collections import defaultdict
 
 import pyarrow as pa
 
-from rubric.calibration import (RULE_SENTENCE, Calibration, Cohort, PersonTotals, active_weeks, describe_typical,
-                                judge, strongest, totals_from_rows)
+from rubric.calibration import (
+    RULE_SENTENCE,
+    Calibration,
+    Cohort,
+    PersonTotals,
+    active_weeks,
+    describe_typical,
+    judge,
+    strongest,
+    totals_from_rows,
+)
 from rubric.model import Dimension, Rubric
 
 log = logging.getLogger(__name__)
@@ -50,8 +59,10 @@ def _iso(value: dt.datetime | None) -> str | None:
 def _engineer(person: dict) -> dict:
     person_id = person.get("person_id")
     if not person_id:
-        raise ValueError(f"build_report: person has no person_id ({sorted(person)}); "
-                         "pass a row from the roster with person_id, name, team_id, ...")
+        raise ValueError(
+            f"build_report: person has no person_id ({sorted(person)}); "
+            "pass a row from the roster with person_id, name, team_id, ..."
+        )
     manager = None
     if person.get("manager_id") or person.get("manager_name"):
         manager = {"login": person.get("manager_id"), "name": person.get("manager_name")}
@@ -64,14 +75,15 @@ def _engineer(person: dict) -> dict:
     }
 
 
-def _select_rows(person_id: str, evidence: pa.Table, rubric: Rubric, since: dt.date,
-                 until: dt.date) -> list[dict]:
+def _select_rows(person_id: str, evidence: pa.Table, rubric: Rubric, since: dt.date, until: dt.date) -> list[dict]:
     """This person's rows for this rubric within [since, until] (dates inclusive, UTC)."""
     rows = evidence.to_pylist()
     others = {r["person_id"] for r in rows} - {person_id}
     if others:
-        raise ValueError(f"build_report: evidence for {person_id!r} also holds rows of {len(others)} other "
-                         "person(s); pass only this person's evidence (a report never mixes people)")
+        raise ValueError(
+            f"build_report: evidence for {person_id!r} also holds rows of {len(others)} other "
+            "person(s); pass only this person's evidence (a report never mixes people)"
+        )
     known = {dim.id for _, dim in rubric.dimensions()}
     kept, stale = [], 0
     for row in rows:
@@ -85,8 +97,13 @@ def _select_rows(person_id: str, evidence: pa.Table, rubric: Rubric, since: dt.d
                 continue
         kept.append(row)
     if stale:
-        log.warning("build_report: skipped %d evidence rows of %s built for another rubric or an older "
-                    "version of %s; re-run the evidence stage", stale, person_id, rubric.id)
+        log.warning(
+            "build_report: skipped %d evidence rows of %s built for another rubric or an older "
+            "version of %s; re-run the evidence stage",
+            stale,
+            person_id,
+            rubric.id,
+        )
     return kept
 
 
@@ -113,30 +130,44 @@ def _rank_key(row: dict) -> tuple:
     return (-float(row["weight"]), -stamp, row["activity_id"])
 
 
-def _behaviour_entry(beh, rows: list[dict], totals: PersonTotals, cohort: Cohort | None, since: dt.date,
-                     until: dt.date) -> dict:
+def _behaviour_entry(
+    beh, rows: list[dict], totals: PersonTotals, cohort: Cohort | None, since: dt.date, until: dt.date
+) -> dict:
     rows = sorted(rows, key=_rank_key)
-    entry = {"id": beh.id, "text": beh.text, "observable": beh.observable, "evidence_count": len(rows),
-             "cannot_see": beh.cannot_see}
+    entry = {
+        "id": beh.id,
+        "text": beh.text,
+        "observable": beh.observable,
+        "evidence_count": len(rows),
+        "cannot_see": beh.cannot_see,
+    }
     if beh.observable:
         j = judge(totals, beh.id, cohort)
-        entry.update({
-            "strength": j.strength,
-            "typical": describe_typical(j.typical_items, cohort, since, until),
-            "weight_total": round(sum(float(r["weight"]) for r in rows), 3),
-            "evidence": [_evidence_item(r) for r in rows[:BEHAVIOUR_CAP]],
-            "evidence_omitted": max(0, len(rows) - BEHAVIOUR_CAP),
-        })
+        entry.update(
+            {
+                "strength": j.strength,
+                "typical": describe_typical(j.typical_items, cohort, since, until),
+                "weight_total": round(sum(float(r["weight"]) for r in rows), 3),
+                "evidence": [_evidence_item(r) for r in rows[:BEHAVIOUR_CAP]],
+                "evidence_omitted": max(0, len(rows) - BEHAVIOUR_CAP),
+            }
+        )
     return entry
 
 
-def _dimension(area_id: str, dim: Dimension, rows: list[dict], totals: PersonTotals, cohort: Cohort | None,
-               since: dt.date, until: dt.date) -> dict:
+def _dimension(
+    area_id: str,
+    dim: Dimension,
+    rows: list[dict],
+    totals: PersonTotals,
+    cohort: Cohort | None,
+    since: dt.date,
+    until: dt.date,
+) -> dict:
     by_behaviour: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_behaviour[row["behaviour_id"]].append(row)
-    behaviours = [_behaviour_entry(b, by_behaviour.get(b.id, []), totals, cohort, since, until)
-                  for b in dim.behaviours]
+    behaviours = [_behaviour_entry(b, by_behaviour.get(b.id, []), totals, cohort, since, until) for b in dim.behaviours]
     observable = [b for b in behaviours if b["observable"]]
     strength = strongest([b["strength"] for b in observable]) if dim.observable else "none"
     basis = next((b for b in observable if b["strength"] == strength and b["evidence_count"]), None)
@@ -157,8 +188,9 @@ def _dimension(area_id: str, dim: Dimension, rows: list[dict], totals: PersonTot
         "evidence_omitted": max(0, len(rows) - len(shown)),
         "evidence": shown,
         "behaviours": behaviours,
-        "cannot_show": [{"id": b.id, "text": b.text, "why": b.cannot_see or ""}
-                        for b in dim.behaviours if not b.observable],
+        "cannot_show": [
+            {"id": b.id, "text": b.text, "why": b.cannot_see or ""} for b in dim.behaviours if not b.observable
+        ],
     }
 
 
@@ -178,13 +210,21 @@ def _trend(dim: dict, previous_rows: list[dict], weeks_now: float, weeks_before:
     else:
         ratio = now_rate / before_rate
         change = "up" if ratio >= 1.25 else "down" if ratio <= 0.8 else "same"
-    return {"previous_weight_total": round(before, 3), "previous_evidence_total": len(previous_rows),
-            "change": change}
+    return {"previous_weight_total": round(before, 3), "previous_evidence_total": len(previous_rows), "change": change}
 
 
-def build_report(person: dict, evidence: pa.Table, rubric: Rubric, *, since: dt.date, until: dt.date,
-                 generated_at: dt.datetime, previous_evidence: pa.Table | None = None,
-                 calibration: Calibration | None = None, warnings: list[dict] | None = None) -> dict:
+def build_report(
+    person: dict,
+    evidence: pa.Table,
+    rubric: Rubric,
+    *,
+    since: dt.date,
+    until: dt.date,
+    generated_at: dt.datetime,
+    previous_evidence: pa.Table | None = None,
+    calibration: Calibration | None = None,
+    warnings: list[dict] | None = None,
+) -> dict:
     """One engineer's report for [since, until] as a plain dict following docs/report-schema.md.
 
     ``calibration`` (``rubric.calibration.calibrate`` over everyone's totals for the same period) gives
@@ -201,12 +241,15 @@ def build_report(person: dict, evidence: pa.Table, rubric: Rubric, *, since: dt.
     by_dim: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_dim[row["dimension_id"]].append(row)
-    totals = totals_from_rows(engineer["login"], engineer["level"], person.get("start_date"), rows,
-                              since=since, until=until)
+    totals = totals_from_rows(
+        engineer["login"], engineer["level"], person.get("start_date"), rows, since=since, until=until
+    )
     cohort = calibration.cohort_for(rubric.level or engineer["level"]) if calibration is not None else None
 
-    dimensions = [_dimension(area.id, dim, by_dim.get(dim.id, []), totals, cohort, since, until)
-                  for area, dim in rubric.dimensions()]
+    dimensions = [
+        _dimension(area.id, dim, by_dim.get(dim.id, []), totals, cohort, since, until)
+        for area, dim in rubric.dimensions()
+    ]
     prev_since, prev_until = previous_period(since, until)
     if previous_evidence is not None:
         prev_by_dim: dict[str, list[dict]] = defaultdict(list)
@@ -231,15 +274,22 @@ def build_report(person: dict, evidence: pa.Table, rubric: Rubric, *, since: dt.
         "generated_at": _iso(generated_at),
         "engineer": engineer,
         "period": {"since": since.isoformat(), "until": until.isoformat()},
-        "previous_period": ({"since": prev_since.isoformat(), "until": prev_until.isoformat()}
-                            if previous_evidence is not None else None),
+        "previous_period": (
+            {"since": prev_since.isoformat(), "until": prev_until.isoformat()}
+            if previous_evidence is not None
+            else None
+        ),
         "rubric": {"id": rubric.id, "version": rubric.version, "title": rubric.title, "summary": rubric.summary},
         "scoring": {
             "method": "calibrated" if cohort is not None else "uncalibrated",
-            "rule": (RULE_SENTENCE.format(cohort=cohort.label if cohort.key != "all" else "everyone",
-                                          min_items=rubric.scoring.min_items) if cohort is not None else
-                     "No organisation-wide calibration was available for this report, so every behaviour with "
-                     "evidence is shown as emerging."),
+            "rule": (
+                RULE_SENTENCE.format(
+                    cohort=cohort.label if cohort.key != "all" else "everyone", min_items=rubric.scoring.min_items
+                )
+                if cohort is not None
+                else "No organisation-wide calibration was available for this report, so every behaviour with "
+                "evidence is shown as emerging."
+            ),
             "cohort": cohort.label if cohort is not None else None,
             "solid_lift": rubric.scoring.solid_lift,
             "strong_lift": rubric.scoring.strong_lift,
@@ -250,15 +300,21 @@ def build_report(person: dict, evidence: pa.Table, rubric: Rubric, *, since: dt.
         "coverage_warnings": list(warnings or []),
         "coverage": coverage,
         "areas": [
-            {"id": a.id, "title": a.title, "header": a.header or a.title, "intro": list(a.intro),
-             "footnotes": [f.model_dump() for f in a.footnotes]}
+            {
+                "id": a.id,
+                "title": a.title,
+                "header": a.header or a.title,
+                "intro": list(a.intro),
+                "footnotes": [f.model_dump() for f in a.footnotes],
+            }
             for a in rubric.areas
         ],
         "dimensions": dimensions,
         "cannot_see": {
             "general": list(GENERAL_LIMITS),
-            "dimensions": [{"id": d["id"], "area": d["area"], "title": d["title"]}
-                           for d in dimensions if not d["observable"]],
+            "dimensions": [
+                {"id": d["id"], "area": d["area"], "title": d["title"]} for d in dimensions if not d["observable"]
+            ],
             "behaviours_not_observable": coverage["behaviours_total"] - coverage["behaviours_observable"],
         },
     }

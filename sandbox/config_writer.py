@@ -25,8 +25,9 @@ def sandbox_env(world: World) -> dict[str, str]:
     return env
 
 
-def build_sandbox_config(world: World, server, *, warehouse: str = "ladder.duckdb",
-                         reports_dir: str = "reports") -> dict:
+def build_sandbox_config(
+    world: World, server, *, warehouse: str = "ladder.duckdb", reports_dir: str = "reports"
+) -> dict:
     """The config document (a dict) for ``world`` served by ``server``."""
     jira = {
         "url": server.jira_url,
@@ -64,8 +65,10 @@ def write_sandbox_config(world: World, server, path: Path) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = (f"# Points ladder at the sandbox world {world.name!r} served on {server.base_url}.\n"
-              f"# Load the tokens first:  set -a; . {path.name}.env; set +a\n")
+    header = (
+        f"# Points ladder at the sandbox world {world.name!r} served on {server.base_url}.\n"
+        f"# Load the tokens first:  set -a; . {path.name}.env; set +a\n"
+    )
     path.write_text(header + yaml.safe_dump(build_sandbox_config(world, server), sort_keys=False), encoding="utf-8")
     (path.parent / "roster.yaml").write_text(
         "# Roster of the sandbox company (generated from the world file).\n"

@@ -10,8 +10,22 @@ import click
 
 from sandbox.world import World, read_world
 
-COUNT_KEYS = ("people", "humans", "bots", "teams", "repos", "pull_requests", "reviews", "review_comments",
-              "issue_comments", "review_requests", "commits", "jira_projects", "tickets", "incidents")
+COUNT_KEYS = (
+    "people",
+    "humans",
+    "bots",
+    "teams",
+    "repos",
+    "pull_requests",
+    "reviews",
+    "review_comments",
+    "issue_comments",
+    "review_requests",
+    "commits",
+    "jira_projects",
+    "tickets",
+    "incidents",
+)
 
 
 def describe_world(world: World) -> dict[str, Any]:

@@ -114,8 +114,9 @@ def load_profile(name_or_path: str | Path) -> FaultProfile:
         path = PROFILE_DIR / f"{name_or_path}.yaml"
     if not path.is_file():
         shipped = ", ".join(sorted(p.stem for p in PROFILE_DIR.glob("*.yaml")))
-        raise FaultProfileError(f"no fault profile {str(name_or_path)!r}: give a YAML file path or one of the "
-                                f"shipped profiles ({shipped})")
+        raise FaultProfileError(
+            f"no fault profile {str(name_or_path)!r}: give a YAML file path or one of the shipped profiles ({shipped})"
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -124,8 +125,9 @@ def load_profile(name_or_path: str | Path) -> FaultProfile:
         return FaultProfile.model_validate(data)
     except ValidationError as exc:
         problems = [f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()[:5]]
-        raise FaultProfileError(f"{path}: invalid fault profile: " + "; ".join(problems)
-                                + " (format: docs/sandbox.md, section Faults)") from None
+        raise FaultProfileError(
+            f"{path}: invalid fault profile: " + "; ".join(problems) + " (format: docs/sandbox.md, section Faults)"
+        ) from None
 
 
 def _unit(seed: int, rule_index: int, n: int, salt: str = "") -> float:
@@ -193,8 +195,13 @@ class FaultInjector:
             return await self._truncate(rule, api, scope, receive, send)
         status, headers, body = self._answer(index, rule, api, n)
         self.sandbox.count(api, "(fault)", status, counted=False)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     def _answer(self, index: int, rule: Any, api: str, n: int) -> tuple[int, dict[str, str], bytes]:
@@ -213,21 +220,37 @@ class FaultInjector:
         if rule.kind == "secondary_limit":
             status = rule.status or (403 if api == "github" else 429)
             if api == "github":
-                body = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before "
-                                   "you try again.", "documentation_url": SECONDARY_DOCS}
+                body = {
+                    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before "
+                    "you try again.",
+                    "documentation_url": SECONDARY_DOCS,
+                }
                 return status, as_json | {"retry-after": retry_after}, _json(body)
-            return status, as_json | {"retry-after": retry_after}, _json(
-                {"errorMessages": ["Rate limit exceeded."], "errors": {}})
+            return (
+                status,
+                as_json | {"retry-after": retry_after},
+                _json({"errorMessages": ["Rate limit exceeded."], "errors": {}}),
+            )
         # budget_exhaustion
         if api == "jira":
-            return 429, as_json | {"retry-after": retry_after, "x-ratelimit-remaining": "0"}, _json(
-                {"errorMessages": ["Rate limit exceeded."], "errors": {}})
+            return (
+                429,
+                as_json | {"retry-after": retry_after, "x-ratelimit-remaining": "0"},
+                _json({"errorMessages": ["Rate limit exceeded."], "errors": {}}),
+            )
         reset = int(self.sandbox.now.timestamp()) // 3600 * 3600 + 3600
-        headers = as_json | {"x-ratelimit-limit": str(rule.limit), "x-ratelimit-remaining": "0",
-                             "x-ratelimit-used": str(rule.limit), "x-ratelimit-reset": str(reset),
-                             "x-ratelimit-resource": "core"}
-        body = {"message": "API rate limit exceeded for this token. (But here's the good news: Authenticated "
-                           "requests get a higher rate limit.)", "documentation_url": PRIMARY_DOCS}
+        headers = as_json | {
+            "x-ratelimit-limit": str(rule.limit),
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-used": str(rule.limit),
+            "x-ratelimit-reset": str(reset),
+            "x-ratelimit-resource": "core",
+        }
+        body = {
+            "message": "API rate limit exceeded for this token. (But here's the good news: Authenticated "
+            "requests get a higher rate limit.)",
+            "documentation_url": PRIMARY_DOCS,
+        }
         return 403, headers, _json(body)
 
     async def _truncate(self, rule: TruncateRule, api: str, scope: dict, receive: Any, send: Any) -> None:

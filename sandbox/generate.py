@@ -36,10 +36,12 @@ def generate_world(engineers: int = 40, months: int = 3, seed: int = 0, *, end: 
     cannot make a company.
     """
     if engineers < 3:
-        raise ValueError(f"generate_world: engineers={engineers} is too small; use at least 3 (a director, a manager, an IC)")
+        raise ValueError(
+            f"generate_world: engineers={engineers} is too small; use at least 3 (a director, a manager, an IC)"
+        )
     if months < 1:
         raise ValueError(f"generate_world: months={months} must be at least 1")
-    end = (end or DEFAULT_END)
+    end = end or DEFAULT_END
     end = end.replace(tzinfo=dt.timezone.utc) if end.tzinfo is None else end.astimezone(dt.timezone.utc)
     end = end.replace(microsecond=0)
     start = _months_before(end, months)
@@ -56,8 +58,9 @@ def generate_world(engineers: int = 40, months: int = 3, seed: int = 0, *, end: 
         period_start=start,
         period_end=end,
         now=end,
-        tokens=Tokens(service="sbx-service", service_login="ladder-sync",
-                      service_jira_email=f"ladder-sync@{company.org}.test"),
+        tokens=Tokens(
+            service="sbx-service", service_login="ladder-sync", service_jira_email=f"ladder-sync@{company.org}.test"
+        ),
         teams=company.teams,
         people=company.people,
         repos=company.repos,

@@ -21,11 +21,31 @@ from sandbox.generate_people import NOREPLY_DOMAIN, noreply_email
 from sandbox.world import Commit, Person, PullRequest
 
 COMMITS_WEIGHTS = (0.36, 0.27, 0.18, 0.11, 0.08)  # 1..5 commits per PR
-REVIEW_FIXES = ("Address review comments", "Apply suggestions from code review", "Fix review feedback",
-                "Handle the empty input case as suggested", "Rename per review", "Add the test the review asked for",
-                "Move the check before the loop", "Address comments from review")
-SMALL_FIXES = ("Fix lint", "fix typo", "wip", "Fix tests", "Update docs", "mypy", "Format with black", "Add tests",
-               "Fix flaky test", "Bump version", "Clean up", "Remove debug logging", "Fix import order")
+REVIEW_FIXES = (
+    "Address review comments",
+    "Apply suggestions from code review",
+    "Fix review feedback",
+    "Handle the empty input case as suggested",
+    "Rename per review",
+    "Add the test the review asked for",
+    "Move the check before the loop",
+    "Address comments from review",
+)
+SMALL_FIXES = (
+    "Fix lint",
+    "fix typo",
+    "wip",
+    "Fix tests",
+    "Update docs",
+    "mypy",
+    "Format with black",
+    "Add tests",
+    "Fix flaky test",
+    "Bump version",
+    "Clean up",
+    "Remove debug logging",
+    "Fix import order",
+)
 _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "Đ": "D", "ı": "i", "İ": "I"})
 
 
@@ -38,8 +58,12 @@ def ascii_name(name: str) -> str:
 def name_variant(rng, name: str) -> str:
     """A spelling of ``name`` the way other systems write it (ascii, ``Last, First``, an initial, lower case)."""
     first, _, last = name.partition(" ")
-    forms = [ascii_name(name), f"{last}, {first}" if last else name, f"{first[0]}. {last}" if last else name,
-             ascii_name(name).lower()]
+    forms = [
+        ascii_name(name),
+        f"{last}, {first}" if last else name,
+        f"{first[0]}. {last}" if last else name,
+        ascii_name(name).lower(),
+    ]
     different = [f for f in dict.fromkeys(forms) if f != name]
     return rng.choice(different) if different else name
 
@@ -68,8 +92,9 @@ def build_commits(c: Company, pr: PullRequest, author: Person) -> None:
     end = min(end, c.active_until(author))
     count = rng.choices(range(1, 6), COMMITS_WEIGHTS)[0]
     span = max(0.0, (end - pr.created_at).total_seconds())
-    times = [first_at] + sorted(pr.created_at + dt.timedelta(seconds=round(span * rng.random()))
-                                for _ in range(count - 1 if span > 60 else 0))
+    times = [first_at] + sorted(
+        pr.created_at + dt.timedelta(seconds=round(span * rng.random())) for _ in range(count - 1 if span > 60 else 0)
+    )
     change_requests = [r.submitted_at for r in pr.reviews if r.state == "CHANGES_REQUESTED"]
     body = pr.body if rng.random() < 0.4 else ""
     for i, at in enumerate(times):
@@ -93,14 +118,21 @@ def _commit(c: Company, author: Person, message: str, at: dt.datetime, human: bo
     sha = f"{rng.getrandbits(160):040x}"
     stray = author.unlinked_emails[0] if author.unlinked_emails else None
     if human and stray and rng.random() < 0.3:  # the laptop whose git e-mail is on no account
-        return Commit(sha=sha, message=message, author=None, author_email=stray, committed_at=at,
-                      author_name=name_variant(rng, author.name) if rng.random() < 0.5 else author.name)
+        return Commit(
+            sha=sha,
+            message=message,
+            author=None,
+            author_email=stray,
+            committed_at=at,
+            author_name=name_variant(rng, author.name) if rng.random() < 0.5 else author.name,
+        )
     email = commit_email(c, author, at)
     others = [e for e in author.emails if not e.endswith("@" + NOREPLY_DOMAIN) and e != email]
     if human and others and rng.random() < 0.1:  # a repo whose git config has another of their e-mails
         email = rng.choice(others)
-    return Commit(sha=sha, message=message, author=author.login, author_email=email, committed_at=at,
-                  author_name=author.name)
+    return Commit(
+        sha=sha, message=message, author=author.login, author_email=email, committed_at=at, author_name=author.name
+    )
 
 
 def _co_author(c: Company, pr: PullRequest, author: Person) -> None:
@@ -109,8 +141,11 @@ def _co_author(c: Company, pr: PullRequest, author: Person) -> None:
     commit = rng.choice(pr.commits)
     when = commit.committed_at
     team = c.team_on(author, when)
-    mates = [p for p in c.members_on(team, when) if p.login != author.login and not p.deleted
-             and c.active_from(p) <= when <= c.active_until(p)]
+    mates = [
+        p
+        for p in c.members_on(team, when)
+        if p.login != author.login and not p.deleted and c.active_from(p) <= when <= c.active_until(p)
+    ]
     mentors = [p for p in mates if "mentor" in p.personas]
     if not mates:
         return

@@ -14,13 +14,41 @@ from sandbox.generate_reviews import Ids, build_conversation
 from sandbox.generate_time import later, work_moment
 from sandbox.world import Person, PullFile, PullRequest, Repo
 
-KIND_WEIGHTS = {"feat": 30, "fix": 27, "refactor": 8, "docs": 6, "test": 6, "perf": 3, "build": 2, "ci": 3,
-                "chore": 10, "revert": 1, "ml_experiment": 2, "toil": 1, "runbook": 1}
-PERSONA_KINDS = {"playbook_keeper": ("runbook", 0.4), "toil_reducer": ("toil", 0.45),
-                 "ml_experimenter": ("ml_experiment", 0.5)}
-LABELS = {"feat": "enhancement", "fix": "bug", "docs": "documentation", "test": "tests", "perf": "performance",
-          "build": "build", "ci": "ci", "refactor": "refactor", "revert": "revert", "ml_experiment": "ml-experiment",
-          "toil": "automation", "runbook": "documentation", "deps": "dependencies"}
+KIND_WEIGHTS = {
+    "feat": 30,
+    "fix": 27,
+    "refactor": 8,
+    "docs": 6,
+    "test": 6,
+    "perf": 3,
+    "build": 2,
+    "ci": 3,
+    "chore": 10,
+    "revert": 1,
+    "ml_experiment": 2,
+    "toil": 1,
+    "runbook": 1,
+}
+PERSONA_KINDS = {
+    "playbook_keeper": ("runbook", 0.4),
+    "toil_reducer": ("toil", 0.45),
+    "ml_experimenter": ("ml_experiment", 0.5),
+}
+LABELS = {
+    "feat": "enhancement",
+    "fix": "bug",
+    "docs": "documentation",
+    "test": "tests",
+    "perf": "performance",
+    "build": "build",
+    "ci": "ci",
+    "refactor": "refactor",
+    "revert": "revert",
+    "ml_experiment": "ml-experiment",
+    "toil": "automation",
+    "runbook": "documentation",
+    "deps": "dependencies",
+}
 LEVEL_RATE = {"IC1": 0.6, "IC2": 0.9, "IC3": 1.0, "IC4": 1.0, "IC5": 0.8, "IC6": 0.6, "M1": 0.12, "M2": 0.02}
 MEDIAN_PRS_PER_MONTH = 8.5
 
@@ -116,8 +144,18 @@ def _pick_kind(rng: random.Random, person: Person) -> str:
 def _build_pr(c: Company, plan: Plan, number: int, ids: Ids, people: dict[str, Person]) -> PullRequest:
     rng = c.rng
     title, body, files, labels = _content(c, plan)
-    pr = PullRequest(id=ids.next("pr"), repo=plan.repo, number=number, author=plan.author, title=title, body=body,
-                     created_at=plan.created_at, updated_at=plan.created_at, labels=labels, files=files)
+    pr = PullRequest(
+        id=ids.next("pr"),
+        repo=plan.repo,
+        number=number,
+        author=plan.author,
+        title=title,
+        body=body,
+        created_at=plan.created_at,
+        updated_at=plan.created_at,
+        labels=labels,
+        files=files,
+    )
     author = people[plan.author]
     if not author.is_bot and c.end - plan.created_at < dt.timedelta(days=10) and rng.random() < 0.3:
         pr.draft = True
@@ -146,8 +184,11 @@ def _content(c: Company, plan: Plan) -> tuple[str, str, list[PullFile], list[str
         files = _spread(rng, ["requirements.txt", "constraints.txt"][: rng.randrange(1, 3)], 4, 3)
         return title, body, files, ["dependencies"]
     if kind in ("runbook", "toil", "ml_experiment"):
-        compose = {"runbook": text.compose_runbook, "toil": text.compose_toil,
-                   "ml_experiment": text.compose_experiment}[kind]
+        compose = {
+            "runbook": text.compose_runbook,
+            "toil": text.compose_toil,
+            "ml_experiment": text.compose_experiment,
+        }[kind]
         title, body, stem = compose(rng)
         files = _special_files(c, plan.repo, kind, stem)
     else:
@@ -182,10 +223,19 @@ def _code_files(c: Company, repo: str, kind: str, commit: text.Commit) -> list[P
     elif kind == "docs":
         paths = [f"docs/{m}.md" for m in mods[:3]] + (["README.md"] if rng.random() < 0.4 else [])
     elif kind == "build":
-        paths = rng.sample(["pyproject.toml", "Dockerfile", "requirements.txt", "Makefile", "uv.lock"], rng.randrange(1, 4))
+        paths = rng.sample(
+            ["pyproject.toml", "Dockerfile", "requirements.txt", "Makefile", "uv.lock"], rng.randrange(1, 4)
+        )
     else:  # ci
-        paths = rng.sample([".github/workflows/ci.yml", ".github/workflows/lint.yml", ".github/workflows/nightly.yml",
-                            ".github/workflows/release.yml"], rng.randrange(1, 3))
+        paths = rng.sample(
+            [
+                ".github/workflows/ci.yml",
+                ".github/workflows/lint.yml",
+                ".github/workflows/nightly.yml",
+                ".github/workflows/release.yml",
+            ],
+            rng.randrange(1, 3),
+        )
     files = _spread(rng, paths, min(commit.additions, 1500) or rng.randrange(1, 30), min(commit.deletions, 900))
     for f in files:
         if f.path.startswith("tests/test_") and kind in ("feat", "test") and rng.random() < 0.3:
@@ -198,19 +248,36 @@ def _special_files(c: Company, repo: str, kind: str, stem: str) -> list[PullFile
     mod = rng.choice(c.modules[repo])
     if kind == "runbook":
         folder = rng.choice(("docs/runbooks", "docs/runbooks", "docs/playbooks"))
-        files = [PullFile(path=f"{folder}/{stem}.md", additions=rng.randrange(20, 220), deletions=rng.randrange(0, 30),
-                          status=rng.choice(("added", "modified")))]
+        files = [
+            PullFile(
+                path=f"{folder}/{stem}.md",
+                additions=rng.randrange(20, 220),
+                deletions=rng.randrange(0, 30),
+                status=rng.choice(("added", "modified")),
+            )
+        ]
         if rng.random() < 0.4:
-            files.append(PullFile(path=f"{folder}/README.md", additions=rng.randrange(1, 6), deletions=rng.randrange(0, 2)))
+            files.append(
+                PullFile(path=f"{folder}/README.md", additions=rng.randrange(1, 6), deletions=rng.randrange(0, 2))
+            )
     elif kind == "toil":
-        files = [PullFile(path=f"scripts/{stem}.py", additions=rng.randrange(30, 250), status="added"),
-                 PullFile(path=f"cron/{stem}.yaml", additions=rng.randrange(8, 30), status="added")]
+        files = [
+            PullFile(path=f"scripts/{stem}.py", additions=rng.randrange(30, 250), status="added"),
+            PullFile(path=f"cron/{stem}.yaml", additions=rng.randrange(8, 30), status="added"),
+        ]
         if rng.random() < 0.3:
-            files.append(PullFile(path=".github/workflows/scheduled-cleanup.yml", additions=rng.randrange(5, 20),
-                                  deletions=rng.randrange(0, 5)))
+            files.append(
+                PullFile(
+                    path=".github/workflows/scheduled-cleanup.yml",
+                    additions=rng.randrange(5, 20),
+                    deletions=rng.randrange(0, 5),
+                )
+            )
     else:
-        files = [PullFile(path=f"experiments/{stem}/config.yaml", additions=rng.randrange(15, 80), status="added"),
-                 PullFile(path=f"training/{mod}.py", additions=rng.randrange(5, 200), deletions=rng.randrange(0, 60))]
+        files = [
+            PullFile(path=f"experiments/{stem}/config.yaml", additions=rng.randrange(15, 80), status="added"),
+            PullFile(path=f"training/{mod}.py", additions=rng.randrange(5, 200), deletions=rng.randrange(0, 60)),
+        ]
         if rng.random() < 0.5:
             files.append(PullFile(path=f"eval/{stem}.md", additions=rng.randrange(10, 60), status="added"))
     return files
@@ -221,5 +288,11 @@ def _spread(rng: random.Random, paths: list[str], additions: int, deletions: int
     paths = list(dict.fromkeys(paths))
     weights = sorted((rng.random() + 0.05 for _ in paths), reverse=True)
     total = sum(weights)
-    return [PullFile(path=p, additions=max(1 if additions else 0, round(additions * w / total)),
-                     deletions=round(deletions * w / total)) for p, w in zip(paths, weights)]
+    return [
+        PullFile(
+            path=p,
+            additions=max(1 if additions else 0, round(additions * w / total)),
+            deletions=round(deletions * w / total),
+        )
+        for p, w in zip(paths, weights)
+    ]

@@ -12,9 +12,16 @@ from sandbox.generate_time import later, minutes_after, work_moment
 from sandbox.world import JiraChange, JiraComment, JiraIssue, JiraLink, Person
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
-_FOLLOWUPS = ("Add an alert for {s}", "Add a timeout and retry budget to {s}", "Load-test {s} at 2x peak",
-              "Backfill data lost during the {s} incident", "Document recovery steps for {s}",
-              "Add a canary stage to {s} deploys", "Cap memory of {s} workers", "Add a circuit breaker in {s}")
+_FOLLOWUPS = (
+    "Add an alert for {s}",
+    "Add a timeout and retry budget to {s}",
+    "Load-test {s} at 2x peak",
+    "Backfill data lost during the {s} incident",
+    "Document recovery steps for {s}",
+    "Add a canary stage to {s} deploys",
+    "Cap memory of {s} workers",
+    "Add a circuit breaker in {s}",
+)
 
 
 class JiraIds(collections.Counter):
@@ -37,7 +44,6 @@ def build_jira_issues(c: Company) -> list[JiraIssue]:
         issues.append(issue)
         return issue
 
-    people = c.by_login()
     for team in c.delivery_teams():
         project = c.project_of(team.id).key
         members = [p for p in c.members_ever(team.id) if _until(c, p, team.id) > _from(c, p, team.id)]
@@ -61,7 +67,9 @@ def _team_of(c: Company, project: str) -> str:
     return next(p.owner_team for p in c.projects if p.key == project)
 
 
-def _lifecycle(c: Company, issue: JiraIssue, assignee: Person | None, ids: JiraIds, *, closer: Person | None = None) -> None:
+def _lifecycle(
+    c: Company, issue: JiraIssue, assignee: Person | None, ids: JiraIds, *, closer: Person | None = None
+) -> None:
     """Walk a ticket through To Do -> In Progress -> (In Review) -> Done as far as the period allows."""
     rng = c.rng
     worker = assignee or closer
@@ -74,9 +82,16 @@ def _lifecycle(c: Company, issue: JiraIssue, assignee: Person | None, ids: JiraI
         nxt = later(rng, worker.timezone, at, median, until)
         if nxt is None:
             break
-        issue.changelog.append(JiraChange(id=ids.next("change"), author=(closer or worker).login if status == "Done"
-                                          else worker.login, created=nxt, field="status",
-                                          from_string=issue.status, to_string=status))
+        issue.changelog.append(
+            JiraChange(
+                id=ids.next("change"),
+                author=(closer or worker).login if status == "Done" else worker.login,
+                created=nxt,
+                field="status",
+                from_string=issue.status,
+                to_string=status,
+            )
+        )
         issue.status, at = status, nxt
         issue.status_category = "done" if status == "Done" else "indeterminate"
         if status == "Done":
@@ -91,34 +106,72 @@ def _comments(c: Company, issue: JiraIssue, pool: list[Person], ids: JiraIds, me
         at = later(rng, who.timezone, at, 18.0, c.active_until(who))
         if at is None:
             return
-        body = text.pick_ticket(rng)[1] if rng.random() < 0.4 else text.pick_review_text(rng, ("Question", "Support", "Solution Approach"))
-        issue.comments.append(JiraComment(id=ids.next("comment"), author=who.login, body=body or "+1",
-                                          created=at, updated=at))
+        body = (
+            text.pick_ticket(rng)[1]
+            if rng.random() < 0.4
+            else text.pick_review_text(rng, ("Question", "Support", "Solution Approach"))
+        )
+        issue.comments.append(
+            JiraComment(id=ids.next("comment"), author=who.login, body=body or "+1", created=at, updated=at)
+        )
 
 
-def _ticket(c: Company, new, project: str, kind: str, reporter: Person, assignee: Person, start: dt.datetime,
-            ids: JiraIds, pool: list[Person], parent: str | None = None,
-            latest: dt.datetime | None = None, reassign: bool = True) -> JiraIssue | None:
+def _ticket(
+    c: Company,
+    new,
+    project: str,
+    kind: str,
+    reporter: Person,
+    assignee: Person,
+    start: dt.datetime,
+    ids: JiraIds,
+    pool: list[Person],
+    parent: str | None = None,
+    latest: dt.datetime | None = None,
+    reassign: bool = True,
+) -> JiraIssue | None:
     rng = c.rng
     team = _team_of(c, project)  # people work on their team's project while they are in the team
-    created = work_moment(rng, reporter.timezone, max(start, _from(c, reporter, team), _from(c, assignee, team)),
-                          min(_until(c, reporter, team), _until(c, assignee, team), latest or c.end))
+    created = work_moment(
+        rng,
+        reporter.timezone,
+        max(start, _from(c, reporter, team), _from(c, assignee, team)),
+        min(_until(c, reporter, team), _until(c, assignee, team), latest or c.end),
+    )
     if created is None:
         return None
     summary, description = text.pick_ticket(rng)
-    issue = new(project, issue_type=kind, summary=summary, description=description, status="To Do",
-                status_category="new", priority=rng.choices(("Lowest", "Low", "Medium", "High", "Highest"),
-                                                             (0.05, 0.2, 0.5, 0.2, 0.05))[0],
-                reporter=reporter.login, assignee=assignee.login, created=created, updated=created, parent=parent,
-                labels=rng.sample(("tech-debt", "q4-okr", "customer", "oncall", "ml", "data"), rng.randrange(0, 2)))
+    issue = new(
+        project,
+        issue_type=kind,
+        summary=summary,
+        description=description,
+        status="To Do",
+        status_category="new",
+        priority=rng.choices(("Lowest", "Low", "Medium", "High", "Highest"), (0.05, 0.2, 0.5, 0.2, 0.05))[0],
+        reporter=reporter.login,
+        assignee=assignee.login,
+        created=created,
+        updated=created,
+        parent=parent,
+        labels=rng.sample(("tech-debt", "q4-okr", "customer", "oncall", "ml", "data"), rng.randrange(0, 2)),
+    )
     if kind in ("Story", "Task") and rng.random() < 0.3:
         issue.due_date = (created + dt.timedelta(days=rng.randrange(5, 25))).date()
     if reassign and rng.random() < 0.12:  # re-assigned once before work starts
         other = rng.choice(pool)
         at = later(rng, reporter.timezone, created, 10.0, c.end)
         if at is not None and other.login != assignee.login and _from(c, other, team) <= at <= _until(c, other, team):
-            issue.changelog.append(JiraChange(id=ids.next("change"), author=reporter.login, created=at, field="assignee",
-                                              from_string=assignee.name, to_string=other.name))
+            issue.changelog.append(
+                JiraChange(
+                    id=ids.next("change"),
+                    author=reporter.login,
+                    created=at,
+                    field="assignee",
+                    from_string=assignee.name,
+                    to_string=other.name,
+                )
+            )
             issue.assignee, assignee, issue.updated = other.login, other, at
     _lifecycle(c, issue, assignee, ids)
     _comments(c, issue, pool, ids)
@@ -134,8 +187,19 @@ def _epics(c: Company, new, project: str, members: list[Person], ics: list[Perso
     n_epics = max(1, round(len(members) * months / 4))
     for i in range(n_epics):
         owner = leads[i % len(leads)] if leads and i < 2 * len(leads) else rng.choice(seniors + [manager])
-        epic = _ticket(c, new, project, "Epic", manager, owner, c.start, ids, members,
-                       latest=c.start + (c.end - c.start) * 0.6, reassign=False)
+        epic = _ticket(
+            c,
+            new,
+            project,
+            "Epic",
+            manager,
+            owner,
+            c.start,
+            ids,
+            members,
+            latest=c.start + (c.end - c.start) * 0.6,
+            reassign=False,
+        )
         if epic is None:
             continue
         epic.changelog.clear()  # epics move with their children, below
@@ -145,25 +209,61 @@ def _epics(c: Company, new, project: str, members: list[Person], ics: list[Perso
         for _ in range(children):
             assignee = owner if owner in leads and rng.random() < 0.25 else rng.choice(ics)
             kind = rng.choices(("Story", "Task", "Bug"), (0.55, 0.3, 0.15))[0]
-            kid = _ticket(c, new, project, kind, owner if rng.random() < 0.6 else manager, assignee,
-                          epic.created, ids, members, parent=epic.key)
+            kid = _ticket(
+                c,
+                new,
+                project,
+                kind,
+                owner if rng.random() < 0.6 else manager,
+                assignee,
+                epic.created,
+                ids,
+                members,
+                parent=epic.key,
+            )
             if kid is not None:
                 kids.append(kid)
                 if kind == "Story" and rng.random() < 0.2:
                     for _ in range(rng.randrange(1, 4)):
-                        _ticket(c, new, project, "Sub-task", assignee, rng.choice([assignee] + ics), kid.created,
-                                ids, members, parent=kid.key)
+                        _ticket(
+                            c,
+                            new,
+                            project,
+                            "Sub-task",
+                            assignee,
+                            rng.choice([assignee] + ics),
+                            kid.created,
+                            ids,
+                            members,
+                            parent=kid.key,
+                        )
         started = [k.changelog[0].created for k in kids if k.changelog and k.changelog[0].field == "status"]
         if started:
             first = min(started)
-            epic.changelog.append(JiraChange(id=ids.next("change"), author=owner.login, created=first,
-                                             field="status", from_string="To Do", to_string="In Progress"))
+            epic.changelog.append(
+                JiraChange(
+                    id=ids.next("change"),
+                    author=owner.login,
+                    created=first,
+                    field="status",
+                    from_string="To Do",
+                    to_string="In Progress",
+                )
+            )
             epic.status, epic.status_category = "In Progress", "indeterminate"
         if kids and all(k.resolved for k in kids):
             done = later(rng, owner.timezone, max(k.resolved for k in kids), 24.0, c.active_until(owner))
             if done is not None and epic.status == "In Progress":
-                epic.changelog.append(JiraChange(id=ids.next("change"), author=owner.login, created=done,
-                                                 field="status", from_string="In Progress", to_string="Done"))
+                epic.changelog.append(
+                    JiraChange(
+                        id=ids.next("change"),
+                        author=owner.login,
+                        created=done,
+                        field="status",
+                        from_string="In Progress",
+                        to_string="Done",
+                    )
+                )
                 epic.status, epic.status_category, epic.resolved = "Done", "done", done
 
 
@@ -199,17 +299,38 @@ def _incidents(c: Company, new, project: str, members: list[Person], ids: JiraId
         severity = rng.choices(SEVERITIES, (0.08, 0.25, 0.4, 0.27))[0]
         service = rng.choice([r.name for r in c.team_repos(team)] or [team])
         summary, description = text.compose_incident(rng, service, severity)
-        incident = new(project, issue_type="Incident", summary=summary, description=description, status="Open",
-                       status_category="new", priority="Highest" if severity in ("SEV1", "SEV2") else "High",
-                       reporter=reporter.login, assignee=commander.login, created=created, updated=created,
-                       severity=severity, commander=commander.login, components=[service], labels=["incident"])
+        incident = new(
+            project,
+            issue_type="Incident",
+            summary=summary,
+            description=description,
+            status="Open",
+            status_category="new",
+            priority="Highest" if severity in ("SEV1", "SEV2") else "High",
+            reporter=reporter.login,
+            assignee=commander.login,
+            created=created,
+            updated=created,
+            severity=severity,
+            commander=commander.login,
+            components=[service],
+            labels=["incident"],
+        )
         at = created
         for status, lo, hi in (("Investigating", 3, 25), ("Mitigated", 20, 240), ("Resolved", 30, 600)):
             at = minutes_after(rng, at, lo, hi, c.end)
             if at is None:
                 break
-            incident.changelog.append(JiraChange(id=ids.next("change"), author=commander.login, created=at,
-                                                 field="status", from_string=incident.status, to_string=status))
+            incident.changelog.append(
+                JiraChange(
+                    id=ids.next("change"),
+                    author=commander.login,
+                    created=at,
+                    field="status",
+                    from_string=incident.status,
+                    to_string=status,
+                )
+            )
             incident.status = status
             incident.status_category = "done" if status == "Resolved" else "indeterminate"
         if incident.status != "Resolved":
@@ -222,15 +343,30 @@ def _incidents(c: Company, new, project: str, members: list[Person], ids: JiraId
         if pm_at is not None and rng.random() < pm_odds:
             url = f"https://wiki.{c.org}.test/postmortems/{created:%Y-%m-%d}-{text.slug(service)}-{severity.lower()}"
             incident.postmortem_url = url
-            incident.comments.append(JiraComment(id=ids.next("comment"), author=commander.login,
-                                                 body=f"Postmortem is up: {url}", created=pm_at, updated=pm_at))
+            incident.comments.append(
+                JiraComment(
+                    id=ids.next("comment"),
+                    author=commander.login,
+                    body=f"Postmortem is up: {url}",
+                    created=pm_at,
+                    updated=pm_at,
+                )
+            )
         _comments(c, incident, on_call, ids, mean=1.5)
         for _ in range(rng.randrange(1, 4 if severity in ("SEV1", "SEV2") else 3)):
             _followup(c, new, project, incident, commander, on_call, service, ids)
 
 
-def _followup(c: Company, new, project: str, incident: JiraIssue, commander: Person, pool: list[Person],
-              service: str, ids: JiraIds) -> None:
+def _followup(
+    c: Company,
+    new,
+    project: str,
+    incident: JiraIssue,
+    commander: Person,
+    pool: list[Person],
+    service: str,
+    ids: JiraIds,
+) -> None:
     rng = c.rng
     created = later(rng, commander.timezone, incident.resolved, 20.0, c.active_until(commander))
     if created is None:
@@ -240,10 +376,20 @@ def _followup(c: Company, new, project: str, incident: JiraIssue, commander: Per
     if not c.active_from(assignee) <= created <= c.active_until(assignee):
         assignee = commander
     summary = "Follow-up: " + rng.choice(_FOLLOWUPS).format(s=service)
-    issue = new(project, issue_type=rng.choice(("Task", "Bug")), summary=summary,
-                description=f"From the postmortem of the incident on {service}.", status="To Do",
-                status_category="new", priority="High", reporter=commander.login, assignee=assignee.login,
-                created=created, updated=created, labels=["incident-followup"])
+    issue = new(
+        project,
+        issue_type=rng.choice(("Task", "Bug")),
+        summary=summary,
+        description=f"From the postmortem of the incident on {service}.",
+        status="To Do",
+        status_category="new",
+        priority="High",
+        reporter=commander.login,
+        assignee=assignee.login,
+        created=created,
+        updated=created,
+        labels=["incident-followup"],
+    )
     _lifecycle(c, issue, assignee, ids, closer=commander if is_owner else None)
     link = ids.next("link")
     incident.links.append(JiraLink(id=link, type="Causes", direction="outward", other=issue.key))
@@ -262,14 +408,14 @@ def _cross_team_blocks(c: Company, issues: list[JiraIssue], ids: JiraIds) -> Non
     for issue in everything:
         driven = issue.assignee in drivers
         if rng.random() < (0.6 if driven else 0.03):
-            kind, other = "Blocks", _pick(rng, everything, lambda i: i.project != issue.project)
+            kind, other = "Blocks", _pick(rng, everything, lambda i: i.project != issue.project)  # noqa: B023 (called here)
         elif rng.random() < 0.03:
-            kind, other = "Relates", _pick(rng, by_project[issue.project], lambda i: i is not issue)
+            kind, other = "Relates", _pick(rng, by_project[issue.project], lambda i: i is not issue)  # noqa: B023
         else:
             continue
         if other is None:
             continue
-        if any(l.other == other.key for l in issue.links):
+        if any(link.other == other.key for link in issue.links):
             continue
         link, out = ids.next("link"), rng.random() < 0.5
         issue.links.append(JiraLink(id=link, type=kind, direction="outward" if out else "inward", other=other.key))

@@ -9,12 +9,28 @@ from dataclasses import dataclass, field
 
 from sandbox.world import JiraProject, Person, Repo, Team
 
-PERSONAS = ("mentor", "sev_owner", "cross_team_driver", "playbook_keeper", "toil_reducer", "ml_experimenter",
-            "project_lead", "quality_reviewer", "rubber_stamper", "newcomer")
+PERSONAS = (
+    "mentor",
+    "sev_owner",
+    "cross_team_driver",
+    "playbook_keeper",
+    "toil_reducer",
+    "ml_experimenter",
+    "project_lead",
+    "quality_reviewer",
+    "rubber_stamper",
+    "newcomer",
+)
 PERSONA_LEVELS = {
-    "mentor": ("IC4", "IC5"), "sev_owner": ("IC4", "IC5", "IC3"), "cross_team_driver": ("IC4", "IC3", "IC5"),
-    "playbook_keeper": ("IC3", "IC4"), "toil_reducer": ("IC3", "IC2", "IC4"), "ml_experimenter": ("IC3", "IC2", "IC4"),
-    "project_lead": ("IC5", "IC4"), "quality_reviewer": ("IC4", "IC5", "IC3"), "rubber_stamper": ("IC3", "IC2"),
+    "mentor": ("IC4", "IC5"),
+    "sev_owner": ("IC4", "IC5", "IC3"),
+    "cross_team_driver": ("IC4", "IC3", "IC5"),
+    "playbook_keeper": ("IC3", "IC4"),
+    "toil_reducer": ("IC3", "IC2", "IC4"),
+    "ml_experimenter": ("IC3", "IC2", "IC4"),
+    "project_lead": ("IC5", "IC4"),
+    "quality_reviewer": ("IC4", "IC5", "IC3"),
+    "rubber_stamper": ("IC3", "IC2"),
 }
 IC_LEVELS = ("IC1", "IC2", "IC3", "IC4", "IC5", "IC6")
 IC_WEIGHTS = (0.08, 0.26, 0.30, 0.22, 0.10, 0.04)
@@ -34,28 +50,129 @@ _TEAMS = (
     ("nlp", "Language Models", "NLP", ("tokenizers", "llm-gateway", "fine-tuning")),
     ("vision", "Computer Vision", "CV", ("image-embeddings", "vision-training")),
 )
-_MODULES = ("loop", "data", "metrics", "checkpoint", "config", "schedulers", "losses", "callbacks", "export", "io",
-            "features", "sampler", "tokenizer", "evaluation", "serving", "cache", "client", "registry", "pipeline",
-            "utils", "validation", "schema", "monitoring", "batching", "retry", "storage", "auth", "jobs", "api")
-_ZONES = ("Europe/Berlin", "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "Europe/London",
-          "America/Sao_Paulo", "Europe/Warsaw", "Asia/Tokyo", "Africa/Lagos", "Australia/Sydney")
+_MODULES = (
+    "loop",
+    "data",
+    "metrics",
+    "checkpoint",
+    "config",
+    "schedulers",
+    "losses",
+    "callbacks",
+    "export",
+    "io",
+    "features",
+    "sampler",
+    "tokenizer",
+    "evaluation",
+    "serving",
+    "cache",
+    "client",
+    "registry",
+    "pipeline",
+    "utils",
+    "validation",
+    "schema",
+    "monitoring",
+    "batching",
+    "retry",
+    "storage",
+    "auth",
+    "jobs",
+    "api",
+)
+_ZONES = (
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Europe/London",
+    "America/Sao_Paulo",
+    "Europe/Warsaw",
+    "Asia/Tokyo",
+    "Africa/Lagos",
+    "Australia/Sydney",
+)
 # (display name, ascii form used for logins and e-mail)
-_FIRST = (("Zoë", "zoe"), ("José", "jose"), ("Łukasz", "lukasz"), ("Søren", "soren"), ("Ngozi", "ngozi"),
-          ("Ananya", "ananya"), ("Mei", "mei"), ("Chidi", "chidi"), ("İlkay", "ilkay"), ("Hélène", "helene"),
-          ("Ha-eun", "haeun"), ("Aroha", "aroha"), ("Björn", "bjorn"), ("Fatima", "fatima"), ("Mateus", "mateus"),
-          ("Priya", "priya"), ("Kwame", "kwame"), ("Yuki", "yuki"), ("Olga", "olga"), ("Tomás", "tomas"),
-          ("Amara", "amara"), ("Liam", "liam"), ("Nadia", "nadia"), ("Rafael", "rafael"), ("Sanjay", "sanjay"),
-          ("Ingrid", "ingrid"), ("Wei", "wei"), ("Dmitri", "dmitri"), ("Leilani", "leilani"), ("Omar", "omar"),
-          ("Camille", "camille"), ("Anh", "anh"), ("Jonas", "jonas"), ("Thandiwe", "thandiwe"), ("Marta", "marta"),
-          ("Ravi", "ravi"), ("Aleksandra", "aleksandra"), ("Kofi", "kofi"), ("Sofía", "sofia"), ("Emeka", "emeka"))
-_LAST = (("Müller", "mueller"), ("Núñez", "nunez"), ("Wójcik", "wojcik"), ("Østergaard", "ostergaard"),
-         ("Okonkwo", "okonkwo"), ("Iyer", "iyer"), ("Zhang", "zhang"), ("Yıldız", "yildiz"), ("Lefèvre", "lefevre"),
-         ("Kim", "kim"), ("Ngata", "ngata"), ("Sjöberg", "sjoberg"), ("Haddad", "haddad"), ("Costa", "costa"),
-         ("Raman", "raman"), ("Mensah", "mensah"), ("Tanaka", "tanaka"), ("Смирнова", "smirnova"),
-         ("García", "garcia"), ("Nguyễn", "nguyen"), ("O'Brien", "obrien"), ("Kowalczyk", "kowalczyk"),
-         ("Dubois", "dubois"), ("Chen", "chen"), ("Adeyemi", "adeyemi"), ("Svensson", "svensson"),
-         ("Petrov", "petrov"), ("Kahale", "kahale"), ("Farouk", "farouk"), ("Đặng", "dang"), ("Schmidt", "schmidt"),
-         ("Banerjee", "banerjee"), ("Moreau", "moreau"), ("Sato", "sato"), ("Boateng", "boateng"))
+_FIRST = (
+    ("Zoë", "zoe"),
+    ("José", "jose"),
+    ("Łukasz", "lukasz"),
+    ("Søren", "soren"),
+    ("Ngozi", "ngozi"),
+    ("Ananya", "ananya"),
+    ("Mei", "mei"),
+    ("Chidi", "chidi"),
+    ("İlkay", "ilkay"),
+    ("Hélène", "helene"),
+    ("Ha-eun", "haeun"),
+    ("Aroha", "aroha"),
+    ("Björn", "bjorn"),
+    ("Fatima", "fatima"),
+    ("Mateus", "mateus"),
+    ("Priya", "priya"),
+    ("Kwame", "kwame"),
+    ("Yuki", "yuki"),
+    ("Olga", "olga"),
+    ("Tomás", "tomas"),
+    ("Amara", "amara"),
+    ("Liam", "liam"),
+    ("Nadia", "nadia"),
+    ("Rafael", "rafael"),
+    ("Sanjay", "sanjay"),
+    ("Ingrid", "ingrid"),
+    ("Wei", "wei"),
+    ("Dmitri", "dmitri"),
+    ("Leilani", "leilani"),
+    ("Omar", "omar"),
+    ("Camille", "camille"),
+    ("Anh", "anh"),
+    ("Jonas", "jonas"),
+    ("Thandiwe", "thandiwe"),
+    ("Marta", "marta"),
+    ("Ravi", "ravi"),
+    ("Aleksandra", "aleksandra"),
+    ("Kofi", "kofi"),
+    ("Sofía", "sofia"),
+    ("Emeka", "emeka"),
+)
+_LAST = (
+    ("Müller", "mueller"),
+    ("Núñez", "nunez"),
+    ("Wójcik", "wojcik"),
+    ("Østergaard", "ostergaard"),
+    ("Okonkwo", "okonkwo"),
+    ("Iyer", "iyer"),
+    ("Zhang", "zhang"),
+    ("Yıldız", "yildiz"),
+    ("Lefèvre", "lefevre"),
+    ("Kim", "kim"),
+    ("Ngata", "ngata"),
+    ("Sjöberg", "sjoberg"),
+    ("Haddad", "haddad"),
+    ("Costa", "costa"),
+    ("Raman", "raman"),
+    ("Mensah", "mensah"),
+    ("Tanaka", "tanaka"),
+    ("Смирнова", "smirnova"),
+    ("García", "garcia"),
+    ("Nguyễn", "nguyen"),
+    ("O'Brien", "obrien"),
+    ("Kowalczyk", "kowalczyk"),
+    ("Dubois", "dubois"),
+    ("Chen", "chen"),
+    ("Adeyemi", "adeyemi"),
+    ("Svensson", "svensson"),
+    ("Petrov", "petrov"),
+    ("Kahale", "kahale"),
+    ("Farouk", "farouk"),
+    ("Đặng", "dang"),
+    ("Schmidt", "schmidt"),
+    ("Banerjee", "banerjee"),
+    ("Moreau", "moreau"),
+    ("Sato", "sato"),
+    ("Boateng", "boateng"),
+)
 
 
 @dataclass
@@ -155,8 +272,9 @@ class Company:
         """Repos of ``team`` (``None``: of every team), unarchived ones unless ``active=False``."""
         key = (team, active, len(self.repos))
         if key not in self._team_repos:
-            self._team_repos[key] = [r for r in self.repos if (team is None or r.owner_team == team)
-                                     and not (active and r.archived)]
+            self._team_repos[key] = [
+                r for r in self.repos if (team is None or r.owner_team == team) and not (active and r.archived)
+            ]
         return self._team_repos[key]
 
     def project_of(self, team: str) -> JiraProject:
@@ -194,18 +312,36 @@ def build_org(c: Company, engineers: int) -> None:
         _build_team_assets(c, i, team)
     _plant_personas(c, engineers)
     for bot in BOTS:
-        c.people.append(Person(login=bot, name=bot.removesuffix("[bot]"), emails=[], jira_account_id=f"bot-{bot[:-5]}",
-                               level="IC1", team="engineering", start_date=(c.start - dt.timedelta(days=1500)).date(),
-                               is_bot=True, token=""))
+        c.people.append(
+            Person(
+                login=bot,
+                name=bot.removesuffix("[bot]"),
+                emails=[],
+                jira_account_id=f"bot-{bot[:-5]}",
+                level="IC1",
+                team="engineering",
+                start_date=(c.start - dt.timedelta(days=1500)).date(),
+                is_bot=True,
+                token="",
+            )
+        )
     if not any(r.archived for r in c.repos):  # small worlds still get one archived repo
         team = c.delivery_teams()[-1]
-        c.repos.append(Repo(org=c.org, name=f"legacy-{team.id}-scripts", owner_team=team.id, archived=True,
-                            created_at=c.start - dt.timedelta(days=2000)))
+        c.repos.append(
+            Repo(
+                org=c.org,
+                name=f"legacy-{team.id}-scripts",
+                owner_team=team.id,
+                archived=True,
+                created_at=c.start - dt.timedelta(days=2000),
+            )
+        )
         c.modules[c.repos[-1].full_name] = ("jobs", "utils")
 
 
-def _person(c: Company, used: set[str], level: str, team: str, manager: str | None, zone: str,
-            years: tuple[float, float]) -> Person:
+def _person(
+    c: Company, used: set[str], level: str, team: str, manager: str | None, zone: str, years: tuple[float, float]
+) -> Person:
     rng = c.rng
     for attempt in range(50):
         (first, first_a), (last, last_a) = rng.choice(_FIRST), rng.choice(_LAST)
@@ -218,15 +354,24 @@ def _person(c: Company, used: set[str], level: str, team: str, manager: str | No
     used.add(login)
     start = c.start - dt.timedelta(days=round(365 * rng.uniform(*years)))
     emails = [f"{first_a}.{last_a}@{c.org}.test"]  # the rest: generate_people.plant_identities
-    return Person(login=login, name=f"{first} {last}", emails=emails, jira_account_id=f"{rng.getrandbits(96):024x}",
-                  level=level, team=team, manager=manager, start_date=start.date(), timezone=zone,
-                  token=f"sbx-{login}")
+    return Person(
+        login=login,
+        name=f"{first} {last}",
+        emails=emails,
+        jira_account_id=f"{rng.getrandbits(96):024x}",
+        level=level,
+        team=team,
+        manager=manager,
+        start_date=start.date(),
+        timezone=zone,
+        token=f"sbx-{login}",
+    )
 
 
 def _build_team_assets(c: Company, index: int, team: Team) -> None:
     rng = c.rng
     _, _, key, names = _TEAMS[index % len(_TEAMS)]
-    suffix = team.id[len(_TEAMS[index % len(_TEAMS)][0]):]
+    suffix = team.id[len(_TEAMS[index % len(_TEAMS)][0]) :]
     manager = next(p for p in c.people if p.team == team.id and p.level == "M1")
     names = [n + suffix for n in names]
     if index % 4 == 3:
@@ -234,13 +379,20 @@ def _build_team_assets(c: Company, index: int, team: Team) -> None:
     for name in names:
         created = c.start - dt.timedelta(days=rng.randrange(120, 2500), seconds=rng.randrange(86400))
         codeowners = f"* @{c.org}/{team.id}\n/docs/ @{c.org}/{team.id} @{manager.login}\n"
-        repo = Repo(org=c.org, name=name, owner_team=team.id, archived=name.startswith("legacy-"),
-                    created_at=created, codeowners=codeowners if rng.random() < 0.8 else None)
+        repo = Repo(
+            org=c.org,
+            name=name,
+            owner_team=team.id,
+            archived=name.startswith("legacy-"),
+            created_at=created,
+            codeowners=codeowners if rng.random() < 0.8 else None,
+        )
         c.repos.append(repo)
         c.modules[repo.full_name] = tuple(rng.sample(_MODULES, rng.randrange(6, 11)))
     project_key = key + (suffix.replace("-", "") if suffix else "")
-    c.projects.append(JiraProject(key=project_key, id=str(10000 + index), name=team.name, owner_team=team.id,
-                                  lead=manager.login))
+    c.projects.append(
+        JiraProject(key=project_key, id=str(10000 + index), name=team.name, owner_team=team.id, lead=manager.login)
+    )
 
 
 def _plant_personas(c: Company, engineers: int) -> None:
@@ -260,7 +412,9 @@ def _plant_personas(c: Company, engineers: int) -> None:
         gone = rng.choice(veterans)
         gone.deleted = True
         gone.token = ""
-        c.left_at[gone.login] = c.start + dt.timedelta(days=rng.randrange(max(2, span_days // 4), max(3, span_days // 2)))
+        c.left_at[gone.login] = c.start + dt.timedelta(
+            days=rng.randrange(max(2, span_days // 4), max(3, span_days // 2))
+        )
         veterans.remove(gone)
     juniors = collections.Counter(p.team for p in ics if p.level in ("IC1", "IC2") or "newcomer" in p.personas)
     for persona, levels in PERSONA_LEVELS.items():

@@ -54,24 +54,30 @@ def plant_identities(c: Company) -> None:
         person.github_id = next(ids)
         work, first, last = _work_email(c, person)
         if work in taken:  # two people with the same name: the second gets a number
-            work = next(f"{first}.{last}{n}@{c.org}.test" for n in range(2, 999)
-                        if f"{first}.{last}{n}@{c.org}.test" not in taken)
+            work = next(
+                f"{first}.{last}{n}@{c.org}.test"
+                for n in range(2, 999)
+                if f"{first}.{last}{n}@{c.org}.test" not in taken
+            )
         emails = [work]
         if rng.random() < 0.6:
             emails.append(noreply_email(person.github_id, person.login))
         if rng.random() < 0.35:
             emails.append(f"{person.login}@{c.org}-labs.test")  # an older acquisition's domain
         if len(emails) < 2 or rng.random() < 0.15:
-            emails.append(f"{first}{rng.choice(('.', '', '_'))}{last}{rng.choice(('', '', str(rng.randrange(7, 99))))}"
-                          f"@{rng.choice(_PERSONAL)}")
+            emails.append(
+                f"{first}{rng.choice(('.', '', '_'))}{last}{rng.choice(('', '', str(rng.randrange(7, 99))))}"
+                f"@{rng.choice(_PERSONAL)}"
+            )
         person.emails = [e for e in dict.fromkeys(emails) if e not in taken]
         taken.update(person.emails)
         if rng.random() < 0.04 or (person is humans[-1] and not any(p.unlinked_emails for p in humans)):
             person.unlinked_emails = [f"{first}@{person.login}-{rng.choice(_HOSTS)}.local"]
     candidates = [p for p in humans if not p.deleted]
     for person in rng.sample(candidates, min(len(candidates), max(1, round(len(humans) / 80)))):
-        old = next(o for o in (f"{person.login}-{c.org}", f"{c.org}-{person.login}", f"{person.login}-old")
-                   if o not in used)
+        old = next(
+            o for o in (f"{person.login}-{c.org}", f"{c.org}-{person.login}", f"{person.login}-old") if o not in used
+        )
         used.add(old)
         person.former_logins = [old]
         c.renamed_at[person.login] = (c.start + (c.end - c.start) * rng.uniform(0.2, 0.5)).replace(microsecond=0)
@@ -106,8 +112,15 @@ def plant_career_moves(c: Company, engineers: int) -> None:
         return
     teams = c.delivery_teams()
     managers = {p.team: p for p in c.people if p.level == "M1"}
-    baseline = [p for p in c.people if p.level.startswith("IC") and not p.is_bot and not p.deleted
-                and not p.personas and c.active_from(p) == c.start]
+    baseline = [
+        p
+        for p in c.people
+        if p.level.startswith("IC")
+        and not p.is_bot
+        and not p.deleted
+        and not p.personas
+        and c.active_from(p) == c.start
+    ]
     count = max(1, round(engineers / 50))
     if len(teams) >= 2:
         for person in rng.sample(baseline, min(len(baseline), count)):

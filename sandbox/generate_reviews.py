@@ -12,9 +12,14 @@ from sandbox.world import IssueComment, Person, PullRequest, Review, ReviewComme
 
 JUNIOR_LEVELS = ("IC1", "IC2")
 APPROVAL_WORDS = ("LGTM", "Looks good", "lgtm 🚀", "Ship it", "Thanks, looks good to me.", "👍")
-STATUS_NOTES = ("Deployed to staging, dashboards look normal.", "Rolled out to 10% of traffic, watching error rates.",
-                "Can we get this in before the freeze on Thursday?", "Linked the ticket in the description.",
-                "Heads-up: this touches the same code as the migration PR.", "Backported to the release branch.")
+STATUS_NOTES = (
+    "Deployed to staging, dashboards look normal.",
+    "Rolled out to 10% of traffic, watching error rates.",
+    "Can we get this in before the freeze on Thursday?",
+    "Linked the ticket in the description.",
+    "Heads-up: this touches the same code as the migration PR.",
+    "Backported to the release branch.",
+)
 
 
 class Ids:
@@ -38,17 +43,29 @@ def _reviewers(c: Company, pr: PullRequest, author: Person, people: dict[str, Pe
     rng = c.rng
     owner = c.repo_owner(pr.repo)
     when = pr.created_at
-    pool = [p for p in c.members_on(owner, when) if p.login != author.login
-            and c.active_from(p) <= when <= c.active_until(p)]
+    pool = [
+        p
+        for p in c.members_on(owner, when)
+        if p.login != author.login and c.active_from(p) <= when <= c.active_until(p)
+    ]
     if not pool:
         return []
-    weights = [3.0 if {"quality_reviewer", "rubber_stamper", "mentor"} & set(p.personas) else
-               0.4 if p.level.startswith("M") else 1.0 for p in pool]
+    weights = [
+        3.0
+        if {"quality_reviewer", "rubber_stamper", "mentor"} & set(p.personas)
+        else 0.4
+        if p.level.startswith("M")
+        else 1.0
+        for p in pool
+    ]
     wanted = 1 if author.is_bot else rng.choices((1, 2, 3), (0.5, 0.38, 0.12))[0]
     chosen: list[Person] = []
     if not author.is_bot and _is_junior(c, author, when):
-        mentors = [p for p in c.with_persona("mentor") if p.login != author.login
-                   and c.active_from(p) <= when <= c.active_until(p)]
+        mentors = [
+            p
+            for p in c.with_persona("mentor")
+            if p.login != author.login and c.active_from(p) <= when <= c.active_until(p)
+        ]
         near = [p for p in mentors if c.team_on(p, when) in (c.team_on(author, when), owner)]
         if near and rng.random() < 0.8:
             chosen.append(rng.choice(near))
@@ -107,15 +124,19 @@ def _withdrawn_request(c: Company, pr: PullRequest, author: Person, chosen: list
     rng = c.rng
     owner = c.repo_owner(pr.repo)
     taken = {p.login for p in chosen} | {author.login}
-    pool = [p for p in c.members_on(owner, pr.created_at) if p.login not in taken and not p.deleted
-            and c.active_from(p) <= pr.created_at <= c.active_until(p)]
+    pool = [
+        p
+        for p in c.members_on(owner, pr.created_at)
+        if p.login not in taken and not p.deleted and c.active_from(p) <= pr.created_at <= c.active_until(p)
+    ]
     if not pool:
         return pr.created_at
     who = rng.choice(pool)
     at = minutes_after(rng, pr.created_at, 0, 60, c.end) or pr.created_at
     removed = later(rng, author.timezone, at, 8.0, c.end)
-    pr.review_requests.append(ReviewRequest(reviewer=who.login, requested_by=author.login, requested_at=at,
-                                            removed_at=removed))
+    pr.review_requests.append(
+        ReviewRequest(reviewer=who.login, requested_by=author.login, requested_at=at, removed_at=removed)
+    )
     return removed or at
 
 
@@ -139,8 +160,11 @@ def pending_reviewers(pr: PullRequest) -> list[str]:
     latest: dict[str, tuple[dt.datetime, bool]] = {}
     for request in sorted(pr.review_requests, key=lambda r: r.requested_at):
         latest[request.reviewer] = (request.requested_at, request.removed_at is None)
-    answered = {login for login, (at, _) in latest.items()
-                if any(r.author == login and r.submitted_at >= at for r in pr.reviews)}
+    answered = {
+        login
+        for login, (at, _) in latest.items()
+        if any(r.author == login and r.submitted_at >= at for r in pr.reviews)
+    }
     return [login for login, (_, open_) in latest.items() if open_ and login not in answered]
 
 
@@ -158,18 +182,26 @@ def _style(c: Company, reviewer: Person, author: Person, when: dt.datetime) -> s
     return "approve" if roll < 0.55 else "comment" if roll < 0.85 else "defect"
 
 
-def _review_round(c: Company, pr: PullRequest, author: Person, reviewer: Person, at: dt.datetime, ids: Ids) -> dt.datetime:
+def _review_round(
+    c: Company, pr: PullRequest, author: Person, reviewer: Person, at: dt.datetime, ids: Ids
+) -> dt.datetime:
     """One reviewer's reviews on ``pr`` starting at ``at`` (a change request is followed by an approval)."""
     rng = c.rng
     style = _style(c, reviewer, author, pr.created_at)
     if style == "stamp":
-        pr.reviews.append(Review(id=ids.next("review"), author=reviewer.login, state="APPROVED", body="",
-                                 submitted_at=at))
+        pr.reviews.append(
+            Review(id=ids.next("review"), author=reviewer.login, state="APPROVED", body="", submitted_at=at)
+        )
         return at
     if style == "approve":
-        body = "" if rng.random() < 0.55 else rng.choice(APPROVAL_WORDS + tuple(text.read_corpus().review_comments["Praise"][:40]))
-        pr.reviews.append(Review(id=ids.next("review"), author=reviewer.login, state="APPROVED", body=body,
-                                 submitted_at=at))
+        body = (
+            ""
+            if rng.random() < 0.55
+            else rng.choice(APPROVAL_WORDS + tuple(text.read_corpus().review_comments["Praise"][:40]))
+        )
+        pr.reviews.append(
+            Review(id=ids.next("review"), author=reviewer.login, state="APPROVED", body=body, submitted_at=at)
+        )
         return at
     if style == "teach":
         state = "COMMENTED" if rng.random() < 0.6 else "CHANGES_REQUESTED"
@@ -191,23 +223,35 @@ def _review_round(c: Company, pr: PullRequest, author: Person, reviewer: Person,
     if state == "CHANGES_REQUESTED" or (style == "teach" and rng.random() < 0.8):
         again = later(rng, reviewer.timezone, last, 5.0, c.active_until(reviewer))
         if again is not None:
-            body = rng.choice(("Thanks for the changes, looks good now.", "Much better, approving.", "")) \
-                if style != "teach" else text.pick_review_text(rng, ("Praise",))
-            pr.reviews.append(Review(id=ids.next("review"), author=reviewer.login, state="APPROVED", body=body,
-                                     submitted_at=again))
+            body = (
+                rng.choice(("Thanks for the changes, looks good now.", "Much better, approving.", ""))
+                if style != "teach"
+                else text.pick_review_text(rng, ("Praise",))
+            )
+            pr.reviews.append(
+                Review(id=ids.next("review"), author=reviewer.login, state="APPROVED", body=body, submitted_at=again)
+            )
             last = again
     return last
 
 
-def _inline_thread(c: Company, pr: PullRequest, author: Person, reviewer: Person, review: Review,
-                   categories: tuple[str, ...], ids: Ids) -> dt.datetime:
+def _inline_thread(
+    c: Company, pr: PullRequest, author: Person, reviewer: Person, review: Review, categories: tuple[str, ...], ids: Ids
+) -> dt.datetime:
     rng = c.rng
     files = [f for f in pr.files if f.status != "removed"] or pr.files
     f = rng.choice(files)
     line = rng.randrange(1, max(2, f.additions + 1)) if rng.random() < 0.93 else None  # None: outdated comment
-    comment = ReviewComment(id=ids.next("comment"), review_id=review.id, author=reviewer.login,
-                            body=text.pick_review_text(rng, categories), path=f.path, line=line,
-                            created_at=review.submitted_at, updated_at=review.submitted_at)
+    comment = ReviewComment(
+        id=ids.next("comment"),
+        review_id=review.id,
+        author=reviewer.login,
+        body=text.pick_review_text(rng, categories),
+        path=f.path,
+        line=line,
+        created_at=review.submitted_at,
+        updated_at=review.submitted_at,
+    )
     if rng.random() < 0.08:
         edited = minutes_after(rng, comment.created_at, 1, 30, c.end)
         comment.updated_at = edited or comment.updated_at
@@ -216,9 +260,19 @@ def _inline_thread(c: Company, pr: PullRequest, author: Person, reviewer: Person
     if not author.is_bot and rng.random() < 0.65:
         at = later(rng, author.timezone, comment.created_at, 2.0, c.active_until(author))
         if at is not None:
-            pr.review_comments.append(ReviewComment(
-                id=ids.next("comment"), review_id=None, author=author.login, body=rng.choice(text.REPLIES),
-                path=f.path, line=line, in_reply_to=comment.id, created_at=at, updated_at=at))
+            pr.review_comments.append(
+                ReviewComment(
+                    id=ids.next("comment"),
+                    review_id=None,
+                    author=author.login,
+                    body=rng.choice(text.REPLIES),
+                    path=f.path,
+                    line=line,
+                    in_reply_to=comment.id,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
             last = max(last, at)
     return last
 
@@ -227,8 +281,11 @@ def _issue_comments(c: Company, pr: PullRequest, author: Person, ids: Ids) -> dt
     rng = c.rng
     owner = c.repo_owner(pr.repo)
     team = c.team_on(author, pr.created_at)
-    pool = [p for p in c.members_on(owner, pr.created_at) + c.members_on(team, pr.created_at)
-            if p.login != author.login and c.active_from(p) <= pr.created_at <= c.active_until(p)]
+    pool = [
+        p
+        for p in c.members_on(owner, pr.created_at) + c.members_on(team, pr.created_at)
+        if p.login != author.login and c.active_from(p) <= pr.created_at <= c.active_until(p)
+    ]
     last = pr.created_at
     if not pool:
         return last
@@ -238,14 +295,26 @@ def _issue_comments(c: Company, pr: PullRequest, author: Person, ids: Ids) -> dt
         at = later(rng, who.timezone, at, 6.0, c.active_until(who))
         if at is None:
             break
-        body = rng.choice(STATUS_NOTES) if rng.random() < 0.3 else text.pick_review_text(rng, ("Question", "Praise", "Support", "Documentation"))
-        pr.issue_comments.append(IssueComment(id=ids.next("issue_comment"), author=who.login, body=body,
-                                              created_at=at, updated_at=at))
+        body = (
+            rng.choice(STATUS_NOTES)
+            if rng.random() < 0.3
+            else text.pick_review_text(rng, ("Question", "Praise", "Support", "Documentation"))
+        )
+        pr.issue_comments.append(
+            IssueComment(id=ids.next("issue_comment"), author=who.login, body=body, created_at=at, updated_at=at)
+        )
         last = at
         if rng.random() < 0.4:
             reply = later(rng, author.timezone, at, 2.0, c.active_until(author))
             if reply is not None:
-                pr.issue_comments.append(IssueComment(id=ids.next("issue_comment"), author=author.login,
-                                                      body=rng.choice(text.REPLIES), created_at=reply, updated_at=reply))
+                pr.issue_comments.append(
+                    IssueComment(
+                        id=ids.next("issue_comment"),
+                        author=author.login,
+                        body=rng.choice(text.REPLIES),
+                        created_at=reply,
+                        updated_at=reply,
+                    )
+                )
                 last = at = reply
     return last

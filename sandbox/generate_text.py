@@ -19,8 +19,16 @@ from importlib import resources
 DEFECT_CATEGORIES = ("Larger Defect", "Logical", "Validation", "Resource", "Interface", "Timing")
 DESIGN_CATEGORIES = ("Design discussion", "Solution Approach", "Alternate Output")
 TEACHING_CATEGORIES = ("Solution Approach", "Design discussion", "Documentation", "Support", "Organization of code")
-CASUAL_CATEGORIES = ("Question", "Praise", "Naming Convention", "Visual Representation", "Documentation",
-                     "Organization of code", "Solution Approach", "False Positive")
+CASUAL_CATEGORIES = (
+    "Question",
+    "Praise",
+    "Naming Convention",
+    "Visual Representation",
+    "Documentation",
+    "Organization of code",
+    "Solution Approach",
+    "False Positive",
+)
 
 
 @dataclass(frozen=True)
@@ -100,41 +108,126 @@ def slug(text: str) -> str:
 
 # --- composed text for the planted personas ------------------------------------
 
-_ALERTS = ("p99 latency alerts", "OOM kills on GPU workers", "stale feature snapshots", "failed nightly backfills",
-           "queue backlog growth", "GPU node drains", "disk pressure on the feature store", "5xx spikes",
-           "model rollback", "certificate expiry", "embedding index drift", "training job preemption",
-           "schema mismatch in the event stream", "Kafka consumer lag", "cold cache after deploy")
+_ALERTS = (
+    "p99 latency alerts",
+    "OOM kills on GPU workers",
+    "stale feature snapshots",
+    "failed nightly backfills",
+    "queue backlog growth",
+    "GPU node drains",
+    "disk pressure on the feature store",
+    "5xx spikes",
+    "model rollback",
+    "certificate expiry",
+    "embedding index drift",
+    "training job preemption",
+    "schema mismatch in the event stream",
+    "Kafka consumer lag",
+    "cold cache after deploy",
+)
 _DOC_KINDS = ("runbook", "on-call playbook", "incident playbook", "runbook section", "escalation playbook")
 _DOC_VERBS = ("Add", "Update", "Expand", "Rewrite", "Clarify", "Document recovery steps in the")
 
-_TOIL_TASKS = ("rotation of stale checkpoints", "cleanup of orphaned feature tables", "the weekly index rebuild",
-               "retries of failed backfills", "the on-call handoff report", "pruning of old log buckets",
-               "expiry of dataset snapshots", "the GPU quota report", "re-labelling of flaky CI jobs",
-               "certificate renewal checks", "cleanup of abandoned experiment runs", "model registry garbage collection",
-               "the monthly cost report", "restarts of wedged consumers", "cleanup of temporary S3 prefixes")
-_TOIL_FORMS = ("Automate {t}", "Add cron job for {t}", "Replace manual {t} with a scheduled job",
-               "Script {t}", "Remove toil: automate {t}", "cleanup: automate {t}")
+_TOIL_TASKS = (
+    "rotation of stale checkpoints",
+    "cleanup of orphaned feature tables",
+    "the weekly index rebuild",
+    "retries of failed backfills",
+    "the on-call handoff report",
+    "pruning of old log buckets",
+    "expiry of dataset snapshots",
+    "the GPU quota report",
+    "re-labelling of flaky CI jobs",
+    "certificate renewal checks",
+    "cleanup of abandoned experiment runs",
+    "model registry garbage collection",
+    "the monthly cost report",
+    "restarts of wedged consumers",
+    "cleanup of temporary S3 prefixes",
+)
+_TOIL_FORMS = (
+    "Automate {t}",
+    "Add cron job for {t}",
+    "Replace manual {t} with a scheduled job",
+    "Script {t}",
+    "Remove toil: automate {t}",
+    "cleanup: automate {t}",
+)
 
-_MODELS = ("the ranker", "the two-tower retrieval model", "the CTR model", "the query classifier",
-           "the embedding model", "the churn model", "the spam filter", "the reranker", "the intent model")
-_TWEAKS = ("focal loss", "label smoothing", "a larger batch size", "cosine LR decay", "hard-negative mining",
-           "feature crosses", "mixed precision", "distillation from the large model", "dropout 0.2",
-           "longer warmup", "a fresh vocabulary", "calibrated scores", "time-decayed sample weights")
-_DATASETS = ("the October holdout", "last week's traffic sample", "the long-tail query set", "the cold-start cohort",
-             "the multilingual eval set", "the fairness slice", "the golden set")
-_EXPERIMENT_FORMS = ("Experiment: {w} for {m}", "Train {m} with {w}", "Eval {m} on {d}", "Ablation: {w} in {m}",
-                     "Sweep learning rate for {m} with {w}", "Offline eval of {m} on {d}")
+_MODELS = (
+    "the ranker",
+    "the two-tower retrieval model",
+    "the CTR model",
+    "the query classifier",
+    "the embedding model",
+    "the churn model",
+    "the spam filter",
+    "the reranker",
+    "the intent model",
+)
+_TWEAKS = (
+    "focal loss",
+    "label smoothing",
+    "a larger batch size",
+    "cosine LR decay",
+    "hard-negative mining",
+    "feature crosses",
+    "mixed precision",
+    "distillation from the large model",
+    "dropout 0.2",
+    "longer warmup",
+    "a fresh vocabulary",
+    "calibrated scores",
+    "time-decayed sample weights",
+)
+_DATASETS = (
+    "the October holdout",
+    "last week's traffic sample",
+    "the long-tail query set",
+    "the cold-start cohort",
+    "the multilingual eval set",
+    "the fairness slice",
+    "the golden set",
+)
+_EXPERIMENT_FORMS = (
+    "Experiment: {w} for {m}",
+    "Train {m} with {w}",
+    "Eval {m} on {d}",
+    "Ablation: {w} in {m}",
+    "Sweep learning rate for {m} with {w}",
+    "Offline eval of {m} on {d}",
+)
 _METRICS = ("NDCG@10", "AUC", "recall@100", "log loss", "MRR", "precision@5")
 
-_SYMPTOMS = ("elevated 5xx rate", "p99 latency above SLO", "stale recommendations", "missing features in serving",
-             "training pipeline stuck", "empty search results for some locales", "model serving OOM crash loop",
-             "feature store writes failing", "duplicate events in the stream", "scores drifted after deploy")
+_SYMPTOMS = (
+    "elevated 5xx rate",
+    "p99 latency above SLO",
+    "stale recommendations",
+    "missing features in serving",
+    "training pipeline stuck",
+    "empty search results for some locales",
+    "model serving OOM crash loop",
+    "feature store writes failing",
+    "duplicate events in the stream",
+    "scores drifted after deploy",
+)
 
-REPLIES = ("Good catch, fixed.", "Done.", "Fixed in the latest push.", "Makes sense, updated.",
-           "I'd rather keep it as is for now; it mirrors how the serving side does it.",
-           "Not sure I follow, could you expand a bit?", "Moved it as suggested.", "Added a test for this case.",
-           "Thanks, I didn't know about that helper.", "Renamed.", "Good point, I'll do it in a follow-up PR.",
-           "Reverted this part, it wasn't needed.", "Agreed, simplified.", "Ah, right. Changed to the batch API.")
+REPLIES = (
+    "Good catch, fixed.",
+    "Done.",
+    "Fixed in the latest push.",
+    "Makes sense, updated.",
+    "I'd rather keep it as is for now; it mirrors how the serving side does it.",
+    "Not sure I follow, could you expand a bit?",
+    "Moved it as suggested.",
+    "Added a test for this case.",
+    "Thanks, I didn't know about that helper.",
+    "Renamed.",
+    "Good point, I'll do it in a follow-up PR.",
+    "Reverted this part, it wasn't needed.",
+    "Agreed, simplified.",
+    "Ah, right. Changed to the batch API.",
+)
 
 
 def compose_runbook(rng: random.Random) -> tuple[str, str, str]:
@@ -142,8 +235,10 @@ def compose_runbook(rng: random.Random) -> tuple[str, str, str]:
     alert = rng.choice(_ALERTS)
     kind = rng.choice(_DOC_KINDS)
     title = f"{rng.choice(_DOC_VERBS)} {kind} for {alert}"
-    body = (f"Captures what we learned handling {alert}: how to confirm it, the dashboards to check, "
-            f"and the safe mitigation steps, in order.")
+    body = (
+        f"Captures what we learned handling {alert}: how to confirm it, the dashboards to check, "
+        f"and the safe mitigation steps, in order."
+    )
     return title, body, slug(alert)
 
 
@@ -151,7 +246,10 @@ def compose_toil(rng: random.Random) -> tuple[str, str, str]:
     task = rng.choice(_TOIL_TASKS)
     hours = rng.choice((1, 2, 3, 4, 6))
     title = rng.choice(_TOIL_FORMS).format(t=task)
-    body = f"We did {task} by hand every week (~{hours}h of on-call time). This runs it on a schedule and alerts on failure."
+    body = (
+        f"We did {task} by hand every week (~{hours}h of on-call time). "
+        "This runs it on a schedule and alerts on failure."
+    )
     return title[0].upper() + title[1:], body, slug(task)
 
 
@@ -161,14 +259,18 @@ def compose_experiment(rng: random.Random) -> tuple[str, str, str]:
     metric = rng.choice(_METRICS)
     before = rng.uniform(0.55, 0.85)
     after = before + rng.uniform(-0.01, 0.03)
-    body = (f"Hypothesis: {tweak} helps {model}.\n\nOffline {metric} on {data}: {before:.3f} -> {after:.3f}. "
-            f"Config and seeds are in the experiment folder.")
+    body = (
+        f"Hypothesis: {tweak} helps {model}.\n\nOffline {metric} on {data}: {before:.3f} -> {after:.3f}. "
+        f"Config and seeds are in the experiment folder."
+    )
     return title[0].upper() + title[1:], body, slug(f"{model} {tweak}")
 
 
 def compose_incident(rng: random.Random, service: str, severity: str) -> tuple[str, str]:
     symptom = rng.choice(_SYMPTOMS)
     title = f"{severity}: {service} {symptom}"
-    body = (f"Impact: {symptom} on {service}. Detected by alerting; customers affected: "
-            f"{rng.choice(('none confirmed', 'a few percent of traffic', 'one region', 'internal users only'))}.")
+    body = (
+        f"Impact: {symptom} on {service}. Detected by alerting; customers affected: "
+        f"{rng.choice(('none confirmed', 'a few percent of traffic', 'one region', 'internal users only'))}."
+    )
     return title, body

@@ -18,7 +18,7 @@ DAY_START_HOUR = 9
 DAY_END_HOUR = 18
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
@@ -79,7 +79,9 @@ def later(
     return moment if moment <= end else None
 
 
-def minutes_after(rng: random.Random, after: dt.datetime, low: float, high: float, end: dt.datetime) -> dt.datetime | None:
+def minutes_after(
+    rng: random.Random, after: dt.datetime, low: float, high: float, end: dt.datetime
+) -> dt.datetime | None:
     """``after`` plus a uniform ``low``..``high`` minutes; None past ``end``."""
     moment = after + dt.timedelta(minutes=rng.uniform(low, high))
     return moment.replace(microsecond=0) if moment <= end else None

@@ -66,8 +66,9 @@ def repo_json(ctx: Ctx, repo: Repo, *, full: bool = False) -> dict:
     """``repository`` as of now: pushed at its latest visible PR activity, open issues = open PRs."""
     prs = visible_pulls(ctx, repo)
     pushed = max((asof.pull_updated_at(pr, ctx.now) for pr in prs), default=None)
-    return gp.repo_payload(ctx.world, repo, ctx.links, pushed_at=pushed, open_issues=asof.open_pull_count(prs, ctx.now),
-                           full=full)
+    return gp.repo_payload(
+        ctx.world, repo, ctx.links, pushed_at=pushed, open_issues=asof.open_pull_count(prs, ctx.now), full=full
+    )
 
 
 def pull_json(ctx: Ctx, pr: PullRequest, *, full: bool = False, repo: dict | None = None) -> dict:
@@ -157,8 +158,10 @@ def list_files(ctx: Ctx) -> Paged:
 
 def get_requested_reviewers(ctx: Ctx) -> dict:
     pr = find_pull(ctx)
-    return {"users": [gp.user_payload(ctx.world, login, ctx.links) for login in asof.pending_reviewers(pr, ctx.now)],
-            "teams": []}
+    return {
+        "users": [gp.user_payload(ctx.world, login, ctx.links) for login in asof.pending_reviewers(pr, ctx.now)],
+        "teams": [],
+    }
 
 
 def _comments(ctx: Ctx, payloads: list[dict]) -> Paged:
@@ -179,36 +182,68 @@ def _comments(ctx: Ctx, payloads: list[dict]) -> Paged:
 
 def list_pull_review_comments(ctx: Ctx) -> Paged:
     pr = find_pull(ctx)
-    return _comments(ctx, [gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-                           for c in asof.visible_review_comments(pr, ctx.now)])
+    return _comments(
+        ctx,
+        [
+            gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
+            for c in asof.visible_review_comments(pr, ctx.now)
+        ],
+    )
 
 
 def list_repo_review_comments(ctx: Ctx) -> Paged:
     repo = find_repo(ctx)
-    return _comments(ctx, [gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-                           for pr in visible_pulls(ctx, repo) for c in asof.visible_review_comments(pr, ctx.now)])
+    return _comments(
+        ctx,
+        [
+            gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
+            for pr in visible_pulls(ctx, repo)
+            for c in asof.visible_review_comments(pr, ctx.now)
+        ],
+    )
 
 
 def list_issue_comments(ctx: Ctx) -> Paged:
     pr = find_pull(ctx)  # every issue in the sandbox is a PR
-    return _comments(ctx, [gp.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-                           for c in asof.visible_issue_comments(pr, ctx.now)])
+    return _comments(
+        ctx,
+        [
+            gp.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
+            for c in asof.visible_issue_comments(pr, ctx.now)
+        ],
+    )
 
 
 def list_repo_issue_comments(ctx: Ctx) -> Paged:
     repo = find_repo(ctx)
-    return _comments(ctx, [gp.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-                           for pr in visible_pulls(ctx, repo) for c in asof.visible_issue_comments(pr, ctx.now)])
+    return _comments(
+        ctx,
+        [
+            gp.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
+            for pr in visible_pulls(ctx, repo)
+            for c in asof.visible_issue_comments(pr, ctx.now)
+        ],
+    )
 
 
 def get_rate_limit(ctx: Ctx) -> dict:
     start, reset = ctx.side.window()
     used = ctx.side.used.get((request_token(ctx.request) or "", start), 0)
-    core = {"limit": ctx.side.rate_limit, "used": used, "remaining": max(0, ctx.side.rate_limit - used),
-            "reset": reset, "resource": "core"}
+    core = {
+        "limit": ctx.side.rate_limit,
+        "used": used,
+        "remaining": max(0, ctx.side.rate_limit - used),
+        "reset": reset,
+        "resource": "core",
+    }
     g_used = ctx.side.graphql_used.get((request_token(ctx.request) or "", start), 0)
-    graphql = {"limit": ctx.side.graphql_limit, "used": g_used, "remaining": max(0, ctx.side.graphql_limit - g_used),
-               "reset": reset, "resource": "graphql"}
+    graphql = {
+        "limit": ctx.side.graphql_limit,
+        "used": g_used,
+        "remaining": max(0, ctx.side.graphql_limit - g_used),
+        "reset": reset,
+        "resource": "graphql",
+    }
     search = {"limit": 30, "used": 0, "remaining": 30, "reset": start + 60, "resource": "search"}
     return {"resources": {"core": core, "graphql": graphql, "search": search}, "rate": core}
 
@@ -227,21 +262,39 @@ _TABLE: list[tuple[str, str, Handler, bool]] = [
     ("/orgs/{org}/repos", "/orgs/{org}/repos", list_org_repos, True),
     ("/repos/{owner}/{repo}", "/repos/{owner}/{repo}", get_repo, True),
     ("/repos/{owner}/{repo}/pulls", "/repos/{owner}/{repo}/pulls", list_pulls, True),
-    ("/repos/{owner}/{repo}/pulls/comments", "/repos/{owner}/{repo}/pulls/comments",
-     list_repo_review_comments, True),
-    ("/repos/{owner}/{repo}/issues/comments", "/repos/{owner}/{repo}/issues/comments",
-     list_repo_issue_comments, True),
+    ("/repos/{owner}/{repo}/pulls/comments", "/repos/{owner}/{repo}/pulls/comments", list_repo_review_comments, True),
+    ("/repos/{owner}/{repo}/issues/comments", "/repos/{owner}/{repo}/issues/comments", list_repo_issue_comments, True),
     ("/repos/{owner}/{repo}/pulls/{number:int}", "/repos/{owner}/{repo}/pulls/{pull_number}", get_pull, True),
-    ("/repos/{owner}/{repo}/pulls/{number:int}/reviews", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-     list_reviews, True),
-    ("/repos/{owner}/{repo}/pulls/{number:int}/comments", "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
-     list_pull_review_comments, True),
-    ("/repos/{owner}/{repo}/pulls/{number:int}/files", "/repos/{owner}/{repo}/pulls/{pull_number}/files",
-     list_files, True),
-    ("/repos/{owner}/{repo}/pulls/{number:int}/requested_reviewers",
-     "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", get_requested_reviewers, True),
-    ("/repos/{owner}/{repo}/issues/{number:int}/comments", "/repos/{owner}/{repo}/issues/{issue_number}/comments",
-     list_issue_comments, True),
+    (
+        "/repos/{owner}/{repo}/pulls/{number:int}/reviews",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+        list_reviews,
+        True,
+    ),
+    (
+        "/repos/{owner}/{repo}/pulls/{number:int}/comments",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+        list_pull_review_comments,
+        True,
+    ),
+    (
+        "/repos/{owner}/{repo}/pulls/{number:int}/files",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/files",
+        list_files,
+        True,
+    ),
+    (
+        "/repos/{owner}/{repo}/pulls/{number:int}/requested_reviewers",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+        get_requested_reviewers,
+        True,
+    ),
+    (
+        "/repos/{owner}/{repo}/issues/{number:int}/comments",
+        "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+        list_issue_comments,
+        True,
+    ),
     ("/rate_limit", "/rate_limit", get_rate_limit, False),  # GitHub does not charge /rate_limit
     ("/{path:path}", "unknown", unknown_endpoint, True),
 ]

@@ -49,8 +49,10 @@ def review_request_history(pr: PullRequest) -> list[ReviewRequest]:
     gets one request each, made by the author when the PR was opened (GitHub always has the event)."""
     if pr.review_requests or not pr.requested_reviewers:
         return list(pr.review_requests)
-    return [ReviewRequest(reviewer=login, requested_by=pr.author or GHOST_LOGIN, requested_at=pr.created_at)
-            for login in pr.requested_reviewers]
+    return [
+        ReviewRequest(reviewer=login, requested_by=pr.author or GHOST_LOGIN, requested_at=pr.created_at)
+        for login in pr.requested_reviewers
+    ]
 
 
 def visible_review_requests(pr: PullRequest, now: dt.datetime) -> list[ReviewRequest]:

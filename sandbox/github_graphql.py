@@ -89,8 +89,14 @@ def _endpoint(state: SandboxState):
         caller = state.caller_for_token(token)
         if caller is None:
             _meter(state, 401, 0)
-            return _json({"message": "Bad credentials" if token else "This endpoint requires you to be authenticated.",
-                          "documentation_url": DOCS_URL}, 401, headers)
+            return _json(
+                {
+                    "message": "Bad credentials" if token else "This endpoint requires you to be authenticated.",
+                    "documentation_url": DOCS_URL,
+                },
+                401,
+                headers,
+            )
         try:
             body = json.loads(await request.body() or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -99,17 +105,21 @@ def _endpoint(state: SandboxState):
         query, variables = body.get("query"), body.get("variables") or {}
         if not isinstance(query, str):
             _meter(state, 200, 0)
-            return _json({"errors": [{"message": "A query attribute must be specified and must be a string."}]},
-                         200, headers)
+            return _json(
+                {"errors": [{"message": "A query attribute must be specified and must be a string."}]}, 200, headers
+            )
         start, reset = gh.window()
         used_key = (token or "", start)
         used = gh.graphql_used.get(used_key, 0)
 
         def rate_headers(used_now: int) -> dict[str, str]:
-            return {"X-RateLimit-Limit": str(gh.graphql_limit),
-                    "X-RateLimit-Remaining": str(max(0, gh.graphql_limit - used_now)),
-                    "X-RateLimit-Reset": str(reset), "X-RateLimit-Used": str(used_now),
-                    "X-RateLimit-Resource": "graphql"}
+            return {
+                "X-RateLimit-Limit": str(gh.graphql_limit),
+                "X-RateLimit-Remaining": str(max(0, gh.graphql_limit - used_now)),
+                "X-RateLimit-Reset": str(reset),
+                "X-RateLimit-Used": str(used_now),
+                "X-RateLimit-Resource": "graphql",
+            }
 
         document, errors = check_document(query)
         operation = None
@@ -124,21 +134,39 @@ def _endpoint(state: SandboxState):
             return _json({"errors": _errors(errors)}, 200, headers | rate_headers(used))
         if used >= gh.graphql_limit:
             _meter(state, 403, 0)
-            return _json({"errors": [{"type": "RATE_LIMITED",
-                                      "message": f"API rate limit already exceeded for user {caller.login}."}]},
-                         403, headers | rate_headers(used))
+            return _json(
+                {
+                    "errors": [
+                        {"type": "RATE_LIMITED", "message": f"API rate limit already exceeded for user {caller.login}."}
+                    ]
+                },
+                403,
+                headers | rate_headers(used),
+            )
         points = 0 if _is_dry_run(operation, variables) else cost.points
         used += points
         gh.graphql_used[used_key] = used
-        rate = {"limit": gh.graphql_limit, "cost": cost.points, "remaining": max(0, gh.graphql_limit - used),
-                "used": used, "resetAt": gp.iso(gp.dt.datetime.fromtimestamp(reset, gp.dt.timezone.utc)),
-                "nodeCount": cost.nodes}
+        rate = {
+            "limit": gh.graphql_limit,
+            "cost": cost.points,
+            "remaining": max(0, gh.graphql_limit - used),
+            "used": used,
+            "resetAt": gp.iso(gp.dt.datetime.fromtimestamp(reset, gp.dt.timezone.utc)),
+            "nodeCount": cost.nodes,
+        }
         links = gp.Links(api=f"{request.url.scheme}://{request.url.netloc}/api/v3", html=gp.html_base(state.world))
-        context = GqlContext(world=state.world, now=state.now, links=links, viewer=caller.login, rate=rate,
-                             pulls=gh.pulls)
-        result = execute(github_schema(), document, context_value=context, variable_values=variables,
-                         operation_name=body.get("operationName"), field_resolver=resolve_field,
-                         type_resolver=resolve_type)
+        context = GqlContext(
+            world=state.world, now=state.now, links=links, viewer=caller.login, rate=rate, pulls=gh.pulls
+        )
+        result = execute(
+            github_schema(),
+            document,
+            context_value=context,
+            variable_values=variables,
+            operation_name=body.get("operationName"),
+            field_resolver=resolve_field,
+            type_resolver=resolve_type,
+        )
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = _errors(result.errors)

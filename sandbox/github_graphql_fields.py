@@ -6,7 +6,8 @@ other field of GitHub's schema is an explicit ``SANDBOX_NOT_IMPLEMENTED`` error.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sandbox import github_asof as asof
 from sandbox import github_graphql_resolve as R
@@ -164,11 +165,19 @@ def _inside() -> dict[tuple[str, str], Resolver]:
     def commit_fields(v, c, a, name):
         pr, k = v
         authors = R.commit_authors(c, k)
-        return {
-            "oid": k.sha, "message": k.message, "messageHeadline": k.message.split("\n", 1)[0],
-            "committedDate": gp.iso(k.committed_at), "authoredDate": gp.iso(k.committed_at),
-            "author": authors[0], "url": f"{c.links.html}/{pr.repo}/commit/{k.sha}",
-        }[name] if name != "authors" else R.Page(authors, a, "authors")
+        return (
+            {
+                "oid": k.sha,
+                "message": k.message,
+                "messageHeadline": k.message.split("\n", 1)[0],
+                "committedDate": gp.iso(k.committed_at),
+                "authoredDate": gp.iso(k.committed_at),
+                "author": authors[0],
+                "url": f"{c.links.html}/{pr.repo}/commit/{k.sha}",
+            }[name]
+            if name != "authors"
+            else R.Page(authors, a, "authors")
+        )
 
     out: dict[tuple[str, str], Resolver] = {
         ("PullRequestReview", "id"): lambda v, c, a: f"PRR_{v[1].id}",
@@ -187,13 +196,16 @@ def _inside() -> dict[tuple[str, str], Resolver]:
         ("IssueComment", "authorAssociation"): lambda v, c, a: gp.author_association(c.world, v[1].author),
         ("IssueComment", "body"): lambda v, c, a: v[1].body,
         ("IssueComment", "createdAt"): lambda v, c, a: gp.iso(v[1].created_at),
-        ("IssueComment", "updatedAt"): lambda v, c, a: gp.iso(asof.shown_updated_at(v[1].created_at, v[1].updated_at,
-                                                                                    c.now)),
+        ("IssueComment", "updatedAt"): lambda v, c, a: gp.iso(
+            asof.shown_updated_at(v[1].created_at, v[1].updated_at, c.now)
+        ),
         ("IssueComment", "url"): comment_url,
         ("IssueComment", "pullRequest"): lambda v, c, a: R.Obj("PullRequest", v[0]),
         ("PullRequestCommit", "id"): lambda v, c, a: f"PURC_{gp.stable_id('commit', v[1].sha)}",
         ("PullRequestCommit", "commit"): lambda v, c, a: R.commit_obj(*v),
-        ("PullRequestCommit", "url"): lambda v, c, a: f"{c.links.html}/{v[0].repo}/pull/{v[0].number}/commits/{v[1].sha}",
+        ("PullRequestCommit", "url"): lambda v, c, a: (
+            f"{c.links.html}/{v[0].repo}/pull/{v[0].number}/commits/{v[1].sha}"
+        ),
         ("PullRequestCommit", "pullRequest"): lambda v, c, a: R.Obj("PullRequest", v[0]),
         ("ReviewRequest", "id"): lambda v, c, a: f"RR_{gp.stable_id('rr', f'{v[0].id}:{v[1]}')}",
         ("ReviewRequest", "asCodeOwner"): lambda v, c, a: False,
@@ -207,6 +219,11 @@ def _inside() -> dict[tuple[str, str], Resolver]:
 
 
 FIELDS: dict[tuple[str, str], Resolver] = (
-    _query() | _org_and_repo() | _pull_request() | _inside() | R._actor_fields("User") | R._actor_fields("Bot")
+    _query()
+    | _org_and_repo()
+    | _pull_request()
+    | _inside()
+    | R._actor_fields("User")
+    | R._actor_fields("Bot")
     | R._blob_fields()
 )

@@ -19,8 +19,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from graphql import GraphQLError
 
@@ -77,8 +78,12 @@ class Page:
         if name == "totalCount":
             return self.total
         if name == "pageInfo":
-            return {"hasNextPage": self.end < self.total, "hasPreviousPage": self.start > 0,
-                    "startCursor": cursors[0] if cursors else None, "endCursor": cursors[-1] if cursors else None}
+            return {
+                "hasNextPage": self.end < self.total,
+                "hasPreviousPage": self.start > 0,
+                "startCursor": cursors[0] if cursors else None,
+                "endCursor": cursors[-1] if cursors else None,
+            }
         raise not_implemented("Connection", name)
 
 
@@ -90,14 +95,19 @@ def _offset(cursor: str, field: str) -> int:
     try:
         return int(base64.b64decode(cursor.encode()).decode().rsplit(":", 1)[1])
     except (ValueError, IndexError, UnicodeDecodeError):
-        raise GraphQLError(f"`{cursor}` does not appear to be a valid cursor for `{field}`.",
-                           extensions={"type": "INVALID_CURSOR_ARGUMENTS"}) from None
+        raise GraphQLError(
+            f"`{cursor}` does not appear to be a valid cursor for `{field}`.",
+            extensions={"type": "INVALID_CURSOR_ARGUMENTS"},
+        ) from None
 
 
 def not_implemented(type_name: str, field: str) -> GraphQLError:
-    return GraphQLError(f"The sandbox does not implement {type_name}.{field} (it is valid on GitHub); "
-                        "ask only for the fields docs/sandbox.md lists, or add a resolver in "
-                        "sandbox/github_graphql_resolve.py", extensions={"type": "SANDBOX_NOT_IMPLEMENTED"})
+    return GraphQLError(
+        f"The sandbox does not implement {type_name}.{field} (it is valid on GitHub); "
+        "ask only for the fields docs/sandbox.md lists, or add a resolver in "
+        "sandbox/github_graphql_resolve.py",
+        extensions={"type": "SANDBOX_NOT_IMPLEMENTED"},
+    )
 
 
 def not_found(message: str) -> GraphQLError:
@@ -213,9 +223,13 @@ def q_repositories(org: str, c: GqlContext, a: dict) -> Page:
     repos = [r for r in visible_repos(c) if r.org == org]
     if a.get("isArchived") is not None:
         repos = [r for r in repos if r.archived == a["isArchived"]]
-    keys = {"CREATED_AT": lambda r: (r.created_at, r.full_name), "NAME": lambda r: r.name.lower(),
-            "UPDATED_AT": lambda r: (pushed_at(c, r), r.full_name), "PUSHED_AT": lambda r: (pushed_at(c, r), r.full_name),
-            "STARGAZERS": lambda r: r.full_name}
+    keys = {
+        "CREATED_AT": lambda r: (r.created_at, r.full_name),
+        "NAME": lambda r: r.name.lower(),
+        "UPDATED_AT": lambda r: (pushed_at(c, r), r.full_name),
+        "PUSHED_AT": lambda r: (pushed_at(c, r), r.full_name),
+        "STARGAZERS": lambda r: r.full_name,
+    }
     return Page([Obj("Repository", r) for r in _order(repos, keys, a.get("orderBy"), "CREATED_AT")], a, "repositories")
 
 
@@ -233,8 +247,13 @@ def q_pull_requests(repo: Repo, c: GqlContext, a: dict) -> Page:
         pulls = [pr for pr in pulls if pull_state(pr, c.now) in a["states"]]
     if a.get("labels"):
         pulls = [pr for pr in pulls if set(pr.labels) & set(a["labels"])]
-    keys = {"CREATED_AT": lambda p: (p.created_at, p.number), "UPDATED_AT": lambda p: (asof.pull_updated_at(p, c.now), p.number)}
-    return Page([Obj("PullRequest", pr) for pr in _order(pulls, keys, a.get("orderBy"), "CREATED_AT")], a, "pullRequests")
+    keys = {
+        "CREATED_AT": lambda p: (p.created_at, p.number),
+        "UPDATED_AT": lambda p: (asof.pull_updated_at(p, c.now), p.number),
+    }
+    return Page(
+        [Obj("PullRequest", pr) for pr in _order(pulls, keys, a.get("orderBy"), "CREATED_AT")], a, "pullRequests"
+    )
 
 
 def q_pull_request(repo: Repo, c: GqlContext, a: dict) -> Obj:
@@ -254,8 +273,11 @@ def q_object(repo: Repo, c: GqlContext, a: dict) -> Obj | None:
 
     rev, sep, path = (a.get("expression") or "").partition(":")
     if a.get("oid") is not None or not sep or rev not in ("HEAD", repo.default_branch):
-        raise GraphQLError("The sandbox's Repository.object serves only expression: \"HEAD:<path>\" (or the default "
-                           f"branch instead of HEAD), not {a!r}", extensions={"type": "SANDBOX_NOT_IMPLEMENTED"})
+        raise GraphQLError(
+            'The sandbox\'s Repository.object serves only expression: "HEAD:<path>" (or the default '
+            f"branch instead of HEAD), not {a!r}",
+            extensions={"type": "SANDBOX_NOT_IMPLEMENTED"},
+        )
     if path == CODEOWNERS_PATH and repo.codeowners is not None:
         return Obj("Blob", (repo, path, repo.codeowners))
     return None
@@ -297,8 +319,12 @@ def commit_obj(pr: PullRequest, commit: Commit) -> Obj:
 
 def git_actor(c: GqlContext, name: str | None, email: str, when: dt.datetime | None, login: str | None) -> dict:
     user = actor(c.world, login) if login else None
-    return {"name": name, "email": email, "date": gp.iso(when),
-            "user": user if user is not None and user.type == "User" else None}  # GitActor.user is a User: bots are null
+    return {
+        "name": name,
+        "email": email,
+        "date": gp.iso(when),
+        "user": user if user is not None and user.type == "User" else None,
+    }  # GitActor.user is a User: bots are null
 
 
 def commit_authors(c: GqlContext, commit: Commit) -> list[dict]:
@@ -322,9 +348,13 @@ def review_request_events(pr: PullRequest, now: dt.datetime) -> list[tuple[dt.da
     return events
 
 
-ITEM_TYPES = {"PullRequestReview": "PULL_REQUEST_REVIEW", "IssueComment": "ISSUE_COMMENT",
-              "PullRequestCommit": "PULL_REQUEST_COMMIT", "ReviewRequestedEvent": "REVIEW_REQUESTED_EVENT",
-              "ReviewRequestRemovedEvent": "REVIEW_REQUEST_REMOVED_EVENT"}
+ITEM_TYPES = {
+    "PullRequestReview": "PULL_REQUEST_REVIEW",
+    "IssueComment": "ISSUE_COMMENT",
+    "PullRequestCommit": "PULL_REQUEST_COMMIT",
+    "ReviewRequestedEvent": "REVIEW_REQUESTED_EVENT",
+    "ReviewRequestRemovedEvent": "REVIEW_REQUEST_REMOVED_EVENT",
+}
 
 
 def q_timeline(pr: PullRequest, c: GqlContext, a: dict) -> Page:
@@ -337,8 +367,10 @@ def q_timeline(pr: PullRequest, c: GqlContext, a: dict) -> Page:
     if a.get("itemTypes"):
         unknown = set(a["itemTypes"]) - set(ITEM_TYPES.values())
         if unknown:
-            raise GraphQLError(f"The sandbox's timeline holds only {sorted(ITEM_TYPES.values())}; "
-                               f"it does not serve {sorted(unknown)}", extensions={"type": "SANDBOX_NOT_IMPLEMENTED"})
+            raise GraphQLError(
+                f"The sandbox's timeline holds only {sorted(ITEM_TYPES.values())}; it does not serve {sorted(unknown)}",
+                extensions={"type": "SANDBOX_NOT_IMPLEMENTED"},
+            )
         items = [it for it in items if ITEM_TYPES[it[1].type] in a["itemTypes"]]
     if a.get("since"):
         since = dt.datetime.fromisoformat(a["since"].replace("Z", "+00:00"))
@@ -360,14 +392,22 @@ def file_dict(f: Any) -> dict:
 
 def label_dict(c: GqlContext, pr: PullRequest, name: str) -> dict:
     lid = gp.stable_id("label", f"{pr.repo}:{name}")
-    return {"__typename": "Label", "id": f"LA_{lid}", "name": name, "color": f"{lid % 0xFFFFFF:06x}",
-            "description": None, "isDefault": False, "url": f"{c.links.html}/{pr.repo}/labels/{name}"}
+    return {
+        "__typename": "Label",
+        "id": f"LA_{lid}",
+        "name": name,
+        "color": f"{lid % 0xFFFFFF:06x}",
+        "description": None,
+        "isDefault": False,
+        "url": f"{c.links.html}/{pr.repo}/labels/{name}",
+    }
 
 
 def _rr_event_fields(kind: str) -> dict:
     def event_id(v, c, a):
         pr, rr, what = v
-        return f"{'RRE' if what == 'requested' else 'RRRE'}_{gp.stable_id(what, f'{pr.id}:{rr.reviewer}:{rr.requested_at}')}"
+        prefix = "RRE" if what == "requested" else "RRRE"
+        return f"{prefix}_{gp.stable_id(what, f'{pr.id}:{rr.reviewer}:{rr.requested_at}')}"
 
     return {
         (kind, "id"): event_id,

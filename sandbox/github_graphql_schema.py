@@ -92,8 +92,9 @@ class Cost:
         return max(1, int(self.requests / 100 + 0.5))
 
 
-def query_cost(document: DocumentNode, operation: OperationDefinitionNode,
-               variables: dict[str, Any] | None = None) -> Cost:
+def query_cost(
+    document: DocumentNode, operation: OperationDefinitionNode, variables: dict[str, Any] | None = None
+) -> Cost:
     """GitHub's static cost of ``operation`` (see the module docstring); raises GraphQLError on bad limits."""
     schema = github_schema()
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
@@ -112,8 +113,11 @@ def query_cost(document: DocumentNode, operation: OperationDefinitionNode,
                 child = get_named_type(field_def.type)
                 child_multiplier = multiplier
                 if _is_connection(child):
-                    args = {a.name.value: value_from_ast(a.value, field_def.args[a.name.value].type, variables)
-                            for a in sel.arguments or () if a.name.value in field_def.args}
+                    args = {
+                        a.name.value: value_from_ast(a.value, field_def.args[a.name.value].type, variables)
+                        for a in sel.arguments or ()
+                        if a.name.value in field_def.args
+                    }
                     page = page_size(sel.name.value, args)
                     totals["requests"] += multiplier
                     totals["nodes"] += multiplier * page
@@ -125,15 +129,21 @@ def query_cost(document: DocumentNode, operation: OperationDefinitionNode,
             elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
                 frag = fragments.get(sel.name.value)
                 if frag is not None:
-                    walk(frag.selection_set, schema.get_type(frag.type_condition.name.value), multiplier,
-                         seen | {sel.name.value})
+                    walk(
+                        frag.selection_set,
+                        schema.get_type(frag.type_condition.name.value),
+                        multiplier,
+                        seen | {sel.name.value},
+                    )
 
     walk(operation.selection_set, root, 1, frozenset())
     cost = Cost(totals["requests"], totals["nodes"])
     if cost.nodes > MAX_NODES:
-        raise GraphQLError(f"By the time this query traverses to the deepest connection, it is requesting up to "
-                           f"{cost.nodes:,} possible nodes which exceeds the maximum limit of {MAX_NODES:,}.",
-                           extensions={"type": "MAX_NODE_LIMIT_EXCEEDED"})
+        raise GraphQLError(
+            f"By the time this query traverses to the deepest connection, it is requesting up to "
+            f"{cost.nodes:,} possible nodes which exceeds the maximum limit of {MAX_NODES:,}.",
+            extensions={"type": "MAX_NODE_LIMIT_EXCEEDED"},
+        )
     return cost
 
 
@@ -141,12 +151,17 @@ def page_size(field_name: str, args: dict[str, Any]) -> int:
     """``first`` or ``last`` of a connection, checked as GitHub checks it."""
     first, last = args.get("first"), args.get("last")
     if first is None and last is None:
-        raise GraphQLError(f"You must provide a `first` or `last` value to properly paginate the "
-                           f"`{field_name}` connection.", extensions={"type": "MISSING_PAGINATION_BOUNDARIES"})
+        raise GraphQLError(
+            f"You must provide a `first` or `last` value to properly paginate the `{field_name}` connection.",
+            extensions={"type": "MISSING_PAGINATION_BOUNDARIES"},
+        )
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 0 <= value <= MAX_PAGE:
-            raise GraphQLError(f"Requesting {value} records on the `{field_name}` connection exceeds the "
-                               f"`{name}` limit of {MAX_PAGE} records.", extensions={"type": "EXCESSIVE_PAGINATION"})
+            raise GraphQLError(
+                f"Requesting {value} records on the `{field_name}` connection exceeds the "
+                f"`{name}` limit of {MAX_PAGE} records.",
+                extensions={"type": "EXCESSIVE_PAGINATION"},
+            )
     return max(first or 0, last or 0)
 
 
@@ -159,5 +174,4 @@ def _field(parent: Any, name: str):
 
 
 def _is_connection(named: Any) -> bool:
-    return (isinstance(named, GraphQLObjectType) and named.name.endswith("Connection")
-            and "pageInfo" in named.fields)
+    return isinstance(named, GraphQLObjectType) and named.name.endswith("Connection") and "pageInfo" in named.fields

@@ -38,8 +38,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from sandbox.github_asof import (GHOST_LOGIN, pending_reviewers, pull_updated_at, shown_updated_at, visible_commits,
-                                 visible_issue_comments, visible_review_comments)
+from sandbox.github_asof import (
+    GHOST_LOGIN,
+    pending_reviewers,
+    pull_updated_at,
+    shown_updated_at,
+    visible_commits,
+    visible_issue_comments,
+    visible_review_comments,
+)
 from sandbox.world import IssueComment, Person, PullFile, PullRequest, Repo, Review, ReviewComment, World
 
 GHOST_ID = 10137
@@ -77,11 +84,17 @@ def html_base(world: World) -> str:
 # --- people ---------------------------------------------------------------------
 
 # simple-user's URL templates, as suffixes of the user's API url
-_USER_URLS = (("events_url", "/events{/privacy}"), ("followers_url", "/followers"),
-              ("following_url", "/following{/other_user}"), ("gists_url", "/gists{/gist_id}"),
-              ("organizations_url", "/orgs"), ("received_events_url", "/received_events"),
-              ("repos_url", "/repos"), ("starred_url", "/starred{/owner}{/repo}"),
-              ("subscriptions_url", "/subscriptions"))
+_USER_URLS = (
+    ("events_url", "/events{/privacy}"),
+    ("followers_url", "/followers"),
+    ("following_url", "/following{/other_user}"),
+    ("gists_url", "/gists{/gist_id}"),
+    ("organizations_url", "/orgs"),
+    ("received_events_url", "/received_events"),
+    ("repos_url", "/repos"),
+    ("starred_url", "/starred{/owner}{/repo}"),
+    ("subscriptions_url", "/subscriptions"),
+)
 
 
 def is_bot_login(login: str) -> bool:
@@ -93,8 +106,15 @@ def _account(api: str, html: str, login: str, uid: int, kind: str) -> dict[str, 
     """``simple-user`` for an account; cached (callers get a copy), the URL templates are string joins."""
     api_user = f"{api}/users/{quote(login)}"  # as GitHub: users/dependabot%5Bbot%5D
     profile = f"{html}/apps/{login[:-5]}" if kind == "Bot" and is_bot_login(login) else f"{html}/{quote(login)}"
-    out: dict[str, Any] = {"login": login, "id": uid, "node_id": f"U_{uid}", "avatar_url": f"{html}/avatars/u/{uid}",
-                           "gravatar_id": "", "url": api_user, "html_url": profile}
+    out: dict[str, Any] = {
+        "login": login,
+        "id": uid,
+        "node_id": f"U_{uid}",
+        "avatar_url": f"{html}/avatars/u/{uid}",
+        "gravatar_id": "",
+        "url": api_user,
+        "html_url": profile,
+    }
     out.update((key, api_user + suffix) for key, suffix in _USER_URLS)
     out.update(type=kind, site_admin=False, user_view_type="public")
     return out
@@ -133,15 +153,37 @@ def full_user_payload(world: World, login: str | None, links: Links, *, private:
     person = _person(world, login)
     out = user_payload(world, login, links)
     ghost = out["login"] == GHOST_LOGIN
-    since = iso(dt.datetime.combine(person.start_date, dt.time(), dt.timezone.utc) if person and not ghost
-                else world.period_start)
-    out.update(name=person.name if person and not ghost else out["login"], company=None, blog="", location=None,
-               email=person.emails[0] if person and person.emails and not ghost else None, hireable=None,
-               bio=None, twitter_username=None, public_repos=0, public_gists=0, followers=0, following=0,
-               created_at=since, updated_at=since)
+    since = iso(
+        dt.datetime.combine(person.start_date, dt.time(), dt.timezone.utc)
+        if person and not ghost
+        else world.period_start
+    )
+    out.update(
+        name=person.name if person and not ghost else out["login"],
+        company=None,
+        blog="",
+        location=None,
+        email=person.emails[0] if person and person.emails and not ghost else None,
+        hireable=None,
+        bio=None,
+        twitter_username=None,
+        public_repos=0,
+        public_gists=0,
+        followers=0,
+        following=0,
+        created_at=since,
+        updated_at=since,
+    )
     if private:
-        out.update(user_view_type="private", private_gists=0, total_private_repos=0, owned_private_repos=0,
-                   disk_usage=0, collaborators=0, two_factor_authentication=True)
+        out.update(
+            user_view_type="private",
+            private_gists=0,
+            total_private_repos=0,
+            owned_private_repos=0,
+            disk_usage=0,
+            collaborators=0,
+            two_factor_authentication=True,
+        )
     return out
 
 
@@ -176,43 +218,100 @@ def org_payload(world: World, links: Links, org: str | None = None) -> dict[str,
     api_org = f"{links.api}/orgs/{org}"
     created = iso(world.period_start)
     return {
-        "login": org, "id": oid, "node_id": f"O_{oid}", "url": api_org, "repos_url": f"{api_org}/repos",
-        "events_url": f"{api_org}/events", "hooks_url": f"{api_org}/hooks", "issues_url": f"{api_org}/issues",
-        "members_url": f"{api_org}/members{{/member}}", "public_members_url": f"{api_org}/public_members{{/member}}",
-        "avatar_url": f"{links.html}/avatars/u/{oid}", "description": f"{world.name} sandbox organization",
-        "name": org, "html_url": f"{links.html}/{org}", "has_organization_projects": True,
-        "has_repository_projects": True, "public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
-        "type": "Organization", "created_at": created, "updated_at": created, "archived_at": None,
+        "login": org,
+        "id": oid,
+        "node_id": f"O_{oid}",
+        "url": api_org,
+        "repos_url": f"{api_org}/repos",
+        "events_url": f"{api_org}/events",
+        "hooks_url": f"{api_org}/hooks",
+        "issues_url": f"{api_org}/issues",
+        "members_url": f"{api_org}/members{{/member}}",
+        "public_members_url": f"{api_org}/public_members{{/member}}",
+        "avatar_url": f"{links.html}/avatars/u/{oid}",
+        "description": f"{world.name} sandbox organization",
+        "name": org,
+        "html_url": f"{links.html}/{org}",
+        "has_organization_projects": True,
+        "has_repository_projects": True,
+        "public_repos": 0,
+        "public_gists": 0,
+        "followers": 0,
+        "following": 0,
+        "type": "Organization",
+        "created_at": created,
+        "updated_at": created,
+        "archived_at": None,
     }
 
 
 # ``repository``'s URL templates, as suffixes of the repo's API url
-_REPO_URLS = tuple(pair.split(" ", 1) for pair in (
-    "archive_url /{archive_format}{/ref}", "assignees_url /assignees{/user}", "blobs_url /git/blobs{/sha}",
-    "branches_url /branches{/branch}", "collaborators_url /collaborators{/collaborator}",
-    "comments_url /comments{/number}", "commits_url /commits{/sha}", "compare_url /compare/{base}...{head}",
-    "contents_url /contents/{+path}", "contributors_url /contributors", "deployments_url /deployments",
-    "downloads_url /downloads", "events_url /events", "forks_url /forks", "git_commits_url /git/commits{/sha}",
-    "git_refs_url /git/refs{/sha}", "git_tags_url /git/tags{/sha}", "hooks_url /hooks",
-    "issue_comment_url /issues/comments{/number}", "issue_events_url /issues/events{/number}",
-    "issues_url /issues{/number}", "keys_url /keys{/key_id}", "labels_url /labels{/name}",
-    "languages_url /languages", "merges_url /merges", "milestones_url /milestones{/number}",
-    "notifications_url /notifications{?since,all,participating}", "pulls_url /pulls{/number}",
-    "releases_url /releases{/id}", "stargazers_url /stargazers", "statuses_url /statuses/{sha}",
-    "subscribers_url /subscribers", "subscription_url /subscription", "tags_url /tags", "teams_url /teams",
-    "trees_url /git/trees{/sha}"))
+_REPO_URLS = tuple(
+    pair.split(" ", 1)
+    for pair in (
+        "archive_url /{archive_format}{/ref}",
+        "assignees_url /assignees{/user}",
+        "blobs_url /git/blobs{/sha}",
+        "branches_url /branches{/branch}",
+        "collaborators_url /collaborators{/collaborator}",
+        "comments_url /comments{/number}",
+        "commits_url /commits{/sha}",
+        "compare_url /compare/{base}...{head}",
+        "contents_url /contents/{+path}",
+        "contributors_url /contributors",
+        "deployments_url /deployments",
+        "downloads_url /downloads",
+        "events_url /events",
+        "forks_url /forks",
+        "git_commits_url /git/commits{/sha}",
+        "git_refs_url /git/refs{/sha}",
+        "git_tags_url /git/tags{/sha}",
+        "hooks_url /hooks",
+        "issue_comment_url /issues/comments{/number}",
+        "issue_events_url /issues/events{/number}",
+        "issues_url /issues{/number}",
+        "keys_url /keys{/key_id}",
+        "labels_url /labels{/name}",
+        "languages_url /languages",
+        "merges_url /merges",
+        "milestones_url /milestones{/number}",
+        "notifications_url /notifications{?since,all,participating}",
+        "pulls_url /pulls{/number}",
+        "releases_url /releases{/id}",
+        "stargazers_url /stargazers",
+        "statuses_url /statuses/{sha}",
+        "subscribers_url /subscribers",
+        "subscription_url /subscription",
+        "tags_url /tags",
+        "teams_url /teams",
+        "trees_url /git/trees{/sha}",
+    )
+)
 
 
 @functools.lru_cache(maxsize=1024)
 def _repo_urls(api_repo: str, html_repo: str, git_host: str, full_name: str) -> tuple[tuple[str, str], ...]:
     """Every URL of a repo (templates and clone URLs), built once per (server, repo)."""
-    return (("url", api_repo), *((key, api_repo + suffix) for key, suffix in _REPO_URLS),
-            ("git_url", f"git://{git_host}/{full_name}.git"), ("ssh_url", f"git@{git_host}:{full_name}.git"),
-            ("clone_url", f"{html_repo}.git"), ("svn_url", html_repo), ("html_url", html_repo))
+    return (
+        ("url", api_repo),
+        *((key, api_repo + suffix) for key, suffix in _REPO_URLS),
+        ("git_url", f"git://{git_host}/{full_name}.git"),
+        ("ssh_url", f"git@{git_host}:{full_name}.git"),
+        ("clone_url", f"{html_repo}.git"),
+        ("svn_url", html_repo),
+        ("html_url", html_repo),
+    )
 
 
-def repo_payload(world: World, repo: Repo, links: Links, *, pushed_at: dt.datetime | None = None,
-                 open_issues: int = 0, full: bool = False) -> dict[str, Any]:
+def repo_payload(
+    world: World,
+    repo: Repo,
+    links: Links,
+    *,
+    pushed_at: dt.datetime | None = None,
+    open_issues: int = 0,
+    full: bool = False,
+) -> dict[str, Any]:
     """``repository`` (also valid as ``minimal-repository``); ``full=True`` gives ``full-repository``.
 
     ``pushed_at`` is the latest visible activity (None: the creation time); ``open_issues`` the open PRs as of
@@ -221,18 +320,48 @@ def repo_payload(world: World, repo: Repo, links: Links, *, pushed_at: dt.dateti
     rid = stable_id("repo", repo.full_name)
     html_repo = f"{links.html}/{repo.full_name}"
     pushed = iso(pushed_at or repo.created_at)
-    out: dict[str, Any] = {"id": rid, "node_id": f"R_{rid}", "name": repo.name, "full_name": repo.full_name,
-                           "private": True, "owner": user_payload(world, repo.org, links), "description": None,
-                           "fork": False}
-    out.update(_repo_urls(f"{links.api}/repos/{repo.full_name}", html_repo, links.html.split("://", 1)[-1],
-                          repo.full_name))
+    out: dict[str, Any] = {
+        "id": rid,
+        "node_id": f"R_{rid}",
+        "name": repo.name,
+        "full_name": repo.full_name,
+        "private": True,
+        "owner": user_payload(world, repo.org, links),
+        "description": None,
+        "fork": False,
+    }
     out.update(
-        homepage=None, language=None, size=0, mirror_url=None, license=None, topics=[], visibility="private",
-        default_branch=repo.default_branch, archived=repo.archived, disabled=False, is_template=False,
-        has_issues=True, has_projects=False, has_wiki=False, has_pages=False, has_downloads=True,
-        forks=0, forks_count=0, stargazers_count=0, watchers=0, watchers_count=0, open_issues=open_issues,
-        open_issues_count=open_issues, allow_forking=False, web_commit_signoff_required=False,
-        created_at=iso(repo.created_at), updated_at=pushed, pushed_at=pushed,
+        _repo_urls(f"{links.api}/repos/{repo.full_name}", html_repo, links.html.split("://", 1)[-1], repo.full_name)
+    )
+    out.update(
+        homepage=None,
+        language=None,
+        size=0,
+        mirror_url=None,
+        license=None,
+        topics=[],
+        visibility="private",
+        default_branch=repo.default_branch,
+        archived=repo.archived,
+        disabled=False,
+        is_template=False,
+        has_issues=True,
+        has_projects=False,
+        has_wiki=False,
+        has_pages=False,
+        has_downloads=True,
+        forks=0,
+        forks_count=0,
+        stargazers_count=0,
+        watchers=0,
+        watchers_count=0,
+        open_issues=open_issues,
+        open_issues_count=open_issues,
+        allow_forking=False,
+        web_commit_signoff_required=False,
+        created_at=iso(repo.created_at),
+        updated_at=pushed,
+        pushed_at=pushed,
     )
     if full:
         out.update(has_discussions=False, network_count=0, subscribers_count=0)
@@ -242,8 +371,9 @@ def repo_payload(world: World, repo: Repo, links: Links, *, pushed_at: dt.dateti
 # --- pull requests -----------------------------------------------------------------
 
 
-def pull_payload(world: World, pr: PullRequest, now: dt.datetime, links: Links, *, repo_json: dict[str, Any],
-                 full: bool = False) -> dict:
+def pull_payload(
+    world: World, pr: PullRequest, now: dt.datetime, links: Links, *, repo_json: dict[str, Any], full: bool = False
+) -> dict:
     """``pull-request-simple`` as ``GET /pulls`` lists it; ``full=True`` gives ``pull-request`` (``GET /pulls/{n}``).
 
     ``repo_json`` is the ``repository`` embedded in ``head`` and ``base`` (built once per request).
@@ -260,60 +390,119 @@ def pull_payload(world: World, pr: PullRequest, now: dt.datetime, links: Links, 
     author = user_payload(world, pr.author, links)
     statuses = f"{api_repo}/statuses/{head_sha}"
     out: dict[str, Any] = {
-        "url": api_pull, "id": pr.id, "node_id": f"PR_{pr.id}", "html_url": html, "diff_url": f"{html}.diff",
-        "patch_url": f"{html}.patch", "issue_url": api_issue, "number": pr.number,
-        "state": "closed" if closed_at else "open", "locked": False, "title": pr.title, "user": author,
-        "body": pr.body or None, "created_at": iso(pr.created_at), "updated_at": iso(pull_updated_at(pr, now)),
-        "closed_at": iso(closed_at), "merged_at": iso(merged_at),
+        "url": api_pull,
+        "id": pr.id,
+        "node_id": f"PR_{pr.id}",
+        "html_url": html,
+        "diff_url": f"{html}.diff",
+        "patch_url": f"{html}.patch",
+        "issue_url": api_issue,
+        "number": pr.number,
+        "state": "closed" if closed_at else "open",
+        "locked": False,
+        "title": pr.title,
+        "user": author,
+        "body": pr.body or None,
+        "created_at": iso(pr.created_at),
+        "updated_at": iso(pull_updated_at(pr, now)),
+        "closed_at": iso(closed_at),
+        "merged_at": iso(merged_at),
         "merge_commit_sha": fake_sha(pr.repo, pr.number, "merge") if merged_at else None,
-        "assignee": None, "assignees": [],
+        "assignee": None,
+        "assignees": [],
         "requested_reviewers": [user_payload(world, login, links) for login in pending_reviewers(pr, now)],
-        "requested_teams": [], "labels": [label_payload(pr.repo, name, links) for name in pr.labels],
-        "milestone": None, "draft": pr.draft, "commits_url": f"{api_pull}/commits",
-        "review_comments_url": f"{api_pull}/comments", "review_comment_url": f"{api_repo}/pulls/comments{{/number}}",
-        "comments_url": f"{api_issue}/comments", "statuses_url": statuses,
-        "head": {"label": f"{pr.repo.split('/')[0]}:pr-{pr.number}", "ref": f"pr-{pr.number}", "sha": head_sha,
-                 "user": author, "repo": repo_json},
-        "base": {"label": f"{pr.repo.split('/')[0]}:{branch}", "ref": branch, "sha": fake_sha(pr.repo, pr.number, "base"),
-                 "user": user_payload(world, pr.repo.split("/")[0], links), "repo": repo_json},
-        "_links": {"self": {"href": api_pull}, "html": {"href": html}, "issue": {"href": api_issue},
-                   "comments": {"href": f"{api_issue}/comments"}, "review_comments": {"href": f"{api_pull}/comments"},
-                   "review_comment": {"href": f"{api_repo}/pulls/comments{{/number}}"},
-                   "commits": {"href": f"{api_pull}/commits"}, "statuses": {"href": statuses}},
-        "author_association": author_association(world, pr.author), "auto_merge": None, "active_lock_reason": None,
+        "requested_teams": [],
+        "labels": [label_payload(pr.repo, name, links) for name in pr.labels],
+        "milestone": None,
+        "draft": pr.draft,
+        "commits_url": f"{api_pull}/commits",
+        "review_comments_url": f"{api_pull}/comments",
+        "review_comment_url": f"{api_repo}/pulls/comments{{/number}}",
+        "comments_url": f"{api_issue}/comments",
+        "statuses_url": statuses,
+        "head": {
+            "label": f"{pr.repo.split('/')[0]}:pr-{pr.number}",
+            "ref": f"pr-{pr.number}",
+            "sha": head_sha,
+            "user": author,
+            "repo": repo_json,
+        },
+        "base": {
+            "label": f"{pr.repo.split('/')[0]}:{branch}",
+            "ref": branch,
+            "sha": fake_sha(pr.repo, pr.number, "base"),
+            "user": user_payload(world, pr.repo.split("/")[0], links),
+            "repo": repo_json,
+        },
+        "_links": {
+            "self": {"href": api_pull},
+            "html": {"href": html},
+            "issue": {"href": api_issue},
+            "comments": {"href": f"{api_issue}/comments"},
+            "review_comments": {"href": f"{api_pull}/comments"},
+            "review_comment": {"href": f"{api_repo}/pulls/comments{{/number}}"},
+            "commits": {"href": f"{api_pull}/commits"},
+            "statuses": {"href": statuses},
+        },
+        "author_association": author_association(world, pr.author),
+        "auto_merge": None,
+        "active_lock_reason": None,
     }
     if full:
         files = pr.files
         out.update(
-            merged=merged_at is not None, mergeable=None if closed_at else True,
+            merged=merged_at is not None,
+            mergeable=None if closed_at else True,
             mergeable_state="unknown" if closed_at else "clean",
             merged_by=user_payload(world, pr.author, links) if merged_at else None,
-            comments=len(visible_issue_comments(pr, now)), review_comments=len(visible_review_comments(pr, now)),
-            maintainer_can_modify=False, commits=len(visible_commits(pr, now)) or max(1, len(files)),
-            additions=sum(f.additions for f in files), deletions=sum(f.deletions for f in files),
+            comments=len(visible_issue_comments(pr, now)),
+            review_comments=len(visible_review_comments(pr, now)),
+            maintainer_can_modify=False,
+            commits=len(visible_commits(pr, now)) or max(1, len(files)),
+            additions=sum(f.additions for f in files),
+            deletions=sum(f.deletions for f in files),
             changed_files=len(files),
         )
     return out
 
 
 # GitHub's default labels (``default: true``, with GitHub's own descriptions) and the generator's other labels
-_LABEL_TEXT = {name: (default, text) for name, default, text in (
-    ("bug", True, "Something isn't working"), ("documentation", True, "Improvements or additions to documentation"),
-    ("enhancement", True, "New feature or request"), ("good first issue", True, "Good for newcomers"),
-    ("dependencies", False, "Pull requests that update a dependency file"), ("tests", False, "Adds or fixes tests"),
-    ("performance", False, "Makes something faster or cheaper"), ("build", False, "Build system changes"),
-    ("ci", False, "Continuous integration changes"), ("refactor", False, "Restructures code, same behaviour"),
-    ("revert", False, "Reverts a change"), ("ml-experiment", False, "Model or training experiment"),
-    ("automation", False, "Removes manual work"), ("needs-review", False, "Waiting for a reviewer"),
-    ("breaking-change", False, "Changes a public interface"), ("do-not-merge", False, "Not ready to merge"))}
+_LABEL_TEXT = {
+    name: (default, text)
+    for name, default, text in (
+        ("bug", True, "Something isn't working"),
+        ("documentation", True, "Improvements or additions to documentation"),
+        ("enhancement", True, "New feature or request"),
+        ("good first issue", True, "Good for newcomers"),
+        ("dependencies", False, "Pull requests that update a dependency file"),
+        ("tests", False, "Adds or fixes tests"),
+        ("performance", False, "Makes something faster or cheaper"),
+        ("build", False, "Build system changes"),
+        ("ci", False, "Continuous integration changes"),
+        ("refactor", False, "Restructures code, same behaviour"),
+        ("revert", False, "Reverts a change"),
+        ("ml-experiment", False, "Model or training experiment"),
+        ("automation", False, "Removes manual work"),
+        ("needs-review", False, "Waiting for a reviewer"),
+        ("breaking-change", False, "Changes a public interface"),
+        ("do-not-merge", False, "Not ready to merge"),
+    )
+}
 
 
 def label_payload(repo: str, name: str, links: Links) -> dict[str, Any]:
     """``label``: stable id and colour from the name; a label the world invents has an empty description."""
     lid = stable_id("label", f"{repo}:{name}")
     default, description = _LABEL_TEXT.get(name, (False, ""))
-    return {"id": lid, "node_id": f"LA_{lid}", "url": f"{links.api}/repos/{repo}/labels/{quote(name)}",
-            "name": name, "color": f"{lid % 0xFFFFFF:06x}", "default": default, "description": description}
+    return {
+        "id": lid,
+        "node_id": f"LA_{lid}",
+        "url": f"{links.api}/repos/{repo}/labels/{quote(name)}",
+        "name": name,
+        "color": f"{lid % 0xFFFFFF:06x}",
+        "default": default,
+        "description": description,
+    }
 
 
 def _repo(world: World, full_name: str) -> Repo | None:
@@ -323,22 +512,36 @@ def _repo(world: World, full_name: str) -> Repo | None:
 def file_payload(pr: PullRequest, f: PullFile, links: Links) -> dict[str, Any]:
     """``diff-entry`` for one changed file of a PR (no patch text: the world holds sizes, not diffs)."""
     head = fake_sha(pr.repo, pr.number, "head")
-    return {"sha": fake_sha(pr.repo, pr.number, f.path), "filename": f.path, "status": f.status,
-            "additions": f.additions, "deletions": f.deletions, "changes": f.additions + f.deletions,
-            "blob_url": f"{links.html}/{pr.repo}/blob/{head}/{f.path}",
-            "raw_url": f"{links.html}/{pr.repo}/raw/{head}/{f.path}",
-            "contents_url": f"{links.api}/repos/{pr.repo}/contents/{f.path}?ref={head}"}
+    return {
+        "sha": fake_sha(pr.repo, pr.number, f.path),
+        "filename": f.path,
+        "status": f.status,
+        "additions": f.additions,
+        "deletions": f.deletions,
+        "changes": f.additions + f.deletions,
+        "blob_url": f"{links.html}/{pr.repo}/blob/{head}/{f.path}",
+        "raw_url": f"{links.html}/{pr.repo}/raw/{head}/{f.path}",
+        "contents_url": f"{links.api}/repos/{pr.repo}/contents/{f.path}?ref={head}",
+    }
 
 
 def review_payload(world: World, pr: PullRequest, review: Review, links: Links) -> dict[str, Any]:
     """``pull-request-review``."""
     api_pull = f"{links.api}/repos/{pr.repo}/pulls/{pr.number}"
     html = f"{links.html}/{pr.repo}/pull/{pr.number}#pullrequestreview-{review.id}"
-    return {"id": review.id, "node_id": f"PRR_{review.id}", "user": user_payload(world, review.author, links),
-            "body": review.body, "state": review.state, "html_url": html, "pull_request_url": api_pull,
-            "author_association": author_association(world, review.author),
-            "_links": {"html": {"href": html}, "pull_request": {"href": api_pull}},
-            "submitted_at": iso(review.submitted_at), "commit_id": fake_sha(pr.repo, pr.number, "head")}
+    return {
+        "id": review.id,
+        "node_id": f"PRR_{review.id}",
+        "user": user_payload(world, review.author, links),
+        "body": review.body,
+        "state": review.state,
+        "html_url": html,
+        "pull_request_url": api_pull,
+        "author_association": author_association(world, review.author),
+        "_links": {"html": {"href": html}, "pull_request": {"href": api_pull}},
+        "submitted_at": iso(review.submitted_at),
+        "commit_id": fake_sha(pr.repo, pr.number, "head"),
+    }
 
 
 def review_comment_payload(
@@ -350,15 +553,31 @@ def review_comment_payload(
     html = f"{links.html}/{pr.repo}/pull/{pr.number}#discussion_r{c.id}"
     head = fake_sha(pr.repo, pr.number, "head")
     out: dict[str, Any] = {
-        "url": api_self, "pull_request_review_id": c.review_id, "id": c.id, "node_id": f"PRRC_{c.id}",
-        "diff_hunk": f"@@ -1,1 +1,1 @@ {c.path}", "path": c.path, "position": c.line, "original_position": c.line,
-        "commit_id": head, "original_commit_id": head, "user": user_payload(world, c.author, links),
-        "body": c.body, "created_at": iso(c.created_at),
-        "updated_at": iso(shown_updated_at(c.created_at, c.updated_at, now)), "html_url": html,
-        "pull_request_url": api_pull, "author_association": author_association(world, c.author),
+        "url": api_self,
+        "pull_request_review_id": c.review_id,
+        "id": c.id,
+        "node_id": f"PRRC_{c.id}",
+        "diff_hunk": f"@@ -1,1 +1,1 @@ {c.path}",
+        "path": c.path,
+        "position": c.line,
+        "original_position": c.line,
+        "commit_id": head,
+        "original_commit_id": head,
+        "user": user_payload(world, c.author, links),
+        "body": c.body,
+        "created_at": iso(c.created_at),
+        "updated_at": iso(shown_updated_at(c.created_at, c.updated_at, now)),
+        "html_url": html,
+        "pull_request_url": api_pull,
+        "author_association": author_association(world, c.author),
         "_links": {"self": {"href": api_self}, "html": {"href": html}, "pull_request": {"href": api_pull}},
-        "line": c.line, "original_line": c.line, "side": "RIGHT", "start_line": None, "original_start_line": None,
-        "start_side": None, "subject_type": "line",
+        "line": c.line,
+        "original_line": c.line,
+        "side": "RIGHT",
+        "start_line": None,
+        "original_start_line": None,
+        "start_side": None,
+        "subject_type": "line",
     }
     if c.in_reply_to is not None:  # GitHub omits the key on top-level comments
         out["in_reply_to_id"] = c.in_reply_to
@@ -370,8 +589,15 @@ def issue_comment_payload(
 ) -> dict[str, Any]:
     """``issue-comment`` (a conversation comment on a PR)."""
     api_self = f"{links.api}/repos/{pr.repo}/issues/comments/{c.id}"
-    return {"url": api_self, "html_url": f"{links.html}/{pr.repo}/pull/{pr.number}#issuecomment-{c.id}",
-            "issue_url": f"{links.api}/repos/{pr.repo}/issues/{pr.number}", "id": c.id, "node_id": f"IC_{c.id}",
-            "user": user_payload(world, c.author, links), "created_at": iso(c.created_at),
-            "updated_at": iso(shown_updated_at(c.created_at, c.updated_at, now)),
-            "author_association": author_association(world, c.author), "body": c.body}
+    return {
+        "url": api_self,
+        "html_url": f"{links.html}/{pr.repo}/pull/{pr.number}#issuecomment-{c.id}",
+        "issue_url": f"{links.api}/repos/{pr.repo}/issues/{pr.number}",
+        "id": c.id,
+        "node_id": f"IC_{c.id}",
+        "user": user_payload(world, c.author, links),
+        "created_at": iso(c.created_at),
+        "updated_at": iso(shown_updated_at(c.created_at, c.updated_at, now)),
+        "author_association": author_association(world, c.author),
+        "body": c.body,
+    }

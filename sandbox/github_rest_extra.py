@@ -37,10 +37,19 @@ def _team_simple(world: World, team: Team, links: gp.Links) -> dict[str, Any]:
     tid = gp.stable_id("team", team.id)
     api_team = f"{links.api}/orgs/{world.org}/teams/{team.id}"
     return {
-        "id": tid, "node_id": f"T_{tid}", "url": api_team, "members_url": f"{api_team}/members{{/member}}",
-        "name": team.name, "description": f"The {team.name} team", "permission": "pull", "privacy": "closed",
-        "notification_setting": "notifications_enabled", "html_url": f"{links.html}/orgs/{world.org}/teams/{team.id}",
-        "repositories_url": f"{api_team}/repos", "slug": team.id, "type": "organization",
+        "id": tid,
+        "node_id": f"T_{tid}",
+        "url": api_team,
+        "members_url": f"{api_team}/members{{/member}}",
+        "name": team.name,
+        "description": f"The {team.name} team",
+        "permission": "pull",
+        "privacy": "closed",
+        "notification_setting": "notifications_enabled",
+        "html_url": f"{links.html}/orgs/{world.org}/teams/{team.id}",
+        "repositories_url": f"{api_team}/repos",
+        "slug": team.id,
+        "type": "organization",
     }
 
 
@@ -65,40 +74,79 @@ def commit_payload(world: World, pr: PullRequest, index: int, links: gp.Links) -
     api_commit = f"{links.api}/repos/{pr.repo}/commits/{sha}"
     parent = pr.commits[index - 1].sha if pr.commits and index > 0 else gp.fake_sha(pr.repo, pr.number, "base")
     return {
-        "url": api_commit, "sha": sha, "node_id": f"C_{sha[:20]}", "html_url": f"{links.html}/{pr.repo}/commit/{sha}",
+        "url": api_commit,
+        "sha": sha,
+        "node_id": f"C_{sha[:20]}",
+        "html_url": f"{links.html}/{pr.repo}/commit/{sha}",
         "comments_url": f"{api_commit}/comments",
         "commit": {
-            "url": f"{links.api}/repos/{pr.repo}/git/commits/{sha}", "author": git_user, "committer": git_user,
-            "message": message, "comment_count": 0,
+            "url": f"{links.api}/repos/{pr.repo}/git/commits/{sha}",
+            "author": git_user,
+            "committer": git_user,
+            "message": message,
+            "comment_count": 0,
             "tree": {"sha": gp.fake_sha(sha, "tree"), "url": f"{links.api}/repos/{pr.repo}/git/trees/{sha}"},
-            "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
-                             "verified_at": None},
+            "verification": {
+                "verified": False,
+                "reason": "unsigned",
+                "signature": None,
+                "payload": None,
+                "verified_at": None,
+            },
         },
-        "author": user, "committer": user,
-        "parents": [{"sha": parent, "url": f"{links.api}/repos/{pr.repo}/commits/{parent}",
-                     "html_url": f"{links.html}/{pr.repo}/commit/{parent}"}],
+        "author": user,
+        "committer": user,
+        "parents": [
+            {
+                "sha": parent,
+                "url": f"{links.api}/repos/{pr.repo}/commits/{parent}",
+                "html_url": f"{links.html}/{pr.repo}/commit/{parent}",
+            }
+        ],
     }
 
 
-def issue_payload(world: World, pr: PullRequest, pull: dict[str, Any], now: dt.datetime,
-                  links: gp.Links) -> dict[str, Any]:
+def issue_payload(
+    world: World, pr: PullRequest, pull: dict[str, Any], now: dt.datetime, links: gp.Links
+) -> dict[str, Any]:
     """``issue`` for a PR as ``GET /issues`` lists it (with the ``pull_request`` key); ``pull`` is its pull payload."""
     api_issue = pull["issue_url"]
     iid = gp.stable_id("issue", f"{pr.repo}#{pr.number}")
     return {
-        "id": iid, "node_id": f"I_{iid}", "url": api_issue, "repository_url": f"{links.api}/repos/{pr.repo}",
-        "labels_url": f"{api_issue}/labels{{/name}}", "comments_url": f"{api_issue}/comments",
-        "events_url": f"{api_issue}/events", "html_url": pull["html_url"], "number": pr.number,
-        "state": pull["state"], "state_reason": ("completed" if pull["merged_at"] else "not_planned")
-        if pull["state"] == "closed" else None,
-        "title": pr.title, "body": pull["body"], "user": gp.user_payload(world, pr.author, links),
-        "labels": pull["labels"], "assignee": None, "assignees": [], "milestone": None, "locked": False,
-        "active_lock_reason": None, "comments": len(asof.visible_issue_comments(pr, now)),
-        "pull_request": {"url": pull["url"], "html_url": pull["html_url"], "diff_url": pull["diff_url"],
-                         "patch_url": pull["patch_url"], "merged_at": pull["merged_at"]},
-        "closed_at": pull["closed_at"], "created_at": pull["created_at"], "updated_at": pull["updated_at"],
+        "id": iid,
+        "node_id": f"I_{iid}",
+        "url": api_issue,
+        "repository_url": f"{links.api}/repos/{pr.repo}",
+        "labels_url": f"{api_issue}/labels{{/name}}",
+        "comments_url": f"{api_issue}/comments",
+        "events_url": f"{api_issue}/events",
+        "html_url": pull["html_url"],
+        "number": pr.number,
+        "state": pull["state"],
+        "state_reason": ("completed" if pull["merged_at"] else "not_planned") if pull["state"] == "closed" else None,
+        "title": pr.title,
+        "body": pull["body"],
+        "user": gp.user_payload(world, pr.author, links),
+        "labels": pull["labels"],
+        "assignee": None,
+        "assignees": [],
+        "milestone": None,
+        "locked": False,
+        "active_lock_reason": None,
+        "comments": len(asof.visible_issue_comments(pr, now)),
+        "pull_request": {
+            "url": pull["url"],
+            "html_url": pull["html_url"],
+            "diff_url": pull["diff_url"],
+            "patch_url": pull["patch_url"],
+            "merged_at": pull["merged_at"],
+        },
+        "closed_at": pull["closed_at"],
+        "created_at": pull["created_at"],
+        "updated_at": pull["updated_at"],
         "closed_by": gp.user_payload(world, pr.author, links) if pull["closed_at"] else None,
-        "author_association": pull["author_association"], "draft": pr.draft,
+        "author_association": pull["author_association"],
+        "draft": pr.draft,
     }
 
 
@@ -116,9 +164,16 @@ def content_file_payload(repo: Repo, path: str, text: str, links: gp.Links) -> d
     html = f"{links.html}/{repo.full_name}/blob/{repo.default_branch}/{path}"
     git = f"{links.api}/repos/{repo.full_name}/git/blobs/{sha}"
     return {
-        "type": "file", "encoding": "base64", "size": len(raw), "name": path.rsplit("/", 1)[-1], "path": path,
-        "content": "\n".join(encoded[i:i + 60] for i in range(0, len(encoded), 60)) + "\n", "sha": sha,
-        "url": api_self, "git_url": git, "html_url": html,
+        "type": "file",
+        "encoding": "base64",
+        "size": len(raw),
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "content": "\n".join(encoded[i : i + 60] for i in range(0, len(encoded), 60)) + "\n",
+        "sha": sha,
+        "url": api_self,
+        "git_url": git,
+        "html_url": html,
         "download_url": f"{links.html}/{repo.full_name}/raw/{repo.default_branch}/{path}",
         "_links": {"self": api_self, "git": git, "html": html},
     }
@@ -178,8 +233,7 @@ def list_team_members(ctx: Ctx) -> Paged:
     role = ctx.arg("role", "all")
     if role not in ("all", "member", "maintainer"):
         raise ApiError(422, f"Validation Failed: role={role!r} must be all, member or maintainer")
-    members = [p for p in ctx.world.people
-               if not p.deleted and not p.is_bot and team_as_of(p, ctx.now) == team.id]
+    members = [p for p in ctx.world.people if not p.deleted and not p.is_bot and team_as_of(p, ctx.now) == team.id]
     if role != "all":
         members = [p for p in members if (p.level.startswith("M")) == (role == "maintainer")]
     return Paged([gp.user_payload(ctx.world, p.login, ctx.links) for p in sorted(members, key=lambda p: p.login)])
@@ -187,8 +241,10 @@ def list_team_members(ctx: Ctx) -> Paged:
 
 def list_team_repos(ctx: Ctx) -> Paged:
     team = _team(ctx)
-    repos = sorted((r for r in ctx.world.repos if r.owner_team == team.id and r.org == ctx.world.org and r.created_at <= ctx.now),
-                   key=lambda r: r.full_name)
+    repos = sorted(
+        (r for r in ctx.world.repos if r.owner_team == team.id and r.org == ctx.world.org and r.created_at <= ctx.now),
+        key=lambda r: r.full_name,
+    )
     return Paged([repo_json(ctx, repo) for repo in repos])
 
 
@@ -215,8 +271,10 @@ def list_issues(ctx: Ctx) -> Paged:
     labels = {x.strip() for x in (ctx.arg("labels") or "").split(",") if x.strip()}
     creator = ctx.arg("creator")
     embedded = repo_json(ctx, repo)
-    items = [issue_payload(ctx.world, pr, pull_json(ctx, pr, repo=embedded), ctx.now, ctx.links)
-             for pr in visible_pulls(ctx, repo)]
+    items = [
+        issue_payload(ctx.world, pr, pull_json(ctx, pr, repo=embedded), ctx.now, ctx.links)
+        for pr in visible_pulls(ctx, repo)
+    ]
     items = [i for i in items if want == "all" or i["state"] == want]
     if since is not None:
         items = [i for i in items if dt.datetime.fromisoformat(i["updated_at"]) >= since]
@@ -224,8 +282,11 @@ def list_issues(ctx: Ctx) -> Paged:
         items = [i for i in items if labels <= {label["name"] for label in i["labels"]}]
     if creator:
         items = [i for i in items if i["user"]["login"] == creator]
-    key = {"created": lambda i: (i["created_at"], i["number"]), "updated": lambda i: (i["updated_at"], i["number"]),
-           "comments": lambda i: (i["comments"], i["number"])}[sort]
+    key = {
+        "created": lambda i: (i["created_at"], i["number"]),
+        "updated": lambda i: (i["updated_at"], i["number"]),
+        "comments": lambda i: (i["comments"], i["number"]),
+    }[sort]
     return Paged(sorted(items, key=key, reverse=desc))
 
 
@@ -252,11 +313,17 @@ _TABLE: list[tuple[str, str, Handler]] = [
     ("/orgs/{org}/teams", "/orgs/{org}/teams", list_teams),
     ("/orgs/{org}/teams/{slug}/members", "/orgs/{org}/teams/{team_slug}/members", list_team_members),
     ("/orgs/{org}/teams/{slug}/repos", "/orgs/{org}/teams/{team_slug}/repos", list_team_repos),
-    ("/repos/{owner}/{repo}/pulls/{number:int}/commits", "/repos/{owner}/{repo}/pulls/{pull_number}/commits",
-     list_pull_commits),
+    (
+        "/repos/{owner}/{repo}/pulls/{number:int}/commits",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/commits",
+        list_pull_commits,
+    ),
     ("/repos/{owner}/{repo}/issues", "/repos/{owner}/{repo}/issues", list_issues),
-    ("/repos/{owner}/{repo}/issues/{number:int}/timeline", "/repos/{owner}/{repo}/issues/{issue_number}/timeline",
-     list_timeline),
+    (
+        "/repos/{owner}/{repo}/issues/{number:int}/timeline",
+        "/repos/{owner}/{repo}/issues/{issue_number}/timeline",
+        list_timeline,
+    ),
     ("/repos/{owner}/{repo}/contents/{path:path}", "/repos/{owner}/{repo}/contents/{path}", get_contents),
 ]
 
@@ -264,5 +331,7 @@ _TABLE: list[tuple[str, str, Handler]] = [
 def routes(state: Any) -> list[Route]:
     """The extra GitHub REST routes; call after ``github_api.routes(state)`` (they share its budget)."""
     gh = side(state)
-    return [Route(path, endpoint(state, gh, template, handler), methods=["GET", "HEAD"])
-            for path, template, handler in _TABLE]
+    return [
+        Route(path, endpoint(state, gh, template, handler), methods=["GET", "HEAD"])
+        for path, template, handler in _TABLE
+    ]

@@ -22,7 +22,8 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -60,8 +61,11 @@ class Ctx:
         if isinstance(self.params.get(name), list):
             raw = self.params[name]
         else:
-            raw = self.request.query_params.getlist(name) if self.request.method == "GET" else (
-                [self.params[name]] if self.params.get(name) is not None else [])
+            raw = (
+                self.request.query_params.getlist(name)
+                if self.request.method == "GET"
+                else ([self.params[name]] if self.params.get(name) is not None else [])
+            )
         return [part.strip() for item in raw for part in str(item).split(",") if part.strip()]
 
     def param_int(self, name: str, default: int) -> int:
@@ -125,14 +129,18 @@ def routes(state: SandboxState) -> list[Route]:
             return response
         caller = state.caller_for_token(_token(request))
         if caller is None and not public:
-            return _error(401, "Client must be authenticated to access this resource: "
-                               "the token is unknown, use a person's or the service token of this sandbox.")
+            return _error(
+                401,
+                "Client must be authenticated to access this resource: "
+                "the token is unknown, use a person's or the service token of this sandbox.",
+            )
         person = None
         if caller is not None and not caller.is_service:
             person = state.world.person(caller.login)
         url = request.url
-        render = P.Render(base=f"{url.scheme}://{url.netloc}{MOUNT}", version=version, cloud=cloud,
-                          tz=P.zone_for(person))
+        render = P.Render(
+            base=f"{url.scheme}://{url.netloc}{MOUNT}", version=version, cloud=cloud, tz=P.zone_for(person)
+        )
         params: dict[str, Any] = dict(request.query_params)
         if request.method == "POST":
             try:
@@ -153,10 +161,16 @@ def routes(state: SandboxState) -> list[Route]:
 
     async def server_info(_: Request, ctx: Ctx) -> dict[str, Any]:
         version = [1001, 0, 0] if cloud else [9, 12, 15]
-        return {"baseUrl": ctx.render.base, "version": ".".join(map(str, version)) + ("-OD" if cloud else ""),
-                "versionNumbers": version, "deploymentType": "Cloud" if cloud else "Server",
-                "buildNumber": 100280 if cloud else 9120015, "serverTime": P.render_time(state.now, ctx.render.tz),
-                "scmInfo": "sandbox", "serverTitle": f"{state.world.name} Jira (sandbox)"}
+        return {
+            "baseUrl": ctx.render.base,
+            "version": ".".join(map(str, version)) + ("-OD" if cloud else ""),
+            "versionNumbers": version,
+            "deploymentType": "Cloud" if cloud else "Server",
+            "buildNumber": 100280 if cloud else 9120015,
+            "serverTime": P.render_time(state.now, ctx.render.tz),
+            "scmInfo": "sandbox",
+            "serverTitle": f"{state.world.name} Jira (sandbox)",
+        }
 
     async def myself(_: Request, ctx: Ctx) -> dict[str, Any]:
         if ctx.person is None:
@@ -184,9 +198,11 @@ def routes(state: SandboxState) -> list[Route]:
         issues = _run(ctx, query)
         size = max(1, min(ctx.param_int("maxResults", 50), SEARCH_JQL_MAX))
         offset = _read_page_token(ctx.params.get("nextPageToken"), jql)
-        page = issues[offset:offset + size]
-        out: dict[str, Any] = {"issues": _render_page(ctx, page, default_fields=["id"]),
-                               "isLast": offset + size >= len(issues)}
+        page = issues[offset : offset + size]
+        out: dict[str, Any] = {
+            "issues": _render_page(ctx, page, default_fields=["id"]),
+            "isLast": offset + size >= len(issues),
+        }
         if not out["isLast"]:
             out["nextPageToken"] = _page_token(offset + size, jql)
         return out
@@ -198,9 +214,14 @@ def routes(state: SandboxState) -> list[Route]:
         issues = _run(ctx, query)
         start = max(0, ctx.param_int("startAt", 0))
         size = max(0, min(ctx.param_int("maxResults", 50), SEARCH_DC_MAX))
-        page = issues[start:start + size]
-        return {"expand": "schema,names", "startAt": start, "maxResults": size, "total": len(issues),
-                "issues": _render_page(ctx, page, default_fields=["*navigable"])}
+        page = issues[start : start + size]
+        return {
+            "expand": "schema,names",
+            "startAt": start,
+            "maxResults": size,
+            "total": len(issues),
+            "issues": _render_page(ctx, page, default_fields=["*navigable"]),
+        }
 
     async def issue(request: Request, ctx: Ctx) -> dict[str, Any]:
         found = _find_issue(ctx, request.path_params["key"])
@@ -213,9 +234,13 @@ def routes(state: SandboxState) -> list[Route]:
         if ctx.params.get("orderBy") == "-created":
             comments.reverse()
         start, size = max(0, ctx.param_int("startAt", 0)), max(0, min(ctx.param_int("maxResults", 5000), 5000))
-        page = comments[start:start + size]
-        return {"startAt": start, "maxResults": size, "total": len(comments),
-                "comments": [P.render_comment(state.world, found, c, state.now, ctx.render) for c in page]}
+        page = comments[start : start + size]
+        return {
+            "startAt": start,
+            "maxResults": size,
+            "total": len(comments),
+            "comments": [P.render_comment(state.world, found, c, state.now, ctx.render) for c in page],
+        }
 
     async def issue_changelog(request: Request, ctx: Ctx) -> dict[str, Any]:
         if not cloud:
@@ -223,10 +248,15 @@ def routes(state: SandboxState) -> list[Route]:
         found = _find_issue(ctx, request.path_params["key"])
         view = P.view_issue(state.world, found, state.now, _visible_keys(ctx))
         start, size = max(0, ctx.param_int("startAt", 0)), max(1, min(ctx.param_int("maxResults", 100), 100))
-        page = view.histories[start:start + size]
-        return {"self": ctx.render.api(f"issue/{found.key}/changelog"), "startAt": start, "maxResults": size,
-                "total": len(view.histories), "isLast": start + size >= len(view.histories),
-                "values": [P.render_history(state.world, h, ctx.render) for h in page]}
+        page = view.histories[start : start + size]
+        return {
+            "self": ctx.render.api(f"issue/{found.key}/changelog"),
+            "startAt": start,
+            "maxResults": size,
+            "total": len(view.histories),
+            "isLast": start + size >= len(view.histories),
+            "values": [P.render_history(state.world, h, ctx.render) for h in page],
+        }
 
     bulk = [endpoint(template, handler, methods=methods) for template, handler, methods in jira_bulk.handlers(cloud)]
     return bulk + [
@@ -279,13 +309,16 @@ def _render_issue(ctx: Ctx, issue, wanted: list[str], expand: list[str]) -> dict
 def _render_view(ctx: Ctx, view, wanted: list[str], expand: list[str]) -> dict[str, Any]:
     i, r = view.issue, ctx.render
     every = P.render_all_fields(ctx.state.world, view, ctx.state.now, r)
-    out: dict[str, Any] = {"expand": "renderedFields,names,schema,operations,editmeta,changelog",
-                           "id": i.id, "self": r.api(f"issue/{i.id}"), "key": i.key,
-                           "fields": {k: every[k] for k in _select_fields(every, wanted)}}
+    out: dict[str, Any] = {
+        "expand": "renderedFields,names,schema,operations,editmeta,changelog",
+        "id": i.id,
+        "self": r.api(f"issue/{i.id}"),
+        "key": i.key,
+        "fields": {k: every[k] for k in _select_fields(every, wanted)},
+    }
     if "changelog" in expand:
         histories = [P.render_history(ctx.state.world, h, r) for h in view.histories]
-        out["changelog"] = {"startAt": 0, "maxResults": len(histories), "total": len(histories),
-                            "histories": histories}
+        out["changelog"] = {"startAt": 0, "maxResults": len(histories), "total": len(histories), "histories": histories}
     if "names" in expand:
         names = {f["id"]: f["name"] for f in P.render_fields_list()}
         out["names"] = {k: names[k] for k in out["fields"] if k in names}
@@ -321,5 +354,8 @@ def _read_page_token(token: Any, jql: str) -> int:
             return int(offset)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise ApiError(400, "The nextPageToken is invalid or belongs to another query: "
-                        "send the token from the previous page of the same JQL.")
+    raise ApiError(
+        400,
+        "The nextPageToken is invalid or belongs to another query: "
+        "send the token from the previous page of the same JQL.",
+    )

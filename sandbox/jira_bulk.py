@@ -69,8 +69,10 @@ def handlers(cloud: bool) -> list[tuple[str, Any, tuple[str, ...]]]:
 
     async def bulkfetch(_: Request, ctx) -> dict[str, Any]:
         if not cloud:
-            raise A.ApiError(404, "issue/bulkfetch is a Jira Cloud API; on Data Center search with "
-                                  "'key in (...)' and expand=changelog.")
+            raise A.ApiError(
+                404,
+                "issue/bulkfetch is a Jira Cloud API; on Data Center search with 'key in (...)' and expand=changelog.",
+            )
         refs = ids_from(ctx, BULKFETCH_MAX, "issue/bulkfetch")
         wanted = ctx.param_list("fields") or ["*navigable"]
         expand = ctx.param_list("expand")
@@ -97,7 +99,7 @@ def handlers(cloud: bool) -> list[tuple[str, Any, tuple[str, ...]]]:
                     if not rendered["items"]:
                         continue
                 flat.append((issue.id, rendered))
-        page = flat[offset:offset + size]
+        page = flat[offset : offset + size]
         out: list[dict[str, Any]] = []
         for issue_id, history in page:
             if not out or out[-1]["issueId"] != issue_id:
@@ -111,12 +113,20 @@ def handlers(cloud: bool) -> list[tuple[str, Any, tuple[str, ...]]]:
         if not text:
             raise A.ApiError(400, "user/search needs 'query' (Cloud) or 'username' (Data Center).")
         world = ctx.state.world
-        found = [p for p in world.people if not p.is_bot and (
-            text in p.name.casefold() or text in p.login.casefold()
-            or any(text in e.casefold() for e in p.emails) or text == p.jira_account_id.casefold())]
+        found = [
+            p
+            for p in world.people
+            if not p.is_bot
+            and (
+                text in p.name.casefold()
+                or text in p.login.casefold()
+                or any(text in e.casefold() for e in p.emails)
+                or text == p.jira_account_id.casefold()
+            )
+        ]
         start = max(0, ctx.param_int("startAt", 0))
         size = max(0, min(ctx.param_int("maxResults", 50), 1000))
-        return [P.render_user(world, p.login, ctx.render) for p in found[start:start + size]]
+        return [P.render_user(world, p.login, ctx.render) for p in found[start : start + size]]
 
     return [
         ("/rest/api/{v}/issue/bulkfetch", bulkfetch, ("POST",)),
@@ -141,5 +151,8 @@ def _read_token(token: Any, check: str) -> int:
             return int(offset)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise ApiError(400, "The nextPageToken is invalid or belongs to another request: "
-                        "send the token from the previous page with the same issueIdsOrKeys.")
+    raise ApiError(
+        400,
+        "The nextPageToken is invalid or belongs to another request: "
+        "send the token from the previous page with the same issueIdsOrKeys.",
+    )

@@ -16,16 +16,23 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-SUPPORTED = ('project = X, project in (X, Y), key|issuekey|id = X or in (X, Y), '
-             'updated|created >=|>|<=|<|= "yyyy-MM-dd HH:mm", joined by AND/OR with parentheses, '
-             "ORDER BY updated|created|key [ASC|DESC]")
+SUPPORTED = (
+    "project = X, project in (X, Y), key|issuekey|id = X or in (X, Y), "
+    'updated|created >=|>|<=|<|= "yyyy-MM-dd HH:mm", joined by AND/OR with parentheses, '
+    "ORDER BY updated|created|key [ASC|DESC]"
+)
 
 _TOKEN = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'|(>=|<=|!=|=|>|<|\(|\)|,)|([^\s=<>!(),"\']+))')
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "=": operator.eq,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "=": operator.eq,
 }
 _DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
 _KEY_FIELDS = ("key", "issuekey", "id")
@@ -98,7 +105,7 @@ def _tokenize(jql: str) -> _Tokens:
             break
         m = _TOKEN.match(jql, pos)
         if m is None:
-            raise JqlError(f"cannot read the query at character {pos}: {jql[pos:pos + 20]!r}")
+            raise JqlError(f"cannot read the query at character {pos}: {jql[pos : pos + 20]!r}")
         dq, sq, op, word = m.groups()
         if dq is not None or sq is not None:
             items.append(((dq if dq is not None else sq).replace('\\"', '"').replace("\\'", "'"), True))
@@ -196,5 +203,4 @@ def _parse_date(text: str, tz: dt.tzinfo) -> dt.datetime:
         except ValueError:
             continue
         return naive.replace(tzinfo=tz).astimezone(dt.timezone.utc)
-    raise JqlError(f"date value {text!r} is invalid: use \"yyyy-MM-dd HH:mm\", \"yyyy/MM/dd HH:mm\" or "
-                   f"\"yyyy-MM-dd\"")
+    raise JqlError(f'date value {text!r} is invalid: use "yyyy-MM-dd HH:mm", "yyyy/MM/dd HH:mm" or "yyyy-MM-dd"')

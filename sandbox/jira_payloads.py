@@ -67,8 +67,14 @@ LINK_PHRASES = {  # type name -> (outward, inward), as Jira shows them
     "Relates": ("relates to", "relates to"),
     "Causes": ("causes", "is caused by"),
 }
-ISSUE_TYPE_IDS = {"Epic": "10000", "Story": "10001", "Task": "10002", "Sub-task": "10003",
-                  "Bug": "10004", "Incident": "10005"}
+ISSUE_TYPE_IDS = {
+    "Epic": "10000",
+    "Story": "10001",
+    "Task": "10002",
+    "Sub-task": "10003",
+    "Bug": "10004",
+    "Incident": "10005",
+}
 PRIORITY_IDS = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
 CATEGORIES = {  # key -> (id, name, colour)
     "new": (2, "To Do", "blue-gray"),
@@ -160,8 +166,12 @@ def render_user(world: World, login: str | None, r: Render) -> dict[str, Any] | 
 
 def render_service_user(world: World, r: Render) -> dict[str, Any]:
     t = world.tokens
-    out: dict[str, Any] = {"displayName": t.service_login, "active": True, "timeZone": "UTC",
-                           "emailAddress": t.service_jira_email}
+    out: dict[str, Any] = {
+        "displayName": t.service_login,
+        "active": True,
+        "timeZone": "UTC",
+        "emailAddress": t.service_jira_email,
+    }
     if r.cloud:
         out.update(accountId=f"svc-{t.service_login}", accountType="app")
     else:
@@ -173,21 +183,49 @@ def render_fields_list() -> list[dict[str, Any]]:
     """``GET /field``: system fields and our custom ones, with clause names."""
     out = []
     for fid, name, typ in SYSTEM_FIELDS:
-        out.append({"id": fid, "key": fid, "name": name, "custom": False, "orderable": True,
-                    "navigable": fid not in NON_NAVIGABLE, "searchable": True,
-                    "clauseNames": [fid], "schema": {"type": typ, "system": fid}})
+        out.append(
+            {
+                "id": fid,
+                "key": fid,
+                "name": name,
+                "custom": False,
+                "orderable": True,
+                "navigable": fid not in NON_NAVIGABLE,
+                "searchable": True,
+                "clauseNames": [fid],
+                "schema": {"type": typ, "system": fid},
+            }
+        )
     for fid, name, schema in CUSTOM_FIELDS:
         num = int(fid.rsplit("_", 1)[1])
-        out.append({"id": fid, "key": fid, "name": name, "untranslatedName": name, "custom": True,
-                    "orderable": True, "navigable": True, "searchable": True,
-                    "clauseNames": [f"cf[{num}]", name], "schema": {**schema, "customId": num}})
+        out.append(
+            {
+                "id": fid,
+                "key": fid,
+                "name": name,
+                "untranslatedName": name,
+                "custom": True,
+                "orderable": True,
+                "navigable": True,
+                "searchable": True,
+                "clauseNames": [f"cf[{num}]", name],
+                "schema": {**schema, "customId": num},
+            }
+        )
     return out
 
 
 def render_project(world: World, key: str, r: Render) -> dict[str, Any]:
     p = next(p for p in world.jira_projects if p.key == key)
-    out = {"self": r.api(f"project/{p.id}"), "id": p.id, "key": p.key, "name": p.name,
-           "projectTypeKey": "software", "simplified": False, "style": "classic"}
+    out = {
+        "self": r.api(f"project/{p.id}"),
+        "id": p.id,
+        "key": p.key,
+        "name": p.name,
+        "projectTypeKey": "software",
+        "simplified": False,
+        "style": "classic",
+    }
     if p.lead:
         out["lead"] = render_user(world, p.lead, r)
     return out
@@ -235,8 +273,13 @@ def view_issue(world: World, issue: JiraIssue, now: dt.datetime, visible_keys: s
         moments = [issue.created, *(min(c.updated, now) for c in comments), *(c.created for c in shown)]
         updated = max(moments + ([resolved] if resolved else []))
     return IssueView(
-        issue=issue, status=status, status_category=category, assignee=assignee, resolved=resolved,
-        updated=updated, comments=comments,
+        issue=issue,
+        status=status,
+        status_category=category,
+        assignee=assignee,
+        resolved=resolved,
+        updated=updated,
+        comments=comments,
         histories=tuple((hid, items[0].author, items[0].created, tuple(items)) for hid, items in histories.items()),
         links=tuple(link for link in issue.links if link.other in visible_keys),
     )
@@ -255,17 +298,28 @@ def _login_for_name(world: World, display_name: str | None) -> str | None:
 
 def render_comment(world: World, issue: JiraIssue, c: JiraComment, now: dt.datetime, r: Render) -> dict[str, Any]:
     author = render_user(world, c.author, r)
-    return {"self": r.api(f"issue/{issue.id}/comment/{c.id}"), "id": c.id, "author": author,
-            "body": render_text(c.body, r), "updateAuthor": author,
-            "created": render_time(c.created, r.tz),
-            "updated": render_time(c.updated if c.updated <= now else c.created, r.tz), "jsdPublic": True}
+    return {
+        "self": r.api(f"issue/{issue.id}/comment/{c.id}"),
+        "id": c.id,
+        "author": author,
+        "body": render_text(c.body, r),
+        "updateAuthor": author,
+        "created": render_time(c.created, r.tz),
+        "updated": render_time(c.updated if c.updated <= now else c.created, r.tz),
+        "jsdPublic": True,
+    }
 
 
-def render_history(world: World, history: tuple[str, str, dt.datetime, tuple[JiraChange, ...]],
-                   r: Render) -> dict[str, Any]:
+def render_history(
+    world: World, history: tuple[str, str, dt.datetime, tuple[JiraChange, ...]], r: Render
+) -> dict[str, Any]:
     hid, author, created, items = history
-    return {"id": hid, "author": render_user(world, author, r), "created": render_time(created, r.tz),
-            "items": [_history_item(world, c, r) for c in items]}
+    return {
+        "id": hid,
+        "author": render_user(world, author, r),
+        "created": render_time(created, r.tz),
+        "items": [_history_item(world, c, r) for c in items],
+    }
 
 
 def _history_item(world: World, c: JiraChange, r: Render) -> dict[str, Any]:
@@ -274,10 +328,19 @@ def _history_item(world: World, c: JiraChange, r: Render) -> dict[str, Any]:
     if c.field == "assignee":
         ids = (_user_ref(world, c.from_login, c.from_string), _user_ref(world, c.to_login, c.to_string))
     elif c.field == "status":
-        ids = tuple(_status(s, _category_for(s), r)["id"] if s else None  # type: ignore[assignment]
-                    for s in (c.from_string, c.to_string))
-    return {"field": c.field, "fieldtype": "jira", "fieldId": c.field,
-            "from": ids[0], "fromString": c.from_string, "to": ids[1], "toString": c.to_string}
+        ids = tuple(
+            _status(s, _category_for(s), r)["id"] if s else None  # type: ignore[assignment]
+            for s in (c.from_string, c.to_string)
+        )
+    return {
+        "field": c.field,
+        "fieldtype": "jira",
+        "fieldId": c.field,
+        "from": ids[0],
+        "fromString": c.from_string,
+        "to": ids[1],
+        "toString": c.to_string,
+    }
 
 
 def _user_ref(world: World, login: str | None, display_name: str | None) -> str | None:
@@ -288,8 +351,12 @@ def _user_ref(world: World, login: str | None, display_name: str | None) -> str 
 
 def _issue_ref(world: World, key: str, r: Render) -> dict[str, Any]:
     other = issue_by_key(world, key)
-    return {"id": other.id, "key": other.key, "self": r.api(f"issue/{other.id}"),
-            "fields": {"summary": other.summary, "issuetype": _issue_type(other.issue_type, r)}}
+    return {
+        "id": other.id,
+        "key": other.key,
+        "self": r.api(f"issue/{other.id}"),
+        "fields": {"summary": other.summary, "issuetype": _issue_type(other.issue_type, r)},
+    }
 
 
 _INDEX: dict[int, tuple[int, dict[str, JiraIssue]]] = {}  # id(world.jira_issues) -> (length, key -> issue)
@@ -314,8 +381,12 @@ def _issue_type(name: str, r: Render) -> dict[str, Any]:
 def _status(name: str, category: str, r: Render) -> dict[str, Any]:
     cid, cname, colour = CATEGORIES[category]
     sid = str(10000 + zlib.crc32(name.encode()) % 1000)
-    return {"self": r.api(f"status/{sid}"), "id": sid, "name": name,
-            "statusCategory": {"id": cid, "key": category, "name": cname, "colorName": colour}}
+    return {
+        "self": r.api(f"status/{sid}"),
+        "id": sid,
+        "name": name,
+        "statusCategory": {"id": cid, "key": category, "name": cname, "colorName": colour},
+    }
 
 
 def _option(value: str | None, r: Render) -> dict[str, Any] | None:
@@ -332,9 +403,16 @@ def render_all_fields(world: World, view: IssueView, now: dt.datetime, r: Render
     links = []
     for link in view.links:
         outward, inward = LINK_PHRASES[link.type]
-        entry: dict[str, Any] = {"id": link.id, "self": r.api(f"issueLink/{link.id}"),
-                                 "type": {"id": str(10000 + list(LINK_PHRASES).index(link.type)),
-                                          "name": link.type, "inward": inward, "outward": outward}}
+        entry: dict[str, Any] = {
+            "id": link.id,
+            "self": r.api(f"issueLink/{link.id}"),
+            "type": {
+                "id": str(10000 + list(LINK_PHRASES).index(link.type)),
+                "name": link.type,
+                "inward": inward,
+                "outward": outward,
+            },
+        }
         entry["outwardIssue" if link.direction == "outward" else "inwardIssue"] = _issue_ref(world, link.other, r)
         links.append(entry)
     parent_issue = issue_by_key(world, i.parent) if i.parent else None
@@ -346,8 +424,13 @@ def render_all_fields(world: World, view: IssueView, now: dt.datetime, r: Render
         "issuetype": _issue_type(i.issue_type, r),
         "project": render_project(world, i.project, r),
         "status": _status(view.status, view.status_category, r),
-        "priority": {"self": r.api(f"priority/{PRIORITY_IDS.get(i.priority, '3')}"),
-                     "id": PRIORITY_IDS.get(i.priority, "3"), "name": i.priority} if i.priority else None,
+        "priority": {
+            "self": r.api(f"priority/{PRIORITY_IDS.get(i.priority, '3')}"),
+            "id": PRIORITY_IDS.get(i.priority, "3"),
+            "name": i.priority,
+        }
+        if i.priority
+        else None,
         "reporter": render_user(world, i.reporter, r),
         "creator": render_user(world, i.reporter, r),
         "assignee": render_user(world, view.assignee, r),
@@ -360,8 +443,13 @@ def render_all_fields(world: World, view: IssueView, now: dt.datetime, r: Render
         "components": [{"id": str(10000 + zlib.crc32(c.encode()) % 1000), "name": c} for c in i.components],
         "parent": _issue_ref(world, i.parent, r) if parent_issue is not None and not epic_link else None,
         "issuelinks": links,
-        "comment": {"comments": comments, "self": r.api(f"issue/{i.id}/comment"),
-                    "maxResults": len(comments), "total": len(comments), "startAt": 0},
+        "comment": {
+            "comments": comments,
+            "self": r.api(f"issue/{i.id}/comment"),
+            "maxResults": len(comments),
+            "total": len(comments),
+            "startAt": 0,
+        },
         SEVERITY_FIELD: _option(i.severity, r),
         COMMANDER_FIELD: render_user(world, i.commander, r),
         POSTMORTEM_FIELD: i.postmortem_url,

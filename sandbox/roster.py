@@ -41,13 +41,15 @@ def roster_from_world(world: World, *, history: bool = False, messy: bool = Fals
     """
     teams = []
     for team in world.teams:
-        teams.append({
-            "id": team.id,
-            "name": team.name,
-            "parent": team.parent,
-            "repos": _repo_globs(world, team.id),
-            "jira_projects": [p.key for p in world.jira_projects if p.owner_team == team.id],
-        })
+        teams.append(
+            {
+                "id": team.id,
+                "name": team.name,
+                "parent": team.parent,
+                "repos": _repo_globs(world, team.id),
+                "jira_projects": [p.key for p in world.jira_projects if p.owner_team == team.id],
+            }
+        )
     humans = [p for p in world.people if not p.is_bot]
     people = [_entry(person, history) for person in humans]
     if messy:
@@ -70,10 +72,13 @@ def _entry(person: Person, history: bool) -> dict[str, Any]:
     }
     if history:
         entry["github_id"] = person.github_id
-        entry["team_changes"] = [{"date": ch.on.isoformat(), "from_team": ch.from_team, "to_team": ch.to_team}
-                                 for ch in person.team_changes]
-        entry["level_changes"] = [{"date": ch.on.isoformat(), "from_level": ch.from_level,
-                                   "to_level": ch.to_level} for ch in person.level_changes]
+        entry["team_changes"] = [
+            {"date": ch.on.isoformat(), "from_team": ch.from_team, "to_team": ch.to_team} for ch in person.team_changes
+        ]
+        entry["level_changes"] = [
+            {"date": ch.on.isoformat(), "from_level": ch.from_level, "to_level": ch.to_level}
+            for ch in person.level_changes
+        ]
     return entry
 
 
@@ -119,8 +124,10 @@ def identity_truth(world: World) -> dict[str, str]:
         keys = [person.login, *person.former_logins, *person.emails, *person.unlinked_emails, person.jira_account_id]
         for key in keys:
             if truth.setdefault(key, person.login) != person.login:
-                raise ValueError(f"identity_truth: {key!r} belongs to both {truth[key]!r} and {person.login!r}; "
-                                 f"the world has a shared identity, fix the world file")
+                raise ValueError(
+                    f"identity_truth: {key!r} belongs to both {truth[key]!r} and {person.login!r}; "
+                    f"the world has a shared identity, fix the world file"
+                )
     return truth
 
 

@@ -122,8 +122,18 @@ class SandboxState:
             counts = dict(self.counts)
         out: dict[str, Any] = {
             "now": self.now.isoformat(),
-            "github": {k: 0 for k in ("requests", "counted", "rest_requests", "rest_counted", "not_modified",
-                                      "graphql_requests", "graphql_points")},
+            "github": {
+                k: 0
+                for k in (
+                    "requests",
+                    "counted",
+                    "rest_requests",
+                    "rest_counted",
+                    "not_modified",
+                    "graphql_requests",
+                    "graphql_points",
+                )
+            },
             "jira": {"requests": 0, "counted": 0, "not_modified": 0},
         }
         for key, value in sorted(counts.items()):
@@ -175,9 +185,13 @@ def build_app(world: World, *, now: dt.datetime | None = None, faults: Any = Non
                 else:
                     raise ValueError("give 'now' (ISO 8601) or 'advance_seconds' (a number)")
             except (ValueError, TypeError, AttributeError) as exc:
-                return JSONResponse({"error": f"POST /_sandbox/clock: bad body: {exc}; send "
-                                              '{"now": "2026-10-02T00:00:00Z"} or {"advance_seconds": 86400}'},
-                                    status_code=400)
+                return JSONResponse(
+                    {
+                        "error": f"POST /_sandbox/clock: bad body: {exc}; send "
+                        '{"now": "2026-10-02T00:00:00Z"} or {"advance_seconds": 86400}'
+                    },
+                    status_code=400,
+                )
         return JSONResponse({"now": state.now.isoformat()})
 
     core_routes = github_api.routes(state)  # creates the GitHub side (budget) the extra routes share
@@ -214,8 +228,15 @@ class SandboxServer:
     ``sandbox.faults.FaultProfile`` (see docs/sandbox.md, "Faults").
     """
 
-    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0, *,
-                 now: dt.datetime | None = None, faults: Any = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        now: dt.datetime | None = None,
+        faults: Any = None,
+    ) -> None:
         self.app = build_app(world, now=now, faults=faults)
         self.state: SandboxState = self.app.state.sandbox
         self.faults = self.app if faults is not None else None
@@ -243,11 +264,9 @@ class SandboxServer:
     def jira_url(self) -> str:
         return f"{self.base_url}/jira"
 
-    def start(self) -> "SandboxServer":
+    def start(self) -> SandboxServer:
         """Start serving in a daemon thread; returns once the socket accepts connections."""
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
         self._thread.start()
         while not self._server.started:
             if not self._thread.is_alive():
@@ -266,7 +285,7 @@ class SandboxServer:
             self._thread.join(timeout=10)
         self._sock.close()
 
-    def __enter__(self) -> "SandboxServer":
+    def __enter__(self) -> SandboxServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

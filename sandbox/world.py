@@ -266,9 +266,7 @@ def read_world(path: str | Path) -> World:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise WorldError(
-            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
+        raise WorldError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     try:
         return World.model_validate(data)
     except ValidationError as exc:

@@ -25,33 +25,110 @@ def table(rows: list[dict]) -> pa.Table:
 
 
 GH = dict(source="github", container="acme/trainer", container_team_id="ml-platform")
-ANA = dict(person_id="ana", actor="ana", person_team_id="ml-platform", person_level_rank=4,
-           person_start_date=dt.date(2021, 5, 3))
-BO_SUBJECT = dict(subject_person_id="bo", subject_team_id="ml-platform", subject_level_rank=2,
-                  subject_start_date=dt.date(2026, 8, 1), subject_activity_id="gh:pr:acme/trainer#1")
+ANA = dict(
+    person_id="ana",
+    actor="ana",
+    person_team_id="ml-platform",
+    person_level_rank=4,
+    person_start_date=dt.date(2021, 5, 3),
+)
+BO_SUBJECT = dict(
+    subject_person_id="bo",
+    subject_team_id="ml-platform",
+    subject_level_rank=2,
+    subject_start_date=dt.date(2026, 8, 1),
+    subject_activity_id="gh:pr:acme/trainer#1",
+)
 
 ROWS = [
-    dict(activity_id="gh:pr:acme/trainer#1", kind="pull_request", **GH, person_id="bo", person_team_id="ml-platform",
-         occurred_at=at(2), title="Add early stopping to the trainer", body="Stops training when loss plateaus.",
-         state="merged", labels=["ml-experiment"], paths=["trainer/loop.py", "tests/test_loop.py"]),
-    dict(activity_id="gh:review:5001", kind="review", **GH, **ANA, **BO_SUBJECT, occurred_at=at(2, 14),
-         state="CHANGES_REQUESTED", comment_count=1,
-         body="Nice start. The patience counter resets on every epoch, which is a bug; see how we did it "
-              "in the eval loop, and consider a min_delta."),
-    dict(activity_id="gh:comment:5002", kind="review_comment", **GH, **ANA, **BO_SUBJECT, occurred_at=at(2, 15),
-         body="Great, thanks for adding the test!", paths=["tests/test_loop.py"]),
-    dict(activity_id="gh:review:5003", kind="review", **GH, person_id="cyd", person_team_id="search",
-         person_level_rank=3, subject_person_id=None, occurred_at=at(4, 10), state="APPROVED", body="",
-         comment_count=0),
-    dict(activity_id="gh:pr:acme/search-api#7", kind="pull_request", source="github", container="acme/search-api",
-         container_team_id="search", **ANA, occurred_at=at(5), title="Add alerting runbook for the ranking service",
-         body="Playbook for the ranking latency alert.", state="open", paths=["docs/runbooks/ranking.md"]),
-    dict(activity_id="jira:ticket:ML-2", kind="ticket", source="jira", container="ML", container_team_id="ml-platform",
-         person_id="bo", person_team_id="ml-platform", occurred_at=at(3, 16), title="Early stopping",
-         issue_type="Story", state="done", resolved_at=at(3, 16), due_date=dt.date(2026, 10, 10)),
-    dict(activity_id="jira:incident:SRCH-1:commander", kind="incident", source="jira", container="SRCH",
-         container_team_id="search", **ANA, occurred_at=at(8, 3), role="commander", severity="SEV2",
-         postmortem_url="https://wiki.acme.test/pm/srch-1"),
+    dict(
+        activity_id="gh:pr:acme/trainer#1",
+        kind="pull_request",
+        **GH,
+        person_id="bo",
+        person_team_id="ml-platform",
+        occurred_at=at(2),
+        title="Add early stopping to the trainer",
+        body="Stops training when loss plateaus.",
+        state="merged",
+        labels=["ml-experiment"],
+        paths=["trainer/loop.py", "tests/test_loop.py"],
+    ),
+    dict(
+        activity_id="gh:review:5001",
+        kind="review",
+        **GH,
+        **ANA,
+        **BO_SUBJECT,
+        occurred_at=at(2, 14),
+        state="CHANGES_REQUESTED",
+        comment_count=1,
+        body="Nice start. The patience counter resets on every epoch, which is a bug; see how we did it "
+        "in the eval loop, and consider a min_delta.",
+    ),
+    dict(
+        activity_id="gh:comment:5002",
+        kind="review_comment",
+        **GH,
+        **ANA,
+        **BO_SUBJECT,
+        occurred_at=at(2, 15),
+        body="Great, thanks for adding the test!",
+        paths=["tests/test_loop.py"],
+    ),
+    dict(
+        activity_id="gh:review:5003",
+        kind="review",
+        **GH,
+        person_id="cyd",
+        person_team_id="search",
+        person_level_rank=3,
+        subject_person_id=None,
+        occurred_at=at(4, 10),
+        state="APPROVED",
+        body="",
+        comment_count=0,
+    ),
+    dict(
+        activity_id="gh:pr:acme/search-api#7",
+        kind="pull_request",
+        source="github",
+        container="acme/search-api",
+        container_team_id="search",
+        **ANA,
+        occurred_at=at(5),
+        title="Add alerting runbook for the ranking service",
+        body="Playbook for the ranking latency alert.",
+        state="open",
+        paths=["docs/runbooks/ranking.md"],
+    ),
+    dict(
+        activity_id="jira:ticket:ML-2",
+        kind="ticket",
+        source="jira",
+        container="ML",
+        container_team_id="ml-platform",
+        person_id="bo",
+        person_team_id="ml-platform",
+        occurred_at=at(3, 16),
+        title="Early stopping",
+        issue_type="Story",
+        state="done",
+        resolved_at=at(3, 16),
+        due_date=dt.date(2026, 10, 10),
+    ),
+    dict(
+        activity_id="jira:incident:SRCH-1:commander",
+        kind="incident",
+        source="jira",
+        container="SRCH",
+        container_team_id="search",
+        **ANA,
+        occurred_at=at(8, 3),
+        role="commander",
+        severity="SEV2",
+        postmortem_url="https://wiki.acme.test/pm/srch-1",
+    ),
 ]
 
 
@@ -71,8 +148,12 @@ def test_rule_labels_on_a_small_table(labelled):
     got = by_activity(labelled)
     rules = {a: {label for label, kind in pairs if kind == "rule"} for a, pairs in got.items()}
     assert rules["gh:pr:acme/trainer#1"] == {"delivery.merged", "work.ml_experiment"}
-    assert rules["gh:review:5001"] == {"review.substantive", "review.changes_requested", "mentorship",
-                                       "review.knowledge_transfer"}
+    assert rules["gh:review:5001"] == {
+        "review.substantive",
+        "review.changes_requested",
+        "mentorship",
+        "review.knowledge_transfer",
+    }
     assert rules["gh:comment:5002"] == {"review.praise", "mentorship"}
     assert rules["gh:review:5003"] == {"review.approval_only", "cross_team"}
     assert rules["gh:pr:acme/search-api#7"] == {"cross_team", "work.docs", "work.playbook", "work.monitoring"}
@@ -107,8 +188,11 @@ def test_output_schema_order_and_provenance(labelled):
 
 def test_rules_only_and_user_rules(tmp_path):
     path = tmp_path / "rules.yaml"
-    path.write_text("version: 2\nrules:\n  - name: early-stopping\n    label: work.ml_experiment\n"
-                    "    kinds: [ticket]\n    keywords: [early stopping]\n", encoding="utf-8")
+    path.write_text(
+        "version: 2\nrules:\n  - name: early-stopping\n    label: work.ml_experiment\n"
+        "    kinds: [ticket]\n    keywords: [early stopping]\n",
+        encoding="utf-8",
+    )
     out = classify_activities(table(ROWS), rules_path=path, use_models=False).to_pylist()
     assert {r["classifier_kind"] for r in out} == {"rule"}
     hit = [r for r in out if r["classifier_id"] == "early-stopping"]
@@ -148,37 +232,62 @@ def test_twenty_thousand_activities_each_keep_their_labels():
 
 # --- properties ---------------------------------------------------------------------
 
-words = st.sampled_from(["fix", "feat:", "docs:", "Revert \"x\"", "Bump numpy from 1 to 2", "runbook", "train",
-                         "alert", "cleanup", "LGTM", "see https://x.test/a", "for context", "model", "", "é ü 🚀"])
+words = st.sampled_from(
+    [
+        "fix",
+        "feat:",
+        "docs:",
+        'Revert "x"',
+        "Bump numpy from 1 to 2",
+        "runbook",
+        "train",
+        "alert",
+        "cleanup",
+        "LGTM",
+        "see https://x.test/a",
+        "for context",
+        "model",
+        "",
+        "é ü 🚀",
+    ]
+)
 text = st.lists(words, max_size=6).map(" ".join) | st.text(max_size=40)
 maybe = lambda s: st.none() | s  # noqa: E731
-activity_rows = st.fixed_dictionaries({
-    "activity_id": st.text(min_size=1, max_size=8),
-    "kind": st.sampled_from(ACTIVITY_KINDS),
-    "source": st.sampled_from(["github", "jira"]),
-    "person_id": maybe(st.sampled_from(["ana", "bo"])),
-    "subject_person_id": maybe(st.sampled_from(["ana", "bo"])),
-    "person_team_id": maybe(st.sampled_from(["t1", "t2"])),
-    "container_team_id": maybe(st.sampled_from(["t1", "t2"])),
-    "person_level_rank": maybe(st.integers(1, 6)),
-    "subject_level_rank": maybe(st.integers(1, 6)),
-    "subject_start_date": maybe(st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31))),
-    "occurred_at": maybe(st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31), timezones=st.just(UTC))),
-    "title": maybe(text),
-    "body": maybe(text),
-    "state": maybe(st.sampled_from(["merged", "open", "APPROVED", "COMMENTED", "done", "new"])),
-    "role": maybe(st.sampled_from(["declared", "commander", "assignee", "other"])),
-    "labels": maybe(st.lists(st.sampled_from(["bug", "dependencies", "Story", "toil"]), max_size=3)),
-    "paths": maybe(st.lists(st.sampled_from(["docs/a.md", "tests/test_a.py", ".github/workflows/ci.yml",
-                                             "src/x.py", "runbooks/r.md", "", "/"]), max_size=4)),
-    "issue_type": maybe(st.sampled_from(["Epic", "Bug", "Task"])),
-    "comment_count": maybe(st.integers(0, 3)),
-    "cross_team_links": maybe(st.integers(0, 2)),
-    "is_incident_followup": maybe(st.booleans()),
-    "postmortem_url": maybe(st.sampled_from(["", "https://pm"])),
-    "due_date": maybe(st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31))),
-    "resolved_at": maybe(st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31), timezones=st.just(UTC))),
-})
+activity_rows = st.fixed_dictionaries(
+    {
+        "activity_id": st.text(min_size=1, max_size=8),
+        "kind": st.sampled_from(ACTIVITY_KINDS),
+        "source": st.sampled_from(["github", "jira"]),
+        "person_id": maybe(st.sampled_from(["ana", "bo"])),
+        "subject_person_id": maybe(st.sampled_from(["ana", "bo"])),
+        "person_team_id": maybe(st.sampled_from(["t1", "t2"])),
+        "container_team_id": maybe(st.sampled_from(["t1", "t2"])),
+        "person_level_rank": maybe(st.integers(1, 6)),
+        "subject_level_rank": maybe(st.integers(1, 6)),
+        "subject_start_date": maybe(st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31))),
+        "occurred_at": maybe(st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31), timezones=st.just(UTC))),
+        "title": maybe(text),
+        "body": maybe(text),
+        "state": maybe(st.sampled_from(["merged", "open", "APPROVED", "COMMENTED", "done", "new"])),
+        "role": maybe(st.sampled_from(["declared", "commander", "assignee", "other"])),
+        "labels": maybe(st.lists(st.sampled_from(["bug", "dependencies", "Story", "toil"]), max_size=3)),
+        "paths": maybe(
+            st.lists(
+                st.sampled_from(
+                    ["docs/a.md", "tests/test_a.py", ".github/workflows/ci.yml", "src/x.py", "runbooks/r.md", "", "/"]
+                ),
+                max_size=4,
+            )
+        ),
+        "issue_type": maybe(st.sampled_from(["Epic", "Bug", "Task"])),
+        "comment_count": maybe(st.integers(0, 3)),
+        "cross_team_links": maybe(st.integers(0, 2)),
+        "is_incident_followup": maybe(st.booleans()),
+        "postmortem_url": maybe(st.sampled_from(["", "https://pm"])),
+        "due_date": maybe(st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31))),
+        "resolved_at": maybe(st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31), timezones=st.just(UTC))),
+    }
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -197,10 +306,22 @@ def test_every_label_is_a_signal_with_a_reason(rows):
 
 
 def test_dependency_bump_rule_leaves_no_room_for_a_model_work_type():
-    bump = dict(activity_id="gh:pr:acme/trainer#2", kind="pull_request", source="github", state="merged",
-                title="Bump numpy from 1.26 to 2.0", body="Bumps numpy.", paths=["requirements.txt"])
-    plain = dict(bump, activity_id="gh:pr:acme/trainer#3", title="Handle crash when the index is empty",
-                 body="Throws on startup.", paths=["src/index.ts"])
+    bump = dict(
+        activity_id="gh:pr:acme/trainer#2",
+        kind="pull_request",
+        source="github",
+        state="merged",
+        title="Bump numpy from 1.26 to 2.0",
+        body="Bumps numpy.",
+        paths=["requirements.txt"],
+    )
+    plain = dict(
+        bump,
+        activity_id="gh:pr:acme/trainer#3",
+        title="Handle crash when the index is empty",
+        body="Throws on startup.",
+        paths=["src/index.ts"],
+    )
     out = classify_activities(table([bump, plain])).to_pylist()
     models = {r["activity_id"] for r in out if r["classifier_kind"] == "model"}
     assert models == {"gh:pr:acme/trainer#3"}

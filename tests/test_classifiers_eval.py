@@ -63,8 +63,11 @@ def test_size_features_follow_the_scikit_learn_contract(estimator):
 def test_work_type_model_beats_both_baselines_on_every_held_out_repository(work_eval):
     assert work_eval["scheme"] == "leave-one-repo-out"
     assert {f["name"] for f in work_eval["folds"]} == {
-        "vuejs/core", "vitejs/vite", "semantic-release/semantic-release",
-        "conventional-changelog/conventional-changelog"}
+        "vuejs/core",
+        "vitejs/vite",
+        "semantic-release/semantic-release",
+        "conventional-changelog/conventional-changelog",
+    }
     assert sum(f["n"] for f in work_eval["folds"]) == work_eval["n"] > 18_000
     for fold in work_eval["folds"]:
         for baseline in ("majority", "rules"):
@@ -147,13 +150,19 @@ def test_eval_cli_prints_json_and_regenerates_the_doc(tmp_path, cli):
 
 def test_classify_cli_writes_label_confidence_and_reason(tmp_path, cli):
     commits = tmp_path / "commits.csv"
-    _write_csv(commits, [
-        {"subject": "fix(parser): crash on empty input", "body": "", "files": "src/parser.ts"},
-        {"subject": "Explain the cache options", "body": "", "files": "docs/guide/cache.md"},
-        {"subject": "Handle crash when the index is empty", "body": "Throws on startup.", "files": "src/index.ts"},
-        {"subject": "Support streaming responses in the client", "body": "Adds an option.",
-         "files": "src/client.ts;src/stream.ts"},
-    ])
+    _write_csv(
+        commits,
+        [
+            {"subject": "fix(parser): crash on empty input", "body": "", "files": "src/parser.ts"},
+            {"subject": "Explain the cache options", "body": "", "files": "docs/guide/cache.md"},
+            {"subject": "Handle crash when the index is empty", "body": "Throws on startup.", "files": "src/index.ts"},
+            {
+                "subject": "Support streaming responses in the client",
+                "body": "Adds an option.",
+                "files": "src/client.ts;src/stream.ts",
+            },
+        ],
+    )
     out = tmp_path / "labelled.csv"
     result = CliRunner().invoke(cli, ["classify", "work-type", "--data", str(commits), "--out", str(out)])
     assert result.exit_code == 0, result.output

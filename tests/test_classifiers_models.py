@@ -13,13 +13,13 @@ import pytest
 from sklearn.linear_model import SGDClassifier
 
 from classifiers import ModelArtifactError, load_or_train
-from classifiers.contract import SIGNALS
 from classifiers.calibration import (
     CalibratedLinearClassifier,
     expected_calibration_error,
     precision_at,
     reliability,
 )
+from classifiers.contract import SIGNALS
 from classifiers.models import (
     MODEL_MIN_CONFIDENCE,
     MODEL_SILENT_LABELS,
@@ -54,15 +54,25 @@ def test_training_data_is_labelled_with_signals_and_stripped_of_headers():
     assert len(commits.labels) > 10_000 and set(commits.labels) <= set(SIGNALS)
     # the conventional header carries the label: the model must never see it
     texts = [inp[0] for inp in commits.inputs]
-    leaked = [t for t in texts if t.split(":", 1)[0].split("(")[0].strip().lower() in
-              ("feat", "fix", "docs", "chore", "refactor", "test", "perf", "build", "ci", "style")
-              and ":" in t.split("\n", 1)[0][:20]]
+    leaked = [
+        t
+        for t in texts
+        if t.split(":", 1)[0].split("(")[0].strip().lower()
+        in ("feat", "fix", "docs", "chore", "refactor", "test", "perf", "build", "ci", "style")
+        and ":" in t.split("\n", 1)[0][:20]
+    ]
     assert len(leaked) < 0.002 * len(texts), leaked[:5]
     reviews = read_review_examples()
     assert len(reviews.labels) > 1_000 and set(reviews.labels) <= set(SIGNALS)
     # Nova's "Design discussion" is learnt with the suggestions (the data cannot separate them)
-    assert set(reviews.labels) == {"review.defect", "review.documentation", "review.nit", "review.praise",
-                                   "review.question", "review.suggestion"}
+    assert set(reviews.labels) == {
+        "review.defect",
+        "review.documentation",
+        "review.nit",
+        "review.praise",
+        "review.question",
+        "review.suggestion",
+    }
 
 
 @pytest.mark.parametrize("role", ["work_type", "review_substance"])
@@ -89,17 +99,22 @@ def test_metadata_identifies_the_artifact(models):
 
 def test_predictions_carry_calibrated_confidence_and_readable_reasons(models):
     model = models.work_type
-    [docs, crash] = predict(model, [
-        work_type_input("Explain the ranking config options", "", ["docs/guide/config.md"]),
-        work_type_input("Handle crash when the index is empty", "Throws on startup.", ["src/index.ts"]),
-    ])
+    [docs, crash] = predict(
+        model,
+        [
+            work_type_input("Explain the ranking config options", "", ["docs/guide/config.md"]),
+            work_type_input("Handle crash when the index is empty", "Throws on startup.", ["src/index.ts"]),
+        ],
+    )
     assert docs.label == "work.docs" and docs.confidence > 0.7 and emitted(model, docs)
     assert crash.label == "work.bugfix"
     reason = describe_prediction(model, docs)
     assert reason.startswith("work-type model v3: reads as a documentation change (p=")
     assert reason.endswith("key words 'explain', 'options'")
-    assert describe_prediction(model, Prediction("work.chore", 0.31)) == \
-        "work-type model v3: reads as routine maintenance (p=0.31)"
+    assert (
+        describe_prediction(model, Prediction("work.chore", 0.31))
+        == "work-type model v3: reads as routine maintenance (p=0.31)"
+    )
 
 
 REVIEW_TEXTS = [
@@ -115,8 +130,9 @@ REVIEW_TEXTS = [
 def test_key_words_are_real_words_of_the_text(models):
     """No word pairs ('we re'), character n-grams, path or shape tokens ('shape_len_long'), stop words."""
     model = models.review_substance
-    for text, prediction in zip(REVIEW_TEXTS, predict(model, [review_input(t, "nova/compute/api.py")
-                                                              for t in REVIEW_TEXTS])):
+    for text, prediction in zip(
+        REVIEW_TEXTS, predict(model, [review_input(t, "nova/compute/api.py") for t in REVIEW_TEXTS])
+    ):
         assert len(prediction.features) <= 3
         for word in prediction.features:
             assert re.fullmatch(r"[a-z]{3,}", word), word
@@ -163,8 +179,13 @@ def test_calibration_measures():
     assert precision_at(confidence, correct, 0.6) == (4, 0.75)
     table = reliability(confidence, correct)
     assert sum(row["n"] for row in table) == 5
-    assert next(row for row in table if row["lo"] == 0.8) == {"lo": 0.8, "hi": 0.9, "n": 2, "mean_confidence": 0.9,
-                                                                "accuracy": 1.0}
+    assert next(row for row in table if row["lo"] == 0.8) == {
+        "lo": 0.8,
+        "hi": 0.9,
+        "n": 2,
+        "mean_confidence": 0.9,
+        "accuracy": 1.0,
+    }
 
 
 def test_load_or_train_loads_saved_artifacts(saved_dir, models):
@@ -183,12 +204,15 @@ def test_load_or_train_trains_what_is_missing(saved_dir, tmp_path):
     assert loaded.review_substance.metadata["metrics"]["n_train"] > 1000
 
 
-@pytest.mark.parametrize("key,value,what", [
-    ("sklearn_version", "0.24.2", "scikit-learn version '0.24.2'"),
-    ("data_sha256", "0" * 64, "training-data sha256"),
-    ("version", "0", "model version '0'"),
-    ("seed", 9, "training seed 9"),
-])
+@pytest.mark.parametrize(
+    "key,value,what",
+    [
+        ("sklearn_version", "0.24.2", "scikit-learn version '0.24.2'"),
+        ("data_sha256", "0" * 64, "training-data sha256"),
+        ("version", "0", "model version '0'"),
+        ("seed", 9, "training seed 9"),
+    ],
+)
 def test_mismatched_artifact_is_refused_then_retrained_when_asked(saved_dir, tmp_path, key, value, what):
     model_dir = tmp_path / "m"
     shutil.copytree(saved_dir, model_dir)

@@ -26,10 +26,16 @@ def test_every_rule_that_fires_often_is_precise(measured):
     assert check_precision(measured) == [], "rework or disable these rules (docs/signals.md)"
     by_rule = {(m["rule"], m["label"]): m for m in measured["rules"]}
     # the rules issue 10 was about are measured, on real labelled data, and fire often enough to count
-    for key in [("title-verb", "work.bugfix"), ("paths-docs", "work.docs"), ("paths-tests", "work.test"),
-                ("design-doc", "work.design_doc"), ("toil-automation", "work.toil_automation"),
-                ("review-question", "review.question"), ("review-nit", "review.nit"),
-                ("review-documentation", "review.documentation")]:
+    for key in [
+        ("title-verb", "work.bugfix"),
+        ("paths-docs", "work.docs"),
+        ("paths-tests", "work.test"),
+        ("design-doc", "work.design_doc"),
+        ("toil-automation", "work.toil_automation"),
+        ("review-question", "review.question"),
+        ("review-nit", "review.nit"),
+        ("review-documentation", "review.documentation"),
+    ]:
         assert by_rule[key]["fires"] >= MIN_FIRES and by_rule[key]["precision"] >= MIN_PRECISION, key
 
 

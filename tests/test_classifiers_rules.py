@@ -11,8 +11,8 @@ from classifiers import RuleFileError, build_rules, read_rule_file
 from classifiers.contract import ACTIVITY_SCHEMA, SIGNALS
 from classifiers.rules import (
     RULES,
-    classify_conventional_title,
     classify_changes_requested,
+    classify_conventional_title,
     classify_cross_team,
     classify_delivery,
     classify_dependency_bump_title,
@@ -21,9 +21,9 @@ from classifiers.rules import (
     classify_incident_role,
     classify_mentorship,
     classify_project_role,
+    classify_revert_title,
     classify_review_links,
     classify_review_substance,
-    classify_revert_title,
     classify_title_verb,
 )
 
@@ -52,15 +52,18 @@ def yaml_rule(name: str, rules=None):
 # --- code rules -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("title,expected,reason_part", [
-    ("fix(parser): handle empty query", ["work.bugfix"], "'fix(parser):'"),
-    ("feat: add early stopping", ["work.feature"], "'feat:'"),
-    ("docs: explain config", ["work.docs"], "'docs:'"),
-    ("ci: cache pip", ["work.build_ci"], "'ci:'"),
-    ("style: format", ["work.chore"], "'style:'"),
-    ("perf!: faster ranking", ["work.perf"], "'perf!:'"),
-    ("chore(deps): bump numpy", ["work.chore", "work.dependency_bump"], "scope 'deps'"),
-])
+@pytest.mark.parametrize(
+    "title,expected,reason_part",
+    [
+        ("fix(parser): handle empty query", ["work.bugfix"], "'fix(parser):'"),
+        ("feat: add early stopping", ["work.feature"], "'feat:'"),
+        ("docs: explain config", ["work.docs"], "'docs:'"),
+        ("ci: cache pip", ["work.build_ci"], "'ci:'"),
+        ("style: format", ["work.chore"], "'style:'"),
+        ("perf!: faster ranking", ["work.perf"], "'perf!:'"),
+        ("chore(deps): bump numpy", ["work.chore", "work.dependency_bump"], "scope 'deps'"),
+    ],
+)
 def test_conventional_title_hits(title, expected, reason_part):
     hits = classify_conventional_title(activity(kind="pull_request", title=title))
     assert labels(hits) == expected
@@ -83,14 +86,17 @@ def test_title_verb():
     assert classify_title_verb(activity(title="[SRCH] Refactor query parser")) == []
 
 
-@pytest.mark.parametrize("title,paths", [
-    ("Fix typo in the README", ["src/a.py"]),  # names non-bug work
-    ("Fix flaky test", ["src/a.py"]),
-    ("Fix lint", None),
-    ("Fix CI on Windows", None),
-    ("Fix the retry budget", ["docs/guide.md", "tests/test_client.py"]),  # touches no source file
-    ("Fix broken anchor", [".github/workflows/ci.yml", "package.json"]),
-])
+@pytest.mark.parametrize(
+    "title,paths",
+    [
+        ("Fix typo in the README", ["src/a.py"]),  # names non-bug work
+        ("Fix flaky test", ["src/a.py"]),
+        ("Fix lint", None),
+        ("Fix CI on Windows", None),
+        ("Fix the retry budget", ["docs/guide.md", "tests/test_client.py"]),  # touches no source file
+        ("Fix broken anchor", [".github/workflows/ci.yml", "package.json"]),
+    ],
+)
 def test_title_verb_is_not_fooled_by_non_bug_fixes(title, paths):
     assert classify_title_verb(activity(title=title, paths=paths)) == []
 
@@ -104,14 +110,23 @@ def test_revert_title():
 def test_dependency_bump_title():
     hit = classify_dependency_bump_title(activity(title="Bump numpy from 1.26 to 2.0"))
     assert labels(hit) == ["work.dependency_bump"] and "numpy" in hit[0][1]
-    assert labels(classify_dependency_bump_title(activity(title="chore(deps): update vite to v7.1.2"))) == \
-        ["work.dependency_bump"]
+    assert labels(classify_dependency_bump_title(activity(title="chore(deps): update vite to v7.1.2"))) == [
+        "work.dependency_bump"
+    ]
     assert classify_dependency_bump_title(activity(title="Update the README with examples")) == []
 
 
 def review(**values) -> dict:
-    base = dict(kind="review", source="github", person_id="ana", subject_person_id="bo", state="APPROVED",
-                body="", comment_count=0, occurred_at=dt.datetime(2026, 10, 2, 14, tzinfo=UTC))
+    base = dict(
+        kind="review",
+        source="github",
+        person_id="ana",
+        subject_person_id="bo",
+        state="APPROVED",
+        body="",
+        comment_count=0,
+        occurred_at=dt.datetime(2026, 10, 2, 14, tzinfo=UTC),
+    )
     base.update(values)
     return activity(**base)
 
@@ -129,8 +144,9 @@ def test_review_approval_only_vs_substantive():
 
 
 def test_changes_requested_is_the_review_state_on_someone_elses_pr():
-    hit = classify_changes_requested(review(state="CHANGES_REQUESTED", body="The cache key ignores the locale.",
-                                            comment_count=3))
+    hit = classify_changes_requested(
+        review(state="CHANGES_REQUESTED", body="The cache key ignores the locale.", comment_count=3)
+    )
     assert labels(hit) == ["review.changes_requested"] and "3 inline comments" in hit[0][1]
     assert classify_changes_requested(review(state="APPROVED", body="The cache key ignores the locale.")) == []
     assert classify_changes_requested(review(state="CHANGES_REQUESTED")) == []  # no substance: nothing to hold
@@ -143,21 +159,33 @@ def test_mentorship_by_level_and_by_tenure():
     body = "This resets the patience counter every epoch; move it outside the loop."
     by_level = classify_mentorship(review(body=body, person_level_rank=4, subject_level_rank=2))
     assert labels(by_level) == ["mentorship"] and "level rank 2 is below the reviewer's 4" in by_level[0][1]
-    by_tenure = classify_mentorship(review(body=body, person_level_rank=3, subject_level_rank=3,
-                                           subject_start_date=dt.date(2026, 8, 1)))
+    by_tenure = classify_mentorship(
+        review(body=body, person_level_rank=3, subject_level_rank=3, subject_start_date=dt.date(2026, 8, 1))
+    )
     assert labels(by_tenure) == ["mentorship"] and "62 days before" in by_tenure[0][1]
-    comment = classify_mentorship(activity(kind="review_comment", person_id="ana", subject_person_id="bo",
-                                           person_level_rank=4, subject_level_rank=2, body=body))
+    comment = classify_mentorship(
+        activity(
+            kind="review_comment",
+            person_id="ana",
+            subject_person_id="bo",
+            person_level_rank=4,
+            subject_level_rank=2,
+            body=body,
+        )
+    )
     assert labels(comment) == ["mentorship"]
 
 
-@pytest.mark.parametrize("change", [
-    dict(person_level_rank=2, subject_level_rank=4),  # reviewing a more senior engineer
-    dict(person_level_rank=3, subject_level_rank=3, subject_start_date=dt.date(2025, 1, 1)),  # peer, not new
-    dict(person_level_rank=4, subject_level_rank=2, body="LGTM"),  # no substance
-    dict(person_level_rank=4, subject_level_rank=2, subject_person_id="ana"),  # own PR
-    dict(person_level_rank=None, subject_level_rank=2),  # unknown levels
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(person_level_rank=2, subject_level_rank=4),  # reviewing a more senior engineer
+        dict(person_level_rank=3, subject_level_rank=3, subject_start_date=dt.date(2025, 1, 1)),  # peer, not new
+        dict(person_level_rank=4, subject_level_rank=2, body="LGTM"),  # no substance
+        dict(person_level_rank=4, subject_level_rank=2, subject_person_id="ana"),  # own PR
+        dict(person_level_rank=None, subject_level_rank=2),  # unknown levels
+    ],
+)
 def test_mentorship_misses(change):
     values = dict(body="This resets the patience counter every epoch; move it outside the loop.")
     values.update(change)
@@ -178,8 +206,11 @@ def test_review_links():
 
 
 def test_cross_team():
-    hit = classify_cross_team(activity(kind="pull_request", person_team_id="ml-platform", container="acme/search-api",
-                                       container_team_id="search"))
+    hit = classify_cross_team(
+        activity(
+            kind="pull_request", person_team_id="ml-platform", container="acme/search-api", container_team_id="search"
+        )
+    )
     assert labels(hit) == ["cross_team"] and "owned by search" in hit[0][1]
     assert classify_cross_team(activity(person_team_id="search", container_team_id="search")) == []
     assert classify_cross_team(activity(person_team_id=None, container_team_id="search")) == []
@@ -188,11 +219,23 @@ def test_cross_team():
 def test_delivery():
     assert labels(classify_delivery(activity(kind="pull_request", state="merged"))) == ["delivery.merged"]
     assert classify_delivery(activity(kind="pull_request", state="closed")) == []
-    on_time = classify_delivery(activity(kind="ticket", state="done", resolved_at=dt.datetime(2026, 10, 10, 23, tzinfo=UTC),
-                                         due_date=dt.date(2026, 10, 10)))
+    on_time = classify_delivery(
+        activity(
+            kind="ticket",
+            state="done",
+            resolved_at=dt.datetime(2026, 10, 10, 23, tzinfo=UTC),
+            due_date=dt.date(2026, 10, 10),
+        )
+    )
     assert labels(on_time) == ["delivery.resolved", "delivery.on_time"]
-    late = classify_delivery(activity(kind="ticket", state="done", resolved_at=dt.datetime(2026, 10, 11, 0, 5, tzinfo=UTC),
-                                      due_date=dt.date(2026, 10, 10)))
+    late = classify_delivery(
+        activity(
+            kind="ticket",
+            state="done",
+            resolved_at=dt.datetime(2026, 10, 11, 0, 5, tzinfo=UTC),
+            due_date=dt.date(2026, 10, 10),
+        )
+    )
     assert labels(late) == ["delivery.resolved"]
     assert classify_delivery(activity(kind="ticket", state="indeterminate")) == []
 
@@ -204,16 +247,21 @@ def test_project_role():
     assert classify_project_role(activity(kind="ticket", issue_type="Story", cross_team_links=0)) == []
 
 
-@pytest.mark.parametrize("role,pm,expected", [
-    ("declared", None, ["incident.declared"]),
-    ("assignee", "https://wiki/pm", ["incident.responder"]),
-    ("commander", None, ["incident.commander"]),
-    ("commander", "https://wiki/pm/1", ["incident.commander", "incident.postmortem"]),
-    ("watcher", "https://wiki/pm/1", []),
-])
+@pytest.mark.parametrize(
+    "role,pm,expected",
+    [
+        ("declared", None, ["incident.declared"]),
+        ("assignee", "https://wiki/pm", ["incident.responder"]),
+        ("commander", None, ["incident.commander"]),
+        ("commander", "https://wiki/pm/1", ["incident.commander", "incident.postmortem"]),
+        ("watcher", "https://wiki/pm/1", []),
+    ],
+)
 def test_incident_role(role, pm, expected):
-    assert labels(classify_incident_role(activity(kind="incident", role=role, postmortem_url=pm,
-                                                  severity="SEV2"))) == expected
+    assert (
+        labels(classify_incident_role(activity(kind="incident", role=role, postmortem_url=pm, severity="SEV2")))
+        == expected
+    )
 
 
 def test_incident_followup():
@@ -236,8 +284,9 @@ def test_registry_names_versions_and_kinds():
 def test_default_yaml_rules_hit_and_miss():
     rules = build_rules()
     playbook = yaml_rule("paths-playbook", rules)
-    hit = playbook(activity(kind="pull_request", source="github", title="Add page",
-                            paths=["src/a.py", "docs/runbooks/ranking.md"]))
+    hit = playbook(
+        activity(kind="pull_request", source="github", title="Add page", paths=["src/a.py", "docs/runbooks/ranking.md"])
+    )
     assert hit == [("work.playbook", "touches docs/runbooks/ranking.md")]
     assert playbook(activity(kind="pull_request", source="github", title="Add page", paths=["src/a.py"])) == []
 
@@ -277,8 +326,16 @@ def test_default_yaml_rules_hit_and_miss():
     assert bug(activity(source="github", labels=["enhancement"], issue_type="Bug")) == []
 
     ctx = yaml_rule("review-context-phrases", rules)
-    assert labels(ctx(activity(kind="review", person_id="a", subject_person_id="b",
-                               body="For context, we used to cache this per request."))) == ["review.knowledge_transfer"]
+    assert labels(
+        ctx(
+            activity(
+                kind="review",
+                person_id="a",
+                subject_person_id="b",
+                body="For context, we used to cache this per request.",
+            )
+        )
+    ) == ["review.knowledge_transfer"]
     assert ctx(activity(kind="review", person_id="a", subject_person_id="a", body="For context, mine.")) == []
 
 
@@ -294,7 +351,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_user_file_adds_overrides_and_disables(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 version: 7
 rules:
   - name: feature-store
@@ -306,7 +365,8 @@ rules:
   - name: toil-automation
     label: work.toil_automation
     enabled: false
-""")
+""",
+    )
     rules = build_rules(path)
     names = {r.name: r for r in rules}
     assert "toil-automation" not in names
@@ -316,21 +376,32 @@ rules:
     assert labels(names["monitoring"].apply(activity(title="Wire Sentry errors"))) == ["work.monitoring"]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("version: 1\nrules:\n  - name: x\n    label: work.bogus\n    keywords: [a]\n",
-     ["rules[0].label (rule 'x')", "'work.bogus' is not a signal", "work.feature"]),
-    ("version: 1\nrules:\n  - name: x\n    label: work.docs\n    keyword: [a]\n",
-     ["rules[0].keyword (rule 'x')", "unknown key", "keywords"]),
-    ("version: 1\nrules:\n  - name: x\n    label: work.docs\n",
-     ["has no matcher", "add paths, keywords"]),
-    ("version: 1\nrules:\n  - name: x\n    label: work.docs\n    kinds: [commit]\n    keywords: [a]\n",
-     ["rules[0].kinds[0] (rule 'x')", "pull_request"]),
-    ("version: 1\nrules:\n  - {name: x, label: work.docs, keywords: [a]}\n  - {name: x, label: work.docs, keywords: [b]}\n",
-     ["appears twice"]),
-    ("version: 1\nrules: [\n", ["not valid YAML"]),
-    ("- just a list\n", ["expected a mapping"]),
-    ("version: 1\nrules:\n  - {name: delivery, label: work.docs, keywords: [a]}\n", ["name of a built-in rule"]),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            "version: 1\nrules:\n  - name: x\n    label: work.bogus\n    keywords: [a]\n",
+            ["rules[0].label (rule 'x')", "'work.bogus' is not a signal", "work.feature"],
+        ),
+        (
+            "version: 1\nrules:\n  - name: x\n    label: work.docs\n    keyword: [a]\n",
+            ["rules[0].keyword (rule 'x')", "unknown key", "keywords"],
+        ),
+        ("version: 1\nrules:\n  - name: x\n    label: work.docs\n", ["has no matcher", "add paths, keywords"]),
+        (
+            "version: 1\nrules:\n  - name: x\n    label: work.docs\n    kinds: [commit]\n    keywords: [a]\n",
+            ["rules[0].kinds[0] (rule 'x')", "pull_request"],
+        ),
+        (
+            "version: 1\nrules:\n  - {name: x, label: work.docs, keywords: [a]}\n"
+            "  - {name: x, label: work.docs, keywords: [b]}\n",
+            ["appears twice"],
+        ),
+        ("version: 1\nrules: [\n", ["not valid YAML"]),
+        ("- just a list\n", ["expected a mapping"]),
+        ("version: 1\nrules:\n  - {name: delivery, label: work.docs, keywords: [a]}\n", ["name of a built-in rule"]),
+    ],
+)
 def test_invalid_rule_files_name_file_key_and_fix(tmp_path, text, expected):
     path = write(tmp_path, text)
     with pytest.raises(RuleFileError) as info:
@@ -364,50 +435,59 @@ def rule_labels(*rows: dict, rules_path=None) -> list[set[str]]:
 
     from classifiers import classify_activities
 
-    table = pa.Table.from_pylist([activity(activity_id=f"a{i}", **row) for i, row in enumerate(rows)],
-                                 schema=ACTIVITY_SCHEMA)
+    table = pa.Table.from_pylist(
+        [activity(activity_id=f"a{i}", **row) for i, row in enumerate(rows)], schema=ACTIVITY_SCHEMA
+    )
     found: dict[str, set[str]] = {f"a{i}": set() for i in range(len(rows))}
     for label in classify_activities(table, rules_path=rules_path, use_models=False).to_pylist():
         found[label["activity_id"]].add(label["label"])
     return [found[f"a{i}"] for i in range(len(rows))]
 
 
-@pytest.mark.parametrize("title,expected", [
-    # issue 10's examples: a lone generic word no longer labels the work
-    ("Don't pretransform classic script links", set()),
-    ("fix: update link to vue rfc", {"work.bugfix"}),
-    ("Automate cleanup of abandoned experiment runs", {"work.toil_automation"}),
-    # and what the rules are for
-    ("RFC: streaming ingestion for the feature store", {"work.design_doc"}),
-    ("RFC-12 streaming ingestion", {"work.design_doc"}),
-    ("[RFC] Shared volumes", {"work.design_doc"}),
-    ("Design doc for the HTTP API", {"work.design_doc"}),
-    ("feat: parse RFC 3339 timestamps", {"work.feature"}),
-    ("docs(create-app): add link to script setup RFC", {"work.docs"}),
-    ("chore: redirect feature requests to rfc discussion", {"work.chore"}),
-    ("fix(v-model): handle number modifier on change", {"work.bugfix"}),
-    ("Train the ranker with focal loss", {"work.ml_experiment"}),
-    ("fix: eval the ranker on the holdout set in CI", {"work.bugfix"}),  # a fix is not an experiment
-    ("Add p99 latency alert for the scorer", {"work.monitoring"}),
-    ("Dashboard: module updates don't show up", set()),  # a product screen
-    ("fix: automate retries of failed backfills", {"work.bugfix"}),  # a fix is not toil automation
-    ("Add runbook for stale feature snapshots", {"work.playbook"}),
-    ("Add Ansible playbook for the GPU nodes", set()),
-])
+@pytest.mark.parametrize(
+    "title,expected",
+    [
+        # issue 10's examples: a lone generic word no longer labels the work
+        ("Don't pretransform classic script links", set()),
+        ("fix: update link to vue rfc", {"work.bugfix"}),
+        ("Automate cleanup of abandoned experiment runs", {"work.toil_automation"}),
+        # and what the rules are for
+        ("RFC: streaming ingestion for the feature store", {"work.design_doc"}),
+        ("RFC-12 streaming ingestion", {"work.design_doc"}),
+        ("[RFC] Shared volumes", {"work.design_doc"}),
+        ("Design doc for the HTTP API", {"work.design_doc"}),
+        ("feat: parse RFC 3339 timestamps", {"work.feature"}),
+        ("docs(create-app): add link to script setup RFC", {"work.docs"}),
+        ("chore: redirect feature requests to rfc discussion", {"work.chore"}),
+        ("fix(v-model): handle number modifier on change", {"work.bugfix"}),
+        ("Train the ranker with focal loss", {"work.ml_experiment"}),
+        ("fix: eval the ranker on the holdout set in CI", {"work.bugfix"}),  # a fix is not an experiment
+        ("Add p99 latency alert for the scorer", {"work.monitoring"}),
+        ("Dashboard: module updates don't show up", set()),  # a product screen
+        ("fix: automate retries of failed backfills", {"work.bugfix"}),  # a fix is not toil automation
+        ("Add runbook for stale feature snapshots", {"work.playbook"}),
+        ("Add Ansible playbook for the GPU nodes", set()),
+    ],
+)
 def test_titles_in_context(title, expected):
     [got] = rule_labels(dict(kind="pull_request", source="github", title=title))
     assert got & (FACETS | {"work.bugfix", "work.feature", "work.docs", "work.chore"}) == expected
 
 
-@pytest.mark.parametrize("title", [
-    "Pretransform classic links",  # 'transform' inside 'pretransform'
-    "Update postscripts output",  # 'scripts' inside 'postscripts'
-    "Parse rfc3339 dates",  # 'rfc' inside 'rfc3339'
-    "Drop the trfc option",
-    "Sub-transforms for nightly jobs",
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Pretransform classic links",  # 'transform' inside 'pretransform'
+        "Update postscripts output",  # 'scripts' inside 'postscripts'
+        "Parse rfc3339 dates",  # 'rfc' inside 'rfc3339'
+        "Drop the trfc option",
+        "Sub-transforms for nightly jobs",
+    ],
+)
 def test_a_keyword_inside_another_word_fires_no_rule(tmp_path, title):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 version: 1
 rules:
   - name: transform-work
@@ -419,17 +499,21 @@ rules:
     label: work.toil_automation
     keywords_in_context:
       - {words: [scripts], context: [output, nightly, jobs]}
-""")
+""",
+    )
     [got] = rule_labels(dict(kind="pull_request", source="github", title=title), rules_path=path)
     assert not got & {"work.refactor", "work.toil_automation", "work.design_doc"}
     # ... while the whole words do fire
-    [whole] = rule_labels(dict(kind="pull_request", source="github", title="Transform nightly scripts output"),
-                          rules_path=path)
+    [whole] = rule_labels(
+        dict(kind="pull_request", source="github", title="Transform nightly scripts output"), rules_path=path
+    )
     assert {"work.refactor", "work.toil_automation"} <= whole
 
 
 def test_exclusions_and_subject(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 version: 1
 rules:
   - name: backfills
@@ -439,49 +523,68 @@ rules:
     exclude_keywords: [revert backfill]
     exclude_paths: ["docs/*"]
     exclude_conventional_types: [fix, docs]
-""")
+""",
+    )
     rule = yaml_rule("backfills", build_rules(path))
     assert rule(activity(title="feat(etl): backfill on schedule")) == [
-        ("work.toil_automation", "subject says 'backfill' (backfill on schedule)")]
+        ("work.toil_automation", "subject says 'backfill' (backfill on schedule)")
+    ]
     assert rule(activity(title="fix(etl): backfill on schedule")) == []  # excluded type
     assert rule(activity(title="Revert backfill on schedule")) == []  # excluded phrase
     assert rule(activity(title="backfill on schedule", paths=["etl/a.py", "docs/etl.md"])) == []  # excluded path
     assert labels(rule(activity(title="backfill on schedule", paths=["etl/a.py"]))) == ["work.toil_automation"]
 
 
-@pytest.mark.parametrize("body,expected", [
-    ("Is this thread-safe? The loader is shared.", {"review.question"}),
-    ("Why do we need a lock here?", {"review.question"}),
-    ("Could we move this into a helper method?", set()),  # a suggestion phrased as a question
-    ("Why not use the batch API?", set()),
-    ("This breaks when the list is empty, right?", set()),
-    ("nit: this could live closer to the other import", set()),  # "nit:" alone is not a nit
-    ("nit: trailing whitespace", {"review.nit"}),
-    ("Please update the docstring too.", {"review.documentation"}),
-    ("Please add a comment here.", set()),  # 'comment' alone is not enough
-    ("Good catch, thanks for fixing this.", {"review.praise"}),
-])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        ("Is this thread-safe? The loader is shared.", {"review.question"}),
+        ("Why do we need a lock here?", {"review.question"}),
+        ("Could we move this into a helper method?", set()),  # a suggestion phrased as a question
+        ("Why not use the batch API?", set()),
+        ("This breaks when the list is empty, right?", set()),
+        ("nit: this could live closer to the other import", set()),  # "nit:" alone is not a nit
+        ("nit: trailing whitespace", {"review.nit"}),
+        ("Please update the docstring too.", {"review.documentation"}),
+        ("Please add a comment here.", set()),  # 'comment' alone is not enough
+        ("Good catch, thanks for fixing this.", {"review.praise"}),
+    ],
+)
 def test_review_rules_in_context(body, expected):
     review_labels = {"review.question", "review.nit", "review.documentation", "review.praise"}
-    [got] = rule_labels(dict(kind="review_comment", source="github", person_id="ana", subject_person_id="bo",
-                             body=body))
+    [got] = rule_labels(
+        dict(kind="review_comment", source="github", person_id="ana", subject_person_id="bo", body=body)
+    )
     assert got & review_labels == expected
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("version: 1\nrules:\n  - name: x\n    label: work.toil_automation\n    keywords: [script, cron job]\n",
-     ["rules[0].keywords (rule 'x')", "'script' is a generic word", "keywords_in_context"]),
-    ("version: 1\nrules:\n  - name: x\n    label: work.design_doc\n    keywords: [RFC, design doc]\n",
-     ["'RFC' is a generic word"]),
-    ("version: 1\nrules:\n  - name: x\n    label: work.docs\n    keywords: [a]\n"
-     "    exclude_conventional_types: [fixes]\n",
-     ["rules[0].exclude_conventional_types (rule 'x')", "unknown conventional type(s) 'fixes'", "feat"]),
-    ("version: 1\nrules:\n  - name: x\n    label: work.docs\n    keywords_in_context:\n"
-     "      - {word: [a], context: [b]}\n",
-     ["rules[0].keywords_in_context[0].word (rule 'x')", "unknown key", "words, context"]),
-    ("version: 1\nrules:\n  - name: x\n    label: work.docs\n    exclude_keywords: [a]\n",
-     ["has no matcher", "exclusions alone match nothing"]),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            "version: 1\nrules:\n  - name: x\n    label: work.toil_automation\n    keywords: [script, cron job]\n",
+            ["rules[0].keywords (rule 'x')", "'script' is a generic word", "keywords_in_context"],
+        ),
+        (
+            "version: 1\nrules:\n  - name: x\n    label: work.design_doc\n    keywords: [RFC, design doc]\n",
+            ["'RFC' is a generic word"],
+        ),
+        (
+            "version: 1\nrules:\n  - name: x\n    label: work.docs\n    keywords: [a]\n"
+            "    exclude_conventional_types: [fixes]\n",
+            ["rules[0].exclude_conventional_types (rule 'x')", "unknown conventional type(s) 'fixes'", "feat"],
+        ),
+        (
+            "version: 1\nrules:\n  - name: x\n    label: work.docs\n    keywords_in_context:\n"
+            "      - {word: [a], context: [b]}\n",
+            ["rules[0].keywords_in_context[0].word (rule 'x')", "unknown key", "words, context"],
+        ),
+        (
+            "version: 1\nrules:\n  - name: x\n    label: work.docs\n    exclude_keywords: [a]\n",
+            ["has no matcher", "exclusions alone match nothing"],
+        ),
+    ],
+)
 def test_invalid_precise_rules_name_key_and_fix(tmp_path, text, expected):
     with pytest.raises(RuleFileError) as info:
         build_rules(write(tmp_path, text))

@@ -25,23 +25,40 @@ from tests.worlds import tiny_world  # noqa: E402
 
 
 def _pr(n: int, title: str, labels=(), paths=("src/a.py",), source="github", kind="pull_request", **extra) -> dict:
-    return dict(activity_id=f"act:{n}", kind=kind, source=source, title=title, body="", labels=list(labels),
-                paths=list(paths), container="acme/app", additions=10, deletions=2, **extra)
+    return dict(
+        activity_id=f"act:{n}",
+        kind=kind,
+        source=source,
+        title=title,
+        body="",
+        labels=list(labels),
+        paths=list(paths),
+        container="acme/app",
+        additions=10,
+        deletions=2,
+        **extra,
+    )
 
 
 def test_weak_labels_come_from_headers_labels_and_jira_types_with_the_header_stripped():
-    table = pa.Table.from_pylist([
-        _pr(1, "fix(api): reject empty tokens"),
-        _pr(2, "Support pagination in the client", labels=["enhancement"]),
-        _pr(3, "Retry uploads", kind="ticket", source="jira", issue_type="Bug", paths=()),
-        _pr(4, "Fix the flaky test"),  # a heuristic (title-verb), not a label a person gave: not used
-        _pr(5, "docs: explain retries", labels=["bug"]),  # header and label disagree: left out
-        _pr(6, "Update the README", paths=("README.md",)),  # paths-docs is a heuristic: not used
-        dict(activity_id="act:7", kind="review", source="github", body="fix: this"),
-    ], schema=ACTIVITY_SCHEMA)
+    table = pa.Table.from_pylist(
+        [
+            _pr(1, "fix(api): reject empty tokens"),
+            _pr(2, "Support pagination in the client", labels=["enhancement"]),
+            _pr(3, "Retry uploads", kind="ticket", source="jira", issue_type="Bug", paths=()),
+            _pr(4, "Fix the flaky test"),  # a heuristic (title-verb), not a label a person gave: not used
+            _pr(5, "docs: explain retries", labels=["bug"]),  # header and label disagree: left out
+            _pr(6, "Update the README", paths=("README.md",)),  # paths-docs is a heuristic: not used
+            dict(activity_id="act:7", kind="review", source="github", body="fix: this"),
+        ],
+        schema=ACTIVITY_SCHEMA,
+    )
     examples = weak_label_examples(table)
-    assert dict(zip(examples.ids, examples.labels)) == {"act:1": "work.bugfix", "act:2": "work.feature",
-                                                        "act:3": "work.bugfix"}
+    assert dict(zip(examples.ids, examples.labels)) == {
+        "act:1": "work.bugfix",
+        "act:2": "work.feature",
+        "act:3": "work.bugfix",
+    }
     text, path_tokens, lines, files = examples.inputs[0]
     assert text == "reject empty tokens" and "file_a" in path_tokens and (lines, files) == (12, 1)
     assert examples.groups[0] == "acme/app"

@@ -47,14 +47,46 @@ def _weekly(first: dt.date, last: dt.date) -> list[dt.date]:
 def quarter_world() -> World:
     """Ana, Jo, Nia and Quinn; each of their active days has one merged PR and one resolved ticket."""
     people = [
-        Person(login="ana", name="Ana Lima", emails=["ana@acme.test"], jira_account_id="acc-ana", level="IC4",
-               team="ml", start_date=dt.date(2021, 5, 3), token="tok-ana"),
-        Person(login="jo", name="Jo Okonkwo", emails=["jo@acme.test"], jira_account_id="acc-jo", level="IC3",
-               team="ml", start_date=dt.date(2022, 2, 1), token="tok-jo"),
-        Person(login="nia", name="Nia Bell", emails=["nia@acme.test"], jira_account_id="acc-nia", level="IC2",
-               team="ml", start_date=NIA_START, token="tok-nia"),
-        Person(login="quinn", name="Quinn Rowe", emails=["quinn@acme.test"], jira_account_id="acc-quinn",
-               level="IC3", team="ml", start_date=dt.date(2020, 1, 6), token="tok-quinn"),
+        Person(
+            login="ana",
+            name="Ana Lima",
+            emails=["ana@acme.test"],
+            jira_account_id="acc-ana",
+            level="IC4",
+            team="ml",
+            start_date=dt.date(2021, 5, 3),
+            token="tok-ana",
+        ),
+        Person(
+            login="jo",
+            name="Jo Okonkwo",
+            emails=["jo@acme.test"],
+            jira_account_id="acc-jo",
+            level="IC3",
+            team="ml",
+            start_date=dt.date(2022, 2, 1),
+            token="tok-jo",
+        ),
+        Person(
+            login="nia",
+            name="Nia Bell",
+            emails=["nia@acme.test"],
+            jira_account_id="acc-nia",
+            level="IC2",
+            team="ml",
+            start_date=NIA_START,
+            token="tok-nia",
+        ),
+        Person(
+            login="quinn",
+            name="Quinn Rowe",
+            emails=["quinn@acme.test"],
+            jira_account_id="acc-quinn",
+            level="IC3",
+            team="ml",
+            start_date=dt.date(2020, 1, 6),
+            token="tok-quinn",
+        ),
     ]
     active = {
         "ana": _weekly(SINCE, UNTIL),
@@ -67,18 +99,46 @@ def quarter_world() -> World:
         for day in days:
             at = dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
             n = len(prs) + 1
-            prs.append(PullRequest(
-                id=1000 + n, repo="acme/trainer", number=n, author=login, title=f"{login}: change {n}",
-                created_at=at, updated_at=at + dt.timedelta(hours=2), merged_at=at + dt.timedelta(hours=2),
-                closed_at=at + dt.timedelta(hours=2), files=[PullFile(path=f"src/{login}.py", additions=5)]))
-            issues.append(JiraIssue(
-                id=str(20000 + n), key=f"ML-{n}", project="ML", issue_type="Task", summary=f"{login}: task {n}",
-                status="Done", status_category="done", reporter=login, assignee=login, created=at,
-                updated=at + dt.timedelta(hours=1), resolved=at + dt.timedelta(hours=1)))
+            prs.append(
+                PullRequest(
+                    id=1000 + n,
+                    repo="acme/trainer",
+                    number=n,
+                    author=login,
+                    title=f"{login}: change {n}",
+                    created_at=at,
+                    updated_at=at + dt.timedelta(hours=2),
+                    merged_at=at + dt.timedelta(hours=2),
+                    closed_at=at + dt.timedelta(hours=2),
+                    files=[PullFile(path=f"src/{login}.py", additions=5)],
+                )
+            )
+            issues.append(
+                JiraIssue(
+                    id=str(20000 + n),
+                    key=f"ML-{n}",
+                    project="ML",
+                    issue_type="Task",
+                    summary=f"{login}: task {n}",
+                    status="Done",
+                    status_category="done",
+                    reporter=login,
+                    assignee=login,
+                    created=at,
+                    updated=at + dt.timedelta(hours=1),
+                    resolved=at + dt.timedelta(hours=1),
+                )
+            )
     return World(
-        name="quarter", org="acme", jira_flavour="cloud",  # Cloud hides e-mails: Jo's account can only be suggested
-        period_start=dt.datetime(2026, 7, 1, tzinfo=UTC), period_end=dt.datetime(2026, 10, 1, tzinfo=UTC), now=NOW,
-        tokens=Tokens(service="tok-service"), teams=[Team(id="ml", name="ML Platform")], people=people,
+        name="quarter",
+        org="acme",
+        jira_flavour="cloud",  # Cloud hides e-mails: Jo's account can only be suggested
+        period_start=dt.datetime(2026, 7, 1, tzinfo=UTC),
+        period_end=dt.datetime(2026, 10, 1, tzinfo=UTC),
+        now=NOW,
+        tokens=Tokens(service="tok-service"),
+        teams=[Team(id="ml", name="ML Platform")],
+        people=people,
         repos=[Repo(org="acme", name="trainer", owner_team="ml", created_at=dt.datetime(2025, 1, 1, tzinfo=UTC))],
         pull_requests=prs,
         jira_projects=[JiraProject(key="ML", id="10000", name="ML Platform", owner_team="ml", lead="ana")],
@@ -213,10 +273,17 @@ def test_a_period_before_the_data_begins_says_so(synced):
 
 def test_warnings_are_json_and_never_show_an_email(synced):
     full, _ = synced
-    every = [w for person in ("ana", "jo", "nia", "quinn")
-             for w in _warnings(full, person, since=dt.date(2026, 6, 1), until=dt.date(2026, 10, 15))]
-    assert {w["code"] for w in every} >= {"source_not_synced", "unlinked_account_suggested", "joined_mid_period",
-                                         "activity_gap"}
+    every = [
+        w
+        for person in ("ana", "jo", "nia", "quinn")
+        for w in _warnings(full, person, since=dt.date(2026, 6, 1), until=dt.date(2026, 10, 15))
+    ]
+    assert {w["code"] for w in every} >= {
+        "source_not_synced",
+        "unlinked_account_suggested",
+        "joined_mid_period",
+        "activity_gap",
+    }
     text = json.dumps(every, sort_keys=True)
     assert "@" not in text and "tok-" not in text
     for w in every:
@@ -225,16 +292,29 @@ def test_warnings_are_json_and_never_show_an_email(synced):
 
 # --- the pure assembly, on hand-written facts -----------------------------------------------------------------
 
+
 def _facts(**person) -> dict:
-    state = {"synced": True, "partitions": 1, "rows": 10, "synced_through": dt.datetime(2026, 9, 30, tzinfo=UTC),
-             "data_from": dt.date(2026, 1, 1)}
+    state = {
+        "synced": True,
+        "partitions": 1,
+        "rows": 10,
+        "synced_through": dt.datetime(2026, 9, 30, tzinfo=UTC),
+        "data_from": dt.date(2026, 1, 1),
+    }
     return {
         "person_id": "zoe",
-        "person": {"person_id": "zoe", "name": "Zoë Müller", "start_date": dt.date(2020, 1, 1), "end_date": None,
-                   **person},
+        "person": {
+            "person_id": "zoe",
+            "name": "Zoë Müller",
+            "start_date": dt.date(2020, 1, 1),
+            "end_date": None,
+            **person,
+        },
         "sources": {"github": dict(state), "jira": dict(state)},
-        "linked_accounts": [{"system": "github", "identity": "zoe", "method": "roster"},
-                            {"system": "jira", "identity": "acc-zoe", "method": "roster"}],
+        "linked_accounts": [
+            {"system": "github", "identity": "zoe", "method": "roster"},
+            {"system": "jira", "identity": "acc-zoe", "method": "roster"},
+        ],
         "suggested_accounts": [],
         "activity_dates": {"github": _weekly(SINCE, UNTIL)},
     }
@@ -251,8 +331,16 @@ def test_leaving_mid_period_and_being_outside_the_period_are_roster_warnings():
 def test_a_suggested_account_whose_name_is_an_email_is_not_shown():
     facts = _facts()
     facts["linked_accounts"] = facts["linked_accounts"][:1]
-    facts["suggested_accounts"] = [{"system": "jira", "identity": "acc-z", "display_name": "zoe@acme.test",
-                                    "score": 1.0, "basis": "shared_email", "activities_in_period": 1}]
+    facts["suggested_accounts"] = [
+        {
+            "system": "jira",
+            "identity": "acc-z",
+            "display_name": "zoe@acme.test",
+            "score": 1.0,
+            "basis": "shared_email",
+            "activities_in_period": 1,
+        }
+    ]
     [w] = coverage_warnings(facts, since=SINCE, until=UNTIL)
     assert w["code"] == "unlinked_account_suggested" and "@" not in json.dumps(w)
     assert w["message"].startswith("An unnamed Jira account")
@@ -265,7 +353,8 @@ def test_gaps_are_runs_of_empty_days_at_the_edges_too():
     assert _gaps([], d(2026, 1, 1), d(2026, 2, 10), 42) == []
     assert _gaps([d(2026, 1, 1)], d(2026, 1, 1), d(2026, 3, 1), 42) == [(d(2026, 1, 2), d(2026, 3, 1))]
     assert _gaps([d(2026, 1, 10), d(2026, 2, 21)], d(2026, 1, 1), d(2026, 2, 21), 41) == [
-        (d(2026, 1, 11), d(2026, 2, 20))]
+        (d(2026, 1, 11), d(2026, 2, 20))
+    ]
 
 
 def test_data_stopping_within_the_grace_days_is_not_flagged_but_beyond_them_is():

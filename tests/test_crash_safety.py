@@ -64,8 +64,9 @@ def _trial(sandbox, name: str, *, at: int | None = None, after: float | None = N
     wh = config.parent / f"{name}.duckdb"
     trial_config = config_for(config, wh)
     killer.arm(at)
-    killed = run_child(trial_config, env, kill_after=after, timeout=120,
-                       on_start=lambda proc: setattr(killer, "pid", proc.pid))
+    killed = run_child(
+        trial_config, env, kill_after=after, timeout=120, on_start=lambda proc: setattr(killer, "pid", proc.pid)
+    )
     killer.arm(None)
     at_kill = warehouse_state(wh)
     partial = content_fingerprint(wh) if at_kill["exists"] and "error" not in at_kill else None

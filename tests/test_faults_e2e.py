@@ -20,7 +20,6 @@ import threading
 import time
 
 import pytest
-import requests
 
 import miners.github
 import miners.jira
@@ -106,7 +105,7 @@ class BudgetWatch:
         """GitHub requests that arrived after a budget-0 answer and before that answer's reset."""
         bad = []
         for index, reset, why in self.zero:
-            for api, at, path in self.arrivals[index + 1:]:
+            for api, at, path in self.arrivals[index + 1 :]:
                 if api == "github" and at < reset:
                     bad.append(f"{path} at {at:.0f} < reset {reset:.0f} announced by {why}")
         return bad
@@ -151,8 +150,9 @@ def runs(world, tmp_path_factory):
             vt = VirtualTime(server.state)
             policy = RateLimitPolicy(reserve=RESERVE, clock=vt.clock, sleep=vt.sleep)
             mp.setattr(miners.github, "mine_github", functools.partial(miners.github.mine_github, policy=policy))
-            mp.setattr(miners.jira, "mine_jira", functools.partial(miners.jira.mine_jira,
-                                                                   retry=RetryPolicy(sleep=vt.sleep)))
+            mp.setattr(
+                miners.jira, "mine_jira", functools.partial(miners.jira.mine_jira, retry=RetryPolicy(sleep=vt.sleep))
+            )
             real_sleeps: list[float] = []
             real_sleep = time.sleep
             mp.setattr(time, "sleep", lambda s: (real_sleeps.append(s), real_sleep(min(s, 0.05))))

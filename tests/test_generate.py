@@ -101,9 +101,14 @@ def test_personas_behave_as_documented(world):
     assert all(r.submitted_at - pr.created_at <= dt.timedelta(minutes=15) for pr, r in stamps)
 
     mentor = _persona(world, "mentor")[0].login
-    taught = [r for pr in prs if pr.author in people and (people[pr.author].level in ("IC1", "IC2")
-              or "newcomer" in people[pr.author].personas) for r in pr.reviews
-              if r.author == mentor and len(r.body) >= 120]
+    taught = [
+        r
+        for pr in prs
+        if pr.author in people
+        and (people[pr.author].level in ("IC1", "IC2") or "newcomer" in people[pr.author].personas)
+        for r in pr.reviews
+        if r.author == mentor and len(r.body) >= 120
+    ]
     assert len(taught) >= 5
 
     quality = _persona(world, "quality_reviewer")[0].login
@@ -115,17 +120,30 @@ def test_personas_behave_as_documented(world):
     assert len(away) >= 5
     project_team = {p.key: p.owner_team for p in world.jira_projects}
     keys = {i.key: i for i in world.jira_issues}
-    crossing = [i for i in world.jira_issues if i.assignee == driver.login for link in i.links
-                if link.type == "Blocks" and project_team[keys[link.other].project] != project_team[i.project]]
+    crossing = [
+        i
+        for i in world.jira_issues
+        if i.assignee == driver.login
+        for link in i.links
+        if link.type == "Blocks" and project_team[keys[link.other].project] != project_team[i.project]
+    ]
     assert len(crossing) >= 3
 
     keeper = _persona(world, "playbook_keeper")[0].login
-    assert sum(1 for pr in prs if pr.author == keeper
-               and any(f.path.startswith(("docs/runbooks/", "docs/playbooks/")) for f in pr.files)) >= 3
+    assert (
+        sum(
+            1
+            for pr in prs
+            if pr.author == keeper and any(f.path.startswith(("docs/runbooks/", "docs/playbooks/")) for f in pr.files)
+        )
+        >= 3
+    )
 
     toil = _persona(world, "toil_reducer")[0].login
-    assert sum(1 for pr in prs if pr.author == toil
-               and any(f.path.startswith(("scripts/", "cron/")) for f in pr.files)) >= 3
+    assert (
+        sum(1 for pr in prs if pr.author == toil and any(f.path.startswith(("scripts/", "cron/")) for f in pr.files))
+        >= 3
+    )
 
     experimenter = _persona(world, "ml_experimenter")[0].login
     assert sum(1 for pr in prs if pr.author == experimenter and "ml-experiment" in pr.labels) >= 3
@@ -137,7 +155,9 @@ def test_personas_behave_as_documented(world):
     owner = _persona(world, "sev_owner")[0].login
     commanded = [i for i in world.jira_issues if i.issue_type == "Incident" and i.commander == owner]
     assert len(commanded) >= 2 and any(i.postmortem_url for i in commanded)
-    followups = [i for i in world.jira_issues if any(l.type == "Causes" and l.direction == "inward" for l in i.links)]
+    followups = [
+        i for i in world.jira_issues if any(ln.type == "Causes" and ln.direction == "inward" for ln in i.links)
+    ]
     assert any(i.resolved and i.changelog[-1].author == owner for i in followups)
 
     for newcomer in _persona(world, "newcomer"):
@@ -174,8 +194,9 @@ def test_activity_is_heavy_tailed_and_in_working_hours(world):
         local = pr.created_at.astimezone(ZoneInfo(people[pr.author].timezone))
         inside += local.weekday() < 5 and 9 <= local.hour < 18
     assert inside == len(human)
-    states = collections.Counter("merged" if pr.merged_at else "closed" if pr.closed_at else "open"
-                                 for pr in world.pull_requests)
+    states = collections.Counter(
+        "merged" if pr.merged_at else "closed" if pr.closed_at else "open" for pr in world.pull_requests
+    )
     assert states["merged"] > states["open"] > 0 and states["closed"] > 0
     assert any(pr.draft for pr in world.pull_requests)
     review_counts = collections.Counter(len({r.author for r in pr.reviews}) for pr in human if pr.reviews)
@@ -320,8 +341,12 @@ def test_referential_integrity_and_time_order(engineers, months, seed):
         assert {i.issue_type for i in world.jira_issues} == {"Story", "Task", "Bug", "Epic", "Sub-task", "Incident"}
         types = collections.Counter(link.type for i in world.jira_issues for link in i.links)
         assert types["Blocks"] > 0 and types["Causes"] > 0
-        cross = [i for i in world.jira_issues for link in i.links
-                 if link.type == "Blocks" and issues[link.other].project != i.project]
+        cross = [
+            i
+            for i in world.jira_issues
+            for link in i.links
+            if link.type == "Blocks" and issues[link.other].project != i.project
+        ]
         assert cross
 
 

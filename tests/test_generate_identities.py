@@ -55,7 +55,8 @@ def test_github_ids_emails_and_renames(world):
     assert 0.3 * len(humans) < noreply_people < len(people)
     assert {p.login: p.emails for p in people if p.is_bot} == {
         "dependabot[bot]": [f"49699333+dependabot[bot]@{NOREPLY_DOMAIN}"],
-        "renovate[bot]": [f"29139614+renovate[bot]@{NOREPLY_DOMAIN}"]}
+        "renovate[bot]": [f"29139614+renovate[bot]@{NOREPLY_DOMAIN}"],
+    }
     renamed = [p for p in humans if p.former_logins]
     assert renamed and not any(p.deleted for p in renamed)
     logins = {p.login for p in people}
@@ -96,10 +97,12 @@ def test_movers_work_in_the_team_they_were_in_at_the_time(world):
     project_team = {p.key: p.owner_team for p in world.jira_projects}
     for mover in [p for p in world.people if p.team_changes]:
         moved = _midnight(mover.team_changes[0].on)
-        before = collections.Counter(repo_team[pr.repo] for pr in world.pull_requests
-                                     if pr.author == mover.login and pr.created_at < moved)
-        after = collections.Counter(repo_team[pr.repo] for pr in world.pull_requests
-                                    if pr.author == mover.login and pr.created_at >= moved)
+        before = collections.Counter(
+            repo_team[pr.repo] for pr in world.pull_requests if pr.author == mover.login and pr.created_at < moved
+        )
+        after = collections.Counter(
+            repo_team[pr.repo] for pr in world.pull_requests if pr.author == mover.login and pr.created_at >= moved
+        )
         old, new = mover.team_changes[0].from_team, mover.team
         assert before[old] >= 3 and after[new] >= 3, (before, after)
         assert before[old] > sum(before.values()) / 2 and after[new] > sum(after.values()) / 2
@@ -144,8 +147,12 @@ def test_commits_per_pull_request(world):
     renamed = next(p for p in world.people if p.former_logins)
     old = f"{renamed.github_id}+{renamed.former_logins[-1]}@{NOREPLY_DOMAIN}"
     new = f"{renamed.github_id}+{renamed.login}@{NOREPLY_DOMAIN}"
-    used = [(c.committed_at, c.author_email) for pr in world.pull_requests for c in pr.commits
-            if c.author == renamed.login and c.author_email in (old, new)]
+    used = [
+        (c.committed_at, c.author_email)
+        for pr in world.pull_requests
+        for c in pr.commits
+        if c.author == renamed.login and c.author_email in (old, new)
+    ]
     assert {e for _, e in used} == {old, new}
     last_old = max(t for t, e in used if e == old)
     assert all(t > last_old for t, e in used if e == new)  # the old noreply stops at the rename

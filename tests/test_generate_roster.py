@@ -41,8 +41,12 @@ def _observed(world: World) -> dict[str, str]:
             seen[people[who].jira_account_id] = people[who].name
 
     for pr in world.pull_requests:
-        for who in [pr.author, *pr.requested_reviewers] + [r.author for r in pr.reviews] + \
-                   [c.author for c in pr.review_comments] + [c.author for c in pr.issue_comments]:
+        for who in (
+            [pr.author, *pr.requested_reviewers]
+            + [r.author for r in pr.reviews]
+            + [c.author for c in pr.review_comments]
+            + [c.author for c in pr.issue_comments]
+        ):
             login(who)
         for c in pr.commits:
             if not people[pr.author].is_bot:
@@ -149,8 +153,9 @@ def test_history_roster_lists_former_logins_and_dated_changes(world):
             continue
         entry = entries[p.login]
         assert entry["github_logins"] == [p.login, *p.former_logins]
-        assert entry["team_changes"] == [{"date": c.on.isoformat(), "from_team": c.from_team, "to_team": c.to_team}
-                                         for c in p.team_changes]
+        assert entry["team_changes"] == [
+            {"date": c.on.isoformat(), "from_team": c.from_team, "to_team": c.to_team} for c in p.team_changes
+        ]
         assert entry["github_id"] == p.github_id
         assert [c["to_level"] for c in entry["level_changes"]] == [c.to_level for c in p.level_changes]
     assert any(e["team_changes"] for e in entries.values()) and any(e["level_changes"] for e in entries.values())

@@ -47,27 +47,56 @@ def messy(world: World, seed: int = 11) -> tuple[list[Person], list[Account], di
         if rng.random() < 0.15:  # renamed: the old login shows on old activity
             old = f"{p.login}-old"
             hidden = rng.random() < 0.03
-            accounts.append(Account("github", old, display_name=p.name if not hidden else None,
-                                    emails=() if hidden else (noreply if roster_gid is None else "",),
-                                    github_id=None if hidden else gid))
+            accounts.append(
+                Account(
+                    "github",
+                    old,
+                    display_name=p.name if not hidden else None,
+                    emails=() if hidden else (noreply if roster_gid is None else "",),
+                    github_id=None if hidden else gid,
+                )
+            )
             truth[("github", old)] = pid
         if rng.random() < 0.25:
             logins = []  # the roster only knows the e-mail
         hide_github = rng.random() < 0.03
-        accounts.append(Account("github", p.login, display_name=None,
-                                emails=() if hide_github and not logins else tuple(gh_emails),
-                                github_id=gid))
+        accounts.append(
+            Account(
+                "github",
+                p.login,
+                display_name=None,
+                emails=() if hide_github and not logins else tuple(gh_emails),
+                github_id=gid,
+            )
+        )
         truth[("github", p.login)] = pid
         jira_ids = [p.jira_account_id] if rng.random() < 0.6 else []
         hide_jira = rng.random() < 0.03
-        accounts.append(Account("jira", p.jira_account_id, display_name=_variant(p.name),
-                                emails=() if hide_jira and not jira_ids else (work_email,)))
+        accounts.append(
+            Account(
+                "jira",
+                p.jira_account_id,
+                display_name=_variant(p.name),
+                emails=() if hide_jira and not jira_ids else (work_email,),
+            )
+        )
         truth[("jira", p.jira_account_id)] = pid
-        people.append(Person(pid, p.name, emails=tuple(p.emails), github_logins=tuple(logins),
-                             jira_account_ids=tuple(jira_ids), github_id=roster_gid))
-    accounts = [a if "" not in a.emails else Account(a.system, a.identity, a.display_name,
-                                                     tuple(e for e in a.emails if e), a.github_id, a.is_bot)
-                for a in accounts]
+        people.append(
+            Person(
+                pid,
+                p.name,
+                emails=tuple(p.emails),
+                github_logins=tuple(logins),
+                jira_account_ids=tuple(jira_ids),
+                github_id=roster_gid,
+            )
+        )
+    accounts = [
+        a
+        if "" not in a.emails
+        else Account(a.system, a.identity, a.display_name, tuple(e for e in a.emails if e), a.github_id, a.is_bot)
+        for a in accounts
+    ]
     return people, accounts, truth
 
 
@@ -93,22 +122,33 @@ def test_messy_world_precision_one_recall_95_and_the_rest_suggested(world):
 
 
 def test_each_kind_of_evidence_and_its_method():
-    zoe = Person("zoe", "Zoë Müller", emails=("zoe@acme.test",), github_logins=("zoe-m",),
-                 jira_account_ids=("acc-zoe",), github_id=42)
+    zoe = Person(
+        "zoe",
+        "Zoë Müller",
+        emails=("zoe@acme.test",),
+        github_logins=("zoe-m",),
+        jira_account_ids=("acc-zoe",),
+        github_id=42,
+    )
     bo = Person("bo", "Bo Chen", emails=("bo@acme.test",))
     accounts = [
-        Account("github", "Zoe-M"),                                     # login, other case
-        Account("jira", "acc-zoe"),                                     # accountId
-        Account("github", "zmueller", github_id=42),                    # renamed: GitHub id
+        Account("github", "Zoe-M"),  # login, other case
+        Account("jira", "acc-zoe"),  # accountId
+        Account("github", "zmueller", github_id=42),  # renamed: GitHub id
         Account("github", "zm2", emails=("42+zm2@users.noreply.github.com",)),  # no-reply with the id
-        Account("github", "bchen", emails=("BO@acme.test",)),           # e-mail, other case
-        Account("jira", "acc-x", display_name="Zoe Mueller"),           # name only: a suggestion
-        Account("github", "renovate[bot]", emails=("bo@acme.test",)),   # a bot, whatever its e-mail
+        Account("github", "bchen", emails=("BO@acme.test",)),  # e-mail, other case
+        Account("jira", "acc-x", display_name="Zoe Mueller"),  # name only: a suggestion
+        Account("github", "renovate[bot]", emails=("bo@acme.test",)),  # a bot, whatever its e-mail
     ]
     result = resolve_identities([zoe, bo], accounts)
     methods = {m.identity: (m.person_id, m.method) for m in result.matches}
-    assert methods == {"Zoe-M": ("zoe", "roster"), "acc-zoe": ("zoe", "roster"), "zmueller": ("zoe", "github_id"),
-                       "zm2": ("zoe", "noreply"), "bchen": ("bo", "email")}
+    assert methods == {
+        "Zoe-M": ("zoe", "roster"),
+        "acc-zoe": ("zoe", "roster"),
+        "zmueller": ("zoe", "github_id"),
+        "zm2": ("zoe", "noreply"),
+        "bchen": ("bo", "email"),
+    }
     assert [(s.identity, s.person_id) for s in result.suggestions] == [("acc-x", "zoe")]
     assert [a.identity for a in result.unmatched] == ["acc-x"]
     assert [a.identity for a in result.bots] == ["renovate[bot]"]
@@ -125,16 +165,20 @@ def test_an_email_shared_by_two_people_is_never_an_automatic_match():
 def test_overrides_accept_reject_and_problems():
     zoe = Person("zoe", "Zoë Müller", emails=("zoe@acme.test",))
     zed = Person("zed", "Zed Miller")
-    accounts = [Account("github", "zm-laptop", display_name="Zoe Muller"),
-                Account("github", "zoe-shared", emails=("zoe@acme.test",)),
-                Account("github", "contractor", display_name="Zed Miler")]
+    accounts = [
+        Account("github", "zm-laptop", display_name="Zoe Muller"),
+        Account("github", "zoe-shared", emails=("zoe@acme.test",)),
+        Account("github", "contractor", display_name="Zed Miler"),
+    ]
     before = resolve_identities([zoe, zed], accounts)
     assert {m.identity for m in before.matches} == {"zoe-shared"}
     assert {(s.identity, s.person_id) for s in before.suggestions} >= {("zm-laptop", "zoe"), ("contractor", "zed")}
-    overrides = [Override("github", "ZM-LAPTOP", "zoe", "accept", "ids.yaml:2"),
-                 Override("github", "zoe-shared", "zoe", "reject", "ids.yaml:4"),
-                 Override("github", "contractor", None, "reject", "ids.yaml:5"),
-                 Override("github", "x", "nobody", "accept", "ids.yaml:6")]
+    overrides = [
+        Override("github", "ZM-LAPTOP", "zoe", "accept", "ids.yaml:2"),
+        Override("github", "zoe-shared", "zoe", "reject", "ids.yaml:4"),
+        Override("github", "contractor", None, "reject", "ids.yaml:5"),
+        Override("github", "x", "nobody", "accept", "ids.yaml:6"),
+    ]
     after = resolve_identities([zoe, zed], accounts, overrides)
     assert [(m.identity, m.method) for m in after.matches] == [("zm-laptop", "override")]
     assert {a.identity for a in after.unmatched} == {"zoe-shared", "contractor"}
@@ -144,30 +188,42 @@ def test_overrides_accept_reject_and_problems():
 
 
 def test_overrides_file_parsing_reports_every_problem_with_its_line():
-    good = parse_overrides(textwrap.dedent("""\
+    good = parse_overrides(
+        textwrap.dedent("""\
         accept:
           - {github: zm-laptop, person: zoe}
           - jira: acc-1
             person: bo
         reject:
           - {github: contractor}
-        """), "ids.yaml")
+        """),
+        "ids.yaml",
+    )
     assert [(o.system, o.identity, o.person_id, o.decision, o.where) for o in good] == [
-        ("github", "zm-laptop", "zoe", "accept", "ids.yaml:2"), ("jira", "acc-1", "bo", "accept", "ids.yaml:3"),
-        ("github", "contractor", None, "reject", "ids.yaml:6")]
+        ("github", "zm-laptop", "zoe", "accept", "ids.yaml:2"),
+        ("jira", "acc-1", "bo", "accept", "ids.yaml:3"),
+        ("github", "contractor", None, "reject", "ids.yaml:6"),
+    ]
     with pytest.raises(OverridesError) as info:
-        parse_overrides(textwrap.dedent("""\
+        parse_overrides(
+            textwrap.dedent("""\
             accept:
               - {github: a}
               - {github: b, jira: c, person: x}
               - {gitlab: d, person: x}
             maybe:
               - {github: e}
-            """), "ids.yaml")
+            """),
+            "ids.yaml",
+        )
     message = str(info.value)
     assert "(4 problems)" in message
-    for where in ("ids.yaml:2: accept needs person", "ids.yaml:3: name exactly one account",
-                  "ids.yaml:4: unknown key 'gitlab'", "ids.yaml:5: unknown key 'maybe'"):
+    for where in (
+        "ids.yaml:2: accept needs person",
+        "ids.yaml:3: name exactly one account",
+        "ids.yaml:4: unknown key 'gitlab'",
+        "ids.yaml:5: unknown key 'maybe'",
+    ):
         assert where in message
 
 

@@ -37,9 +37,15 @@ def _sync_jira_with_accounts(config) -> list[dict]:
     """
     jc = config.jira
     with stages.open_writer(config) as wh:
-        batches = mine_jira(stages.jira_client(config), jc.projects, wh.read_cursors("jira"),
-                            incident_types=jc.incident_types, now=lambda: FETCHED,
-                            known=wh.read_jira_updated, accounts=True)
+        batches = mine_jira(
+            stages.jira_client(config),
+            jc.projects,
+            wh.read_cursors("jira"),
+            incident_types=jc.incident_types,
+            now=lambda: FETCHED,
+            known=wh.read_jira_updated,
+            accounts=True,
+        )
         return stages._load_batches(wh, batches)
 
 
@@ -80,8 +86,11 @@ def _score(world, resolution, accounts):
     humans = [(a.system, a.identity) for a in accounts if true_person(a.system, a.identity)]
     wrong = {k: (p, true_person(*k)) for k, p in matched.items() if true_person(*k) != p}
     found = [k for k in humans if k in matched]
-    missed = [(k, true_person(*k), suggested.get(k, [])) for k in ((a.system, a.identity) for a in resolution.unmatched)
-              if true_person(*k) and true_person(*k) not in suggested.get(k, [])]
+    missed = [
+        (k, true_person(*k), suggested.get(k, []))
+        for k in ((a.system, a.identity) for a in resolution.unmatched)
+        if true_person(*k) and true_person(*k) not in suggested.get(k, [])
+    ]
     return wrong, len(found) / len(humans), missed, humans
 
 
@@ -106,7 +115,8 @@ def test_links_attribute_activity_and_suggestions_never_do(synced):
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
         rows = wh.con.execute(
             "SELECT DISTINCT source, CASE WHEN source = 'github' THEN lower(actor) ELSE actor END, person_id "
-            "FROM fct_activity WHERE actor IS NOT NULL AND NOT is_bot").fetchall()
+            "FROM fct_activity WHERE actor IS NOT NULL AND NOT is_bot"
+        ).fetchall()
     assert rows
     for system, identity, person in rows:
         assert person == linked.get((system, identity)), (system, identity, person)

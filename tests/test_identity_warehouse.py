@@ -44,23 +44,41 @@ def roster_batch(text: str) -> Batch:
 def accounts_batch() -> Batch:
     """What the miners would show of two accounts: cyd's commit e-mail, eli's Jira display name."""
     env = dict(source="github", partition="github:accounts", updated_at=None, fetched_at=FETCHED)
-    return Batch(source="github", partition="github:accounts", cursor=None, records=(
-        AccountRecord(**env, source_id="github:cyd", system="github", identity="cyd", emails=("Cyd@acme.test",)),
-        AccountRecord(**env, source_id="jira:acc-eli", system="jira", identity="acc-eli",
-                      display_name="Eli Novák"),
-        CodeOwnersRecord(**env, source_id="acme/trainer", repo="acme/trainer", path="CODEOWNERS",
-                         text="# owners\n* @acme/search @dana\n/docs/ @acme/ml-platform\n"),
-        CodeOwnersRecord(**env, source_id="acme/unlisted", repo="acme/unlisted", path=".github/CODEOWNERS",
-                         text="*   @acme/search\n"),
-    ))
+    return Batch(
+        source="github",
+        partition="github:accounts",
+        cursor=None,
+        records=(
+            AccountRecord(**env, source_id="github:cyd", system="github", identity="cyd", emails=("Cyd@acme.test",)),
+            AccountRecord(**env, source_id="jira:acc-eli", system="jira", identity="acc-eli", display_name="Eli Novák"),
+            CodeOwnersRecord(
+                **env,
+                source_id="acme/trainer",
+                repo="acme/trainer",
+                path="CODEOWNERS",
+                text="# owners\n* @acme/search @dana\n/docs/ @acme/ml-platform\n",
+            ),
+            CodeOwnersRecord(
+                **env,
+                source_id="acme/unlisted",
+                repo="acme/unlisted",
+                path=".github/CODEOWNERS",
+                text="*   @acme/search\n",
+            ),
+        ),
+    )
 
 
 @pytest.fixture()
 def wh(tmp_path):
     world = tiny_world()
     with open_warehouse(tmp_path / "w.duckdb") as wh:
-        for batch in [roster_batch(messy_roster_text()), *github_batches(world), *jira_batches(world),
-                      accounts_batch()]:
+        for batch in [
+            roster_batch(messy_roster_text()),
+            *github_batches(world),
+            *jira_batches(world),
+            accounts_batch(),
+        ]:
             wh.load_batch(batch)
         yield wh
 
@@ -80,10 +98,18 @@ def test_a_person_who_moved_gets_team_and_level_of_each_date_and_cross_team_agai
     labels = classify_activities(wh.query_activities(), use_models=False).to_pylist()
     cross = {r["activity_id"] for r in labels if r["label"] == "cross_team"}
     ana = {a for a, r in rows.items() if r["person_id"] == "ana"}
-    expected = {a for a in ana if rows[a]["person_team_id"] != rows[a]["container_team_id"]
-                and rows[a]["container_team_id"] is not None}
-    assert {"gh:review:5001", "gh:review:5002", "gh:review_comment:7001", "gh:pr:acme/search-api#7",
-            "jira:incident:SRCH-1:commander"} <= cross
+    expected = {
+        a
+        for a in ana
+        if rows[a]["person_team_id"] != rows[a]["container_team_id"] and rows[a]["container_team_id"] is not None
+    }
+    assert {
+        "gh:review:5001",
+        "gh:review:5002",
+        "gh:review_comment:7001",
+        "gh:pr:acme/search-api#7",
+        "jira:incident:SRCH-1:commander",
+    } <= cross
     assert cross & ana == expected
     # the subject side is dated too: Ana's PR #7 seen from Cyd's review on Oct 5
     assert rows["gh:review:5004"]["subject_team_id"] == "ml-platform"
@@ -99,30 +125,43 @@ def test_resolution_links_by_email_and_overrides_are_honoured_on_every_run(wh, t
     assert [(s.identity, s.person_id) for s in first.suggestions] == [("acc-eli", "eli")]
     assert "dependabot[bot]" in {a.identity for a in first.bots}
     from miners.identity import Override
+
     second = wh.resolve_identities([Override("jira", "acc-eli", "eli", "accept", "ids.yaml:2")])
     assert second.unmatched == () and second.match_for("jira", "acc-eli").method == "override"
     assert wh.con.execute("SELECT person_id, method FROM dim_identity WHERE identity = 'acc-eli'").fetchall() == [
-        ("eli", "override")]
+        ("eli", "override")
+    ]
     third = wh.resolve_identities([Override("github", "cyd", "cyd", "reject", "ids.yaml:4")])
     assert third.match_for("github", "cyd") is None and _rows(wh)["gh:review:5004"]["person_id"] is None
     assert wh.con.execute("SELECT count(*) FROM identity_links").fetchall() == [(0,)]
 
 
 def test_roster_wins_over_codeowners_and_disagreements_are_listed(wh):
-    repos = {r[0]: r[1:] for r in wh.con.execute(
-        "SELECT repo, team_id, owner_source, codeowners_team_ids FROM dim_repo").fetchall()}
+    repos = {
+        r[0]: r[1:]
+        for r in wh.con.execute("SELECT repo, team_id, owner_source, codeowners_team_ids FROM dim_repo").fetchall()
+    }
     assert repos["acme/trainer"] == ("ml-platform", "roster", ["search"])
     assert repos["acme/unlisted"] == ("search", "codeowners", ["search"])  # no roster glob: CODEOWNERS fills in
     assert wh.query_audit_rows("ownership_disagreement") == [
-        {"repo": "acme/trainer", "roster_team_id": "ml-platform", "other_source": "codeowners",
-         "other_team_ids": ["search"]}]
+        {
+            "repo": "acme/trainer",
+            "roster_team_id": "ml-platform",
+            "other_source": "codeowners",
+            "other_team_ids": ["search"],
+        }
+    ]
 
 
 def test_ladder_identities_lists_unmatched_with_suggestions_and_reads_the_overrides_file(tmp_path):
     world = tiny_world()
     with open_warehouse(tmp_path / "w.duckdb") as wh:
-        for batch in [roster_batch(messy_roster_text()), *github_batches(world), *jira_batches(world),
-                      accounts_batch()]:
+        for batch in [
+            roster_batch(messy_roster_text()),
+            *github_batches(world),
+            *jira_batches(world),
+            accounts_batch(),
+        ]:
             wh.load_batch(batch)
     (tmp_path / "ladder.yaml").write_text("warehouse: w.duckdb\nidentities: ids.yaml\n", encoding="utf-8")
     (tmp_path / "ids.yaml").write_text("accept: []\n", encoding="utf-8")
@@ -133,13 +172,15 @@ def test_ladder_identities_lists_unmatched_with_suggestions_and_reads_the_overri
     assert out.exit_code == 0, out.output
     summary = json.loads(out.stdout)  # stdout only: logging (stderr) may be mixed into output
     assert [(u["identity"], [s["person_id"] for s in u["suggestions"]]) for u in summary["unmatched"]] == [
-        ("acc-eli", ["eli"])]
+        ("acc-eli", ["eli"])
+    ]
     assert summary["matched_by"]["email"] == 1 and summary["ownership_disagreements"][0]["repo"] == "acme/trainer"
     text = runner.invoke(group, ["identities", "--config", str(tmp_path / "ladder.yaml")]).stdout
     assert "jira:acc-eli (Eli Novák)" in text and "maybe eli" in text and "roster says ml-platform" in text
     (tmp_path / "ids.yaml").write_text("accept:\n  - {jira: acc-eli, person: eli}\n", encoding="utf-8")
-    summary = json.loads(runner.invoke(group, ["identities", "--config", str(tmp_path / "ladder.yaml"),
-                                               "--json"]).stdout)
+    summary = json.loads(
+        runner.invoke(group, ["identities", "--config", str(tmp_path / "ladder.yaml"), "--json"]).stdout
+    )
     assert summary["unmatched"] == [] and summary["matched_by"]["override"] == 1
     assert read_config(tmp_path / "ladder.yaml").identities is not None
 
@@ -175,11 +216,13 @@ def test_a_bad_roster_gets_one_message_with_every_problem_and_nothing_is_loaded(
         sync_roster(read_config(tmp_path / "ladder.yaml"))
     message = str(info.value)
     path = str(tmp_path / "roster.yaml")
-    for expected in (f"{path}:15: people[2].id: duplicate person id 'ana'",
-                     f"{path}:13: people[1].team: unknown team 'mll'",
-                     f"{path}:9: people[0].manager: 'ana' manages themself",
-                     f"{path}:14: people[1].manager: 'bo' manages themself",
-                     f"{path}:12: people[1].github_logins[0]: 'ANA' also belongs to people[0]"):
+    for expected in (
+        f"{path}:15: people[2].id: duplicate person id 'ana'",
+        f"{path}:13: people[1].team: unknown team 'mll'",
+        f"{path}:9: people[0].manager: 'ana' manages themself",
+        f"{path}:14: people[1].manager: 'bo' manages themself",
+        f"{path}:12: people[1].github_logins[0]: 'ANA' also belongs to people[0]",
+    ):
         assert expected in message, message
     assert message.count("\n") == 5  # one heading line, one line per problem
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
@@ -194,8 +237,7 @@ def test_a_complete_roster_batch_removes_people_and_history_dropped_from_the_fil
         if p.id == "ana":
             p.team_changes, p.level_changes, p.team, p.level = [], [], "search", "IC3"
     records = tuple(roster_records(roster, FETCHED))
-    result = wh.load_batch(Batch(source="roster", partition="roster", records=records, cursor=None,
-                                 is_complete=True))
+    result = wh.load_batch(Batch(source="roster", partition="roster", records=records, cursor=None, is_complete=True))
     assert result.deleted == 1 + 2 + 2  # bo, bo's team and level intervals, ana's later intervals
     people = {r[0] for r in wh.con.execute("SELECT person_id FROM dim_person").fetchall()}
     assert "bo" not in people and "ana" in people
@@ -206,15 +248,39 @@ def test_an_account_described_in_several_rows_keeps_every_email_and_the_newest_n
     env = dict(source="github", partition="github:acme/a", fetched_at=FETCHED)
     later = FETCHED + dt.timedelta(days=1)
     rows = (
-        AccountRecord(**env, updated_at=None, source_id="github:Zed", system="github", identity="Zed",
-                      display_name="Zed Old", github_id=7, account_type="User"),
-        AccountRecord(**env, updated_at=FETCHED, source_id="github:Zed:a", system="github", identity="Zed",
-                      emails=("A@x.test",), display_name="Zed Old", github_id=7),
-        AccountRecord(**env, updated_at=later, source_id="github:zed:b", system="github", identity="zed",
-                      emails=("b@x.test", "a@x.test"), display_name="Zed New"),
+        AccountRecord(
+            **env,
+            updated_at=None,
+            source_id="github:Zed",
+            system="github",
+            identity="Zed",
+            display_name="Zed Old",
+            github_id=7,
+            account_type="User",
+        ),
+        AccountRecord(
+            **env,
+            updated_at=FETCHED,
+            source_id="github:Zed:a",
+            system="github",
+            identity="Zed",
+            emails=("A@x.test",),
+            display_name="Zed Old",
+            github_id=7,
+        ),
+        AccountRecord(
+            **env,
+            updated_at=later,
+            source_id="github:zed:b",
+            system="github",
+            identity="zed",
+            emails=("b@x.test", "a@x.test"),
+            display_name="Zed New",
+        ),
     )
     with open_warehouse(tmp_path / "w.duckdb") as wh:
         wh.load_batch(Batch(source="github", partition="github:acme/a", cursor=None, records=rows))
-        got = wh.con.execute("SELECT identity, identity_key, github_id, display_name, emails, account_type "
-                             "FROM stg_accounts").fetchall()
+        got = wh.con.execute(
+            "SELECT identity, identity_key, github_id, display_name, emails, account_type FROM stg_accounts"
+        ).fetchall()
     assert got == [("zed", "zed", 7, "Zed New", ["a@x.test", "b@x.test"], "User")]

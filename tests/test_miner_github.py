@@ -38,8 +38,13 @@ def server():
 
 
 def client(server: SandboxServer, token: str = "tok-service") -> Github:
-    return Github(base_url=server.github_url, auth=Auth.Token(token), seconds_between_requests=0,
-                  seconds_between_writes=0, retry=None)  # GraphQL reads are POSTs: no write pacing
+    return Github(
+        base_url=server.github_url,
+        auth=Auth.Token(token),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+        retry=None,
+    )  # GraphQL reads are POSTs: no write pacing
 
 
 def mine(server: SandboxServer, cursors=None, **kwargs) -> list:
@@ -82,37 +87,105 @@ def expected_records(world, html: str = HTML) -> set:
             continue
         part, url = f"github:{pr.repo}", f"{html}/{pr.repo}/pull/{pr.number}"
         login, kind = who(pr.author)
-        out.add(PullRequestRecord(
-            **env, source_id=f"{pr.repo}#{pr.number}", partition=part, updated_at=pr.updated_at, url=url,
-            repo=pr.repo, number=pr.number, author_login=login, author_type=kind, title=pr.title,
-            body=pr.body or None, state="closed" if pr.closed_at else "open", draft=pr.draft,
-            created_at=pr.created_at, closed_at=pr.closed_at, merged_at=pr.merged_at,
-            additions=sum(f.additions for f in pr.files), deletions=sum(f.deletions for f in pr.files),
-            labels=tuple(pr.labels), requested_reviewers=tuple(pr.requested_reviewers)))
+        out.add(
+            PullRequestRecord(
+                **env,
+                source_id=f"{pr.repo}#{pr.number}",
+                partition=part,
+                updated_at=pr.updated_at,
+                url=url,
+                repo=pr.repo,
+                number=pr.number,
+                author_login=login,
+                author_type=kind,
+                title=pr.title,
+                body=pr.body or None,
+                state="closed" if pr.closed_at else "open",
+                draft=pr.draft,
+                created_at=pr.created_at,
+                closed_at=pr.closed_at,
+                merged_at=pr.merged_at,
+                additions=sum(f.additions for f in pr.files),
+                deletions=sum(f.deletions for f in pr.files),
+                labels=tuple(pr.labels),
+                requested_reviewers=tuple(pr.requested_reviewers),
+            )
+        )
         for f in pr.files:
-            out.add(PullRequestFileRecord(
-                **env, source_id=f"{pr.repo}#{pr.number}:{f.path}", partition=part, updated_at=pr.updated_at,
-                url=f"{url}/files", repo=pr.repo, number=pr.number, path=f.path, additions=f.additions,
-                deletions=f.deletions, status=f.status))
+            out.add(
+                PullRequestFileRecord(
+                    **env,
+                    source_id=f"{pr.repo}#{pr.number}:{f.path}",
+                    partition=part,
+                    updated_at=pr.updated_at,
+                    url=f"{url}/files",
+                    repo=pr.repo,
+                    number=pr.number,
+                    path=f.path,
+                    additions=f.additions,
+                    deletions=f.deletions,
+                    status=f.status,
+                )
+            )
         for r in pr.reviews:
             login, kind = who(r.author)
-            out.add(ReviewRecord(
-                **env, source_id=str(r.id), partition=part, updated_at=r.submitted_at,
-                url=f"{url}#pullrequestreview-{r.id}", repo=pr.repo, number=pr.number, review_id=r.id,
-                author_login=login, author_type=kind, state=r.state, body=r.body, submitted_at=r.submitted_at))
+            out.add(
+                ReviewRecord(
+                    **env,
+                    source_id=str(r.id),
+                    partition=part,
+                    updated_at=r.submitted_at,
+                    url=f"{url}#pullrequestreview-{r.id}",
+                    repo=pr.repo,
+                    number=pr.number,
+                    review_id=r.id,
+                    author_login=login,
+                    author_type=kind,
+                    state=r.state,
+                    body=r.body,
+                    submitted_at=r.submitted_at,
+                )
+            )
         for c in pr.review_comments:
             login, kind = who(c.author)
-            out.add(ReviewCommentRecord(
-                **env, source_id=str(c.id), partition=part, updated_at=c.updated_at,
-                url=f"{url}#discussion_r{c.id}", repo=pr.repo, number=pr.number, comment_id=c.id,
-                review_id=c.review_id, author_login=login, author_type=kind, body=c.body, path=c.path,
-                line=c.line, in_reply_to_id=c.in_reply_to, created_at=c.created_at))
+            out.add(
+                ReviewCommentRecord(
+                    **env,
+                    source_id=str(c.id),
+                    partition=part,
+                    updated_at=c.updated_at,
+                    url=f"{url}#discussion_r{c.id}",
+                    repo=pr.repo,
+                    number=pr.number,
+                    comment_id=c.id,
+                    review_id=c.review_id,
+                    author_login=login,
+                    author_type=kind,
+                    body=c.body,
+                    path=c.path,
+                    line=c.line,
+                    in_reply_to_id=c.in_reply_to,
+                    created_at=c.created_at,
+                )
+            )
         for c in pr.issue_comments:
             login, kind = who(c.author)
-            out.add(IssueCommentRecord(
-                **env, source_id=str(c.id), partition=part, updated_at=c.updated_at,
-                url=f"{url}#issuecomment-{c.id}", repo=pr.repo, number=pr.number, comment_id=c.id,
-                author_login=login, author_type=kind, body=c.body, created_at=c.created_at))
+            out.add(
+                IssueCommentRecord(
+                    **env,
+                    source_id=str(c.id),
+                    partition=part,
+                    updated_at=c.updated_at,
+                    url=f"{url}#issuecomment-{c.id}",
+                    repo=pr.repo,
+                    number=pr.number,
+                    comment_id=c.id,
+                    author_login=login,
+                    author_type=kind,
+                    body=c.body,
+                    created_at=c.created_at,
+                )
+            )
     return out
 
 
@@ -123,12 +196,16 @@ def test_first_run_records_equal_the_world(server):
     assert set(got) == expected_records(server.state.world)
     repos = [r for r in records(batches) if isinstance(r, RepoRecord)]
     assert {(r.full_name, r.archived, r.partition) for r in repos} == {
-        ("acme/trainer", False, "github:acme"), ("acme/search-api", False, "github:acme"),
-        ("acme/old-scripts", True, "github:acme")}
+        ("acme/trainer", False, "github:acme"),
+        ("acme/search-api", False, "github:acme"),
+        ("acme/old-scripts", True, "github:acme"),
+    }
     by_partition = {r.source_id: r.partition for r in got}
     assert by_partition["acme/trainer#1"] == "github:acme/trainer" and by_partition["5004"] == "github:acme/search-api"
-    assert cursors_of(batches) == {"github:acme/trainer": "2026-10-04T11:00:00+00:00",  # PR 2, the newest
-                                   "github:acme/search-api": "2026-10-20T10:00:00+00:00"}  # PR 8
+    assert cursors_of(batches) == {
+        "github:acme/trainer": "2026-10-04T11:00:00+00:00",  # PR 2, the newest
+        "github:acme/search-api": "2026-10-20T10:00:00+00:00",
+    }  # PR 8
     ghost_review = next(r for r in got if r.source_id == "5005")
     assert (ghost_review.author_login, ghost_review.author_type) == (None, None)
     bot_pr = next(r for r in got if r.source_id == "acme/trainer#2")
@@ -141,8 +218,9 @@ def test_records_equal_a_generated_world():
 
     world = generate_world(engineers=10, months=1, seed=3)
     with SandboxServer(world) as srv:
-        batches = list(mine_github(client(srv, world.tokens.service), [world.org], {}, now=lambda: FETCHED,
-                                   include_archived=True))
+        batches = list(
+            mine_github(client(srv, world.tokens.service), [world.org], {}, now=lambda: FETCHED, include_archived=True)
+        )
     expected = expected_records(world, html=f"https://github.{world.org}.test")
     assert len(expected) > 300  # a real workload: many PRs, reviews, comments, files
     assert set(content(batches)) == expected
@@ -159,8 +237,12 @@ def test_first_run_costs_exactly_the_documented_requests(server):
     # REST: the repo-level review comments of each of those repos.  Nothing per PR.  Ownership: the org's
     # teams (1 list + repos and members of each of the 2 teams); CODEOWNERS came with the org listing: no request.
     assert requests_seen(server) == {
-        "/graphql.200": 3, "/repos/{owner}/{repo}/pulls/comments.200": 2, "/orgs/{org}/teams.200": 1,
-        "/orgs/{org}/teams/{team_slug}/members.200": 2, "/orgs/{org}/teams/{team_slug}/repos.200": 2}
+        "/graphql.200": 3,
+        "/repos/{owner}/{repo}/pulls/comments.200": 2,
+        "/orgs/{org}/teams.200": 1,
+        "/orgs/{org}/teams/{team_slug}/members.200": 2,
+        "/orgs/{org}/teams/{team_slug}/repos.200": 2,
+    }
     assert graphql(server) == (3, 3)
 
 
@@ -193,8 +275,12 @@ def test_a_changed_repo_rereads_its_overlap_and_nothing_else(server):
     assert cursors_of(batches) == {**cursors_of(first_batches), "github:acme/trainer": t(24).isoformat()}
     # a repo changed: the org's teams again (5 requests); CODEOWNERS rides on the org listing
     assert requests_seen(server) == {
-        "/graphql.200": 2, "/repos/{owner}/{repo}/pulls/comments.200": 1, "/orgs/{org}/teams.200": 1,
-        "/orgs/{org}/teams/{team_slug}/members.200": 2, "/orgs/{org}/teams/{team_slug}/repos.200": 2}
+        "/graphql.200": 2,
+        "/repos/{owner}/{repo}/pulls/comments.200": 1,
+        "/orgs/{org}/teams.200": 1,
+        "/orgs/{org}/teams/{team_slug}/members.200": 2,
+        "/orgs/{org}/teams/{team_slug}/repos.200": 2,
+    }
 
 
 def test_moving_the_clock_brings_the_future_pull_on_the_next_run(server):
@@ -213,11 +299,22 @@ def test_new_comment_on_an_old_pull_is_found(server):
     first = cursors_of(mine(server))
     world = server.state.world
     from sandbox.world import IssueComment, ReviewComment
+
     pr7 = next(p for p in world.pull_requests if p.number == 7)
-    pr7.issue_comments.append(IssueComment(id=9100, author="ana", body="Dashboard linked.",
-                                           created_at=t(24), updated_at=t(24)))
-    pr7.review_comments.append(ReviewComment(id=7100, author="eli", body="Typo here.", path="docs/runbooks/ranking.md",
-                                             line=3, created_at=t(24, 11), updated_at=t(24, 11)))
+    pr7.issue_comments.append(
+        IssueComment(id=9100, author="ana", body="Dashboard linked.", created_at=t(24), updated_at=t(24))
+    )
+    pr7.review_comments.append(
+        ReviewComment(
+            id=7100,
+            author="eli",
+            body="Typo here.",
+            path="docs/runbooks/ranking.md",
+            line=3,
+            created_at=t(24, 11),
+            updated_at=t(24, 11),
+        )
+    )
     pr7.updated_at = t(24, 11)  # as GitHub does: new comments update the PR
     batches = mine(server, first, overlap=dt.timedelta(0))
     got = {r.source_id: r for r in content(batches)}
@@ -231,18 +328,34 @@ def test_backfill_since_rereads_from_that_moment_and_keeps_the_cursor(server):
     first = cursors_of(mine(server))
     batches = mine(server, first, since=t(6))  # inclusive: PR 7 and comment 9002 were updated exactly then
     assert sorted(r.source_id for r in content(batches)) == sorted(
-        ["acme/search-api#7", "acme/search-api#7:docs/runbooks/ranking.md", "5004", "5005", "9002",
-         "acme/search-api#8", "acme/search-api#8:search/parser.py"])
+        [
+            "acme/search-api#7",
+            "acme/search-api#7:docs/runbooks/ranking.md",
+            "5004",
+            "5005",
+            "9002",
+            "acme/search-api#8",
+            "acme/search-api#8:search/parser.py",
+        ]
+    )
     assert cursors_of(batches) == first
 
 
 def test_incremental_listing_stops_paging_at_the_window(server):
     world = server.state.world
     for n in range(100, 210):  # 110 PRs, one hour apart: with PR 1 and 2, 112 PRs = 3 pages of 49
-        world.pull_requests.append(PullRequest(
-            id=50_000 + n, repo="acme/trainer", number=n, author="bo", title=f"Change {n}",
-            created_at=t(10) + dt.timedelta(hours=n - 100), updated_at=t(10) + dt.timedelta(hours=n - 100),
-            files=[PullFile(path=f"f{n}.py", additions=1)]))
+        world.pull_requests.append(
+            PullRequest(
+                id=50_000 + n,
+                repo="acme/trainer",
+                number=n,
+                author="bo",
+                title=f"Change {n}",
+                created_at=t(10) + dt.timedelta(hours=n - 100),
+                updated_at=t(10) + dt.timedelta(hours=n - 100),
+                files=[PullFile(path=f"f{n}.py", additions=1)],
+            )
+        )
     first = mine(server, include=["acme/trainer"])
     assert graphql(server) == (1 + 3, 1 + 3)
     assert sum(isinstance(r, PullRequestRecord) for r in records(first)) == 112
@@ -250,8 +363,12 @@ def test_incremental_listing_stops_paging_at_the_window(server):
     assert cursors_of(first) == {"github:acme/trainer": newest.isoformat()}
     reset_meter(server)
     # a cursor three hours back: only the three newest PRs are in the window, found on the first page
-    again = mine(server, {"github:acme/trainer": (newest - dt.timedelta(hours=3)).isoformat()},
-                 include=["acme/trainer"], overlap=dt.timedelta(0))
+    again = mine(
+        server,
+        {"github:acme/trainer": (newest - dt.timedelta(hours=3)).isoformat()},
+        include=["acme/trainer"],
+        overlap=dt.timedelta(0),
+    )
     assert [r.number for r in records(again) if isinstance(r, PullRequestRecord)] == [209, 208, 207]
     assert graphql(server) == (2, 2)
     full = mine(server, cursors_of(first), include=["acme/trainer"], full=True)
@@ -332,8 +449,11 @@ def test_is_selected_globs():
 
 
 _segment = st.text("abcxyz019_-", min_size=1, max_size=8)
-_url = st.builds(lambda parts, page: f"http://127.0.0.1:8080/api/v3/{'/'.join(parts)}?per_page=100&page={page}",
-                 st.lists(_segment, min_size=1, max_size=4), st.integers(1, 10**6))
+_url = st.builds(
+    lambda parts, page: f"http://127.0.0.1:8080/api/v3/{'/'.join(parts)}?per_page=100&page={page}",
+    st.lists(_segment, min_size=1, max_size=4),
+    st.integers(1, 10**6),
+)
 
 
 @given(st.dictionaries(st.sampled_from(["next", "last", "prev", "first"]), _url, max_size=4))

@@ -44,9 +44,14 @@ def history_world() -> World:
     world = tiny_world()
     pr1 = next(p for p in world.pull_requests if p.number == 1)
     pr1.commits = [
-        Commit(sha="a" * 40, author="bo", author_email="bo@acme.test", committed_at=t(2, 8),
-               message="Add early stopping\n\nCo-authored-by: Ana Lima <ana@acme.test>\n"
-                       "Co-authored-by: Ext Person <ext@example.org>\nCo-authored-by: Ana Lima <ANA@acme.test>"),
+        Commit(
+            sha="a" * 40,
+            author="bo",
+            author_email="bo@acme.test",
+            committed_at=t(2, 8),
+            message="Add early stopping\n\nCo-authored-by: Ana Lima <ana@acme.test>\n"
+            "Co-authored-by: Ext Person <ext@example.org>\nCo-authored-by: Ana Lima <ANA@acme.test>",
+        ),
         Commit(sha="b" * 40, author=None, author_email="bo@laptop.local", committed_at=t(3, 9), message="fix tests"),
     ]
     pr1.review_requests = [
@@ -78,44 +83,86 @@ def expected_history(world: World, html: str = "https://github.acme.test") -> se
         base = dict(env, partition=part, repo=pr.repo, number=pr.number)
         history = pr.review_requests or [  # the world convention for pending requests without a history
             ReviewRequest(reviewer=login, requested_by=pr.author or "ghost", requested_at=pr.created_at)
-            for login in pr.requested_reviewers]
+            for login in pr.requested_reviewers
+        ]
         requests = [r for r in history if r.requested_at <= now]
         for rr in requests:
             removed = rr.removed_at if rr.removed_at and rr.removed_at <= now else None
             later = [q.requested_at for q in requests if q.reviewer == rr.reviewer and q.requested_at > rr.requested_at]
             until = min([m for m in (removed, *later) if m], default=None)
-            answers = sorted((r for r in pr.reviews if r.author == rr.reviewer and r.submitted_at <= now
-                              and r.submitted_at >= rr.requested_at and (until is None or r.submitted_at <= until)),
-                             key=lambda r: (r.submitted_at, r.id))
+            answers = sorted(
+                (
+                    r
+                    for r in pr.reviews
+                    if r.author == rr.reviewer
+                    and r.submitted_at <= now
+                    and r.submitted_at >= rr.requested_at
+                    and (until is None or r.submitted_at <= until)
+                ),
+                key=lambda r: (r.submitted_at, r.id),
+            )
             login, kind = who(rr.reviewer)
             answer = answers[0] if answers and login else None  # a deleted reviewer is null on both sides
-            out.add(ReviewRequestRecord(
-                **base, source_id=f"{pr.repo}#{pr.number}:{login}@{rr.requested_at.isoformat()}", url=url,
-                updated_at=max(m for m in (rr.requested_at, removed, answer and answer.submitted_at) if m),
-                reviewer_login=login, reviewer_type=kind, requested_by_login=who(rr.requested_by)[0],
-                requested_at=rr.requested_at, removed_at=removed, answered_at=answer and answer.submitted_at,
-                answered_review_id=answer and answer.id))
+            out.add(
+                ReviewRequestRecord(
+                    **base,
+                    source_id=f"{pr.repo}#{pr.number}:{login}@{rr.requested_at.isoformat()}",
+                    url=url,
+                    updated_at=max(m for m in (rr.requested_at, removed, answer and answer.submitted_at) if m),
+                    reviewer_login=login,
+                    reviewer_type=kind,
+                    requested_by_login=who(rr.requested_by)[0],
+                    requested_at=rr.requested_at,
+                    removed_at=removed,
+                    answered_at=answer and answer.submitted_at,
+                    answered_review_id=answer and answer.id,
+                )
+            )
         for c in pr.commits:
             if c.committed_at > now:
                 continue
             person = next((p for p in world.people if p.login == c.author), None)
             curl = f"{url}/commits/{c.sha}"
-            out.add(PullRequestCommitRecord(
-                **base, source_id=f"{pr.repo}#{pr.number}:{c.sha}", updated_at=c.committed_at, url=curl, sha=c.sha,
-                author_login=who(c.author)[0] if who(c.author)[1] == "User" else None, author_name=person.name if person else None,
-                author_email=c.author_email, message=c.message, committed_at=c.committed_at))
+            out.add(
+                PullRequestCommitRecord(
+                    **base,
+                    source_id=f"{pr.repo}#{pr.number}:{c.sha}",
+                    updated_at=c.committed_at,
+                    url=curl,
+                    sha=c.sha,
+                    author_login=who(c.author)[0] if who(c.author)[1] == "User" else None,
+                    author_name=person.name if person else None,
+                    author_email=c.author_email,
+                    message=c.message,
+                    committed_at=c.committed_at,
+                )
+            )
             seen = {c.author_email.lower()}
             for name, email in TRAILER.findall(c.message):
                 if email.lower() not in seen:
                     seen.add(email.lower())
-                    out.add(CoAuthorRecord(**base, source_id=f"{pr.repo}#{pr.number}:{c.sha}:{email.lower()}",
-                                           updated_at=c.committed_at, url=curl, sha=c.sha, name=name, email=email))
+                    out.add(
+                        CoAuthorRecord(
+                            **base,
+                            source_id=f"{pr.repo}#{pr.number}:{c.sha}:{email.lower()}",
+                            updated_at=c.committed_at,
+                            url=curl,
+                            sha=c.sha,
+                            name=name,
+                            email=email,
+                        )
+                    )
     return out
 
 
 def client(server: SandboxServer, token: str) -> Github:
-    return Github(base_url=server.github_url, auth=Auth.Token(token), seconds_between_requests=0,
-                  seconds_between_writes=0, retry=None)  # GraphQL reads are POSTs: no write pacing
+    return Github(
+        base_url=server.github_url,
+        auth=Auth.Token(token),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+        retry=None,
+    )  # GraphQL reads are POSTs: no write pacing
 
 
 def virtual_policy(server: SandboxServer, **kwargs) -> RateLimitPolicy:
@@ -128,8 +175,16 @@ def virtual_policy(server: SandboxServer, **kwargs) -> RateLimitPolicy:
 
 
 def mine(server: SandboxServer, world: World, cursors=None, **kwargs) -> list:
-    return list(mine_github(client(server, world.tokens.service), [world.org], cursors or {}, now=lambda: FETCHED,
-                            include_archived=True, **kwargs))
+    return list(
+        mine_github(
+            client(server, world.tokens.service),
+            [world.org],
+            cursors or {},
+            now=lambda: FETCHED,
+            include_archived=True,
+            **kwargs,
+        )
+    )
 
 
 def of(batches, types=ALL) -> list:
@@ -178,8 +233,10 @@ def test_all_records_equal_a_generated_world_exhaustively():
         per_repo.setdefault(p.repo, []).append(p)
     pages = sum(math.ceil(len(prs) / 49) for prs in per_repo.values())
     assert stats["graphql_points"] == math.ceil(len(world.repos) / 100) + pages
-    comments = {r: sum(len([c for c in p.review_comments if c.created_at <= world.now]) for p in prs)
-                for r, prs in per_repo.items()}
+    comments = {
+        r: sum(len([c for c in p.review_comments if c.created_at <= world.now]) for p in prs)
+        for r, prs in per_repo.items()
+    }
     ownership = 1 + 2 * len(world.teams)  # the org's teams: list, then each one's repos and members (CODEOWNERS:
     # in the org listing, no request)
     assert stats["rest_counted"] == sum(max(1, math.ceil(n / 100)) for n in comments.values()) + ownership
@@ -215,12 +272,17 @@ def test_faults_5xx_secondary_limits_and_resets_end_with_the_same_records():
     world = history_world()
     with SandboxServer(world) as reference:
         expected = set(of(mine(reference, world)))
-    profile = FaultProfile.model_validate({"seed": 3, "rules": [
-        {"kind": "error", "rate": 0.2, "burst": 2},
-        {"kind": "secondary_limit", "rate": 0.15, "retry_after_seconds": 30},
-        {"kind": "reset", "rate": 0.1},
-        {"kind": "truncate", "rate": 0.1},
-    ]})
+    profile = FaultProfile.model_validate(
+        {
+            "seed": 3,
+            "rules": [
+                {"kind": "error", "rate": 0.2, "burst": 2},
+                {"kind": "secondary_limit", "rate": 0.15, "retry_after_seconds": 30},
+                {"kind": "reset", "rate": 0.1},
+                {"kind": "truncate", "rate": 0.1},
+            ],
+        }
+    )
     with SandboxServer(history_world(), faults=profile) as server:
         policy = virtual_policy(server)
         got = set(of(mine(server, world, policy=policy)))

@@ -30,25 +30,53 @@ def two_org_world() -> World:
     """tiny_world (org ``acme``) plus org ``other``: ``infra`` with one PR, ``docs`` with CODEOWNERS and no PR."""
     world = tiny_world()
     world.repos += [
-        Repo(org="other", name="infra", owner_team="search", created_at=t(1) - dt.timedelta(days=300),
-             codeowners="* @other/infra\n"),
-        Repo(org="other", name="docs", owner_team="search", created_at=t(1) - dt.timedelta(days=300),
-             codeowners="* @eli\n"),
+        Repo(
+            org="other",
+            name="infra",
+            owner_team="search",
+            created_at=t(1) - dt.timedelta(days=300),
+            codeowners="* @other/infra\n",
+        ),
+        Repo(
+            org="other",
+            name="docs",
+            owner_team="search",
+            created_at=t(1) - dt.timedelta(days=300),
+            codeowners="* @eli\n",
+        ),
     ]
-    world.pull_requests.append(PullRequest(
-        id=2001, repo="other/infra", number=1, author="eli", title="Pin provider", body="", created_at=t(10),
-        updated_at=t(11), merged_at=t(11), closed_at=t(11), files=[PullFile(path="main.tf", additions=3, deletions=1)],
-        reviews=[Review(id=6001, author="cyd", state="APPROVED", body="", submitted_at=t(10, 12))],
-        issue_comments=[IssueComment(id=9101, author="ana", body="ship it", created_at=t(10, 13),
-                                     updated_at=t(10, 13))]))
+    world.pull_requests.append(
+        PullRequest(
+            id=2001,
+            repo="other/infra",
+            number=1,
+            author="eli",
+            title="Pin provider",
+            body="",
+            created_at=t(10),
+            updated_at=t(11),
+            merged_at=t(11),
+            closed_at=t(11),
+            files=[PullFile(path="main.tf", additions=3, deletions=1)],
+            reviews=[Review(id=6001, author="cyd", state="APPROVED", body="", submitted_at=t(10, 12))],
+            issue_comments=[
+                IssueComment(id=9101, author="ana", body="ship it", created_at=t(10, 13), updated_at=t(10, 13))
+            ],
+        )
+    )
     for person in world.people:
         person.github_id = {"ana": ANA_ID, "dependabot[bot]": BOT_ID}.get(person.login)
     return world
 
 
 def client(server: SandboxServer) -> Github:
-    return Github(base_url=server.github_url, auth=Auth.Token("tok-service"), seconds_between_requests=0,
-                  seconds_between_writes=0, retry=None)
+    return Github(
+        base_url=server.github_url,
+        auth=Auth.Token("tok-service"),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+        retry=None,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +112,10 @@ def facts(record) -> tuple:
 def test_two_orgs_in_one_sync_give_exactly_each_orgs_records(synced):
     _, both, _, acme_alone = synced
     other = {facts(r) for b in both for r in b.records if b.partition.startswith("github:other")}
-    cyd_id, eli_id = (next(r.github_id for b in both for r in b.records
-                           if isinstance(r, AccountRecord) and r.identity == login) for login in ("cyd", "eli"))
+    cyd_id, eli_id = (
+        next(r.github_id for b in both for r in b.records if isinstance(r, AccountRecord) and r.identity == login)
+        for login in ("cyd", "eli")
+    )
     assert other == {
         ("RepoRecord", "github:other", "other/docs", "other", "docs", False),
         ("RepoRecord", "github:other", "other/infra", "other", "infra", False),
@@ -106,8 +136,12 @@ def test_two_orgs_in_one_sync_give_exactly_each_orgs_records(synced):
     }
     assert (other_accounts.partition, other_accounts.cursor) == ("github:accounts", None)
     # the acme half is exactly what a sync of acme alone gives (that one is checked exhaustively elsewhere)
-    acme = sorted(facts(r) for b in both if b is not other_accounts and not b.partition.startswith("github:other")
-                  for r in b.records)
+    acme = sorted(
+        facts(r)
+        for b in both
+        if b is not other_accounts and not b.partition.startswith("github:other")
+        for r in b.records
+    )
     assert acme == sorted(facts(r) for b in acme_alone for r in b.records)
     assert {r.org for b in both for r in b.records if isinstance(r, GitHubTeamRecord)} == {"acme"}
     cursors = {b.partition: b.cursor for b in both if b.cursor is not None}
@@ -129,8 +163,12 @@ def test_two_orgs_cost_one_listing_each_and_one_page_per_repo_with_pulls(synced)
     # comments of those 3 repos, acme's teams (1 + 2 x 2) and other's team list (empty): no contents reads
     assert (stats["graphql_requests"], stats["graphql_points"]) == (5, 5)
     assert stats["by_endpoint"] == {
-        "/graphql.200": 5, "/orgs/{org}/teams.200": 2, "/orgs/{org}/teams/{team_slug}/members.200": 2,
-        "/orgs/{org}/teams/{team_slug}/repos.200": 2, "/repos/{owner}/{repo}/pulls/comments.200": 3}
+        "/graphql.200": 5,
+        "/orgs/{org}/teams.200": 2,
+        "/orgs/{org}/teams/{team_slug}/members.200": 2,
+        "/orgs/{org}/teams/{team_slug}/repos.200": 2,
+        "/repos/{owner}/{repo}/pulls/comments.200": 3,
+    }
 
 
 def test_accounts_carry_the_worlds_github_id_for_people_and_bots(synced):

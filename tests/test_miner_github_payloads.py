@@ -23,8 +23,15 @@ from miners.github_parse import (
 
 FIXTURE = Path(__file__).parent / "fixtures" / "github" / "recorded_subset.jsonl"
 FETCHED = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-GHOST = {"login": "ghost", "id": 10137, "node_id": "MDQ6VXNlcjEwMTM3", "type": "User", "site_admin": False,
-         "url": "https://api.github.com/users/ghost", "html_url": "https://github.com/ghost"}
+GHOST = {
+    "login": "ghost",
+    "id": 10137,
+    "node_id": "MDQ6VXNlcjEwMTM3",
+    "type": "User",
+    "site_admin": False,
+    "url": "https://api.github.com/users/ghost",
+    "html_url": "https://github.com/ghost",
+}
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 
 
@@ -170,12 +177,18 @@ def test_deleted_authors_parse_as_nobody_in_every_kind(user):
     pull_payload = {**copy.deepcopy(pull_payload), "user": user}
     pr = parse_pull(pull_payload, repo=repo, fetched_at=FETCHED)
     assert (pr.author_login, pr.author_type) == (None, None)
-    for kind, parse in (("review", parse_review), ("review_comment", parse_review_comment),
-                        ("issue_comment", parse_issue_comment)):
+    for kind, parse in (
+        ("review", parse_review),
+        ("review_comment", parse_review_comment),
+        ("issue_comment", parse_issue_comment),
+    ):
         r, payload = PAYLOADS[kind][0]
         payload = {**copy.deepcopy(payload), "user": user}
-        record = parse(payload, pull=pr, fetched_at=FETCHED) if kind == "review" else parse(
-            payload, repo=r, fetched_at=FETCHED)
+        record = (
+            parse(payload, pull=pr, fetched_at=FETCHED)
+            if kind == "review"
+            else parse(payload, repo=r, fetched_at=FETCHED)
+        )
         assert (record.author_login, record.author_type) == (None, None)
     assert accounts_of([user], partition="github:x", fetched_at=FETCHED) == []
     assert parse_user(user) == (None, None)
@@ -184,8 +197,14 @@ def test_deleted_authors_parse_as_nobody_in_every_kind(user):
 def test_offsets_and_odd_states_in_pull_payloads():
     repo, payload = PAYLOADS["pull"][0]
     payload = copy.deepcopy(payload)
-    payload.update(created_at="2020-03-11T09:40:27.123+08:00", updated_at="2020-03-11T01:40:28-00:00",
-                   state="CLOSED", body=None, labels=[{"name": "bug"}, {"name": None}], requested_reviewers=None)
+    payload.update(
+        created_at="2020-03-11T09:40:27.123+08:00",
+        updated_at="2020-03-11T01:40:28-00:00",
+        state="CLOSED",
+        body=None,
+        labels=[{"name": "bug"}, {"name": None}],
+        requested_reviewers=None,
+    )
     pr = parse_pull(payload, repo=repo, fetched_at=FETCHED)
     assert pr.created_at == dt.datetime(2020, 3, 11, 1, 40, 27, 123000, tzinfo=dt.timezone.utc)
     assert pr.state == "closed" and pr.body is None and pr.labels == ("bug",) and pr.requested_reviewers == ()

@@ -21,11 +21,19 @@ def synced():
 
     world = generate_world(engineers=10, months=1, seed=3)
     with SandboxServer(world) as server:
-        gh = Github(base_url=server.github_url, auth=Auth.Token(world.tokens.service), seconds_between_requests=0,
-                    seconds_between_writes=0, retry=None)
+        gh = Github(
+            base_url=server.github_url,
+            auth=Auth.Token(world.tokens.service),
+            seconds_between_requests=0,
+            seconds_between_writes=0,
+            retry=None,
+        )
         calls: list[tuple[str, int, int | None]] = []
-        batches = list(mine_github(gh, [world.org], {}, now=lambda: FETCHED, include_archived=True,
-                                   progress=lambda *a: calls.append(a)))
+        batches = list(
+            mine_github(
+                gh, [world.org], {}, now=lambda: FETCHED, include_archived=True, progress=lambda *a: calls.append(a)
+            )
+        )
         ids = {}
         for login in {r.identity for b in batches for r in b.records if isinstance(r, AccountRecord)}:
             ids[login] = gh.get_user(login).id  # what GitHub's REST says the account's id is
@@ -54,10 +62,16 @@ def test_accounts_carry_id_name_type_and_commit_emails_without_extra_requests(sy
         if account.account_type == "User":
             assert account.display_name == person.name
     got_emails = {(a.identity, a.emails[0]) for a in accounts if a.emails}
-    want_emails = {(c.author, c.author_email.lower()) for pr in visible for c in pr.commits
-                   if c.author and not people[c.author].deleted and not people[c.author].is_bot
-                   and not c.author.endswith("[bot]")  # GraphQL's GitActor.user is a User: never a bot
-                   and c.committed_at <= world.now}
+    want_emails = {
+        (c.author, c.author_email.lower())
+        for pr in visible
+        for c in pr.commits
+        if c.author
+        and not people[c.author].deleted
+        and not people[c.author].is_bot
+        and not c.author.endswith("[bot]")  # GraphQL's GitActor.user is a User: never a bot
+        and c.committed_at <= world.now
+    }
     assert got_emails == want_emails
     assert any("users.noreply.github.com" in e for _, e in got_emails)
 
@@ -69,10 +83,12 @@ def test_org_teams_with_owned_repos_and_members(synced):
     for team in world.teams:
         record = teams[team.id]
         assert record.partition == f"github:{world.org}" and record.source_id == f"{world.org}/{team.id}"
-        assert set(record.repos) == {r.full_name for r in world.repos
-                                     if r.owner_team == team.id and r.created_at <= world.now}
-        assert set(record.members) == {p.login for p in world.people if not p.deleted and not p.is_bot
-                                       and team_as_of(p, world.now) == team.id}
+        assert set(record.repos) == {
+            r.full_name for r in world.repos if r.owner_team == team.id and r.created_at <= world.now
+        }
+        assert set(record.members) == {
+            p.login for p in world.people if not p.deleted and not p.is_bot and team_as_of(p, world.now) == team.id
+        }
 
 
 def test_codeowners_of_every_repo_with_or_without_pulls_in_the_org_batch(synced):
@@ -82,8 +98,11 @@ def test_codeowners_of_every_repo_with_or_without_pulls_in_the_org_batch(synced)
     for repo in world.repos:
         if repo.full_name in got:
             record = got[repo.full_name]
-            assert (record.text, record.path, record.partition) == (repo.codeowners, ".github/CODEOWNERS",
-                                                                    f"github:{world.org}")
+            assert (record.text, record.path, record.partition) == (
+                repo.codeowners,
+                ".github/CODEOWNERS",
+                f"github:{world.org}",
+            )
 
 
 def test_progress_reports_each_repos_prs_up_to_the_total(synced):

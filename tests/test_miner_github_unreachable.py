@@ -24,8 +24,14 @@ def test_unreachable_server_is_a_clear_error_after_bounded_retries():
         clock[0] += seconds
 
     policy = RateLimitPolicy(clock=lambda: clock[0], sleep=sleep, max_retries=3)
-    gh = Github(base_url=f"http://127.0.0.1:{port}/api/v3", auth=Auth.Token("t"), retry=None,
-                seconds_between_requests=None, seconds_between_writes=None, timeout=5)
+    gh = Github(
+        base_url=f"http://127.0.0.1:{port}/api/v3",
+        auth=Auth.Token("t"),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        timeout=5,
+    )
     with pytest.raises(MinerError) as err:
         list(mine_github(gh, ["acme"], {}, policy=policy))
     message = str(err.value)

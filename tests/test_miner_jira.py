@@ -26,8 +26,11 @@ from tests.worlds import t, tiny_world
 UTC = dt.timezone.utc
 FETCHED = dt.datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
 PROJECTS = ("ML", "SRCH")
-PHRASES = {"Blocks": ("blocks", "is blocked by"), "Causes": ("causes", "is caused by"),
-           "Relates": ("relates to", "relates to")}
+PHRASES = {
+    "Blocks": ("blocks", "is blocked by"),
+    "Causes": ("causes", "is caused by"),
+    "Relates": ("relates to", "relates to"),
+}
 IGNORED = {"fetched_at", "raw", "url", "source", "partition"}
 
 
@@ -75,33 +78,70 @@ def _expected(world, now: dt.datetime) -> dict[tuple[str, str], dict]:
             continue
         assert i.updated <= now, "expected values assume fully visible issues"
         out[("raw_jira_issues", i.key)] = dict(
-            source_id=i.key, updated_at=i.updated, key=i.key, issue_id=i.id, project=i.project,
-            issue_type=i.issue_type, summary=i.summary, description=i.description or None, status=i.status,
-            status_category=i.status_category, priority=i.priority, reporter_id=acc[i.reporter],
-            assignee_id=acc.get(i.assignee), created_at=i.created, resolved_at=i.resolved, due_date=i.due_date,
-            labels=tuple(i.labels), components=tuple(i.components), parent_key=i.parent,
-            is_incident=i.issue_type == "Incident", severity=i.severity, commander_id=acc.get(i.commander),
-            postmortem_url=i.postmortem_url)
+            source_id=i.key,
+            updated_at=i.updated,
+            key=i.key,
+            issue_id=i.id,
+            project=i.project,
+            issue_type=i.issue_type,
+            summary=i.summary,
+            description=i.description or None,
+            status=i.status,
+            status_category=i.status_category,
+            priority=i.priority,
+            reporter_id=acc[i.reporter],
+            assignee_id=acc.get(i.assignee),
+            created_at=i.created,
+            resolved_at=i.resolved,
+            due_date=i.due_date,
+            labels=tuple(i.labels),
+            components=tuple(i.components),
+            parent_key=i.parent,
+            is_incident=i.issue_type == "Incident",
+            severity=i.severity,
+            commander_id=acc.get(i.commander),
+            postmortem_url=i.postmortem_url,
+        )
         for link in i.links:
             if link.other in visible:
                 sid = f"{i.key}:{link.direction}:{link.type}:{link.other}"
                 phrase = PHRASES[link.type][0 if link.direction == "outward" else 1]
                 out[("raw_jira_links", sid)] = dict(
-                    source_id=sid, updated_at=None, issue_key=i.key, link_type=link.type,
-                    direction=link.direction, description=phrase, other_key=link.other)
+                    source_id=sid,
+                    updated_at=None,
+                    issue_key=i.key,
+                    link_type=link.type,
+                    direction=link.direction,
+                    description=phrase,
+                    other_key=link.other,
+                )
         for c in i.comments:
             sid = f"{i.key}:{c.id}"
             out[("raw_jira_comments", sid)] = dict(
-                source_id=sid, updated_at=c.updated, issue_key=i.key, comment_id=c.id,
-                author_id=acc[c.author], body=c.body, created_at=c.created)
+                source_id=sid,
+                updated_at=c.updated,
+                issue_key=i.key,
+                comment_id=c.id,
+                author_id=acc[c.author],
+                body=c.body,
+                created_at=c.created,
+            )
         seen: dict[str, int] = {}
         for change in i.changelog:
             index = seen[change.id] = seen.get(change.id, -1) + 1
             sid = f"{i.key}:{change.id}:{index}"
             out[("raw_jira_changes", sid)] = dict(
-                source_id=sid, updated_at=change.created, issue_key=i.key, history_id=change.id,
-                item_index=index, author_id=acc[change.author], changed_at=change.created,
-                field_name=change.field, from_value=change.from_string, to_value=change.to_string)
+                source_id=sid,
+                updated_at=change.created,
+                issue_key=i.key,
+                history_id=change.id,
+                item_index=index,
+                author_id=acc[change.author],
+                changed_at=change.created,
+                field_name=change.field,
+                from_value=change.from_string,
+                to_value=change.to_string,
+            )
         if i.issue_type == "Incident":
             out.update(_expected_incident(world, i, visible, acc))
     return out
@@ -109,13 +149,28 @@ def _expected(world, now: dt.datetime) -> dict[tuple[str, str], dict]:
 
 def _expected_incident(world, i, visible: set[str], acc: dict[str, str]) -> dict[tuple[str, str], dict]:
     mitigated = [c.created for c in i.changelog if c.field == "status" and c.to_string in ("Mitigated", "Monitoring")]
-    out = {("raw_jira_incidents", i.key): dict(
-        source_id=i.key, updated_at=i.updated, issue_key=i.key, project=i.project, severity=i.severity,
-        declared_by_id=acc[i.reporter], commander_id=acc.get(i.commander), opened_at=i.created,
-        mitigated_at=min(mitigated) if mitigated else None, resolved_at=i.resolved,
-        postmortem_url=i.postmortem_url,
-        followup_keys=tuple(sorted(link.other for link in i.links
-                                   if link.type == "Causes" and link.direction == "outward" and link.other in visible)))}
+    out = {
+        ("raw_jira_incidents", i.key): dict(
+            source_id=i.key,
+            updated_at=i.updated,
+            issue_key=i.key,
+            project=i.project,
+            severity=i.severity,
+            declared_by_id=acc[i.reporter],
+            commander_id=acc.get(i.commander),
+            opened_at=i.created,
+            mitigated_at=min(mitigated) if mitigated else None,
+            resolved_at=i.resolved,
+            postmortem_url=i.postmortem_url,
+            followup_keys=tuple(
+                sorted(
+                    link.other
+                    for link in i.links
+                    if link.type == "Causes" and link.direction == "outward" and link.other in visible
+                )
+            ),
+        )
+    }
     changes = sorted((c for c in i.changelog if c.field == "assignee"), key=lambda c: c.created)
     assignees = [(i.created, i.assignee)]
     if changes:
@@ -129,8 +184,15 @@ def _expected_incident(world, i, visible: set[str], acc: dict[str, str]) -> dict
         for seq, (start, login, end) in enumerate(kept):
             sid = f"{i.key}:{role}:{seq}"
             out[("raw_jira_incident_roles", sid)] = dict(
-                source_id=sid, updated_at=i.updated, issue_key=i.key, role=role, seq=seq,
-                person_id=acc[login], started_at=start, ended_at=end)
+                source_id=sid,
+                updated_at=i.updated,
+                issue_key=i.key,
+                role=role,
+                seq=seq,
+                person_id=acc[login],
+                started_at=start,
+                ended_at=end,
+            )
     return out
 
 
@@ -148,15 +210,22 @@ def test_records_equal_the_world_exactly(server):
     assert {k: _comparable(r) for k, r in got.items()} == _expected(world, server.state.now)
     # a few facts spelled out, so the test does not only mirror the world
     kinds = [type(r) for r in got.values()]
-    assert (kinds.count(JiraIssueRecord), kinds.count(JiraLinkRecord), kinds.count(JiraCommentRecord),
-            kinds.count(JiraChangeRecord), kinds.count(JiraIncidentRoleRecord)) == (7, 3, 1, 3, 3)
+    assert (
+        kinds.count(JiraIssueRecord),
+        kinds.count(JiraLinkRecord),
+        kinds.count(JiraCommentRecord),
+        kinds.count(JiraChangeRecord),
+        kinds.count(JiraIncidentRoleRecord),
+    ) == (7, 3, 1, 3, 3)
     incident = got[("raw_jira_issues", "SRCH-1")]
     assert (incident.is_incident, incident.severity, incident.commander_id) == (True, "SEV2", "acc-ana")
     assert got[("raw_jira_links", "SRCH-3:inward:Causes:SRCH-1")].description == "is caused by"
     assert got[("raw_jira_issues", "ML-2")].url == f"{server.jira_url}/browse/ML-2"
     assert got[("raw_jira_issues", "SRCH-4")].assignee_id == "acc-gone"
-    assert [(b.partition, b.cursor) for b in batches] == [("jira:ML", "2026-10-07 10:00"),
-                                                          ("jira:SRCH", "2026-10-12 10:00")]
+    assert [(b.partition, b.cursor) for b in batches] == [
+        ("jira:ML", "2026-10-07 10:00"),
+        ("jira:SRCH", "2026-10-12 10:00"),
+    ]
 
 
 def test_incident_roles_times_and_followups(server):
@@ -164,12 +233,20 @@ def test_incident_roles_times_and_followups(server):
     incident = next(i for i in world.jira_issues if i.key == "SRCH-1")
     incident.links.append(JiraLink(id="50002", type="Causes", direction="outward", other="SRCH-3"))
     incident.changelog += [
-        JiraChange(id="30010", author="ana", created=t(8, 4), field="status", from_string="Investigating",
-                   to_string="Mitigated"),
-        JiraChange(id="30011", author="ana", created=t(8, 5), field="assignee", from_string="Ana Lima",
-                   to_string="Bo Chen"),
-        JiraChange(id="30012", author="bo", created=t(8, 5, 30), field="assignee", from_string="Bo Chen",
-                   to_string="Ana Lima"),
+        JiraChange(
+            id="30010",
+            author="ana",
+            created=t(8, 4),
+            field="status",
+            from_string="Investigating",
+            to_string="Mitigated",
+        ),
+        JiraChange(
+            id="30011", author="ana", created=t(8, 5), field="assignee", from_string="Ana Lima", to_string="Bo Chen"
+        ),
+        JiraChange(
+            id="30012", author="bo", created=t(8, 5, 30), field="assignee", from_string="Bo Chen", to_string="Ana Lima"
+        ),
     ]
     got = _records(_mine(_client(server)))
     assert {k: _comparable(r) for k, r in got.items()} == _expected(world, server.state.now)
@@ -177,21 +254,30 @@ def test_incident_roles_times_and_followups(server):
     assert (inc.declared_by_id, inc.commander_id, inc.severity) == ("acc-cyd", "acc-ana", "SEV2")
     assert (inc.opened_at, inc.mitigated_at, inc.resolved_at) == (t(8, 3), t(8, 4), t(8, 6))
     assert inc.followup_keys == ("SRCH-3",) and inc.postmortem_url == "https://wiki.acme.test/pm/srch-1"
-    roles = sorted((r.role, r.seq, r.person_id, r.started_at, r.ended_at) for r in got.values()
-                   if isinstance(r, JiraIncidentRoleRecord))
-    assert roles == [("assignee", 0, "acc-ana", t(8, 3, 10), t(8, 5)),  # unassigned until 03:10: no row
-                     ("assignee", 1, "acc-bo", t(8, 5), t(8, 5, 30)),
-                     ("assignee", 2, "acc-ana", t(8, 5, 30), None),
-                     ("commander", 0, "acc-ana", t(8, 3), None),
-                     ("declared", 0, "acc-cyd", t(8, 3), None)]
+    roles = sorted(
+        (r.role, r.seq, r.person_id, r.started_at, r.ended_at)
+        for r in got.values()
+        if isinstance(r, JiraIncidentRoleRecord)
+    )
+    assert roles == [
+        ("assignee", 0, "acc-ana", t(8, 3, 10), t(8, 5)),  # unassigned until 03:10: no row
+        ("assignee", 1, "acc-bo", t(8, 5), t(8, 5, 30)),
+        ("assignee", 2, "acc-ana", t(8, 5, 30), None),
+        ("commander", 0, "acc-ana", t(8, 3), None),
+        ("declared", 0, "acc-cyd", t(8, 3), None),
+    ]
 
 
 def test_rich_text_survives_api_v3_adf():
     world = _world("cloud")
     world.jira_issues[1].description = "Stop when the loss plateaus.\nUse patience.\n\nSee ML-1."
     with SandboxServer(world) as server:
-        client = JIRA(server=server.jira_url, basic_auth=("x@acme.test", "tok-service"),
-                      options={"rest_api_version": "3"}, max_retries=0)
+        client = JIRA(
+            server=server.jira_url,
+            basic_auth=("x@acme.test", "tok-service"),
+            options={"rest_api_version": "3"},
+            max_retries=0,
+        )
         got = _records(_mine(client))
         by_endpoint = server.state.stats()["jira"]["by_endpoint"]
     assert by_endpoint["/rest/api/3/search/jql.200"] == 1
@@ -208,11 +294,18 @@ def test_full_sync_is_one_walk_and_one_bulk_fetch(server):
     _mine(_client(server))
     if server.state.world.jira_flavour == "cloud":
         assert _by_endpoint(server) == {
-            "/rest/api/2/serverInfo.200": 1, "/rest/api/2/field.200": 1, "/rest/api/2/search/jql.200": 1,
-            "/rest/api/2/issue/bulkfetch.200": 1, "/rest/api/2/changelog/bulkfetch.200": 1}
+            "/rest/api/2/serverInfo.200": 1,
+            "/rest/api/2/field.200": 1,
+            "/rest/api/2/search/jql.200": 1,
+            "/rest/api/2/issue/bulkfetch.200": 1,
+            "/rest/api/2/changelog/bulkfetch.200": 1,
+        }
     else:  # the walk and the details are both searches on Data Center
-        assert _by_endpoint(server) == {"/rest/api/2/serverInfo.200": 1, "/rest/api/2/field.200": 1,
-                                        "/rest/api/2/search.200": 2}
+        assert _by_endpoint(server) == {
+            "/rest/api/2/serverInfo.200": 1,
+            "/rest/api/2/field.200": 1,
+            "/rest/api/2/search.200": 2,
+        }
 
 
 def test_second_run_is_cheap_and_identical(server):
@@ -258,9 +351,20 @@ def test_cursor_is_read_in_the_users_time_zone():
     world = _world("cloud")
     world.person("ana").timezone = "America/Los_Angeles"
     world.now = t(7, 10, 30)
-    world.jira_issues.append(JiraIssue(id="20009", key="ML-5", project="ML", issue_type="Task", summary="Late",
-                                       status="To Do", status_category="new", reporter="ana",
-                                       created=t(7, 12), updated=t(7, 12)))
+    world.jira_issues.append(
+        JiraIssue(
+            id="20009",
+            key="ML-5",
+            project="ML",
+            issue_type="Task",
+            summary="Late",
+            status="To Do",
+            status_category="new",
+            reporter="ana",
+            created=t(7, 12),
+            updated=t(7, 12),
+        )
+    )
     with SandboxServer(world) as server:
         client = _client(server, "tok-ana")
         cursors = {b.partition: b.cursor for b in _mine(client)}
@@ -276,9 +380,20 @@ def _busy_world(flavour: str):
     world = _world(flavour)
     for n in range(5, 235):
         created = t(11) + dt.timedelta(minutes=n)
-        world.jira_issues.append(JiraIssue(id=str(21000 + n), key=f"ML-{n}", project="ML", issue_type="Task",
-                                           summary=f"task {n}", status="To Do", status_category="new",
-                                           reporter="bo", created=created, updated=created))
+        world.jira_issues.append(
+            JiraIssue(
+                id=str(21000 + n),
+                key=f"ML-{n}",
+                project="ML",
+                issue_type="Task",
+                summary=f"task {n}",
+                status="To Do",
+                status_category="new",
+                reporter="bo",
+                created=created,
+                updated=created,
+            )
+        )
     return world
 
 
@@ -292,8 +407,9 @@ def test_many_pages_commit_cursor_page_by_page(monkeypatch):
         batches = [b for b in _mine(_client(server)) if b.partition == "jira:ML"]
         walks = [k for k in _by_endpoint(server) if "/search" in k]
     assert len(batches) == 3 and walks
-    assert [b.stats["items"] for b in batches] == [sum(isinstance(r, JiraIssueRecord) for r in b.records)
-                                                   for b in batches]
+    assert [b.stats["items"] for b in batches] == [
+        sum(isinstance(r, JiraIssueRecord) for r in b.records) for b in batches
+    ]
     cursors = [b.cursor for b in batches]
     assert cursors == sorted(cursors) and cursors[-1] == "2026-10-11 13:54"
     keys = _issue_keys(batches)
@@ -322,8 +438,12 @@ def test_bad_token_is_a_miner_error(server):
     client = _client(server, "wrong-token")
     with pytest.raises(MinerError, match="401.*token is invalid or expired"):
         _mine(client)
-    ids = {"severity": "customfield_10040", "commander": "customfield_10041",
-           "postmortem": "customfield_10042", "epic_link": "customfield_10014"}
+    ids = {
+        "severity": "customfield_10040",
+        "commander": "customfield_10041",
+        "postmortem": "customfield_10042",
+        "epic_link": "customfield_10014",
+    }
     with pytest.raises(MinerError, match="401 for the issue search"):
         _mine(client, field_ids=ids)  # no field list needed: the search itself is refused
 
@@ -335,8 +455,9 @@ def test_unknown_project_is_a_miner_error(server):
 
 def test_410_from_the_removed_search_names_the_endpoint_and_the_fix():
     with SandboxServer(_world("cloud")) as server:
-        client = JIRA(server=server.jira_url, basic_auth=("x@acme.test", "tok-service"),
-                      get_server_info=False, max_retries=0)  # a client that does not know it is on Cloud
+        client = JIRA(
+            server=server.jira_url, basic_auth=("x@acme.test", "tok-service"), get_server_info=False, max_retries=0
+        )  # a client that does not know it is on Cloud
         with pytest.raises(JIRAError) as err:
             client.search_issues("project = ML")
         error = explain_jira_error(err.value, server.jira_url, "the issue search of jira:ML")
@@ -351,8 +472,14 @@ def test_410_from_the_removed_search_names_the_endpoint_and_the_fix():
 
 def test_incident_projects_and_field_overrides():
     with SandboxServer(_world("cloud")) as server:
-        got = _records(_mine(_client(server), incident_projects=("SRCH",), incident_types=(),
-                             field_ids={"severity": "customfield_10042"}))
+        got = _records(
+            _mine(
+                _client(server),
+                incident_projects=("SRCH",),
+                incident_types=(),
+                field_ids={"severity": "customfield_10042"},
+            )
+        )
     assert all(r.is_incident == (r.project == "SRCH") for r in got.values() if isinstance(r, JiraIssueRecord))
     assert got[("raw_jira_issues", "SRCH-1")].severity == "https://wiki.acme.test/pm/srch-1"
     assert {k[1] for k in got if k[0] == "raw_jira_incidents"} == {"SRCH-1", "SRCH-2", "SRCH-3", "SRCH-4"}
@@ -363,7 +490,9 @@ def test_one_info_line_per_project_and_one_per_run(server, caplog):
         _mine(_client(server))
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     requests = 4 if server.state.world.jira_flavour == "cloud" else 3
-    assert lines == ["jira:ML: 3 issues, cursor None -> 2026-10-07 10:00",
-                     "jira:SRCH: 4 issues, cursor None -> 2026-10-12 10:00",
-                     f"jira: 2 projects, 7 issues, {requests} requests (0 retries)"]
+    assert lines == [
+        "jira:ML: 3 issues, cursor None -> 2026-10-07 10:00",
+        "jira:SRCH: 4 issues, cursor None -> 2026-10-12 10:00",
+        f"jira: 2 projects, 7 issues, {requests} requests (0 retries)",
+    ]
     assert not any("tok-" in r.getMessage() for r in caplog.records)

@@ -53,9 +53,11 @@ def _expected(world) -> dict[str, tuple]:
     out = {}
     for login in logins:
         p = world.person(login)
-        out[p.jira_account_id] = ("Former user" if p.deleted else p.name,
-                                  () if cloud or not p.emails else (p.emails[0],),
-                                  ("app" if p.is_bot else "atlassian") if cloud else None)
+        out[p.jira_account_id] = (
+            "Former user" if p.deleted else p.name,
+            () if cloud or not p.emails else (p.emails[0],),
+            ("app" if p.is_bot else "atlassian") if cloud else None,
+        )
     return out
 
 
@@ -100,10 +102,19 @@ def test_accounts_load_into_the_warehouse_and_reload_unchanged(server, tmp_path)
 
 
 def test_parse_account_covers_cloud_data_center_and_hidden_emails():
-    cloud = {"accountId": "5b10ac8d", "displayName": "Zoë Müller", "emailAddress": "", "accountType": "atlassian",
-             "avatarUrls": {"48x48": "https://x"}}
-    dc = {"key": "JIRAUSER10100", "name": "zmueller", "displayName": "Zoe Mueller",
-          "emailAddress": " Zoe.Mueller@acme.test "}
+    cloud = {
+        "accountId": "5b10ac8d",
+        "displayName": "Zoë Müller",
+        "emailAddress": "",
+        "accountType": "atlassian",
+        "avatarUrls": {"48x48": "https://x"},
+    }
+    dc = {
+        "key": "JIRAUSER10100",
+        "name": "zmueller",
+        "displayName": "Zoe Mueller",
+        "emailAddress": " Zoe.Mueller@acme.test ",
+    }
     app = {"accountId": "557058:bot", "displayName": "Automation for Jira", "accountType": "app"}
     a = parse_account(cloud, "jira:accounts", FETCHED)
     assert (a.identity, a.display_name, a.emails, a.account_type) == ("5b10ac8d", "Zoë Müller", (), "atlassian")
@@ -117,10 +128,16 @@ def test_parse_account_covers_cloud_data_center_and_hidden_emails():
 
 def test_issue_users_reads_every_place_a_user_appears():
     user = lambda i: {"accountId": f"u{i}"}  # noqa: E731
-    issue = {"key": "ML-1", "fields": {
-        "reporter": user(1), "assignee": user(2), "customfield_1": [user(3)],
-        "comment": {"total": 1, "comments": [{"id": "9", "author": user(4), "updateAuthor": user(5)}]}},
-        "changelog": {"histories": [{"id": "1", "author": user(6), "items": []}]}}
+    issue = {
+        "key": "ML-1",
+        "fields": {
+            "reporter": user(1),
+            "assignee": user(2),
+            "customfield_1": [user(3)],
+            "comment": {"total": 1, "comments": [{"id": "9", "author": user(4), "updateAuthor": user(5)}]},
+        },
+        "changelog": {"histories": [{"id": "1", "author": user(6), "items": []}]},
+    }
     ids = [u["accountId"] for u in issue_users(issue, {"commander": "customfield_1"})]
     assert ids == ["u1", "u2", "u3", "u4", "u5", "u6"]
     fetched = [{"id": "10", "author": user(7)}]  # comments fetched separately replace the embedded ones

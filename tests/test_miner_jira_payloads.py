@@ -19,8 +19,13 @@ FETCHED = dt.datetime(2026, 10, 25, tzinfo=dt.timezone.utc)
 
 def _ctx(issue_type: str) -> IssueContext:
     ids = {"epic_link": "customfield_10014", "severity": "customfield_10040", "commander": "customfield_10041"}
-    return IssueContext(server="https://jira.example", partition="jira:X", fetched_at=FETCHED, field_ids=ids,
-                        incident_types=frozenset({issue_type}))  # every issue counts as an incident here
+    return IssueContext(
+        server="https://jira.example",
+        partition="jira:X",
+        fetched_at=FETCHED,
+        field_ids=ids,
+        incident_types=frozenset({issue_type}),
+    )  # every issue counts as an incident here
 
 
 def _issues() -> list[dict]:
@@ -52,7 +57,7 @@ def test_every_recorded_issue_parses(issue):
     histories = (issue.get("changelog") or {}).get("histories") or []
     changes = [r for r in records if isinstance(r, JiraChangeRecord)]
     assert len(changes) == sum(len(h.get("items") or []) for h in histories)
-    comments = (issue["fields"].get("comment") or {})
+    comments = issue["fields"].get("comment") or {}
     listed = comments if isinstance(comments, list) else comments.get("comments") or []
     assert sum(isinstance(r, JiraCommentRecord) for r in records) == sum(1 for c in listed if c.get("id"))
     incident = parse_incident(issue, records, histories, "customfield_10041")
@@ -61,10 +66,16 @@ def test_every_recorded_issue_parses(issue):
 
 def test_every_recorded_changelog_history_parses():
     histories = [r["body"] for r in ROWS if r["kind"] == "history"]
-    issue = {"id": "1", "key": "X-1", "fields": {"created": "2021-01-01T00:00:00.000+0000",
-                                                 "updated": "2024-01-01T00:00:00.000+0000",
-                                                 "issuetype": {"name": "Incident"}},
-             "changelog": {"histories": histories}}
+    issue = {
+        "id": "1",
+        "key": "X-1",
+        "fields": {
+            "created": "2021-01-01T00:00:00.000+0000",
+            "updated": "2024-01-01T00:00:00.000+0000",
+            "issuetype": {"name": "Incident"},
+        },
+        "changelog": {"histories": histories},
+    }
     records = parse_issue(issue, _ctx("Incident"))
     changes = [r for r in records if isinstance(r, JiraChangeRecord)]
     assert len(changes) == sum(len(h["items"]) for h in histories) > 0

@@ -32,8 +32,11 @@ def _world(flavour: str):
 
 
 def _client(server) -> JIRA:
-    return JIRA(server=server.jira_url, basic_auth=(server.state.world.tokens.service_jira_email,
-                                                    server.state.world.tokens.service), max_retries=0)
+    return JIRA(
+        server=server.jira_url,
+        basic_auth=(server.state.world.tokens.service_jira_email, server.state.world.tokens.service),
+        max_retries=0,
+    )
 
 
 def _projects(world) -> list[str]:
@@ -63,15 +66,25 @@ def test_full_sync_is_exact_and_cheap_then_a_quiet_night_costs_under_one_request
     expected = _expected(world, server.state.now)
     assert got == expected
     tickets = len(world.jira_issues)
-    assert sum(1 for k in got if k[0] == "raw_jira_incidents") == sum(i.issue_type == "Incident"
-                                                                      for i in world.jira_issues) > 0
+    assert (
+        sum(1 for k in got if k[0] == "raw_jira_incidents")
+        == sum(i.issue_type == "Incident" for i in world.jira_issues)
+        > 0
+    )
     assert full_requests / tickets <= 0.05, (full_requests, tickets)
 
     cursors = {b.partition: b.cursor for b in batches}
     server.state.counts.clear()
     stored = {r.key: r.updated_at for b in batches for r in b.records if r.TABLE == "raw_jira_issues"}
-    quiet = list(mine_jira(_client(server), _projects(world), cursors, now=lambda: FETCHED,
-                           known=lambda keys: {k: stored[k] for k in keys if k in stored}))
+    quiet = list(
+        mine_jira(
+            _client(server),
+            _projects(world),
+            cursors,
+            now=lambda: FETCHED,
+            known=lambda keys: {k: stored[k] for k in keys if k in stored},
+        )
+    )
     assert {b.partition: b.cursor for b in quiet} == cursors
     assert [b.records for b in quiet] == [()] * len(_projects(world))
     # serverInfo (the client), field, myself and one walk for every project together
@@ -84,10 +97,13 @@ def test_full_sync_is_exact_and_cheap_then_a_quiet_night_costs_under_one_request
 
 def _known(wh):
     """What flows would pass: the stored ``updated_at`` of the walked issues."""
+
     def lookup(keys):
-        rows = wh.con.execute("SELECT key, updated_at FROM raw_jira_issues WHERE list_contains(?::VARCHAR[], key)",
-                              [list(keys)]).fetchall()
+        rows = wh.con.execute(
+            "SELECT key, updated_at FROM raw_jira_issues WHERE list_contains(?::VARCHAR[], key)", [list(keys)]
+        ).fetchall()
         return {k: u.astimezone(dt.timezone.utc) for k, u in rows}
+
     return lookup
 
 
@@ -101,11 +117,18 @@ def test_thirty_replayed_nights_end_equal_to_the_world(server, tmp_path):
             for night in range(31):
                 server.state.now = end - dt.timedelta(days=30 - night)
                 clock[0] = FETCHED + dt.timedelta(days=night)
-                for batch in mine_jira(_client(server), _projects(world), wh.read_cursors("jira"),
-                                       now=lambda: clock[0], full=night == 0, known=_known(wh)):
+                for batch in mine_jira(
+                    _client(server),
+                    _projects(world),
+                    wh.read_cursors("jira"),
+                    now=lambda: clock[0],
+                    full=night == 0,
+                    known=_known(wh),
+                ):
                     wh.load_batch(batch)
-            stored = {(cls.TABLE, r.source_id): _comparable(r) for cls in JIRA_TABLES.values()
-                      for r in wh.read_records(cls)}
+            stored = {
+                (cls.TABLE, r.source_id): _comparable(r) for cls in JIRA_TABLES.values() for r in wh.read_records(cls)
+            }
     finally:
         server.state.now = end
     assert stored == _expected(world, end)
@@ -126,8 +149,10 @@ def test_429_is_retried_after_retry_after_with_the_injected_sleep():
         assert got == _expected(world, server.state.now)
 
         throttle(server.state, retry_after_seconds=3, times=50)
-        with pytest.raises(MinerError, match="kept failing while reading the field list.*answered 429 after 4 "
-                                             "attempts.*run the sync again later"):
+        with pytest.raises(
+            MinerError,
+            match="kept failing while reading the field list.*answered 429 after 4 attempts.*run the sync again later",
+        ):
             list(mine_jira(client, _projects(world), {}, retry=RetryPolicy(max_attempts=4, sleep=slept.append)))
     assert slept[2:] == [3.0, 3.0, 3.0]
 

@@ -11,12 +11,30 @@ import miners.records as records
 from miners.records import ALL_RECORD_TYPES, Record
 
 # The warehouse's DDL follows this order; changing it changes the raw tables.
-TABLES = ("raw_roster_people", "raw_roster_teams", "raw_roster_enrollments", "raw_roster_ownership", "raw_accounts",
-          "raw_github_repos", "raw_github_codeowners", "raw_github_teams", "raw_github_pull_requests",
-          "raw_github_pull_request_files", "raw_github_reviews", "raw_github_review_comments",
-          "raw_github_issue_comments", "raw_github_review_requests", "raw_github_pull_request_commits",
-          "raw_github_co_authors", "raw_jira_issues", "raw_jira_links", "raw_jira_comments", "raw_jira_changes",
-          "raw_jira_incidents", "raw_jira_incident_roles")
+TABLES = (
+    "raw_roster_people",
+    "raw_roster_teams",
+    "raw_roster_enrollments",
+    "raw_roster_ownership",
+    "raw_accounts",
+    "raw_github_repos",
+    "raw_github_codeowners",
+    "raw_github_teams",
+    "raw_github_pull_requests",
+    "raw_github_pull_request_files",
+    "raw_github_reviews",
+    "raw_github_review_comments",
+    "raw_github_issue_comments",
+    "raw_github_review_requests",
+    "raw_github_pull_request_commits",
+    "raw_github_co_authors",
+    "raw_jira_issues",
+    "raw_jira_links",
+    "raw_jira_comments",
+    "raw_jira_changes",
+    "raw_jira_incidents",
+    "raw_jira_incident_roles",
+)
 
 
 def test_all_record_types_keep_their_order_and_each_is_exported_by_name():
@@ -34,8 +52,10 @@ def test_an_unknown_name_is_an_attribute_error():
 
 @pytest.mark.parametrize("first", ["miners.records_roster", "miners.records_github", "miners.records_jira"])
 def test_each_entity_module_can_be_imported_first(first):
-    code = (f"import {first}\nfrom miners.records import ALL_RECORD_TYPES, PersonRecord, JiraIssueRecord\n"
-            "print(len(ALL_RECORD_TYPES), PersonRecord.TABLE, JiraIssueRecord.TABLE)")
+    code = (
+        f"import {first}\nfrom miners.records import ALL_RECORD_TYPES, PersonRecord, JiraIssueRecord\n"
+        "print(len(ALL_RECORD_TYPES), PersonRecord.TABLE, JiraIssueRecord.TABLE)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["22", "raw_roster_people", "raw_jira_issues"]

@@ -88,9 +88,8 @@ def test_moving_the_clock_brings_new_activity(pipeline):
 
 def test_demo_writes_every_format_for_every_engineer(tmp_path, harness, monkeypatch):
     from flows.demo import run_demo
-    from sandbox.world import read_world
-
     from sandbox.config_writer import GITHUB_TOKEN_ENV, JIRA_EMAIL_ENV, JIRA_TOKEN_ENV
+    from sandbox.world import read_world
 
     for name in (GITHUB_TOKEN_ENV, JIRA_EMAIL_ENV, JIRA_TOKEN_ENV):  # restored after the test
         monkeypatch.setenv(name, "unset")

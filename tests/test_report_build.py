@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 
 from rubric import build_report, load_rubric
-from rubric.contract import EVIDENCE_SCHEMA
 from rubric.calibration import calibrate_rubric
+from rubric.contract import EVIDENCE_SCHEMA
 from rubric.report import BEHAVIOUR_CAP
 
 UTC = dt.timezone.utc
@@ -21,19 +21,51 @@ SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "rubric" / "report.sc
 SINCE, UNTIL = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
 GENERATED_AT = dt.datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 
-ANA = {"person_id": "ana", "name": "Ana Lima", "team_id": "ml-platform", "team_name": "ML Platform",
-       "level": "IC4", "manager_id": "dana", "manager_name": "Dana Okafor", "start_date": dt.date(2021, 5, 3)}
+ANA = {
+    "person_id": "ana",
+    "name": "Ana Lima",
+    "team_id": "ml-platform",
+    "team_name": "ML Platform",
+    "level": "IC4",
+    "manager_id": "dana",
+    "manager_name": "Dana Okafor",
+    "start_date": dt.date(2021, 5, 3),
+}
 
 
-def ev(activity_id: str, dimension_id: str, behaviour_id: str, day: int, weight: float, *, person: str = "ana",
-       kind: str = "pull_request", title: str | None = None, url: str | None = None,
-       signals: tuple[str, ...] = ("delivery.merged",), reason: str = "merged", month: int = 10) -> dict:
-    return {"rubric_id": "ic4-mle", "rubric_version": "2", "person_id": person, "dimension_id": dimension_id,
-            "behaviour_id": behaviour_id, "activity_id": activity_id, "kind": kind,
-            "occurred_at": dt.datetime(2026, month, day, 12, tzinfo=UTC),
-            "url": url if url is not None else f"https://github.test/acme/trainer/pull/{activity_id}",
-            "title": title if title is not None else f"PR {activity_id}", "signals": list(signals),
-            "weight": weight, "reason": reason, "thread_id": activity_id, "activity_count": 1, "excerpt": None}
+def ev(
+    activity_id: str,
+    dimension_id: str,
+    behaviour_id: str,
+    day: int,
+    weight: float,
+    *,
+    person: str = "ana",
+    kind: str = "pull_request",
+    title: str | None = None,
+    url: str | None = None,
+    signals: tuple[str, ...] = ("delivery.merged",),
+    reason: str = "merged",
+    month: int = 10,
+) -> dict:
+    return {
+        "rubric_id": "ic4-mle",
+        "rubric_version": "2",
+        "person_id": person,
+        "dimension_id": dimension_id,
+        "behaviour_id": behaviour_id,
+        "activity_id": activity_id,
+        "kind": kind,
+        "occurred_at": dt.datetime(2026, month, day, 12, tzinfo=UTC),
+        "url": url if url is not None else f"https://github.test/acme/trainer/pull/{activity_id}",
+        "title": title if title is not None else f"PR {activity_id}",
+        "signals": list(signals),
+        "weight": weight,
+        "reason": reason,
+        "thread_id": activity_id,
+        "activity_count": 1,
+        "excerpt": None,
+    }
 
 
 def table(rows: list[dict]) -> pa.Table:
@@ -42,24 +74,67 @@ def table(rows: list[dict]) -> pa.Table:
 
 def small_evidence() -> pa.Table:
     """Ana's October: a SEV she commanded, a runbook, a mentoring review with hostile text, one stale row."""
-    return table([
-        ev("jira:incident:SRCH-1:commander", "results.ownership", "results.ownership.sev-urgency", 5, 1.0,
-           kind="incident", title="SEV2: ranking latency p99 > 2s", url="https://acme.atlassian.test/browse/SRCH-1",
-           signals=("incident.commander",), reason="commanded SEV2 SRCH-1 until resolved"),
-        ev("gh:pr:acme/search-api#7", "results.ownership", "results.ownership.playbooks", 6, 1.0,
-           title="Add alerting runbook for the ranking service", signals=("work.playbook",),
-           reason="adds docs/runbooks/ranking.md"),
-        ev("gh:review:5001", "scope.impact-levers", "scope.impact-levers.mentorship", 2, 0.8, kind="review",
-           title="Review of <script>alert(1)</script> [click](javascript:alert(1)) *early* stopping",
-           url="https://github.test/acme/trainer/pull/1#pullrequestreview-5001",
-           signals=("mentorship", "review.knowledge_transfer"),
-           reason="substantive review of bo's (IC2, joined 2026-08) PR; links the eval loop <b>pattern</b>"),
-        ev("gh:review:5002", "scope.impact-levers", "scope.impact-levers.mentorship", 3, 0.25, kind="review",
-           title="Review: looks good now", url="javascript:alert(document.cookie)",
-           signals=("mentorship",), reason="follow-up review"),
-        ev("gh:pr:acme/trainer#0", "results.ownership", "results.ownership.playbooks", 20, 1.0, month=9,
-           title="Outside the period", signals=("work.playbook",), reason="September"),
-    ])
+    return table(
+        [
+            ev(
+                "jira:incident:SRCH-1:commander",
+                "results.ownership",
+                "results.ownership.sev-urgency",
+                5,
+                1.0,
+                kind="incident",
+                title="SEV2: ranking latency p99 > 2s",
+                url="https://acme.atlassian.test/browse/SRCH-1",
+                signals=("incident.commander",),
+                reason="commanded SEV2 SRCH-1 until resolved",
+            ),
+            ev(
+                "gh:pr:acme/search-api#7",
+                "results.ownership",
+                "results.ownership.playbooks",
+                6,
+                1.0,
+                title="Add alerting runbook for the ranking service",
+                signals=("work.playbook",),
+                reason="adds docs/runbooks/ranking.md",
+            ),
+            ev(
+                "gh:review:5001",
+                "scope.impact-levers",
+                "scope.impact-levers.mentorship",
+                2,
+                0.8,
+                kind="review",
+                title="Review of <script>alert(1)</script> [click](javascript:alert(1)) *early* stopping",
+                url="https://github.test/acme/trainer/pull/1#pullrequestreview-5001",
+                signals=("mentorship", "review.knowledge_transfer"),
+                reason="substantive review of bo's (IC2, joined 2026-08) PR; links the eval loop <b>pattern</b>",
+            ),
+            ev(
+                "gh:review:5002",
+                "scope.impact-levers",
+                "scope.impact-levers.mentorship",
+                3,
+                0.25,
+                kind="review",
+                title="Review: looks good now",
+                url="javascript:alert(document.cookie)",
+                signals=("mentorship",),
+                reason="follow-up review",
+            ),
+            ev(
+                "gh:pr:acme/trainer#0",
+                "results.ownership",
+                "results.ownership.playbooks",
+                20,
+                1.0,
+                month=9,
+                title="Outside the period",
+                signals=("work.playbook",),
+                reason="September",
+            ),
+        ]
+    )
 
 
 def small_report() -> dict:
@@ -100,8 +175,13 @@ def test_schema_rejects_what_the_documentation_forbids():
 def test_engineer_period_rubric_header():
     report = small_report()
     assert report["schema_version"] == "2"
-    assert report["engineer"] == {"login": "ana", "name": "Ana Lima", "team": {"id": "ml-platform", "name": "ML Platform"},
-                                  "level": "IC4", "manager": {"login": "dana", "name": "Dana Okafor"}}
+    assert report["engineer"] == {
+        "login": "ana",
+        "name": "Ana Lima",
+        "team": {"id": "ml-platform", "name": "ML Platform"},
+        "level": "IC4",
+        "manager": {"login": "dana", "name": "Dana Okafor"},
+    }
     assert report["period"] == {"since": "2026-10-01", "until": "2026-10-31"}
     assert report["rubric"]["id"] == "ic4-mle" and report["rubric"]["version"] == "2"
     assert report["generated_at"] == "2026-11-01T06:00:00Z"
@@ -132,8 +212,18 @@ def _org(prs_and_playbooks: dict[str, tuple[int, int]]) -> tuple[list[dict], lis
             pid = f"gh:pr:acme/{login}#{i}"
             rows.append(ev(pid, "results.impact", "results.impact.on-time-quality", 1 + i % 30, 0.5, person=login))
             if i < k:
-                rows.append(ev(pid, "results.ownership", "results.ownership.playbooks", 1 + i % 30, 1.0,
-                               person=login, signals=("work.playbook",), reason="touches runbooks/"))
+                rows.append(
+                    ev(
+                        pid,
+                        "results.ownership",
+                        "results.ownership.playbooks",
+                        1 + i % 30,
+                        1.0,
+                        person=login,
+                        signals=("work.playbook",),
+                        reason="touches runbooks/",
+                    )
+                )
     return people, rows
 
 
@@ -169,10 +259,27 @@ def test_calibrated_strength_needs_focus_and_rate_not_volume():
 
 
 def test_evidence_is_grouped_by_behaviour_so_rare_items_are_never_crowded_out():
-    rows = [ev(f"gh:pr:x#{i:02d}", "scope.ownership-autonomy", "scope.ownership-autonomy.own-team-goals", 1 + i % 28,
-               0.5 if i % 3 else 1.0) for i in range(40)]
-    rows.append(ev("gh:pr:x#99", "scope.ownership-autonomy", "scope.ownership-autonomy.level-up-solutions", 3, 0.3,
-                   signals=("work.toil_automation",), reason="automates the nightly export"))
+    rows = [
+        ev(
+            f"gh:pr:x#{i:02d}",
+            "scope.ownership-autonomy",
+            "scope.ownership-autonomy.own-team-goals",
+            1 + i % 28,
+            0.5 if i % 3 else 1.0,
+        )
+        for i in range(40)
+    ]
+    rows.append(
+        ev(
+            "gh:pr:x#99",
+            "scope.ownership-autonomy",
+            "scope.ownership-autonomy.level-up-solutions",
+            3,
+            0.3,
+            signals=("work.toil_automation",),
+            reason="automates the nightly export",
+        )
+    )
     d = dims(build_report(ANA, table(rows), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT))
     scope = d["scope.ownership-autonomy"]
     assert scope["evidence_total"] == 41
@@ -182,14 +289,17 @@ def test_evidence_is_grouped_by_behaviour_so_rare_items_are_never_crowded_out():
     assert [e["weight"] for e in goals["evidence"]] == [1.0] * BEHAVIOUR_CAP
     heavy = [e["occurred_at"] for e in goals["evidence"]]
     assert heavy == sorted(heavy, reverse=True)
-    assert [e["activity_id"] for e in by_beh["scope.ownership-autonomy.level-up-solutions"]["evidence"]] == ["gh:pr:x#99"]
+    assert [e["activity_id"] for e in by_beh["scope.ownership-autonomy.level-up-solutions"]["evidence"]] == [
+        "gh:pr:x#99"
+    ]
     assert "gh:pr:x#99" in [e["activity_id"] for e in scope["evidence"]]
     assert scope["evidence_omitted"] == 41 - len(scope["evidence"])
 
 
 def test_another_persons_rows_are_refused():
-    rows = small_evidence().to_pylist() + [ev("gh:pr:z#1", "results.impact", "results.impact.on-time-quality",
-                                               4, 1.0, person="bo")]
+    rows = small_evidence().to_pylist() + [
+        ev("gh:pr:z#1", "results.impact", "results.impact.on-time-quality", 4, 1.0, person="bo")
+    ]
     with pytest.raises(ValueError, match="never mixes people"):
         build_report(ANA, table(rows), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT)
 
@@ -236,17 +346,37 @@ def test_bad_period_and_missing_person_id():
 
 
 def test_trend_against_the_same_persons_previous_period():
-    report = build_report(ANA, small_evidence(), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT,
-                          previous_evidence=small_evidence())
+    report = build_report(
+        ANA,
+        small_evidence(),
+        RUBRIC,
+        since=SINCE,
+        until=UNTIL,
+        generated_at=GENERATED_AT,
+        previous_evidence=small_evidence(),
+    )
     jsonschema.validate(report, SCHEMA)
     assert report["previous_period"] == {"since": "2026-08-31", "until": "2026-09-30"}
     d = dims(report)
-    assert d["results.ownership"]["trend"] == {"previous_weight_total": 1.0, "previous_evidence_total": 1,
-                                               "change": "up"}
+    assert d["results.ownership"]["trend"] == {
+        "previous_weight_total": 1.0,
+        "previous_evidence_total": 1,
+        "change": "up",
+    }
     assert d["scope.impact-levers"]["trend"]["change"] == "up"
-    assert d["craft.ml-design"]["trend"] == {"previous_weight_total": 0.0, "previous_evidence_total": 0,
-                                             "change": "same"}
-    later = build_report(ANA, table([]), RUBRIC, since=dt.date(2026, 11, 1), until=dt.date(2026, 11, 30),
-                         generated_at=GENERATED_AT, previous_evidence=small_evidence())
+    assert d["craft.ml-design"]["trend"] == {
+        "previous_weight_total": 0.0,
+        "previous_evidence_total": 0,
+        "change": "same",
+    }
+    later = build_report(
+        ANA,
+        table([]),
+        RUBRIC,
+        since=dt.date(2026, 11, 1),
+        until=dt.date(2026, 11, 30),
+        generated_at=GENERATED_AT,
+        previous_evidence=small_evidence(),
+    )
     assert dims(later)["results.ownership"]["trend"]["change"] == "down"
     assert "trend" not in dims(small_report())["results.ownership"] and small_report()["previous_period"] is None

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
+from test_report_build import small_report
 
 from rubric import render_index, render_report
 from rubric.render import escape_md, safe_url
-from test_report_build import small_report
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -28,16 +28,25 @@ def check_golden(name: str, text: str) -> None:
     if UPDATE:
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"{path} is missing; run with UPDATE_GOLDEN=1 to create it, then review it"
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden file; if intended, " \
-                                                     "re-run with UPDATE_GOLDEN=1 and review the diff"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{name} differs from the golden file; if intended, re-run with UPDATE_GOLDEN=1 and review the diff"
+    )
 
 
 def index_entries() -> list[dict]:
     def entry(login: str, name: str) -> dict:
-        return {"engineer": {"login": login, "name": name, "team": {"id": "t", "name": "Search & <Relevance>"},
-                             "level": "IC3", "manager": None},
-                "period": {"since": "2026-10-01", "until": "2026-10-31"},
-                "files": {"md": f"{login}.md", "html": f"{login}.html", "json": f"{login}.json"}}
+        return {
+            "engineer": {
+                "login": login,
+                "name": name,
+                "team": {"id": "t", "name": "Search & <Relevance>"},
+                "level": "IC3",
+                "manager": None,
+            },
+            "period": {"since": "2026-10-01", "until": "2026-10-31"},
+            "files": {"md": f"{login}.md", "html": f"{login}.html", "json": f"{login}.json"},
+        }
+
     return [entry("cyd", "Cyd Ramírez"), entry("ana", "Ana <i>Lima</i>"), entry("Bo", "Bo Chen")]
 
 
@@ -104,10 +113,19 @@ def test_markdown_neutralises_html_and_link_injection():
     assert "<em>early</em>" not in html
 
 
-@pytest.mark.parametrize("hostile", [
-    "x](javascript:alert(1)) [y", "line one\n\n# heading\n[ref]: javascript:alert(1)", "<img src=x onerror=alert(1)>",
-    "`code` **bold** _it_ ~~s~~ | cell |", "1. not a list", "- not a bullet", "&lt;already&gt;", "\\](a)",
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "x](javascript:alert(1)) [y",
+        "line one\n\n# heading\n[ref]: javascript:alert(1)",
+        "<img src=x onerror=alert(1)>",
+        "`code` **bold** _it_ ~~s~~ | cell |",
+        "1. not a list",
+        "- not a bullet",
+        "&lt;already&gt;",
+        "\\](a)",
+    ],
+)
 def test_escape_md_renders_literally(hostile):
     html = MarkdownIt("commonmark").enable("table").enable("strikethrough").render(f"- {escape_md(hostile)}\n")
     assert html.count("<li>") == 1 and "<a " not in html and "<img" not in html and "<h1" not in html
@@ -115,15 +133,23 @@ def test_escape_md_renders_literally(hostile):
         assert tag not in html
     inner = re.sub(r"^<ul>\n<li>|</li>\n</ul>\n$", "", html)
     from html import unescape
+
     assert unescape(inner) == " ".join(hostile.split())
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://github.com/acme/trainer/pull/1", "https://github.com/acme/trainer/pull/1"),
-    ("javascript:alert(1)", None), ("JaVaScRiPt:alert(1)", None), ("data:text/html,x", None),
-    ("//evil.test/x", None), ("", None), (None, None),
-    ("https://x.test/a b)c<d>", "https://x.test/a%20b%29c%3Cd%3E"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://github.com/acme/trainer/pull/1", "https://github.com/acme/trainer/pull/1"),
+        ("javascript:alert(1)", None),
+        ("JaVaScRiPt:alert(1)", None),
+        ("data:text/html,x", None),
+        ("//evil.test/x", None),
+        ("", None),
+        (None, None),
+        ("https://x.test/a b)c<d>", "https://x.test/a%20b%29c%3Cd%3E"),
+    ],
+)
 def test_safe_url(url, expected):
     assert safe_url(url) == expected
 
@@ -151,7 +177,7 @@ def test_index_is_alphabetical_links_relative_files_and_shows_no_scores():
     for fmt in ("md", "html"):
         text = render_index(index_entries(), fmt)
         assert text.index("| ana |" if fmt == "md" else "<td>ana</td>") < text.index("Bo Chen") < text.index("Cyd")
-        table = text[text.index("Login"):].lower()
+        table = text[text.index("Login") :].lower()
         for word in ("score", "strength", "emerging", "solid", "strong", "rank", "%"):
             assert word not in table
         assert "<i>" not in text and "<Relevance>" not in text
@@ -175,8 +201,15 @@ def test_trend_is_rendered_when_present():
 
     from rubric import build_report
 
-    report = build_report(ANA, small_evidence(), RUBRIC, since=SINCE, until=UNTIL, generated_at=GENERATED_AT,
-                          previous_evidence=small_evidence())
+    report = build_report(
+        ANA,
+        small_evidence(),
+        RUBRIC,
+        since=SINCE,
+        until=UNTIL,
+        generated_at=GENERATED_AT,
+        previous_evidence=small_evidence(),
+    )
     for fmt in ("md", "html"):
         text = render_report(report, fmt)
         assert "Against the previous period" in text and "2026-08-31" in text

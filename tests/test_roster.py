@@ -86,23 +86,39 @@ def _error(tmp_path: Path, text: str) -> str:
     return str(info.value)
 
 
-@pytest.mark.parametrize("edit,where,words", [
-    (("team: ml-platform\n    manager: dana", "team: ml-platfrom\n    manager: dana"),
-     "roster.yaml:23: people[1].team", ["unknown team 'ml-platfrom'", "engineering, ml-platform"]),
-    (("manager: dana", "manager: dan"), "roster.yaml:24: people[1].manager", ["unknown manager 'dan'"]),
-    (("- id: zoe", "- id: dana"), "roster.yaml:20: people[1].id", ["duplicate person id 'dana'", "people[0]"]),
-    (("  - id: ml-platform", "  - id: engineering"), "roster.yaml:6: teams[1].id", ["duplicate team id"]),
-    (("parent: engineering", "parent: eng"), "roster.yaml:8: teams[1].parent", ["unknown parent team 'eng'"]),
-    (("level: Staff", "level: IC9"), "roster.yaml:25: people[1].level", ["unknown level 'IC9'", "levels:"]),
-    (("github_logins: [zoe-m]", "github_logins: [Dana]"), "roster.yaml:22: people[1].github_logins[0]",
-     ["'Dana' also belongs to people[0]"]),
-    (("    service_account: true", "    service_acount: true"), "roster.yaml:30: people[2].service_acount",
-     ["unknown key"]),
-    (("  - id: ci-bot\n    name: CI robot\n", "  - id: ci-bot\n"), "people[2].name", ["required key is missing"]),
-    (("start_date: 2019-03-01", "start_date: last spring"), "roster.yaml:19: people[0].start_date", ["fix the value"]),
-    (('"acme/trainer*"', '"trainer*"'), "roster.yaml:9: teams[1].repos[0]", ["not an org/name glob"]),
-    (("manager: dana", "manager: zoe"), "people[1].manager", ["manages themself"]),
-])
+@pytest.mark.parametrize(
+    "edit,where,words",
+    [
+        (
+            ("team: ml-platform\n    manager: dana", "team: ml-platfrom\n    manager: dana"),
+            "roster.yaml:23: people[1].team",
+            ["unknown team 'ml-platfrom'", "engineering, ml-platform"],
+        ),
+        (("manager: dana", "manager: dan"), "roster.yaml:24: people[1].manager", ["unknown manager 'dan'"]),
+        (("- id: zoe", "- id: dana"), "roster.yaml:20: people[1].id", ["duplicate person id 'dana'", "people[0]"]),
+        (("  - id: ml-platform", "  - id: engineering"), "roster.yaml:6: teams[1].id", ["duplicate team id"]),
+        (("parent: engineering", "parent: eng"), "roster.yaml:8: teams[1].parent", ["unknown parent team 'eng'"]),
+        (("level: Staff", "level: IC9"), "roster.yaml:25: people[1].level", ["unknown level 'IC9'", "levels:"]),
+        (
+            ("github_logins: [zoe-m]", "github_logins: [Dana]"),
+            "roster.yaml:22: people[1].github_logins[0]",
+            ["'Dana' also belongs to people[0]"],
+        ),
+        (
+            ("    service_account: true", "    service_acount: true"),
+            "roster.yaml:30: people[2].service_acount",
+            ["unknown key"],
+        ),
+        (("  - id: ci-bot\n    name: CI robot\n", "  - id: ci-bot\n"), "people[2].name", ["required key is missing"]),
+        (
+            ("start_date: 2019-03-01", "start_date: last spring"),
+            "roster.yaml:19: people[0].start_date",
+            ["fix the value"],
+        ),
+        (('"acme/trainer*"', '"trainer*"'), "roster.yaml:9: teams[1].repos[0]", ["not an org/name glob"]),
+        (("manager: dana", "manager: zoe"), "people[1].manager", ["manages themself"]),
+    ],
+)
 def test_each_bad_roster_names_file_line_key_path_and_fix(tmp_path, edit, where, words):
     old, new = edit
     assert old in GOOD
@@ -129,8 +145,9 @@ def test_several_problems_are_reported_together(tmp_path):
     assert "(2 problems)" in message and "people[1].team" in message and "people[1].manager" in message
 
 
-@pytest.mark.parametrize("world", [tiny_world(), generate_world(engineers=30, months=2, seed=4)],
-                         ids=["tiny", "generated"])
+@pytest.mark.parametrize(
+    "world", [tiny_world(), generate_world(engineers=30, months=2, seed=4)], ids=["tiny", "generated"]
+)
 def test_roster_from_world_passes_read_roster(tmp_path, world):
     document = roster_from_world(world)
     path = tmp_path / "roster.yaml"
@@ -150,8 +167,10 @@ def test_roster_from_world_passes_read_roster(tmp_path, world):
         assert record.level_rank == DEFAULT_LEVELS[person.level] and record.start_date == person.start_date
     globs = {r.team_id: r.repo_globs for r in records if isinstance(r, TeamRecord)}
     for repo in world.repos:
-        owners = [team for team, patterns in globs.items()
-                  if any(fnmatch.fnmatchcase(repo.full_name, g) for g in patterns)]
+        owners = [
+            team for team, patterns in globs.items() if any(fnmatch.fnmatchcase(repo.full_name, g) for g in patterns)
+        ]
         assert owners == [repo.owner_team]
     assert {r.team_id: r.jira_projects for r in records if isinstance(r, TeamRecord)} == {
-        t.id: tuple(p.key for p in world.jira_projects if p.owner_team == t.id) for t in world.teams}
+        t.id: tuple(p.key for p in world.jira_projects if p.owner_team == t.id) for t in world.teams
+    }

@@ -44,19 +44,29 @@ def test_a_csv_roster_gives_the_same_records_as_the_yaml_one(tmp_path, messy):
 
 
 def test_cells_lists_changes_quotes_and_bom():
-    text = ("\ufeff" + "id,name,emails,github_logins,service_account,github_id,team_changes,level_changes\n"
-            '"zoe","Müller, Zoë"," a@x.test ; b@x.test ;",zoe-m;zmueller,yes,583231,'
-            "2026-08-01:search>ml-platform,2026-04-01:IC3>IC4;2026-09-01:IC4>IC5\n"
-            "\n"
-            "bot,CI bot,,,true,,,\n")
+    text = (
+        "\ufeff" + "id,name,emails,github_logins,service_account,github_id,team_changes,level_changes\n"
+        '"zoe","Müller, Zoë"," a@x.test ; b@x.test ;",zoe-m;zmueller,yes,583231,'
+        "2026-08-01:search>ml-platform,2026-04-01:IC3>IC4;2026-09-01:IC4>IC5\n"
+        "\n"
+        "bot,CI bot,,,true,,,\n"
+    )
     table, problems = parse_people_csv(text, "people.csv")
     assert problems == []
     zoe, bot = table.people
-    assert zoe == {"id": "zoe", "name": "Müller, Zoë", "emails": ["a@x.test", "b@x.test"],
-                   "github_logins": ["zoe-m", "zmueller"], "service_account": "yes", "github_id": "583231",
-                   "team_changes": [{"date": "2026-08-01", "from_team": "search", "to_team": "ml-platform"}],
-                   "level_changes": [{"date": "2026-04-01", "from_level": "IC3", "to_level": "IC4"},
-                                     {"date": "2026-09-01", "from_level": "IC4", "to_level": "IC5"}]}
+    assert zoe == {
+        "id": "zoe",
+        "name": "Müller, Zoë",
+        "emails": ["a@x.test", "b@x.test"],
+        "github_logins": ["zoe-m", "zmueller"],
+        "service_account": "yes",
+        "github_id": "583231",
+        "team_changes": [{"date": "2026-08-01", "from_team": "search", "to_team": "ml-platform"}],
+        "level_changes": [
+            {"date": "2026-04-01", "from_level": "IC3", "to_level": "IC4"},
+            {"date": "2026-09-01", "from_level": "IC4", "to_level": "IC5"},
+        ],
+    }
     assert bot == {"id": "bot", "name": "CI bot", "service_account": "true"}
     assert table.lines == [2, 4]
 
@@ -70,7 +80,8 @@ def test_a_bad_csv_roster_lists_every_problem_with_file_line_and_column_and_load
         + "ana,Ana Two,,,,search,,IC3,,,\n"  # line 4: duplicate id
         + "cy,Cy,,cy,,ml-platform,,IC4,2021-01-01,2026-08-01:search,\n"  # line 5: malformed change
         + 'dee,"Dee,,,,search,,IC3,,,\n',  # line 6: unterminated quote
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(RosterError) as err:
         read_roster(tmp_path / "people.csv", teams=tmp_path / "teams.yaml")
     message = str(err.value)
@@ -89,14 +100,26 @@ def test_a_bad_csv_roster_lists_every_problem_with_file_line_and_column_and_load
 
 
 def test_bad_headers_and_bad_values_name_the_column(tmp_path):
-    with pytest.raises(RosterError, match=r"(?s)people.csv:1: unknown column 'tem' \(column 3\).*"
-                                          r"people.csv:1: required column 'name' is missing"):
+    with pytest.raises(
+        RosterError,
+        match=r"(?s)people.csv:1: unknown column 'tem' \(column 3\).*"
+        r"people.csv:1: required column 'name' is missing",
+    ):
         parse_roster(TEAMS, "teams.yaml", people_csv=_write(tmp_path, "id,github_logins,tem\nana,ana,search\n"))
-    with pytest.raises(RosterError, match=r"(?s)people.csv:2: column start_date: .*got 'last spring'.*\n"
-                                          r".*people.csv:3: column team_changes, entry 1 \(date\): "):
-        parse_roster(TEAMS, "teams.yaml", people_csv=_write(
-            tmp_path, "id,name,team,start_date,team_changes\nana,Ana,search,last spring,\n"
-                      "bo,Bo,search,,2026-13-01:ml-platform>search\n"))
+    with pytest.raises(
+        RosterError,
+        match=r"(?s)people.csv:2: column start_date: .*got 'last spring'.*\n"
+        r".*people.csv:3: column team_changes, entry 1 \(date\): ",
+    ):
+        parse_roster(
+            TEAMS,
+            "teams.yaml",
+            people_csv=_write(
+                tmp_path,
+                "id,name,team,start_date,team_changes\nana,Ana,search,last spring,\n"
+                "bo,Bo,search,,2026-13-01:ml-platform>search\n",
+            ),
+        )
 
 
 def _write(tmp_path, text: str):

@@ -20,8 +20,9 @@ def rubric() -> Rubric:
 
 
 def all_ids(rubric: Rubric) -> list[str]:
-    return ([a.id for a in rubric.areas] + [d.id for _, d in rubric.dimensions()]
-            + [b.id for _, b in rubric.behaviours()])
+    return (
+        [a.id for a in rubric.areas] + [d.id for _, d in rubric.dimensions()] + [b.id for _, b in rubric.behaviours()]
+    )
 
 
 def test_packaged_rubric_identity(rubric):
@@ -58,36 +59,46 @@ def test_observability_is_explained(rubric):
             assert b.cannot_see and len(b.cannot_see) > 20, b.id
 
 
-@pytest.mark.parametrize(("behaviour_id", "signal"), [
-    ("results.ownership.sev-urgency", "incident.commander"),
-    ("results.ownership.sev-urgency", "incident.responder"),
-    ("results.ownership.declare-sev", "incident.declared"),
-    ("results.ownership.playbooks", "work.playbook"),
-    ("results.ownership.reduce-toil", "work.toil_automation"),
-    ("scope.impact-levers.mentorship", "mentorship"),
-    ("scope.impact-levers.mentorship", "review.knowledge_transfer"),
-    ("scope.collaborative-reach.cross-team-initiatives", "cross_team"),
-    ("scope.collaborative-reach.cross-team-initiatives", "project.cross_team_dependency"),
-    ("scope.impact-levers.project-leadership", "project.epic_lead"),
-    ("talent.team-development.quality-bar-reviews", "review.suggestion"),
-    ("talent.team-development.quality-bar-reviews", "review.defect"),
-    ("talent.team-development.quality-bar-reviews", "review.design"),
-    ("craft.software-design.design-feedback", "review.design"),
-    ("craft.ml-design.experimentation-strategy", "work.ml_experiment"),
-    ("craft.architecture-design.reliable-rollout", "work.monitoring"),
-    ("results.impact.on-time-quality", "delivery.on_time"),
-    ("results.impact.on-time-quality", "delivery.merged"),
-])
+@pytest.mark.parametrize(
+    ("behaviour_id", "signal"),
+    [
+        ("results.ownership.sev-urgency", "incident.commander"),
+        ("results.ownership.sev-urgency", "incident.responder"),
+        ("results.ownership.declare-sev", "incident.declared"),
+        ("results.ownership.playbooks", "work.playbook"),
+        ("results.ownership.reduce-toil", "work.toil_automation"),
+        ("scope.impact-levers.mentorship", "mentorship"),
+        ("scope.impact-levers.mentorship", "review.knowledge_transfer"),
+        ("scope.collaborative-reach.cross-team-initiatives", "cross_team"),
+        ("scope.collaborative-reach.cross-team-initiatives", "project.cross_team_dependency"),
+        ("scope.impact-levers.project-leadership", "project.epic_lead"),
+        ("talent.team-development.quality-bar-reviews", "review.suggestion"),
+        ("talent.team-development.quality-bar-reviews", "review.defect"),
+        ("talent.team-development.quality-bar-reviews", "review.design"),
+        ("craft.software-design.design-feedback", "review.design"),
+        ("craft.ml-design.experimentation-strategy", "work.ml_experiment"),
+        ("craft.architecture-design.reliable-rollout", "work.monitoring"),
+        ("results.impact.on-time-quality", "delivery.on_time"),
+        ("results.impact.on-time-quality", "delivery.merged"),
+    ],
+)
 def test_key_behaviours_are_evidenced_by_their_signals(rubric, behaviour_id, signal):
     behaviour = dict((b.id, b) for _, b in rubric.behaviours())[behaviour_id]
     assert behaviour.observable
     assert signal in {s.signal for s in behaviour.signals}
 
 
-@pytest.mark.parametrize("dimension_id", [
-    "results.decision-making", "direction.agility", "talent.personal-growth",
-    "culture.organizational-health", "culture.culture-leader", "craft.business-acumen",
-])
+@pytest.mark.parametrize(
+    "dimension_id",
+    [
+        "results.decision-making",
+        "direction.agility",
+        "talent.personal-growth",
+        "culture.organizational-health",
+        "culture.culture-leader",
+        "craft.business-acumen",
+    ],
+)
 def test_people_dimensions_are_honestly_not_observable(rubric, dimension_id):
     dims = {d.id: d for _, d in rubric.dimensions()}
     assert not dims[dimension_id].observable

@@ -60,8 +60,11 @@ def parse_seed(text: str) -> tuple[str, str, list[SeedArea], list[str]]:
             areas[-1].dimensions[-1].bullets.append(line[2:])
         elif not areas[-1].dimensions and line.endswith("."):
             areas[-1].intro.append(line)  # Craft's intro paragraphs precede its first sub-area
-        elif areas[-1].dimensions and not areas[-1].dimensions[-1].bullets and \
-                areas[-1].dimensions[-1].description is None:
+        elif (
+            areas[-1].dimensions
+            and not areas[-1].dimensions[-1].bullets
+            and areas[-1].dimensions[-1].description is None
+        ):
             areas[-1].dimensions[-1].description = line
         else:
             areas[-1].dimensions.append(SeedDimension(title=line))

@@ -53,8 +53,9 @@ def test_secondary_limit_on_github_and_jira_carries_retry_after():
     rules = {"kind": "secondary_limit", "at": [1, 2], "retry_after_seconds": 7}
     with SandboxServer(tiny_world(), faults=profile(rules)) as server:
         gh = get(server)
-        jira = requests.get(server.jira_url + "/rest/api/3/myself", headers={"Authorization": "Bearer tok-service"},
-                            timeout=10)
+        jira = requests.get(
+            server.jira_url + "/rest/api/3/myself", headers={"Authorization": "Bearer tok-service"}, timeout=10
+        )
     assert (gh.status_code, gh.headers["Retry-After"]) == (403, "7")
     assert "secondary rate limit" in gh.json()["message"]
     assert (jira.status_code, jira.headers["Retry-After"]) == (429, "7")
@@ -63,8 +64,7 @@ def test_secondary_limit_on_github_and_jira_carries_retry_after():
 def test_budget_exhaustion_is_what_pygithub_reads_as_a_rate_limit():
     rules = {"kind": "budget_exhaustion", "apis": ["github"], "at": [1]}
     with SandboxServer(tiny_world(), faults=profile(rules)) as server:
-        gh = Github(base_url=server.github_url, auth=Auth.Token("tok-service"), retry=None,
-                    seconds_between_requests=0)
+        gh = Github(base_url=server.github_url, auth=Auth.Token("tok-service"), retry=None, seconds_between_requests=0)
         with pytest.raises(GithubException) as info:
             gh.get_repo("acme/trainer")
         assert info.value.status == 403
@@ -95,14 +95,17 @@ def test_truncated_body_is_detected_by_the_client():
 
 
 def test_slow_answers_still_arrive_and_filters_select_requests():
-    rules = [{"kind": "slow", "rate": 1.0, "delay_ms": 1, "apis": ["jira"]},
-             {"kind": "error", "rate": 1.0, "paths": ["/api/v3/repos/*/issues*"], "methods": ["GET"]}]
+    rules = [
+        {"kind": "slow", "rate": 1.0, "delay_ms": 1, "apis": ["jira"]},
+        {"kind": "error", "rate": 1.0, "paths": ["/api/v3/repos/*/issues*"], "methods": ["GET"]},
+    ]
     with SandboxServer(tiny_world(), faults=FaultProfile.model_validate({"rules": rules})) as server:
         assert get(server, "/api/v3/repos/acme/trainer/pulls").status_code == 200
         assert get(server, "/api/v3/repos/acme/trainer/issues").status_code >= 500
         assert requests.get(server.base_url + "/_sandbox/stats", timeout=10).status_code == 200  # never faulted
-        jira = requests.get(server.jira_url + "/rest/api/3/myself", headers={"Authorization": "Bearer tok-service"},
-                            timeout=10)
+        jira = requests.get(
+            server.jira_url + "/rest/api/3/myself", headers={"Authorization": "Bearer tok-service"}, timeout=10
+        )
         assert jira.status_code == 200
         assert server.state.stats()["faults"]["injected"] == {"slow": 1, "error": 1}
 

@@ -34,8 +34,7 @@ def server(running):
 
 
 def client(server: SandboxServer, token: str = "tok-service", **kwargs) -> Github:
-    return Github(base_url=server.github_url, auth=Auth.Token(token), seconds_between_requests=0,
-                  retry=None, **kwargs)
+    return Github(base_url=server.github_url, auth=Auth.Token(token), seconds_between_requests=0, retry=None, **kwargs)
 
 
 def get(server: SandboxServer, path: str, token: str | None = "tok-service", **headers) -> requests.Response:
@@ -60,26 +59,33 @@ def test_pulls_reviews_comments_files_read_back_the_world(server):
     gh = client(server)
     for repo_name in ("acme/trainer", "acme/search-api"):
         repo = gh.get_repo(repo_name)
-        expected = {pr.number: pr for pr in world.pull_requests
-                    if pr.repo == repo_name and pr.created_at <= world.now}
+        expected = {pr.number: pr for pr in world.pull_requests if pr.repo == repo_name and pr.created_at <= world.now}
         pulls = {p.number: p for p in repo.get_pulls(state="all")}
         assert set(pulls) == set(expected)
         for number, pr in expected.items():
             got = pulls[number]
             assert (got.title, got.user.login, got.draft) == (pr.title, login_of(world, pr.author), pr.draft)
             assert (got.created_at, got.updated_at, got.merged_at, got.closed_at) == (
-                pr.created_at, pr.updated_at, pr.merged_at, pr.closed_at)
+                pr.created_at,
+                pr.updated_at,
+                pr.merged_at,
+                pr.closed_at,
+            )
             assert got.state == ("closed" if pr.closed_at else "open")
             assert [label.name for label in got.labels] == pr.labels
             assert [u.login for u in got.requested_reviewers] == pr.requested_reviewers
             assert [(r.id, r.user.login, r.state, r.body, r.submitted_at) for r in got.get_reviews()] == [
-                (r.id, login_of(world, r.author), r.state, r.body, r.submitted_at) for r in pr.reviews]
+                (r.id, login_of(world, r.author), r.state, r.body, r.submitted_at) for r in pr.reviews
+            ]
             assert [(c.id, c.user.login, c.body, c.path, c.created_at) for c in got.get_review_comments()] == [
-                (c.id, login_of(world, c.author), c.body, c.path, c.created_at) for c in pr.review_comments]
+                (c.id, login_of(world, c.author), c.body, c.path, c.created_at) for c in pr.review_comments
+            ]
             assert [(c.id, c.user.login, c.body, c.created_at, c.updated_at) for c in got.get_issue_comments()] == [
-                (c.id, login_of(world, c.author), c.body, c.created_at, c.updated_at) for c in pr.issue_comments]
+                (c.id, login_of(world, c.author), c.body, c.created_at, c.updated_at) for c in pr.issue_comments
+            ]
             assert [(f.filename, f.additions, f.deletions, f.status) for f in got.get_files()] == [
-                (f.path, f.additions, f.deletions, f.status) for f in pr.files]
+                (f.path, f.additions, f.deletions, f.status) for f in pr.files
+            ]
             assert got.html_url == f"{HTML}/{repo_name}/pull/{number}"
 
 
@@ -155,7 +161,7 @@ def test_pagination_link_header_is_absolute_and_followed(server):
     links = response.links
     assert links["next"]["url"] == f"{server.github_url}/repos/acme/trainer/pulls/comments?per_page=1&page=2"
     assert links["last"]["url"].endswith("page=2") and "prev" not in links
-    second = get(server, links["next"]["url"][len(server.github_url):])
+    second = get(server, links["next"]["url"][len(server.github_url) :])
     assert [c["id"] for c in second.json()] == [7002]
     assert set(second.links) == {"prev", "first"}
     paged = client(server, per_page=1).get_repo("acme/trainer")
@@ -261,7 +267,10 @@ def test_head_and_base_embed_the_repository_as_of_now(server):
     full = get(server, "/repos/acme/search-api").json()
     only_full = ("has_discussions", "network_count", "subscribers_count")
     assert embedded == pulls[0]["head"]["repo"] == {k: v for k, v in full.items() if k not in only_full}
-    open_now = sum(1 for p in world.pull_requests if p.repo == "acme/search-api" and p.created_at <= world.now
-                   and not (p.closed_at and p.closed_at <= world.now))
+    open_now = sum(
+        1
+        for p in world.pull_requests
+        if p.repo == "acme/search-api" and p.created_at <= world.now and not (p.closed_at and p.closed_at <= world.now)
+    )
     assert embedded["open_issues_count"] == open_now == len([p for p in pulls if p["state"] == "open"])
     assert embedded["pushed_at"] == max(p["updated_at"] for p in pulls)

@@ -31,8 +31,12 @@ def fresh_clock(server):
 
 def post(server, query: str, variables=None, token: str = "tok-service") -> requests.Response:
     headers = {"Authorization": f"bearer {token}"} if token else {}
-    return requests.post(f"{server.base_url}/api/graphql", json={"query": query, "variables": variables or {}},
-                         headers=headers, timeout=10)
+    return requests.post(
+        f"{server.base_url}/api/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers=headers,
+        timeout=10,
+    )
 
 
 PULLS = """query($first: Int!, $after: String) { repository(owner: "acme", name: "search-api") {
@@ -112,13 +116,18 @@ def test_the_clock_reveals_later_pulls_and_events(server):
     pr = post(server, query).json()["data"]["repository"]["pullRequest"]
     assert [n["requestedReviewer"]["login"] for n in pr["reviewRequests"]["nodes"]] == ["ana", "dana"]
     assert [(n["__typename"], n["requestedReviewer"]["login"]) for n in pr["timelineItems"]["nodes"]] == [
-        ("ReviewRequestedEvent", "ana"), ("ReviewRequestedEvent", "dana")]
+        ("ReviewRequestedEvent", "ana"),
+        ("ReviewRequestedEvent", "dana"),
+    ]
     server.state.now = t(25)  # ana answered (review 5001), dana was removed: only cyd is pending
     pr = post(server, query).json()["data"]["repository"]["pullRequest"]
     assert [n["requestedReviewer"]["login"] for n in pr["reviewRequests"]["nodes"]] == ["cyd"]
     assert [n["__typename"] for n in pr["timelineItems"]["nodes"]].count("ReviewRequestRemovedEvent") == 1
-    rest = requests.get(f"{server.github_url}/repos/acme/trainer/pulls/1/requested_reviewers",
-                        headers={"Authorization": "token tok-service"}, timeout=10).json()
+    rest = requests.get(
+        f"{server.github_url}/repos/acme/trainer/pulls/1/requested_reviewers",
+        headers={"Authorization": "token tok-service"},
+        timeout=10,
+    ).json()
     assert [u["login"] for u in rest["users"]] == ["cyd"]  # REST agrees
 
 
@@ -131,7 +140,10 @@ def test_commits_show_their_co_authors_and_bots_lose_the_bot_suffix(server):
     first = data["a"]["commits"]["nodes"][0]["commit"]
     assert first["author"] == {"email": "bo@acme.test", "user": {"login": "bo"}}
     assert [(a["email"], (a["user"] or {}).get("login")) for a in first["authors"]["nodes"]] == [
-        ("bo@acme.test", "bo"), ("ana@acme.test", "ana"), ("ext@example.org", None)]
+        ("bo@acme.test", "bo"),
+        ("ana@acme.test", "ana"),
+        ("ext@example.org", None),
+    ]
     assert data["b"]["author"] == {"__typename": "Bot", "login": "dependabot"}
 
 
@@ -139,16 +151,20 @@ def test_pagination_limits_are_githubs(server):
     missing = post(server, '{ repository(owner: "acme", name: "trainer") { pullRequests { totalCount } } }').json()
     assert missing["errors"][0]["type"] == "MISSING_PAGINATION_BOUNDARIES"
     too_many = post(server, PULLS, {"first": 101}).json()
-    assert too_many["errors"][0]["type"] == "EXCESSIVE_PAGINATION" and "limit of 100" in too_many["errors"][0]["message"]
+    assert (
+        too_many["errors"][0]["type"] == "EXCESSIVE_PAGINATION" and "limit of 100" in too_many["errors"][0]["message"]
+    )
 
 
 def test_unknown_objects_are_not_found_and_nodes_resolve_by_global_id(server):
     body = post(server, '{ repository(owner: "acme", name: "nope") { id } }').json()
     assert body["data"] == {"repository": None} and body["errors"][0]["type"] == "NOT_FOUND"
-    pr_id = post(server, '{ repository(owner: "acme", name: "trainer") { pullRequest(number: 1) { id } } }'
-                 ).json()["data"]["repository"]["pullRequest"]["id"]
-    node = post(server, "query($id: ID!) { node(id: $id) { __typename ... on PullRequest { number } } }",
-                {"id": pr_id}).json()["data"]["node"]
+    pr_id = post(server, '{ repository(owner: "acme", name: "trainer") { pullRequest(number: 1) { id } } }').json()[
+        "data"
+    ]["repository"]["pullRequest"]["id"]
+    node = post(
+        server, "query($id: ID!) { node(id: $id) { __typename ... on PullRequest { number } } }", {"id": pr_id}
+    ).json()["data"]["node"]
     assert node == {"__typename": "PullRequest", "number": 1}
 
 
@@ -162,7 +178,8 @@ def test_authentication_and_a_spent_budget(server):
     assert spent.headers["X-RateLimit-Remaining"] == "0"
     with pytest.raises(GithubException) as err:  # PyGithub sees GitHub's answer
         Github(base_url=server.github_url, auth=Auth.Token("tok-service"), retry=None).requester.graphql_query(
-            "{ viewer { login } }", {})
+            "{ viewer { login } }", {}
+        )
     assert err.value.status == 403
     server.state.now = server.state.now + dt.timedelta(hours=1)  # the next hour's budget
     assert post(server, "{ viewer { login } }").status_code == 200

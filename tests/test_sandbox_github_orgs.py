@@ -26,8 +26,12 @@ def rest(server, path: str) -> requests.Response:
 
 
 def gql(server, query: str, variables=None) -> dict:
-    response = requests.post(f"{server.base_url}/api/graphql", json={"query": query, "variables": variables or {}},
-                             headers={"Authorization": "bearer tok-service"}, timeout=10)
+    response = requests.post(
+        f"{server.base_url}/api/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"Authorization": "bearer tok-service"},
+        timeout=10,
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -36,7 +40,9 @@ def test_every_org_that_owns_a_repo_is_served_over_rest(server):
     org = rest(server, "/orgs/other").json()
     assert (org["login"], org["type"], org["id"]) == ("other", "Organization", gp.stable_id("org", "other"))
     assert [r["full_name"] for r in rest(server, "/orgs/other/repos?sort=full_name").json()] == [
-        "other/docs", "other/infra"]
+        "other/docs",
+        "other/infra",
+    ]
     acme = [r["full_name"] for r in rest(server, "/orgs/acme/repos?sort=full_name").json()]
     assert acme and all(name.startswith("acme/") for name in acme)
     owner = rest(server, "/repos/other/infra").json()["owner"]
@@ -52,8 +58,10 @@ def test_every_org_is_served_over_graphql_with_its_own_repos(server):
       repositories(first: 10, orderBy: {field: NAME, direction: ASC}) { nodes { nameWithOwner owner { login } } } } }"""
     data = gql(server, query, {"org": "OTHER"})["data"]["organization"]  # logins are case-insensitive
     assert (data["login"], data["databaseId"]) == ("other", gp.stable_id("org", "other"))
-    assert data["repositories"]["nodes"] == [{"nameWithOwner": "other/docs", "owner": {"login": "other"}},
-                                             {"nameWithOwner": "other/infra", "owner": {"login": "other"}}]
+    assert data["repositories"]["nodes"] == [
+        {"nameWithOwner": "other/docs", "owner": {"login": "other"}},
+        {"nameWithOwner": "other/infra", "owner": {"login": "other"}},
+    ]
     body = gql(server, query, {"org": "nobody"})
     assert body["data"]["organization"] is None and body["errors"][0]["type"] == "NOT_FOUND"
 
@@ -66,8 +74,11 @@ def test_repository_object_serves_codeowners_as_a_blob_and_null_elsewhere(server
     data = gql(server, query)["data"]
     text = "* @eli\n"
     sha = git_blob_sha(text.encode())
-    assert data["repository"] == {"a": {"__typename": "Blob", "text": text, "oid": sha, "byteSize": 7,
-                                        "isTruncated": False}, "b": {"abbreviatedOid": sha[:7]}, "c": None}
+    assert data["repository"] == {
+        "a": {"__typename": "Blob", "text": text, "oid": sha, "byteSize": 7, "isTruncated": False},
+        "b": {"abbreviatedOid": sha[:7]},
+        "c": None,
+    }
     assert data["rateLimit"]["cost"] == 1
     content = rest(server, "/repos/other/docs/contents/.github/CODEOWNERS").json()  # REST agrees on the blob
     assert (content["sha"], base64.b64decode(content["content"]).decode()) == (sha, text)
@@ -88,8 +99,7 @@ def test_user_ids_are_the_worlds_github_ids_in_rest_and_graphql_and_survive_a_re
     assert rest(server, "/users/cyd").json()["id"] == gp.stable_id("user", "cyd")  # no github_id: the hash
     query = """{ repository(owner: "acme", name: "trainer") { pullRequests(first: 5) { nodes { number
       author { login ... on User { databaseId } ... on Bot { databaseId } } } } } }"""
-    authors = {n["number"]: n["author"] for n in
-               gql(server, query)["data"]["repository"]["pullRequests"]["nodes"]}
+    authors = {n["number"]: n["author"] for n in gql(server, query)["data"]["repository"]["pullRequests"]["nodes"]}
     assert authors[2] == {"login": "dependabot", "databaseId": BOT_ID}
     ana = next(p for p in world.people if p.login == "ana")
     ana.former_logins.append("ana")

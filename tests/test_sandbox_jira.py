@@ -36,8 +36,9 @@ def dc():
 
 
 def _client(server: SandboxServer, token: str = "tok-service", **options) -> JIRA:
-    return JIRA(server=server.jira_url, basic_auth=("ladder-sync@example.com", token),
-                options=options or None, max_retries=0)
+    return JIRA(
+        server=server.jira_url, basic_auth=("ladder-sync@example.com", token), options=options or None, max_retries=0
+    )
 
 
 def _keys(result) -> list[str]:
@@ -88,8 +89,9 @@ def test_search_jql_pages_with_next_page_token(cloud, use_post):
     jql = "project in (ML, SRCH) ORDER BY updated ASC, key ASC"
     keys, token, pages = [], None, 0
     while True:
-        page = client.enhanced_search_issues(jql, nextPageToken=token, maxResults=3, fields=["updated"],
-                                             json_result=True, use_post=use_post)
+        page = client.enhanced_search_issues(
+            jql, nextPageToken=token, maxResults=3, fields=["updated"], json_result=True, use_post=use_post
+        )
         pages += 1
         keys += _keys(page)
         token = page.get("nextPageToken")
@@ -111,8 +113,11 @@ def test_search_jql_rejects_a_foreign_page_token(cloud):
 
 def test_removed_cloud_search_answers_410(cloud):
     for version in ("2", "3"):
-        r = requests.get(f"{cloud.jira_url}/rest/api/{version}/search", params={"jql": "project = ML"},
-                         auth=("x@acme.test", "tok-service"))
+        r = requests.get(
+            f"{cloud.jira_url}/rest/api/{version}/search",
+            params={"jql": "project = ML"},
+            auth=("x@acme.test", "tok-service"),
+        )
         assert r.status_code == 410
         assert "/rest/api/3/search/jql" in r.json()["errorMessages"][0]
     assert cloud.state.stats()["jira"]["by_endpoint"]["/rest/api/3/search.410"] >= 1
@@ -121,21 +126,32 @@ def test_removed_cloud_search_answers_410(cloud):
 @pytest.mark.parametrize("use_post", [False, True])
 def test_data_center_offset_search_and_no_cloud_apis(dc, use_post):
     client = _client(dc)
-    page = client.search_issues("project = SRCH ORDER BY key DESC", startAt=1, maxResults=2,
-                                fields="summary", json_result=True, use_post=use_post)
+    page = client.search_issues(
+        "project = SRCH ORDER BY key DESC",
+        startAt=1,
+        maxResults=2,
+        fields="summary",
+        json_result=True,
+        use_post=use_post,
+    )
     assert (page["startAt"], page["maxResults"], page["total"]) == (1, 2, 4)
     assert _keys(page) == ["SRCH-3", "SRCH-2"]
     assert page["issues"][0]["fields"] == {"summary": "Follow-up: add timeout to ranking client"}
     assert [i.key for i in client.search_issues("project = SRCH", maxResults=0)] == [
-        "SRCH-4", "SRCH-3", "SRCH-2", "SRCH-1"]  # the client's own offset loop
+        "SRCH-4",
+        "SRCH-3",
+        "SRCH-2",
+        "SRCH-1",
+    ]  # the client's own offset loop
     auth = ("x@acme.test", "tok-service")
     assert requests.get(f"{dc.jira_url}/rest/api/2/search/jql", params={"jql": ""}, auth=auth).status_code == 404
     assert requests.get(f"{dc.jira_url}/rest/api/3/myself", auth=auth).status_code == 404
 
 
 def test_search_embeds_comments_and_changelog(cloud):
-    page = _client(cloud).enhanced_search_issues("project = ML ORDER BY key ASC", fields=["comment", "status"],
-                                                 expand="changelog", json_result=True)
+    page = _client(cloud).enhanced_search_issues(
+        "project = ML ORDER BY key ASC", fields=["comment", "status"], expand="changelog", json_result=True
+    )
     ml2 = next(i for i in page["issues"] if i["key"] == "ML-2")
     assert [c["id"] for c in ml2["fields"]["comment"]["comments"]] == ["40001"]
     assert ml2["fields"]["comment"]["comments"][0]["author"]["accountId"] == "acc-ana"
@@ -170,8 +186,9 @@ def test_world_is_served_as_of_the_clock():
     world = _world("cloud")
     ml2 = next(i for i in world.jira_issues if i.key == "ML-2")
     ml2.comments.append(JiraComment(id="40009", author="bo", body="later", created=t(27), updated=t(27)))
-    ml2.changelog.append(JiraChange(id="30009", author="dana", created=t(28), field="status",
-                                    from_string="Done", to_string="Reopened"))
+    ml2.changelog.append(
+        JiraChange(id="30009", author="dana", created=t(28), field="status", from_string="Done", to_string="Reopened")
+    )
     ml2.status, ml2.status_category, ml2.updated = "Reopened", "new", t(28)
     with SandboxServer(world) as server:
         client = _client(server)
@@ -203,21 +220,26 @@ def test_dates_are_rendered_and_read_in_the_callers_time_zone():
         raw = ana.issue("SRCH-1", fields="created").raw
         assert raw["fields"]["created"] == "2026-10-08T11:00:00.000+0800"
         # 2026-10-09 18:00 Shanghai is 10:00 UTC: SRCH-1 (updated 09 10:00 UTC) is included
-        page = ana.enhanced_search_issues('project = SRCH AND updated >= "2026-10-09 18:00" ORDER BY key',
-                                          fields=["updated"], json_result=True)
+        page = ana.enhanced_search_issues(
+            'project = SRCH AND updated >= "2026-10-09 18:00" ORDER BY key', fields=["updated"], json_result=True
+        )
         assert _keys(page) == ["SRCH-1", "SRCH-3", "SRCH-4"]
         page = _client(server).enhanced_search_issues(  # the service account reads the same text as UTC
-            'project = SRCH AND updated >= "2026-10-09 18:00" ORDER BY key', fields=["updated"], json_result=True)
+            'project = SRCH AND updated >= "2026-10-09 18:00" ORDER BY key', fields=["updated"], json_result=True
+        )
         assert _keys(page) == ["SRCH-3", "SRCH-4"]
 
 
-@pytest.mark.parametrize("jql, message", [
-    ("summary ~ foo", "field 'summary' is not supported"),
-    ('updated >= "last tuesday"', "date value 'last tuesday' is invalid"),
-    ("project = NOPE", "The value 'NOPE' does not exist for the field 'project'"),
-    ("project = ML ORDER BY priority", "cannot ORDER BY 'priority'"),
-    ("project = ML project = SRCH", "expected 'and' but found 'project'"),
-])
+@pytest.mark.parametrize(
+    "jql, message",
+    [
+        ("summary ~ foo", "field 'summary' is not supported"),
+        ('updated >= "last tuesday"', "date value 'last tuesday' is invalid"),
+        ("project = NOPE", "The value 'NOPE' does not exist for the field 'project'"),
+        ("project = ML ORDER BY priority", "cannot ORDER BY 'priority'"),
+        ("project = ML project = SRCH", "expected 'and' but found 'project'"),
+    ],
+)
 def test_unsupported_jql_is_a_clear_400(cloud, jql, message):
     with pytest.raises(JIRAError) as err:
         _client(cloud).enhanced_search_issues(jql, json_result=True)
@@ -233,12 +255,18 @@ def test_jql_subset_parses_the_miners_queries(cloud):
     with pytest.raises(JqlError):
         parse_jql("project = ML ORDER BY key ASC extra", UTC)
     client = _client(cloud)
-    both = ('(project = "ML" AND updated >= "2026-10-07 00:00") OR (project = "SRCH" AND updated >= "2026-10-10 00:00")'
-            " ORDER BY updated ASC, key ASC")
+    both = (
+        '(project = "ML" AND updated >= "2026-10-07 00:00") OR (project = "SRCH" AND updated >= "2026-10-10 00:00")'
+        " ORDER BY updated ASC, key ASC"
+    )
     assert _keys(client.enhanced_search_issues(both, fields=["updated"], json_result=True)) == [
-        "ML-3", "SRCH-4", "SRCH-3"]
-    keys = client.enhanced_search_issues("key in (ML-2, SRCH-1) OR id = 20003 ORDER BY key ASC",
-                                         fields=["updated"], json_result=True)
+        "ML-3",
+        "SRCH-4",
+        "SRCH-3",
+    ]
+    keys = client.enhanced_search_issues(
+        "key in (ML-2, SRCH-1) OR id = 20003 ORDER BY key ASC", fields=["updated"], json_result=True
+    )
     assert _keys(keys) == ["ML-2", "ML-3", "SRCH-1"]
 
 

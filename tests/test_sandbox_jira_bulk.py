@@ -29,8 +29,14 @@ def _post(server, path: str, body: dict, version: str = "3") -> requests.Respons
 
 
 def test_bulkfetch_returns_requested_visible_issues_in_id_order(cloud):
-    answer = _post(cloud, "issue/bulkfetch", {"issueIdsOrKeys": ["SRCH-1", "20002", "ml-3", "ML-4", "NOPE-1"],
-                                              "fields": ["summary", "comment", "customfield_10041"]})
+    answer = _post(
+        cloud,
+        "issue/bulkfetch",
+        {
+            "issueIdsOrKeys": ["SRCH-1", "20002", "ml-3", "ML-4", "NOPE-1"],
+            "fields": ["summary", "comment", "customfield_10041"],
+        },
+    )
     assert answer.status_code == 200
     body = answer.json()
     assert [i["key"] for i in body["issues"]] == ["ML-2", "ML-3", "SRCH-1"]  # ML-4 is after the clock
@@ -53,23 +59,27 @@ def test_changelog_bulkfetch_pages_over_histories(cloud):
     body = {"issueIdsOrKeys": ["ML-2", "SRCH-1", "ML-1"], "maxResults": 2}
     first = _post(cloud, "changelog/bulkfetch", body).json()
     assert [(c["issueId"], [h["id"] for h in c["changeHistories"]]) for c in first["issueChangeLogs"]] == [
-        ("20002", ["30001", "30002"])]
+        ("20002", ["30001", "30002"])
+    ]
     second = _post(cloud, "changelog/bulkfetch", body | {"nextPageToken": first["nextPageToken"]}).json()
     assert [(c["issueId"], [h["id"] for h in c["changeHistories"]]) for c in second["issueChangeLogs"]] == [
-        ("20004", ["30003"])]
+        ("20004", ["30003"])
+    ]
     assert second["nextPageToken"] is None
     item = second["issueChangeLogs"][0]["changeHistories"][0]["items"][0]
     assert (item["field"], item["from"], item["to"], item["toString"]) == ("assignee", None, "acc-ana", "Ana Lima")
     foreign = _post(cloud, "changelog/bulkfetch", {"issueIdsOrKeys": ["ML-1"], "nextPageToken": first["nextPageToken"]})
     assert foreign.status_code == 400
-    only_status = _post(cloud, "changelog/bulkfetch", {"issueIdsOrKeys": ["SRCH-1", "ML-2"],
-                                                       "fieldIds": ["status"]}).json()
+    only_status = _post(
+        cloud, "changelog/bulkfetch", {"issueIdsOrKeys": ["SRCH-1", "ML-2"], "fieldIds": ["status"]}
+    ).json()
     assert [c["issueId"] for c in only_status["issueChangeLogs"]] == ["20002"]
 
 
 def test_user_search(cloud):
-    found = requests.get(f"{cloud.jira_url}/rest/api/3/user/search", params={"query": "ana"}, auth=AUTH,
-                         timeout=10).json()
+    found = requests.get(
+        f"{cloud.jira_url}/rest/api/3/user/search", params={"query": "ana"}, auth=AUTH, timeout=10
+    ).json()
     assert [u["accountId"] for u in found] == ["acc-dana", "acc-ana"]  # substring of name, login or e-mail
     assert requests.get(f"{cloud.jira_url}/rest/api/3/user/search", auth=AUTH, timeout=10).status_code == 400
 

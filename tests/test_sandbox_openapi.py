@@ -31,15 +31,27 @@ MAX_PRS = 40  # PR-level endpoints: the first MAX_PRS PRs of the world (every re
 # null, and OAS30Validator applies that to the letter.
 DESCRIPTION_QUIRKS: list[tuple[str, str, str]] = [
     # (location regex, message regex, why)
-    (r"^(\*/)?(author|committer)$", r"^None for not nullable$",
-     "commit author/committer: `nullable: true` beside `oneOf` without `type`; GitHub sends null for a commit "
-     "e-mail that matches no account (e.g. the recorded payloads in our data source)"),
-    (r"^(\*/)?state_reason$", r"^None is not one of ", "issue state_reason: nullable enum without null; GitHub sends "
-     "null on open issues"),
-    (r"^(\*/)?start_side$", r"^None is not one of ", "review comment start_side: nullable enum without null; "
-     "GitHub sends null on single-line comments"),
-    (r"^(\*/)?(line|original_line|position|original_position)$", r"^None (for not nullable|is not of type)",
-     "review comment line/position: integers in the description, null on outdated comments in real payloads"),
+    (
+        r"^(\*/)?(author|committer)$",
+        r"^None for not nullable$",
+        "commit author/committer: `nullable: true` beside `oneOf` without `type`; GitHub sends null for a commit "
+        "e-mail that matches no account (e.g. the recorded payloads in our data source)",
+    ),
+    (
+        r"^(\*/)?state_reason$",
+        r"^None is not one of ",
+        "issue state_reason: nullable enum without null; GitHub sends null on open issues",
+    ),
+    (
+        r"^(\*/)?start_side$",
+        r"^None is not one of ",
+        "review comment start_side: nullable enum without null; GitHub sends null on single-line comments",
+    ),
+    (
+        r"^(\*/)?(line|original_line|position|original_position)$",
+        r"^None (for not nullable|is not of type)",
+        "review comment line/position: integers in the description, null on outdated comments in real payloads",
+    ),
 ]
 
 # OpenAPI path -> why the sandbox's body for it is known not to validate, as a strict xfail (a fix shows as XPASS).
@@ -56,8 +68,15 @@ def spec() -> dict:
 def served():
     world = generate_world(engineers=12, months=1, seed=1)
     # a second org owning one repo: the sandbox serves every org of the world's repos
-    world.repos.append(Repo(org="acme-labs", name="notebooks", owner_team=world.repos[0].owner_team,
-                            created_at=world.period_start, codeowners="* @acme-labs/research\n"))
+    world.repos.append(
+        Repo(
+            org="acme-labs",
+            name="notebooks",
+            owner_team=world.repos[0].owner_team,
+            created_at=world.period_start,
+            codeowners="* @acme-labs/research\n",
+        )
+    )
     with SandboxServer(world) as server:
         server.state.__dict__.get("github").rate_limit = 10**9  # this test reads a lot; the budget is not its topic
         yield server
@@ -117,9 +136,11 @@ def _targets(server) -> dict[str, list]:
         "/repos/{owner}/{repo}/issues/comments": [f"/repos/{r}/issues/comments?per_page=100" for r in repos],
         "/repos/{owner}/{repo}/issues": [f"/repos/{r}/issues?state=all&per_page=100" for r in repos],
         "/repos/{owner}/{repo}/issues/{issue_number}/comments": [
-            f"/repos/{pr.repo}/issues/{pr.number}/comments" for pr in sample],
+            f"/repos/{pr.repo}/issues/{pr.number}/comments" for pr in sample
+        ],
         "/repos/{owner}/{repo}/issues/{issue_number}/timeline": [
-            f"/repos/{pr.repo}/issues/{pr.number}/timeline" for pr in sample],
+            f"/repos/{pr.repo}/issues/{pr.number}/timeline" for pr in sample
+        ],
         "/repos/{owner}/{repo}/contents/{path}": [f"/repos/{r}/contents/.github/CODEOWNERS" for r in with_owners],
         "/rate_limit": ["/rate_limit"],
     }
@@ -144,21 +165,41 @@ def _validator(spec: dict, path: str) -> OAS30Validator:
 
 
 ENDPOINTS = [
-    "/user", "/users", "/users/{username}", "/orgs/{org}", "/orgs/{org}/repos", "/orgs/{org}/teams",
-    "/orgs/{org}/teams/{team_slug}/members", "/orgs/{org}/teams/{team_slug}/repos", "/repos/{owner}/{repo}",
-    "/repos/{owner}/{repo}/pulls", "/repos/{owner}/{repo}/pulls/{pull_number}",
-    "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
-    "/repos/{owner}/{repo}/pulls/{pull_number}/files", "/repos/{owner}/{repo}/pulls/{pull_number}/commits",
-    "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", "/repos/{owner}/{repo}/pulls/comments",
-    "/repos/{owner}/{repo}/issues/comments", "/repos/{owner}/{repo}/issues",
-    "/repos/{owner}/{repo}/issues/{issue_number}/comments", "/repos/{owner}/{repo}/issues/{issue_number}/timeline",
-    "/repos/{owner}/{repo}/contents/{path}", "/rate_limit",
+    "/user",
+    "/users",
+    "/users/{username}",
+    "/orgs/{org}",
+    "/orgs/{org}/repos",
+    "/orgs/{org}/teams",
+    "/orgs/{org}/teams/{team_slug}/members",
+    "/orgs/{org}/teams/{team_slug}/repos",
+    "/repos/{owner}/{repo}",
+    "/repos/{owner}/{repo}/pulls",
+    "/repos/{owner}/{repo}/pulls/{pull_number}",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/files",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/commits",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+    "/repos/{owner}/{repo}/pulls/comments",
+    "/repos/{owner}/{repo}/issues/comments",
+    "/repos/{owner}/{repo}/issues",
+    "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+    "/repos/{owner}/{repo}/issues/{issue_number}/timeline",
+    "/repos/{owner}/{repo}/contents/{path}",
+    "/rate_limit",
 ]
 
 
 def _cases() -> list:
-    return [pytest.param(path, id=path, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DEVIATIONS[path])]
-                         if path in KNOWN_DEVIATIONS else []) for path in ENDPOINTS]
+    return [
+        pytest.param(
+            path,
+            id=path,
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DEVIATIONS[path])] if path in KNOWN_DEVIATIONS else [],
+        )
+        for path in ENDPOINTS
+    ]
 
 
 def test_every_served_endpoint_is_in_the_subset(spec):

@@ -69,8 +69,9 @@ def test_clock_moves_and_rejects_bad_bodies(fresh):
     assert dt.datetime.fromisoformat(start) == fresh.state.world.now
     moved = requests.post(url, json={"advance_seconds": 3600}, timeout=10).json()["now"]
     assert dt.datetime.fromisoformat(moved) == fresh.state.world.now + dt.timedelta(hours=1)
-    assert requests.post(url, json={"now": "2026-10-02T00:00:00"}, timeout=10).json()["now"] == \
-        "2026-10-02T00:00:00+00:00"
+    assert (
+        requests.post(url, json={"now": "2026-10-02T00:00:00"}, timeout=10).json()["now"] == "2026-10-02T00:00:00+00:00"
+    )
     bad = requests.post(url, json={"later": 1}, timeout=10)
     assert bad.status_code == 400 and "advance_seconds" in bad.json()["error"]
 
@@ -94,7 +95,8 @@ def test_teams_members_and_repos_follow_the_world(fresh):
         expected = sorted(p.login for p in world.people if p.team == slug and not p.deleted and not p.is_bot)
         assert sorted(m.login for m in team.get_members()) == expected
         assert sorted(r.full_name for r in team.get_repos()) == sorted(
-            r.full_name for r in world.repos if r.owner_team == slug)
+            r.full_name for r in world.repos if r.owner_team == slug
+        )
 
 
 def test_issues_are_the_prs_with_a_pull_request_key(fresh):

@@ -19,8 +19,23 @@ LAUNCH = "from flows.cli import main, sandbox; from flows.cli_sandbox import reg
 def test_serve_with_now_and_faults_in_a_real_process(tmp_path):
     world_file = tmp_path / "world.json"
     write_world(tiny_world(), world_file)
-    cmd = [sys.executable, "-c", LAUNCH, "sandbox", "serve", "--world", str(world_file), "--port", "0",
-           "--now", "2026-10-02T12:00:00", "--faults", "outage", "--write-config", str(tmp_path / "ladder.yaml")]
+    cmd = [
+        sys.executable,
+        "-c",
+        LAUNCH,
+        "sandbox",
+        "serve",
+        "--world",
+        str(world_file),
+        "--port",
+        "0",
+        "--now",
+        "2026-10-02T12:00:00",
+        "--faults",
+        "outage",
+        "--write-config",
+        str(tmp_path / "ladder.yaml"),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines: dict[str, str] = {}
@@ -38,8 +53,10 @@ def test_serve_with_now_and_faults_in_a_real_process(tmp_path):
         assert lines["faults"].startswith("outage (1 rules")
         assert (tmp_path / "ladder.yaml.env").read_text().startswith("LADDER_SANDBOX_GITHUB_TOKEN=")
         github = lines["GitHub REST"]
-        statuses = [requests.get(f"{github}/user", headers={"Authorization": "token tok-service"},
-                                 timeout=10).status_code for _ in range(60)]
+        statuses = [
+            requests.get(f"{github}/user", headers={"Authorization": "token tok-service"}, timeout=10).status_code
+            for _ in range(60)
+        ]
         assert statuses[:49] == [200] * 49 and set(statuses[49:59]) <= {502, 503} and statuses[59] == 200
     finally:
         proc.terminate()
@@ -53,7 +70,13 @@ def test_register_replaces_serve_and_rejects_a_bad_profile(tmp_path):
     group.add_command(click.Command("serve", callback=lambda: None))
     register(group)
     assert [p.name for p in group.commands["serve"].params] == [
-        "world_path", "host", "port", "write_config", "now", "faults_name"]
+        "world_path",
+        "host",
+        "port",
+        "write_config",
+        "now",
+        "faults_name",
+    ]
     world_file = tmp_path / "world.json"
     write_world(tiny_world(), world_file)
     result = CliRunner().invoke(group, ["serve", "--world", str(world_file), "--faults", "no-such-profile"])

@@ -29,13 +29,23 @@ from warehouse import open_warehouse
 
 FETCHED_AT = dt.datetime(2026, 10, 25, 1, 0, tzinfo=dt.timezone.utc)
 LEVEL_RANKS = {"IC1": 1, "IC2": 2, "IC3": 3, "IC4": 4, "IC5": 5, "IC6": 6, "M1": 5, "M2": 6, "M3": 7}
-LINK_PHRASES = {"Blocks": ("blocks", "is blocked by"), "Relates": ("relates to", "relates to"),
-                "Causes": ("causes", "is caused by")}
+LINK_PHRASES = {
+    "Blocks": ("blocks", "is blocked by"),
+    "Relates": ("relates to", "relates to"),
+    "Causes": ("causes", "is caused by"),
+}
 
 
 def _env(source: str, source_id: str, partition: str, updated_at: dt.datetime | None, url: str | None) -> dict:
-    return dict(source=source, source_id=source_id, partition=partition, updated_at=updated_at,
-                fetched_at=FETCHED_AT, url=url, raw={"id": source_id})
+    return dict(
+        source=source,
+        source_id=source_id,
+        partition=partition,
+        updated_at=updated_at,
+        fetched_at=FETCHED_AT,
+        url=url,
+        raw={"id": source_id},
+    )
 
 
 def roster_batch(world: World) -> Batch:
@@ -44,14 +54,33 @@ def roster_batch(world: World) -> Batch:
     for team in world.teams:
         globs = tuple(sorted(r.full_name for r in world.repos if r.owner_team == team.id))
         projects = tuple(sorted(p.key for p in world.jira_projects if p.owner_team == team.id))
-        records.append(TeamRecord(**_env("roster", f"team:{team.id}", "roster", None, None), team_id=team.id,
-                                  name=team.name, parent_id=team.parent, repo_globs=globs, jira_projects=projects))
+        records.append(
+            TeamRecord(
+                **_env("roster", f"team:{team.id}", "roster", None, None),
+                team_id=team.id,
+                name=team.name,
+                parent_id=team.parent,
+                repo_globs=globs,
+                jira_projects=projects,
+            )
+        )
     for p in world.people:
-        records.append(PersonRecord(
-            **_env("roster", f"person:{p.login}", "roster", None, None), person_id=p.login, name=p.name,
-            emails=tuple(p.emails), github_logins=(p.login,), jira_account_ids=(p.jira_account_id,),
-            team_id=p.team, manager_id=p.manager, level=p.level, level_rank=LEVEL_RANKS[p.level],
-            start_date=p.start_date, is_service_account=p.is_bot))
+        records.append(
+            PersonRecord(
+                **_env("roster", f"person:{p.login}", "roster", None, None),
+                person_id=p.login,
+                name=p.name,
+                emails=tuple(p.emails),
+                github_logins=(p.login,),
+                jira_account_ids=(p.jira_account_id,),
+                team_id=p.team,
+                manager_id=p.manager,
+                level=p.level,
+                level_rank=LEVEL_RANKS[p.level],
+                start_date=p.start_date,
+                is_service_account=p.is_bot,
+            )
+        )
     return Batch(source="roster", partition="roster", records=tuple(records), cursor=None)
 
 
@@ -69,44 +98,104 @@ def github_batches(world: World) -> list[Batch]:
     batches = []
     for repo in world.repos:
         part = f"github:{repo.full_name}"
-        env = lambda sid, at, url: _env("github", sid, part, at, url)  # noqa: E731
-        records: list = [RepoRecord(**env(repo.full_name, repo.created_at, f"https://github.test/{repo.full_name}"),
-                                    full_name=repo.full_name, org=repo.org, name=repo.name, archived=repo.archived,
-                                    default_branch=repo.default_branch)]
+        env = lambda sid, at, url: _env("github", sid, part, at, url)  # noqa: E731, B023
+        records: list = [
+            RepoRecord(
+                **env(repo.full_name, repo.created_at, f"https://github.test/{repo.full_name}"),
+                full_name=repo.full_name,
+                org=repo.org,
+                name=repo.name,
+                archived=repo.archived,
+                default_branch=repo.default_branch,
+            )
+        ]
         prs = [pr for pr in world.pull_requests if pr.repo == repo.full_name and pr.created_at <= world.now]
         for pr in prs:
             url = f"https://github.test/{pr.repo}/pull/{pr.number}"
             login, kind = _author(world, pr.author)
-            records.append(PullRequestRecord(
-                **env(f"{pr.repo}#{pr.number}", pr.updated_at, url), repo=pr.repo, number=pr.number,
-                author_login=login, author_type=kind, title=pr.title, body=pr.body,
-                state="closed" if pr.closed_at else "open", draft=pr.draft, created_at=pr.created_at,
-                closed_at=pr.closed_at, merged_at=pr.merged_at, labels=tuple(pr.labels),
-                requested_reviewers=tuple(pr.requested_reviewers)))
+            records.append(
+                PullRequestRecord(
+                    **env(f"{pr.repo}#{pr.number}", pr.updated_at, url),
+                    repo=pr.repo,
+                    number=pr.number,
+                    author_login=login,
+                    author_type=kind,
+                    title=pr.title,
+                    body=pr.body,
+                    state="closed" if pr.closed_at else "open",
+                    draft=pr.draft,
+                    created_at=pr.created_at,
+                    closed_at=pr.closed_at,
+                    merged_at=pr.merged_at,
+                    labels=tuple(pr.labels),
+                    requested_reviewers=tuple(pr.requested_reviewers),
+                )
+            )
             for f in pr.files:
-                records.append(PullRequestFileRecord(
-                    **env(f"{pr.repo}#{pr.number}:{f.path}", pr.updated_at, url + "/files"), repo=pr.repo,
-                    number=pr.number, path=f.path, additions=f.additions, deletions=f.deletions, status=f.status))
+                records.append(
+                    PullRequestFileRecord(
+                        **env(f"{pr.repo}#{pr.number}:{f.path}", pr.updated_at, url + "/files"),
+                        repo=pr.repo,
+                        number=pr.number,
+                        path=f.path,
+                        additions=f.additions,
+                        deletions=f.deletions,
+                        status=f.status,
+                    )
+                )
             for rv in pr.reviews:
                 login, kind = _author(world, rv.author)
-                records.append(ReviewRecord(
-                    **env(str(rv.id), rv.submitted_at, f"{url}#pullrequestreview-{rv.id}"), repo=pr.repo,
-                    number=pr.number, review_id=rv.id, author_login=login, author_type=kind, state=rv.state,
-                    body=rv.body, submitted_at=rv.submitted_at))
+                records.append(
+                    ReviewRecord(
+                        **env(str(rv.id), rv.submitted_at, f"{url}#pullrequestreview-{rv.id}"),
+                        repo=pr.repo,
+                        number=pr.number,
+                        review_id=rv.id,
+                        author_login=login,
+                        author_type=kind,
+                        state=rv.state,
+                        body=rv.body,
+                        submitted_at=rv.submitted_at,
+                    )
+                )
             for c in pr.review_comments:
                 login, kind = _author(world, c.author)
-                records.append(ReviewCommentRecord(
-                    **env(str(c.id), c.updated_at, f"{url}#discussion_r{c.id}"), repo=pr.repo, number=pr.number,
-                    comment_id=c.id, review_id=c.review_id, author_login=login, author_type=kind, body=c.body,
-                    path=c.path, line=c.line, in_reply_to_id=c.in_reply_to, created_at=c.created_at))
+                records.append(
+                    ReviewCommentRecord(
+                        **env(str(c.id), c.updated_at, f"{url}#discussion_r{c.id}"),
+                        repo=pr.repo,
+                        number=pr.number,
+                        comment_id=c.id,
+                        review_id=c.review_id,
+                        author_login=login,
+                        author_type=kind,
+                        body=c.body,
+                        path=c.path,
+                        line=c.line,
+                        in_reply_to_id=c.in_reply_to,
+                        created_at=c.created_at,
+                    )
+                )
             for c in pr.issue_comments:
                 login, kind = _author(world, c.author)
-                records.append(IssueCommentRecord(
-                    **env(str(c.id), c.updated_at, f"{url}#issuecomment-{c.id}"), repo=pr.repo, number=pr.number,
-                    comment_id=c.id, author_login=login, author_type=kind, body=c.body, created_at=c.created_at))
+                records.append(
+                    IssueCommentRecord(
+                        **env(str(c.id), c.updated_at, f"{url}#issuecomment-{c.id}"),
+                        repo=pr.repo,
+                        number=pr.number,
+                        comment_id=c.id,
+                        author_login=login,
+                        author_type=kind,
+                        body=c.body,
+                        created_at=c.created_at,
+                    )
+                )
         cursor = max((pr.updated_at for pr in prs), default=None)
-        batches.append(Batch(source="github", partition=part, records=tuple(records),
-                             cursor=cursor.isoformat() if cursor else None))
+        batches.append(
+            Batch(
+                source="github", partition=part, records=tuple(records), cursor=cursor.isoformat() if cursor else None
+            )
+        )
     return batches
 
 
@@ -116,36 +205,78 @@ def jira_batches(world: World) -> list[Batch]:
     batches = []
     for project in world.jira_projects:
         part = f"jira:{project.key}"
-        env = lambda sid, at, url: _env("jira", sid, part, at, url)  # noqa: E731
+        env = lambda sid, at, url: _env("jira", sid, part, at, url)  # noqa: E731, B023
         records: list = []
         issues = [i for i in world.jira_issues if i.project == project.key and i.created <= world.now]
         for i in issues:
             url = f"https://jira.test/browse/{i.key}"
-            records.append(JiraIssueRecord(
-                **env(i.key, i.updated, url), key=i.key, issue_id=i.id, project=i.project, issue_type=i.issue_type,
-                summary=i.summary, description=i.description, status=i.status, status_category=i.status_category,
-                priority=i.priority, reporter_id=acc[i.reporter], assignee_id=acc.get(i.assignee),
-                created_at=i.created, resolved_at=i.resolved, due_date=i.due_date, labels=tuple(i.labels),
-                components=tuple(i.components), parent_key=i.parent, is_incident=i.issue_type == "Incident",
-                severity=i.severity, commander_id=acc.get(i.commander), postmortem_url=i.postmortem_url))
+            records.append(
+                JiraIssueRecord(
+                    **env(i.key, i.updated, url),
+                    key=i.key,
+                    issue_id=i.id,
+                    project=i.project,
+                    issue_type=i.issue_type,
+                    summary=i.summary,
+                    description=i.description,
+                    status=i.status,
+                    status_category=i.status_category,
+                    priority=i.priority,
+                    reporter_id=acc[i.reporter],
+                    assignee_id=acc.get(i.assignee),
+                    created_at=i.created,
+                    resolved_at=i.resolved,
+                    due_date=i.due_date,
+                    labels=tuple(i.labels),
+                    components=tuple(i.components),
+                    parent_key=i.parent,
+                    is_incident=i.issue_type == "Incident",
+                    severity=i.severity,
+                    commander_id=acc.get(i.commander),
+                    postmortem_url=i.postmortem_url,
+                )
+            )
             for link in i.links:
                 outward, inward = LINK_PHRASES[link.type]
-                records.append(JiraLinkRecord(
-                    **env(f"{i.key}:{link.id}", i.updated, url), issue_key=i.key, link_type=link.type,
-                    direction=link.direction, description=outward if link.direction == "outward" else inward,
-                    other_key=link.other))
+                records.append(
+                    JiraLinkRecord(
+                        **env(f"{i.key}:{link.id}", i.updated, url),
+                        issue_key=i.key,
+                        link_type=link.type,
+                        direction=link.direction,
+                        description=outward if link.direction == "outward" else inward,
+                        other_key=link.other,
+                    )
+                )
             for c in i.comments:
-                records.append(JiraCommentRecord(
-                    **env(f"{i.key}:{c.id}", c.updated, f"{url}?focusedCommentId={c.id}"), issue_key=i.key,
-                    comment_id=c.id, author_id=acc[c.author], body=c.body, created_at=c.created))
-            for n, ch in enumerate(i.changelog):
-                records.append(JiraChangeRecord(
-                    **env(f"{i.key}:{ch.id}:0", ch.created, url), issue_key=i.key, history_id=ch.id, item_index=0,
-                    author_id=acc[ch.author], changed_at=ch.created, field_name=ch.field,
-                    from_value=ch.from_string, to_value=ch.to_string))
+                records.append(
+                    JiraCommentRecord(
+                        **env(f"{i.key}:{c.id}", c.updated, f"{url}?focusedCommentId={c.id}"),
+                        issue_key=i.key,
+                        comment_id=c.id,
+                        author_id=acc[c.author],
+                        body=c.body,
+                        created_at=c.created,
+                    )
+                )
+            for _n, ch in enumerate(i.changelog):
+                records.append(
+                    JiraChangeRecord(
+                        **env(f"{i.key}:{ch.id}:0", ch.created, url),
+                        issue_key=i.key,
+                        history_id=ch.id,
+                        item_index=0,
+                        author_id=acc[ch.author],
+                        changed_at=ch.created,
+                        field_name=ch.field,
+                        from_value=ch.from_string,
+                        to_value=ch.to_string,
+                    )
+                )
         cursor = max((i.updated for i in issues), default=None)
-        batches.append(Batch(source="jira", partition=part, records=tuple(records),
-                             cursor=cursor.isoformat() if cursor else None))
+        batches.append(
+            Batch(source="jira", partition=part, records=tuple(records), cursor=cursor.isoformat() if cursor else None)
+        )
     return batches
 
 
@@ -187,8 +318,13 @@ def test_activities_match_the_contract_schema_and_cover_every_kind(shared):
     assert set(kinds) == set(ACTIVITY_KINDS)
     # 4 visible PRs, 5 reviews, 2 inline + 2 conversation comments, 6 tickets, 3 incident roles, 1 Jira comment
     assert {k: kinds.count(k) for k in ACTIVITY_KINDS} == {
-        "pull_request": 4, "review": 5, "review_comment": 2, "issue_comment": 2,
-        "ticket": 6, "ticket_comment": 1, "incident": 3,
+        "pull_request": 4,
+        "review": 5,
+        "review_comment": 2,
+        "issue_comment": 2,
+        "ticket": 6,
+        "ticket_comment": 1,
+        "incident": 3,
     }
     assert table.column("activity_id").to_pylist() == sorted(table.column("activity_id").to_pylist())
 
@@ -196,31 +332,75 @@ def test_activities_match_the_contract_schema_and_cover_every_kind(shared):
 def test_pull_request_rows(rows):
     pr = rows["gh:pr:acme/trainer#1"]
     assert pr | {"body": None} == pr | {
-        "kind": "pull_request", "source": "github", "person_id": "bo", "actor": "bo", "is_bot": False,
-        "occurred_at": t(3, 15), "state": "merged", "container": "acme/trainer", "container_team_id": "ml-platform",
-        "person_team_id": "ml-platform", "person_level_rank": 2, "person_start_date": dt.date(2026, 8, 1),
-        "labels": ["ml-experiment"], "paths": ["tests/test_loop.py", "trainer/loop.py"],
-        "additions": 65, "deletions": 3, "comment_count": 2, "url": "https://github.test/acme/trainer/pull/1",
-        "subject_activity_id": None, "role": None, "body": None,
+        "kind": "pull_request",
+        "source": "github",
+        "person_id": "bo",
+        "actor": "bo",
+        "is_bot": False,
+        "occurred_at": t(3, 15),
+        "state": "merged",
+        "container": "acme/trainer",
+        "container_team_id": "ml-platform",
+        "person_team_id": "ml-platform",
+        "person_level_rank": 2,
+        "person_start_date": dt.date(2026, 8, 1),
+        "labels": ["ml-experiment"],
+        "paths": ["tests/test_loop.py", "trainer/loop.py"],
+        "additions": 65,
+        "deletions": 3,
+        "comment_count": 2,
+        "url": "https://github.test/acme/trainer/pull/1",
+        "subject_activity_id": None,
+        "role": None,
+        "body": None,
     }
     bot = rows["gh:pr:acme/trainer#2"]
     assert (bot["is_bot"], bot["person_id"], bot["actor"], bot["person_team_id"]) == (
-        True, None, "dependabot[bot]", None)
+        True,
+        None,
+        "dependabot[bot]",
+        None,
+    )
     runbook = rows["gh:pr:acme/search-api#7"]
     assert (runbook["state"], runbook["occurred_at"], runbook["container_team_id"], runbook["comment_count"]) == (
-        "open", t(5), "search", 0)
+        "open",
+        t(5),
+        "search",
+        0,
+    )
 
 
 def test_review_rows_point_at_the_pr_and_its_author(rows):
     review = rows["gh:review:5001"]
-    assert {k: review[k] for k in (
-        "person_id", "state", "comment_count", "response_hours", "subject_activity_id", "subject_person_id",
-        "subject_team_id", "subject_level_rank", "subject_start_date", "person_level_rank", "title", "occurred_at",
-    )} == {
-        "person_id": "ana", "state": "CHANGES_REQUESTED", "comment_count": 1, "response_hours": 4.0,
-        "subject_activity_id": "gh:pr:acme/trainer#1", "subject_person_id": "bo", "subject_team_id": "ml-platform",
-        "subject_level_rank": 2, "subject_start_date": dt.date(2026, 8, 1), "person_level_rank": 4,
-        "title": "Add early stopping to the trainer", "occurred_at": t(2, 14),
+    assert {
+        k: review[k]
+        for k in (
+            "person_id",
+            "state",
+            "comment_count",
+            "response_hours",
+            "subject_activity_id",
+            "subject_person_id",
+            "subject_team_id",
+            "subject_level_rank",
+            "subject_start_date",
+            "person_level_rank",
+            "title",
+            "occurred_at",
+        )
+    } == {
+        "person_id": "ana",
+        "state": "CHANGES_REQUESTED",
+        "comment_count": 1,
+        "response_hours": 4.0,
+        "subject_activity_id": "gh:pr:acme/trainer#1",
+        "subject_person_id": "bo",
+        "subject_team_id": "ml-platform",
+        "subject_level_rank": 2,
+        "subject_start_date": dt.date(2026, 8, 1),
+        "person_level_rank": 4,
+        "title": "Add early stopping to the trainer",
+        "occurred_at": t(2, 14),
     }
     assert rows["gh:review:5002"]["response_hours"] == 26.0
     on_bot_pr = rows["gh:review:5003"]
@@ -228,31 +408,72 @@ def test_review_rows_point_at_the_pr_and_its_author(rows):
     assert on_bot_pr["response_hours"] == pytest.approx(2 / 60)
     ghost = rows["gh:review:5005"]
     assert (ghost["actor"], ghost["person_id"], ghost["is_bot"], ghost["subject_person_id"]) == (
-        None, None, False, "ana")
+        None,
+        None,
+        False,
+        "ana",
+    )
 
 
 def test_comment_rows(rows):
     inline = rows["gh:review_comment:7002"]
     assert (inline["person_id"], inline["subject_person_id"], inline["paths"], inline["occurred_at"]) == (
-        "bo", "bo", ["trainer/loop.py"], t(2, 16))
+        "bo",
+        "bo",
+        ["trainer/loop.py"],
+        t(2, 16),
+    )
     convo = rows["gh:issue_comment:9002"]
     assert (convo["person_id"], convo["subject_activity_id"], convo["subject_person_id"], convo["body"]) == (
-        "eli", "gh:pr:acme/search-api#7", "ana", "Could you link the dashboard?")
+        "eli",
+        "gh:pr:acme/search-api#7",
+        "ana",
+        "Could you link the dashboard?",
+    )
     jira = rows["jira:comment:ML-2:40001"]
     assert (jira["person_id"], jira["subject_activity_id"], jira["subject_person_id"], jira["container"]) == (
-        "ana", "jira:ticket:ML-2", "bo", "ML")
+        "ana",
+        "jira:ticket:ML-2",
+        "bo",
+        "ML",
+    )
 
 
 def test_ticket_rows(rows):
     story = rows["jira:ticket:ML-2"]
-    assert {k: story[k] for k in (
-        "person_id", "actor", "occurred_at", "state", "role", "issue_type", "priority", "parent_key", "due_date",
-        "resolved_at", "container_team_id", "cross_team_links", "is_incident_followup", "comment_count",
-    )} == {
-        "person_id": "bo", "actor": "acc-bo", "occurred_at": t(3, 16), "state": "done", "role": "assignee",
-        "issue_type": "Story", "priority": "Medium", "parent_key": "ML-1", "due_date": dt.date(2026, 10, 10),
-        "resolved_at": t(3, 16), "container_team_id": "ml-platform", "cross_team_links": 0,
-        "is_incident_followup": False, "comment_count": 1,
+    assert {
+        k: story[k]
+        for k in (
+            "person_id",
+            "actor",
+            "occurred_at",
+            "state",
+            "role",
+            "issue_type",
+            "priority",
+            "parent_key",
+            "due_date",
+            "resolved_at",
+            "container_team_id",
+            "cross_team_links",
+            "is_incident_followup",
+            "comment_count",
+        )
+    } == {
+        "person_id": "bo",
+        "actor": "acc-bo",
+        "occurred_at": t(3, 16),
+        "state": "done",
+        "role": "assignee",
+        "issue_type": "Story",
+        "priority": "Medium",
+        "parent_key": "ML-1",
+        "due_date": dt.date(2026, 10, 10),
+        "resolved_at": t(3, 16),
+        "container_team_id": "ml-platform",
+        "cross_team_links": 0,
+        "is_incident_followup": False,
+        "comment_count": 1,
     }
     assert rows["jira:ticket:ML-3"]["cross_team_links"] == 1  # blocked by SRCH-2, owned by search
     assert rows["jira:ticket:SRCH-2"]["cross_team_links"] == 1
@@ -266,11 +487,18 @@ def test_ticket_rows(rows):
 def test_incident_rows_one_per_role(rows):
     roles = {k: v for k, v in rows.items() if v["kind"] == "incident"}
     assert sorted(roles) == [
-        "jira:incident:SRCH-1:assignee", "jira:incident:SRCH-1:commander", "jira:incident:SRCH-1:declared"]
+        "jira:incident:SRCH-1:assignee",
+        "jira:incident:SRCH-1:commander",
+        "jira:incident:SRCH-1:declared",
+    ]
     declared, commander = roles["jira:incident:SRCH-1:declared"], roles["jira:incident:SRCH-1:commander"]
     assert (declared["person_id"], declared["occurred_at"], declared["role"]) == ("cyd", t(8, 3), "declared")
     assert (commander["person_id"], commander["occurred_at"], commander["severity"], commander["postmortem_url"]) == (
-        "ana", t(8, 6), "SEV2", "https://wiki.acme.test/pm/srch-1")
+        "ana",
+        t(8, 6),
+        "SEV2",
+        "https://wiki.acme.test/pm/srch-1",
+    )
     assert commander["container_team_id"] == "search" and commander["person_team_id"] == "ml-platform"
 
 
@@ -284,9 +512,16 @@ def test_period_filter_is_half_open(shared):
 def test_people_lookup(shared):
     ana = shared.query_person("ana")
     assert ana == {
-        "person_id": "ana", "name": "Ana Lima", "team_id": "ml-platform", "team_name": "ML Platform",
-        "level": "IC4", "manager_id": "dana", "manager_name": "Dana Okafor", "start_date": dt.date(2021, 5, 3),
-        "github_logins": ["ana"], "emails": ["ana@acme.test"],
+        "person_id": "ana",
+        "name": "Ana Lima",
+        "team_id": "ml-platform",
+        "team_name": "ML Platform",
+        "level": "IC4",
+        "manager_id": "dana",
+        "manager_name": "Dana Okafor",
+        "start_date": dt.date(2021, 5, 3),
+        "github_logins": ["ana"],
+        "emails": ["ana@acme.test"],
     }
     assert shared.query_person("ANA") == ana  # GitHub logins are case-insensitive
     assert shared.query_person("nobody") is None
@@ -295,11 +530,15 @@ def test_people_lookup(shared):
 
 
 def test_repo_glob_first_team_by_id_wins(loaded):
-    both = TeamRecord(**_env("roster", "team:aaa", "roster", None, None), team_id="aaa-infra", name="Infra",
-                      repo_globs=("ACME/*",))
+    both = TeamRecord(
+        **_env("roster", "team:aaa", "roster", None, None), team_id="aaa-infra", name="Infra", repo_globs=("ACME/*",)
+    )
     loaded.load_batch(Batch(source="roster", partition="roster", records=(both,), cursor=None))
-    teams = {r["activity_id"]: r["container_team_id"] for r in loaded.query_activities().to_pylist()
-             if r["kind"] == "pull_request"}
+    teams = {
+        r["activity_id"]: r["container_team_id"]
+        for r in loaded.query_activities().to_pylist()
+        if r["kind"] == "pull_request"
+    }
     assert set(teams.values()) == {"aaa-infra"}
 
 
@@ -310,13 +549,22 @@ def test_clean_world_passes_audits(shared):
 
 
 def test_audits_find_violations(loaded):
-    labels = pa.table({"activity_id": ["gh:pr:acme/trainer#1", "gh:pr:nope#1"], "label": ["work.feature", "vibes"],
-                       "confidence": [1.0, 1.0], "classifier_kind": ["rule", "rule"],
-                       "classifier_id": ["r1", "r1"], "classifier_version": ["1", "1"], "reason": ["x", "y"]})
+    labels = pa.table(
+        {
+            "activity_id": ["gh:pr:acme/trainer#1", "gh:pr:nope#1"],
+            "label": ["work.feature", "vibes"],
+            "confidence": [1.0, 1.0],
+            "classifier_kind": ["rule", "rule"],
+            "classifier_id": ["r1", "r1"],
+            "classifier_version": ["1", "1"],
+            "reason": ["x", "y"],
+        }
+    )
     loaded.write_labels(labels)
     audits = loaded.run_audits()
     assert audits["label_outside_vocabulary"] == 1
     assert audits["label_unknown_activity"] == 1
     assert loaded.query_audit_rows("label_outside_vocabulary") == [
-        {"activity_id": "gh:pr:nope#1", "label": "vibes", "classifier_id": "r1"}]
+        {"activity_id": "gh:pr:nope#1", "label": "vibes", "classifier_id": "r1"}
+    ]
     assert audits["activity_without_url"] == 0

@@ -51,11 +51,11 @@ def parse_sections(doc: str) -> tuple[dict[str, Section], list[str], list[tuple[
     envelope: list[tuple[str, str, str]] = []
     for i, h in enumerate(headings):
         end = len(doc)
-        for later in headings[i + 1:]:
+        for later in headings[i + 1 :]:
             if len(later.group(1)) <= len(h.group(1)):
                 end = later.start()
                 break
-        body = doc[h.end():end]
+        body = doc[h.end() : end]
         rows = [m.groups() for m in map(_COLUMN_ROW.match, body.splitlines()) if m]
         if h.group(2) == ENVELOPE_HEADING:
             envelope = rows
@@ -218,10 +218,10 @@ def test_a_changed_warehouse_or_doc_is_caught(tmp_path, schema):
 
     without_section = re.sub(r"### `dim_team`\n.*?(?=\n### )", "", doc, flags=re.DOTALL)
     assert "dim_team: a view in the warehouse with no section '### `dim_team`' in the doc" in doc_problems(
-        without_section, schema)
+        without_section, schema
+    )
     wrong_type = doc.replace("| `member_count` | BIGINT |", "| `member_count` | INTEGER |")
-    assert "dim_team.member_count: documented as INTEGER, the warehouse says BIGINT" in doc_problems(
-        wrong_type, schema)
+    assert "dim_team.member_count: documented as INTEGER, the warehouse says BIGINT" in doc_problems(wrong_type, schema)
     wrong_file = doc.replace("`warehouse/sql/marts/dim_team.sql`", "`warehouse/sql/marts/dim_teams.sql`")
     assert any(p.startswith("dim_team: the Source line") for p in doc_problems(wrong_file, schema))
 

@@ -31,19 +31,45 @@ class Clock:
 
 def pr(number: int, *, title: str = "Add a thing", fetched_at: dt.datetime = T0, **changes) -> PullRequestRecord:
     base = PullRequestRecord(
-        source="github", source_id=f"acme/api#{number}", partition=PART, updated_at=T0, fetched_at=fetched_at,
-        url=f"https://github.test/acme/api/pull/{number}", raw={"number": number}, repo="acme/api", number=number,
-        author_login="ana", author_type="User", title=title, body="body", state="open", draft=False,
-        created_at=T0, closed_at=None, merged_at=None, labels=("a", "b"),
+        source="github",
+        source_id=f"acme/api#{number}",
+        partition=PART,
+        updated_at=T0,
+        fetched_at=fetched_at,
+        url=f"https://github.test/acme/api/pull/{number}",
+        raw={"number": number},
+        repo="acme/api",
+        number=number,
+        author_login="ana",
+        author_type="User",
+        title=title,
+        body="body",
+        state="open",
+        draft=False,
+        created_at=T0,
+        closed_at=None,
+        merged_at=None,
+        labels=("a", "b"),
     )
     return dataclasses.replace(base, **changes)
 
 
 def review(review_id: int, **changes) -> ReviewRecord:
     base = ReviewRecord(
-        source="github", source_id=str(review_id), partition=PART, updated_at=T0, fetched_at=T0, url=None,
-        repo="acme/api", number=1, review_id=review_id, author_login="bo", author_type="User", state="APPROVED",
-        body="", submitted_at=T0,
+        source="github",
+        source_id=str(review_id),
+        partition=PART,
+        updated_at=T0,
+        fetched_at=T0,
+        url=None,
+        repo="acme/api",
+        number=1,
+        review_id=review_id,
+        author_login="bo",
+        author_type="User",
+        state="APPROVED",
+        body="",
+        submitted_at=T0,
     )
     return dataclasses.replace(base, **changes)
 

@@ -167,15 +167,21 @@ def test_unusable_paths_give_a_clear_error(tmp_path, name, expected):
 def test_a_locked_warehouse_is_retried_then_reported(tmp_path):
     path = tmp_path / "w.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys
             from warehouse import open_warehouse
             wh = open_warehouse({str(path)!r})
             print("ready", flush=True)
             sys.stdin.read()
             wh.close()
-        """)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
@@ -204,15 +210,23 @@ def test_the_people_migration_keeps_roster_rows_of_an_older_warehouse(tmp_path):
     con = duckdb.connect(str(path))
     older = [m for m in read_migrations() if m.version < 5]
     apply_migrations(con, tuple(older), where="old", clock=Clock())
-    con.execute("INSERT INTO raw_roster_people VALUES ('roster', 'ana', 'roster', NULL, now(), NULL, '{}', 'ana', "
-                "'Ana', ['ana@acme.test'], ['ana'], [], 'ml', NULL, 'IC4', 4, NULL, false, 'h1')")
-    con.execute("INSERT INTO raw_roster_teams VALUES ('roster', 'ml', 'roster', NULL, now(), NULL, '{}', 'ml', 'ML', "
-                "NULL, ['acme/*'], ['ML'], 'h2')")
+    con.execute(
+        "INSERT INTO raw_roster_people VALUES ('roster', 'ana', 'roster', NULL, now(), NULL, '{}', 'ana', "
+        "'Ana', ['ana@acme.test'], ['ana'], [], 'ml', NULL, 'IC4', 4, NULL, false, 'h1')"
+    )
+    con.execute(
+        "INSERT INTO raw_roster_teams VALUES ('roster', 'ml', 'roster', NULL, now(), NULL, '{}', 'ml', 'ML', "
+        "NULL, ['acme/*'], ['ML'], 'h2')"
+    )
     con.close()
     with open_warehouse(path) as wh:
         assert wh.con.execute("SELECT person_id, github_id, content_hash FROM raw_roster_people").fetchall() == [
-            ("ana", None, "h1")]
+            ("ana", None, "h1")
+        ]
         assert wh.con.execute("SELECT team_id, jira_components, github_team FROM raw_roster_teams").fetchall() == [
-            ("ml", [], None)]
+            ("ml", [], None)
+        ]
         assert wh.con.execute("SELECT person_id, kind, value FROM dim_enrollment ORDER BY kind").fetchall() == [
-            ("ana", "level", "IC4"), ("ana", "team", "ml")]
+            ("ana", "level", "IC4"),
+            ("ana", "team", "ml"),
+        ]

@@ -18,8 +18,15 @@ def labels(*rows: tuple) -> pa.Table:
     """Rows of (activity_id, label, confidence, classifier_id)."""
     return pa.Table.from_pylist(
         [
-            {"activity_id": a, "label": label, "confidence": c, "classifier_kind": "rule", "classifier_id": cid,
-             "classifier_version": "1", "reason": f"{label} because"}
+            {
+                "activity_id": a,
+                "label": label,
+                "confidence": c,
+                "classifier_kind": "rule",
+                "classifier_id": cid,
+                "classifier_version": "1",
+                "reason": f"{label} because",
+            }
             for a, label, c, cid in rows
         ],
         schema=LABEL_SCHEMA,
@@ -30,10 +37,21 @@ def evidence(*rows: tuple) -> pa.Table:
     """Rows of (rubric_version, person_id, dimension_id, activity_id, day, weight)."""
     return pa.Table.from_pylist(
         [
-            {"rubric_id": "ic4_mle", "rubric_version": version, "person_id": person, "dimension_id": dim,
-             "behaviour_id": f"{dim}.b1", "activity_id": act, "kind": "pull_request",
-             "occurred_at": dt.datetime(2026, 10, day, tzinfo=UTC), "url": f"https://x.test/{act}", "title": act,
-             "signals": ["work.feature"], "weight": weight, "reason": "because"}
+            {
+                "rubric_id": "ic4_mle",
+                "rubric_version": version,
+                "person_id": person,
+                "dimension_id": dim,
+                "behaviour_id": f"{dim}.b1",
+                "activity_id": act,
+                "kind": "pull_request",
+                "occurred_at": dt.datetime(2026, 10, day, tzinfo=UTC),
+                "url": f"https://x.test/{act}",
+                "title": act,
+                "signals": ["work.feature"],
+                "weight": weight,
+                "reason": "because",
+            }
             for version, person, dim, act, day, weight in rows
         ],
         schema=EVIDENCE_SCHEMA,
@@ -49,8 +67,9 @@ def wh(tmp_path):
 def test_write_labels_makes_the_table_equal_and_counts_changes(wh):
     first = labels(("a1", "work.feature", 1.0, "r1"), ("a1", "work.test", 0.6, "m1"), ("a2", "work.docs", 1.0, "r1"))
     assert wh.write_labels(first) == 3
-    assert wh.query_labels().equals(first.sort_by([("activity_id", "ascending"), ("label", "ascending"),
-                                                   ("classifier_id", "ascending")]))
+    assert wh.query_labels().equals(
+        first.sort_by([("activity_id", "ascending"), ("label", "ascending"), ("classifier_id", "ascending")])
+    )
     before = wh.fingerprint()
     assert wh.write_labels(first) == 0
     assert wh.fingerprint() == before
@@ -84,12 +103,17 @@ def test_write_evidence_is_scoped_to_the_rubric_versions_given(wh):
 
 
 def test_query_evidence_filters(wh):
-    wh.write_evidence(evidence(
-        ("1", "ana", "delivery", "a1", 3, 1.0), ("1", "ana", "mentorship", "a2", 9, 1.0),
-        ("1", "ana", "delivery", "a3", 20, 1.0), ("1", "bo", "delivery", "a4", 9, 1.0),
-    ))
-    table = wh.query_evidence("ana", since=dt.datetime(2026, 10, 3, tzinfo=UTC),
-                              until=dt.datetime(2026, 10, 20, tzinfo=UTC))
+    wh.write_evidence(
+        evidence(
+            ("1", "ana", "delivery", "a1", 3, 1.0),
+            ("1", "ana", "mentorship", "a2", 9, 1.0),
+            ("1", "ana", "delivery", "a3", 20, 1.0),
+            ("1", "bo", "delivery", "a4", 9, 1.0),
+        )
+    )
+    table = wh.query_evidence(
+        "ana", since=dt.datetime(2026, 10, 3, tzinfo=UTC), until=dt.datetime(2026, 10, 20, tzinfo=UTC)
+    )
     assert table.schema == EVIDENCE_SCHEMA
     assert table.column("activity_id").to_pylist() == ["a1", "a2"]
     assert wh.query_evidence("ana", rubric_id="other").num_rows == 0

@@ -27,16 +27,36 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
-                    "-w", str(out), str(ROOT)], check=True, cwd=out, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        cwd=out,
+        timeout=600,
+    )
     (found,) = out.glob("ladder_signals-*.whl")
     return found
 
 
 def test_wheel_holds_every_data_file_of_the_packages(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    tracked = subprocess.run(["git", "ls-files", "flows", "miners", "classifiers", "rubric", "warehouse", "sandbox"],
-                             cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files", "flows", "miners", "classifiers", "rubric", "warehouse", "sandbox"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     missing = [p for p in tracked if not p.endswith(".py") and p not in names]
     assert not missing, f"data files left out of the wheel (add their pattern to package-data): {missing}"
 
@@ -45,18 +65,48 @@ def test_demo_runs_from_the_installed_wheel(wheel, tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
-    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     (site / "project_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--disable-pip-version-check",
-                    "--target", str(site), str(wheel)], check=True, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        timeout=600,
+    )
     work = tmp_path / "elsewhere"
     work.mkdir()
-    where = subprocess.run([str(py), "-c", "import sandbox, flows; print(sandbox.__file__)"], cwd=work,
-                           capture_output=True, text=True, check=True).stdout.strip()
+    where = subprocess.run(
+        [str(py), "-c", "import sandbox, flows; print(sandbox.__file__)"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert where.startswith(str(site)), f"imported the checkout, not the wheel: {where}"
-    done = subprocess.run([str(py), "-m", "flows.cli", "demo", "--engineers", "8", "--out", str(work / "demo")],
-                          cwd=work, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [str(py), "-m", "flows.cli", "demo", "--engineers", "8", "--out", str(work / "demo")],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     reports = sorted((work / "demo" / "reports").glob("*.json"))
     assert reports, done.stdout

@@ -11,8 +11,8 @@ import datetime as dt
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
@@ -36,9 +36,7 @@ def check_path(path: Path, *, read_only: bool) -> None:
         raise WarehouseError(f"warehouse path {path} is a directory; give a file path such as {path / 'ladder.duckdb'}")
     if read_only:
         if not path.is_file():
-            raise WarehouseError(
-                f"warehouse {path} does not exist; run a sync first to create it, or check the path"
-            )
+            raise WarehouseError(f"warehouse {path} does not exist; run a sync first to create it, or check the path")
         if not os.access(path, os.R_OK):
             raise WarehouseError(f"warehouse {path} is not readable; fix its permissions (chmod u+r)")
         return

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 
@@ -65,8 +66,9 @@ def read_source_status(con: duckdb.DuckDBPyConnection, sources: Sequence[str] = 
     """Per source: ``synced`` (any cursor or raw row), ``partitions`` (with a cursor), ``rows`` (raw rows),
     ``synced_through`` (UTC datetime or None: the newest cursor or ``fetched_at``), ``data_from`` (UTC date of
     the source's earliest activity, or None)."""
-    status = {s: {"synced": False, "partitions": 0, "rows": 0, "synced_through": None, "data_from": None}
-              for s in sources}
+    status = {
+        s: {"synced": False, "partitions": 0, "rows": 0, "synced_through": None, "data_from": None} for s in sources
+    }
     if not status:
         return status
     cursors = con.execute('SELECT source, cursor FROM sync_cursors ORDER BY source, "partition"').fetchall()
@@ -112,7 +114,8 @@ def _person(con: duckdb.DuckDBPyConnection, person_id: str) -> dict[str, Any] | 
     pid, name, start = rows[0]
     [(all_closed, last_to)] = con.execute(
         "SELECT count(*) > 0 AND bool_and(valid_to IS NOT NULL), max(valid_to) "
-        "FROM dim_enrollment WHERE person_id = ? AND kind = 'team'", [person_id]
+        "FROM dim_enrollment WHERE person_id = ? AND kind = 'team'",
+        [person_id],
     ).fetchall()
     end = last_to - dt.timedelta(days=1) if all_closed and last_to is not None else None
     return {"person_id": pid, "name": name, "start_date": start, "end_date": end}
@@ -143,15 +146,17 @@ def open_suggestions(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> 
         key = _key(s.system, s.identity)
         if key in linked_anyone:
             continue
-        out.append({
-            "system": s.system,
-            "identity": s.identity,
-            "person_id": s.person_id,
-            "display_name": names.get(key),
-            "score": s.score,
-            # the reason text may quote an e-mail address; only its kind travels on
-            "basis": "shared_email" if s.reason.startswith("shares e-mail") else "name",
-        })
+        out.append(
+            {
+                "system": s.system,
+                "identity": s.identity,
+                "person_id": s.person_id,
+                "display_name": names.get(key),
+                "score": s.score,
+                # the reason text may quote an e-mail address; only its kind travels on
+                "basis": "shared_email" if s.reason.startswith("shares e-mail") else "name",
+            }
+        )
     return out
 
 

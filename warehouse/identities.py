@@ -9,7 +9,7 @@ and stores the links it finds beyond the roster's exact claims, so
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
@@ -17,10 +17,15 @@ import pyarrow as pa
 from miners.identity import Account, Override, Person, Resolution, resolve_identities
 from warehouse.loading import sync_rows
 
-LINK_SCHEMA = pa.schema([
-    ("system", pa.string()), ("identity", pa.string()), ("person_id", pa.string()),
-    ("method", pa.string()), ("reason", pa.string()),
-])
+LINK_SCHEMA = pa.schema(
+    [
+        ("system", pa.string()),
+        ("identity", pa.string()),
+        ("person_id", pa.string()),
+        ("method", pa.string()),
+        ("reason", pa.string()),
+    ]
+)
 
 _ACCOUNTS = """
 WITH seen AS (
@@ -49,14 +54,18 @@ def read_people(con: duckdb.DuckDBPyConnection) -> list[Person]:
         "SELECT person_id, name, emails, github_logins, jira_account_ids, github_id "
         "FROM stg_roster_people ORDER BY person_id"
     ).fetchall()
-    return [Person(pid, name, tuple(emails), tuple(logins), tuple(jira), gid)
-            for pid, name, emails, logins, jira, gid in rows]
+    return [
+        Person(pid, name, tuple(emails), tuple(logins), tuple(jira), gid)
+        for pid, name, emails, logins, jira, gid in rows
+    ]
 
 
 def read_accounts(con: duckdb.DuckDBPyConnection) -> list[Account]:
     """Every account seen in activity or described by a miner, with what the source showed of it."""
-    return [Account(system, identity, name, tuple(emails), gid, bool(bot))
-            for system, identity, name, emails, gid, bot in con.execute(_ACCOUNTS).fetchall()]
+    return [
+        Account(system, identity, name, tuple(emails), gid, bool(bot))
+        for system, identity, name, emails, gid, bot in con.execute(_ACCOUNTS).fetchall()
+    ]
 
 
 def resolve(con: duckdb.DuckDBPyConnection, overrides: Sequence[Override]) -> Resolution:
@@ -67,11 +76,14 @@ def resolve(con: duckdb.DuckDBPyConnection, overrides: Sequence[Override]) -> Re
 def write_links(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> int:
     """Make identity_links hold exactly the resolution's non-roster matches; return rows changed."""
     rows = [m for m in resolution.matches if m.method != "roster"]
-    table = pa.table({
-        "system": [m.system for m in rows],
-        "identity": [m.identity.lower() if m.system == "github" else m.identity for m in rows],
-        "person_id": [m.person_id for m in rows],
-        "method": [m.method for m in rows],
-        "reason": [m.reason for m in rows],
-    }, schema=LINK_SCHEMA)
+    table = pa.table(
+        {
+            "system": [m.system for m in rows],
+            "identity": [m.identity.lower() if m.system == "github" else m.identity for m in rows],
+            "person_id": [m.person_id for m in rows],
+            "method": [m.method for m in rows],
+            "reason": [m.reason for m in rows],
+        },
+        schema=LINK_SCHEMA,
+    )
     return sync_rows(con, "identity_links", LINK_SCHEMA, ("system", "identity"), table)

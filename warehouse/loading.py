@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import duckdb
 import pyarrow as pa
@@ -33,7 +33,9 @@ class LoadResult:
     def __add__(self, other: LoadResult) -> LoadResult:
         """Sum two results (a batch spans several tables)."""
         return LoadResult(
-            self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged,
+            self.inserted + other.inserted,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
             self.deleted + other.deleted,
         )
 
@@ -51,9 +53,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def upsert_records(
-    con: duckdb.DuckDBPyConnection, record_type: type[Record], records: Sequence[Record]
-) -> LoadResult:
+def upsert_records(con: duckdb.DuckDBPyConnection, record_type: type[Record], records: Sequence[Record]) -> LoadResult:
     """Upsert ``records`` into ``record_type.TABLE``; rows whose content_hash is unchanged are not touched.
 
     Within one call, a later record with the same source_id replaces an earlier one.
@@ -107,9 +107,7 @@ def delete_missing(
     return LoadResult(deleted=deleted)
 
 
-def upsert_cursor(
-    con: duckdb.DuckDBPyConnection, source: str, partition: str, cursor: str, now: dt.datetime
-) -> bool:
+def upsert_cursor(con: duckdb.DuckDBPyConnection, source: str, partition: str, cursor: str, now: dt.datetime) -> bool:
     """Store ``cursor`` for (source, partition); the row changes only if the value does. Returns whether it moved."""
     [(changed,)] = con.execute(
         'INSERT INTO sync_cursors (source, "partition", cursor, updated_at) VALUES (?, ?, ?, ?) '
@@ -165,8 +163,7 @@ def sync_rows(
     con.register("_incoming_rows", incoming)
     try:
         [(deleted,)] = con.execute(
-            f"DELETE FROM {table} t WHERE {in_scope} "
-            f"AND NOT EXISTS (SELECT 1 FROM _incoming_rows i WHERE {on_key})"
+            f"DELETE FROM {table} t WHERE {in_scope} AND NOT EXISTS (SELECT 1 FROM _incoming_rows i WHERE {on_key})"
         ).fetchall()
         [(written,)] = con.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM _incoming_rows "

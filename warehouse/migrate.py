@@ -13,10 +13,10 @@ import hashlib
 import importlib.resources
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 

@@ -16,8 +16,8 @@ import hashlib
 import importlib.resources
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import duckdb
 
@@ -105,9 +105,9 @@ def _strip_comments(sql: str) -> str:
 
 def views_current(con: duckdb.DuckDBPyConnection, models: tuple[SqlFile, ...]) -> bool:
     """True when the database's views were built from exactly these model files."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_views'"
-    ).fetchall()[0][0]
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_views'").fetchall()[
+        0
+    ][0]
     if not exists:
         return False
     stored = set(con.execute("SELECT name, checksum FROM schema_views").fetchall())

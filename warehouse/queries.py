@@ -15,13 +15,25 @@ from warehouse.models import read_audits
 from warehouse.records import RECORD_TYPES_BY_TABLE
 
 DATA_TABLES: tuple[str, ...] = (
-    *RECORD_TYPES_BY_TABLE, "sync_cursors", "activity_labels", "rubric_evidence", "identity_links",
+    *RECORD_TYPES_BY_TABLE,
+    "sync_cursors",
+    "activity_labels",
+    "rubric_evidence",
+    "identity_links",
 )
 """Tables that hold data (not schema bookkeeping); what ``fingerprint`` covers."""
 
 PERSON_KEYS = (
-    "person_id", "name", "team_id", "team_name", "level", "manager_id", "manager_name",
-    "start_date", "github_logins", "emails",
+    "person_id",
+    "name",
+    "team_id",
+    "team_name",
+    "level",
+    "manager_id",
+    "manager_name",
+    "start_date",
+    "github_logins",
+    "emails",
 )
 
 

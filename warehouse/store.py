@@ -6,8 +6,9 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -161,7 +162,12 @@ class Warehouse:
         result, moved = self._transaction(f"loading {batch.source}/{batch.partition}", work)
         log.info(
             "loaded %s/%s: %d inserted, %d updated, %d unchanged, %d deleted; cursor %s",
-            batch.source, batch.partition, result.inserted, result.updated, result.unchanged, result.deleted,
+            batch.source,
+            batch.partition,
+            result.inserted,
+            result.updated,
+            result.unchanged,
+            result.deleted,
             f"-> {batch.cursor}" if moved else "unchanged",
         )
         return result
@@ -176,8 +182,10 @@ class Warehouse:
     def query_activity_span(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         """The earliest and latest ``occurred_at`` in ``fct_activity`` (None, None when empty)."""
         first, last = self.con.execute("SELECT min(occurred_at), max(occurred_at) FROM fct_activity").fetchall()[0]
-        return (first.astimezone(dt.timezone.utc) if first else None,
-                last.astimezone(dt.timezone.utc) if last else None)
+        return (
+            first.astimezone(dt.timezone.utc) if first else None,
+            last.astimezone(dt.timezone.utc) if last else None,
+        )
 
     def read_jira_updated(self, keys: Sequence[str]) -> dict[str, dt.datetime]:
         """``{issue key: stored updated_at (UTC)}`` for those of ``keys`` already in the warehouse.
@@ -209,7 +217,7 @@ class Warehouse:
         )
 
     def write_evidence(self, evidence: pa.Table) -> int:
-        """Make rubric_evidence equal ``evidence`` for the (rubric_id, rubric_version) pairs in it; return rows changed."""
+        """Make rubric_evidence equal ``evidence`` for its (rubric_id, rubric_version) pairs; return rows changed."""
         incoming = conform(evidence, EVIDENCE_SCHEMA, what="evidence rows")
         return self._transaction(
             "writing evidence",
@@ -229,8 +237,14 @@ class Warehouse:
         def work(con: duckdb.DuckDBPyConnection) -> Any:
             resolution = identities.resolve(con, overrides)
             changed = identities.write_links(con, resolution)
-            log.info("identities of %s: %d matched, %d unmatched, %d bots; %d links changed", self.where,
-                     len(resolution.matches), len(resolution.unmatched), len(resolution.bots), changed)
+            log.info(
+                "identities of %s: %d matched, %d unmatched, %d bots; %d links changed",
+                self.where,
+                len(resolution.matches),
+                len(resolution.unmatched),
+                len(resolution.bots),
+                changed,
+            )
             return resolution
 
         return self._transaction("resolving identities", work)
@@ -302,8 +316,15 @@ class Warehouse:
         if period_key not in cache:
             cache[period_key] = coverage.read_period_activity(self.con, since, until)
         suggestions, status = cache[shared_key]
-        return coverage.read_coverage_facts(self.con, person_id, since=since, until=until, suggestions=suggestions,
-                                            source_status=status, period_activity=cache[period_key])
+        return coverage.read_coverage_facts(
+            self.con,
+            person_id,
+            since=since,
+            until=until,
+            suggestions=suggestions,
+            source_status=status,
+            period_activity=cache[period_key],
+        )
 
     def fingerprint(self) -> dict[str, str]:
         """Per data table, a hash of its full content."""

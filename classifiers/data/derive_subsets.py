@@ -48,8 +48,19 @@ def build_commits(source: Path) -> bytes:
                 if row["is_merge"] == "True" or not row["label"]:
                     continue
                 files = ";".join(row["files"].split(";")[:MAX_FILES])
-                writer.writerow([row["repo"], row["sha"][:12], row["subject"], _clean_body(row["body"]),
-                                 files, row["files_changed"], row["insertions"], row["deletions"], row["label"]])
+                writer.writerow(
+                    [
+                        row["repo"],
+                        row["sha"][:12],
+                        row["subject"],
+                        _clean_body(row["body"]),
+                        files,
+                        row["files_changed"],
+                        row["insertions"],
+                        row["deletions"],
+                        row["label"],
+                    ]
+                )
     return gzip.compress(out.getvalue().encode("utf-8"), mtime=0)
 
 
@@ -61,8 +72,16 @@ def build_review_comments(source: Path) -> bytes:
     path = source / "review_comments" / "wsu_seal_opendev_nova_labeled.csv"
     with open(path, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            writer.writerow([row["comment_id"], row["change_id"], row["file_name"], row["message"], row["category"],
-                             row["comment_group"]])
+            writer.writerow(
+                [
+                    row["comment_id"],
+                    row["change_id"],
+                    row["file_name"],
+                    row["message"],
+                    row["category"],
+                    row["comment_group"],
+                ]
+            )
     return gzip.compress(out.getvalue().encode("utf-8"), mtime=0)
 
 
@@ -72,12 +91,12 @@ def build_review_comments(source: Path) -> bytes:
 # of them is a candidate for hand labelling, whether or not today's rules fire on it.
 FACET_WORDS = {
     "toil": r"\b(automate[ds]?|automating|automation|cron|cronjob|self-service|auto-remediation|toil|scheduled job"
-            r"|script|scripts|clean ?up|clean-up)\b",
+    r"|script|scripts|clean ?up|clean-up)\b",
     "design": r"\b(rfcs?|adrs?|design docs?|design documents?|tech spec|technical design|design)\b",
     "ml": r"\b(experiments?|ablation|hyperparameters?|training|train|retrain|retraining|eval|evals|evaluation"
-          r"|evaluate|models?|notebook|fine-tun\w*|finetun\w*|classifier)\b",
+    r"|evaluate|models?|notebook|fine-tun\w*|finetun\w*|classifier)\b",
     "monitoring": r"\b(alert|alerts|alerting|dashboards?|monitoring|monitor|monitors|slos?|grafana|prometheus"
-                  r"|pagerduty|observability|metrics|health ?check)\b",
+    r"|pagerduty|observability|metrics|health ?check)\b",
     "playbook": r"\b(runbooks?|playbooks?)\b",
 }
 JIRA_PER_FACET = 40
@@ -89,15 +108,30 @@ def _jira_titles(source: Path) -> list[dict]:
     for path in sorted((source / "jira" / "storypoints_gpt2sp").glob("*.csv")):
         with open(path, newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
-                rows.append({"item_id": row["issuekey"], "source": "jira", "dataset": path.stem,
-                             "title": " ".join(row["title"].split()), "paths": ""})
+                rows.append(
+                    {
+                        "item_id": row["issuekey"],
+                        "source": "jira",
+                        "dataset": path.stem,
+                        "title": " ".join(row["title"].split()),
+                        "paths": "",
+                    }
+                )
     return rows
 
 
 def _commit_titles() -> list[dict]:
     text = gzip.decompress((HERE / "commits_conventional.csv.gz").read_bytes()).decode("utf-8")
-    return [{"item_id": f"{row['repo']}@{row['sha']}", "source": "commit", "dataset": row["repo"],
-             "title": row["subject"], "paths": row["files"]} for row in csv.DictReader(io.StringIO(text))]
+    return [
+        {
+            "item_id": f"{row['repo']}@{row['sha']}",
+            "source": "commit",
+            "dataset": row["repo"],
+            "title": row["subject"],
+            "paths": row["files"],
+        }
+        for row in csv.DictReader(io.StringIO(text))
+    ]
 
 
 SELECTION_RULES = HERE / "facet_selection_rules.yaml"
@@ -117,11 +151,20 @@ def select_facet_candidates(source: Path, rules_path: Path | None = SELECTION_RU
 
     facets = {"work.ml_experiment", "work.monitoring", "work.playbook", "work.toil_automation", "work.design_doc"}
     chosen: dict[str, dict] = {}
-    for items, kind, per_facet in ((_commit_titles(), "pull_request", COMMITS_PER_FACET),
-                                   (_jira_titles(source), "ticket", JIRA_PER_FACET)):
-        activities = [{"activity_id": item["item_id"], "kind": kind,
-                       "source": "github" if kind == "pull_request" else "jira", "title": item["title"],
-                       "paths": [p for p in item["paths"].split(";") if p]} for item in items]
+    for items, kind, per_facet in (
+        (_commit_titles(), "pull_request", COMMITS_PER_FACET),
+        (_jira_titles(source), "ticket", JIRA_PER_FACET),
+    ):
+        activities = [
+            {
+                "activity_id": item["item_id"],
+                "kind": kind,
+                "source": "github" if kind == "pull_request" else "jira",
+                "title": item["title"],
+                "paths": [p for p in item["paths"].split(";") if p],
+            }
+            for item in items
+        ]
         labels = classify_activities(activity_table(activities), rules_path=rules_path, use_models=False).to_pylist()
         fired = {label["activity_id"] for label in labels if label["label"] in facets}
         by_id = {item["item_id"]: item for item in items}
@@ -129,8 +172,11 @@ def select_facet_candidates(source: Path, rules_path: Path | None = SELECTION_RU
             chosen[item_id] = by_id[item_id]
         rng = random.Random(0)
         for pattern in FACET_WORDS.values():
-            matching = [item for item in items if re.search(pattern, item["title"], re.IGNORECASE)
-                        and item["item_id"] not in chosen]
+            matching = [
+                item
+                for item in items
+                if re.search(pattern, item["title"], re.IGNORECASE) and item["item_id"] not in chosen
+            ]
             for item in rng.sample(matching, min(per_facet, len(matching))):
                 chosen[item["item_id"]] = item
     return sorted(chosen.values(), key=lambda item: (item["source"], item["item_id"]))
@@ -146,8 +192,10 @@ def main(argv: list[str]) -> None:
             writer.writerows(candidates)
         return
     if len(argv) != 1:
-        raise SystemExit("usage: python -m classifiers.data.derive_subsets SOURCE_DIR\n"
-                         "       python -m classifiers.data.derive_subsets --facet-candidates SOURCE_DIR OUT.csv")
+        raise SystemExit(
+            "usage: python -m classifiers.data.derive_subsets SOURCE_DIR\n"
+            "       python -m classifiers.data.derive_subsets --facet-candidates SOURCE_DIR OUT.csv"
+        )
     source = Path(argv[0])
     (HERE / "commits_conventional.csv.gz").write_bytes(build_commits(source))
     (HERE / "review_comments_nova.csv.gz").write_bytes(build_review_comments(source))
