@@ -19,6 +19,8 @@ demo: $(STAMP)
 	$(BIN)/ladder demo --out $(DEMO_OUT)
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
