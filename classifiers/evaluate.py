@@ -15,6 +15,7 @@ import logging
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
@@ -114,6 +115,13 @@ def folds(rows: TaskRows, seed: int) -> tuple[str, list[tuple[str, np.ndarray, n
     )
 
 
+def _filled(preds: list[str | None]) -> list[str]:
+    """The held-out predictions of every row: the folds partition the rows, so each slot was filled once."""
+    out = [p for p in preds if p is not None]
+    assert len(out) == len(preds), "a row was in no test fold"
+    return out
+
+
 def evaluate_rows(rows: TaskRows, *, seed: int = DEFAULT_SEED, rules_path: Path | None = None) -> dict:
     """Cross-validate the task's model on ``rows`` next to both baselines; the result is JSON-ready."""
     started = time.perf_counter()
@@ -126,7 +134,11 @@ def evaluate_rows(rows: TaskRows, *, seed: int = DEFAULT_SEED, rules_path: Path 
     x, y = as_matrix(rows.examples.inputs), np.array(rows.examples.labels, dtype=object)
     from_rules = rule_labels(rows, rules_path)
     scheme, splits = folds(rows, seed)
-    pooled = {"model": [None] * len(y), "majority": [None] * len(y), "rules": [None] * len(y)}
+    slots: dict[str, list[str | None]] = {
+        "model": [None] * len(y),
+        "majority": [None] * len(y),
+        "rules": [None] * len(y),
+    }
     fold_results = []
     groups = np.array(rows.examples.groups, dtype=object) if len(rows.examples.groups) == len(y) else None
     proba_cal = np.zeros(len(y))
@@ -146,19 +158,20 @@ def evaluate_rows(rows: TaskRows, *, seed: int = DEFAULT_SEED, rules_path: Path 
             "rules": [from_rules[i] or majority for i in test],
         }
         truth = y[test].tolist()
-        fold = {"name": name, "n_train": int(len(train)), "n": int(len(test))}
+        fold: dict[str, Any] = {"name": name, "n_train": int(len(train)), "n": int(len(test))}
         for system, preds in by_system.items():
             fold[system] = {k: v for k, v in score(truth, preds).items() if k != "per_class"}
             for i, p in zip(test, preds):
-                pooled[system][i] = p
+                slots[system][i] = p
         fold["beats_baselines"] = all(
             fold["model"]["macro_f1"] > fold[b]["macro_f1"] and fold["model"]["accuracy"] > fold[b]["accuracy"]
             for b in ("majority", "rules")
         )
         fold_results.append(fold)
+    pooled = {system: _filled(preds) for system, preds in slots.items()}
     truth = y.tolist()
     covered = sum(1 for r in from_rules if r is not None)
-    result = {
+    result: dict[str, Any] = {
         "task": rows.task,
         "n": len(truth),
         "dropped_unmapped_labels": rows.dropped,

@@ -32,6 +32,16 @@ from classifiers.text import CONVENTIONAL_TYPES, parse_conventional_header, shor
 Kind = Literal["pull_request", "review", "review_comment", "issue_comment", "ticket", "ticket_comment", "incident"]
 assert set(Kind.__args__) == set(ACTIVITY_KINDS)  # type: ignore[attr-defined]
 
+KeywordField = Literal["title", "subject", "body"]
+
+
+def _default_kinds() -> list[Kind]:
+    return ["pull_request", "ticket"]
+
+
+def _default_keyword_fields() -> list[KeywordField]:
+    return ["title"]
+
 
 # Words that say nothing about the kind of work on their own ("script setup", "v-model", "update the rfc link",
 # "automated tests"): a rule may use them only in keywords_in_context, next to the words that give them a
@@ -112,13 +122,13 @@ class RuleSpec(BaseModel):
     label: str
     description: str = ""
     enabled: bool = True
-    kinds: list[Kind] = Field(default_factory=lambda: ["pull_request", "ticket"])
+    kinds: list[Kind] = Field(default_factory=_default_kinds)
     paths: list[str] = Field(default_factory=list)
     paths_mode: Literal["any", "all"] = "any"
     keywords: list[str] = Field(default_factory=list)
     keywords_in_context: list[ContextKeywords] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
-    keyword_fields: list[Literal["title", "subject", "body"]] = Field(default_factory=lambda: ["title"])
+    keyword_fields: list[KeywordField] = Field(default_factory=_default_keyword_fields)
     github_labels: list[str] = Field(default_factory=list)
     jira_types: list[str] = Field(default_factory=list)
     jira_labels: list[str] = Field(default_factory=list)
@@ -293,7 +303,7 @@ class CompiledRule:
         self._paths = _glob(spec.paths)
         self._exclude_paths = _glob(spec.exclude_paths)
         self._keywords = _words(spec.keywords)
-        self._context = [(_words(group.words), _words(group.context)) for group in spec.keywords_in_context]
+        self._context = [(_word_regex(group.words), _word_regex(group.context)) for group in spec.keywords_in_context]
         self._exclude_keywords = _words(spec.exclude_keywords)
         self._exclude_types = frozenset(spec.exclude_conventional_types)
         self._patterns = (
@@ -428,14 +438,19 @@ def _field(row: dict, field: str) -> str:
     return row.get(field) or ""
 
 
-def _glob(patterns: list[str]) -> re.Pattern | None:
+def _glob(patterns: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{fnmatch.translate(p.lower())})" for p in patterns)) if patterns else None
 
 
-def _words(keywords: list[str]) -> re.Pattern | None:
-    """One case-insensitive regex matching any of ``keywords`` as whole words or phrases (group 1)."""
+def _words(keywords: list[str]) -> re.Pattern[str] | None:
+    """``_word_regex(keywords)``, or None without keywords."""
     if not keywords:
         return None
+    return _word_regex(keywords)
+
+
+def _word_regex(keywords: list[str]) -> re.Pattern[str]:
+    """One case-insensitive regex matching any of ``keywords`` (at least one) as whole words or phrases (group 1)."""
     return re.compile(r"(?<![\w-])(" + "|".join(_phrase(k) for k in keywords) + r")(?![\w-])", re.IGNORECASE)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from flows.config import DEFAULT_CONFIG_NAME, EXAMPLE_CONFIG, ConfigError
+from flows.config import DEFAULT_CONFIG_NAME, EXAMPLE_CONFIG, ConfigError, ReportFormat
 
 EXIT_BAD_INPUT = 2
 
@@ -180,7 +180,7 @@ def _echo_sync_summary(result: dict) -> None:
     "you may read your own report and those of people below you in the roster.",
 )
 def report(
-    config_path: str, engineer: str, since, until, fmt: str, out: str | None, viewer_token_env: str | None
+    config_path: str, engineer: str, since, until, fmt: ReportFormat, out: str | None, viewer_token_env: str | None
 ) -> None:
     """Write one engineer's evidence report for a period."""
     from flows import stages

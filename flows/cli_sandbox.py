@@ -22,6 +22,12 @@ def _now(_ctx, _param, value: str | None) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
+class _ListenError(click.ClickException):
+    """The server cannot listen where asked."""
+
+    exit_code = 2  # bad input, as everywhere in the ladder CLI
+
+
 @click.command("serve")
 @click.option("--world", "world_path", required=True, type=click.Path(dir_okay=False), help="The world JSON file.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -61,11 +67,9 @@ def serve(
     try:
         server = SandboxServer(world, host=host, port=port, now=now, faults=profile)
     except OSError as exc:
-        error = click.ClickException(
+        raise _ListenError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port (0 picks a free one)"
-        )
-        error.exit_code = 2  # bad input, as everywhere in the ladder CLI
-        raise error from None
+        ) from None
     click.echo(f"GitHub REST: {server.github_url}")
     click.echo(f"Jira:        {server.jira_url}")
     click.echo(f"stats:       {server.base_url}/_sandbox/stats")

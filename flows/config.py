@@ -64,9 +64,16 @@ class ClassifierConfig(_Section):
     rules: Path | None = None  # extra rules YAML
 
 
+ReportFormat = Literal["md", "html", "json"]
+
+
+def _all_formats() -> list[ReportFormat]:
+    return ["md", "html", "json"]
+
+
 class ReportConfig(_Section):
     out_dir: Path = Path("reports")
-    formats: list[Literal["md", "html", "json"]] = Field(default_factory=lambda: ["md", "html", "json"])
+    formats: list[ReportFormat] = Field(default_factory=_all_formats)
     period_days: int = Field(default=90, ge=1)
     since: dt.date | None = None  # a fixed period overrides period_days
     until: dt.date | None = None

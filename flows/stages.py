@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from flows.config import ConfigError, LadderConfig, read_secret
+from flows.config import ConfigError, LadderConfig, ReportFormat, read_secret
 from flows.progress import partition_progress
 from flows.runtime import RedactSecrets
 from miners.base import Batch
@@ -304,12 +304,12 @@ def render_person_report(
     )
 
 
-def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable[str]) -> dict[str, str]:
+def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable[ReportFormat]) -> dict[str, str]:
     """Write ``report`` in each format as ``out_dir/stem.<fmt>``; returns {fmt: file name}."""
     from rubric import render_report
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = {}
+    written: dict[str, str] = {}
     for fmt in formats:
         path = out_dir / f"{stem}.{fmt}"
         path.write_text(render_report(report, fmt), encoding="utf-8")

@@ -8,9 +8,15 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 
+@overload
+def utc(value: dt.datetime) -> dt.datetime: ...
+@overload
+def utc(value: None) -> None: ...
+@overload
+def utc(value: dt.datetime | None) -> dt.datetime | None: ...
 def utc(value: dt.datetime | None) -> dt.datetime | None:
     """Return ``value`` as an aware UTC datetime (naive values are taken as UTC)."""
     if value is None:

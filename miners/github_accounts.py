@@ -26,11 +26,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from miners.github_graphql_parse import parse_actor
 from miners.github_parse import GHOST_LOGIN, SOURCE, parse_time, parse_user
 from miners.records import AccountRecord
+
+
+class _Common(TypedDict):
+    """The fields an account's rows (the account, one per e-mail) share."""
+
+    source: str
+    partition: str
+    fetched_at: dt.datetime
+    url: str | None
+    system: str
+    identity: str
+    github_id: int | None
+    display_name: str | None
+    account_type: str | None
 
 
 @dataclass
@@ -142,7 +156,7 @@ class AccountCollector:
         out: list[AccountRecord] = []
         for seen in sorted(self._seen.values(), key=lambda s: s.login.lower()):
             url = f"{html.rstrip('/')}/{seen.login}" if html else None
-            common = dict(
+            common = _Common(
                 source=SOURCE,
                 partition=partition,
                 fetched_at=fetched_at,

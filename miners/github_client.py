@@ -57,17 +57,17 @@ class GitHubReader:
         self.requests += 1
         sent = dict(headers) if headers else None
         try:
-            headers, data = self._policy.call(
+            received, data = self._policy.call(
                 lambda: self._requester.requestJsonAndCheck("GET", path, dict(params or {}) or None, sent),
                 resource="core",
                 what=what,
             )
         except GithubException as exc:
             raise _translate(exc, what) from None
-        remaining = headers.get("x-ratelimit-remaining")
+        remaining = received.get("x-ratelimit-remaining")
         if remaining is not None:
             self.rate_remaining = int(float(remaining))
-        return headers, data
+        return received, data
 
     def fetch_pages(self, path: str, params: Mapping[str, Any] | None = None, *, what: str) -> Iterator[list]:
         """Yield each page of a list endpoint, following ``Link: rel="next"``; stop early by not iterating."""

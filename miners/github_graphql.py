@@ -159,7 +159,7 @@ class GraphQLReader:
         after = None
         while True:
             data = self.query(document, {**variables, "after": after}, what=what)
-            conn = data
+            conn: Mapping[str, Any] | None = data
             for key in path:
                 conn = (conn or {}).get(key)
             if conn is None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from miners.github_parse import GHOST_LOGIN, SOURCE, parse_time, partition_for
+from miners.github_parse import GHOST_LOGIN, SOURCE, parse_required_time, parse_time, partition_for
 from miners.records import (
     CoAuthorRecord,
     IssueCommentRecord,
@@ -125,7 +125,7 @@ def parse_graphql_pull(node: Mapping[str, Any], *, repo: str, fetched_at: dt.dat
         body=node.get("body") or None,
         state="open" if node.get("state") == "OPEN" else "closed",
         draft=bool(node.get("isDraft")),
-        created_at=parse_time(node["createdAt"]),
+        created_at=parse_required_time(node["createdAt"], f"pull request {repo}#{number}"),
         closed_at=parse_time(node.get("closedAt")),
         merged_at=parse_time(node.get("mergedAt")),
         additions=node.get("additions"),
@@ -154,8 +154,8 @@ def pending_reviewers(history: list[ReviewRequestRecord]) -> tuple[str, ...]:
     for r in sorted(history, key=lambda r: r.requested_at):
         if r.reviewer_login and r.reviewer_type != "Team":
             latest[r.reviewer_login] = r
-    waiting = [r for r in latest.values() if r.removed_at is None and r.answered_at is None]
-    return tuple(r.reviewer_login for r in sorted(waiting, key=lambda r: (r.requested_at, r.reviewer_login)))
+    waiting = [(login, r) for login, r in latest.items() if r.removed_at is None and r.answered_at is None]
+    return tuple(login for login, r in sorted(waiting, key=lambda w: (w[1].requested_at, w[0])))
 
 
 def _env(
@@ -239,7 +239,7 @@ def _comment(i: Mapping[str, Any], pull: PullRequestRecord, fetched_at: dt.datet
         author_login=login,
         author_type=kind,
         body=i.get("body"),
-        created_at=parse_time(i["createdAt"]),
+        created_at=parse_required_time(i["createdAt"], f"comment {i.get('databaseId')} on {pull.source_id}"),
     )
 
 
@@ -278,7 +278,7 @@ def _commit(c: Mapping[str, Any], pull: PullRequestRecord, fetched_at: dt.dateti
 
 
 def review_request_history(
-    timeline: list[Mapping[str, Any]], reviews: list[ReviewRecord], pull: PullRequestRecord, fetched_at: dt.datetime
+    timeline: Sequence[Mapping[str, Any]], reviews: list[ReviewRecord], pull: PullRequestRecord, fetched_at: dt.datetime
 ) -> list[ReviewRequestRecord]:
     """One record per REVIEW_REQUESTED event; a later REMOVED event of that reviewer closes the oldest open
     request; the answer is the reviewer's first review at or after the request, before its removal and

@@ -36,6 +36,18 @@ def parse_time(value: str | None) -> dt.datetime | None:
     return utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
+def parse_required_time(value: str | None, what: str) -> dt.datetime:
+    """``parse_time`` of a timestamp GitHub always sends (a ``created_at``); ``what`` names the object.
+
+    The record field is not optional (its warehouse column is NOT NULL), so a payload
+    without it fails here, naming the object, instead of at load time.
+    """
+    parsed = parse_time(value)
+    if parsed is None:
+        raise ValueError(f"{what} has no creation time; the payload is incomplete")
+    return parsed
+
+
 def parse_user(user: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
     """User object -> (login, type); deleted accounts (null or ``ghost``) -> (None, None)."""
     if not user or not user.get("login") or user.get("login") == GHOST_LOGIN:
@@ -115,7 +127,7 @@ def parse_pull(payload: Mapping[str, Any], *, repo: str, fetched_at: dt.datetime
         body=payload.get("body"),
         state="closed" if str(payload.get("state") or "open").lower() != "open" else "open",
         draft=bool(payload.get("draft")),
-        created_at=parse_time(payload["created_at"]),
+        created_at=parse_required_time(payload["created_at"], f"pull request {repo}#{number}"),
         closed_at=parse_time(payload.get("closed_at")),
         merged_at=parse_time(payload.get("merged_at")),
         additions=payload.get("additions"),
@@ -207,7 +219,7 @@ def parse_review_comment(payload: Mapping[str, Any], *, repo: str, fetched_at: d
         path=payload.get("path"),
         line=line,
         in_reply_to_id=payload.get("in_reply_to_id"),
-        created_at=parse_time(payload["created_at"]),
+        created_at=parse_required_time(payload["created_at"], f"review comment {payload.get('id')} in {repo}"),
     )
 
 
@@ -235,5 +247,5 @@ def parse_issue_comment(payload: Mapping[str, Any], *, repo: str, fetched_at: dt
         author_login=login,
         author_type=kind,
         body=payload.get("body"),
-        created_at=parse_time(payload["created_at"]),
+        created_at=parse_required_time(payload["created_at"], f"issue comment {payload.get('id')} in {repo}"),
     )

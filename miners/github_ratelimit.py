@@ -119,8 +119,8 @@ class RateLimitPolicy:
                 ConnectionError,
             ) as exc:
                 if attempt >= self.max_retries:
-                    request = getattr(exc, "request", None)
-                    where = f" at {request.url.split('?')[0]}" if getattr(request, "url", None) else ""
+                    url = getattr(getattr(exc, "request", None), "url", None)
+                    where = f" at {url.split('?')[0]}" if url else ""
                     raise MinerError(
                         f"cannot reach GitHub{where} while reading {what}: {type(exc).__name__} on "
                         f"{attempt + 1} attempts; check github.base_url in the config and the network"

@@ -192,8 +192,10 @@ def mine_jira(
     windows: dict[str, dt.datetime | None] = {}
     newest: dict[str, dt.datetime | None] = {}
     for p in projects:
-        newest[p] = parse_cursor(previous[p], f"jira:{p}") if previous[p] else None
-        windows[p] = since if since is not None else (newest[p] - overlap if newest[p] else None)
+        previous_cursor = previous[p]
+        cursor_at = parse_cursor(previous_cursor, f"jira:{p}") if previous_cursor else None
+        newest[p] = cursor_at
+        windows[p] = since if since is not None else (cursor_at - overlap if cursor_at else None)
     fetched_at = now()
     contexts = {
         p: IssueContext(
@@ -215,8 +217,10 @@ def mine_jira(
         stored = known([r.key for r in walked]) if known is not None and not full else {}
         page = [r for r in walked if stored.get(r.key) != r.updated]
         for ref in walked:  # unchanged issues still move their project's cursor
-            if ref.project in newest and (newest[ref.project] is None or ref.updated > newest[ref.project]):
-                newest[ref.project] = ref.updated
+            if ref.project in newest:
+                so_far = newest[ref.project]
+                if so_far is None or ref.updated > so_far:
+                    newest[ref.project] = ref.updated
         for i in range(0, len(page), BULKFETCH_MAX):
             chunk = page[i : i + BULKFETCH_MAX]
             details = _fetch_details(session, chunk)
@@ -229,7 +233,8 @@ def mine_jira(
                     continue
                 by_project.setdefault(project, []).extend(_records(session, raw, contexts[project], seen_users))
                 items[project] += 1
-                if newest[project] is None or ref.updated > newest[project]:
+                so_far = newest[project]
+                if so_far is None or ref.updated > so_far:
                     newest[project] = ref.updated
         if users is not None:  # before the issues: a crash after them must not lose the accounts for good
             fresh = _new_accounts(users, seen_users, fetched_at)

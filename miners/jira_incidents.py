@@ -14,13 +14,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from miners.records import JiraIncidentRecord, JiraIncidentRoleRecord, JiraIssueRecord, JiraLinkRecord, Record
 
 MITIGATED_STATUSES = frozenset({"mitigated", "monitoring"})
 FOLLOWUP_LINK_TYPES = frozenset({"causes", "problem/incident"})
 COMMANDER_NAMES = frozenset({"incident commander", "commander", "incident lead"})
+
+Change = tuple[dt.datetime, str | None, str | None]
+"""One change of a user field: (when, from, to)."""
+Interval = tuple[dt.datetime, str | None, dt.datetime | None]
+"""Who held a role: (start, person, end); end None while they hold it."""
+
+
+class _Envelope(TypedDict):
+    """The envelope fields an incident's records take from its issue record."""
+
+    source: str
+    partition: str
+    fetched_at: dt.datetime
+    url: str | None
 
 
 def parse_incident(
@@ -36,7 +50,7 @@ def parse_incident(
     main = next(r for r in records if isinstance(r, JiraIssueRecord))
     if not main.is_incident:
         return []
-    changes: dict[str, list[tuple[dt.datetime, str | None, str | None]]] = {"assignee": [], "commander": []}
+    changes: dict[str, list[Change]] = {"assignee": [], "commander": []}
     mitigated_at = None
     for history in histories:
         at = parse_jira_time(history.get("created"))
@@ -62,7 +76,7 @@ def parse_incident(
             }
         )
     )
-    envelope = dict(source=main.source, partition=main.partition, fetched_at=main.fetched_at, url=main.url)
+    envelope = _Envelope(source=main.source, partition=main.partition, fetched_at=main.fetched_at, url=main.url)
     key = main.key
     out: list[Record] = [
         JiraIncidentRecord(
@@ -82,7 +96,7 @@ def parse_incident(
             followup_keys=followups,
         )
     ]
-    roles = {
+    roles: dict[str, list[Interval]] = {
         "declared": [(main.created_at, main.reporter_id, None)],
         "commander": held_intervals(main.created_at, main.commander_id, changes["commander"]),
         "assignee": held_intervals(main.created_at, main.assignee_id, changes["assignee"]),
@@ -107,14 +121,12 @@ def parse_incident(
     return out
 
 
-def held_intervals(
-    created_at: dt.datetime, current: str | None, changes: list[tuple[dt.datetime, str | None, str | None]]
-) -> list[tuple[dt.datetime, str | None, dt.datetime | None]]:
+def held_intervals(created_at: dt.datetime, current: str | None, changes: list[Change]) -> list[Interval]:
     """(start, person, end) intervals of a user field from its changes; the first holder is the first 'from'."""
     changes = sorted(changes, key=lambda c: c[0])
     if not changes:
         return [(created_at, current, None)]
-    out = [(created_at, changes[0][1], changes[0][0])]
+    out: list[Interval] = [(created_at, changes[0][1], changes[0][0])]
     for i, (at, _, to) in enumerate(changes):
         end = changes[i + 1][0] if i + 1 < len(changes) else None
         out.append((at, to if end is not None else current, end))

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from miners.records import (
     AccountRecord,
@@ -38,6 +38,14 @@ FIELD_NAMES: Mapping[str, tuple[str, ...]] = {
 
 _OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
 _LOCALIZED = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M")
+
+
+class _Envelope(TypedDict):
+    """The envelope fields every record of one issue shares."""
+
+    source: str
+    partition: str
+    fetched_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -236,7 +244,7 @@ def parse_issue(
     key = str(issue["key"])
     fields: Mapping[str, Any] = issue.get("fields") or {}
     url = f"{ctx.server}/browse/{key}"
-    envelope = dict(source=SOURCE, partition=ctx.partition, fetched_at=ctx.fetched_at)
+    envelope = _Envelope(source=SOURCE, partition=ctx.partition, fetched_at=ctx.fetched_at)
     updated_at = parse_jira_time(fields.get("updated"))
     project = (fields.get("project") or {}).get("key") or key.rpartition("-")[0]
     issue_type = _name(fields.get("issuetype")) or "Unknown"
@@ -313,7 +321,7 @@ def parse_issue(
                 comment_id=str(c["id"]),
                 author_id=parse_user_id(c.get("author")),
                 body=parse_rich_text(c.get("body")),
-                created_at=created_at,
+                created_at=_present(created_at, f"Jira comment {c['id']} of {key}"),
             )
         )
     for history in (issue.get("changelog") or {}).get("histories") or ():
@@ -332,7 +340,7 @@ def parse_issue(
                     history_id=history_id,
                     item_index=index,
                     author_id=author_id,
-                    changed_at=changed_at,
+                    changed_at=_present(changed_at, f"Jira changelog entry {history_id} of {key}"),
                     field_name=str(item.get("field") or ""),
                     from_value=item.get("fromString"),
                     to_value=item.get("toString"),
@@ -345,6 +353,17 @@ def _require(value: dt.datetime | None, key: str, name: str) -> dt.datetime:
     """A stand-in for a missing timestamp (``created`` falls back to ``updated``), or a clear error."""
     if value is None:
         raise ValueError(f"Jira issue {key} has neither '{name}' nor 'updated'; request both fields in the search")
+    return value
+
+
+def _present(value: dt.datetime | None, what: str) -> dt.datetime:
+    """A timestamp Jira always sends (a comment's or a changelog entry's ``created``).
+
+    The record field is not optional (its warehouse column is NOT NULL), so a payload
+    without it fails here, naming the object, instead of at load time.
+    """
+    if value is None:
+        raise ValueError(f"{what} has no 'created' timestamp; the payload is incomplete")
     return value
 
 

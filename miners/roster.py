@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -22,6 +22,9 @@ from miners.records import EnrollmentRecord, OwnershipRecord, PersonRecord, Reco
 from miners.roster_csv import PeopleCsv, read_people_csv
 from miners.roster_history import check_history, enrollments
 from miners.roster_ownership import OwnershipChange, check_ownership, owner_intervals
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 SOURCE = "roster"
 PARTITION = "roster"
@@ -138,9 +141,9 @@ def parse_roster(
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        position = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise RosterError(f"{source}: not valid YAML{where}: {problem}; fix the syntax there") from None
+        raise RosterError(f"{source}: not valid YAML{position}: {problem}; fix the syntax there") from None
     if people_csv is not None and data is None:
         data = {}
     if not isinstance(data, dict):
@@ -325,7 +328,7 @@ def _cycles(start: str, parent_of: dict[str, str | None]) -> bool:
     return False
 
 
-def _pydantic_problem(err: dict[str, Any]) -> str:
+def _pydantic_problem(err: ErrorDetails) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown key; remove it or check its spelling"

@@ -37,6 +37,10 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rubric.model import Rubric
 
 PRIOR_THREADS = 20.0  # pseudo-threads at the cohort's typical share that every person's focus starts from
 RATE_GATE = 1.0  # rate z above which focus alone decides the lift
@@ -197,13 +201,13 @@ def base_groups(people: list[PersonTotals], behaviours: list[str]) -> dict[str, 
     covers nearly all threads of its base (DEGENERATE_COVERAGE; e.g. incident roles, which are all evidence
     of incident work), a share of that base says nothing, and all of a person's threads are the base.
     """
-    threads = defaultdict(int)
+    threads: defaultdict[str, int] = defaultdict(int)
     for p in people:
         for g, n in p.threads.items():
             threads[g] += n
     out: dict[str, frozenset[str]] = {}
     for beh in behaviours:
-        per_group = defaultdict(int)
+        per_group: defaultdict[str, int] = defaultdict(int)
         for p in people:
             for g in GROUPS:
                 per_group[g] += p.items_by_group.get((beh, g), 0)
@@ -272,7 +276,13 @@ def judge(person: PersonTotals, behaviour: str, cohort: Cohort | None) -> Judgem
 
 
 def totals_from_rows(
-    person_id: str, level: str | None, start: dt.date | None, rows: list[dict], *, since: dt.date, until: dt.date
+    person_id: str,
+    level: str | None,
+    start: dt.date | None,
+    rows: list[dict[str, Any]],
+    *,
+    since: dt.date,
+    until: dt.date,
 ) -> PersonTotals:
     """One person's totals from their evidence rows in [since, until] (EVIDENCE_SCHEMA dicts).
 
@@ -319,13 +329,15 @@ def describe_typical(
     return f"typical for {cohort.label} here: {span} in {period}"
 
 
-def calibrate_rubric(rubric, people: list[dict], rows: list[dict], *, since: dt.date, until: dt.date) -> Calibration:
+def calibrate_rubric(
+    rubric: Rubric, people: list[dict[str, Any]], rows: list[dict[str, Any]], *, since: dt.date, until: dt.date
+) -> Calibration:
     """The calibration for one period from every person's evidence rows (EVIDENCE_SCHEMA dicts, any order).
 
     ``people``: roster rows with person_id, level and start_date.  Rows must already be limited to
     [since, until] and to ``rubric``'s id and version.
     """
-    by_person: dict[str, list[dict]] = defaultdict(list)
+    by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_person[row["person_id"]].append(row)
     totals = [

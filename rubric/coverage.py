@@ -194,11 +194,11 @@ def _enrollment_warnings(person: dict[str, Any], since: dt.date, until: dt.date)
     period_days = (until - since).days + 1
     span = f"this period ({since.isoformat()} to {until.isoformat()})"
     if (start is not None and start > until) or (end is not None and end < since):
-        when = (
-            f"starting on {start.isoformat()}"
-            if start is not None and start > until
-            else f"leaving on {end.isoformat()}"
-        )
+        if start is not None and start > until:
+            when = f"starting on {start.isoformat()}"
+        else:
+            assert end is not None  # the test above: not a late start, so the roster's end precedes the period
+            when = f"leaving on {end.isoformat()}"
         return [
             _warning(
                 "not_enrolled_in_period",

@@ -32,16 +32,21 @@ import socket
 import struct
 import threading
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+if TYPE_CHECKING:
+    from starlette.datastructures import State
 
 PROFILE_DIR = Path(__file__).with_name("faults")
 GITHUB_PREFIX = "/api/"
 JIRA_PREFIX = "/jira/"
 SECONDARY_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 PRIMARY_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+_ALL_APIS: tuple[Literal["github", "jira"], ...] = ("github", "jira")
+_ALL_ERROR_STATUSES: tuple[Literal[500, 502, 503], ...] = (500, 502, 503)
 
 
 class FaultProfileError(Exception):
@@ -54,14 +59,14 @@ class _Rule(BaseModel):
     rate: float = Field(0.0, ge=0.0, le=1.0)  # chance that a matching request starts a burst
     at: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)  # matching-request numbers that fire
     burst: int = Field(1, ge=1)  # consecutive matching requests answered once fired
-    apis: list[Literal["github", "jira"]] = Field(default_factory=lambda: ["github", "jira"])
+    apis: list[Literal["github", "jira"]] = Field(default_factory=lambda: list(_ALL_APIS))
     paths: list[str] = Field(default_factory=list)  # fnmatch globs on the URL path; empty: all
     methods: list[str] = Field(default_factory=list)  # e.g. [GET]; empty: all
 
 
 class ErrorRule(_Rule):
     kind: Literal["error"]
-    statuses: list[Literal[500, 502, 503]] = Field(default_factory=lambda: [500, 502, 503])
+    statuses: list[Literal[500, 502, 503]] = Field(default_factory=lambda: list(_ALL_ERROR_STATUSES))
 
 
 class SecondaryLimitRule(_Rule):
@@ -145,6 +150,8 @@ class _RuleState:
 class FaultInjector:
     """ASGI middleware: answers some API requests with faults per a FaultProfile (see module docstring)."""
 
+    state: State  # the wrapped app's ``state``, set by ``sandbox.server.build_app`` (same surface as the bare app)
+
     def __init__(self, app: Any, profile: FaultProfile, state: Any) -> None:
         self.app = app
         self.profile = profile
@@ -180,7 +187,9 @@ class FaultInjector:
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
         api = "github" if path.startswith(GITHUB_PREFIX) else "jira" if path.startswith(JIRA_PREFIX) else None
-        fired = self.decide(api, scope.get("method", "GET"), path) if api else None
+        if api is None:  # /_sandbox/* and anything else outside the two APIs
+            return await self.app(scope, receive, send)
+        fired = self.decide(api, scope.get("method", "GET"), path)
         if fired is None:
             return await self.app(scope, receive, send)
         index, rule, n = fired
@@ -299,5 +308,5 @@ async def _reset_connection(send: Any) -> None:
         except OSError:
             pass
     transport.abort()
-    if hasattr(cycle, "disconnected"):
+    if cycle is not None and hasattr(cycle, "disconnected"):
         cycle.disconnected = True  # uvicorn then sends nothing more for this cycle

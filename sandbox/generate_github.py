@@ -106,8 +106,8 @@ def plan_pull_requests(c: Company) -> list[Plan]:
         for _ in range(poisson(rng, rate * months * share)):
             created = work_moment(rng, person.timezone, begin, until)
             if created is not None:
-                repo = _pick_repo(c, person, created).full_name
-                plans.append(Plan(created, person.login, repo, _pick_kind(rng, person)))
+                full_name = _pick_repo(c, person, created).full_name
+                plans.append(Plan(created, person.login, full_name, _pick_kind(rng, person)))
     for repo in c.repos:
         if repo.archived:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+from typing import Literal
 
 from sandbox import generate_text as text
 from sandbox.generate_github import poisson
@@ -36,7 +37,7 @@ def build_jira_issues(c: Company) -> list[JiraIssue]:
     """All tickets of the period, keyed per project in creation order."""
     ids = JiraIds()
     issues: list[JiraIssue] = []
-    temp = collections.Counter()
+    temp: collections.Counter[str] = collections.Counter()
 
     def new(project: str, **fields) -> JiraIssue:
         temp[project] += 1
@@ -103,9 +104,10 @@ def _comments(c: Company, issue: JiraIssue, pool: list[Person], ids: JiraIds, me
     at = issue.created
     for _ in range(poisson(rng, mean)):
         who = rng.choice(pool)
-        at = later(rng, who.timezone, at, 18.0, c.active_until(who))
-        if at is None:
+        step = later(rng, who.timezone, at, 18.0, c.active_until(who))
+        if step is None:
             return
+        at = step
         body = (
             text.pick_ticket(rng)[1]
             if rng.random() < 0.4
@@ -251,8 +253,9 @@ def _epics(c: Company, new, project: str, members: list[Person], ics: list[Perso
                 )
             )
             epic.status, epic.status_category = "In Progress", "indeterminate"
-        if kids and all(k.resolved for k in kids):
-            done = later(rng, owner.timezone, max(k.resolved for k in kids), 24.0, c.active_until(owner))
+        kids_resolved = [k.resolved for k in kids if k.resolved is not None]
+        if kids and len(kids_resolved) == len(kids):
+            done = later(rng, owner.timezone, max(kids_resolved), 24.0, c.active_until(owner))
             if done is not None and epic.status == "In Progress":
                 epic.changelog.append(
                     JiraChange(
@@ -318,9 +321,10 @@ def _incidents(c: Company, new, project: str, members: list[Person], ids: JiraId
         )
         at = created
         for status, lo, hi in (("Investigating", 3, 25), ("Mitigated", 20, 240), ("Resolved", 30, 600)):
-            at = minutes_after(rng, at, lo, hi, c.end)
-            if at is None:
+            step = minutes_after(rng, at, lo, hi, c.end)
+            if step is None:
                 break
+            at = step
             incident.changelog.append(
                 JiraChange(
                     id=ids.next("change"),
@@ -368,6 +372,7 @@ def _followup(
     ids: JiraIds,
 ) -> None:
     rng = c.rng
+    assert incident.resolved is not None  # follow-ups are filed for resolved incidents only
     created = later(rng, commander.timezone, incident.resolved, 20.0, c.active_until(commander))
     if created is None:
         return
@@ -407,6 +412,7 @@ def _cross_team_blocks(c: Company, issues: list[JiraIssue], ids: JiraIds) -> Non
     everything = [i for lst in by_project.values() for i in lst]
     for issue in everything:
         driven = issue.assignee in drivers
+        kind: Literal["Blocks", "Relates"]
         if rng.random() < (0.6 if driven else 0.03):
             kind, other = "Blocks", _pick(rng, everything, lambda i: i.project != issue.project)  # noqa: B023 (called here)
         elif rng.random() < 0.03:
@@ -441,7 +447,7 @@ def _renumber(issues: list[JiraIssue]) -> list[JiraIssue]:
     """Give keys and ids in creation order (as Jira does) and settle ``updated``."""
     issues.sort(key=lambda i: (i.created, i.project, i.key))
     mapping: dict[str, str] = {}
-    counters = collections.Counter()
+    counters: collections.Counter[str] = collections.Counter()
     for index, issue in enumerate(issues):
         counters[issue.project] += 1
         mapping[issue.key] = f"{issue.project}-{counters[issue.project]}"

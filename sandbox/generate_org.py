@@ -370,10 +370,10 @@ def _person(
 
 def _build_team_assets(c: Company, index: int, team: Team) -> None:
     rng = c.rng
-    _, _, key, names = _TEAMS[index % len(_TEAMS)]
+    _, _, key, base_names = _TEAMS[index % len(_TEAMS)]
     suffix = team.id[len(_TEAMS[index % len(_TEAMS)][0]) :]
     manager = next(p for p in c.people if p.team == team.id and p.level == "M1")
-    names = [n + suffix for n in names]
+    names = [n + suffix for n in base_names]
     if index % 4 == 3:
         names.append(f"legacy-{team.id}-scripts")
     for name in names:

@@ -81,6 +81,7 @@ def plant_identities(c: Company) -> None:
         used.add(old)
         person.former_logins = [old]
         c.renamed_at[person.login] = (c.start + (c.end - c.start) * rng.uniform(0.2, 0.5)).replace(microsecond=0)
+        assert person.github_id is not None  # every person got one in the loop above
         current = noreply_email(person.github_id, person.login)
         if current not in person.emails:
             person.emails.insert(1, current)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+from typing import Literal
 
 from sandbox import generate_text as text
 from sandbox.generate_org import Company
@@ -145,6 +146,7 @@ def _re_requests(c: Company, pr: PullRequest, author: Person) -> None:
     rng = c.rng
     by_reviewer: dict[str, list[Review]] = collections.defaultdict(list)
     for review in pr.reviews:
+        assert review.author is not None, "reviews generated for a conversation always have an author"
         by_reviewer[review.author].append(review)
     for login, reviews in by_reviewer.items():
         for before, after in zip(reviews, reviews[1:]):
@@ -203,6 +205,8 @@ def _review_round(
             Review(id=ids.next("review"), author=reviewer.login, state="APPROVED", body=body, submitted_at=at)
         )
         return at
+    state: Literal["COMMENTED", "CHANGES_REQUESTED"]
+    categories: tuple[str, ...]
     if style == "teach":
         state = "COMMENTED" if rng.random() < 0.6 else "CHANGES_REQUESTED"
         body = text.pick_review_text(rng, text.TEACHING_CATEGORIES, min_chars=120)
@@ -292,9 +296,10 @@ def _issue_comments(c: Company, pr: PullRequest, author: Person, ids: Ids) -> dt
     at = pr.created_at
     for _ in range(rng.randrange(1, 3)):
         who = rng.choice(pool)
-        at = later(rng, who.timezone, at, 6.0, c.active_until(who))
-        if at is None:
+        step = later(rng, who.timezone, at, 6.0, c.active_until(who))
+        if step is None:
             break
+        at = step
         body = (
             rng.choice(STATUS_NOTES)
             if rng.random() < 0.3

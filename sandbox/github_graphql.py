@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from graphql import GraphQLError, execute
+from graphql import ExecutionResult, GraphQLError, execute
 from graphql.language import FieldNode
 from starlette.requests import Request
 from starlette.responses import Response
@@ -62,7 +62,7 @@ def _errors(errors: list[GraphQLError]) -> list[dict[str, Any]]:
     """graphql-core errors in GitHub's shape: ``type`` at the top level when there is one."""
     out = []
     for err in errors:
-        item = dict(err.formatted)
+        item: dict[str, Any] = dict(err.formatted)
         kind = (item.pop("extensions", None) or {}).get("type")
         if kind:
             item = {"type": kind, **item}
@@ -123,13 +123,13 @@ def _endpoint(state: SandboxState):
 
         document, errors = check_document(query)
         operation = None
-        if not errors:
+        if document is not None and not errors:  # check_document gives no document only with errors
             try:
                 operation = pick_operation(document, body.get("operationName"))
                 cost = query_cost(document, operation, variables)
             except GraphQLError as exc:
                 errors = [exc]
-        if errors:
+        if errors or document is None:
             _meter(state, 200, 0)
             return _json({"errors": _errors(errors)}, 200, headers | rate_headers(used))
         if used >= gh.graphql_limit:
@@ -167,6 +167,8 @@ def _endpoint(state: SandboxState):
             field_resolver=resolve_field,
             type_resolver=resolve_type,
         )
+        if not isinstance(result, ExecutionResult):  # only async resolvers would make it an awaitable
+            raise TypeError("GraphQL execution did not complete synchronously; the sandbox resolvers must be sync")
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = _errors(result.errors)

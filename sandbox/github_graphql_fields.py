@@ -59,13 +59,13 @@ def node(c: Any, node_id: str) -> R.Obj | None:
                 if kind == "PR" and pr.id == int(raw):
                     return R.Obj("PullRequest", pr)
                 if kind == "PRR":
-                    hit = next((r for r in asof.visible_reviews(pr, c.now) if r.id == int(raw)), None)
-                    if hit is not None:
-                        return R.Obj("PullRequestReview", (pr, hit))
+                    review = next((r for r in asof.visible_reviews(pr, c.now) if r.id == int(raw)), None)
+                    if review is not None:
+                        return R.Obj("PullRequestReview", (pr, review))
                 if kind == "IC":
-                    hit = next((m for m in asof.visible_issue_comments(pr, c.now) if m.id == int(raw)), None)
-                    if hit is not None:
-                        return R.Obj("IssueComment", (pr, hit))
+                    comment = next((m for m in asof.visible_issue_comments(pr, c.now) if m.id == int(raw)), None)
+                    if comment is not None:
+                        return R.Obj("IssueComment", (pr, comment))
     raise R.not_found(f"Could not resolve to a node with the global id of '{node_id}'")
 
 
@@ -212,8 +212,12 @@ def _inside() -> dict[tuple[str, str], Resolver]:
         ("ReviewRequest", "requestedReviewer"): lambda v, c, a: R.actor(c.world, v[1]),
         ("ReviewRequest", "pullRequest"): lambda v, c, a: R.Obj("PullRequest", v[0]),
     }
+
+    def commit_field(name: str) -> Resolver:
+        return lambda v, c, a: commit_fields(v, c, a, name)
+
     for name in ("oid", "message", "messageHeadline", "committedDate", "authoredDate", "author", "url", "authors"):
-        out[("Commit", name)] = lambda v, c, a, name=name: commit_fields(v, c, a, name)
+        out[("Commit", name)] = commit_field(name)
     out |= R._rr_event_fields("ReviewRequestedEvent") | R._rr_event_fields("ReviewRequestRemovedEvent")
     return out
 

@@ -129,8 +129,8 @@ def user_payload(world: World, login: str | None, links: Links) -> dict[str, Any
     person = _person(world, login)
     if login is None or (person is not None and person.deleted):
         login, uid, kind = GHOST_LOGIN, GHOST_ID, "User"
-    elif person is None and find_org(world, login) is not None:
-        login = find_org(world, login)
+    elif person is None and (org := find_org(world, login)) is not None:
+        login = org
         uid, kind = stable_id("org", login), "Organization"
     else:
         is_bot = is_bot_login(login) or (person is not None and person.is_bot)

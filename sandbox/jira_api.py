@@ -175,7 +175,9 @@ def routes(state: SandboxState) -> list[Route]:
     async def myself(_: Request, ctx: Ctx) -> dict[str, Any]:
         if ctx.person is None:
             return P.render_service_user(state.world, ctx.render)
-        return P.render_user(state.world, ctx.person.login, ctx.render) | {"timeZone": ctx.person.timezone}
+        user = P.render_user(state.world, ctx.person.login, ctx.render)
+        assert user is not None  # ctx.person was looked up in this world by its login
+        return user | {"timeZone": ctx.person.timezone}
 
     async def fields(_: Request, __: Ctx) -> list[dict[str, Any]]:
         return P.render_fields_list()

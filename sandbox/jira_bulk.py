@@ -101,14 +101,14 @@ def handlers(cloud: bool) -> list[tuple[str, Any, tuple[str, ...]]]:
                 flat.append((issue.id, rendered))
         page = flat[offset : offset + size]
         out: list[dict[str, Any]] = []
-        for issue_id, history in page:
+        for issue_id, entry in page:
             if not out or out[-1]["issueId"] != issue_id:
                 out.append({"issueId": issue_id, "changeHistories": []})
-            out[-1]["changeHistories"].append(history)
+            out[-1]["changeHistories"].append(entry)
         more = offset + size < len(flat)
         return {"issueChangeLogs": out, "nextPageToken": _token(offset + size, check) if more else None}
 
-    async def user_search(_: Request, ctx) -> list[dict[str, Any]]:
+    async def user_search(_: Request, ctx) -> list[dict[str, Any] | None]:
         text = str(ctx.params.get("query") or ctx.params.get("username") or "").casefold()
         if not text:
             raise A.ApiError(400, "user/search needs 'query' (Cloud) or 'username' (Data Center).")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sandbox.world import JiraChange, JiraComment, JiraIssue, Person, World
@@ -285,7 +285,7 @@ def view_issue(world: World, issue: JiraIssue, now: dt.datetime, visible_keys: s
     )
 
 
-def _category_for(status: str) -> str:
+def _category_for(status: str) -> Literal["new", "indeterminate", "done"]:
     name = status.lower()
     return "done" if name in _DONE_NAMES else "new" if name in _NEW_NAMES else "indeterminate"
 
@@ -351,6 +351,8 @@ def _user_ref(world: World, login: str | None, display_name: str | None) -> str 
 
 def _issue_ref(world: World, key: str, r: Render) -> dict[str, Any]:
     other = issue_by_key(world, key)
+    if other is None:
+        raise LookupError(f"no Jira issue {key!r} in the world (a link or parent names an unknown key)")
     return {
         "id": other.id,
         "key": other.key,
@@ -441,7 +443,9 @@ def render_all_fields(world: World, view: IssueView, now: dt.datetime, r: Render
         "duedate": i.due_date.isoformat() if i.due_date else None,
         "labels": list(i.labels),
         "components": [{"id": str(10000 + zlib.crc32(c.encode()) % 1000), "name": c} for c in i.components],
-        "parent": _issue_ref(world, i.parent, r) if parent_issue is not None and not epic_link else None,
+        "parent": _issue_ref(world, i.parent, r)
+        if i.parent is not None and parent_issue is not None and not epic_link
+        else None,
         "issuelinks": links,
         "comment": {
             "comments": comments,

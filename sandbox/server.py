@@ -212,7 +212,7 @@ def build_app(world: World, *, now: dt.datetime | None = None, faults: Any = Non
     from sandbox.faults import FaultInjector
 
     wrapped = FaultInjector(app, faults, state)
-    wrapped.state = app.state  # type: ignore[attr-defined] - same surface as the bare app
+    wrapped.state = app.state  # same surface as the bare app
     return wrapped
 
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-WORLD_FORMAT_VERSION = 1
+WORLD_FORMAT_VERSION: Final = 1
 
 
 class WorldError(Exception):

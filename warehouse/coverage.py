@@ -66,7 +66,7 @@ def read_source_status(con: duckdb.DuckDBPyConnection, sources: Sequence[str] = 
     """Per source: ``synced`` (any cursor or raw row), ``partitions`` (with a cursor), ``rows`` (raw rows),
     ``synced_through`` (UTC datetime or None: the newest cursor or ``fetched_at``), ``data_from`` (UTC date of
     the source's earliest activity, or None)."""
-    status = {
+    status: dict[str, dict[str, Any]] = {
         s: {"synced": False, "partitions": 0, "rows": 0, "synced_through": None, "data_from": None} for s in sources
     }
     if not status:

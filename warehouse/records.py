@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import datetime as dt
-import functools
 import json
 import types
 import typing
@@ -73,13 +72,20 @@ def _column_for(name: str, hint: Any) -> Column:
     )
 
 
-@functools.cache
+# Memo of columns_for.  A dict rather than functools.cache: mypy does not take a
+# ``type[Record]`` as Hashable (the class's __hash__ is seen unbound), though it is.
+_COLUMNS: dict[type[Record], tuple[Column, ...]] = {}
+
+
 def columns_for(record_type: type[Record]) -> tuple[Column, ...]:
     """The raw-table columns of ``record_type``: its dataclass fields, then ``content_hash``."""
+    cached = _COLUMNS.get(record_type)
+    if cached is not None:
+        return cached
     hints = typing.get_type_hints(record_type)
     cols = [_column_for(f.name, hints[f.name]) for f in dataclasses.fields(record_type)]
     cols.append(Column("content_hash", pa.string(), "VARCHAR", False, "str"))
-    return tuple(cols)
+    return _COLUMNS.setdefault(record_type, tuple(cols))
 
 
 def arrow_schema_for(record_type: type[Record]) -> pa.Schema:

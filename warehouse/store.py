@@ -87,7 +87,7 @@ class Warehouse:
         read_only: bool = False,
         clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
-        self._con = con
+        self._con: duckdb.DuckDBPyConnection | None = con
         self.where = where
         self.read_only = read_only
         self._clock = clock
