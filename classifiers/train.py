@@ -27,6 +27,7 @@ from classifiers.training_data import (
     REVIEW_COMMENTS_FILE,
     Examples,
     data_sha256,
+    examples_sha256,
     read_commit_examples,
     read_review_examples,
 )
@@ -240,8 +241,6 @@ def train_model(spec: ModelSpec, *, seed: int = DEFAULT_SEED, extra: Examples | 
     ``extra`` (weak labels from the company's own data, ``classifiers.weak_labels``) is added to the training
     split only, so the recorded metrics stay comparable; its size, labels and hash go into the metadata.
     """
-    from classifiers.weak_labels import examples_sha256
-
     started = time.perf_counter()
     examples = spec.read_examples()
     x_train, x_test, y_train, y_test, g_train = split_examples(examples, seed)

@@ -6,6 +6,7 @@ import csv
 import gzip
 import hashlib
 import io
+import json
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -66,6 +67,16 @@ def read_data_bytes(name: str) -> bytes:
 def data_sha256(name: str) -> str:
     """sha256 of a vendored data file, recorded in model metadata."""
     return hashlib.sha256(read_data_bytes(name)).hexdigest()
+
+
+def examples_sha256(examples: Examples) -> str:
+    """A stable hash of examples (inputs and labels), recorded in the model's metadata."""
+    payload = json.dumps(
+        [list(map(str, x)) + [y] for x, y in zip(examples.inputs, examples.labels)],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _rows(name: str) -> list[dict]:

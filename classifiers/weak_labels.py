@@ -11,14 +11,14 @@ the company's vocabulary without seeing the label in its input.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 import pyarrow as pa
 
+from classifiers.classify import classify_activities
 from classifiers.tabular import WORK_TYPE_TASK, pick_rule_label
 from classifiers.training_data import Examples, work_type_input
+from classifiers.training_data import examples_sha256 as examples_sha256  # re-exported: it used to live here
 
 WORK_KINDS = ("pull_request", "ticket")
 # Rules that read a label a person gave (not heuristics over words or paths).
@@ -33,8 +33,6 @@ def _is_label_rule(classifier_id: str) -> bool:
 def weak_label_examples(activities: pa.Table, *, rules_path: Path | None = None) -> Examples:
     """Work-type examples from PRs and tickets that carry a label of their own; ids are activity ids,
     groups the repo or project.  Rows whose label rules disagree are left out."""
-    from classifiers.classify import classify_activities
-
     if activities.num_rows == 0 or "kind" not in activities.column_names:
         return Examples([], [], [], [])
     kinds = activities.column("kind").to_pylist()
@@ -62,13 +60,3 @@ def weak_label_examples(activities: pa.Table, *, rules_path: Path | None = None)
         ids.append(row["activity_id"])
         groups.append(row.get("container") or "")
     return Examples(inputs, out_labels, ids, groups)
-
-
-def examples_sha256(examples: Examples) -> str:
-    """A stable hash of examples (inputs and labels), recorded in the model's metadata."""
-    payload = json.dumps(
-        [list(map(str, x)) + [y] for x, y in zip(examples.inputs, examples.labels)],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -4,7 +4,8 @@ A company keeps it as YAML (``teams:``, ``people:``, optional ``levels:``); we
 validate it strictly, because a typo in a team or manager silently drops a
 person's evidence.  Errors name the file, the line, the key path
 (``people[3].team``) and the fix, all problems in one message.  Format
-documented in ``docs/roster.md``; dated history in ``miners/roster_history.py``.
+documented in ``docs/roster.md``; models in ``miners/roster_model.py``, dated
+history in ``miners/roster_history.py``.
 
 Calls: none (reads a local file).
 """
@@ -16,85 +17,50 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from miners.records import EnrollmentRecord, OwnershipRecord, PersonRecord, Record, TeamRecord, utc
 from miners.roster_csv import PeopleCsv, read_people_csv
 from miners.roster_history import check_history, enrollments
-from miners.roster_ownership import OwnershipChange, check_ownership, owner_intervals
+from miners.roster_model import (
+    DEFAULT_LEVELS,
+    LevelChange,
+    OwnershipChange,
+    Roster,
+    RosterPerson,
+    RosterTeam,
+    TeamChange,
+)
+from miners.roster_ownership import check_ownership, owner_intervals
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
+# The roster models live in miners.roster_model (imported by this module, miners.roster_history and
+# miners.roster_ownership alike); they are re-exported here, where callers have always found them.
+__all__ = [
+    "DEFAULT_LEVELS",
+    "PARTITION",
+    "SOURCE",
+    "LevelChange",
+    "OwnershipChange",
+    "Roster",
+    "RosterError",
+    "RosterPerson",
+    "RosterTeam",
+    "TeamChange",
+    "check_roster",
+    "parse_roster",
+    "read_roster",
+    "roster_records",
+]
+
 SOURCE = "roster"
 PARTITION = "roster"
-DEFAULT_LEVELS: dict[str, int] = {
-    "IC1": 1,
-    "IC2": 2,
-    "IC3": 3,
-    "IC4": 4,
-    "IC5": 5,
-    "IC6": 6,
-    "M1": 5,
-    "M2": 6,
-    "M3": 7,
-}
 
 
 class RosterError(Exception):
     """A roster file that cannot be used; the message names file, line, key path and fix."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RosterTeam(_Model):
-    id: str = Field(min_length=1)
-    name: str
-    parent: str | None = None
-    repos: list[str] = Field(default_factory=list)  # globs over "org/name", e.g. "acme/trainer*"
-    jira_projects: list[str] = Field(default_factory=list)
-    jira_components: list[str] = Field(default_factory=list)  # "PROJECT/Component"
-    github_team: str | None = None  # "org/slug" of the GitHub team standing for this team
-
-
-class TeamChange(_Model):
-    date: dt.date  # effective from this day (00:00 UTC)
-    from_team: str
-    to_team: str
-
-
-class LevelChange(_Model):
-    date: dt.date
-    from_level: str
-    to_level: str
-
-
-class RosterPerson(_Model):
-    id: str = Field(min_length=1)
-    name: str
-    emails: list[str] = Field(default_factory=list)
-    github_logins: list[str] = Field(default_factory=list)
-    jira_account_ids: list[str] = Field(default_factory=list)
-    team: str | None = None
-    manager: str | None = None
-    level: str | None = None
-    start_date: dt.date | None = None
-    service_account: bool = False
-    github_id: int | None = None  # GitHub's numeric user id, stable across login renames
-    team_changes: list[TeamChange] = Field(default_factory=list)  # oldest first; ``team`` is the current one
-    level_changes: list[LevelChange] = Field(default_factory=list)  # oldest first; ``level`` is the current one
-
-
-class Roster(_Model):
-    levels: dict[str, int] = Field(default_factory=dict)  # merged over DEFAULT_LEVELS
-    teams: list[RosterTeam] = Field(default_factory=list)
-    people: list[RosterPerson]
-    ownership_changes: list[OwnershipChange] = Field(default_factory=list)  # dated repo / project moves
-
-    def level_ranks(self) -> dict[str, int]:
-        return {**DEFAULT_LEVELS, **self.levels}
 
 
 def read_roster(path: Path, *, teams: Path | None = None) -> Roster:

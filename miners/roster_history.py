@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the models live in miners.roster, which imports this module
-    from miners.roster import Roster, RosterPerson
+from miners.roster_model import Roster, RosterPerson
 
 
 @dataclass(frozen=True)

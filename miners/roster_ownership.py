@@ -20,32 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
-if TYPE_CHECKING:  # the roster models live in miners.roster, which imports this module
-    from miners.roster import Roster
-
-
-class OwnershipChange(BaseModel):
-    """One repo glob or Jira project moving from one team to another on a date."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    date: dt.date  # effective from this day (00:00 UTC)
-    repo: str | None = None  # a glob over "org/name", as in a team's repos
-    jira_project: str | None = None  # a Jira project key
-    from_team: str
-    to_team: str
-
-    @property
-    def kind(self) -> str:
-        return "repo" if self.repo is not None else "jira_project"
-
-    @property
-    def pattern(self) -> str:
-        return self.repo if self.repo is not None else (self.jira_project or "")
+from miners.roster_model import OwnershipChange, Roster
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from sandbox.github_http import (
     side,
     since_param,
 )
-from sandbox.server import SandboxState
+from sandbox.state import SandboxState
 from sandbox.world import PullRequest, Repo
 
 __all__ = ["find_pull", "find_repo", "pull_json", "repo_json", "routes", "side", "visible_pulls"]

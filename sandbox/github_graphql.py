@@ -13,8 +13,9 @@ Per request, as GitHub does:
    (5,000 points per hour of the virtual clock; ``X-RateLimit-*`` headers with
    resource ``graphql``); a spent budget answers 403 ``RATE_LIMITED`` and
    charges nothing;
-4. it is executed over the world as of the clock
-   (``sandbox.github_graphql_resolve``); a valid field the sandbox does not
+4. it is executed over the world as of the clock (the resolvers of
+   ``sandbox.github_graphql_resolve`` through the field table of
+   ``sandbox.github_graphql_fields``); a valid field the sandbox does not
    serve is an error naming it.
 
 Metered in ``/_sandbox/stats`` as ``github.graphql_requests``,
@@ -33,15 +34,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox import github_payloads as gp
-from sandbox.github_graphql_resolve import GqlContext, resolve_field, resolve_type
+from sandbox.github_graphql_fields import FIELDS
+from sandbox.github_graphql_resolve import GqlContext, field_resolver, resolve_type
 from sandbox.github_graphql_schema import check_document, github_schema, pick_operation, query_cost
 from sandbox.github_http import GitHubSide, request_token, side
-from sandbox.server import SandboxState
+from sandbox.state import SandboxState
 
 DOCS_URL = "https://docs.github.com/graphql"
 TEMPLATE = "/graphql"
 
 __all__ = ["routes"]
+
+_resolve_field = field_resolver(FIELDS)  # every field of every type, through the field table
 
 
 def routes(state: SandboxState) -> list[Route]:
@@ -164,7 +168,7 @@ def _endpoint(state: SandboxState):
             context_value=context,
             variable_values=variables,
             operation_name=body.get("operationName"),
-            field_resolver=resolve_field,
+            field_resolver=_resolve_field,
             type_resolver=resolve_type,
         )
         if not isinstance(result, ExecutionResult):  # only async resolvers would make it an awaitable

@@ -2,23 +2,24 @@
 
 Everything the sandbox serves is listed here (and in docs/sandbox.md); any
 other field of GitHub's schema is an explicit ``SANDBOX_NOT_IMPLEMENTED`` error.
+The table is built on ``sandbox.github_graphql_resolve`` (which never imports
+this module); ``sandbox.github_graphql`` hands it to ``field_resolver``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sandbox import github_asof as asof
 from sandbox import github_graphql_resolve as R
 from sandbox import github_payloads as gp
-
-Resolver = Callable[[Any, Any, dict], Any]
+from sandbox.github_graphql_resolve import Resolver
+from sandbox.github_payloads_extra import git_blob_sha
 
 
 def _query() -> dict[tuple[str, str], Resolver]:
     def organization(v, c, a):
-        org = R._org(c.world, a["login"])
+        org = gp.find_org(c.world, a["login"])
         if org is None:
             raise R.not_found(f"Could not resolve to an Organization with the login of '{a['login']}'.")
         return R.Obj("Organization", org)
@@ -140,9 +141,9 @@ def _pull_request() -> dict[tuple[str, str], Resolver]:
         (P, "changedFiles"): lambda pr, c, a: len(pr.files),
         (P, "author"): lambda pr, c, a: R.actor(c.world, pr.author),
         (P, "authorAssociation"): lambda pr, c, a: gp.author_association(c.world, pr.author),
-        (P, "baseRefName"): lambda pr, c, a: R._pr_repo(c, pr).default_branch,
+        (P, "baseRefName"): lambda pr, c, a: R.pr_repo(c, pr).default_branch,
         (P, "headRefName"): lambda pr, c, a: f"pr-{pr.number}",
-        (P, "repository"): lambda pr, c, a: R.Obj("Repository", R._pr_repo(c, pr)),
+        (P, "repository"): lambda pr, c, a: R.Obj("Repository", R.pr_repo(c, pr)),
         (P, "files"): lambda pr, c, a: R.Page([R.file_dict(f) for f in pr.files], a, "files"),
         (P, "labels"): labels,
         (P, "commits"): commits,
@@ -218,8 +219,65 @@ def _inside() -> dict[tuple[str, str], Resolver]:
 
     for name in ("oid", "message", "messageHeadline", "committedDate", "authoredDate", "author", "url", "authors"):
         out[("Commit", name)] = commit_field(name)
-    out |= R._rr_event_fields("ReviewRequestedEvent") | R._rr_event_fields("ReviewRequestRemovedEvent")
+    out |= _rr_event_fields("ReviewRequestedEvent") | _rr_event_fields("ReviewRequestRemovedEvent")
     return out
+
+
+def _actor_fields(kind: str) -> dict[tuple[str, str], Resolver]:
+    def login(v, c, a):
+        return v.removesuffix("[bot]") if kind == "Bot" else v
+
+    def uid(v: str, c: R.GqlContext) -> int:
+        return gp.user_id(gp._person(c.world, v), v)
+
+    out: dict[tuple[str, str], Resolver] = {
+        (kind, "login"): login,
+        (kind, "id"): lambda v, c, a: f"{'BOT' if kind == 'Bot' else 'U'}_{uid(v, c)}",
+        (kind, "databaseId"): lambda v, c, a: uid(v, c),
+        (kind, "url"): lambda v, c, a: f"{c.links.html}/{v}",
+        (kind, "resourcePath"): lambda v, c, a: f"/{v}",
+    }
+    if kind == "User":
+        out[(kind, "name")] = lambda v, c, a: getattr(gp._person(c.world, v), "name", None)
+        out[(kind, "email")] = lambda v, c, a: (lambda p: p.emails[0] if p and p.emails else "")(gp._person(c.world, v))
+        out[(kind, "isViewer")] = lambda v, c, a: v == c.viewer
+    return out
+
+
+def _blob_fields() -> dict[tuple[str, str], Resolver]:
+    def oid(v):
+        return git_blob_sha(v[2].encode("utf-8"))
+
+    def commit_path(v, c, a):
+        return f"/{v[0].full_name}/commit/{gp.fake_sha(v[0].full_name, v[0].default_branch)}"
+
+    return {
+        ("Blob", "id"): lambda v, c, a: f"B_{gp.stable_id('blob', f'{v[0].full_name}:{oid(v)}')}",
+        ("Blob", "oid"): lambda v, c, a: oid(v),
+        ("Blob", "abbreviatedOid"): lambda v, c, a: oid(v)[:7],
+        ("Blob", "byteSize"): lambda v, c, a: len(v[2].encode("utf-8")),
+        ("Blob", "text"): lambda v, c, a: v[2],
+        ("Blob", "isBinary"): lambda v, c, a: False,
+        ("Blob", "isTruncated"): lambda v, c, a: False,
+        ("Blob", "commitUrl"): lambda v, c, a: c.links.html + commit_path(v, c, a),
+        ("Blob", "commitResourcePath"): commit_path,
+        ("Blob", "repository"): lambda v, c, a: R.Obj("Repository", v[0]),
+    }
+
+
+def _rr_event_fields(kind: str) -> dict[tuple[str, str], Resolver]:
+    def event_id(v, c, a):
+        pr, rr, what = v
+        prefix = "RRE" if what == "requested" else "RRRE"
+        return f"{prefix}_{gp.stable_id(what, f'{pr.id}:{rr.reviewer}:{rr.requested_at}')}"
+
+    return {
+        (kind, "id"): event_id,
+        (kind, "createdAt"): lambda v, c, a: gp.iso(v[1].requested_at if v[2] == "requested" else v[1].removed_at),
+        (kind, "actor"): lambda v, c, a: R.actor(c.world, v[1].requested_by),
+        (kind, "requestedReviewer"): lambda v, c, a: R.actor(c.world, v[1].reviewer),
+        (kind, "pullRequest"): lambda v, c, a: R.Obj("PullRequest", v[0]),
+    }
 
 
 FIELDS: dict[tuple[str, str], Resolver] = (
@@ -227,7 +285,7 @@ FIELDS: dict[tuple[str, str], Resolver] = (
     | _org_and_repo()
     | _pull_request()
     | _inside()
-    | R._actor_fields("User")
-    | R._actor_fields("Bot")
-    | R._blob_fields()
+    | _actor_fields("User")
+    | _actor_fields("Bot")
+    | _blob_fields()
 )

@@ -1,10 +1,12 @@
 """Resolvers of the sandbox's GitHub GraphQL API: the world as of the clock, typed for GitHub's schema.
 
-One dispatch function (``resolve_field``) serves every field: a world object
-travels as ``Obj(typename, value)`` and is resolved through the table
-``FIELDS[(typename, field)]``; small leaf objects (files, labels, git actors,
-page info) are plain dicts; connections are ``Page`` objects cut from the
-whole visible list by ``first``/``last``/``after``/``before``.  A field the
+One dispatch function (``field_resolver(FIELDS)``) serves every field: a world
+object travels as ``Obj(typename, value)`` and is resolved through the field
+table ``FIELDS[(typename, field)]`` (``sandbox.github_graphql_fields``, which
+builds on the resolvers here; this module never imports it); small leaf
+objects (files, labels, git actors, page info) are plain dicts; connections
+are ``Page`` objects cut from the whole visible list by
+``first``/``last``/``after``/``before``.  A field the
 schema has but this table lacks is a GraphQL error naming it (type
 ``SANDBOX_NOT_IMPLEMENTED``), never a silent null.
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +29,13 @@ from graphql import GraphQLError
 
 from sandbox import github_asof as asof
 from sandbox import github_payloads as gp
+from sandbox.github_payloads_extra import CODEOWNERS_PATH
 from sandbox.world import Commit, PullRequest, Repo, World
 
 TRAILER_RE = re.compile(r"^Co-authored-by:\s*(.+?)\s*<([^>]+)>\s*$", re.IGNORECASE | re.MULTILINE)
+
+Resolver = Callable[[Any, Any, dict], Any]  # (value, GqlContext, field arguments) -> the field's value
+FieldTable = Mapping[tuple[str, str], Resolver]  # (TypeName, field) -> resolver
 
 
 @dataclass(frozen=True)
@@ -117,27 +123,35 @@ def not_found(message: str) -> GraphQLError:
 # --- dispatch -----------------------------------------------------------------------
 
 
-def resolve_field(source: Any, info: Any, **args: Any) -> Any:
-    """graphql-core's field resolver for every field of every type."""
-    name = info.field_name
-    parent = info.parent_type.name
-    if isinstance(source, Page):
-        return source.resolve(name)
-    if isinstance(source, Obj):
-        fn = FIELDS.get((source.type, name))
-        if fn is None:
-            raise not_implemented(source.type, name)
-        return fn(source.value, info.context, args)
-    if isinstance(source, dict):
-        if name in source:
-            return source[name]
-        raise not_implemented(parent, name)
-    if parent in ("Query", "Mutation"):
-        fn = FIELDS.get((parent, name))
-        if fn is None:
+def field_resolver(fields: FieldTable) -> Callable[..., Any]:
+    """graphql-core's field resolver for every field of every type, dispatching through ``fields``.
+
+    ``fields`` is the field table (``sandbox.github_graphql_fields.FIELDS``);
+    ``sandbox.github_graphql`` builds the resolver once and passes it to ``execute``.
+    """
+
+    def resolve_field(source: Any, info: Any, **args: Any) -> Any:
+        name = info.field_name
+        parent = info.parent_type.name
+        if isinstance(source, Page):
+            return source.resolve(name)
+        if isinstance(source, Obj):
+            fn = fields.get((source.type, name))
+            if fn is None:
+                raise not_implemented(source.type, name)
+            return fn(source.value, info.context, args)
+        if isinstance(source, dict):
+            if name in source:
+                return source[name]
             raise not_implemented(parent, name)
-        return fn(None, info.context, args)
-    raise not_implemented(parent, name)
+        if parent in ("Query", "Mutation"):
+            fn = fields.get((parent, name))
+            if fn is None:
+                raise not_implemented(parent, name)
+            return fn(None, info.context, args)
+        raise not_implemented(parent, name)
+
+    return resolve_field
 
 
 def resolve_type(value: Any, info: Any, abstract_type: Any) -> str | None:
@@ -159,27 +173,6 @@ def actor(world: World, login: str | None) -> Obj | None:
     return Obj("Bot" if is_bot else "User", login)
 
 
-def _actor_fields(kind: str) -> dict[tuple[str, str], Callable]:
-    def login(v, c, a):
-        return v.removesuffix("[bot]") if kind == "Bot" else v
-
-    def uid(v: str, c: GqlContext) -> int:
-        return gp.user_id(gp._person(c.world, v), v)
-
-    out = {
-        (kind, "login"): login,
-        (kind, "id"): lambda v, c, a: f"{'BOT' if kind == 'Bot' else 'U'}_{uid(v, c)}",
-        (kind, "databaseId"): lambda v, c, a: uid(v, c),
-        (kind, "url"): lambda v, c, a: f"{c.links.html}/{v}",
-        (kind, "resourcePath"): lambda v, c, a: f"/{v}",
-    }
-    if kind == "User":
-        out[(kind, "name")] = lambda v, c, a: getattr(gp._person(c.world, v), "name", None)
-        out[(kind, "email")] = lambda v, c, a: (lambda p: p.emails[0] if p and p.emails else "")(gp._person(c.world, v))
-        out[(kind, "isViewer")] = lambda v, c, a: v == c.viewer
-    return out
-
-
 def user_by_email(world: World, email: str) -> str | None:
     wanted = email.lower()
     for person in world.people:
@@ -189,10 +182,6 @@ def user_by_email(world: World, email: str) -> str | None:
 
 
 # --- org, repos, pulls --------------------------------------------------------------
-
-
-def _org(world: World, login: str) -> str | None:
-    return gp.find_org(world, login)
 
 
 def visible_repos(c: GqlContext) -> list[Repo]:
@@ -269,8 +258,6 @@ def q_object(repo: Repo, c: GqlContext, a: dict) -> Obj | None:
     The sandbox's repos hold one file, ``.github/CODEOWNERS`` (``Repo.codeowners``), on their default branch;
     a revision other than ``HEAD`` or the default branch, a bare revision or an ``oid`` is not served.
     """
-    from sandbox.github_rest_extra import CODEOWNERS_PATH
-
     rev, sep, path = (a.get("expression") or "").partition(":")
     if a.get("oid") is not None or not sep or rev not in ("HEAD", repo.default_branch):
         raise GraphQLError(
@@ -283,33 +270,10 @@ def q_object(repo: Repo, c: GqlContext, a: dict) -> Obj | None:
     return None
 
 
-def _blob_fields() -> dict[tuple[str, str], Callable]:
-    from sandbox.github_rest_extra import git_blob_sha
-
-    def oid(v):
-        return git_blob_sha(v[2].encode("utf-8"))
-
-    def commit_path(v, c, a):
-        return f"/{v[0].full_name}/commit/{gp.fake_sha(v[0].full_name, v[0].default_branch)}"
-
-    return {
-        ("Blob", "id"): lambda v, c, a: f"B_{gp.stable_id('blob', f'{v[0].full_name}:{oid(v)}')}",
-        ("Blob", "oid"): lambda v, c, a: oid(v),
-        ("Blob", "abbreviatedOid"): lambda v, c, a: oid(v)[:7],
-        ("Blob", "byteSize"): lambda v, c, a: len(v[2].encode("utf-8")),
-        ("Blob", "text"): lambda v, c, a: v[2],
-        ("Blob", "isBinary"): lambda v, c, a: False,
-        ("Blob", "isTruncated"): lambda v, c, a: False,
-        ("Blob", "commitUrl"): lambda v, c, a: c.links.html + commit_path(v, c, a),
-        ("Blob", "commitResourcePath"): commit_path,
-        ("Blob", "repository"): lambda v, c, a: Obj("Repository", v[0]),
-    }
-
-
 # --- inside a pull request ------------------------------------------------------------
 
 
-def _pr_repo(c: GqlContext, pr: PullRequest) -> Repo:
+def pr_repo(c: GqlContext, pr: PullRequest) -> Repo:
     return next(r for r in c.world.repos if r.full_name == pr.repo)
 
 
@@ -401,22 +365,3 @@ def label_dict(c: GqlContext, pr: PullRequest, name: str) -> dict:
         "isDefault": False,
         "url": f"{c.links.html}/{pr.repo}/labels/{name}",
     }
-
-
-def _rr_event_fields(kind: str) -> dict:
-    def event_id(v, c, a):
-        pr, rr, what = v
-        prefix = "RRE" if what == "requested" else "RRRE"
-        return f"{prefix}_{gp.stable_id(what, f'{pr.id}:{rr.reviewer}:{rr.requested_at}')}"
-
-    return {
-        (kind, "id"): event_id,
-        (kind, "createdAt"): lambda v, c, a: gp.iso(v[1].requested_at if v[2] == "requested" else v[1].removed_at),
-        (kind, "actor"): lambda v, c, a: actor(c.world, v[1].requested_by),
-        (kind, "requestedReviewer"): lambda v, c, a: actor(c.world, v[1].reviewer),
-        (kind, "pullRequest"): lambda v, c, a: Obj("PullRequest", v[0]),
-    }
-
-
-# import late: the field table lives in its own module to keep both small
-from sandbox.github_graphql_fields import FIELDS  # noqa: E402

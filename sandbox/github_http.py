@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox import github_payloads as gp
-from sandbox.server import Caller, SandboxState
+from sandbox.state import Caller, SandboxState
 from sandbox.world import PullRequest, World
 
 DOCS_URL = "https://docs.github.com/rest"

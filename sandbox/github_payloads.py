@@ -7,7 +7,7 @@ object kind, named by the OpenAPI component it produces: ``user_payload``
 ``full-repository``), ``label_payload``, ``pull_payload`` (``pull-request-simple``
 / ``pull-request``), ``file_payload`` (``diff-entry``), ``review_payload``,
 ``review_comment_payload``, ``issue_comment_payload``; teams, commits, issues
-and contents are in ``sandbox.github_rest_extra``.  Every required field is
+and contents are in ``sandbox.github_payloads_extra``.  Every required field is
 sent (tests/test_sandbox_openapi.py validates the served bodies).
 
 Conventions worth knowing:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sandbox import github_asof as asof
 from sandbox import github_payloads as gp
-from sandbox.github_rest_extra import commit_payload
+from sandbox.github_payloads_extra import commit_payload
 from sandbox.world import PullRequest, World
 
 

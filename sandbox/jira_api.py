@@ -3,7 +3,8 @@
 Serves what the ``jira`` 3.10 client calls on construction (``serverInfo``) and
 in ``myself``/``fields``/``projects``/``issue``/``comments``/
 ``enhanced_search_issues``/``search_issues``, and the Cloud bulk endpoints and
-user search in ``sandbox.jira_bulk``:
+user search in ``sandbox.jira_bulk`` (the request ``Ctx``, ``ApiError`` and the
+issue rendering both use are ``sandbox.jira_http``):
 
 - Cloud: ``/rest/api/{2,3,latest}``; ``search/jql`` (GET/POST, ``nextPageToken``);
   the removed ``search`` answers 410 like the real service.
@@ -31,8 +32,9 @@ from starlette.routing import Route
 
 from sandbox import jira_bulk
 from sandbox import jira_payloads as P
+from sandbox.jira_http import ApiError, Ctx, render_view, visible_keys
 from sandbox.jira_jql import JqlError, Query, parse_jql
-from sandbox.server import SandboxState
+from sandbox.state import SandboxState
 
 MOUNT = "/jira"  # where sandbox/server.py mounts these routes
 SEARCH_JQL_MAX = 100
@@ -44,44 +46,7 @@ REMOVED_SEARCH = (
     "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
 
-Handler = Callable[[Request, "Ctx"], Awaitable[Any]]
-
-
-class Ctx:
-    """One request's view: state, caller, render settings, params (query string or JSON body)."""
-
-    def __init__(self, state: SandboxState, request: Request, render: P.Render, person, params: dict[str, Any]):
-        self.state, self.request, self.render, self.person, self.params = state, request, render, person, params
-
-    def visible_issues(self) -> list:
-        return [i for i in self.state.world.jira_issues if self.state.visible(i.created)]
-
-    def param_list(self, name: str) -> list[str]:
-        """A list parameter given repeated, comma-separated or as a JSON list."""
-        if isinstance(self.params.get(name), list):
-            raw = self.params[name]
-        else:
-            raw = (
-                self.request.query_params.getlist(name)
-                if self.request.method == "GET"
-                else ([self.params[name]] if self.params.get(name) is not None else [])
-            )
-        return [part.strip() for item in raw for part in str(item).split(",") if part.strip()]
-
-    def param_int(self, name: str, default: int) -> int:
-        value = self.params.get(name)
-        if value in (None, ""):
-            return default
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise ApiError(400, f"'{name}' must be an integer, got {value!r}") from None
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+Handler = Callable[[Request, Ctx], Awaitable[Any]]
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -231,7 +196,7 @@ def routes(state: SandboxState) -> list[Route]:
 
     async def issue_comments(request: Request, ctx: Ctx) -> dict[str, Any]:
         found = _find_issue(ctx, request.path_params["key"])
-        view = P.view_issue(state.world, found, state.now, _visible_keys(ctx))
+        view = P.view_issue(state.world, found, state.now, visible_keys(ctx))
         comments = list(view.comments)
         if ctx.params.get("orderBy") == "-created":
             comments.reverse()
@@ -248,7 +213,7 @@ def routes(state: SandboxState) -> list[Route]:
         if not cloud:
             raise ApiError(404, "issue/{key}/changelog is a Jira Cloud API; use ?expand=changelog on Data Center.")
         found = _find_issue(ctx, request.path_params["key"])
-        view = P.view_issue(state.world, found, state.now, _visible_keys(ctx))
+        view = P.view_issue(state.world, found, state.now, visible_keys(ctx))
         start, size = max(0, ctx.param_int("startAt", 0)), max(1, min(ctx.param_int("maxResults", 100), 100))
         page = view.histories[start : start + size]
         return {
@@ -275,10 +240,6 @@ def routes(state: SandboxState) -> list[Route]:
     ]
 
 
-def _visible_keys(ctx: Ctx) -> set[str]:
-    return {i.key for i in ctx.visible_issues()}
-
-
 def _find_issue(ctx: Ctx, ref: str):
     for i in ctx.visible_issues():
         if ref in (i.key, i.id):
@@ -292,7 +253,7 @@ def _run(ctx: Ctx, query: Query) -> list:
     for key in query.projects or ():
         if key not in known:
             raise JqlError(f"The value '{key}' does not exist for the field 'project'.")
-    keys = _visible_keys(ctx)
+    keys = visible_keys(ctx)
     views = [P.view_issue(ctx.state.world, i, ctx.state.now, keys) for i in ctx.visible_issues()]
     return query.apply(views)
 
@@ -300,45 +261,12 @@ def _run(ctx: Ctx, query: Query) -> list:
 def _render_page(ctx: Ctx, views: list, default_fields: list[str]) -> list[dict[str, Any]]:
     wanted = ctx.param_list("fields") or default_fields
     expand = ctx.param_list("expand")
-    return [_render_view(ctx, v, wanted, expand) for v in views]
+    return [render_view(ctx, v, wanted, expand) for v in views]
 
 
 def _render_issue(ctx: Ctx, issue, wanted: list[str], expand: list[str]) -> dict[str, Any]:
-    view = P.view_issue(ctx.state.world, issue, ctx.state.now, _visible_keys(ctx))
-    return _render_view(ctx, view, wanted, expand)
-
-
-def _render_view(ctx: Ctx, view, wanted: list[str], expand: list[str]) -> dict[str, Any]:
-    i, r = view.issue, ctx.render
-    every = P.render_all_fields(ctx.state.world, view, ctx.state.now, r)
-    out: dict[str, Any] = {
-        "expand": "renderedFields,names,schema,operations,editmeta,changelog",
-        "id": i.id,
-        "self": r.api(f"issue/{i.id}"),
-        "key": i.key,
-        "fields": {k: every[k] for k in _select_fields(every, wanted)},
-    }
-    if "changelog" in expand:
-        histories = [P.render_history(ctx.state.world, h, r) for h in view.histories]
-        out["changelog"] = {"startAt": 0, "maxResults": len(histories), "total": len(histories), "histories": histories}
-    if "names" in expand:
-        names = {f["id"]: f["name"] for f in P.render_fields_list()}
-        out["names"] = {k: names[k] for k in out["fields"] if k in names}
-    return out
-
-
-def _select_fields(every: dict[str, Any], wanted: list[str]) -> list[str]:
-    """Jira's ``fields`` parameter: ``*all``, ``*navigable``, ids, and ``-id`` exclusions."""
-    chosen: list[str] = []
-    for item in wanted:
-        if item == "*all":
-            chosen += list(every)
-        elif item == "*navigable":
-            chosen += [k for k in every if k not in P.NON_NAVIGABLE]
-        elif item in every:
-            chosen.append(item)
-    excluded = {item[1:] for item in wanted if item.startswith("-")}
-    return [k for k in dict.fromkeys(chosen) if k not in excluded]
+    view = P.view_issue(ctx.state.world, issue, ctx.state.now, visible_keys(ctx))
+    return render_view(ctx, view, wanted, expand)
 
 
 def _page_token(offset: int, jql: str) -> str:

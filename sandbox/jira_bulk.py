@@ -26,6 +26,7 @@ from typing import Any
 from starlette.requests import Request
 
 from sandbox import jira_payloads as P
+from sandbox.jira_http import ApiError, render_view, visible_keys
 
 BULKFETCH_MAX = 100
 CHANGELOG_IDS_MAX = 1000
@@ -51,14 +52,13 @@ def take_throttle(state) -> int | None:
 
 def handlers(cloud: bool) -> list[tuple[str, Any, tuple[str, ...]]]:
     """(template, handler, methods) for jira_api.routes to register and meter."""
-    from sandbox import jira_api as A
 
     def ids_from(ctx, limit: int, what: str) -> list[str]:
         raw = ctx.params.get("issueIdsOrKeys")
         if not isinstance(raw, list) or not raw:
-            raise A.ApiError(400, f"{what}: 'issueIdsOrKeys' must be a non-empty list of issue ids or keys.")
+            raise ApiError(400, f"{what}: 'issueIdsOrKeys' must be a non-empty list of issue ids or keys.")
         if len(raw) > limit:
-            raise A.ApiError(400, f"{what}: at most {limit} issueIdsOrKeys per request, got {len(raw)}.")
+            raise ApiError(400, f"{what}: at most {limit} issueIdsOrKeys per request, got {len(raw)}.")
         return [str(r) for r in raw]
 
     def resolve(ctx, refs: list[str]) -> list:
@@ -69,26 +69,26 @@ def handlers(cloud: bool) -> list[tuple[str, Any, tuple[str, ...]]]:
 
     async def bulkfetch(_: Request, ctx) -> dict[str, Any]:
         if not cloud:
-            raise A.ApiError(
+            raise ApiError(
                 404,
                 "issue/bulkfetch is a Jira Cloud API; on Data Center search with 'key in (...)' and expand=changelog.",
             )
         refs = ids_from(ctx, BULKFETCH_MAX, "issue/bulkfetch")
         wanted = ctx.param_list("fields") or ["*navigable"]
         expand = ctx.param_list("expand")
-        keys = A._visible_keys(ctx)
+        keys = visible_keys(ctx)
         views = [P.view_issue(ctx.state.world, i, ctx.state.now, keys) for i in resolve(ctx, refs)]
-        return {"issues": [A._render_view(ctx, v, wanted, expand) for v in views], "issueErrors": []}
+        return {"issues": [render_view(ctx, v, wanted, expand) for v in views], "issueErrors": []}
 
     async def changelog_bulkfetch(_: Request, ctx) -> dict[str, Any]:
         if not cloud:
-            raise A.ApiError(404, "changelog/bulkfetch is a Jira Cloud API; use expand=changelog on Data Center.")
+            raise ApiError(404, "changelog/bulkfetch is a Jira Cloud API; use expand=changelog on Data Center.")
         refs = ids_from(ctx, CHANGELOG_IDS_MAX, "changelog/bulkfetch")
         field_ids = set(ctx.param_list("fieldIds"))
         size = max(1, min(ctx.param_int("maxResults", CHANGELOG_PAGE_MAX), CHANGELOG_PAGE_MAX))
         check = f"{zlib.crc32(','.join(refs).encode()):08x}"
         offset = _read_token(ctx.params.get("nextPageToken"), check)
-        keys = A._visible_keys(ctx)
+        keys = visible_keys(ctx)
         flat: list[tuple[str, dict[str, Any]]] = []
         for issue in resolve(ctx, refs):
             view = P.view_issue(ctx.state.world, issue, ctx.state.now, keys)
@@ -111,7 +111,7 @@ def handlers(cloud: bool) -> list[tuple[str, Any, tuple[str, ...]]]:
     async def user_search(_: Request, ctx) -> list[dict[str, Any] | None]:
         text = str(ctx.params.get("query") or ctx.params.get("username") or "").casefold()
         if not text:
-            raise A.ApiError(400, "user/search needs 'query' (Cloud) or 'username' (Data Center).")
+            raise ApiError(400, "user/search needs 'query' (Cloud) or 'username' (Data Center).")
         world = ctx.state.world
         found = [
             p
@@ -140,8 +140,6 @@ def _token(offset: int, check: str) -> str:
 
 
 def _read_token(token: Any, check: str) -> int:
-    from sandbox.jira_api import ApiError
-
     if not token:
         return 0
     try:

@@ -9,7 +9,8 @@ import pytest
 import requests
 from github import Auth, Github
 
-from sandbox.server import SandboxServer, SandboxState
+from sandbox.server import SandboxServer
+from sandbox.state import SandboxState
 from tests.worlds import t, tiny_world
 
 TOKEN = {"Authorization": "token tok-service"}
