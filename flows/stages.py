@@ -178,7 +178,7 @@ def _as_datetime(day: dt.date | None) -> dt.datetime | None:
 
 def resolve_identities(config: LadderConfig) -> dict:
     """Link every GitHub / Jira account seen to a roster person (exact ids, e-mails, overrides)."""
-    from flows.cli_people import sync_identities
+    from flows.people import sync_identities
 
     summary = sync_identities(config)
     log.info(
@@ -243,7 +243,7 @@ def period_calibration(wh, rubric, since: dt.date, until: dt.date):
 
 def coverage_inputs(config: LadderConfig) -> dict:
     """What the coverage warnings need from the config: the synced sources and the identity overrides."""
-    from flows.cli_people import overrides_path
+    from flows.people import overrides_path
     from miners.identity_overrides import read_overrides
 
     return {

@@ -1,0 +1,75 @@
+"""The identity stage shared by the nightly flow and ``ladder identities``: resolve accounts, store links, summarise.
+
+The matching is ``miners.identity``; the SQL is ``warehouse``; the command's text is ``flows.cli_people``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flows.config import LadderConfig
+
+
+def overrides_path(config: LadderConfig) -> Path | None:
+    """The config's ``identities:`` overrides file, resolved next to the config (None when unset)."""
+    return config.resolve(getattr(config, "identities", None))
+
+
+def sync_identities(config: LadderConfig, *, overrides: Path | None = None) -> dict[str, Any]:
+    """Resolve every account in the warehouse against the roster, honouring the overrides file; store the links."""
+    from miners.identity_overrides import read_overrides
+    from warehouse import open_warehouse
+
+    decisions = read_overrides(overrides if overrides is not None else overrides_path(config))
+    with open_warehouse(config.warehouse_path) as wh:
+        resolution = wh.resolve_identities(decisions)
+        disagreements = wh.query_audit_rows("ownership_disagreement", limit=1000)
+    return build_summary(resolution, disagreements)
+
+
+def build_summary(resolution: Any, disagreements: list[dict[str, Any]]) -> dict[str, Any]:
+    """A JSON-able summary of a resolution: counts, automatic links, unmatched accounts with suggestions."""
+    suggestions: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for s in resolution.suggestions:
+        suggestions.setdefault((s.system, s.identity), []).append(
+            {"person_id": s.person_id, "score": s.score, "reason": s.reason}
+        )
+    methods: dict[str, int] = {}
+    for m in resolution.matches:
+        methods[m.method] = methods.get(m.method, 0) + 1
+    return {
+        "matched": len(resolution.matches),
+        "matched_by": dict(sorted(methods.items())),
+        "links": [
+            {
+                "system": m.system,
+                "identity": m.identity,
+                "person_id": m.person_id,
+                "method": m.method,
+                "reason": m.reason,
+            }
+            for m in resolution.matches
+            if m.method != "roster"
+        ],
+        "unmatched": [
+            {
+                "system": a.system,
+                "identity": a.identity,
+                "display_name": a.display_name,
+                "suggestions": suggestions.get((a.system, a.identity), []),
+            }
+            for a in resolution.unmatched
+        ],
+        "bots": sorted(f"{a.system}:{a.identity}" for a in resolution.bots),
+        "override_problems": list(resolution.problems),
+        "ownership_disagreements": [
+            {
+                "repo": d["repo"],
+                "roster_team_id": d["roster_team_id"],
+                "other_source": d["other_source"],
+                "other_team_ids": list(d["other_team_ids"]),
+            }
+            for d in disagreements
+        ],
+    }
