@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from flows.cli_options import config_option
 from flows.config import DEFAULT_CONFIG_NAME, EXAMPLE_CONFIG, ConfigError, ReportFormat
 
 EXIT_BAD_INPUT = 2
@@ -70,16 +71,6 @@ def _load(config_path: str):
     from flows.config import read_config
 
     return read_config(config_path)
-
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    default=DEFAULT_CONFIG_NAME,
-    show_default=True,
-    metavar="PATH",
-    help="The ladder.yaml to use.",
-)
 
 
 @click.group(cls=LadderGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,20 +12,13 @@ from pathlib import Path
 
 import click
 
-from flows.config import DEFAULT_CONFIG_NAME
+from flows.cli_options import config_option
 
 TASK_CHOICE = click.Choice(["work-type", "review-comment"])
 
 
 @click.command()
-@click.option(
-    "--config",
-    "config_path",
-    default=DEFAULT_CONFIG_NAME,
-    show_default=True,
-    metavar="PATH",
-    help="The ladder.yaml to use.",
-)
+@config_option
 @click.option("--no-company-data", is_flag=True, help="Train on the vendored data only (no weak labels).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Training seed (same seed, same model).")
 def train(config_path: str, no_company_data: bool, seed: int) -> None:
@@ -137,7 +130,6 @@ def classify(task: str, data: str, out: str, model_dir: str | None, rules_path: 
 
 
 def register(main: click.Group) -> None:
-    """Add ``train``, ``eval`` and ``classify`` to ``main``, replacing any older ``train``."""
-    main.commands.pop("train", None)
+    """Add ``train``, ``eval`` and ``classify`` to ``main``."""
     for command in (train, eval_, classify):
         main.add_command(command)

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from flows.config import DEFAULT_CONFIG_NAME
+from flows.cli_options import config_option
 from flows.people import overrides_path, sync_identities
 
 
@@ -58,14 +58,7 @@ def register(main: click.Group) -> None:
     """Add ``ladder identities`` to the ``ladder`` command group."""
 
     @main.command("identities")
-    @click.option(
-        "--config",
-        "config_path",
-        default=DEFAULT_CONFIG_NAME,
-        show_default=True,
-        metavar="PATH",
-        help="The ladder.yaml to use.",
-    )
+    @config_option
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
     def identities(config_path: str, as_json: bool) -> None:
         """List unmatched GitHub/Jira accounts with suggested roster people, and ownership disagreements."""

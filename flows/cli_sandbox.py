@@ -83,6 +83,5 @@ def serve(
 
 
 def register(sandbox_group: click.Group) -> None:
-    """Replace ``sandbox_group``'s ``serve`` command with this module's."""
-    sandbox_group.commands.pop("serve", None)
+    """Add ``serve`` to ``sandbox_group``."""
     sandbox_group.add_command(serve)
