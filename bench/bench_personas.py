@@ -136,31 +136,13 @@ def downstream(folder: Path, since: dt.date | None = None, until: dt.date | None
 
 
 def reports_for(folder: Path, since: dt.date | None, until: dt.date | None) -> dict[str, dict]:
-    from rubric import load_rubric
-    from warehouse import open_warehouse
-
+    """{login: report as JSON} for everyone, as the nightly flow builds them (coverage warnings included)."""
     config = read_config(folder / "ladder.yaml")
     since = since or config.reports.since
     until = until or config.reports.until
-    rubric = load_rubric(config.resolve(config.rubric))
     now = dt.datetime.combine(until, dt.time(), tzinfo=dt.timezone.utc)
-    out = {}
-    with open_warehouse(config.warehouse_path, read_only=True) as wh:
-        history_start, _ = wh.query_activity_span()
-        calibration = stages.period_calibration(wh, rubric, since, until)
-        for person in wh.query_people():
-            report = stages.render_person_report(
-                wh,
-                rubric,
-                person,
-                since=since,
-                until=until,
-                generated_at=now,
-                history_start=history_start,
-                calibration=calibration,
-            )
-            out[report["engineer"]["login"]] = json.loads(json.dumps(report, default=str))
-    return out
+    reports = stages.everyone_reports(config, since=since, until=until, generated_at=now)
+    return {r["engineer"]["login"]: json.loads(json.dumps(r, default=str)) for r in reports}
 
 
 def _print(label: str, result: dict) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from flows.config import ConfigError, LadderConfig, ReportFormat, read_secret
@@ -317,22 +317,19 @@ def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable
     return written
 
 
-def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
-    """Write a report per engineer in every configured format, plus index.md / index.html."""
-    from rubric import render_index
+def everyone_reports(
+    config: LadderConfig, *, since: dt.date, until: dt.date, generated_at: dt.datetime
+) -> Iterator[dict]:
+    """Every roster person's report for [since, until], from one read-only session, one calibration for all."""
     from warehouse import open_warehouse
 
     rubric = load_rubric_for(config)
-    generated_at = now()
-    since, until = report_period(config, generated_at.date())
-    out_dir = config.reports_dir
-    entries = []
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
         history_start, _ = wh.query_activity_span()
         calibration = period_calibration(wh, rubric, since, until)
         coverage = coverage_inputs(config)
         for person in wh.query_people():
-            report = render_person_report(
+            yield render_person_report(
                 wh,
                 rubric,
                 person,
@@ -343,9 +340,20 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
                 calibration=calibration,
                 coverage=coverage,
             )
-            stem = _safe_stem(report["engineer"]["login"])
-            files = write_report_files(report, out_dir, stem, config.reports.formats)
-            entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})
+
+
+def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
+    """Write a report per engineer in every configured format, plus index.md / index.html."""
+    from rubric import render_index
+
+    generated_at = now()
+    since, until = report_period(config, generated_at.date())
+    out_dir = config.reports_dir
+    entries = []
+    for report in everyone_reports(config, since=since, until=until, generated_at=generated_at):
+        stem = _safe_stem(report["engineer"]["login"])
+        files = write_report_files(report, out_dir, stem, config.reports.formats)
+        entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})
     paths = []
     for fmt in ("md", "html"):
         index = out_dir / f"index.{fmt}"

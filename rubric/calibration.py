@@ -23,7 +23,7 @@ rate, ordinary focus) or specialised but rare (high focus, a few items) is not e
                solid     lift >= solid_lift and at least min_items items
                strong    lift >= strong_lift and at least min_items items
 
-(``Thresholds``, from the rubric YAML's ``scoring`` section.)
+(``rubric.model.Scoring``: the rubric YAML's ``scoring`` section.)
 
 A dimension is as strong as its strongest behaviour.  The report shows the cohort only as a
 typical range ("typical for IC4 here: 2–5 items a quarter", the middle half of the cohort),
@@ -37,10 +37,11 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from rubric.model import Rubric
+from rubric.model import Rubric, Scoring
+
+DEFAULT_SCORING = Scoring()  # the packaged rubric's values
 
 PRIOR_THREADS = 20.0  # pseudo-threads at the cohort's typical share that every person's focus starts from
 RATE_GATE = 1.0  # rate z above which focus alone decides the lift
@@ -92,16 +93,6 @@ class PersonTotals:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """The rubric's ``scoring`` section (rubric.model.Scoring); defaults are the packaged rubric's."""
-
-    solid_lift: float = 1.5  # lift (robust z, log scale) for solid ...
-    strong_lift: float = 2.5  # ... and for strong
-    min_items: int = 3  # evidence items a behaviour needs before it can be above typical
-    min_cohort: int = 8  # people of a level needed to compare within the level; fewer: the whole organisation
-
-
-@dataclass(frozen=True)
 class Scale:
     median: float
     spread: float
@@ -127,15 +118,13 @@ class Cohort:
     label: str  # "IC4s", "everyone"
     size: int
     norms: dict[str, BehaviourNorm]
-    thresholds: Thresholds = Thresholds()
+    thresholds: Scoring = DEFAULT_SCORING
 
 
 @dataclass(frozen=True)
 class Calibration:
     """Per-cohort norms for one period; built from every person's totals, read one person at a time."""
 
-    since: dt.date
-    until: dt.date
     cohorts: dict[str, Cohort]
 
     def cohort_for(self, level: str | None) -> Cohort | None:
@@ -228,9 +217,7 @@ def calibrate(
     people: list[PersonTotals],
     behaviour_ids: list[str],
     *,
-    since: dt.date,
-    until: dt.date,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Scoring = DEFAULT_SCORING,
 ) -> Calibration:
     """Norms per level with at least ``thresholds.min_cohort`` active people, and for the whole organisation."""
     behaviours = base_groups(people, behaviour_ids)
@@ -243,29 +230,28 @@ def calibrate(
         size = sum(p.active for p in members)
         if size >= thresholds.min_cohort:
             cohorts[level] = Cohort(level, _plural(level), size, _norms(members, behaviours), thresholds)
-    return Calibration(since, until, cohorts)
+    return Calibration(cohorts)
 
 
 @dataclass(frozen=True)
 class Judgement:
     strength: str
-    lift: float | None  # min(focus z, rate z); None without evidence or norms
+    lift: float | None  # focus z, or min(focus z, rate z) below RATE_GATE; None without evidence or norms
     typical_items: tuple[float, float] | None
 
 
 def judge(person: PersonTotals, behaviour: str, cohort: Cohort | None) -> Judgement:
     """Strength of one behaviour for one person against their cohort."""
     items = person.items.get(behaviour, 0)
-    if items == 0:
-        norm = cohort.norms.get(behaviour) if cohort else None
-        return Judgement("none", None, norm.typical_items if norm else None)
     norm = cohort.norms.get(behaviour) if cohort else None
-    if norm is None:
+    if items == 0:
+        return Judgement("none", None, norm.typical_items if norm else None)
+    if cohort is None or norm is None:
         return Judgement("emerging", None, None)
     focus = norm.focus.z(_focus(person, behaviour, norm.groups, norm.share))
     rate = norm.rate.z(_rate(person, behaviour))
     lift = focus if rate >= RATE_GATE else min(focus, rate)
-    t = cohort.thresholds if cohort else Thresholds()
+    t = cohort.thresholds
     if items >= t.min_items and lift >= t.strong_lift:
         strength = "strong"
     elif items >= t.min_items and lift >= t.solid_lift:
@@ -351,11 +337,8 @@ def calibrate_rubric(
         )
         for p in people
     ]
-    s = rubric.scoring
     return calibrate(
         totals,
         [b.id for _, b in rubric.behaviours() if b.observable],
-        since=since,
-        until=until,
-        thresholds=Thresholds(s.solid_lift, s.strong_lift, s.min_items, s.min_cohort),
+        thresholds=rubric.scoring,
     )

@@ -270,15 +270,17 @@ def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa
         signals = _gate(thread, set(kinds))
         if not signals:
             continue
+        # The same for every dimension of the thread: when it started and what it was.
+        first = min((cols["occurred_at"][i] for i in thread.rows if cols["occurred_at"][i] is not None), default=None)
+        summary = None
+        if len(thread.rows) > 1 or kinds[0] in THREAD_KINDS:  # one subject per thread: the PR's or ticket's owner
+            summary = _thread_summary(kinds, cols["subject_person_id"][thread.rows[0]])
         for dim_index, (dim_id, beh_id, weight, matched) in _best_per_dimension(signals, index).items():
             weights = {signal: signal_weight[(beh_id, signal)] for signal in matched}
             rep = _representative(thread, weights, cols, by_activity)
             reason = "; ".join(_distinct_reasons(signals, matched)[:3])
-            if len(thread.rows) > 1 or kinds[0] in THREAD_KINDS:
-                reason = f"{_thread_summary(kinds, cols['subject_person_id'][rep])}: {reason}"
-            first = min(
-                (cols["occurred_at"][i] for i in thread.rows if cols["occurred_at"][i] is not None), default=None
-            )
+            if summary is not None:
+                reason = f"{summary}: {reason}"
             text = excerpt(cols["body"][rep]) if cols["kind"][rep] in THREAD_KINDS else None
             rows.append(
                 (
