@@ -28,6 +28,7 @@ from classifiers.contract import ACTIVITY_KINDS, SIGNALS
 from classifiers.errors import RuleFileError
 from classifiers.rules import RULES, Hit, Rule, is_on_others_work
 from classifiers.text import CONVENTIONAL_TYPES, parse_conventional_header, shorten, strip_conventional_header
+from miners import yaml_strict
 
 Kind = Literal["pull_request", "review", "review_comment", "issue_comment", "ticket", "ticket_comment", "incident"]
 assert set(Kind.__args__) == set(ACTIVITY_KINDS)  # type: ignore[attr-defined]
@@ -252,7 +253,7 @@ def read_rule_file(path: Path | None = None) -> RuleFile:
 def parse_rule_file(text: str, *, origin: str) -> RuleFile:
     """Validate YAML ``text``; errors name ``origin``, the key and the fix."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
         raise RuleFileError(f"{origin}: not valid YAML ({exc}); fix the syntax at the position shown") from exc
     if not isinstance(data, dict):

@@ -15,6 +15,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from miners import yaml_strict
+
 DEFAULT_CONFIG_NAME = "ladder.yaml"
 _ENV_NAME_HELP = "an environment variable name such as GITHUB_TOKEN (letters, digits, underscores)"
 
@@ -151,7 +153,7 @@ def read_config(path: str | Path) -> LadderConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc}). Check the path and its permissions.") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

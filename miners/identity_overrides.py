@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from miners import yaml_strict
 from miners.identity import Override
 from miners.roster import RosterError
 
@@ -74,7 +75,7 @@ def parse_overrides(text: str, source: str = "<overrides>") -> list[Override]:
             continue
         for item in value_node.value:
             where = f"{source}:{item.start_mark.line + 1}"
-            entry = yaml.safe_load(yaml.serialize(item)) if isinstance(item, yaml.MappingNode) else None
+            entry = yaml_strict.load(yaml.serialize(item)) if isinstance(item, yaml.MappingNode) else None
             if not isinstance(entry, dict):
                 problems.append(f"{where}: an entry is a mapping like {{github: LOGIN, person: ID}}")
                 continue

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import ValidationError
 
+from miners import yaml_strict
 from miners.records import EnrollmentRecord, OwnershipRecord, PersonRecord, Record, TeamRecord, utc
 from miners.roster_csv import PeopleCsv, read_people_csv
 from miners.roster_history import check_history, enrollments
@@ -104,7 +105,7 @@ def parse_roster(
     """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         position = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from classifiers.contract import SIGNALS
+from miners import yaml_strict
 
 DEFAULT_RUBRIC = "ic4_mle.yaml"
 _ID = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
@@ -170,7 +171,7 @@ def _key_path(data: object, loc: tuple) -> str:
 def parse_rubric(text: str, source: str = "<string>") -> Rubric:
     """Parse and validate rubric YAML text; ``source`` names the file in error messages."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
         raise RubricError(f"{source}: not valid YAML ({exc}); fix the syntax at the position shown") from exc
     if not isinstance(data, dict):

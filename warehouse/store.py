@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections import defaultdict
@@ -50,6 +51,7 @@ def open_warehouse(
     con = connect(path, read_only=read_only, sleep=sleep)
     try:
         models = read_models()
+        _check_ours(con, where)
         if read_only:
             _check_read_only(con, known, models, where)
         else:
@@ -59,6 +61,27 @@ def open_warehouse(
         con.close()
         raise
     return Warehouse(con, where=where, read_only=read_only, clock=clock)
+
+
+def _check_ours(con: duckdb.DuckDBPyConnection, where: str) -> None:
+    """Refuse a DuckDB file of another application: tables, but no ``schema_migrations`` of ours.
+
+    Migrating it would add our tables next to theirs (and a report would read nothing); say so instead.
+    """
+    tables = [
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary "
+            "UNION SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary ORDER BY 1"
+        ).fetchall()
+    ]
+    if tables and "schema_migrations" not in tables:
+        shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+        raise WarehouseError(
+            f"{where} is a DuckDB database of another application (it holds {shown} and no ladder-signals "
+            "schema_migrations table); refusing to add the warehouse's tables to it. Point `warehouse:` in the "
+            "config at a new file (e.g. ladder.duckdb) or at a warehouse ladder-signals created"
+        )
 
 
 def _check_read_only(con: duckdb.DuckDBPyConnection, known: tuple[Migration, ...], models: Any, where: str) -> None:
@@ -206,6 +229,34 @@ class Warehouse:
         arrow = self.con.sql(f"SELECT * EXCLUDE (raw), CAST(raw AS VARCHAR) AS raw FROM {table} ORDER BY source_id")
         return parse_records(record_type, arrow.to_arrow_table())
 
+    # --- settings recorded by the nightly ---------------------------------------
+
+    def write_settings(self, values: dict[str, Any]) -> int:
+        """Record ``{key: JSON-able value}`` in ``ladder_settings`` (upsert); return the keys whose value changed."""
+        now = self._clock()
+
+        def work(con: duckdb.DuckDBPyConnection) -> int:
+            old = dict(con.execute("SELECT key, CAST(value AS VARCHAR) FROM ladder_settings").fetchall())
+            changed = 0
+            for key, value in sorted(values.items()):
+                text = json.dumps(value, sort_keys=True)
+                if key in old and json.loads(old[key]) == value:
+                    continue
+                changed += 1
+                con.execute(
+                    "INSERT INTO ladder_settings (key, value, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    [key, text, now],
+                )
+            return changed
+
+        return self._transaction("recording settings", work)
+
+    def read_settings(self) -> dict[str, Any]:
+        """``{key: value}`` recorded by ``write_settings`` ({} when nothing was recorded)."""
+        rows = self.con.execute("SELECT key, CAST(value AS VARCHAR) FROM ladder_settings ORDER BY key").fetchall()
+        return {key: json.loads(text) for key, text in rows}
+
     # --- judgments and interpretation ----------------------------------------
 
     def write_labels(self, labels: pa.Table) -> int:
@@ -279,6 +330,14 @@ class Warehouse:
     def query_person(self, key: str) -> dict[str, Any] | None:
         """The roster person with person_id or GitHub login ``key``, or None."""
         return queries.query_person(self.con, key)
+
+    def query_person_by_id(self, person_id: str) -> dict[str, Any] | None:
+        """The roster person with this person_id (never matched against a login), or None."""
+        return queries.query_person_by_id(self.con, person_id)
+
+    def query_viewer_candidates(self, github_id: int, login: str) -> dict[str, Any]:
+        """Roster people by GitHub numeric id and by current login, and the ids synced for the login."""
+        return queries.query_viewer_candidates(self.con, github_id, login)
 
     def query_people(self) -> list[dict[str, Any]]:
         """All roster people except service accounts."""
