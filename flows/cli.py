@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from flows.cli_options import config_option
-from flows.config import DEFAULT_CONFIG_NAME, EXAMPLE_CONFIG, ConfigError, ReportFormat
+from flows.config import DEFAULT_CONFIG_NAME, EXAMPLE_CONFIG, ConfigError, ReportFormat, check_env_name
 
 EXIT_BAD_INPUT = 2
 
@@ -61,10 +61,15 @@ class LadderGroup(click.Group):
 def _date(_ctx, param, value):
     if value is None:
         return None
+    from flows.config import EARLIEST_DATE, LATEST_DATE
+
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-07-01") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise click.BadParameter(f"{value} is out of range; use a date between {EARLIEST_DATE} and {LATEST_DATE}")
+    return day
 
 
 def _load(config_path: str):
@@ -187,23 +192,35 @@ def report(
     )
     if since >= until:
         raise LadderError(f"--since ({since}) must be before --until ({until}).")
+    if viewer_token_env is not None:
+        problem = check_env_name(viewer_token_env, "--viewer-token-env")
+        if problem is not None:
+            raise LadderError(problem + ".")
     rubric = stages.load_rubric_for(config)
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
-        person = wh.query_person(engineer)
+        from flows import access
+
+        settings = wh.read_settings()
+        if viewer_token_env or access.viewer_required(settings, config):
+            if not viewer_token_env:
+                raise LadderError(
+                    f"reports of warehouse {config.warehouse_path} need a viewer (reports.require_viewer, as the "
+                    "nightly's config recorded it): pass --viewer-token-env NAME with the environment variable "
+                    "holding your own GitHub token."
+                )
+            # Who is asking comes first: nothing below says whether the engineer exists before that.
+            access.check_operator_config(config)
+            base_url = access.checked_base_url(settings, config, str(config.warehouse_path))
+            viewer = access.identify_viewer(wh, access.fetch_viewer(base_url, viewer_token_env, config))
+            person = wh.query_person(engineer)
+            access.check_report_access(wh, viewer, engineer, person)
+        else:
+            person = wh.query_person(engineer)
         if person is None:
             raise LadderError(
                 f"no engineer {engineer!r} in the warehouse {config.warehouse_path}: use a GitHub "
                 "login or roster id from the roster, and run `ladder sync` first."
             )
-        if viewer_token_env or config.reports.require_viewer:
-            if not viewer_token_env:
-                raise LadderError(
-                    f"{config.source_path}: reports.require_viewer is on: pass --viewer-token-env "
-                    "NAME with the environment variable holding your own GitHub token."
-                )
-            from flows.access import check_report_access, fetch_viewer_login
-
-            check_report_access(wh, fetch_viewer_login(config, viewer_token_env), person)
         data = stages.render_person_report(
             wh,
             rubric,

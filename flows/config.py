@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -29,9 +31,74 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _check_env_name(value: str | None) -> str | None:
-    if value is not None and not value.replace("_", "").isalnum():
-        raise ValueError(f"must be {_ENV_NAME_HELP}, not the token itself")
+# Values that are tokens, not variable names: GitHub (classic, fine-grained, OAuth, app, refresh), GitLab,
+# Slack, Atlassian API tokens, AWS keys; and long hex or mixed-case base64-like strings.
+_TOKEN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "atatt", "akia")
+_HEX = re.compile(r"^[0-9a-fA-F]{32,}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+EARLIEST_DATE = dt.date(1970, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+
+
+def looks_like_token(value: str) -> bool:
+    """True when ``value`` is shaped like a secret (a known token prefix, long hex, long mixed-case base64)."""
+    text = value.strip()
+    if text.lower().startswith(_TOKEN_PREFIXES) and len(text) >= 12:
+        return True
+    if _HEX.match(text):
+        return True
+    has = (any(c.islower() for c in text), any(c.isupper() for c in text), any(c.isdigit() for c in text))
+    return (len(text) >= 36 and all(has) and "_" not in text) or (len(text) >= 20 and any(c in text for c in "+/="))
+
+
+def check_env_name(value: str, key: str) -> str | None:
+    """None when ``value`` can name an environment variable; else the problem, never repeating ``value``.
+
+    A token pasted where a variable name belongs is named as such (and must not be echoed: it would land
+    in terminals and logs).
+    """
+    if looks_like_token(value):
+        return (
+            f"{key} holds what looks like a token itself, not the name of an environment variable: export the "
+            "token in a variable (e.g. export GITHUB_TOKEN=...) and write that variable's name here; the value "
+            "is not shown, and a token that was written into a file should be revoked"
+        )
+    if not _ENV_NAME.match(value):
+        return f"{key} must be {_ENV_NAME_HELP}"
+    return None
+
+
+def _check_env_name(value: str | None, info) -> str | None:
+    if value is not None:
+        problem = check_env_name(value, "the value")
+        if problem is not None:
+            raise ValueError(problem)
+    return value
+
+
+def _check_http_url(value: str, info) -> str:
+    parts = urlsplit(value.strip()) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
+        raise ValueError(
+            f"{info.field_name} must be an http(s) URL with a host, such as https://api.github.com or "
+            "https://acme.atlassian.net (no user name or password in it)"
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ValueError(f"{info.field_name} has an invalid port; use a number from 1 to 65535") from None
+    return value.strip()
+
+
+def normalized_url(url: str) -> str:
+    """``url`` with a lower-case scheme and host and no trailing slash: the form settings compare."""
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, ""))
+
+
+def _check_date(value: dt.date | None) -> dt.date | None:
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"must be a date between {EARLIEST_DATE} and {LATEST_DATE}")
     return value
 
 
@@ -45,6 +112,19 @@ class GitHubConfig(_Section):
     overlap_minutes: int = Field(default=60, ge=0)
 
     _env = field_validator("token_env")(_check_env_name)
+    _url = field_validator("base_url")(_check_http_url)
+
+    @field_validator("include")
+    @classmethod
+    def _some_repos(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError('an empty list mines no repository at all; use ["*"] for every repo of the orgs')
+        return value
+
+    @property
+    def api_url(self) -> str:
+        """``base_url`` normalised (what the warehouse records and the viewer check compares)."""
+        return normalized_url(self.base_url)
 
 
 class JiraConfig(_Section):
@@ -59,6 +139,7 @@ class JiraConfig(_Section):
     overlap_minutes: int = Field(default=5, ge=0)
 
     _env = field_validator("token_env", "email_env")(_check_env_name)
+    _url = field_validator("url")(_check_http_url)
 
 
 class ClassifierConfig(_Section):
@@ -76,12 +157,47 @@ def _all_formats() -> list[ReportFormat]:
 class ReportConfig(_Section):
     out_dir: Path = Path("reports")
     formats: list[ReportFormat] = Field(default_factory=_all_formats)
-    period_days: int = Field(default=90, ge=1)
+    period_days: int = Field(default=90, ge=1, le=36500)
     since: dt.date | None = None  # a fixed period overrides period_days
     until: dt.date | None = None
     # `ladder report` asks for the viewer's own GitHub token and shows a report only to the
     # engineer and the managers above them (the nightly job writes every report for the operator).
     require_viewer: bool = False
+
+    _dates = field_validator("since", "until")(_check_date)
+
+
+class FilesConfig(_Section):
+    """Who may read what the nightly writes (warehouse, reports, models): by default its operator alone."""
+
+    mode: str = "0600"  # octal file mode; folders get x wherever r is set (0600 -> 0700, 0640 -> 0750)
+    group: str | None = None  # chgrp everything written to this operator group (e.g. with mode 0640)
+
+    @field_validator("mode")
+    @classmethod
+    def _private(cls, value: str) -> str:
+        if not re.fullmatch(r"0?[0-7]{3}", value.strip()):
+            raise ValueError('must be an octal file mode in quotes, such as "0600" or "0640"')
+        bits = int(value, 8)
+        if bits & 0o600 != 0o600:
+            raise ValueError("must let the operator read and write (0600 at least)")
+        if bits & 0o007:
+            raise ValueError(
+                "gives every user of the machine access to people's evidence; share with an operator group "
+                'instead (mode: "0640" and group: NAME)'
+            )
+        if bits & 0o111:
+            raise ValueError("must not make files executable; folders get x where r is set on their own")
+        return value.strip()
+
+    @property
+    def file_mode(self) -> int:
+        return int(self.mode, 8)
+
+    @property
+    def dir_mode(self) -> int:
+        bits = self.file_mode
+        return bits | ((bits & 0o444) >> 2)
 
 
 class LadderConfig(_Section):
@@ -95,6 +211,7 @@ class LadderConfig(_Section):
     jira: JiraConfig | None = None
     classifiers: ClassifierConfig = Field(default_factory=ClassifierConfig)
     reports: ReportConfig = Field(default_factory=ReportConfig)
+    files: FilesConfig = Field(default_factory=FilesConfig)
 
     source_path: Path | None = Field(default=None, exclude=True)
 

@@ -9,7 +9,9 @@ rendering are ``rubric``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -53,9 +55,10 @@ def _load_batches(wh, batches: Iterable[Batch]) -> list[dict]:
 
 
 def open_writer(config: LadderConfig):
-    from warehouse import open_warehouse
+    """The warehouse opened to write: operator-only files, the access policy recorded (``flows.writer``)."""
+    from flows.writer import open_writer as open_secured
 
-    return open_warehouse(config.warehouse_path)
+    return open_secured(config)
 
 
 def sync_roster(config: LadderConfig, *, now: Clock = utcnow) -> list[dict]:
@@ -193,13 +196,16 @@ def resolve_identities(config: LadderConfig) -> dict:
 def classify(config: LadderConfig) -> int:
     """Label every activity (rules + models); returns the number of label rows changed."""
     from classifiers import classify_activities
+    from flows.files import file_policy, private_umask, secure, tree
 
-    with open_writer(config) as wh:
+    policy = file_policy(config)
+    with open_writer(config) as wh, private_umask(policy):
         activities = wh.query_activities()
         labels = classify_activities(
             activities, model_dir=config.model_dir, rules_path=config.resolve(config.classifiers.rules)
         )
         changed = wh.write_labels(labels)
+    secure(tree(config.model_dir), policy)
     log.info("classify: %d activities, %d labels, %d label rows changed", activities.num_rows, labels.num_rows, changed)
     return changed
 
@@ -308,12 +314,18 @@ def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable
     """Write ``report`` in each format as ``out_dir/stem.<fmt>``; returns {fmt: file name}."""
     from rubric import render_report
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, str] = {}
-    for fmt in formats:
-        path = out_dir / f"{stem}.{fmt}"
-        path.write_text(render_report(report, fmt), encoding="utf-8")
-        written[fmt] = path.name
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for fmt in formats:
+            path = out_dir / f"{stem}.{fmt}"
+            path.write_text(render_report(report, fmt), encoding="utf-8")
+            written[fmt] = path.name
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write reports into {out_dir} ({exc.strerror or exc}): reports.out_dir must be a folder "
+            "the operator can write (or a path where one can be created)."
+        ) from None
     return written
 
 
@@ -343,26 +355,59 @@ def everyone_reports(
 
 
 def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
-    """Write a report per engineer in every configured format, plus index.md / index.html."""
+    """Write a report per engineer in every configured format, plus index.md / index.html.
+
+    Files are named by ``report_stem(person_id)`` (distinct people never share a file) and created 0600
+    in a 0700 folder unless the config's ``files:`` shares them with a group (``flows.files``).
+    """
+    from flows.files import file_policy, private_umask, secure
     from rubric import render_index
 
     generated_at = now()
     since, until = report_period(config, generated_at.date())
     out_dir = config.reports_dir
+    policy = file_policy(config)
     entries = []
-    for report in everyone_reports(config, since=since, until=until, generated_at=generated_at):
-        stem = _safe_stem(report["engineer"]["login"])
-        files = write_report_files(report, out_dir, stem, config.reports.formats)
-        entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})
-    paths = []
-    for fmt in ("md", "html"):
-        index = out_dir / f"index.{fmt}"
-        index.write_text(render_index(entries, fmt), encoding="utf-8")
-        paths.append(index)
+    stems: dict[str, str] = {}
+    written: list[Path] = [out_dir]
+    with private_umask(policy):
+        for report in everyone_reports(config, since=since, until=until, generated_at=generated_at):
+            person_id = report["engineer"]["login"]
+            stem = report_stem(person_id)
+            if stems.setdefault(stem, person_id) != person_id:  # report_stem is injective; never overwrite anyway
+                raise ConfigError(f"report file name {stem} would serve both {stems[stem]!r} and {person_id!r}")
+            files = write_report_files(report, out_dir, stem, config.reports.formats)
+            written.extend(out_dir / name for name in files.values())
+            entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})
+        paths = []
+        for fmt in ("md", "html"):
+            index = out_dir / f"index.{fmt}"
+            try:
+                index.write_text(render_index(entries, fmt), encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"cannot write {index} ({exc.strerror or exc}); check reports.out_dir.") from None
+            paths.append(index)
+    secure([*written, *paths], policy)
     log.info("reports: %d engineers, period %s..%s, written to %s", len(entries), since, until, out_dir)
     return paths
 
 
-def _safe_stem(login: str) -> str:
-    """A file name for a login (logins are [A-Za-z0-9-]; anything else is replaced)."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in login) or "unknown"
+_PLAIN_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+# "index" would overwrite the index; the others are device names on Windows file systems.
+_RESERVED_STEMS = frozenset(
+    {"index", "con", "prn", "aux", "nul"} | {f"{d}{n}" for d in ("com", "lpt") for n in range(10)}
+)
+
+
+def report_stem(person_id: str) -> str:
+    """The file name (without extension) of ``person_id``'s report: unique per person id, safe on any disk.
+
+    A plain id (lower-case letters, digits, ``-``, ``_``; not a reserved name) is its own name.  Any
+    other id (``a@b``, ``Ana``, ``../x``, ``index``) becomes a readable slug, ``~`` and 16 hex digits of
+    the id's sha256: ``~`` never occurs in a plain id, so two ids share a name only if their hashes
+    collide.  Lower-case plain names also cannot collide on case-insensitive file systems.
+    """
+    if _PLAIN_ID.fullmatch(person_id) and person_id not in _RESERVED_STEMS:
+        return person_id
+    slug = re.sub(r"[^a-z0-9_-]+", "_", person_id.lower()).strip("_")[:40] or "person"
+    return f"{slug}~{hashlib.sha256(person_id.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"

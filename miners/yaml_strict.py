@@ -41,11 +41,11 @@ class StrictLoader(yaml.SafeLoader):
                         key_node.start_mark,
                     )
                 seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
+        return super().construct_mapping(node, deep=deep)
 
-    def construct_yaml_timestamp(self, node: Node) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: Node) -> Any:
         try:
-            return super().construct_yaml_timestamp(node)  # type: ignore[arg-type]
+            return super().construct_yaml_timestamp(node)
         except (ValueError, OverflowError) as exc:
             raise ConstructorError(
                 None,
