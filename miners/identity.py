@@ -5,7 +5,9 @@ suggestions out.  The order of evidence, strongest first:
 
 1. an override the user wrote (``accept`` links, ``reject`` forbids a pairing);
 2. exact ids: a GitHub login (case-insensitive) or Jira accountId the roster
-   lists, or the GitHub numeric user id (stable across renames);
+   lists, or the GitHub numeric user id (stable across renames).  The id wins:
+   a login the roster lists for a person whose ``github_id`` differs from the
+   account's id is a login that changed hands, and never links to that person;
 3. e-mail: an address the account shows that the roster lists for exactly one
    person, including GitHub's ``ID+login@users.noreply.github.com`` (the ID
    or the login then identifies the person);
@@ -174,7 +176,7 @@ def resolve_identities(
             bots.append(account)
             continue
         no = rejected.get(account.key, set())
-        match = _exact_or_email(account, accepted, logins, jira, gh_ids, emails, no, problems)
+        match = _exact_or_email(account, accepted, by_id, logins, jira, gh_ids, emails, no, problems)
         if match is not None:
             matches.append(match)
             continue
@@ -185,12 +187,16 @@ def resolve_identities(
     return Resolution(tuple(matches), tuple(suggestions), tuple(unmatched), tuple(bots), tuple(problems))
 
 
-def _exact_or_email(account, accepted, logins, jira, gh_ids, emails, no, problems) -> Match | None:
+def _exact_or_email(account, accepted, by_id, logins, jira, gh_ids, emails, no, problems) -> Match | None:
     system, ident = account.system, account.identity
     override = accepted.get(account.key)
     if override is not None:
         return Match(system, ident, override.person_id, "override", f"accepted in {override.where}")
     exact = (logins if system == "github" else jira).get(ident.lower() if system == "github" else ident, set())
+    if system == "github" and account.github_id is not None:
+        # The numeric id is GitHub's immutable identity; a login is only a name that can change hands.  A roster
+        # login claim whose person has another id is a login that was released and taken: not that person.
+        exact = {pid for pid in exact if by_id[pid].github_id in (None, account.github_id)}
     if len(exact) == 1:
         (pid,) = exact
         if pid in no:
