@@ -116,7 +116,8 @@ def init(path: str, force: bool) -> None:
 def preflight(config) -> None:
     """Fail fast, before any flow starts, on everything a user can get wrong."""
     from flows.config import read_secret
-    from warehouse import open_warehouse
+    from flows.files import file_policy
+    from flows.writer import open_writer as open_warehouse
 
     if config.github is not None:
         read_secret(config.github.token_env, purpose="GitHub token", config=config)
@@ -131,7 +132,14 @@ def preflight(config) -> None:
         )
     if config.roster is not None:
         config.read_roster_file()
-    with open_warehouse(config.warehouse_path):
+    file_policy(config)
+    for key, folder in (("reports.out_dir", config.reports_dir), ("classifiers.model_dir", config.model_dir)):
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(
+                f"{config.source_path}: {key} is {folder}, which is a file, not a folder: point it at a folder "
+                "(it is created when missing) or move the file away."
+            )
+    with open_warehouse(config):
         pass
 
 
