@@ -49,9 +49,9 @@ def test_every_person_has_their_own_report_files(reports):
 
 
 def _linked(reports, href: str) -> str:
-    return json.loads((reports / href.rsplit(".", 1)[0]).with_suffix(".json").read_text(encoding="utf-8"))[
-        "engineer"
-    ]["login"]
+    return json.loads((reports / href.rsplit(".", 1)[0]).with_suffix(".json").read_text(encoding="utf-8"))["engineer"][
+        "login"
+    ]
 
 
 def test_the_html_index_links_each_person_to_their_own_report(reports):
