@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 
-import joblib
 import numpy as np
 import pytest
 from sklearn.linear_model import SGDClassifier
@@ -216,10 +215,10 @@ def test_load_or_train_trains_what_is_missing(saved_dir, tmp_path):
 def test_mismatched_artifact_is_refused_then_retrained_when_asked(saved_dir, tmp_path, key, value, what):
     model_dir = tmp_path / "m"
     shutil.copytree(saved_dir, model_dir)
-    artifact, _ = artifact_paths(model_dir, "review-substance")
-    payload = joblib.load(artifact)
-    payload["metadata"][key] = value
-    joblib.dump(payload, artifact)
+    artifact, meta = artifact_paths(model_dir, "review-substance")
+    metadata = json.loads(meta.read_text())
+    metadata[key] = value  # the metadata file is checked first: nothing of the artifact is unpickled
+    meta.write_text(json.dumps(metadata))
     with pytest.raises(ModelArtifactError) as info:
         load_or_train(model_dir)
     message = str(info.value)
