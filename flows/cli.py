@@ -21,7 +21,9 @@ class LadderError(click.ClickException):
     exit_code = EXIT_BAD_INPUT
 
     def show(self, file=None) -> None:  # noqa: D102 - click API
-        click.echo(f"ladder: error: {self.format_message()}", err=True, file=file)
+        from flows.terminal import clean
+
+        click.echo(clean(f"ladder: error: {self.format_message()}"), err=True, file=file)
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
@@ -159,11 +161,15 @@ def sync(config_path: str, since: dt.date | None, full: bool, no_reports: bool) 
 
 
 def _echo_sync_summary(result: dict) -> None:
+    from flows.terminal import clean
+
     for source in ("roster", "github", "jira"):
         for s in result.get(source) or []:
             click.echo(
-                f"{s['partition']}: +{s['inserted']} new, {s['updated']} changed, "
-                f"{s['unchanged']} unchanged" + (f", cursor {s['cursor']}" if s.get("cursor") else "")
+                clean(
+                    f"{s['partition']}: +{s['inserted']} new, {s['updated']} changed, "
+                    f"{s['unchanged']} unchanged" + (f", cursor {s['cursor']}" if s.get("cursor") else "")
+                )
             )
     click.echo(f"labels changed: {result['labels_changed']}, evidence rows changed: {result['evidence_changed']}")
     for path in result.get("reports") or []:
@@ -247,7 +253,9 @@ def report(
             raise LadderError(f"cannot write {out}: {exc.strerror}. Choose another --out path.") from None
         click.echo(f"wrote {out}", err=True)
     else:
-        click.echo(text, nl=False)
+        from flows.terminal import clean
+
+        click.echo(clean(text), nl=False)
 
 
 @main.command()

@@ -15,6 +15,7 @@ import click
 
 from flows.cli_options import config_option
 from flows.people import overrides_path, sync_identities
+from flows.terminal import clean
 
 
 def render_text(summary: dict[str, Any], overrides: Path | None) -> str:
@@ -66,7 +67,7 @@ def register(main: click.Group) -> None:
 
         config = read_config(config_path)
         summary = sync_identities(config)
-        if as_json:
+        if as_json:  # json.dumps escapes every control and non-ASCII character
             click.echo(json.dumps(summary, indent=1, sort_keys=True))
         else:
-            click.echo(render_text(summary, overrides_path(config)))
+            click.echo(clean(render_text(summary, overrides_path(config))))

@@ -54,6 +54,15 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class _CleanFormatter(logging.Formatter):
+    """Log lines without control characters: logged values (names, titles, URLs) come from outside."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from flows.terminal import clean
+
+        return clean(super().format(record))
+
+
 class _CurrentStderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is now, so a progress display that redirects it stays intact."""
 
@@ -80,7 +89,7 @@ def configure_logging(verbose: bool = False) -> None:
     _configured["verbose"] = verbose
     level = logging.DEBUG if verbose else logging.INFO
     handler = _CurrentStderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.setFormatter(_CleanFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]
