@@ -163,7 +163,9 @@ def test_mentorship_by_level_and_by_tenure():
         review(body=body, person_level_rank=3, subject_level_rank=3, subject_start_date=dt.date(2026, 8, 1))
     )
     assert by_tenure == [("mentorship", "substantive review of a newer teammate's change")]
-    both = classify_mentorship(review(body=body, person_level_rank=4, subject_level_rank=2, subject_start_date=dt.date(2026, 8, 1)))
+    both = classify_mentorship(
+        review(body=body, person_level_rank=4, subject_level_rank=2, subject_start_date=dt.date(2026, 8, 1))
+    )
     assert both == [("mentorship", "substantive review of a newer, less senior teammate's change")]
     comment = classify_mentorship(
         activity(
