@@ -255,7 +255,7 @@ def parse_rule_file(text: str, *, origin: str) -> RuleFile:
     try:
         data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
-        raise RuleFileError(f"{origin}: not valid YAML ({exc}); fix the syntax at the position shown") from exc
+        raise RuleFileError(f"{origin}: not valid YAML {yaml_strict.describe(exc)}; fix it there") from None
     if not isinstance(data, dict):
         raise RuleFileError(f"{origin}: expected a mapping with 'version' and 'rules', got {type(data).__name__}")
     try:

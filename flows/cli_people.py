@@ -63,9 +63,14 @@ def register(main: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
     def identities(config_path: str, as_json: bool) -> None:
         """List unmatched GitHub/Jira accounts with suggested roster people, and ownership disagreements."""
-        from flows.config import read_config
+        from flows.config import ConfigError, read_config
 
         config = read_config(config_path)
+        if not config.warehouse_path.exists():
+            raise ConfigError(
+                f"{config.source_path}: no warehouse at {config.warehouse_path}: `ladder identities` resolves the "
+                "accounts a sync stored; run `ladder sync` first (or fix `warehouse:` in the config)."
+            )
         summary = sync_identities(config)
         if as_json:  # json.dumps escapes every control and non-ASCII character
             click.echo(json.dumps(summary, indent=1, sort_keys=True))

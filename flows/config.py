@@ -59,7 +59,7 @@ def check_env_name(value: str, key: str) -> str | None:
     """
     if looks_like_token(value):
         return (
-            f"{key} holds what looks like a token itself, not the name of an environment variable: export the "
+            f"{key} holds what looks like a token itself, not an environment variable name: export the "
             "token in a variable (e.g. export GITHUB_TOKEN=...) and write that variable's name here; the value "
             "is not shown, and a token that was written into a file should be revoked"
         )
@@ -272,10 +272,7 @@ def read_config(path: str | Path) -> LadderConfig:
     try:
         data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}. Fix the syntax there.") from None
+        raise ConfigError(f"{path}: not valid YAML {yaml_strict.describe(exc)}. Fix it there.") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

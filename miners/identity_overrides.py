@@ -52,11 +52,7 @@ def parse_overrides(text: str, source: str = "<overrides>") -> list[Override]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise OverridesError(
-            f"{source}{where}: not valid YAML: {getattr(exc, 'problem', exc)}; fix the syntax"
-        ) from None
+        raise OverridesError(f"{source}: not valid YAML {yaml_strict.describe(exc)}; fix it there") from None
     if root is None:
         return []
     if not isinstance(root, yaml.MappingNode):
@@ -75,7 +71,11 @@ def parse_overrides(text: str, source: str = "<overrides>") -> list[Override]:
             continue
         for item in value_node.value:
             where = f"{source}:{item.start_mark.line + 1}"
-            entry = yaml_strict.load(yaml.serialize(item)) if isinstance(item, yaml.MappingNode) else None
+            try:
+                entry = yaml_strict.load(yaml.serialize(item)) if isinstance(item, yaml.MappingNode) else None
+            except yaml.YAMLError as exc:
+                problems.append(f"{where}: {getattr(exc, 'problem', None) or exc}")
+                continue
             if not isinstance(entry, dict):
                 problems.append(f"{where}: an entry is a mapping like {{github: LOGIN, person: ID}}")
                 continue

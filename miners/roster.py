@@ -13,6 +13,7 @@ Calls: none (reads a local file).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,10 +108,7 @@ def parse_roster(
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        position = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RosterError(f"{source}: not valid YAML{position}: {problem}; fix the syntax there") from None
+        raise RosterError(f"{source}: not valid YAML {yaml_strict.describe(exc)}; fix it there") from None
     if people_csv is not None and data is None:
         data = {}
     if not isinstance(data, dict):
@@ -280,8 +278,45 @@ def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
                         )
                     )
                 seen.setdefault(ident, i)
+    for i, person in enumerate(roster.people):
+        for j, login in enumerate(person.github_logins):
+            if not _GITHUB_LOGIN.match(login) and not _CONTROL.search(login):
+                problems.append(
+                    (
+                        ("people", i, "github_logins", j),
+                        f"{login!r} is not a GitHub login (letters, digits, hyphens and underscores, like "
+                        "zoe-m); fix the value",
+                    )
+                )
+    problems.extend(_control_characters(roster))
     problems.extend(check_history(roster, set(teams), ranks))
     problems.extend(check_ownership(roster, set(teams)))
+    return problems
+
+
+# GitHub: letters, digits and single hyphens (Enterprise Managed Users add "_shortcode"); "[bot]" for apps.
+_GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}(\[bot\])?$")
+# Control characters (a NUL from a CSV export, an escape sequence) and bidi embeddings / overrides / isolates.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _control_characters(roster: Roster) -> list[tuple[tuple, str]]:
+    """(key path, problem) for every roster string holding a control or bidi-control character."""
+    problems: list[tuple[tuple, str]] = []
+
+    def walk(value: object, loc: tuple) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*loc, key))
+        elif isinstance(value, list):
+            for j, item in enumerate(value):
+                walk(item, (*loc, j))
+        elif isinstance(value, str) and (bad := _CONTROL.search(value)):
+            problems.append((loc, f"contains a control character (U+{ord(bad.group(0)):04X}) in {value!r}; remove it"))
+
+    for kind in ("teams", "people"):
+        for i, item in enumerate(getattr(roster, kind)):
+            walk(item.model_dump(mode="json", exclude_defaults=True), (kind, i))
     return problems
 
 

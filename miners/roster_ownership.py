@@ -18,6 +18,7 @@ Calls: none (pure).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -68,9 +69,118 @@ def _owns_now(roster: Roster, team_id: str, change: OwnershipChange) -> bool:
     return change.pattern in team.jira_projects
 
 
-def check_ownership(roster: Roster, teams: set[str]) -> list[tuple[tuple, str]]:
-    """(key path, problem and fix) for each bad ownership change."""
+# --- globs that can match one repo ----------------------------------------------------------------------
+
+_STAR = ("*",)
+_ANY = ("?",)
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-_."
+
+
+def _glob_tokens(glob: str) -> tuple[tuple, ...]:
+    """fnmatch's syntax as tokens: ``*``, ``?``, ``("[", negated, chars, ranges)`` classes and one-char literals."""
+    out: list[tuple] = []
+    i = 0
+    while i < len(glob):
+        c = glob[i]
+        if c == "*":
+            if not out or out[-1] != _STAR:
+                out.append(_STAR)
+        elif c == "?":
+            out.append(_ANY)
+        elif c == "[" and (end := glob.find("]", i + 2 if glob[i + 1 : i + 2] in ("!", "]") else i + 1)) != -1:
+            body = glob[i + 1 : end]
+            negated = body.startswith("!")
+            body = body[1:] if negated else body
+            chars, ranges, k = set(), [], 0
+            while k < len(body):
+                if k + 2 < len(body) and body[k + 1] == "-":
+                    ranges.append((body[k], body[k + 2]))
+                    k += 3
+                else:
+                    chars.add(body[k])
+                    k += 1
+            out.append(("[", negated, frozenset(chars), tuple(ranges)))
+            i = end
+        else:
+            out.append(("=", c))
+        i += 1
+    return tuple(out)
+
+
+def _matches(token: tuple, c: str) -> bool:
+    if token == _ANY:
+        return True
+    if token[0] == "=":
+        return token[1] == c
+    _, negated, chars, ranges = token
+    return (c in chars or any(lo <= c <= hi for lo, hi in ranges)) != negated
+
+
+def _common(a: tuple, b: tuple) -> str | None:
+    """A character both one-character tokens match, or None."""
+    candidates = [t[1] for t in (a, b) if t[0] == "="]
+    for t in (a, b):
+        if t[0] == "[":
+            candidates += sorted(t[2]) + [lo for lo, _ in t[3]] + [hi for _, hi in t[3]]
+    return next((c for c in [*candidates, *_ALPHABET] if _matches(a, c) and _matches(b, c)), None)
+
+
+def glob_overlap(a: str, b: str) -> str | None:
+    """A name both fnmatch globs match (compared case-insensitively, as repo globs are), or None when none can.
+
+    Decided on the two patterns themselves, not on the repos that exist today: two teams' globs that could
+    both match a repo created tomorrow already give that repo two owners.
+    """
+    A, B = _glob_tokens(a.lower()), _glob_tokens(b.lower())
+
+    @functools.cache
+    def go(i: int, j: int) -> str | None:
+        if i == len(A) and j == len(B):
+            return ""
+        for star_side in (0, 1):
+            x, y = (i, j) if star_side == 0 else (j, i)
+            X, Y = (A, B) if star_side == 0 else (B, A)
+            if x < len(X) and X[x] == _STAR:
+                rest = go(i + 1, j) if star_side == 0 else go(i, j + 1)  # the star matches nothing
+                if rest is not None:
+                    return rest
+                if y < len(Y) and Y[y] != _STAR and (c := _common(_ANY, Y[y])) is not None:
+                    rest = go(i, j + 1) if star_side == 0 else go(i + 1, j)  # the star takes Y's character
+                    if rest is not None:
+                        return c + rest
+        if i < len(A) and j < len(B) and _STAR not in (A[i], B[j]) and (c := _common(A[i], B[j])) is not None:
+            rest = go(i + 1, j + 1)
+            return None if rest is None else c + rest
+        return None
+
+    return go(0, 0)
+
+
+def check_repo_globs(roster: Roster) -> list[tuple[tuple, str]]:
+    """(key path, problem) for every repo glob that can match a repo another team's glob matches too."""
     problems: list[tuple[tuple, str]] = []
+    for i, team in enumerate(roster.teams):
+        for k, glob in enumerate(team.repos):
+            for other in roster.teams[:i]:
+                if other.id == team.id:
+                    continue
+                for theirs in other.repos:
+                    example = glob_overlap(glob, theirs)
+                    if example is not None:
+                        problems.append(
+                            (
+                                ("teams", i, "repos", k),
+                                f"{glob!r} overlaps team {other.id}'s {theirs!r} (both match e.g. {example!r}); "
+                                "a repo has one owner: narrow one of the globs (a repo that changed hands goes "
+                                "under ownership_changes)",
+                            )
+                        )
+    return problems
+
+
+def check_ownership(roster: Roster, teams: set[str]) -> list[tuple[tuple, str]]:
+    """(key path, problem and fix) for each bad ownership change and each pair of overlapping repo globs."""
+    problems: list[tuple[tuple, str]] = check_repo_globs(roster)
     known = ", ".join(sorted(teams)) or "(none)"
     for i, change in enumerate(roster.ownership_changes):
         loc = ("ownership_changes", i)

@@ -173,7 +173,7 @@ def parse_rubric(text: str, source: str = "<string>") -> Rubric:
     try:
         data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
-        raise RubricError(f"{source}: not valid YAML ({exc}); fix the syntax at the position shown") from exc
+        raise RubricError(f"{source}: not valid YAML {yaml_strict.describe(exc)}; fix it there") from None
     if not isinstance(data, dict):
         raise RubricError(f"{source}: expected a mapping with id, version, title and areas at the top level")
     try:

@@ -263,6 +263,10 @@ def read_world(path: str | Path) -> World:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise WorldError(f"cannot read world file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise WorldError(
+            f"{path}: not UTF-8 text, so not a world file (JSON written by `ladder sandbox generate`); check the path"
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
