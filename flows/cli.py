@@ -141,6 +141,9 @@ def preflight(config) -> None:
                 f"{config.source_path}: {key} is {folder}, which is a file, not a folder: point it at a folder "
                 "(it is created when missing) or move the file away."
             )
+    from flows.runtime import check_prefect_home
+
+    check_prefect_home()
     with open_warehouse(config):
         pass
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flows.runtime import configure_prefect_env, restore_logging
+from flows.runtime import check_prefect_home, configure_prefect_env, restore_logging, start_prefect_server
 
 configure_prefect_env()
 
@@ -80,5 +80,10 @@ def nightly(config_path: str, since: dt.date | None = None, full: bool = False, 
 
 
 def run_nightly(config_path: Path, *, since: dt.date | None = None, full: bool = False, reports: bool = True) -> dict:
-    """Run the flow now, in-process (Prefect's ephemeral mode unless PREFECT_API_URL is set)."""
+    """Run the flow now, in-process (Prefect's ephemeral mode unless PREFECT_API_URL is set).
+
+    The temporary Prefect server is started first, as a child process that dies with this one.
+    """
+    check_prefect_home()
+    start_prefect_server()
     return nightly(str(config_path), since=since, full=full, reports=reports)

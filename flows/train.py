@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.runtime import configure_prefect_env, restore_logging
+from flows.runtime import check_prefect_home, configure_prefect_env, restore_logging, start_prefect_server
 
 configure_prefect_env()
 
@@ -57,5 +57,7 @@ def train(config_path: str, use_company_data: bool = True, seed: int = 0) -> lis
 
 
 def run_train(config_path: Path, *, use_company_data: bool = True, seed: int = 0) -> list[dict]:
-    """Run the flow now, in-process."""
+    """Run the flow now, in-process (the temporary Prefect server dies with this process)."""
+    check_prefect_home()
+    start_prefect_server()
     return train(str(config_path), use_company_data=use_company_data, seed=seed)
