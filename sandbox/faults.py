@@ -4,8 +4,10 @@ A profile (``sandbox/faults/<name>.yaml`` or any YAML file; format in
 docs/sandbox.md, "Faults") lists rules.  Each rule watches the API requests it
 matches (GitHub ``/api/...`` and/or Jira ``/jira/...``; ``/_sandbox/*`` is
 never touched) and *fires* on the n-th matching request when n is listed in
-``at`` or when a hash of (seed, rule, n) falls under ``rate``; once fired it
-keeps firing for ``burst`` matching requests in a row.  The first rule that
+``at``, when n is a share listed in ``at_share`` of the world's request floor
+(``requests_floor``: so the shipped profiles bite on worlds of any size), or
+when a hash of (seed, rule, n) falls under ``rate``; once fired it keeps
+firing for ``burst`` matching requests in a row.  The first rule that
 fires answers the request:
 
 - ``error``: 500 / 502 / 503 (picked by the same hash), JSON or an HTML proxy page;
@@ -58,6 +60,8 @@ class _Rule(BaseModel):
 
     rate: float = Field(0.0, ge=0.0, le=1.0)  # chance that a matching request starts a burst
     at: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)  # matching-request numbers that fire
+    # Shares of the world's request floor (``requests_floor``): fire at that point of any full sync, whatever the size.
+    at_share: list[Annotated[float, Field(gt=0.0, le=1.0)]] = Field(default_factory=list)
     burst: int = Field(1, ge=1)  # consecutive matching requests answered once fired
     apis: list[Literal["github", "jira"]] = Field(default_factory=lambda: list(_ALL_APIS))
     paths: list[str] = Field(default_factory=list)  # fnmatch globs on the URL path; empty: all
@@ -135,6 +139,23 @@ def load_profile(name_or_path: str | Path) -> FaultProfile:
         ) from None
 
 
+def requests_floor(world: Any, apis: list[str]) -> int:
+    """At least how many requests of ``apis`` a full read of ``world`` makes, whatever the client.
+
+    GitHub: one request listing the org's repositories, plus one per non-archived repository with pull
+    requests (each must be read at least once).  Jira: one search, plus one to fetch the issues it found
+    (when there are any).  Real syncs make several times more (the tiny world: 10 GitHub and 5 Jira
+    requests for a floor of 3 and 2), so a rule at a share of the floor fires on every full sync.
+    """
+    total = 0
+    if "github" in apis:
+        live = {r.full_name for r in world.repos if not r.archived}
+        total += 1 + len(live & {pr.repo for pr in world.pull_requests})
+    if "jira" in apis:
+        total += 1 + (1 if world.jira_issues else 0)
+    return total
+
+
 def _unit(seed: int, rule_index: int, n: int, salt: str = "") -> float:
     """A deterministic number in [0, 1) for the n-th matching request of a rule."""
     digest = hashlib.blake2b(f"{seed}:{rule_index}:{n}:{salt}".encode(), digest_size=8).digest()
@@ -157,6 +178,12 @@ class FaultInjector:
         self.profile = profile
         self.sandbox = state  # SandboxState: meter and virtual clock
         self._rules = [(i, r, _RuleState()) for i, r in enumerate(profile.rules)]
+        world = getattr(state, "world", None)
+        self._at = {
+            i: set(r.at)
+            | {max(1, int(share * requests_floor(world, list(r.apis)))) for share in r.at_share if world is not None}
+            for i, r in enumerate(profile.rules)
+        }
         self._lock = threading.Lock()
         self.enabled = True
 
@@ -175,7 +202,7 @@ class FaultInjector:
                     st.burst_left -= 1
                     hit = True
                 else:
-                    hit = n in rule.at or (rule.rate > 0 and _unit(self.profile.seed, index, n) < rule.rate)
+                    hit = n in self._at[index] or (rule.rate > 0 and _unit(self.profile.seed, index, n) < rule.rate)
                     if hit:
                         st.burst_left = rule.burst - 1
                 if hit and fired is None:
