@@ -190,7 +190,9 @@ def _echo_sync_summary(result: dict) -> None:
     "--viewer-token-env",
     metavar="NAME",
     help="Prove who you are with your own GitHub token, read from environment variable NAME: "
-    "you may read your own report and those of people below you in the roster.",
+    "you may read your own report and those of people below you in the roster. An operator "
+    "convenience: required when the nightly's config set reports.require_viewer (the warehouse "
+    "records it), checked against the GitHub the sync reads, with a config file only you can edit.",
 )
 def report(
     config_path: str, engineer: str, since, until, fmt: ReportFormat, out: str | None, viewer_token_env: str | None

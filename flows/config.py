@@ -363,4 +363,10 @@ reports:
   # since: 2026-07-01            # or a fixed period
   # until: 2026-10-01
   require_viewer: false          # true: `ladder report` needs --viewer-token-env (own report or your reports' only)
+
+# Who may read what the nightly writes (warehouse, reports, models): by default only the user running
+# it (files 0600, folders 0700). To let an operator group read them (never write), e.g.:
+# files:
+#   mode: "0640"                 # folders get 0750
+#   group: ladder-ops
 """
