@@ -39,10 +39,14 @@ def train_models_task(config_path: str, weak: dict | None, seed: int) -> list[di
     """Train both models (work type with the weak labels added) and replace their artifacts."""
     from classifiers.models import train_and_save
     from classifiers.training_data import Examples
+    from flows.files import file_policy, private_umask, secure, tree
 
     config = read_config(config_path)
     extra = Examples(**weak) if weak else None
-    models = train_and_save(config.model_dir, seed=seed, work_type_extra=extra)
+    policy = file_policy(config)
+    with private_umask(policy):
+        models = train_and_save(config.model_dir, seed=seed, work_type_extra=extra)
+    secure(tree(config.model_dir), policy)
     return [
         dict(model.metadata, artifact_dir=str(config.model_dir))
         for model in (models.work_type, models.review_substance)
