@@ -155,7 +155,7 @@ def test_rule_labels_on_a_small_table(labelled):
         "review.knowledge_transfer",
     }
     assert rules["gh:comment:5002"] == {"review.praise", "mentorship"}
-    assert rules["gh:review:5003"] == {"review.approval_only", "cross_team"}
+    assert rules["gh:review:5003"] == {"review.approval_only", "cross_team.feedback"}
     assert rules["gh:pr:acme/search-api#7"] == {"cross_team", "work.docs", "work.playbook", "work.monitoring"}
     assert rules["jira:ticket:ML-2"] == {"work.feature", "delivery.resolved", "delivery.on_time"}
     assert rules["jira:incident:SRCH-1:commander"] == {"incident.commander", "incident.postmortem", "cross_team"}

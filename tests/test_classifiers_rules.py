@@ -212,6 +212,13 @@ def test_cross_team():
         )
     )
     assert labels(hit) == ["cross_team"] and "owned by search" in hit[0][1]
+    for kind in ("review", "review_comment", "issue_comment", "ticket_comment"):
+        # feedback on another team's work is reach, not one's own work there
+        feedback = classify_cross_team(activity(kind=kind, person_team_id="ml-platform", container_team_id="search"))
+        assert labels(feedback) == ["cross_team.feedback"], kind
+    assert labels(classify_cross_team(activity(kind="ticket", person_team_id="a", container_team_id="b"))) == [
+        "cross_team"
+    ]
     assert classify_cross_team(activity(person_team_id="search", container_team_id="search")) == []
     assert classify_cross_team(activity(person_team_id=None, container_team_id="search")) == []
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from classifiers.contract import ACTIVITY_SCHEMA, LABEL_SCHEMA, SIGNALS
 from rubric import build_evidence, load_rubric
 from rubric.contract import EVIDENCE_SCHEMA
+from rubric.evidence import EPIC_MIN_FACTOR
 
 UTC = dt.timezone.utc
 RUBRIC = load_rubric()
@@ -382,5 +383,6 @@ def test_leading_a_large_epic_counts_more_than_leading_a_small_one():
     rows = {(r["person_id"], r["behaviour_id"]): r for r in rows_of(build_evidence(activities(*acts), labs, RUBRIC))}
     big = rows[("ana", "scope.impact-levers.project-leadership")]
     small = rows[("eli", "scope.impact-levers.project-leadership")]
-    assert big["weight"] == 1.0 and small["weight"] == pytest.approx(max(0.1, (3 / 12) ** 2))
-    assert "the epic has 12 child tickets worked by 4 people" in big["reason"]
+    # two epics: the typical size is their median (7.5); the larger is the size that counts in full
+    assert big["weight"] == 1.0 and small["weight"] == pytest.approx(EPIC_MIN_FACTOR)
+    assert "the epic has 12 child tickets worked by 4 people (a typical epic here: 7.5)" in big["reason"]
