@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -122,6 +123,7 @@ class Cohort:
     size: int
     norms: dict[str, BehaviourNorm]
     thresholds: Scoring = DEFAULT_SCORING
+    min_items: dict[str, int] = field(default_factory=dict)  # behaviours needing other than thresholds.min_items
 
 
 @dataclass(frozen=True)
@@ -227,19 +229,56 @@ def calibrate(
     behaviour_ids: list[str],
     *,
     thresholds: Scoring = DEFAULT_SCORING,
+    min_items: dict[str, int] | None = None,
 ) -> Calibration:
-    """Norms per level with at least ``thresholds.min_cohort`` active people, and for the whole organisation."""
+    """Norms per level with at least ``thresholds.min_cohort`` active people, and for the whole organisation.
+
+    ``min_items``: behaviours whose items are large enough to need fewer than ``thresholds.min_items``."""
+    own = dict(min_items or {})
     behaviours = base_groups(people, behaviour_ids)
     by_level: dict[str, list[PersonTotals]] = defaultdict(list)
     for p in people:
         if p.level:
             by_level[p.level].append(p)
-    cohorts = {"all": Cohort("all", "everyone", sum(p.active for p in people), _norms(people, behaviours), thresholds)}
+    everyone = Cohort("all", "everyone", sum(p.active for p in people), _norms(people, behaviours), thresholds, own)
+    cohorts = {"all": everyone}
+    active = {level: sum(p.active for p in members) for level, members in by_level.items()}
     for level, members in sorted(by_level.items()):
-        size = sum(p.active for p in members)
-        if size >= thresholds.min_cohort:
-            cohorts[level] = Cohort(level, _plural(level), size, _norms(members, behaviours), thresholds)
+        if active[level] >= thresholds.min_cohort:
+            cohorts[level] = Cohort(level, _plural(level), active[level], _norms(members, behaviours), thresholds, own)
+            continue
+        near = nearest_levels(level, active, thresholds.min_cohort)
+        if near:
+            crowd = [p for lv in near for p in by_level[lv]]
+            label = f"{near[0]}–{near[-1]}s" if len(near) > 1 else _plural(near[0])
+            size = sum(active[lv] for lv in near)
+            cohorts[level] = Cohort(f"{near[0]}-{near[-1]}", label, size, _norms(crowd, behaviours), thresholds, own)
     return Calibration(cohorts)
+
+
+_LEVEL = re.compile(r"^([A-Za-z]+)(\d+)$")
+
+
+def nearest_levels(level: str, active: dict[str, int], min_cohort: int) -> list[str]:
+    """The levels of ``level``'s track (same letters: IC, M) nearest to it, a ring at a time (IC3 and IC5
+    together around IC4), until they hold ``min_cohort`` active people; [] when the whole track holds fewer
+    or the level has no number.  A cohort of neighbours compares like with like better than the whole
+    organisation, managers and interns included."""
+    m = _LEVEL.match(level)
+    if m is None:
+        return []
+    track, rank = m.group(1), int(m.group(2))
+    ranks = {}
+    for other in active:
+        o = _LEVEL.match(other)
+        if o is not None and o.group(1) == track:
+            ranks[other] = int(o.group(2))
+    chosen: list[str] = []
+    for distance in range(0, max((abs(r - rank) for r in ranks.values()), default=0) + 1):
+        chosen += [lv for lv, r in ranks.items() if abs(r - rank) == distance]
+        if sum(active[lv] for lv in chosen) >= min_cohort:
+            return sorted(chosen, key=lambda lv: ranks[lv])
+    return []
 
 
 @dataclass(frozen=True)
@@ -261,9 +300,10 @@ def judge(person: PersonTotals, behaviour: str, cohort: Cohort | None) -> Judgem
     rate = norm.rate.z(_rate(person, behaviour))
     lift = min(focus, rate)
     t = cohort.thresholds
-    if items >= t.min_items and lift >= t.strong_lift:
+    enough = items >= cohort.min_items.get(behaviour, t.min_items)
+    if enough and lift >= t.strong_lift:
         strength = "strong"
-    elif items >= t.min_items and lift >= t.solid_lift:
+    elif enough and lift >= t.solid_lift:
         strength = "solid"
     else:
         strength = "emerging"
@@ -351,4 +391,5 @@ def calibrate_rubric(
         totals,
         [b.id for _, b in rubric.behaviours() if b.observable],
         thresholds=rubric.scoring,
+        min_items={b.id: b.min_items for _, b in rubric.behaviours() if b.min_items is not None},
     )

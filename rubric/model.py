@@ -52,6 +52,8 @@ class Behaviour(_Strict):
     observable: bool
     signals: list[SignalWeight] = Field(default_factory=list)
     cannot_see: str | None = None
+    # Items this behaviour needs for solid / strong when each is large (a whole project); else scoring.min_items.
+    min_items: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _honest_observability(self) -> Behaviour:
