@@ -3,8 +3,9 @@
 Counting evidence says more about how busy someone is than about what they do, and a year of it
 saturates any fixed scale.  So strength compares two measures of one behaviour with the same
 measures of a **cohort** — the engineers at the rubric's level (``level`` in the rubric YAML; each
-person's own level when unset) in this organisation over the same period (the whole organisation
-when fewer than ``min_cohort`` are at that level):
+person's own level when unset) in this organisation over the same period (with the nearest levels
+of the same track when fewer than ``min_cohort`` are at that level; the whole organisation as a
+last resort):
 
 - **focus**: the behaviour's share of the person's evidence threads of the groups it comes from
   (``base_groups``, read from the organisation's own evidence: PR feedback for review behaviours,
@@ -231,7 +232,7 @@ def calibrate(
     thresholds: Scoring = DEFAULT_SCORING,
     min_items: dict[str, int] | None = None,
 ) -> Calibration:
-    """Norms per level with at least ``thresholds.min_cohort`` active people, and for the whole organisation.
+    """Norms per level (a small level with its nearest levels, ``nearest_levels``) and for the whole organisation.
 
     ``min_items``: behaviours whose items are large enough to need fewer than ``thresholds.min_items``."""
     own = dict(min_items or {})
