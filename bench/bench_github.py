@@ -23,7 +23,7 @@ import time
 
 from github import Auth, Github
 
-from miners.github import mine_github
+from miners.github.miner import mine_github
 from sandbox.generate import generate_world
 from sandbox.github_payloads import org_logins
 from sandbox.server import SandboxServer

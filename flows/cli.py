@@ -29,7 +29,7 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     from classifiers.errors import ClassifierError
     from flows.access import AccessDenied
     from miners.base import MinerError
-    from miners.roster import RosterError
+    from miners.people.roster import RosterError
     from rubric import RubricError
     from sandbox.world import WorldError
     from warehouse import WarehouseError

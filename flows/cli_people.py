@@ -2,7 +2,7 @@
 
 ``register(main)`` adds the command to the ``ladder`` group; the stage it shares with the nightly
 flow (resolve, store links) is ``flows.people.sync_identities``.  The
-matching is ``miners.identity``; the SQL is ``warehouse``.
+matching is ``miners.people.identity``; the SQL is ``warehouse``.
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ class LadderConfig(_Section):
 
     def read_roster_file(self):
         """The roster this config names (YAML, or people CSV + teams YAML), validated."""
-        from miners.roster import read_roster
+        from miners.people.roster import read_roster
 
         return read_roster(self.resolve(self.roster), teams=self.resolve(self.roster_teams))
 

@@ -60,7 +60,7 @@ def open_writer(config: LadderConfig):
 
 def sync_roster(config: LadderConfig, *, now: Clock = utcnow) -> list[dict]:
     """Load the roster file (people, teams, levels, ownership) into the warehouse."""
-    from miners.roster import roster_records
+    from miners.people.roster import roster_records
 
     if config.roster is None:
         log.warning("no roster configured: activity cannot be attributed to teams or levels")
@@ -82,7 +82,7 @@ def github_client(config: LadderConfig):
     assert gh is not None
     token = _secret(config, gh.token_env, "GitHub token")
     # PyGithub otherwise sleeps 0.25 s before every request and 1 s before every POST (GraphQL
-    # reads are POSTs), and retries on its own; the miner's one policy (miners.github_ratelimit)
+    # reads are POSTs), and retries on its own; the miner's one policy (miners.github.ratelimit)
     # paces, waits and retries from the response headers on an injectable clock instead.
     return Github(
         base_url=gh.base_url.rstrip("/"),
@@ -99,7 +99,7 @@ def sync_github(
     config: LadderConfig, *, since: dt.date | None = None, full: bool = False, now: Clock = utcnow
 ) -> list[dict]:
     """Mine every configured GitHub org and commit batch by batch."""
-    from miners.github import mine_github
+    from miners.github.miner import mine_github
 
     gh = config.github
     if gh is None:
@@ -126,10 +126,10 @@ def sync_github(
 def jira_client(config: LadderConfig):
     """A jira client: basic auth (Cloud e-mail + API token) or a bearer token (Data Center PAT).
 
-    ``max_retries=0``: the miner's own retry policy (miners.jira_client) honours Retry-After on an
+    ``max_retries=0``: the miner's own retry policy (miners.jira.client) honours Retry-After on an
     injectable clock; the client's retries would stack real sleeps under it.
     """
-    from miners.jira_client import connect_jira
+    from miners.jira.client import connect_jira
 
     jc = config.jira
     assert jc is not None
@@ -145,7 +145,7 @@ def sync_jira(
     config: LadderConfig, *, since: dt.date | None = None, full: bool = False, now: Clock = utcnow
 ) -> list[dict]:
     """Mine every configured Jira project and commit batch by batch."""
-    from miners.jira import mine_jira
+    from miners.jira.miner import mine_jira
 
     jc = config.jira
     if jc is None:
@@ -244,7 +244,7 @@ def period_calibration(wh, rubric, since: dt.date, until: dt.date):
 def coverage_inputs(config: LadderConfig) -> dict:
     """What the coverage warnings need from the config: the synced sources and the identity overrides."""
     from flows.people import overrides_path
-    from miners.identity_overrides import read_overrides
+    from miners.people.overrides import read_overrides
 
     return {
         "sources": tuple(s for s in ("github", "jira") if getattr(config, s) is not None),

@@ -35,7 +35,7 @@ def roster_from_world(world: World, *, history: bool = False, messy: bool = Fals
     ``history=True`` adds former logins to ``github_logins``, the
     ``github_id`` and the dated ``team_changes`` / ``level_changes``
     (``date``, ``from_team``/``to_team``, ``from_level``/``to_level``), in
-    the format ``miners.roster`` reads.  ``messy=True`` degrades identities as
+    the format ``miners.people.roster`` reads.  ``messy=True`` degrades identities as
     described in the module docstring, deterministically per ``seed``; the
     people, teams, levels and managers stay right.
     """

@@ -21,7 +21,7 @@ import pytest
 
 from flows import stages
 from flows.config import read_config
-from miners.identity import Override
+from miners.people.identity import Override
 from rubric.coverage import GAP_DAYS, _gaps, coverage_warnings
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.roster import dump_roster, roster_from_world

@@ -21,13 +21,13 @@ import time
 
 import pytest
 
-import miners.github
-import miners.jira
+import miners.github.miner
+import miners.jira.miner
 from bench.crash_safety import content_fingerprint
 from flows import stages
 from flows.config import read_config
-from miners.github_ratelimit import RateLimitPolicy
-from miners.jira_client import RetryPolicy
+from miners.github.ratelimit import RateLimitPolicy
+from miners.jira.client import RetryPolicy
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.faults import FaultProfile
 from sandbox.generate import generate_world
@@ -149,9 +149,13 @@ def runs(world, tmp_path_factory):
             gh.rate_limit = gh.graphql_limit = LIMIT
             vt = VirtualTime(server.state)
             policy = RateLimitPolicy(reserve=RESERVE, clock=vt.clock, sleep=vt.sleep)
-            mp.setattr(miners.github, "mine_github", functools.partial(miners.github.mine_github, policy=policy))
             mp.setattr(
-                miners.jira, "mine_jira", functools.partial(miners.jira.mine_jira, retry=RetryPolicy(sleep=vt.sleep))
+                miners.github.miner, "mine_github", functools.partial(miners.github.miner.mine_github, policy=policy)
+            )
+            mp.setattr(
+                miners.jira.miner,
+                "mine_jira",
+                functools.partial(miners.jira.miner.mine_jira, retry=RetryPolicy(sleep=vt.sleep)),
             )
             real_sleeps: list[float] = []
             real_sleep = time.sleep
@@ -216,7 +220,9 @@ def test_github_truncated_body_is_retried(tmp_path, monkeypatch):
         config = read_config(write_sandbox_config(world, server, tmp_path / "ladder.yaml"))
         vt = VirtualTime(server.state)
         policy = RateLimitPolicy(clock=vt.clock, sleep=vt.sleep)
-        monkeypatch.setattr(miners.github, "mine_github", functools.partial(miners.github.mine_github, policy=policy))
+        monkeypatch.setattr(
+            miners.github.miner, "mine_github", functools.partial(miners.github.miner.mine_github, policy=policy)
+        )
         stages.sync_roster(config)
         stages.sync_github(config)
         assert server.state.stats()["faults"]["injected"] == {"truncate": 2}

@@ -1,6 +1,6 @@
 """Ground-truth identities and the messy roster: an exact resolver can reach the issue-6 bar on them.
 
-The resolver here is a reference, not the product's (miners/identity.py):
+The resolver here is a reference, not the product's (miners/people/identity.py):
 it shows the generated data supports "precision 1.0, recall >= 0.95 with
 exact ids and e-mails, the rest found by name" — and would fail if the
 generator made identities unrecoverable or ambiguous.
@@ -14,7 +14,7 @@ import re
 import pytest
 import yaml
 
-from miners.roster import parse_roster
+from miners.people.roster import parse_roster
 from sandbox.generate import generate_world
 from sandbox.generate_commits import ascii_name
 from sandbox.generate_people import NOREPLY_DOMAIN

@@ -1,4 +1,4 @@
-"""Identity resolution (miners/identity.py) on a world with messy identities, scored against its truth."""
+"""Identity resolution (miners/people/identity.py) on a world with messy identities, scored against its truth."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from miners.identity import Account, Override, Person, name_similarity, parse_noreply, resolve_identities
-from miners.identity_overrides import OverridesError, parse_overrides
+from miners.people.identity import Account, Override, Person, name_similarity, parse_noreply, resolve_identities
+from miners.people.overrides import OverridesError, parse_overrides
 from sandbox.generate import generate_world
 from sandbox.world import World
 

@@ -18,8 +18,8 @@ import pytest
 
 from flows import stages
 from flows.config import read_config
-from miners.jira import mine_jira
-from miners.roster_csv import people_to_csv
+from miners.jira.miner import mine_jira
+from miners.people.people_csv import people_to_csv
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.generate import generate_world
 from sandbox.roster import dump_roster, identity_truth, roster_from_world

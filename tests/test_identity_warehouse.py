@@ -14,8 +14,8 @@ from classifiers import classify_activities
 from flows.cli_people import register
 from flows.config import read_config
 from miners.base import Batch
+from miners.people.roster import RosterError, parse_roster, roster_records
 from miners.records import AccountRecord, CodeOwnersRecord
-from miners.roster import RosterError, parse_roster, roster_records
 from sandbox.roster import dump_roster, roster_from_world
 from tests.test_warehouse_activity import github_batches, jira_batches
 from tests.worlds import tiny_world
@@ -124,7 +124,7 @@ def test_resolution_links_by_email_and_overrides_are_honoured_on_every_run(wh, t
     assert [a.identity for a in first.unmatched] == ["acc-eli"]
     assert [(s.identity, s.person_id) for s in first.suggestions] == [("acc-eli", "eli")]
     assert "dependabot[bot]" in {a.identity for a in first.bots}
-    from miners.identity import Override
+    from miners.people.identity import Override
 
     second = wh.resolve_identities([Override("jira", "acc-eli", "eli", "accept", "ids.yaml:2")])
     assert second.unmatched == () and second.match_for("jira", "acc-eli").method == "override"

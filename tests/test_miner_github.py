@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from miners.base import MinerError
-from miners.github import is_selected, mine_github
-from miners.github_client import parse_link_header
-from miners.github_parse import parse_number, parse_time, parse_user
+from miners.github.client import parse_link_header
+from miners.github.miner import is_selected, mine_github
+from miners.github.parse import parse_number, parse_time, parse_user
 from miners.records import (
     IssueCommentRecord,
     PullRequestFileRecord,
@@ -409,7 +409,7 @@ def test_a_repo_that_vanishes_is_skipped_and_the_others_sync(server, caplog):
     repos_batch = next(gen)  # repos are listed; now search-api disappears before it is mined
     assert repos_batch.partition == "github:acme"
     server.state.world.repos = [r for r in server.state.world.repos if r.name != "search-api"]
-    with caplog.at_level(logging.INFO, logger="miners.github"):
+    with caplog.at_level(logging.INFO, logger="miners.github.miner"):
         rest = list(gen)
     account_batches = [b for b in rest if b.partition == "github:accounts"]  # the accounts trainer's PRs show
     assert account_batches and all(type(r).__name__ == "AccountRecord" for b in account_batches for r in b.records)

@@ -13,9 +13,9 @@ import re
 import pytest
 from github import Auth, Github
 
-from miners.github import mine_github
-from miners.github_graphql import ALL_DOCUMENTS
-from miners.github_ratelimit import RateLimitPolicy
+from miners.github.graphql import ALL_DOCUMENTS
+from miners.github.miner import mine_github
+from miners.github.ratelimit import RateLimitPolicy
 from miners.records import (
     CoAuthorRecord,
     IssueCommentRecord,

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from github import Auth, Github
 
-from miners.github import mine_github
+from miners.github.miner import mine_github
 from miners.records import (
     AccountRecord,
     CodeOwnersRecord,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from miners.github_accounts import AccountCollector, accounts_of
-from miners.github_parse import (
+from miners.github.accounts import AccountCollector, accounts_of
+from miners.github.parse import (
     parse_issue_comment,
     parse_pull,
     parse_repo,

@@ -8,8 +8,8 @@ import pytest
 from github import Auth, Github
 
 from miners.base import MinerError
-from miners.github import mine_github
-from miners.github_ratelimit import RateLimitPolicy
+from miners.github.miner import mine_github
+from miners.github.ratelimit import RateLimitPolicy
 
 
 def test_unreachable_server_is_a_clear_error_after_bounded_retries():

@@ -11,7 +11,7 @@ from jira import JIRA
 from jira.exceptions import JIRAError
 
 from miners.base import MinerError
-from miners.jira import explain_jira_error, mine_jira
+from miners.jira.miner import explain_jira_error, mine_jira
 from miners.records import (
     JiraChangeRecord,
     JiraCommentRecord,
@@ -402,7 +402,7 @@ def _issue_keys(batches) -> list[str]:
 
 
 def test_many_pages_commit_cursor_page_by_page(monkeypatch):
-    monkeypatch.setattr("miners.jira.WALK_PAGE", 100)  # Cloud pages of 100 are what search/jql serves anyway
+    monkeypatch.setattr("miners.jira.miner.WALK_PAGE", 100)  # Cloud pages of 100 are what search/jql serves anyway
     with SandboxServer(_busy_world("datacenter")) as server:
         batches = [b for b in _mine(_client(server)) if b.partition == "jira:ML"]
         walks = [k for k in _by_endpoint(server) if "/search" in k]
@@ -419,7 +419,7 @@ def test_many_pages_commit_cursor_page_by_page(monkeypatch):
 @pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
 def test_an_edit_during_the_run_does_not_make_another_issue_slip(flavour, monkeypatch):
     """Offset paging would skip one issue when ML-10 jumps from page 1 to the end of the order."""
-    monkeypatch.setattr("miners.jira.WALK_PAGE", 100)
+    monkeypatch.setattr("miners.jira.miner.WALK_PAGE", 100)
     world = _busy_world(flavour)
     with SandboxServer(world) as server:
         batches = []
@@ -486,7 +486,7 @@ def test_incident_projects_and_field_overrides():
 
 
 def test_one_info_line_per_project_and_one_per_run(server, caplog):
-    with caplog.at_level(logging.INFO, logger="miners.jira"):
+    with caplog.at_level(logging.INFO, logger="miners.jira.miner"):
         _mine(_client(server))
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     requests = 4 if server.state.world.jira_flavour == "cloud" else 3

@@ -11,8 +11,8 @@ import datetime as dt
 import pytest
 from jira import JIRA
 
-from miners.jira import ACCOUNTS_PARTITION, mine_jira
-from miners.jira_parse import issue_users, parse_account
+from miners.jira.miner import ACCOUNTS_PARTITION, mine_jira
+from miners.jira.parse import issue_users, parse_account
 from miners.records import AccountRecord
 from sandbox.generate import generate_world
 from sandbox.server import SandboxServer

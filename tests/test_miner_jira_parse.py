@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from miners.base import MinerError
-from miners.jira import build_cursor, build_jql, parse_cursor
-from miners.jira_parse import IssueContext, parse_issue, parse_jira_time, parse_rich_text
+from miners.jira.miner import build_cursor, build_jql, parse_cursor
+from miners.jira.parse import IssueContext, parse_issue, parse_jira_time, parse_rich_text
 from miners.records import JiraChangeRecord
 
 UTC = dt.timezone.utc

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from miners.jira_incidents import parse_incident
-from miners.jira_parse import IssueContext, parse_issue
+from miners.jira.incidents import parse_incident
+from miners.jira.parse import IssueContext, parse_issue
 from miners.records import JiraChangeRecord, JiraCommentRecord, JiraIncidentRecord, JiraIssueRecord
 
 FIXTURE = Path(__file__).parent / "fixtures" / "jira" / "recorded_subset.jsonl"

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from miners.base import MinerError
-from miners.jira_client import connect_jira
+from miners.jira.client import connect_jira
 from sandbox.server import SandboxServer
 from tests.worlds import tiny_world
 

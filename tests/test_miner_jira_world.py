@@ -13,7 +13,7 @@ import pytest
 from jira import JIRA
 
 from miners.base import MinerError
-from miners.jira import RetryPolicy, mine_jira
+from miners.jira.miner import RetryPolicy, mine_jira
 from miners.records import ALL_RECORD_TYPES
 from sandbox.generate import generate_world
 from sandbox.jira_bulk import throttle

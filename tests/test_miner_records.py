@@ -41,7 +41,7 @@ def test_all_record_types_keep_their_order_and_each_is_exported_by_name():
     assert tuple(cls.TABLE for cls in ALL_RECORD_TYPES) == TABLES
     for cls in ALL_RECORD_TYPES:
         assert issubclass(cls, Record) and getattr(records, cls.__name__) is cls
-        assert cls.__module__ in ("miners.records_roster", "miners.records_github", "miners.records_jira")
+        assert cls.__module__ in ("miners.records.roster", "miners.records.github", "miners.records.jira")
     assert set(records.__all__) == {"ALL_RECORD_TYPES", "Record", "utc", *(c.__name__ for c in ALL_RECORD_TYPES)}
 
 
@@ -50,7 +50,7 @@ def test_an_unknown_name_is_an_attribute_error():
         records.NoSuchRecord  # noqa: B018
 
 
-@pytest.mark.parametrize("first", ["miners.records_roster", "miners.records_github", "miners.records_jira"])
+@pytest.mark.parametrize("first", ["miners.records.roster", "miners.records.github", "miners.records.jira"])
 def test_each_entity_module_can_be_imported_first(first):
     code = (
         f"import {first}\nfrom miners.records import ALL_RECORD_TYPES, PersonRecord, JiraIssueRecord\n"

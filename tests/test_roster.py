@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from miners.people.roster import DEFAULT_LEVELS, RosterError, read_roster, roster_records
 from miners.records import PersonRecord, TeamRecord
-from miners.roster import DEFAULT_LEVELS, RosterError, read_roster, roster_records
 from sandbox.generate import generate_world
 from sandbox.roster import dump_roster, roster_from_world
 from tests.worlds import tiny_world

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from miners.roster import RosterError, parse_roster, read_roster, roster_records
-from miners.roster_csv import parse_people_csv, people_to_csv
+from miners.people.people_csv import parse_people_csv, people_to_csv
+from miners.people.roster import RosterError, parse_roster, read_roster, roster_records
 from sandbox.generate import generate_world
 from sandbox.roster import dump_roster, roster_from_world
 from tests.worlds import tiny_world

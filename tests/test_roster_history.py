@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from miners.people.roster import RosterError, parse_roster, roster_records
 from miners.records import EnrollmentRecord
-from miners.roster import RosterError, parse_roster, roster_records
 
 FETCHED = dt.datetime(2026, 10, 2, tzinfo=dt.timezone.utc)
 ROSTER = """\

@@ -9,9 +9,9 @@ import yaml
 
 from classifiers import classify_activities
 from miners.base import Batch
+from miners.people.people_csv import people_to_csv
+from miners.people.roster import RosterError, parse_roster, read_roster, roster_records
 from miners.records import OwnershipRecord
-from miners.roster import RosterError, parse_roster, read_roster, roster_records
-from miners.roster_csv import people_to_csv
 from sandbox.roster import dump_roster, roster_from_world
 from tests.test_warehouse_activity import github_batches, jira_batches
 from tests.worlds import tiny_world

@@ -7,7 +7,7 @@ import base64
 import pytest
 import requests
 
-from miners.github_graphql import ORG_REPOS
+from miners.github.graphql import ORG_REPOS
 from sandbox import github_payloads as gp
 from sandbox.github_graphql_schema import check_document, pick_operation, query_cost
 from sandbox.github_payloads_extra import git_blob_sha

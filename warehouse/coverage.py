@@ -33,7 +33,7 @@ from typing import Any
 
 import duckdb
 
-from miners.identity import Resolution
+from miners.people.identity import Resolution
 from warehouse.records import RECORD_TYPES_BY_TABLE
 
 log = logging.getLogger(__name__)

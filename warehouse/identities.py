@@ -1,6 +1,6 @@
 """Identity resolution against the warehouse: read people and accounts, write identity_links.
 
-The matching itself is ``miners.identity.resolve_identities`` (pure); this
+The matching itself is ``miners.people.identity.resolve_identities`` (pure); this
 module feeds it the roster people (``stg_roster_people``) and every account
 the warehouse has seen (actors of ``fct_activity`` plus ``raw_accounts``),
 and stores the links it finds beyond the roster's exact claims, so
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-from miners.identity import Account, Override, Person, Resolution, resolve_identities
+from miners.people.identity import Account, Override, Person, Resolution, resolve_identities
 from warehouse.loading import sync_rows
 
 LINK_SCHEMA = pa.schema(

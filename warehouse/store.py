@@ -227,9 +227,9 @@ class Warehouse:
         )
 
     def resolve_identities(self, overrides: Sequence[Any] = ()) -> Any:
-        """Match every account seen to roster people (miners.identity) and store the links; return the Resolution.
+        """Match every account seen to roster people (miners.people.identity), store the links; return the Resolution.
 
-        ``overrides``: ``miners.identity.Override`` decisions, read by the caller from
+        ``overrides``: ``miners.people.identity.Override`` decisions, read by the caller from
         the config's ``identities:`` file on every run.
         """
         from warehouse import identities
@@ -297,7 +297,7 @@ class Warehouse:
 
         For ``rubric.coverage.coverage_warnings``; see ``warehouse.coverage``.  ``sources``: the
         sources the deployment mines (``github`` / ``jira``); ``overrides``: the identity overrides
-        (``miners.identity.Override``), so rejected suggestions stay rejected.  Identity
+        (``miners.people.identity.Override``), so rejected suggestions stay rejected.  Identity
         resolution, the sources' sync state and the period's activity are the same for every
         person: a read-only warehouse (whose data cannot change while open) reads them once.
         """

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from miners.roster_model import Roster, RosterPerson
+from miners.people.model import Roster, RosterPerson
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from github import GithubException
 from github.Requester import Requester
 
 from miners.base import MinerError
-from miners.github_ratelimit import RateLimitPolicy
+from miners.github.ratelimit import RateLimitPolicy
 
 PER_PAGE = 100  # GitHub's maximum: fewer requests for the same items
 

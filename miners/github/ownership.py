@@ -4,7 +4,7 @@
   and ``/members`` (1 + 2 x teams REST requests, 100 per page); the miner reads
   them once per org on a sync where something changed.
 - ``codeowners_record``: a repository's CODEOWNERS from the org listing the
-  miner sends every night anyway (``miners/github_graphql.ORG_REPOS`` asks for
+  miner sends every night anyway (``miners.github.graphql.ORG_REPOS`` asks for
   ``object(expression: "HEAD:<path>")`` at ``.github/CODEOWNERS``,
   ``CODEOWNERS`` and ``docs/CODEOWNERS``: plain fields, no connection, so no
   extra cost).  The first one found in GitHub's order wins.  No request.
@@ -17,8 +17,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from miners.github_client import GitHubReader, RepoNotFound
-from miners.github_parse import SOURCE, parse_user
+from miners.github.client import GitHubReader, RepoNotFound
+from miners.github.parse import SOURCE, parse_user
 from miners.records import CodeOwnersRecord, GitHubTeamRecord
 
 log = logging.getLogger(__name__)

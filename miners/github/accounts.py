@@ -14,7 +14,7 @@ Rows (table ``raw_accounts``):
   on which PRs a sync happened to read).  One row per (login, e-mail) so a later sync that sees the account
   without that e-mail does not erase it.
 
-The miner puts them all in one partition, ``github:accounts`` (``miners.github.ACCOUNTS_PARTITION``),
+The miner puts them all in one partition, ``github:accounts`` (``miners.github.miner.ACCOUNTS_PARTITION``),
 whichever org showed them.  Deleted accounts (null or ``ghost``) have no account.  Bots keep their REST
 spelling (``dependabot[bot]``, type ``Bot``).
 
@@ -28,8 +28,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from miners.github_graphql_parse import parse_actor
-from miners.github_parse import GHOST_LOGIN, SOURCE, parse_time, parse_user
+from miners.github.graphql_parse import parse_actor
+from miners.github.parse import GHOST_LOGIN, SOURCE, parse_time, parse_user
 from miners.records import AccountRecord
 
 

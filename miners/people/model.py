@@ -1,8 +1,8 @@
 """The roster's models: teams, people with their dated team and level changes, dated ownership changes.
 
 They are the validated shape of a roster file (pydantic, unknown keys refused).
-``miners.roster`` reads and cross-checks them (and re-exports them),
-``miners.roster_history`` and ``miners.roster_ownership`` turn their dated
+``miners.people.roster`` reads and cross-checks them (and re-exports them),
+``miners.people.history`` and ``miners.people.ownership`` turn their dated
 changes into intervals; all three import this module, which imports none of
 them.  Format documented in ``docs/roster.md``.
 

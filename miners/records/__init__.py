@@ -18,17 +18,19 @@ by the source's own identity (GitHub login, Jira accountId); resolving them to
 roster people is the warehouse's job.  A deleted GitHub user ("ghost") has
 ``author_login=None``; bots keep their login and ``author_type="Bot"``.
 
-The envelope (``Record``) and ``utc`` live in ``miners.envelope``; the record
-classes by entity in ``miners.records_roster`` (people, teams, history,
-ownership, accounts), ``miners.records_github`` and ``miners.records_jira``.
+The envelope (``Record``) and ``utc`` live in ``miners.records.envelope``; the record
+classes by entity in ``miners.records.roster`` (people, teams, history,
+ownership, accounts), ``miners.records.github`` and ``miners.records.jira``.
 Everything, with ``ALL_RECORD_TYPES``, is importable from here.
 """
 
 from __future__ import annotations
 
-from miners import records_github, records_jira, records_roster
-from miners.envelope import Record, utc
-from miners.records_github import (  # noqa: F401  (re-exported)
+from miners.records import github as records_github
+from miners.records import jira as records_jira
+from miners.records import roster as records_roster
+from miners.records.envelope import Record, utc
+from miners.records.github import (  # noqa: F401  (re-exported)
     CoAuthorRecord,
     CodeOwnersRecord,
     GitHubTeamRecord,
@@ -41,7 +43,7 @@ from miners.records_github import (  # noqa: F401  (re-exported)
     ReviewRecord,
     ReviewRequestRecord,
 )
-from miners.records_jira import (  # noqa: F401  (re-exported)
+from miners.records.jira import (  # noqa: F401  (re-exported)
     JiraChangeRecord,
     JiraCommentRecord,
     JiraIncidentRecord,
@@ -49,7 +51,7 @@ from miners.records_jira import (  # noqa: F401  (re-exported)
     JiraIssueRecord,
     JiraLinkRecord,
 )
-from miners.records_roster import (  # noqa: F401  (re-exported)
+from miners.records.roster import (  # noqa: F401  (re-exported)
     AccountRecord,
     EnrollmentRecord,
     OwnershipRecord,

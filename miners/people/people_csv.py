@@ -3,7 +3,7 @@
 One row per person; the header names the columns (any order, ``id`` and
 ``name`` required).  List cells are ``;``-separated; dated changes are
 ``DATE:FROM>TO`` entries, oldest first, e.g. ``2026-08-01:search>ml-platform``.
-Empty cells mean "not given".  Values are checked by ``miners.roster`` like
+Empty cells mean "not given".  Values are checked by ``miners.people.roster`` like
 YAML ones; this module only reads the shape and remembers each row's line so
 messages can name ``people.csv:LINE: column NAME``.  Format: docs/roster.md.
 

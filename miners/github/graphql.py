@@ -29,9 +29,9 @@ from github import GithubException, UnknownObjectException
 from github.Requester import Requester
 
 from miners.base import MinerError
-from miners.github_client import RepoNotFound
-from miners.github_ownership import codeowners_fields
-from miners.github_ratelimit import RateLimitPolicy
+from miners.github.client import RepoNotFound
+from miners.github.ownership import codeowners_fields
+from miners.github.ratelimit import RateLimitPolicy
 
 PULL_PAGE = 49  # the most PRs whose three nested connections still round to 1 point (1 + 3*49 = 148)
 INNER_PAGE = 100

@@ -4,8 +4,8 @@ A company keeps it as YAML (``teams:``, ``people:``, optional ``levels:``); we
 validate it strictly, because a typo in a team or manager silently drops a
 person's evidence.  Errors name the file, the line, the key path
 (``people[3].team``) and the fix, all problems in one message.  Format
-documented in ``docs/roster.md``; models in ``miners/roster_model.py``, dated
-history in ``miners/roster_history.py``.
+documented in ``docs/roster.md``; models in ``miners/people/model.py``, dated
+history in ``miners/people/history.py``.
 
 Calls: none (reads a local file).
 """
@@ -19,10 +19,8 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import ValidationError
 
-from miners.records import EnrollmentRecord, OwnershipRecord, PersonRecord, Record, TeamRecord, utc
-from miners.roster_csv import PeopleCsv, read_people_csv
-from miners.roster_history import check_history, enrollments
-from miners.roster_model import (
+from miners.people.history import check_history, enrollments
+from miners.people.model import (
     DEFAULT_LEVELS,
     LevelChange,
     OwnershipChange,
@@ -31,13 +29,15 @@ from miners.roster_model import (
     RosterTeam,
     TeamChange,
 )
-from miners.roster_ownership import check_ownership, owner_intervals
+from miners.people.ownership import check_ownership, owner_intervals
+from miners.people.people_csv import PeopleCsv, read_people_csv
+from miners.records import EnrollmentRecord, OwnershipRecord, PersonRecord, Record, TeamRecord, utc
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
-# The roster models live in miners.roster_model (imported by this module, miners.roster_history and
-# miners.roster_ownership alike); they are re-exported here, where callers have always found them.
+# The roster models live in miners.people.model (imported by this module, miners.people.history and
+# miners.people.ownership alike); they are re-exported here, where callers have always found them.
 __all__ = [
     "DEFAULT_LEVELS",
     "PARTITION",

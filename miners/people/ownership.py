@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from miners.roster_model import OwnershipChange, Roster
+from miners.people.model import OwnershipChange, Roster
 
 
 @dataclass(frozen=True)

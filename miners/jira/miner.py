@@ -36,9 +36,9 @@ from zoneinfo import ZoneInfo
 import jira
 
 from miners.base import Batch, MinerError
-from miners.jira_client import BULKFETCH_MAX, JiraReader, RetryPolicy, explain_jira_error, jira_errors
-from miners.jira_incidents import parse_incident
-from miners.jira_parse import (
+from miners.jira.client import BULKFETCH_MAX, JiraReader, RetryPolicy, explain_jira_error, jira_errors
+from miners.jira.incidents import parse_incident
+from miners.jira.parse import (
     FIELD_NAMES,
     SOURCE,
     IssueContext,

@@ -13,7 +13,7 @@ suggestions out.  The order of evidence, strongest first:
 
 Bots (GitHub type ``Bot``, a login ending in ``[bot]``) are never matched.
 An account whose evidence points at two people is not matched either; both
-become suggestions.  Overrides are read by ``miners.identity_overrides``.
+become suggestions.  Overrides are read by ``miners.people.overrides``.
 
 Calls: none (pure).
 """

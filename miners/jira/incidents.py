@@ -44,7 +44,7 @@ def parse_incident(
     commander_field: str | None,
 ) -> list[Record]:
     """Incident and role records for one issue (already parsed into ``records``); [] if not an incident."""
-    from miners.jira_parse import parse_jira_time
+    from miners.jira.parse import parse_jira_time
 
     records = list(records)
     main = next(r for r in records if isinstance(r, JiraIssueRecord))
@@ -134,7 +134,7 @@ def held_intervals(created_at: dt.datetime, current: str | None, changes: list[C
 
 
 def _id(value: Any) -> str | None:
-    from miners.jira_parse import parse_user_id
+    from miners.jira.parse import parse_user_id
 
     if isinstance(value, Mapping):
         return parse_user_id(value)

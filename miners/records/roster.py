@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import ClassVar
 
-from miners.envelope import Record
+from miners.records.envelope import Record
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,6 +1,6 @@
 """The GitHub miner: organizations -> repos -> PRs with reviews, comments, files, commits and review requests.
 
-GraphQL for the bulk, REST only where it is cheaper (``miners/github_graphql.py``
+GraphQL for the bulk, REST only where it is cheaper (``miners/github/graphql.py``
 has the documents and their cost):
 
 1. One GraphQL query per 100 repositories of an org lists them with each
@@ -15,12 +15,12 @@ has the documents and their cost):
 3. Review comments (line comments) come from REST's repo-level
    ``/pulls/comments?since=`` (1 counted request per 100 changed comments):
    GraphQL only has them nested two connections deep, 100x the cost.
-4. Ownership (``miners/github_ownership.py``): the org's teams with their repos
+4. Ownership (``miners/github/ownership.py``): the org's teams with their repos
    and members once per org on a sync where something changed (1 + 2 x teams
    REST requests); every repo's CODEOWNERS comes with step 1's listing (no
    request of its own, also for repos without PRs) and is emitted in the org's
    batch every night (the warehouse skips unchanged rows).  Accounts
-   (``miners/github_accounts.py``) come from the author objects and commits
+   (``miners/github/accounts.py``) come from the author objects and commits
    already read: no request.
 
 Partitions and cursors
@@ -41,7 +41,7 @@ Batches
     killed midway re-reads the repo next time and loses nothing.
 
 Rate limits
-    Every request goes through one ``RateLimitPolicy`` (``miners/github_ratelimit.py``):
+    Every request goes through one ``RateLimitPolicy`` (``miners/github/ratelimit.py``):
     a reserve kept per resource, waits until reset on an injectable clock,
     ``Retry-After`` honoured, backoff on 5xx and dropped connections.
 """
@@ -58,13 +58,13 @@ from typing import Any
 import github
 
 from miners.base import Batch, MinerError
-from miners.github_accounts import AccountCollector, html_root
-from miners.github_client import GitHubReader, RepoNotFound
-from miners.github_graphql import ORG_REPOS, PULL_PAGE, REPO_PULLS, TIMELINE_TYPES, GraphQLReader, complete_pull
-from miners.github_graphql_parse import newest_pull_update, parse_graphql_pull, parse_graphql_repo
-from miners.github_ownership import codeowners_record, fetch_org_teams
-from miners.github_parse import SOURCE, parse_review_comment, parse_time, partition_for
-from miners.github_ratelimit import RateLimitPolicy
+from miners.github.accounts import AccountCollector, html_root
+from miners.github.client import GitHubReader, RepoNotFound
+from miners.github.graphql import ORG_REPOS, PULL_PAGE, REPO_PULLS, TIMELINE_TYPES, GraphQLReader, complete_pull
+from miners.github.graphql_parse import newest_pull_update, parse_graphql_pull, parse_graphql_repo
+from miners.github.ownership import codeowners_record, fetch_org_teams
+from miners.github.parse import SOURCE, parse_review_comment, parse_time, partition_for
+from miners.github.ratelimit import RateLimitPolicy
 from miners.records import Record, utc
 
 log = logging.getLogger(__name__)

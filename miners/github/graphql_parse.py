@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from miners.github_parse import GHOST_LOGIN, SOURCE, parse_required_time, parse_time, partition_for
+from miners.github.parse import GHOST_LOGIN, SOURCE, parse_required_time, parse_time, partition_for
 from miners.records import (
     CoAuthorRecord,
     IssueCommentRecord,

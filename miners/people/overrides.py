@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from miners.identity import Override
-from miners.roster import RosterError
+from miners.people.identity import Override
+from miners.people.roster import RosterError
 
 
 class OverridesError(RosterError):
