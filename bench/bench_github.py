@@ -25,7 +25,7 @@ from github import Auth, Github
 
 from miners.github.miner import mine_github
 from sandbox.generate import generate_world
-from sandbox.github_payloads import org_logins
+from sandbox.github.payloads import org_logins
 from sandbox.server import SandboxServer
 
 

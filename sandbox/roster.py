@@ -83,7 +83,7 @@ def _entry(person: Person, history: bool) -> dict[str, Any]:
 
 
 def _make_messy(humans: list[Person], people: list[dict[str, Any]], rng: random.Random) -> None:
-    from sandbox.generate_commits import name_variant
+    from sandbox.generate.commits import name_variant
 
     name_only = set(rng.sample(range(len(humans)), min(len(humans), len(humans) // MESSY_NAME_ONLY_PER)))
     for index, (person, entry) in enumerate(zip(humans, people)):

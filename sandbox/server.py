@@ -5,9 +5,9 @@ uvicorn on loopback.  The real PyGithub and jira clients talk to it over HTTP;
 nothing of theirs is mocked.
 
 Layout of URLs under the base URL:
-- ``/api/v3/...``    GitHub REST in GitHub Enterprise form (``sandbox.github_rest_extra``
-  first, then ``sandbox.github_api``)
-- ``/jira/rest/...`` Jira REST (``sandbox.jira_api``)
+- ``/api/v3/...``    GitHub REST in GitHub Enterprise form (``sandbox.github.rest_extra``
+  first, then ``sandbox.github.rest``)
+- ``/jira/rest/...`` Jira REST (``sandbox.jira.rest``)
 - ``/_sandbox/stats`` the request meter (``POST /_sandbox/stats/reset`` zeroes it),
   ``/_sandbox/clock`` the virtual clock (GET reads it, POST moves it)
 
@@ -30,8 +30,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from sandbox import github_api, github_graphql, github_rest_extra, jira_api
 from sandbox.faults import FaultInjector
+from sandbox.github import graphql as github_graphql
+from sandbox.github import rest as github_api
+from sandbox.github import rest_extra as github_rest_extra
+from sandbox.jira import rest as jira_api
 from sandbox.state import SandboxState
 from sandbox.world import World
 

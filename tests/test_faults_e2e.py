@@ -31,7 +31,7 @@ from miners.jira.client import RetryPolicy
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.faults import FaultProfile
 from sandbox.generate import generate_world
-from sandbox.github_http import side
+from sandbox.github.http import side
 from sandbox.server import SandboxServer
 
 # No reserve (the default keeps 50): the policy must stop at exactly 0 from the headers alone.  The sync

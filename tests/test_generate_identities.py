@@ -9,7 +9,7 @@ import re
 import pytest
 
 from sandbox.generate import generate_world
-from sandbox.generate_people import NOREPLY_DOMAIN
+from sandbox.generate.people import NOREPLY_DOMAIN
 from sandbox.world import World
 
 TRAILER = re.compile(r"^Co-authored-by: (?P<name>[^<\n]+) <(?P<email>[^>\n]+)>$", re.M)

@@ -16,8 +16,8 @@ import yaml
 
 from miners.people.roster import parse_roster
 from sandbox.generate import generate_world
-from sandbox.generate_commits import ascii_name
-from sandbox.generate_people import NOREPLY_DOMAIN
+from sandbox.generate.commits import ascii_name
+from sandbox.generate.people import NOREPLY_DOMAIN
 from sandbox.roster import dump_roster, identity_truth, roster_from_world
 from sandbox.world import World
 

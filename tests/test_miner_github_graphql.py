@@ -27,8 +27,8 @@ from miners.records import (
     ReviewRequestRecord,
 )
 from sandbox.faults import FaultProfile
-from sandbox.github_graphql_schema import check_document
-from sandbox.github_http import side
+from sandbox.github.graphql_schema import check_document
+from sandbox.github.http import side
 from sandbox.server import SandboxServer
 from sandbox.world import Commit, ReviewRequest, World
 from tests.test_miner_github import FETCHED, expected_records

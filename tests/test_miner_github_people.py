@@ -9,7 +9,7 @@ from github import Auth, Github
 
 from miners.github.miner import mine_github
 from miners.records import AccountRecord, CodeOwnersRecord, GitHubTeamRecord, PullRequestRecord
-from sandbox.github_rest_extra import team_as_of
+from sandbox.github.rest_extra import team_as_of
 from sandbox.server import SandboxServer
 
 FETCHED = dt.datetime(2026, 10, 25, 3, 0, tzinfo=dt.timezone.utc)

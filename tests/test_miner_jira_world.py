@@ -16,7 +16,7 @@ from miners.base import MinerError
 from miners.jira.miner import RetryPolicy, mine_jira
 from miners.records import ALL_RECORD_TYPES
 from sandbox.generate import generate_world
-from sandbox.jira_bulk import throttle
+from sandbox.jira.bulk import throttle
 from sandbox.server import SandboxServer
 from tests.test_miner_jira import IGNORED, _expected
 from warehouse import open_warehouse

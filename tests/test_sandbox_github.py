@@ -8,7 +8,7 @@ import pytest
 import requests
 from github import Auth, BadCredentialsException, Github, GithubException, UnknownObjectException
 
-from sandbox.github_api import side
+from sandbox.github.rest import side
 from sandbox.server import SandboxServer
 from tests.worlds import t, tiny_world
 

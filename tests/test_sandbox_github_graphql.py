@@ -8,8 +8,8 @@ import pytest
 import requests
 from github import Auth, Github, GithubException
 
-from sandbox.github_graphql_schema import check_document, pick_operation, query_cost
-from sandbox.github_http import side
+from sandbox.github.graphql_schema import check_document, pick_operation, query_cost
+from sandbox.github.http import side
 from sandbox.server import SandboxServer
 from tests.test_miner_github_graphql import history_world
 from tests.worlds import t

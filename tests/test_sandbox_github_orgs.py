@@ -8,9 +8,9 @@ import pytest
 import requests
 
 from miners.github.graphql import ORG_REPOS
-from sandbox import github_payloads as gp
-from sandbox.github_graphql_schema import check_document, pick_operation, query_cost
-from sandbox.github_payloads_extra import git_blob_sha
+from sandbox.github import payloads as gp
+from sandbox.github.graphql_schema import check_document, pick_operation, query_cost
+from sandbox.github.payloads_extra import git_blob_sha
 from sandbox.server import SandboxServer
 from tests.test_miner_github_orgs import ANA_ID, BOT_ID, two_org_world
 

@@ -9,7 +9,7 @@ import requests
 from jira import JIRA
 from jira.exceptions import JIRAError
 
-from sandbox.jira_jql import JqlError, parse_jql
+from sandbox.jira.jql import JqlError, parse_jql
 from sandbox.server import SandboxServer
 from sandbox.world import JiraChange, JiraComment
 from tests.worlds import t, tiny_world

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from sandbox.jira_bulk import throttle
+from sandbox.jira.bulk import throttle
 from sandbox.server import SandboxServer
 from tests.worlds import tiny_world
 

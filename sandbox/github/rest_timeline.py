@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sandbox import github_asof as asof
-from sandbox import github_payloads as gp
-from sandbox.github_payloads_extra import commit_payload
+from sandbox.github import asof
+from sandbox.github import payloads as gp
+from sandbox.github.payloads_extra import commit_payload
 from sandbox.world import PullRequest, World
 
 

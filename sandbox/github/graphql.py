@@ -8,14 +8,14 @@ this endpoint.
 Per request, as GitHub does:
 1. the token (``bearer``/``token``), else 401;
 2. the document is parsed and validated against GitHub's public schema
-   (``sandbox.github_graphql_schema``); errors answer 200 with ``errors``;
+   (``sandbox.github.graphql_schema``); errors answer 200 with ``errors``;
 3. its cost by GitHub's formula is charged to the token's GraphQL budget
    (5,000 points per hour of the virtual clock; ``X-RateLimit-*`` headers with
    resource ``graphql``); a spent budget answers 403 ``RATE_LIMITED`` and
    charges nothing;
 4. it is executed over the world as of the clock (the resolvers of
-   ``sandbox.github_graphql_resolve`` through the field table of
-   ``sandbox.github_graphql_fields``); a valid field the sandbox does not
+   ``sandbox.github.graphql_resolve`` through the field table of
+   ``sandbox.github.graphql_fields``); a valid field the sandbox does not
    serve is an error naming it.
 
 Metered in ``/_sandbox/stats`` as ``github.graphql_requests``,
@@ -33,11 +33,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox import github_payloads as gp
-from sandbox.github_graphql_fields import FIELDS
-from sandbox.github_graphql_resolve import GqlContext, field_resolver, resolve_type
-from sandbox.github_graphql_schema import check_document, github_schema, pick_operation, query_cost
-from sandbox.github_http import GitHubSide, request_token, side
+from sandbox.github import payloads as gp
+from sandbox.github.graphql_fields import FIELDS
+from sandbox.github.graphql_resolve import GqlContext, field_resolver, resolve_type
+from sandbox.github.graphql_schema import check_document, github_schema, pick_operation, query_cost
+from sandbox.github.http import GitHubSide, request_token, side
 from sandbox.state import SandboxState
 
 DOCS_URL = "https://docs.github.com/graphql"

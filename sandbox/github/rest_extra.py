@@ -1,11 +1,11 @@
 """More GitHub REST v3 endpoints for the sandbox: users, teams, PR commits, issues, timeline, contents.
 
-Mounted under ``/api/v3`` before ``sandbox.github_api``'s routes (which end
+Mounted under ``/api/v3`` before ``sandbox.github.rest``'s routes (which end
 with a catch-all 404) and wrapped by the same ``github_http.endpoint``: auth,
 metering, budget, ETag/304, ``page``/``per_page`` with ``Link``.  The builders
 for the kinds only these endpoints serve (``team``, ``commit``, ``issue``,
-``content-file``) are in ``sandbox.github_payloads_extra``; users and repos come
-from ``sandbox.github_payloads``, lookups from ``sandbox.github_api``, so each
+``content-file``) are in ``sandbox.github.payloads_extra``; users and repos come
+from ``sandbox.github.payloads``, lookups from ``sandbox.github.rest``, so each
 kind has one builder.  tests/test_sandbox_openapi.py validates the bodies.
 
 Teams come from the world's teams; a team's slug is its id, its members are
@@ -21,17 +21,17 @@ from typing import Any
 
 from starlette.routing import Route
 
-from sandbox import github_payloads as gp
-from sandbox.github_api import find_pull, find_repo, pull_json, repo_json, visible_pulls
-from sandbox.github_http import ApiError, Ctx, Handler, Paged, direction_param, endpoint, not_found, side, since_param
-from sandbox.github_payloads_extra import (
+from sandbox.github import payloads as gp
+from sandbox.github.http import ApiError, Ctx, Handler, Paged, direction_param, endpoint, not_found, side, since_param
+from sandbox.github.payloads_extra import (
     CODEOWNERS_PATH,
     commit_payload,
     content_file_payload,
     issue_payload,
     team_payload,
 )
-from sandbox.github_rest_timeline import timeline_events
+from sandbox.github.rest import find_pull, find_repo, pull_json, repo_json, visible_pulls
+from sandbox.github.rest_timeline import timeline_events
 from sandbox.world import Person, Team
 
 # --- lookups ------------------------------------------------------------------------
@@ -146,7 +146,7 @@ def list_issues(ctx: Ctx) -> Paged:
 
 
 def list_timeline(ctx: Ctx) -> Paged:
-    """The PR's timeline as of now, oldest first (see ``sandbox.github_rest_timeline``)."""
+    """The PR's timeline as of now, oldest first (see ``sandbox.github.rest_timeline``)."""
     return Paged(timeline_events(ctx.world, find_pull(ctx), ctx.now, ctx.links))
 
 

@@ -2,7 +2,7 @@
 
 One dispatch function (``field_resolver(FIELDS)``) serves every field: a world
 object travels as ``Obj(typename, value)`` and is resolved through the field
-table ``FIELDS[(typename, field)]`` (``sandbox.github_graphql_fields``, which
+table ``FIELDS[(typename, field)]`` (``sandbox.github.graphql_fields``, which
 builds on the resolvers here; this module never imports it); small leaf
 objects (files, labels, git actors, page info) are plain dicts; connections
 are ``Page`` objects cut from the whole visible list by
@@ -27,9 +27,9 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from sandbox import github_asof as asof
-from sandbox import github_payloads as gp
-from sandbox.github_payloads_extra import CODEOWNERS_PATH
+from sandbox.github import asof
+from sandbox.github import payloads as gp
+from sandbox.github.payloads_extra import CODEOWNERS_PATH
 from sandbox.world import Commit, PullRequest, Repo, World
 
 TRAILER_RE = re.compile(r"^Co-authored-by:\s*(.+?)\s*<([^>]+)>\s*$", re.IGNORECASE | re.MULTILINE)
@@ -111,7 +111,7 @@ def not_implemented(type_name: str, field: str) -> GraphQLError:
     return GraphQLError(
         f"The sandbox does not implement {type_name}.{field} (it is valid on GitHub); "
         "ask only for the fields docs/sandbox.md lists, or add a resolver in "
-        "sandbox/github_graphql_resolve.py",
+        "sandbox/github/graphql_resolve.py",
         extensions={"type": "SANDBOX_NOT_IMPLEMENTED"},
     )
 
@@ -126,8 +126,8 @@ def not_found(message: str) -> GraphQLError:
 def field_resolver(fields: FieldTable) -> Callable[..., Any]:
     """graphql-core's field resolver for every field of every type, dispatching through ``fields``.
 
-    ``fields`` is the field table (``sandbox.github_graphql_fields.FIELDS``);
-    ``sandbox.github_graphql`` builds the resolver once and passes it to ``execute``.
+    ``fields`` is the field table (``sandbox.github.graphql_fields.FIELDS``);
+    ``sandbox.github.graphql`` builds the resolver once and passes it to ``execute``.
     """
 
     def resolve_field(source: Any, info: Any, **args: Any) -> Any:

@@ -7,11 +7,11 @@ import math
 import random
 from dataclasses import dataclass
 
-from sandbox import generate_text as text
-from sandbox.generate_commits import build_commits
-from sandbox.generate_org import Company
-from sandbox.generate_reviews import Ids, build_conversation
-from sandbox.generate_time import later, work_moment
+from sandbox.generate import text
+from sandbox.generate.commits import build_commits
+from sandbox.generate.org import Company
+from sandbox.generate.reviews import Ids, build_conversation
+from sandbox.generate.timing import later, work_moment
 from sandbox.world import Person, PullFile, PullRequest, Repo
 
 KIND_WEIGHTS = {

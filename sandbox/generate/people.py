@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sandbox.generate_org import IC_LEVELS, Company
+from sandbox.generate.org import IC_LEVELS, Company
 from sandbox.world import LevelChange, Person, TeamChange
 
 NOREPLY_DOMAIN = "users.noreply.github.com"

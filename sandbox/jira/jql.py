@@ -53,7 +53,7 @@ class Query:
     order: tuple[tuple[str, bool], ...] = ()  # (field, descending)
 
     def apply(self, views: list) -> list:
-        """Filter and sort issue views (``sandbox.jira_payloads.IssueView``)."""
+        """Filter and sort issue views (``sandbox.jira.payloads.IssueView``)."""
         out = [v for v in views if self.where is None or self.where(v)]
         for name, descending in reversed(self.order or (("key", True),)):
             out.sort(key=_SORT_KEYS[name], reverse=descending)

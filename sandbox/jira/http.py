@@ -1,4 +1,4 @@
-"""What the sandbox's Jira handlers share (``sandbox.jira_api`` and ``sandbox.jira_bulk``).
+"""What the sandbox's Jira handlers share (``sandbox.jira.rest`` and ``sandbox.jira.bulk``).
 
 ``Ctx`` is one request's view (state, caller, render settings, parameters);
 ``ApiError`` is an error answer; ``render_view`` renders an issue as Jira does
@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from sandbox import jira_payloads as P
+from sandbox.jira import payloads as P
 from sandbox.state import SandboxState
 
 

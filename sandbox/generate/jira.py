@@ -6,10 +6,10 @@ import collections
 import datetime as dt
 from typing import Literal
 
-from sandbox import generate_text as text
-from sandbox.generate_github import poisson
-from sandbox.generate_org import Company
-from sandbox.generate_time import later, minutes_after, work_moment
+from sandbox.generate import text
+from sandbox.generate.github import poisson
+from sandbox.generate.org import Company
+from sandbox.generate.timing import later, minutes_after, work_moment
 from sandbox.world import JiraChange, JiraComment, JiraIssue, JiraLink, Person
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")

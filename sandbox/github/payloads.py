@@ -1,13 +1,13 @@
 """GitHub REST payload builders for the sandbox: world objects as of the clock -> JSON dicts.
 
-Pure functions, no HTTP (that is ``sandbox.github_api``).  One builder per GitHub
+Pure functions, no HTTP (that is ``sandbox.github.rest``).  One builder per GitHub
 object kind, named by the OpenAPI component it produces: ``user_payload``
 (``simple-user``), ``full_user_payload`` (``public-user`` / ``private-user``),
 ``org_payload`` (``organization-full``), ``repo_payload`` (``repository`` /
 ``full-repository``), ``label_payload``, ``pull_payload`` (``pull-request-simple``
 / ``pull-request``), ``file_payload`` (``diff-entry``), ``review_payload``,
 ``review_comment_payload``, ``issue_comment_payload``; teams, commits, issues
-and contents are in ``sandbox.github_payloads_extra``.  Every required field is
+and contents are in ``sandbox.github.payloads_extra``.  Every required field is
 sent (tests/test_sandbox_openapi.py validates the served bodies).
 
 Conventions worth knowing:
@@ -23,7 +23,7 @@ Conventions worth knowing:
   org's login is the org account (type ``Organization``).
 - Numeric ids for people, repos and the org are derived from a hash of their
   name, so they are stable across runs and world edits.
-- As-of-now rules (``state.now``) are ``sandbox.github_asof``'s: a PR, review or
+- As-of-now rules (``state.now``) are ``sandbox.github.asof``'s: a PR, review or
   comment created after now is hidden; a PR's ``closed_at`` / ``merged_at``
   after now are null (it is open); an ``updated_at`` after now is shown as the
   latest visible moment of the object.
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from sandbox.github_asof import (
+from sandbox.github.asof import (
     GHOST_LOGIN,
     pending_reviewers,
     pull_updated_at,

@@ -3,8 +3,8 @@
 Serves what the ``jira`` 3.10 client calls on construction (``serverInfo``) and
 in ``myself``/``fields``/``projects``/``issue``/``comments``/
 ``enhanced_search_issues``/``search_issues``, and the Cloud bulk endpoints and
-user search in ``sandbox.jira_bulk`` (the request ``Ctx``, ``ApiError`` and the
-issue rendering both use are ``sandbox.jira_http``):
+user search in ``sandbox.jira.bulk`` (the request ``Ctx``, ``ApiError`` and the
+issue rendering both use are ``sandbox.jira.http``):
 
 - Cloud: ``/rest/api/{2,3,latest}``; ``search/jql`` (GET/POST, ``nextPageToken``);
   the removed ``search`` answers 410 like the real service.
@@ -30,10 +30,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sandbox import jira_bulk
-from sandbox import jira_payloads as P
-from sandbox.jira_http import ApiError, Ctx, render_view, visible_keys
-from sandbox.jira_jql import JqlError, Query, parse_jql
+from sandbox.jira import bulk as jira_bulk
+from sandbox.jira import payloads as P
+from sandbox.jira.http import ApiError, Ctx, render_view, visible_keys
+from sandbox.jira.jql import JqlError, Query, parse_jql
 from sandbox.state import SandboxState
 
 MOUNT = "/jira"  # where sandbox/server.py mounts these routes

@@ -1,9 +1,9 @@
 """Payload builders for the kinds only the extra GitHub REST endpoints serve: team, commit, issue, content-file.
 
-Pure functions, no HTTP, like ``sandbox.github_payloads`` (which builds users,
+Pure functions, no HTTP, like ``sandbox.github.payloads`` (which builds users,
 repos, pulls, reviews and comments; these build on it).  Served by
-``sandbox.github_rest_extra`` (teams, PR commits, issues, contents) and
-``sandbox.github_rest_timeline`` (``committed`` events); the GraphQL resolvers
+``sandbox.github.rest_extra`` (teams, PR commits, issues, contents) and
+``sandbox.github.rest_timeline`` (``committed`` events); the GraphQL resolvers
 use ``CODEOWNERS_PATH`` and ``git_blob_sha`` so both APIs serve the same blob.
 """
 
@@ -14,8 +14,8 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from sandbox import github_asof as asof
-from sandbox import github_payloads as gp
+from sandbox.github import asof
+from sandbox.github import payloads as gp
 from sandbox.world import PullRequest, Repo, Team, World
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"  # the one file the sandbox's repos hold (``Repo.codeowners``)

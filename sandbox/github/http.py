@@ -21,7 +21,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox import github_payloads as gp
+from sandbox.github import payloads as gp
 from sandbox.state import Caller, SandboxState
 from sandbox.world import PullRequest, World
 

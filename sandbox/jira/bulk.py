@@ -25,8 +25,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from sandbox import jira_payloads as P
-from sandbox.jira_http import ApiError, render_view, visible_keys
+from sandbox.jira import payloads as P
+from sandbox.jira.http import ApiError, render_view, visible_keys
 
 BULKFETCH_MAX = 100
 CHANGELOG_IDS_MAX = 1000

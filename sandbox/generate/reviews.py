@@ -6,9 +6,9 @@ import collections
 import datetime as dt
 from typing import Literal
 
-from sandbox import generate_text as text
-from sandbox.generate_org import Company
-from sandbox.generate_time import later, minutes_after
+from sandbox.generate import text
+from sandbox.generate.org import Company
+from sandbox.generate.timing import later, minutes_after
 from sandbox.world import IssueComment, Person, PullRequest, Review, ReviewComment, ReviewRequest
 
 JUNIOR_LEVELS = ("IC1", "IC2")

@@ -2,19 +2,19 @@
 
 Everything the sandbox serves is listed here (and in docs/sandbox.md); any
 other field of GitHub's schema is an explicit ``SANDBOX_NOT_IMPLEMENTED`` error.
-The table is built on ``sandbox.github_graphql_resolve`` (which never imports
-this module); ``sandbox.github_graphql`` hands it to ``field_resolver``.
+The table is built on ``sandbox.github.graphql_resolve`` (which never imports
+this module); ``sandbox.github.graphql`` hands it to ``field_resolver``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sandbox import github_asof as asof
-from sandbox import github_graphql_resolve as R
-from sandbox import github_payloads as gp
-from sandbox.github_graphql_resolve import Resolver
-from sandbox.github_payloads_extra import git_blob_sha
+from sandbox.github import asof
+from sandbox.github import graphql_resolve as R
+from sandbox.github import payloads as gp
+from sandbox.github.graphql_resolve import Resolver
+from sandbox.github.payloads_extra import git_blob_sha
 
 
 def _query() -> dict[tuple[str, str], Resolver]:

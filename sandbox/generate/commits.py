@@ -15,9 +15,9 @@ import datetime as dt
 import math
 import unicodedata
 
-from sandbox import generate_text as text
-from sandbox.generate_org import Company
-from sandbox.generate_people import NOREPLY_DOMAIN, noreply_email
+from sandbox.generate import text
+from sandbox.generate.org import Company
+from sandbox.generate.people import NOREPLY_DOMAIN, noreply_email
 from sandbox.world import Commit, Person, PullRequest
 
 COMMITS_WEIGHTS = (0.36, 0.27, 0.18, 0.11, 0.08)  # 1..5 commits per PR

@@ -1,12 +1,12 @@
 """GitHub REST v3 (Enterprise form, mounted at ``/api/v3``) served from the sandbox world.
 
 Handlers read the world as of ``state.now`` and return payloads built by
-``sandbox.github_payloads``; ``sandbox.github_http.endpoint`` adds what GitHub
+``sandbox.github.payloads``; ``sandbox.github.http.endpoint`` adds what GitHub
 does around every response (auth, metering, per-token budget, ETag/304,
 pagination with ``Link``).  Lists honour GitHub's own parameters (``state``,
 ``sort``, ``direction``, ``since``) and defaults.
 
-GraphQL (``/api/graphql``) is ``sandbox.github_graphql``; fault injection and
+GraphQL (``/api/graphql``) is ``sandbox.github.graphql``; fault injection and
 secondary limits are ``sandbox.faults``; writes are not served.
 """
 
@@ -16,9 +16,9 @@ import datetime as dt
 
 from starlette.routing import Route
 
-from sandbox import github_asof as asof
-from sandbox import github_payloads as gp
-from sandbox.github_http import (
+from sandbox.github import asof
+from sandbox.github import payloads as gp
+from sandbox.github.http import (
     ApiError,
     Ctx,
     GitHubSide,
@@ -36,7 +36,7 @@ from sandbox.world import PullRequest, Repo
 
 __all__ = ["find_pull", "find_repo", "pull_json", "repo_json", "routes", "side", "visible_pulls"]
 
-# --- lookups (shared with sandbox.github_rest_extra) -----------------------------
+# --- lookups (shared with sandbox.github.rest_extra) -----------------------------
 
 
 def find_repo(ctx: Ctx) -> Repo:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sandbox.generate_github import build_pull_requests
-from sandbox.generate_jira import build_jira_issues
-from sandbox.generate_org import PERSONAS, Company, build_org
-from sandbox.generate_people import plant_career_moves, plant_identities
-from sandbox.generate_reviews import Ids
+from sandbox.generate.github import build_pull_requests
+from sandbox.generate.jira import build_jira_issues
+from sandbox.generate.org import PERSONAS, Company, build_org
+from sandbox.generate.people import plant_career_moves, plant_identities
+from sandbox.generate.reviews import Ids
 from sandbox.world import Tokens, World
 
 DEFAULT_END = dt.datetime(2026, 10, 1, tzinfo=dt.timezone.utc)

@@ -1,7 +1,7 @@
 """What a sandbox pull request shows as of the sandbox clock (``state.now``): the as-of-now rules.
 
 Pure functions over world objects, shared by the REST payloads
-(``sandbox.github_payloads``), the REST endpoints and the GraphQL resolvers so
+(``sandbox.github.payloads``), the REST endpoints and the GraphQL resolvers so
 every view of a PR agrees on what has happened by now:
 
 - a review, comment or commit made after now is hidden; lists come sorted the
