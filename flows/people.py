@@ -1,6 +1,6 @@
 """The identity stage shared by the nightly flow and ``ladder identities``: resolve accounts, store links, summarise.
 
-The matching is ``miners.people.identity``; the SQL is ``warehouse``; the command's text is ``flows.cli_people``.
+The matching is ``miners.people.identity``; the SQL is ``warehouse``; the command's text is ``flows.cli.people``.
 """
 
 from __future__ import annotations

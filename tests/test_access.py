@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from flows import stages
-from flows.cli import main
+from flows.cli.main import main
 from flows.config import read_config
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.server import SandboxServer

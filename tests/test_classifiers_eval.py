@@ -15,7 +15,7 @@ from sklearn.utils.estimator_checks import check_estimator
 from classifiers.evaluate import MIN_EVIDENCE, TARGET_PRECISION, TASK_SPECS, evaluate_task, score
 from classifiers.features import SizeFeatures
 from classifiers.tabular import TASK_CLASSES, map_label
-from flows.cli_classify import register
+from flows.cli.classify import register
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import click
 import pytest
 import yaml
 
-from flows.cli import main
+from flows.cli.main import main
 from flows.config import EXAMPLE_CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent

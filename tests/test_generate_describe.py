@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from flows.cli import LadderGroup
+from flows.cli.main import LadderGroup
 from sandbox.describe import COUNT_KEYS, describe_world, register
 from sandbox.generate import generate_world
 from sandbox.world import WorldError, write_world

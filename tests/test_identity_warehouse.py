@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from classifiers import classify_activities
-from flows.cli_people import register
+from flows.cli.people import register
 from flows.config import read_config
 from miners.base import Batch
 from miners.people.roster import RosterError, parse_roster, roster_records

@@ -1,4 +1,4 @@
-"""``ladder sandbox serve`` (flows/cli_sandbox.py) as a user runs it: a real process, --now and --faults."""
+"""``ladder sandbox serve`` (flows/cli/sandbox.py) as a user runs it: a real process, --now and --faults."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import time
 import requests
 from click.testing import CliRunner
 
-from flows.cli_sandbox import register
+from flows.cli.sandbox import serve
 from sandbox.world import write_world
 from tests.worlds import t, tiny_world
 
-LAUNCH = "from flows.cli import main, sandbox; from flows.cli_sandbox import register; register(sandbox); main()"
+LAUNCH = "from flows.cli.main import main; main()"
 
 
 def test_serve_with_now_and_faults_in_a_real_process(tmp_path):
@@ -63,12 +63,11 @@ def test_serve_with_now_and_faults_in_a_real_process(tmp_path):
         proc.wait(timeout=10)
 
 
-def test_register_replaces_serve_and_rejects_a_bad_profile(tmp_path):
+def test_serve_takes_now_and_faults_and_rejects_a_bad_profile(tmp_path):
     import click
 
     group = click.Group("sandbox")
-    group.add_command(click.Command("serve", callback=lambda: None))
-    register(group)
+    group.add_command(serve)
     assert [p.name for p in group.commands["serve"].params] == [
         "world_path",
         "host",

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from flows.cli_options import config_option
+from flows.cli.options import config_option
 from flows.people import overrides_path, sync_identities
 
 

@@ -1,15 +1,48 @@
-"""``ladder sandbox serve``: serve a world file over the GitHub and Jira APIs, with a clock and faults.
+"""``ladder sandbox``: generate a world file, describe it, serve it over the GitHub and Jira APIs.
 
-``register(sandbox_group)`` replaces the group's ``serve`` command with this
-one (same --world/--host/--port/--write-config, plus --now and --faults).
+``register(main)`` adds the ``sandbox`` group to the ``ladder`` group.  The
+world, its generator and the server are ``sandbox``; ``describe`` is
+``sandbox.describe``'s command.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import click
+
+from sandbox import describe
+
+
+@click.group()
+def sandbox() -> None:
+    """The synthetic company: generate a world file, serve it over the real APIs."""
+
+
+@sandbox.command("generate")
+@click.option("--engineers", default=40, show_default=True, type=click.IntRange(5, 5000))
+@click.option("--months", default=3, show_default=True, type=click.IntRange(1, 36))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The world JSON file to write.")
+def sandbox_generate(engineers: int, months: int, seed: int, out: str) -> None:
+    """Generate a deterministic world file (same seed → same bytes)."""
+    from sandbox.generate import generate_world
+    from sandbox.world import write_world
+
+    world = generate_world(engineers=engineers, months=months, seed=seed)
+    write_world(world, out)
+    click.echo(
+        json.dumps(
+            {
+                "world": out,
+                "people": len(world.people),
+                "pull_requests": len(world.pull_requests),
+                "tickets": len(world.jira_issues),
+            }
+        )
+    )
 
 
 def _now(_ctx, _param, value: str | None) -> dt.datetime | None:
@@ -28,7 +61,7 @@ class _ListenError(click.ClickException):
     exit_code = 2  # bad input, as everywhere in the ladder CLI
 
 
-@click.command("serve")
+@sandbox.command("serve")
 @click.option("--world", "world_path", required=True, type=click.Path(dir_okay=False), help="The world JSON file.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=int)
@@ -82,6 +115,9 @@ def serve(
     server.serve_forever()
 
 
-def register(sandbox_group: click.Group) -> None:
-    """Add ``serve`` to ``sandbox_group``."""
-    sandbox_group.add_command(serve)
+describe.register(sandbox)
+
+
+def register(main: click.Group) -> None:
+    """Add the ``sandbox`` group (generate, describe, serve) to ``main``."""
+    main.add_command(sandbox)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from flows.cli_options import config_option
+from flows.cli.options import config_option
 
 TASK_CHOICE = click.Choice(["work-type", "review-comment"])
 

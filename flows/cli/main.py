@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from flows.cli_options import config_option
+from flows.cli.options import config_option
 from flows.config import DEFAULT_CONFIG_NAME, EXAMPLE_CONFIG, ConfigError, ReportFormat
 
 EXIT_BAD_INPUT = 2
@@ -27,10 +26,10 @@ class LadderError(click.ClickException):
 def _user_error_types() -> tuple[type[BaseException], ...]:
     """Our error hierarchy, one small class per package; imported lazily (heavy deps)."""
     from classifiers.errors import ClassifierError
-    from flows.access import AccessDenied
     from miners.base import MinerError
     from miners.people.roster import RosterError
     from rubric import RubricError
+    from rubric.access import AccessDenied
     from sandbox.world import WorldError
     from warehouse import WarehouseError
 
@@ -201,7 +200,8 @@ def report(
                     f"{config.source_path}: reports.require_viewer is on: pass --viewer-token-env "
                     "NAME with the environment variable holding your own GitHub token."
                 )
-            from flows.access import check_report_access, fetch_viewer_login
+            from flows.viewer import fetch_viewer_login
+            from rubric.access import check_report_access
 
             check_report_access(wh, fetch_viewer_login(config, viewer_token_env), person)
         data = stages.render_person_report(
@@ -244,45 +244,13 @@ def demo(out: str, engineers: int, seed: int) -> None:
     run_demo(Path(out), engineers=engineers, seed=seed, echo=click.echo)
 
 
-@main.group()
-def sandbox() -> None:
-    """The synthetic company: generate a world file, serve it over the real APIs."""
-
-
-@sandbox.command("generate")
-@click.option("--engineers", default=40, show_default=True, type=click.IntRange(5, 5000))
-@click.option("--months", default=3, show_default=True, type=click.IntRange(1, 36))
-@click.option("--seed", default=7, show_default=True, type=int)
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The world JSON file to write.")
-def sandbox_generate(engineers: int, months: int, seed: int, out: str) -> None:
-    """Generate a deterministic world file (same seed → same bytes)."""
-    from sandbox.generate import generate_world
-    from sandbox.world import write_world
-
-    world = generate_world(engineers=engineers, months=months, seed=seed)
-    write_world(world, out)
-    click.echo(
-        json.dumps(
-            {
-                "world": out,
-                "people": len(world.people),
-                "pull_requests": len(world.pull_requests),
-                "tickets": len(world.jira_issues),
-            }
-        )
-    )
-
-
 def _register_commands() -> None:
-    """Commands that live next to the stage they drive."""
-    from flows import cli_classify, cli_people, cli_sandbox
+    """The commands that live next to the stage they drive, in one ``ladder`` group."""
+    from flows.cli import classify, people, sandbox
 
-    cli_classify.register(main)
-    cli_people.register(main)
-    cli_sandbox.register(sandbox)
-    from sandbox import describe
-
-    describe.register(sandbox)
+    classify.register(main)
+    people.register(main)
+    sandbox.register(main)
 
 
 _register_commands()
