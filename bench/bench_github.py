@@ -1,7 +1,7 @@
 """GitHub miner API cost and speed on a generated sandbox company, metered by ``/_sandbox/stats``.
 
 Budget units = GraphQL points + REST requests charged to the budget (304s
-and ``/rate_limit`` are free).  Measures, on one world:
+are free).  Measures, on one world:
 
 1. a full sync (units per PR: issue 4's target is <= 0.05),
 2. a nightly run with nothing changed (target: <= 1 counted request per repo),

@@ -9,7 +9,8 @@ from github import Auth, Github
 
 from miners.github.miner import mine_github
 from miners.records import AccountRecord, CodeOwnersRecord, GitHubTeamRecord, PullRequestRecord
-from sandbox.github.rest_extra import team_as_of
+from sandbox.github import payloads as gp
+from sandbox.github.rest import team_as_of
 from sandbox.server import SandboxServer
 
 FETCHED = dt.datetime(2026, 10, 25, 3, 0, tzinfo=dt.timezone.utc)
@@ -34,9 +35,10 @@ def synced():
                 gh, [world.org], {}, now=lambda: FETCHED, include_archived=True, progress=lambda *a: calls.append(a)
             )
         )
+        links = gp.Links(api=server.github_url, html=gp.html_base(world))
         ids = {}
         for login in {r.identity for b in batches for r in b.records if isinstance(r, AccountRecord)}:
-            ids[login] = gh.get_user(login).id  # what GitHub's REST says the account's id is
+            ids[login] = gp.user_payload(world, login, links)["id"]  # the id GitHub's payloads show for the account
         yield world, server, gh, batches, calls, ids
 
 

@@ -19,7 +19,7 @@ def profile(*rules: dict, seed: int = 0) -> FaultProfile:
     return FaultProfile.model_validate({"seed": seed, "rules": list(rules)})
 
 
-def get(server: SandboxServer, path: str = "/api/v3/repos/acme/trainer/pulls?state=all") -> requests.Response:
+def get(server: SandboxServer, path: str = "/api/v3/repos/acme/trainer/pulls/comments") -> requests.Response:
     return requests.get(server.base_url + path, headers=TOKEN, timeout=10)
 
 
@@ -33,7 +33,7 @@ def test_error_burst_at_a_scheduled_request_then_recovery():
     assert stats["faults"]["injected"] == {"error": 3}
     by_endpoint = stats["github"]["by_endpoint"]
     assert sum(v for k, v in by_endpoint.items() if k.startswith("(fault).")) == 3
-    assert by_endpoint["/repos/{owner}/{repo}/pulls.200"] == 3
+    assert by_endpoint["/repos/{owner}/{repo}/pulls/comments.200"] == 3
     assert stats["github"]["rest_counted"] == 3  # faults are not charged to the budget
 
 
@@ -64,14 +64,21 @@ def test_secondary_limit_on_github_and_jira_carries_retry_after():
 def test_budget_exhaustion_is_what_pygithub_reads_as_a_rate_limit():
     rules = {"kind": "budget_exhaustion", "apis": ["github"], "at": [1]}
     with SandboxServer(tiny_world(), faults=profile(rules)) as server:
-        gh = Github(base_url=server.github_url, auth=Auth.Token("tok-service"), retry=None, seconds_between_requests=0)
+        gh = Github(
+            base_url=server.github_url,
+            auth=Auth.Token("tok-service"),
+            retry=None,
+            seconds_between_requests=0,
+            lazy=True,
+        )
+        repo = gh.get_repo("acme/trainer")  # lazy: no request until the comments are listed
         with pytest.raises(GithubException) as info:
-            gh.get_repo("acme/trainer")
+            list(repo.get_pulls_comments())
         assert info.value.status == 403
         assert info.value.headers["x-ratelimit-remaining"] == "0"
         reset = int(info.value.headers["x-ratelimit-reset"])
         assert reset > server.state.now.timestamp()
-        assert gh.get_repo("acme/trainer").name == "trainer"  # one refusal (burst 1), then served
+        assert [c.id for c in repo.get_pulls_comments()] == [7001, 7002]  # one refusal (burst 1), then served
 
 
 def test_reset_closes_the_connection_without_a_response():
@@ -97,11 +104,11 @@ def test_truncated_body_is_detected_by_the_client():
 def test_slow_answers_still_arrive_and_filters_select_requests():
     rules = [
         {"kind": "slow", "rate": 1.0, "delay_ms": 1, "apis": ["jira"]},
-        {"kind": "error", "rate": 1.0, "paths": ["/api/v3/repos/*/issues*"], "methods": ["GET"]},
+        {"kind": "error", "rate": 1.0, "paths": ["/api/v3/orgs/*"], "methods": ["GET"]},
     ]
     with SandboxServer(tiny_world(), faults=FaultProfile.model_validate({"rules": rules})) as server:
-        assert get(server, "/api/v3/repos/acme/trainer/pulls").status_code == 200
-        assert get(server, "/api/v3/repos/acme/trainer/issues").status_code >= 500
+        assert get(server, "/api/v3/repos/acme/trainer/pulls/comments").status_code == 200
+        assert get(server, "/api/v3/orgs/acme/teams").status_code >= 500
         assert requests.get(server.base_url + "/_sandbox/stats", timeout=10).status_code == 200  # never faulted
         jira = requests.get(
             server.jira_url + "/rest/api/3/myself", headers={"Authorization": "Bearer tok-service"}, timeout=10

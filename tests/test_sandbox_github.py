@@ -1,4 +1,8 @@
-"""The sandbox's GitHub REST side, read with the real PyGithub client (and plain HTTP) over loopback."""
+"""The sandbox's GitHub REST side, read with the real PyGithub client (and plain HTTP) over loopback.
+
+It serves what a ladder client reads over REST (review comments, teams, ``/user``); pull requests,
+reviews, files and conversation comments are GraphQL's (tests/test_sandbox_github_graphql.py).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import datetime as dt
 
 import pytest
 import requests
-from github import Auth, BadCredentialsException, Github, GithubException, UnknownObjectException
+from github import Auth, BadCredentialsException, Github, UnknownObjectException
 
 from sandbox.github.rest import side
 from sandbox.server import SandboxServer
@@ -54,109 +58,44 @@ def login_of(world, login):
     return login
 
 
-def test_pulls_reviews_comments_files_read_back_the_world(server):
+def comments(server: SandboxServer, repo: str, token: str = "tok-service", **kwargs):
+    """The repo's review comments through PyGithub (a lazy repo: no request for the repo itself)."""
+    return list(client(server, token, lazy=True).get_repo(repo).get_pulls_comments(**kwargs))
+
+
+def test_review_comments_read_back_the_world(server):
     world = server.state.world
-    gh = client(server)
     for repo_name in ("acme/trainer", "acme/search-api"):
-        repo = gh.get_repo(repo_name)
-        expected = {pr.number: pr for pr in world.pull_requests if pr.repo == repo_name and pr.created_at <= world.now}
-        pulls = {p.number: p for p in repo.get_pulls(state="all")}
-        assert set(pulls) == set(expected)
-        for number, pr in expected.items():
-            got = pulls[number]
-            assert (got.title, got.user.login, got.draft) == (pr.title, login_of(world, pr.author), pr.draft)
-            assert (got.created_at, got.updated_at, got.merged_at, got.closed_at) == (
-                pr.created_at,
-                pr.updated_at,
-                pr.merged_at,
-                pr.closed_at,
-            )
-            assert got.state == ("closed" if pr.closed_at else "open")
-            assert [label.name for label in got.labels] == pr.labels
-            assert [u.login for u in got.requested_reviewers] == pr.requested_reviewers
-            assert [(r.id, r.user.login, r.state, r.body, r.submitted_at) for r in got.get_reviews()] == [
-                (r.id, login_of(world, r.author), r.state, r.body, r.submitted_at) for r in pr.reviews
-            ]
-            assert [(c.id, c.user.login, c.body, c.path, c.created_at) for c in got.get_review_comments()] == [
-                (c.id, login_of(world, c.author), c.body, c.path, c.created_at) for c in pr.review_comments
-            ]
-            assert [(c.id, c.user.login, c.body, c.created_at, c.updated_at) for c in got.get_issue_comments()] == [
-                (c.id, login_of(world, c.author), c.body, c.created_at, c.updated_at) for c in pr.issue_comments
-            ]
-            assert [(f.filename, f.additions, f.deletions, f.status) for f in got.get_files()] == [
-                (f.path, f.additions, f.deletions, f.status) for f in pr.files
-            ]
-            assert got.html_url == f"{HTML}/{repo_name}/pull/{number}"
+        expected = sorted(
+            (
+                c
+                for pr in world.pull_requests
+                if pr.repo == repo_name and pr.created_at <= world.now
+                for c in pr.review_comments
+            ),
+            key=lambda c: c.id,
+        )
+        got = comments(server, repo_name)
+        assert [(c.id, c.user.login, c.body, c.path, c.line, c.created_at, c.updated_at) for c in got] == [
+            (c.id, login_of(world, c.author), c.body, c.path, c.line, c.created_at, c.updated_at) for c in expected
+        ]
+    reply = comments(server, "acme/trainer")[1]
+    assert reply.in_reply_to_id == 7001 and reply.pull_request_review_id is None
+    assert reply.html_url == f"{HTML}/acme/trainer/pull/1#discussion_r7002"
+    assert reply.pull_request_url == f"{server.github_url}/repos/acme/trainer/pulls/1"
 
 
-def test_single_pull_has_detail_fields_and_requested_reviewers(server):
-    gh = client(server)
-    pr = gh.get_repo("acme/search-api").get_pull(7)
-    assert (pr.additions, pr.deletions, pr.changed_files, pr.merged) == (120, 0, 1, False)
-    users, teams = pr.get_review_requests()
-    assert [u.login for u in users] == ["eli"] and list(teams) == []
-
-
-def test_bots_have_type_bot_and_deleted_users_show_as_ghost(server):
-    gh = client(server)
-    bot_pr = gh.get_repo("acme/trainer").get_pull(2)
-    assert (bot_pr.user.login, bot_pr.user.type) == ("dependabot[bot]", "Bot")
-    reviews = {r.id: r.user for r in gh.get_repo("acme/search-api").get_pull(7).get_reviews()}
-    assert (reviews[5005].login, reviews[5005].id, reviews[5005].type) == ("ghost", 10137, "User")
-    assert reviews[5004].type == "User"
-    assert gh.get_user("ghost").login == "ghost"
-    with pytest.raises(UnknownObjectException):
-        gh.get_user("gone")  # a deleted account's own page is gone
-
-
-def test_user_org_and_repos(server):
-    gh = client(server, token="tok-ana")
-    me = gh.get_user()
-    assert (me.login, me.name, me.email) == ("ana", "Ana Lima", "ana@acme.test")
-    assert client(server).get_user().login == "ladder-sync"
-    org = gh.get_organization("acme")
-    assert org.login == "acme"
-    repos = {r.full_name: r for r in org.get_repos()}
-    assert set(repos) == {"acme/trainer", "acme/search-api", "acme/old-scripts"}
-    assert repos["acme/old-scripts"].archived and not repos["acme/trainer"].archived
-    assert repos["acme/trainer"].default_branch == "main"
-
-
-def test_future_pull_appears_when_the_clock_moves(server):
-    gh = client(server)
-    repo = gh.get_repo("acme/search-api")
-    assert 9 not in [p.number for p in repo.get_pulls(state="all")]
-    with pytest.raises(UnknownObjectException):
-        repo.get_pull(9)
-    server.state.now = t(30, 12)
-    assert [p.number for p in repo.get_pulls(state="all", sort="created", direction="desc")] == [9, 8, 7]
-    assert repo.get_pull(9).title == "Fix timeout in ranking client"
-
-
-def test_state_as_of_an_earlier_clock(server):
-    server.state.now = t(3, 13)  # PR 1 is reviewed but not merged yet; Dana's comment is still to come
-    pr = client(server).get_repo("acme/trainer").get_pull(1)
-    assert (pr.state, pr.merged_at, pr.closed_at, pr.merged) == ("open", None, None, False)
-    assert pr.updated_at == t(3, 12)  # the latest visible moment: the approval
-    assert [r.id for r in pr.get_reviews()] == [5001, 5002]
-    assert list(pr.get_issue_comments()) == []
-    open_numbers = [p.number for p in client(server).get_repo("acme/trainer").get_pulls(state="open")]
-    assert open_numbers == [1]  # PR 2 is not created yet
-
-
-def test_pull_list_filters_and_sorts(server):
-    repo = client(server).get_repo("acme/search-api")
-    assert [p.number for p in repo.get_pulls(state="open")] == [8, 7]
-    assert [p.number for p in repo.get_pulls(state="closed")] == []
-    trainer = client(server).get_repo("acme/trainer")
-    assert [p.number for p in trainer.get_pulls(state="all", sort="updated", direction="asc")] == [1, 2]
-    assert [p.number for p in trainer.get_pulls(state="closed", sort="updated", direction="desc")] == [2, 1]
+def test_comments_as_of_an_earlier_clock(server):
+    server.state.now = t(2, 15)  # Ana's line comment is there, Bo's reply is still to come
+    assert [c.id for c in comments(server, "acme/trainer")] == [7001]
+    server.state.now = t(2, 13)
+    assert comments(server, "acme/trainer") == []
 
 
 def test_pagination_link_header_is_absolute_and_followed(server):
-    response = get(server, "/repos/acme/search-api/issues/comments?per_page=1")
-    assert response.status_code == 200 and len(response.json()) == 1
-    assert "Link" not in response.headers  # one comment: one page
+    response = get(server, "/repos/acme/search-api/pulls/comments?per_page=1")
+    assert response.status_code == 200 and response.json() == []
+    assert "Link" not in response.headers  # nothing: one page
     response = get(server, "/repos/acme/trainer/pulls/comments?per_page=1")
     links = response.links
     assert links["next"]["url"] == f"{server.github_url}/repos/acme/trainer/pulls/comments?per_page=1&page=2"
@@ -164,113 +103,110 @@ def test_pagination_link_header_is_absolute_and_followed(server):
     second = get(server, links["next"]["url"][len(server.github_url) :])
     assert [c["id"] for c in second.json()] == [7002]
     assert set(second.links) == {"prev", "first"}
-    paged = client(server, per_page=1).get_repo("acme/trainer")
-    assert [p.number for p in paged.get_pulls(state="all")] == [2, 1]
+    paged = client(server, per_page=1, lazy=True).get_repo("acme/trainer")
     assert [c.id for c in paged.get_pulls_comments()] == [7001, 7002]
 
 
 def test_repo_level_comments_since_sort_and_direction(server):
-    repo = client(server).get_repo("acme/trainer")
-    assert [c.id for c in repo.get_pulls_comments(since=t(2, 15))] == [7002]
-    assert [c.id for c in repo.get_pulls_comments(sort="created", direction="desc")] == [7002, 7001]
-    assert [c.id for c in repo.get_issues_comments(since=t(3, 16))] == [9001]  # since is inclusive
-    assert list(repo.get_issues_comments(since=t(3, 17))) == []
-    search = client(server).get_repo("acme/search-api")
-    assert [c.updated_at for c in search.get_issues_comments()] == [t(6)]
+    assert [c.id for c in comments(server, "acme/trainer", since=t(2, 15))] == [7002]
+    assert [c.id for c in comments(server, "acme/trainer", since=t(2, 16))] == [7002]  # since is inclusive
+    assert comments(server, "acme/trainer", since=t(2, 17)) == []
+    assert [c.id for c in comments(server, "acme/trainer", sort="created", direction="desc")] == [7002, 7001]
+    assert [c.id for c in comments(server, "acme/trainer", sort="updated", direction="asc")] == [7001, 7002]
     assert get(server, "/repos/acme/trainer/pulls/comments?since=yesterday").status_code == 422
+    assert get(server, "/repos/acme/trainer/pulls/comments?sort=popularity").status_code == 422
 
 
 def test_etag_answers_304_without_charging_the_budget(server):
-    first = get(server, "/repos/acme/trainer/pulls?state=all")
+    path = "/repos/acme/trainer/pulls/comments"
+    first = get(server, path)
     etag = first.headers["ETag"]
     assert first.headers["X-RateLimit-Used"] == "1"
-    again = get(server, "/repos/acme/trainer/pulls?state=all", **{"If-None-Match": etag})
+    again = get(server, path, **{"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
     assert again.headers["X-RateLimit-Used"] == "1"
     stats = server.state.stats()["github"]
     assert (stats["requests"], stats["counted"]) == (2, 1)
-    assert endpoint_counts(server) == {"/repos/{owner}/{repo}/pulls.200": 1, "/repos/{owner}/{repo}/pulls.304": 1}
-    server.state.now = t(30, 12)  # a new PR changes the list, so the old ETag no longer matches
-    changed = get(server, "/repos/acme/search-api/pulls?state=all", **{"If-None-Match": etag})
+    key = "/repos/{owner}/{repo}/pulls/comments"
+    assert endpoint_counts(server) == {f"{key}.200": 1, f"{key}.304": 1}
+    server.state.now = t(2, 15)  # an earlier clock hides Bo's reply, so the old ETag no longer matches
+    changed = get(server, path, **{"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
 def test_bad_or_missing_token_is_401_and_not_charged(server):
     with pytest.raises(BadCredentialsException) as err:
-        client(server, token="nope").get_repo("acme/trainer")
+        comments(server, "acme/trainer", token="nope")
     assert err.value.status == 401 and err.value.data["message"] == "Bad credentials"
     bearer = requests.get(server.github_url + "/user", headers={"Authorization": "Bearer tok-bo"}, timeout=10)
     assert bearer.json()["login"] == "bo"
     missing = get(server, "/user", token=None)
     assert missing.status_code == 401 and missing.json()["message"] == "Requires authentication"
     stats = server.state.stats()["github"]
-    assert stats["by_endpoint"]["/repos/{owner}/{repo}.401"] == 1 and stats["by_endpoint"]["/user.401"] == 1
+    assert stats["by_endpoint"]["/repos/{owner}/{repo}/pulls/comments.401"] == 1
+    assert stats["by_endpoint"]["/user.401"] == 1
     assert stats["counted"] == 1  # only the good Bearer request
 
 
-def test_unknown_repo_pull_and_endpoint_are_404_json(server):
-    gh = client(server)
+def test_unknown_repo_org_and_endpoint_are_404_json(server):
     with pytest.raises(UnknownObjectException):
-        gh.get_repo("acme/nope")
-    with pytest.raises(UnknownObjectException):
-        gh.get_repo("acme/trainer").get_pull(99)
-    with pytest.raises(UnknownObjectException):
-        gh.get_organization("other")
+        comments(server, "acme/nope")
+    assert get(server, "/orgs/nobody/teams").status_code == 404
+    assert get(server, "/orgs/acme/teams/nope/members").status_code == 404
     response = get(server, "/repos/acme/trainer/hooks")
     assert response.status_code == 404 and response.json()["message"] == "Not Found"
-    assert endpoint_counts(server)["unknown.404"] == 1
+    # what the miner reads over GraphQL is not served over REST
+    assert get(server, "/repos/acme/trainer/pulls").status_code == 404
+    assert endpoint_counts(server)["unknown.404"] == 2
 
 
 def test_rate_limit_headers_budget_and_exhaustion(server):
     side(server.state).rate_limit = 3
-    gh = client(server)
-    for _ in range(3):
-        gh.get_repo("acme/trainer")
-    assert gh.rate_limiting == (0, 3)
-    with pytest.raises(GithubException) as err:
-        gh.get_repo("acme/trainer")
-    assert err.value.status == 403 and "rate limit exceeded" in err.value.data["message"]
-    reset = dt.datetime.fromtimestamp(int(err.value.headers["x-ratelimit-reset"]), dt.timezone.utc)
+    path = "/repos/acme/trainer/pulls/comments"
+    for used in (1, 2, 3):
+        response = get(server, path)
+        assert (response.headers["X-RateLimit-Used"], response.headers["X-RateLimit-Remaining"]) == (
+            str(used),
+            str(3 - used),
+        )
+    spent = get(server, path)
+    assert spent.status_code == 403 and "rate limit exceeded" in spent.json()["message"]
+    assert (spent.headers["X-RateLimit-Limit"], spent.headers["X-RateLimit-Remaining"]) == ("3", "0")
+    reset = dt.datetime.fromtimestamp(int(spent.headers["X-RateLimit-Reset"]), dt.timezone.utc)
     assert reset == t(25, 1)  # the next hour of the virtual clock
-    core = gh.get_rate_limit().resources.core  # /rate_limit itself is free
-    assert (core.limit, core.remaining, core.used) == (3, 0, 3)
     assert get(server, "/user", token="tok-ana").status_code == 200  # budgets are per token
     server.state.now = t(25, 1)  # a new hour, a new budget
-    assert gh.get_repo("acme/trainer").full_name == "acme/trainer"
+    assert [c.id for c in comments(server, "acme/trainer")] == [7001, 7002]
 
 
-def test_accounts_are_one_object_everywhere_and_their_urls_lead_back(server):
-    """The org, a bot and the ghost: same id wherever embedded, and each payload's ``url`` is served."""
-    gh = client(server)
-    org = gh.get_organization("acme")
-    repo = gh.get_repo("acme/trainer")
-    bump = repo.get_pull(2)  # opened by dependabot[bot]
-    assert repo.owner.id == org.id == bump.base.user.id and repo.owner.type == org.type == "Organization"
-    assert bump.base.repo.full_name == "acme/trainer" and bump.base.repo.owner.login == "acme"
-    bot = bump.user
-    assert (bot.login, bot.type) == ("dependabot[bot]", "Bot")
-    assert bot.url.endswith("/users/dependabot%5Bbot%5D") and bot.html_url == f"{HTML}/apps/dependabot"
-    followed = requests.get(bot.url, headers={"Authorization": "token tok-service"}, timeout=10).json()
-    assert (followed["login"], followed["id"], followed["user_view_type"]) == ("dependabot[bot]", bot.id, "public")
-    ghost = get(server, "/users/ghost").json()
-    assert (ghost["login"], ghost["id"], ghost["name"], ghost["email"]) == ("ghost", 10137, "ghost", None)
-    me = gh.get_user()  # the caller's own profile is the private view
-    assert me.login == "ladder-sync" and me.raw_data["user_view_type"] == "private"
-    assert "two_factor_authentication" not in get(server, "/users/ladder-sync").json()
+def test_user_is_the_tokens_owner_in_the_private_view(server):
+    me = client(server, token="tok-ana").get_user()
+    assert (me.login, me.name, me.email) == ("ana", "Ana Lima", "ana@acme.test")
+    assert me.raw_data["user_view_type"] == "private"
+    assert client(server).get_user().login == "ladder-sync"
+    ana = comments(server, "acme/trainer")[0].user  # one account, one id, wherever it is shown
+    assert (ana.login, ana.id, ana.type) == ("ana", me.id, "User")
 
 
-def test_head_and_base_embed_the_repository_as_of_now(server):
+def test_teams_with_their_members_and_repos_as_of_now(server):
+    teams = get(server, "/orgs/acme/teams").json()
+    assert [(team["slug"], team["name"]) for team in teams] == [("ml-platform", "ML Platform"), ("search", "Search")]
+    members = [u["login"] for u in get(server, "/orgs/acme/teams/ml-platform/members").json()]
+    assert members == ["ana", "bo", "dana"]  # no bot, no deleted account
+    maintainers = get(server, "/orgs/acme/teams/ml-platform/members?role=maintainer").json()
+    assert [u["login"] for u in maintainers] == ["dana"]
+    assert get(server, "/orgs/acme/teams/ml-platform/members?role=owner").status_code == 422
+    repos = get(server, "/orgs/acme/teams/search/repos").json()
+    assert [r["full_name"] for r in repos] == ["acme/old-scripts", "acme/search-api"]
+    assert all(r["owner"]["login"] == "acme" and r["owner"]["type"] == "Organization" for r in repos)
+    assert len({r["owner"]["id"] for r in repos}) == 1
+
+
+def test_team_repos_show_the_repository_as_of_now(server):
     """``open_issues_count`` counts PRs open as of the clock; ``pushed_at`` is the latest visible activity."""
     world = server.state.world
-    pulls = get(server, "/repos/acme/search-api/pulls?state=all").json()
-    embedded = pulls[0]["base"]["repo"]
-    full = get(server, "/repos/acme/search-api").json()
-    only_full = ("has_discussions", "network_count", "subscribers_count")
-    assert embedded == pulls[0]["head"]["repo"] == {k: v for k, v in full.items() if k not in only_full}
-    open_now = sum(
-        1
-        for p in world.pull_requests
-        if p.repo == "acme/search-api" and p.created_at <= world.now and not (p.closed_at and p.closed_at <= world.now)
-    )
-    assert embedded["open_issues_count"] == open_now == len([p for p in pulls if p["state"] == "open"])
-    assert embedded["pushed_at"] == max(p["updated_at"] for p in pulls)
+    repo = next(r for r in get(server, "/orgs/acme/teams/search/repos").json() if r["full_name"] == "acme/search-api")
+    visible = [p for p in world.pull_requests if p.repo == "acme/search-api" and p.created_at <= world.now]
+    open_now = sum(1 for p in visible if not (p.closed_at and p.closed_at <= world.now))
+    assert repo["open_issues_count"] == open_now == 2
+    assert repo["pushed_at"] == max(p.updated_at for p in visible).isoformat().replace("+00:00", "Z")

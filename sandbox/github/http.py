@@ -157,7 +157,7 @@ def _link_header(request: Request, page: int, last: int) -> str | None:
     return ", ".join(parts) or None
 
 
-def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handler, *, budget: bool = True):
+def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handler):
     """Wrap ``handler`` with auth, metering, rate limit, pagination and ETags."""
 
     async def endpoint(request: Request) -> Response:
@@ -178,7 +178,7 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
             "X-RateLimit-Used": str(used_now),
             "X-RateLimit-Resource": "core",
         }
-        if budget and used >= gh.rate_limit:
+        if used >= gh.rate_limit:
             state.count("github", template, 403, counted=False)
             return _error(403, f"API rate limit exceeded for user {caller.login}.", headers | rate_headers(used))
         links = gp.Links(api=f"{request.url.scheme}://{request.url.netloc}/api/v3", html=gp.html_base(state.world))
@@ -195,7 +195,7 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
                     headers["Link"] = link
                 result = result.items[(page - 1) * per_page : page * per_page]
         except ApiError as exc:
-            if budget and exc.counted:
+            if exc.counted:
                 gh.used[used_key] = used + 1
             state.count("github", template, exc.status, counted=exc.counted)
             return _error(exc.status, exc.message, headers | rate_headers(gh.used.get(used_key, used)))
@@ -205,10 +205,9 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
         if _etag_matches(request.headers.get("if-none-match"), etag):
             state.count("github", template, 304, counted=False)
             return Response(status_code=304, headers=headers | rate_headers(used))
-        if budget:
-            used += 1
-            gh.used[used_key] = used
-        state.count("github", template, 200, counted=budget)
+        used += 1
+        gh.used[used_key] = used
+        state.count("github", template, 200, counted=True)
         return Response(body, 200, headers | rate_headers(used), media_type="application/json; charset=utf-8")
 
     return endpoint

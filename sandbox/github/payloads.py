@@ -1,14 +1,13 @@
 """GitHub REST payload builders for the sandbox: world objects as of the clock -> JSON dicts.
 
 Pure functions, no HTTP (that is ``sandbox.github.rest``).  One builder per GitHub
-object kind, named by the OpenAPI component it produces: ``user_payload``
-(``simple-user``), ``full_user_payload`` (``public-user`` / ``private-user``),
-``org_payload`` (``organization-full``), ``repo_payload`` (``repository`` /
-``full-repository``), ``label_payload``, ``pull_payload`` (``pull-request-simple``
-/ ``pull-request``), ``file_payload`` (``diff-entry``), ``review_payload``,
-``review_comment_payload``, ``issue_comment_payload``; teams, commits, issues
-and contents are in ``sandbox.github.payloads_extra``.  Every required field is
-sent (tests/test_sandbox_openapi.py validates the served bodies).
+object kind the REST side serves, named by the OpenAPI component it produces:
+``user_payload`` (``simple-user``), ``full_user_payload`` (``private-user``, for
+``/user``), ``repo_payload`` (``repository``, a team's repos),
+``review_comment_payload`` (``pull-request-review-comment``); teams are in
+``sandbox.github.payloads_extra``.  Every required field is sent
+(tests/test_sandbox_openapi.py validates the served bodies).  The GraphQL side
+(``sandbox.github.graphql_resolve``) shares the ids, links and accounts built here.
 
 Conventions worth knowing:
 
@@ -40,14 +39,9 @@ from urllib.parse import quote
 
 from sandbox.github.asof import (
     GHOST_LOGIN,
-    pending_reviewers,
-    pull_updated_at,
     shown_updated_at,
-    visible_commits,
-    visible_issue_comments,
-    visible_review_comments,
 )
-from sandbox.world import IssueComment, Person, PullFile, PullRequest, Repo, Review, ReviewComment, World
+from sandbox.world import Person, PullRequest, Repo, ReviewComment, World
 
 GHOST_ID = 10137
 
@@ -211,40 +205,6 @@ def find_org(world: World, login: str) -> str | None:
     return next((o for o in org_logins(world) if o.lower() == login.lower()), None)
 
 
-def org_payload(world: World, links: Links, org: str | None = None) -> dict[str, Any]:
-    """``organization-full`` for ``org`` (default: the world's; public counters zero: every repo is private)."""
-    org = org or world.org
-    oid = stable_id("org", org)
-    api_org = f"{links.api}/orgs/{org}"
-    created = iso(world.period_start)
-    return {
-        "login": org,
-        "id": oid,
-        "node_id": f"O_{oid}",
-        "url": api_org,
-        "repos_url": f"{api_org}/repos",
-        "events_url": f"{api_org}/events",
-        "hooks_url": f"{api_org}/hooks",
-        "issues_url": f"{api_org}/issues",
-        "members_url": f"{api_org}/members{{/member}}",
-        "public_members_url": f"{api_org}/public_members{{/member}}",
-        "avatar_url": f"{links.html}/avatars/u/{oid}",
-        "description": f"{world.name} sandbox organization",
-        "name": org,
-        "html_url": f"{links.html}/{org}",
-        "has_organization_projects": True,
-        "has_repository_projects": True,
-        "public_repos": 0,
-        "public_gists": 0,
-        "followers": 0,
-        "following": 0,
-        "type": "Organization",
-        "created_at": created,
-        "updated_at": created,
-        "archived_at": None,
-    }
-
-
 # ``repository``'s URL templates, as suffixes of the repo's API url
 _REPO_URLS = tuple(
     pair.split(" ", 1)
@@ -310,9 +270,8 @@ def repo_payload(
     *,
     pushed_at: dt.datetime | None = None,
     open_issues: int = 0,
-    full: bool = False,
 ) -> dict[str, Any]:
-    """``repository`` (also valid as ``minimal-repository``); ``full=True`` gives ``full-repository``.
+    """``repository`` (also valid as ``minimal-repository``, as a team's repos list it).
 
     ``pushed_at`` is the latest visible activity (None: the creation time); ``open_issues`` the open PRs as of
     now (every sandbox issue is a PR).  The repo is private, unforked, unstarred and has no licence.
@@ -363,185 +322,10 @@ def repo_payload(
         updated_at=pushed,
         pushed_at=pushed,
     )
-    if full:
-        out.update(has_discussions=False, network_count=0, subscribers_count=0)
     return out
 
 
-# --- pull requests -----------------------------------------------------------------
-
-
-def pull_payload(
-    world: World, pr: PullRequest, now: dt.datetime, links: Links, *, repo_json: dict[str, Any], full: bool = False
-) -> dict:
-    """``pull-request-simple`` as ``GET /pulls`` lists it; ``full=True`` gives ``pull-request`` (``GET /pulls/{n}``).
-
-    ``repo_json`` is the ``repository`` embedded in ``head`` and ``base`` (built once per request).
-    """
-    repo = _repo(world, pr.repo)
-    api_repo = f"{links.api}/repos/{pr.repo}"
-    api_pull = f"{api_repo}/pulls/{pr.number}"
-    api_issue = f"{api_repo}/issues/{pr.number}"
-    html = f"{links.html}/{pr.repo}/pull/{pr.number}"
-    closed_at = pr.closed_at if pr.closed_at and pr.closed_at <= now else None
-    merged_at = pr.merged_at if pr.merged_at and pr.merged_at <= now else None
-    head_sha = fake_sha(pr.repo, pr.number, "head")
-    branch = repo.default_branch if repo else "main"
-    author = user_payload(world, pr.author, links)
-    statuses = f"{api_repo}/statuses/{head_sha}"
-    out: dict[str, Any] = {
-        "url": api_pull,
-        "id": pr.id,
-        "node_id": f"PR_{pr.id}",
-        "html_url": html,
-        "diff_url": f"{html}.diff",
-        "patch_url": f"{html}.patch",
-        "issue_url": api_issue,
-        "number": pr.number,
-        "state": "closed" if closed_at else "open",
-        "locked": False,
-        "title": pr.title,
-        "user": author,
-        "body": pr.body or None,
-        "created_at": iso(pr.created_at),
-        "updated_at": iso(pull_updated_at(pr, now)),
-        "closed_at": iso(closed_at),
-        "merged_at": iso(merged_at),
-        "merge_commit_sha": fake_sha(pr.repo, pr.number, "merge") if merged_at else None,
-        "assignee": None,
-        "assignees": [],
-        "requested_reviewers": [user_payload(world, login, links) for login in pending_reviewers(pr, now)],
-        "requested_teams": [],
-        "labels": [label_payload(pr.repo, name, links) for name in pr.labels],
-        "milestone": None,
-        "draft": pr.draft,
-        "commits_url": f"{api_pull}/commits",
-        "review_comments_url": f"{api_pull}/comments",
-        "review_comment_url": f"{api_repo}/pulls/comments{{/number}}",
-        "comments_url": f"{api_issue}/comments",
-        "statuses_url": statuses,
-        "head": {
-            "label": f"{pr.repo.split('/')[0]}:pr-{pr.number}",
-            "ref": f"pr-{pr.number}",
-            "sha": head_sha,
-            "user": author,
-            "repo": repo_json,
-        },
-        "base": {
-            "label": f"{pr.repo.split('/')[0]}:{branch}",
-            "ref": branch,
-            "sha": fake_sha(pr.repo, pr.number, "base"),
-            "user": user_payload(world, pr.repo.split("/")[0], links),
-            "repo": repo_json,
-        },
-        "_links": {
-            "self": {"href": api_pull},
-            "html": {"href": html},
-            "issue": {"href": api_issue},
-            "comments": {"href": f"{api_issue}/comments"},
-            "review_comments": {"href": f"{api_pull}/comments"},
-            "review_comment": {"href": f"{api_repo}/pulls/comments{{/number}}"},
-            "commits": {"href": f"{api_pull}/commits"},
-            "statuses": {"href": statuses},
-        },
-        "author_association": author_association(world, pr.author),
-        "auto_merge": None,
-        "active_lock_reason": None,
-    }
-    if full:
-        files = pr.files
-        out.update(
-            merged=merged_at is not None,
-            mergeable=None if closed_at else True,
-            mergeable_state="unknown" if closed_at else "clean",
-            merged_by=user_payload(world, pr.author, links) if merged_at else None,
-            comments=len(visible_issue_comments(pr, now)),
-            review_comments=len(visible_review_comments(pr, now)),
-            maintainer_can_modify=False,
-            commits=len(visible_commits(pr, now)) or max(1, len(files)),
-            additions=sum(f.additions for f in files),
-            deletions=sum(f.deletions for f in files),
-            changed_files=len(files),
-        )
-    return out
-
-
-# GitHub's default labels (``default: true``, with GitHub's own descriptions) and the generator's other labels
-_LABEL_TEXT = {
-    name: (default, text)
-    for name, default, text in (
-        ("bug", True, "Something isn't working"),
-        ("documentation", True, "Improvements or additions to documentation"),
-        ("enhancement", True, "New feature or request"),
-        ("good first issue", True, "Good for newcomers"),
-        ("dependencies", False, "Pull requests that update a dependency file"),
-        ("tests", False, "Adds or fixes tests"),
-        ("performance", False, "Makes something faster or cheaper"),
-        ("build", False, "Build system changes"),
-        ("ci", False, "Continuous integration changes"),
-        ("refactor", False, "Restructures code, same behaviour"),
-        ("revert", False, "Reverts a change"),
-        ("ml-experiment", False, "Model or training experiment"),
-        ("automation", False, "Removes manual work"),
-        ("needs-review", False, "Waiting for a reviewer"),
-        ("breaking-change", False, "Changes a public interface"),
-        ("do-not-merge", False, "Not ready to merge"),
-    )
-}
-
-
-def label_payload(repo: str, name: str, links: Links) -> dict[str, Any]:
-    """``label``: stable id and colour from the name; a label the world invents has an empty description."""
-    lid = stable_id("label", f"{repo}:{name}")
-    default, description = _LABEL_TEXT.get(name, (False, ""))
-    return {
-        "id": lid,
-        "node_id": f"LA_{lid}",
-        "url": f"{links.api}/repos/{repo}/labels/{quote(name)}",
-        "name": name,
-        "color": f"{lid % 0xFFFFFF:06x}",
-        "default": default,
-        "description": description,
-    }
-
-
-def _repo(world: World, full_name: str) -> Repo | None:
-    return next((r for r in world.repos if r.full_name == full_name), None)
-
-
-def file_payload(pr: PullRequest, f: PullFile, links: Links) -> dict[str, Any]:
-    """``diff-entry`` for one changed file of a PR (no patch text: the world holds sizes, not diffs)."""
-    head = fake_sha(pr.repo, pr.number, "head")
-    return {
-        "sha": fake_sha(pr.repo, pr.number, f.path),
-        "filename": f.path,
-        "status": f.status,
-        "additions": f.additions,
-        "deletions": f.deletions,
-        "changes": f.additions + f.deletions,
-        "blob_url": f"{links.html}/{pr.repo}/blob/{head}/{f.path}",
-        "raw_url": f"{links.html}/{pr.repo}/raw/{head}/{f.path}",
-        "contents_url": f"{links.api}/repos/{pr.repo}/contents/{f.path}?ref={head}",
-    }
-
-
-def review_payload(world: World, pr: PullRequest, review: Review, links: Links) -> dict[str, Any]:
-    """``pull-request-review``."""
-    api_pull = f"{links.api}/repos/{pr.repo}/pulls/{pr.number}"
-    html = f"{links.html}/{pr.repo}/pull/{pr.number}#pullrequestreview-{review.id}"
-    return {
-        "id": review.id,
-        "node_id": f"PRR_{review.id}",
-        "user": user_payload(world, review.author, links),
-        "body": review.body,
-        "state": review.state,
-        "html_url": html,
-        "pull_request_url": api_pull,
-        "author_association": author_association(world, review.author),
-        "_links": {"html": {"href": html}, "pull_request": {"href": api_pull}},
-        "submitted_at": iso(review.submitted_at),
-        "commit_id": fake_sha(pr.repo, pr.number, "head"),
-    }
+# --- review comments --------------------------------------------------------------
 
 
 def review_comment_payload(
@@ -582,22 +366,3 @@ def review_comment_payload(
     if c.in_reply_to is not None:  # GitHub omits the key on top-level comments
         out["in_reply_to_id"] = c.in_reply_to
     return out
-
-
-def issue_comment_payload(
-    world: World, pr: PullRequest, c: IssueComment, now: dt.datetime, links: Links
-) -> dict[str, Any]:
-    """``issue-comment`` (a conversation comment on a PR)."""
-    api_self = f"{links.api}/repos/{pr.repo}/issues/comments/{c.id}"
-    return {
-        "url": api_self,
-        "html_url": f"{links.html}/{pr.repo}/pull/{pr.number}#issuecomment-{c.id}",
-        "issue_url": f"{links.api}/repos/{pr.repo}/issues/{pr.number}",
-        "id": c.id,
-        "node_id": f"IC_{c.id}",
-        "user": user_payload(world, c.author, links),
-        "created_at": iso(c.created_at),
-        "updated_at": iso(shown_updated_at(c.created_at, c.updated_at, now)),
-        "author_association": author_association(world, c.author),
-        "body": c.body,
-    }
