@@ -17,7 +17,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from flows import stages
+from flows import sources, stages
 from flows.config import read_config
 from miners.jira.miner import mine_jira
 from miners.people.people_csv import people_to_csv
@@ -46,7 +46,7 @@ def _sync(world, tmp: Path):
             stages._load_batches(
                 wh,
                 mine_jira(
-                    stages.jira_client(config),
+                    sources.jira_client(config),
                     jc.projects,
                     {},
                     now=lambda: NOW,

@@ -96,12 +96,6 @@ class LadderConfig(_Section):
 
     source_path: Path | None = Field(default=None, exclude=True)
 
-    def read_roster_file(self):
-        """The roster this config names (YAML, or people CSV + teams YAML), validated."""
-        from miners.people.roster import read_roster
-
-        return read_roster(self.resolve(self.roster), teams=self.resolve(self.roster_teams))
-
     def resolve(self, path: Path | None) -> Path | None:
         """Resolve a path from the file relative to the config file's folder."""
         if path is None:

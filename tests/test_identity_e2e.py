@@ -16,7 +16,7 @@ import datetime as dt
 
 import pytest
 
-from flows import stages
+from flows import sources, stages
 from flows.config import read_config
 from miners.jira.miner import mine_jira
 from miners.people.people_csv import people_to_csv
@@ -38,7 +38,7 @@ def _sync_jira_with_accounts(config) -> list[dict]:
     jc = config.jira
     with stages.open_writer(config) as wh:
         batches = mine_jira(
-            stages.jira_client(config),
+            sources.jira_client(config),
             jc.projects,
             wh.read_cursors("jira"),
             incident_types=jc.incident_types,

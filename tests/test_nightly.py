@@ -76,11 +76,21 @@ def test_nightly_twice_adds_and_changes_nothing(pipeline, caplog):
         assert secret not in caplog.text
 
 
-def test_moving_the_clock_brings_new_activity(pipeline):
+def test_moving_the_clock_brings_new_activity_and_each_run_reads_the_config_once(pipeline, monkeypatch):
+    import flows.config
+    import flows.nightly
+
     world, server, config = pipeline
+    reads = []
+    real = flows.config.read_config
+    counted = lambda path: reads.append(path) or real(path)  # noqa: E731
+    monkeypatch.setattr(flows.nightly, "read_config", counted)
+    monkeypatch.setattr(flows.config, "read_config", counted)
     nightly(str(config), reports=False)
+    assert reads == [str(config)]  # once for the whole run, not once per task
     server.state.now = world.period_end
-    result = nightly(str(config), reports=False)
+    result = nightly(str(config), reports=False, config=real(config))  # the CLI passes what it read
+    assert reads == [str(config)]
     new_prs = sum(s["inserted"] for s in result["github"])
     new_tickets = sum(s["inserted"] for s in result["jira"])
     assert new_prs >= 1 and new_tickets >= 1

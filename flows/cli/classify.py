@@ -28,7 +28,7 @@ def train(config_path: str, no_company_data: bool, seed: int) -> None:
     from flows.train import run_train
 
     config = read_config(config_path)
-    for meta in run_train(Path(config_path), use_company_data=not no_company_data, seed=seed):
+    for meta in run_train(Path(config_path), use_company_data=not no_company_data, seed=seed, config=config):
         metrics = meta["metrics"]
         weak = meta.get("weak_labels") or {}
         click.echo(

@@ -109,22 +109,21 @@ def init(path: str, force: bool) -> None:
 
 def preflight(config) -> None:
     """Fail fast, before any flow starts, on everything a user can get wrong."""
-    from flows.config import read_secret
+    from flows.sources import SOURCES, configured_activity_sources
     from warehouse import open_warehouse
 
-    if config.github is not None:
-        read_secret(config.github.token_env, purpose="GitHub token", config=config)
-    if config.jira is not None:
-        read_secret(config.jira.token_env, purpose="Jira token", config=config)
-        if config.jira.email_env:
-            read_secret(config.jira.email_env, purpose="Jira account e-mail", config=config)
-    if config.github is None and config.jira is None:
+    configured = [entry for entry in SOURCES if entry.configured(config)]
+    for entry in configured:
+        if entry.activity:
+            entry.check(config)  # secrets set
+    if not configured_activity_sources(config):
         raise ConfigError(
             f"{config.source_path}: neither github: nor jira: is configured — add at least one "
             "source (see `ladder init`)."
         )
-    if config.roster is not None:
-        config.read_roster_file()
+    for entry in configured:
+        if not entry.activity:
+            entry.check(config)  # the roster reads and validates
     with open_warehouse(config.warehouse_path):
         pass
 
@@ -140,12 +139,14 @@ def sync(config_path: str, since: dt.date | None, full: bool, no_reports: bool) 
     preflight(config)
     from flows.nightly import run_nightly
 
-    result = run_nightly(Path(config_path), since=since, full=full, reports=not no_reports)
+    result = run_nightly(Path(config_path), since=since, full=full, reports=not no_reports, config=config)
     _echo_sync_summary(result)
 
 
 def _echo_sync_summary(result: dict) -> None:
-    for source in ("roster", "github", "jira"):
+    from flows.sources import source_names
+
+    for source in source_names():
         for s in result.get(source) or []:
             click.echo(
                 f"{s['partition']}: +{s['inserted']} new, {s['updated']} changed, "
