@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from miners.people.identity import Account, Override, Person, Resolution, resolve_identities
+from miners.records import identity_key
 from warehouse.loading import sync_rows
 
 LINK_SCHEMA = pa.schema(
@@ -30,7 +31,7 @@ LINK_SCHEMA = pa.schema(
 _ACCOUNTS = """
 WITH seen AS (
     SELECT source AS system,
-           CASE WHEN source = 'github' THEN lower(actor) ELSE actor END AS identity_key,
+           identity_key(source, actor) AS identity_key,
            min(actor) AS identity, bool_or(is_bot AND person_id IS NULL) AS is_bot
     FROM fct_activity
     WHERE actor IS NOT NULL
@@ -79,7 +80,7 @@ def write_links(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> int:
     table = pa.table(
         {
             "system": [m.system for m in rows],
-            "identity": [m.identity.lower() if m.system == "github" else m.identity for m in rows],
+            "identity": [identity_key(m.system, m.identity) for m in rows],
             "person_id": [m.person_id for m in rows],
             "method": [m.method for m in rows],
             "reason": [m.reason for m in rows],

@@ -30,7 +30,7 @@ from typing import Any, TypedDict
 
 from miners.github.graphql_parse import parse_actor
 from miners.github.parse import GHOST_LOGIN, SOURCE, parse_time, parse_user
-from miners.records import AccountRecord
+from miners.records import AccountRecord, identity_key
 
 
 class _Common(TypedDict):
@@ -63,7 +63,7 @@ class AccountCollector:
         self._seen: dict[str, _Seen] = {}
 
     def _get(self, login: str) -> _Seen:
-        return self._seen.setdefault(login.lower(), _Seen(login))
+        return self._seen.setdefault(identity_key("github", login), _Seen(login))
 
     def add(self, login: str | None, kind: str | None, github_id: Any = None, name: Any = None) -> None:
         """Note one appearance of ``login`` (None: a deleted account, ignored)."""
@@ -154,7 +154,7 @@ class AccountCollector:
     def records(self, *, partition: str, fetched_at: dt.datetime, html: str | None = None) -> list[AccountRecord]:
         """The AccountRecords of everything collected (see the module docstring for the rows)."""
         out: list[AccountRecord] = []
-        for seen in sorted(self._seen.values(), key=lambda s: s.login.lower()):
+        for seen in sorted(self._seen.values(), key=lambda s: identity_key("github", s.login)):
             url = f"{html.rstrip('/')}/{seen.login}" if html else None
             common = _Common(
                 source=SOURCE,
@@ -170,7 +170,7 @@ class AccountCollector:
             out.append(
                 AccountRecord(
                     **common,
-                    source_id=f"github:{seen.login.lower()}",
+                    source_id=f"github:{identity_key('github', seen.login)}",
                     updated_at=None,
                     raw={"login": seen.login, "id": seen.github_id, "type": seen.kind},
                 )
@@ -179,7 +179,7 @@ class AccountCollector:
                 out.append(
                     AccountRecord(
                         **common,
-                        source_id=f"github:{seen.login.lower()}:{email}",
+                        source_id=f"github:{identity_key('github', seen.login)}:{email}",
                         updated_at=None,
                         emails=(email,),
                         raw={"login": seen.login, "id": seen.github_id, "email": email},

@@ -27,6 +27,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from miners.records import identity_key
+
 SUGGEST_MIN_SCORE = 0.6
 SUGGEST_MAX = 3
 _NOREPLY = re.compile(r"^(?:(\d+)\+)?([a-z0-9-]+(?:\[bot\])?)@users\.noreply\.github(?:\.[a-z]+)+$")
@@ -57,7 +59,7 @@ class Account:
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.system, self.identity.lower() if self.system == "github" else self.identity)
+        return (self.system, identity_key(self.system, self.identity))
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class Override:
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.system, self.identity.lower() if self.system == "github" else self.identity)
+        return (self.system, identity_key(self.system, self.identity))
 
 
 @dataclass(frozen=True)
@@ -112,16 +114,15 @@ class Resolution:
 
     def match_for(self, system: str, identity: str) -> Match | None:
         """The match of one account, or None."""
-        key = (system, identity.lower() if system == "github" else identity)
-        return next(
-            (m for m in self.matches if (m.system, m.identity.lower() if m.system == "github" else m.identity) == key),
-            None,
-        )
+        key = (system, identity_key(system, identity))
+        return next((m for m in self.matches if (m.system, identity_key(m.system, m.identity)) == key), None)
 
 
 def is_bot_account(account: Account) -> bool:
     """Bots by rule: flagged by the source, or a GitHub login ending in ``[bot]``."""
-    return account.is_bot or (account.system == "github" and account.identity.lower().endswith("[bot]"))
+    return account.is_bot or (
+        account.system == "github" and identity_key(account.system, account.identity).endswith("[bot]")
+    )
 
 
 def parse_noreply(email: str) -> tuple[int | None, str] | None:
@@ -143,7 +144,7 @@ def resolve_identities(
     emails: dict[str, set[str]] = {}
     for p in people:
         for login in p.github_logins:
-            logins.setdefault(login.lower(), set()).add(p.person_id)
+            logins.setdefault(identity_key("github", login), set()).add(p.person_id)
         for acc in p.jira_account_ids:
             jira.setdefault(acc, set()).add(p.person_id)
         if p.github_id is not None:
@@ -190,7 +191,7 @@ def _exact_or_email(account, accepted, logins, jira, gh_ids, emails, no, problem
     override = accepted.get(account.key)
     if override is not None:
         return Match(system, ident, override.person_id, "override", f"accepted in {override.where}")
-    exact = (logins if system == "github" else jira).get(ident.lower() if system == "github" else ident, set())
+    exact = (logins if system == "github" else jira).get(identity_key(system, ident), set())
     if len(exact) == 1:
         (pid,) = exact
         if pid in no:

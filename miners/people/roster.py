@@ -31,7 +31,7 @@ from miners.people.model import (
 )
 from miners.people.ownership import check_ownership, owner_intervals
 from miners.people.people_csv import PeopleCsv, read_people_csv
-from miners.records import EnrollmentRecord, OwnershipRecord, PersonRecord, Record, TeamRecord, utc
+from miners.records import EnrollmentRecord, OwnershipRecord, PersonRecord, Record, TeamRecord, identity_key, utc
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -268,7 +268,7 @@ def check_roster(roster: Roster) -> list[tuple[tuple, str]]:
             for j, value in enumerate(values if isinstance(values, list) else [values]):
                 if value is None:
                     continue
-                ident = (key, value.lower() if key == "github_logins" else value)
+                ident = (key, identity_key("github", value) if key == "github_logins" else value)
                 loc = ("people", i, key, j) if isinstance(values, list) else ("people", i, key)
                 if ident in seen and seen[ident] != i:
                     problems.append(

@@ -57,6 +57,7 @@ from miners.records.roster import (  # noqa: F401  (re-exported)
     OwnershipRecord,
     PersonRecord,
     TeamRecord,
+    identity_key,
 )
 
 # The warehouse's DDL follows this order: roster, accounts, GitHub, Jira.
@@ -68,6 +69,7 @@ __all__ = [
     "ALL_RECORD_TYPES",
     "Record",
     "utc",
+    "identity_key",
     "PersonRecord",
     "TeamRecord",
     "EnrollmentRecord",

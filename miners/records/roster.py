@@ -79,9 +79,11 @@ class OwnershipRecord(Record):
 class AccountRecord(Record):
     """What a source shows about one account: the evidence identity resolution matches on.
 
-    ``identity`` is the GitHub login (as shown) or the Jira accountId.  Miners
-    emit one per account they see with a name or e-mail (GitHub: /users/{login},
-    commit author e-mails; Jira: the user objects on issues and comments).
+    ``identity`` is the GitHub login (as shown) or the Jira accountId; two
+    identities are the same account when their ``identity_key`` is equal.
+    Miners emit one per account they see with a name or e-mail (GitHub: the
+    user objects on PR pages, commit author e-mails; Jira: the user objects on
+    issues and comments).
     """
 
     TABLE: ClassVar[str] = "raw_accounts"
@@ -92,6 +94,16 @@ class AccountRecord(Record):
     display_name: str | None = None
     emails: tuple[str, ...] = ()
     account_type: str | None = None  # GitHub: User | Bot | Organization; Jira: atlassian | app | customer
+
+
+def identity_key(system: str, identity: str) -> str:
+    """How account identities compare, the one rule: GitHub logins are case-insensitive (folded to lower
+    case); Jira account ids, and any other system's ids, are compared exactly.
+
+    The warehouse's SQL applies the same rule with its macro ``identity_key(system, identity)``
+    (``warehouse/sql/macros/identity_key.sql``).
+    """
+    return identity.lower() if system == "github" else identity
 
 
 # In the order the warehouse's DDL follows.
