@@ -2,7 +2,7 @@
 
     python -m bench.bench_identity_quality [--engineers 40] [--seed 5] [--flavour cloud|datacenter]
 
-Syncs a generated company through the real miners (as tests/test_identity_e2e.py
+Syncs a generated company through the real miners (as tests/flows/test_identity_e2e.py
 does, Jira with ``accounts=True``), then resolves identities four times on the
 same warehouse: with no AccountRecords, only Jira's, only GitHub's, and both
 (rows of the others deleted inside a transaction that is rolled back).

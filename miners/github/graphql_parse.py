@@ -1,7 +1,8 @@
-"""Pure parsers: GitHub GraphQL nodes -> the same typed records the REST parsers make.
+"""Pure parsers: GitHub GraphQL nodes -> typed records, spelled as REST spells them.
 
-GraphQL differs from REST in ways that matter here: a deleted account is a
-null ``author`` (REST: the ``ghost`` user); a bot's ``login`` has no ``[bot]``
+Records look the same whichever API they came from (review comments are read
+over REST); GraphQL differs from REST in ways that matter here: a deleted
+account is a null ``author`` (REST: the ``ghost`` user); a bot's ``login`` has no ``[bot]``
 suffix (REST has it, and so do our records); states are upper case
 (``MERGED`` is REST's ``closed`` with ``merged_at``); file statuses are
 ``ADDED``/``MODIFIED``/``DELETED``/``RENAMED`` (REST: ``removed`` for deleted).

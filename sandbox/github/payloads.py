@@ -6,7 +6,7 @@ object kind the REST side serves, named by the OpenAPI component it produces:
 ``/user``), ``repo_payload`` (``repository``, a team's repos),
 ``review_comment_payload`` (``pull-request-review-comment``); teams are in
 ``sandbox.github.payloads_extra``.  Every required field is sent
-(tests/test_sandbox_openapi.py validates the served bodies).  The GraphQL side
+(tests/sandbox/test_sandbox_openapi.py validates the served bodies).  The GraphQL side
 (``sandbox.github.graphql_resolve``) shares the ids, links and accounts built here.
 
 Conventions worth knowing:
