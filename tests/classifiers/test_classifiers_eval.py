@@ -17,8 +17,6 @@ from classifiers.features import SizeFeatures
 from classifiers.tabular import TASK_CLASSES, map_label
 from flows.cli.classify import register
 
-pytestmark = pytest.mark.slow  # cross-validates both models on the vendored data, end to end through the CLI
-
 
 @pytest.fixture(scope="module")
 def review_eval():
@@ -62,6 +60,7 @@ def test_size_features_follow_the_scikit_learn_contract(estimator):
     check_estimator(estimator)
 
 
+@pytest.mark.slow  # cross-validates a model on the vendored data
 def test_work_type_model_beats_both_baselines_on_every_held_out_repository(work_eval):
     assert work_eval["scheme"] == "leave-one-repo-out"
     assert {f["name"] for f in work_eval["folds"]} == {
@@ -79,6 +78,7 @@ def test_work_type_model_beats_both_baselines_on_every_held_out_repository(work_
     assert set(work_eval["model"]["per_class"]) == set(TASK_CLASSES["work-type"])
 
 
+@pytest.mark.slow  # cross-validates a model on the vendored data
 def test_review_model_beats_both_baselines_with_changes_kept_in_one_fold(review_eval):
     assert review_eval["scheme"].endswith("grouped by change_id")
     assert len(review_eval["folds"]) == 5
@@ -90,6 +90,7 @@ def test_review_model_beats_both_baselines_with_changes_kept_in_one_fold(review_
     assert 0.1 < base["rules"]["coverage"] < 1 and base["rules"]["precision_where_fired"] > 0.75
 
 
+@pytest.mark.slow  # cross-validates a model on the vendored data
 @pytest.mark.parametrize("task", ["work-type", "review-comment"])
 def test_calibrated_labels_are_emitted_only_where_held_out_precision_reaches_the_target(task, work_eval, review_eval):
     result = {"work-type": work_eval, "review-comment": review_eval}[task]
@@ -108,6 +109,7 @@ def test_calibrated_labels_are_emitted_only_where_held_out_precision_reaches_the
             assert stats["above_threshold"] >= MIN_EVIDENCE and stats["precision"] >= TARGET_PRECISION, label
 
 
+@pytest.mark.slow  # cross-validates a model on the vendored data
 def test_evaluation_is_reproducible(review_eval):
     again = evaluate_task("review-comment")
     strip = lambda r: {k: v for k, v in r.items() if k != "seconds"}  # noqa: E731
@@ -127,6 +129,7 @@ def test_scores_and_label_mapping():
     assert map_label("review-comment", "False Positive") is None
 
 
+@pytest.mark.slow  # cross-validates a model on the vendored data
 def test_eval_cli_prints_json_and_regenerates_the_doc(tmp_path, cli):
     rows = _vendored_rows("review_comments_nova.csv.gz")[:600]
     data = tmp_path / "comments.csv"
@@ -150,6 +153,7 @@ def test_eval_cli_prints_json_and_regenerates_the_doc(tmp_path, cli):
     assert "Hand-written note." in text and text.count("<!-- eval:review-comment:start -->") == 1
 
 
+@pytest.mark.slow  # cross-validates a model on the vendored data
 def test_classify_cli_writes_label_confidence_and_reason(tmp_path, cli):
     commits = tmp_path / "commits.csv"
     _write_csv(
