@@ -21,7 +21,8 @@ roster people is the warehouse's job.  A deleted GitHub user ("ghost") has
 The envelope (``Record``) and ``utc`` live in ``miners.records.envelope``; the record
 classes by entity in ``miners.records.roster`` (people, teams, history,
 ownership, accounts), ``miners.records.github`` and ``miners.records.jira``.
-Everything, with ``ALL_RECORD_TYPES``, is importable from here.
+Everything, with ``ALL_RECORD_TYPES`` and ``identity_key`` (how account
+identities compare: GitHub logins case-insensitive), is importable from here.
 """
 
 from __future__ import annotations
