@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flows.access import access_settings
 from flows.config import LadderConfig
 from flows.files import file_policy, private_umask, secure, warehouse_files
+from flows.viewer import access_settings
 
 
 @contextmanager

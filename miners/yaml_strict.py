@@ -5,10 +5,10 @@
 - An unquoted date that cannot exist (``2026-02-30``) is an error at its line and column (``safe_load``
   raises a bare ``ValueError`` from ``datetime``, which is no ``YAMLError`` and escaped as a traceback).
 
-Both surface as ``yaml.constructor.ConstructorError`` (a ``yaml.YAMLError`` with ``problem_mark``), so the
-callers' existing "not valid YAML at line L, column C: problem" handling reports them.  Every product
-reader of a hand-written YAML file (config, roster, identity overrides, rules, rubric) loads through
-``load``.
+Both surface as ``yaml.constructor.ConstructorError`` (a ``yaml.YAMLError`` with ``problem_mark``), so
+``miners.validation.yaml_problem`` reports them as one "at line L, column C: problem" line like any other
+YAML error.  Every product reader of a hand-written YAML file (config, roster, identity overrides, rules,
+rubric) loads through ``load``.
 
 Calls: none (pure).
 """
@@ -62,14 +62,3 @@ StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.constru
 def load(text: str) -> Any:
     """Parse one YAML document like ``yaml.safe_load``, refusing duplicate keys and impossible dates."""
     return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
-
-
-def describe(exc: yaml.YAMLError) -> str:
-    """One line for a YAML error: ``at line L, column C: problem`` (no multi-line excerpt of the file)."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None)
-    if isinstance(exc, yaml.reader.ReaderError):
-        char = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
-        return f"at character {exc.position + 1}: {exc.reason} {char} (special characters are not allowed)"
-    where = f"at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "somewhere"
-    return f"{where}: {problem or 'malformed YAML'}"

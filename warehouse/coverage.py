@@ -33,7 +33,8 @@ from typing import Any
 
 import duckdb
 
-from miners.identity import Resolution
+from miners.people.identity import Resolution
+from miners.records import identity_key
 from warehouse.records import RECORD_TYPES_BY_TABLE
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def _linked(con: duckdb.DuckDBPyConnection, person_id: str) -> list[dict[str, An
 
 
 def _key(system: str, identity: str) -> tuple[str, str]:
-    return (system, identity.lower() if system == "github" else identity)
+    return (system, identity_key(system, identity))
 
 
 def open_suggestions(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> list[dict[str, Any]]:
@@ -168,7 +169,7 @@ def read_period_activity(con: duckdb.DuckDBPyConnection, since: dt.date, until: 
     """
     rows = con.execute(
         "SELECT person_id, source, "
-        "       CASE WHEN person_id IS NULL THEN (CASE WHEN source = 'github' THEN lower(actor) ELSE actor END) END, "
+        "       CASE WHEN person_id IS NULL THEN identity_key(source, actor) END, "
         "       CAST(timezone('UTC', occurred_at) AS DATE) AS day, count(*) "
         "FROM fct_activity "
         "WHERE NOT is_bot AND (person_id IS NOT NULL OR actor IS NOT NULL) AND occurred_at >= ? AND occurred_at < ? "

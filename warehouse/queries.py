@@ -124,7 +124,8 @@ def query_person(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any] | N
     if not found:
         found = _person_rows(
             con,
-            "person_id IN (SELECT person_id FROM dim_identity WHERE system = 'github' AND identity = lower(?))",
+            "person_id IN (SELECT person_id FROM dim_identity "
+            "WHERE system = 'github' AND identity = identity_key('github', ?))",
             [key],
         )
     return found[0] if found else None
@@ -150,7 +151,7 @@ def query_viewer_candidates(con: duckdb.DuckDBPyConnection, github_id: int, logi
     ids = dict(
         con.execute(
             "SELECT person_id, github_id FROM stg_roster_people WHERE NOT is_service_account "
-            "AND len(github_logins) > 0 AND lower(github_logins[1]) = lower(?)",
+            "AND len(github_logins) > 0 AND identity_key('github', github_logins[1]) = identity_key('github', ?)",
             [login],
         ).fetchall()
     )
@@ -160,7 +161,8 @@ def query_viewer_candidates(con: duckdb.DuckDBPyConnection, github_id: int, logi
     for person in by_id:
         person["github_id"] = github_id
     seen = con.execute(
-        "SELECT DISTINCT github_id FROM raw_accounts WHERE system = 'github' AND lower(identity) = lower(?) "
+        "SELECT DISTINCT github_id FROM raw_accounts WHERE system = 'github' "
+        "AND identity_key(system, identity) = identity_key('github', ?) "
         "AND github_id IS NOT NULL ORDER BY 1",
         [login],
     ).fetchall()

@@ -1,5 +1,5 @@
-"""Security and integrity regression tests (issue 16).
+"""Security and integrity regression tests (issue 16): one package beside the per-package test folders.
 
-A package (unlike ``tests/``) because several files here share their names with older tests in ``tests/``
-(``test_access.py``): pytest's default import mode needs distinct module names.
+Their shared helper (a sandbox world synced through the real stages) is ``tests/support/synced.py``; the
+bad-input corpus is ``tests/security/bad_inputs``.
 """

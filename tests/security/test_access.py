@@ -24,11 +24,13 @@ import pytest
 from click.testing import CliRunner
 
 from flows import stages
-from flows.cli import main
+from flows.cli.main import main
 from flows.config import read_config
-from sandbox.github_payloads import user_id
-from tests.security.synced import synced_world
-from tests.worlds import tiny_world
+from sandbox.github.payloads import user_id
+from tests.support.synced import synced_world
+from tests.support.worlds import tiny_world
+
+pytestmark = pytest.mark.slow  # `ladder report` with viewer tokens on a company synced by the real stages
 
 
 def _require_viewer(doc: dict) -> None:

@@ -18,9 +18,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from flows.cli import main
-from tests.security.synced import synced_world
-from tests.worlds import tiny_world
+from flows.cli.main import main
+from tests.support.synced import synced_world
+from tests.support.worlds import tiny_world
 
 CORPUS = Path(__file__).with_name("bad_inputs")
 MANIFEST = yaml.safe_load((CORPUS / "manifest.yaml").read_text(encoding="utf-8"))["cases"]
@@ -91,6 +91,7 @@ def run_case(case: dict, synced, folder: Path) -> tuple[str, str]:
     return "clear", output
 
 
+@pytest.mark.slow  # each case runs `ladder` against a company synced by the real stages
 @pytest.mark.parametrize("case", MANIFEST, ids=[c["id"] for c in MANIFEST])
 def test_bad_input_is_one_clear_error(case, synced, tmp_path):
     verdict, output = run_case(case, synced, tmp_path / case["id"])

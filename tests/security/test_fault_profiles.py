@@ -13,20 +13,21 @@ import functools
 
 import pytest
 
-import miners.github
-import miners.jira
+import miners.github.miner
+import miners.jira.miner
 from flows import stages
-from miners.github_ratelimit import RateLimitPolicy
-from miners.jira_client import RetryPolicy
+from miners.github.ratelimit import RateLimitPolicy
+from miners.jira.client import RetryPolicy
 from sandbox.faults import load_profile, requests_floor
 from sandbox.generate import generate_world
-from tests.security.synced import synced_world
-from tests.worlds import tiny_world
+from tests.support.synced import synced_world
+from tests.support.worlds import tiny_world
 
 WORLDS = {"tiny": tiny_world, "generated-5": lambda: generate_world(engineers=5, months=1, seed=3)}
 EXPECTED = {"outage": ("error", 5), "throttled": ("budget_exhaustion", 3)}
 
 
+@pytest.mark.slow  # full syncs under faults
 @pytest.mark.parametrize("world_name", sorted(WORLDS))
 @pytest.mark.parametrize("profile", sorted(EXPECTED))
 def test_shipped_profiles_fire_on_a_small_world_and_the_sync_recovers(tmp_path, monkeypatch, profile, world_name):
@@ -39,10 +40,12 @@ def test_shipped_profiles_fire_on_a_small_world_and_the_sync_recovers(tmp_path, 
 
         github_policy = RateLimitPolicy(clock=lambda: state.now.timestamp(), sleep=sleep)
         monkeypatch.setattr(
-            miners.github, "mine_github", functools.partial(miners.github.mine_github, policy=github_policy)
+            miners.github.miner, "mine_github", functools.partial(miners.github.miner.mine_github, policy=github_policy)
         )
         monkeypatch.setattr(
-            miners.jira, "mine_jira", functools.partial(miners.jira.mine_jira, retry=RetryPolicy(sleep=sleep))
+            miners.jira.miner,
+            "mine_jira",
+            functools.partial(miners.jira.miner.mine_jira, retry=RetryPolicy(sleep=sleep)),
         )
         for stage in (stages.sync_roster, stages.sync_github, stages.sync_jira):
             stage(s.config)

@@ -15,8 +15,8 @@ import re
 import pytest
 
 from flows.stages import report_stem
-from tests.security.synced import synced_world
-from tests.worlds import tiny_world
+from tests.support.synced import synced_world
+from tests.support.worlds import tiny_world
 
 IDS = {"bo": "a@b", "cyd": "a_b", "eli": "index", "dana": "Dana", "ana": "dana"}
 
@@ -33,6 +33,7 @@ def reports(tmp_path_factory):
         yield s.config.reports_dir
 
 
+@pytest.mark.slow  # the nightly's reports of a synced company
 def test_every_person_has_their_own_report_files(reports):
     people = {*IDS.values(), "gone"}
     by_login = {}
@@ -54,6 +55,7 @@ def _linked(reports, href: str) -> str:
     ]
 
 
+@pytest.mark.slow  # the nightly's reports of a synced company
 def test_the_html_index_links_each_person_to_their_own_report(reports):
     page = (reports / "index.html").read_text(encoding="utf-8")
     rows = re.findall(r"<tr><td>(.*?)</td>(.*?)</tr>", page, re.DOTALL)
@@ -67,6 +69,7 @@ def test_the_html_index_links_each_person_to_their_own_report(reports):
             assert _linked(reports, target.name) == html.unescape(login)
 
 
+@pytest.mark.slow  # the nightly's reports of a synced company
 def test_the_markdown_index_links_each_person_to_their_own_report(reports):
     lines = [line for line in (reports / "index.md").read_text(encoding="utf-8").splitlines() if "](" in line]
     assert len(lines) == len(IDS) + 1

@@ -19,12 +19,12 @@ import json
 
 import pytest
 
-from miners.identity import Account, Person, resolve_identities
-from sandbox.github_payloads import user_id
+from miners.people.identity import Account, Person, resolve_identities
+from sandbox.github.payloads import user_id
 from sandbox.world import IssueComment
 from sandbox.world import Person as WorldPerson
-from tests.security.synced import synced_world
-from tests.worlds import tiny_world
+from tests.support.synced import synced_world
+from tests.support.worlds import tiny_world
 from warehouse import open_warehouse
 
 ANA_ID = 1001
@@ -90,6 +90,7 @@ def _refused(result) -> str:
     return result.output
 
 
+@pytest.mark.slow  # `ladder report` on a company synced by the real stages
 def test_the_right_people_still_read(synced):
     """Controls: matched by id with the login agreeing (ana), by current login and synced id (dana/okafor)."""
     cases = [("ana", "ana"), ("dana", "ana"), ("dana", "bo"), ("dana", "okafor")]
@@ -99,29 +100,34 @@ def test_the_right_people_still_read(synced):
         assert json.loads(result.stdout)["engineer"]["login"] == engineer
 
 
+@pytest.mark.slow  # `ladder report` on a company synced by the real stages
 def test_1_a_stranger_whose_login_is_a_managers_roster_id_reads_nothing(synced):
     for engineer in ("okafor", "ana", "bo", "dana"):
         output = _refused(synced.report(engineer, "tok-okafor"))
         assert "GitHub user okafor" in output and "not a roster person" in output
 
 
+@pytest.mark.slow  # `ladder report` on a company synced by the real stages
 def test_2_the_new_owner_of_a_released_login_reads_nothing(synced):
     for engineer in ("ana", "ana-old", "okafor", "bo"):
         output = _refused(synced.report(engineer, "tok-ana-old"))
         assert "GitHub user ana-old" in output and "former logins" in output
 
 
+@pytest.mark.slow  # `ladder report` on a company synced by the real stages
 def test_3_a_login_that_changed_hands_grants_nothing(synced):
     """The roster's github_id for cyd is not the id GitHub shows for the login cyd: not the same account."""
     for engineer in ("cyd", "eli"):
         _refused(synced.report(engineer, synced.world.person("cyd").token))
 
 
+@pytest.mark.slow  # `ladder report` on a company synced by the real stages
 def test_4_the_login_must_agree_with_the_id(synced):
     output = _refused(synced.report("eli", synced.world.person("eli").token))
     assert "the login must agree with the id" in output
 
 
+@pytest.mark.slow  # `ladder report` on a company synced by the real stages
 def test_5_a_re_registered_login_of_a_person_without_roster_id_grants_nothing(synced):
     """dana's roster entry has no github_id; the account now answering to ``dana`` is not the one the sync saw."""
     dana = synced.world.person("dana")
@@ -136,6 +142,7 @@ def test_5_a_re_registered_login_of_a_person_without_roster_id_grants_nothing(sy
     assert synced.report("ana", dana.token).exit_code == 0
 
 
+@pytest.mark.slow  # `ladder report` on a company synced by the real stages
 def test_a_released_login_no_longer_credits_its_former_owner(synced):
     """Attribution by id too: the stranger's comment under ``ana-old`` is not ana's activity."""
     with open_warehouse(synced.config.warehouse_path, read_only=True) as wh:

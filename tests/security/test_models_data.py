@@ -21,7 +21,7 @@ from classifiers import ModelArtifactError, load_or_train
 from classifiers.models import artifact_paths
 from classifiers.train import DEFAULT_SEED, MODEL_SPECS
 from classifiers.training_data import data_sha256
-from flows.cli import main
+from flows.cli.main import main
 
 
 class Planted:

@@ -18,10 +18,13 @@ import pytest
 
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.server import SandboxServer
-from tests.worlds import tiny_world
+from tests.support import REPO
+from tests.support.worlds import tiny_world
 
-REPO = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
+pytestmark = [
+    pytest.mark.slow,  # `ladder sync` (the nightly flow) in a child process
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)"),
+]
 
 
 def _children(pid: int) -> list[int]:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from flows.sources import read_roster
 from flows.stages import report_stem
 from sandbox.generate import generate_world
-from tests.security.synced import synced_world
+from tests.support.synced import synced_world
 
 # Dates a report may show: the period, its own activities and the facts about them, its own start date.
 _OWN_DATE_KEYS = {
@@ -95,7 +96,7 @@ def test_the_detector_finds_what_the_old_reasons_said():
 def demo(tmp_path_factory):
     world = generate_world(engineers=12, months=2, seed=7)
     with synced_world(world, tmp_path_factory.mktemp("privacy"), reports=True) as s:
-        roster = s.config.read_roster_file()
+        roster = read_roster(s.config)
         people = [
             {"id": p.id, "level": p.level, "start_date": p.start_date.isoformat() if p.start_date else "none"}
             for p in roster.people
@@ -103,6 +104,7 @@ def demo(tmp_path_factory):
         yield s.config.reports_dir, people
 
 
+@pytest.mark.slow  # a generated company synced end to end, every report searched
 def test_no_report_shows_another_persons_level_or_start_date(demo):
     reports_dir, people = demo
     checked, leaks, mentorship = 0, {}, 0

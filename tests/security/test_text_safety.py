@@ -18,12 +18,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from flows.cli import main
+from flows.cli.main import main
 from rubric.render import escape_md, render_report
 from sandbox.world import IssueComment
 from sandbox.world import Person as WorldPerson
-from tests.security.synced import synced_world
-from tests.worlds import tiny_world
+from tests.support.evidence import small_report
+from tests.support.synced import synced_world
+from tests.support.worlds import tiny_world
 
 UNSAFE = ["\x00", "\x1b", "\x07", "\r", "\x7f", "\x9b", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"]
 UNSAFE += ["\u2066", "\u2067", "\u2068", "\u2069"]
@@ -123,6 +124,7 @@ def _strings(value) -> list[str]:
     return [value] if isinstance(value, str) else []
 
 
+@pytest.mark.slow  # a hostile company synced by the real stages, its reports
 def test_terminal_output_carries_no_control_characters(hostile):
     result = CliRunner().invoke(main, ["identities", "--config", str(hostile.config_path)])
     assert result.exit_code == 0, result.output
@@ -139,6 +141,7 @@ def test_terminal_output_carries_no_control_characters(hostile):
     assert error.exit_code == 2 and _unsafe_in(error.output) == []
 
 
+@pytest.mark.slow  # a hostile company synced by the real stages, its reports
 def test_markdown_and_html_reports_drop_controls_and_bidi_overrides(hostile):
     reports = hostile.config.reports_dir
     bo = {fmt: (reports / f"bo.{fmt}").read_text(encoding="utf-8") for fmt in ("md", "html", "json")}
@@ -162,8 +165,6 @@ def _poison(value, text: str):
 
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_every_rendered_field_drops_controls_and_bidi(fmt):
-    from test_report_build import small_report  # the golden report's input (tests/ is on the path)
-
     report = _poison(small_report(), "".join(UNSAFE) + "!")
     text = render_report(report, fmt)
     assert _unsafe_in(text) == []
