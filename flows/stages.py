@@ -33,23 +33,61 @@ def _secret(config: LadderConfig, env_name: str, purpose: str) -> str:
     return value
 
 
-def _load_batches(wh, batches: Iterable[Batch]) -> list[dict]:
-    """Commit each batch with its cursor; one summary per partition."""
+def _load_batches(wh, batches: Iterable[Batch], run_id: str | None = None) -> list[dict]:
+    """Commit each batch with its cursor (and its outcome and quarantine, under ``run_id``); one summary per
+    partition: rows inserted / updated / unchanged, the cursor, ``quarantined`` items and the ``error`` of a
+    partition that failed this run."""
     summaries: dict[str, dict] = {}
     for batch in batches:
-        result = wh.load_batch(batch)
+        result = wh.load_batch(batch, run_id)
         s = summaries.setdefault(
-            batch.partition, {"partition": batch.partition, "inserted": 0, "updated": 0, "unchanged": 0, "cursor": None}
+            batch.partition,
+            {
+                "partition": batch.partition,
+                "inserted": 0,
+                "updated": 0,
+                "unchanged": 0,
+                "cursor": None,
+                "quarantined": 0,
+                "error": None,
+            },
         )
         s["inserted"] += result.inserted
         s["updated"] += result.updated
         s["unchanged"] += result.unchanged
+        s["quarantined"] += len(batch.quarantined)
         if batch.cursor is not None:
             s["cursor"] = batch.cursor
+        if batch.error is not None:
+            s["error"] = batch.error
         for key, value in batch.stats.items():
             if isinstance(value, (int, float)):
                 s[key] = s.get(key, 0) + value
     return list(summaries.values())
+
+
+def _run_source(wh, source: str, batches: Iterable[Batch]) -> list[dict]:
+    """Load a source's batches as one recorded run (``sync_runs``); the run fails with the error that stops it."""
+    run_id = wh.begin_run(source)
+    try:
+        summaries = _load_batches(wh, batches, run_id)
+    except Exception as exc:
+        wh.finish_run(run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    run = wh.finish_run(run_id)
+    failed = [s for s in summaries if s.get("error")]
+    if failed:
+        log.error(
+            "%s sync partial: %d partitions failed (%s); the others are up to date",
+            source,
+            len(failed),
+            ", ".join(s["partition"] for s in failed[:5]) + (" …" if len(failed) > 5 else ""),
+        )
+    if run["records_quarantined"]:
+        log.warning(
+            "%s sync: %d items quarantined (unparseable; see quarantined_records)", source, run["records_quarantined"]
+        )
+    return summaries
 
 
 def open_writer(config: LadderConfig):
@@ -119,8 +157,9 @@ def sync_github(
             full=full,
             since=_as_datetime(since),
             progress=progress,
+            stored_pulls=wh.count_stored_pulls,
         )
-        return _load_batches(wh, batches)
+        return _run_source(wh, "github", batches)
 
 
 def jira_client(config: LadderConfig):
@@ -167,7 +206,7 @@ def sync_jira(
             known=wh.read_jira_updated,
             accounts=True,
         )
-        return _load_batches(wh, batches)
+        return _run_source(wh, "jira", batches)
 
 
 def _as_datetime(day: dt.date | None) -> dt.datetime | None:

@@ -1,22 +1,24 @@
-"""A thin GitHub REST reader on top of PyGithub's Requester: JSON pages, request counts, errors.
+"""A thin GitHub REST reader over the miner's transport: JSON pages, request counts, errors.
 
 Why not PyGithub's objects: a listed ``PullRequest`` is "incomplete", and
 touching a field the list payload lacks (``additions``, ``raw_data``) makes
 PyGithub fetch the whole PR again behind our back.  Reading plain JSON through
-``gh.requester`` keeps PyGithub's auth, retries and connection handling while
-every request stays visible and counted here.
+``miners.github_http.GitHubTransport`` keeps PyGithub's auth and connection
+handling while every request stays visible, counted, and on the configured host
+(``Link: rel="next"`` URLs are checked before they are followed).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from github import GithubException
 from github.Requester import Requester
 
-from miners.base import MinerError
+from miners.base import MinerError, PartitionError
+from miners.github_http import Answer, GitHubTransport, MalformedAnswer
 from miners.github_ratelimit import RateLimitPolicy
 
 PER_PAGE = 100  # GitHub's maximum: fewer requests for the same items
@@ -40,47 +42,70 @@ def parse_link_header(value: str | None) -> dict[str, str]:
 class GitHubReader:
     """GET JSON (single objects and paginated lists) and count what it costs."""
 
-    def __init__(self, requester: Requester, policy: RateLimitPolicy | None = None) -> None:
-        self._requester = requester
+    def __init__(
+        self, requester: Requester, policy: RateLimitPolicy | None = None, transport: GitHubTransport | None = None
+    ) -> None:
+        self._transport = transport or GitHubTransport(requester)
         self._policy = policy or RateLimitPolicy()
         self.requests = 0
         self.pages = 0
+        self.not_modified = 0
         self.rate_remaining: int | None = None
 
     def fetch_json(
-        self, path: str, params: Mapping[str, Any] | None = None, *, what: str, headers: Mapping[str, str] | None = None
-    ) -> tuple[dict, Any]:
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        what: str,
+        headers: Mapping[str, str] | None = None,
+        expect: type | None = None,
+    ) -> tuple[Mapping[str, str], Any]:
         """One GET; ``what`` names the object for error messages ("acme/api", "acme/api#12").
 
         ``headers`` are sent as given (e.g. ``If-None-Match``); a 304 comes back as ``(headers, None)``.
+        ``expect`` (``list`` or ``dict``): any other JSON shape is a malformed answer, retried, then
+        the partition fails.
         """
-        self.requests += 1
-        sent = dict(headers) if headers else None
-        try:
-            received, data = self._policy.call(
-                lambda: self._requester.requestJsonAndCheck("GET", path, dict(params or {}) or None, sent),
+        for attempt in itertools.count():
+            self.requests += 1
+            answer = self._policy.call(
+                lambda: self._transport.send("GET", path, what=what, params=params, headers=headers),
                 resource="core",
                 what=what,
             )
-        except GithubException as exc:
-            raise _translate(exc, what) from None
-        remaining = received.get("x-ratelimit-remaining")
-        if remaining is not None:
-            self.rate_remaining = int(float(remaining))
-        return received, data
+            if answer.status == 304:
+                self.not_modified += 1
+                return answer.headers, None
+            if answer.status >= 300:
+                raise _translate(answer, what)
+            try:
+                data = answer.json()
+                if expect is not None and not isinstance(data, expect):
+                    raise MalformedAnswer(
+                        f"a {type(data).__name__} where a {expect.__name__} belongs (is the base URL a GitHub "
+                        "REST API, …/api/v3 on Enterprise?)",
+                        answer.text,
+                    )
+            except MalformedAnswer as exc:
+                self._policy.malformed(attempt, exc, what)
+                continue
+            remaining = answer.headers.get("x-ratelimit-remaining")
+            if remaining is not None:
+                try:
+                    self.rate_remaining = int(float(remaining))
+                except ValueError:
+                    pass
+            return answer.headers, data
+        raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
 
     def fetch_pages(self, path: str, params: Mapping[str, Any] | None = None, *, what: str) -> Iterator[list]:
-        """Yield each page of a list endpoint, following ``Link: rel="next"``; stop early by not iterating."""
+        """Yield each page of a list endpoint, following ``Link: rel="next"`` (on the configured host only)."""
         url: str | None = path
         query: Mapping[str, Any] | None = {"per_page": PER_PAGE, **(params or {})}
         while url is not None:
-            headers, data = self.fetch_json(url, query, what=what)
+            headers, data = self.fetch_json(url, query, what=what, expect=list)
             self.pages += 1
-            if not isinstance(data, list):
-                raise MinerError(
-                    f"GitHub returned a {type(data).__name__} instead of a list for {what} ({path}); "
-                    "is the base URL a GitHub REST API (…/api/v3 on Enterprise)?"
-                )
             yield data
             url, query = parse_link_header(headers.get("link")).get("next"), None  # next URL carries the query
 
@@ -88,30 +113,40 @@ class GitHubReader:
         return [item for page in self.fetch_pages(path, params, what=what) for item in page]
 
 
-def _translate(exc: GithubException, what: str) -> Exception:
-    """Sort a PyGithub error into: repo gone (skip it) or fatal (MinerError saying what to do)."""
-    headers = exc.headers or {}
-    request_id = headers.get("x-github-request-id")
+def error_message(answer: Answer) -> str | None:
+    """GitHub's ``message`` (or GraphQL ``errors``) of an error answer, if its body is JSON."""
+    try:
+        data = answer.json()
+    except MalformedAnswer:
+        return None
+    if isinstance(data, dict):
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return "; ".join(str(e.get("message")) for e in errors[:3])
+        return str(data.get("message")) if data.get("message") else None
+    return None
+
+
+def _translate(answer: Answer, what: str) -> Exception:
+    """Sort an error answer: repo gone (skip it), the token (fatal), or this partition failed."""
+    request_id = answer.headers.get("x-github-request-id")
     where = f"{what} (request {request_id})" if request_id else what
-    message = exc.data.get("message") if isinstance(exc.data, dict) else None
-    if exc.status == 401:
+    message = error_message(answer)
+    if answer.status == 401:
         return MinerError(
             f"GitHub returned 401 for {where}: the configured GitHub token is invalid or expired; "
             "create a new token with read access to the repositories and configure it again"
         )
-    if exc.status == 404:
+    if answer.status == 404:
         return RepoNotFound(f"GitHub returned 404 for {where}: it does not exist or the token cannot see it")
-    if exc.status in (403, 429) and str(headers.get("x-ratelimit-remaining", "")) == "0":
-        return MinerError(
-            f"GitHub rate limit exhausted at {where}; the budget resets at epoch "
-            f"{headers.get('x-ratelimit-reset', '?')}: run the sync again after that"
-        )
-    if exc.status == 403:
-        return MinerError(
+    if answer.status == 403:
+        return PartitionError(
             f"GitHub returned 403 for {where}: {message or 'forbidden'}; check that the token "
             "has read access to this organization (SSO authorization, repo scope)"
         )
-    return MinerError(
-        f"GitHub returned {exc.status} for {where}: {message or 'no message'}; "
+    if 300 <= answer.status < 400:
+        return PartitionError(f"GitHub answered {answer.status} without a usable Location for {where}")
+    return PartitionError(
+        f"GitHub returned {answer.status} for {where}: {message or 'no message'}; "
         "if this persists, check GitHub's status and run the sync again"
     )

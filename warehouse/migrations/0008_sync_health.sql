@@ -1,0 +1,46 @@
+-- Sync health (issues 15 and 16): every sync run, every partition's last outcome, and the items
+-- that could not be parsed.  Operational tables, written in the same transaction as the batch
+-- they describe; not data, so not part of the content fingerprint.
+
+-- Grain: one row per run of one source's sync stage (github, jira).
+CREATE TABLE sync_runs (
+    run_id                 VARCHAR PRIMARY KEY,
+    source                 VARCHAR NOT NULL,
+    started_at             TIMESTAMPTZ NOT NULL,
+    finished_at            TIMESTAMPTZ,
+    status                 VARCHAR NOT NULL,      -- running | ok | partial | failed
+    partitions_ok          INTEGER NOT NULL DEFAULT 0,
+    partitions_failed      INTEGER NOT NULL DEFAULT 0,
+    records_quarantined    INTEGER NOT NULL DEFAULT 0,
+    error                  VARCHAR
+);
+
+-- Grain: one row per (source, partition) ever attempted: its latest outcome.
+CREATE TABLE sync_partitions (
+    source                 VARCHAR NOT NULL,
+    "partition"            VARCHAR NOT NULL,
+    last_attempt_at        TIMESTAMPTZ NOT NULL,
+    last_success_at        TIMESTAMPTZ,
+    last_failure_at        TIMESTAMPTZ,
+    consecutive_failures   INTEGER NOT NULL DEFAULT 0,
+    last_error             VARCHAR,
+    last_run_id            VARCHAR,
+    PRIMARY KEY (source, "partition")
+);
+
+-- Grain: one row per (source, item): an item (a PR, an issue, a comment, or an unusable answer
+-- behind a failed partition) that could not be parsed, raw, with the error.  Deleted when the
+-- item is later stored (a record with source_id = item) or its partition completes (answers).
+CREATE TABLE quarantined_records (
+    source                 VARCHAR NOT NULL,
+    "partition"            VARCHAR NOT NULL,
+    item                   VARCHAR NOT NULL,
+    kind                   VARCHAR NOT NULL,      -- record | answer
+    error                  VARCHAR NOT NULL,
+    raw                    VARCHAR NOT NULL,
+    first_seen_at          TIMESTAMPTZ NOT NULL,
+    last_seen_at           TIMESTAMPTZ NOT NULL,
+    times                  INTEGER NOT NULL,
+    run_id                 VARCHAR,
+    PRIMARY KEY (source, item)
+);
