@@ -28,6 +28,9 @@ from typing import Any
 from github.Requester import Requester
 
 from miners.base import SourceStop
+from miners.http_common import MalformedAnswer
+
+__all__ = ["Answer", "ForeignUrlRefused", "GitHubTransport", "MalformedAnswer", "Origin"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -36,18 +39,6 @@ MAX_REDIRECTS = 5
 
 class ForeignUrlRefused(SourceStop):
     """A URL off the configured GitHub host (scheme, host, port or API path): not requested, no token sent."""
-
-
-class MalformedAnswer(Exception):
-    """An answer whose body is not what the request returns (HTML, empty, cut off, another shape).
-
-    ``raw`` keeps the body for quarantine; the readers retry it a few times, then the partition fails.
-    """
-
-    def __init__(self, reason: str, raw: str = "") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.raw = raw
 
 
 @dataclass(frozen=True)

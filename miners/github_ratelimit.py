@@ -33,7 +33,6 @@ virtual clock and never really sleep.  ``events`` counts what happened (for the 
 from __future__ import annotations
 
 import collections
-import email.utils
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -44,6 +43,7 @@ import requests
 
 from miners.base import PartitionError, SourceStop
 from miners.github_http import Answer, MalformedAnswer
+from miners.http_common import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -71,24 +71,6 @@ class TooHeavy(Exception):
     def __init__(self, reason: str, data: Any = None, errors: Any = None) -> None:
         super().__init__(reason)
         self.reason, self.data, self.errors = reason, data, errors
-
-
-def retry_after_seconds(value: str | None, now: float) -> float | None:
-    """``Retry-After`` as seconds from ``now``: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if value is None or not str(value).strip():
-        return None
-    text = str(value).strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - now)
 
 
 @dataclass

@@ -12,8 +12,8 @@ import datetime as dt
 import pytest
 from jira import JIRA
 
-from miners.base import MinerError
 from miners.jira import RetryPolicy, mine_jira
+from miners.jira_client import JiraRateLimited
 from miners.records import ALL_RECORD_TYPES
 from sandbox.generate import generate_world
 from sandbox.jira_bulk import throttle
@@ -150,14 +150,18 @@ def test_429_is_retried_after_retry_after_with_the_injected_sleep():
 
         throttle(server.state, retry_after_seconds=3, times=50)
         with pytest.raises(
-            MinerError,
-            match="kept failing while reading the field list.*answered 429 after 4 attempts.*run the sync again later",
+            JiraRateLimited,
+            match=r"kept answering 429 \(rate limited\) while reading the field list.*4 times.*run the sync again",
         ):
             list(mine_jira(client, _projects(world), {}, retry=RetryPolicy(max_attempts=4, sleep=slept.append)))
     assert slept[2:] == [3.0, 3.0, 3.0]
 
 
 def test_backoff_without_retry_after_doubles_up_to_the_cap():
-    policy = RetryPolicy(base_delay_seconds=2, max_delay_seconds=10)
+    policy = RetryPolicy(base_delay_seconds=2, max_delay_seconds=10, clock=lambda: 1_800_000_000.0)
     assert [policy.delay(n, None) for n in (1, 2, 3, 4)] == [2, 4, 8, 10]
-    assert policy.delay(1, "30") == 10 and policy.delay(1, "0") == 0 and policy.delay(2, "Wed, 21 Oct") == 4
+    # Retry-After is honoured as asked (never sent early), in seconds or as an HTTP date; unreadable: backoff
+    assert policy.delay(1, "30") == 30 and policy.delay(1, "0") == 0 and policy.delay(2, "Wed, 21 Oct") == 4
+    assert policy.delay(1, "Fri, 15 Jan 2027 08:01:40 GMT") == 100  # 1_800_000_000 is 08:00:00 that day
+    with pytest.raises(JiraRateLimited, match="asks to wait 3600 s"):  # longer than allowed: stop, run later
+        policy.delay(1, "3600")
