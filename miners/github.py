@@ -137,8 +137,8 @@ def mine_github(
     ``SourceStop`` (budget reset too far away, secondary limits that do not lift, GitHub
     unreachable, a URL off the configured host) every repository not yet done gets a failed Batch
     and nothing more is requested.  ``stored_pulls(repo)`` (optional: the warehouse's count of the
-    repo's stored PRs, quarantined ones included) reconciles each repository: when fewer are
-    stored than the org listing's ``totalCount``, the repository is read again in full.
+    repo's stored PRs) reconciles each repository: when fewer are stored than the org listing's
+    ``totalCount``, the repository is read again in full (a targeted re-read: that repository only).
 
     Calls: GraphQL OrgRepos, RepoPulls, PullMore (``/api/graphql`` or ``/graphql``);
     REST GET /repos/{o}/{r}/pulls/comments, /orgs/{org}/teams (+ /repos, /members per team).

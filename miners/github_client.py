@@ -11,6 +11,7 @@ handling while every request stays visible, counted, and on the configured host
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -22,6 +23,8 @@ from miners.github_http import Answer, GitHubTransport, MalformedAnswer
 from miners.github_ratelimit import RateLimitPolicy
 
 PER_PAGE = 100  # GitHub's maximum: fewer requests for the same items
+
+log = logging.getLogger(__name__)
 
 _LINK_RE = re.compile(r'<([^>]+)>\s*;\s*rel="?([^",;]+)"?')
 
@@ -100,14 +103,29 @@ class GitHubReader:
         raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
 
     def fetch_pages(self, path: str, params: Mapping[str, Any] | None = None, *, what: str) -> Iterator[list]:
-        """Yield each page of a list endpoint, following ``Link: rel="next"`` (on the configured host only)."""
+        """Yield each page of a list endpoint, following ``Link: rel="next"`` (on the configured host only).
+
+        A full page without a ``next`` link is suspicious (GitHub always links the next page; a proxy
+        may drop the header): the next page is asked for by number, and paging goes on if it holds
+        anything.  This costs one request when a list is an exact multiple of 100 long.
+        """
+        first: Mapping[str, Any] = {"per_page": PER_PAGE, **(params or {})}
         url: str | None = path
-        query: Mapping[str, Any] | None = {"per_page": PER_PAGE, **(params or {})}
+        query: Mapping[str, Any] | None = first
+        number = 1
         while url is not None:
             headers, data = self.fetch_json(url, query, what=what, expect=list)
             self.pages += 1
+            if not data and number > 1 and query is not None and "page" in query:
+                return  # the probe found the list's end
             yield data
-            url, query = parse_link_header(headers.get("link")).get("next"), None  # next URL carries the query
+            link = parse_link_header(headers.get("link")).get("next")
+            number += 1
+            if link is None and len(data) >= PER_PAGE:
+                log.warning("GitHub sent a full page of %s without a next link; asking for page %d", what, number)
+                url, query = path, {**first, "page": number}
+            else:
+                url, query = link, None  # the next URL carries the query
 
     def fetch_all(self, path: str, params: Mapping[str, Any] | None = None, *, what: str) -> list:
         return [item for page in self.fetch_pages(path, params, what=what) for item in page]

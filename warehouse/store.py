@@ -196,7 +196,7 @@ class Warehouse:
         return health.read_quarantine_counts(self.con)
 
     def count_stored_pulls(self, repo: str) -> int:
-        """PRs of ``repo`` stored (quarantined ones included): the GitHub miner's reconciliation."""
+        """PRs of ``repo`` stored: the GitHub miner's reconciliation against the org listing's totalCount."""
         return health.count_stored_pulls(self.con, repo)
 
     def read_cursors(self, source: str) -> dict[str, str]:
