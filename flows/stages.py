@@ -205,6 +205,7 @@ def sync_jira(
             since=_as_datetime(since),
             known=wh.read_jira_updated,
             accounts=True,
+            requeue=[k for k in wh.read_quarantined_items("jira") if " " not in k],
         )
         return _run_source(wh, "jira", batches)
 

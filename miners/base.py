@@ -49,7 +49,9 @@ class Quarantined:
     item: str
     error: str
     raw: str
-    kind: str = "record"  # record: one item of a page; answer: a whole unusable answer (a failed partition)
+    # record: an item named by the source_id it would have; anonymous: an item without a name (a null node);
+    # answer: a whole unusable answer (behind a failed partition)
+    kind: str = "record"
 
 
 @dataclass(frozen=True)

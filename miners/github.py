@@ -363,7 +363,7 @@ def mine_repo(
         "graphql_points": gql.points - before[2],
         "followup_queries": gql.followups - before[3],
         "page_size_reductions": sizes.reductions,
-        "quarantined": quarantined,
+        "items_quarantined": quarantined,
         "pulls": pulls,
         "pages": pages,
         "seconds": round(time.monotonic() - started, 3),
@@ -421,7 +421,8 @@ def fetch_changed_pulls(
         accounts = AccountCollector()
         read = 0
         for index, node in enumerate(page):
-            item = f"{full_name}#{node.get('number')}" if isinstance(node, dict) else f"{full_name} PR node {index}"
+            named = isinstance(node, dict) and isinstance(node.get("number"), int)
+            item = f"{full_name}#{node['number']}" if named else f"{full_name} PR node {index}"
             try:
                 if not isinstance(node, dict):
                     raise TypeError(f"a {type(node).__name__} where a pull request node belongs")
@@ -437,7 +438,7 @@ def fetch_changed_pulls(
                 ensure_encodable(seen_accounts.records(partition=ACCOUNTS_PARTITION, fetched_at=now(), html=None))
             except PARSE_ERRORS as exc:
                 log.warning("%s: could not be read (%s); quarantined, the repository goes on", item, exc)
-                poison.append(quarantine(item, exc, node))
+                poison.append(quarantine(item, exc, node, kind="record" if named else "anonymous"))
                 read += 1
                 continue
             records.extend(parsed)

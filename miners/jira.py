@@ -169,6 +169,7 @@ def mine_jira(
     retry: RetryPolicy | None = None,
     known: Callable[[Sequence[str]], Mapping[str, dt.datetime]] | None = None,
     accounts: bool = False,
+    requeue: Sequence[str] = (),
 ) -> Iterator[Batch]:
     """Yield Batches (one per project per page) whose records and cursor commit together.
 
@@ -190,7 +191,9 @@ def mine_jira(
     read again on its own, so one failing project is recorded as failed (``Batch.error``, its
     cursor where its last committed page left it) and the others finish.  After a
     ``SourceStop`` every project not yet done is recorded as failed.  An issue that cannot be
-    parsed is quarantined (``Batch.quarantined``) and its project goes on.
+    parsed is quarantined (``Batch.quarantined``) and its project goes on; ``requeue`` (the keys
+    quarantined by earlier runs) are read again first (one ``key in (...)`` search), so an issue
+    that parses now is stored and leaves the quarantine.
 
     Calls: GET serverInfo (only if the client skipped it), GET field (unless ``field_ids``
     names every role), GET myself (incremental runs: the user's time zone), then per page:
@@ -222,6 +225,14 @@ def mine_jira(
         )
         run.items[p] = 0
     failed: dict[str, str] = {}
+    again = [k for k in dict.fromkeys(requeue) if k.rpartition("-")[0] in run.contexts][:BULKFETCH_MAX]
+    if again:
+        try:
+            yield from _mine_walk(run, {}, jql=f"key in ({', '.join(_quote(k) for k in again)}) ORDER BY updated ASC")
+        except PartitionError as exc:
+            log.warning(
+                "jira: the %d quarantined issues could not be read again (%s); they stay quarantined", len(again), exc
+            )
     try:
         yield from _mine_walk(run, run.windows)
     except SourceStop as exc:
@@ -296,10 +307,10 @@ class _Run:
     quarantined: int = 0
 
 
-def _mine_walk(run: _Run, windows: Mapping[str, dt.datetime | None]) -> Iterator[Batch]:
-    """The pages of one walk over ``windows``' projects, fetched and parsed, as batches."""
+def _mine_walk(run: _Run, windows: Mapping[str, dt.datetime | None], jql: str | None = None) -> Iterator[Batch]:
+    """The pages of one walk over ``windows``' projects (or of one ``jql``), fetched and parsed, as batches."""
     session = run.session
-    for walked, poison in _walk(session, windows):
+    for walked, poison in _walk(session, windows, jql):
         by_project: dict[str, list] = {}
         quarantined: dict[str, list[Quarantined]] = {}
         for q in poison:
@@ -475,7 +486,7 @@ class _Ref:
 
 
 def _walk(
-    session: _Session, windows: Mapping[str, dt.datetime | None]
+    session: _Session, windows: Mapping[str, dt.datetime | None], jql: str | None = None
 ) -> Iterator[tuple[list[_Ref], list[Quarantined]]]:
     """Phase 1: pages of issues changed in their project's window, oldest change first, with the
     walked issues that could not be read (no key or no ``updated``: quarantined).
@@ -486,6 +497,11 @@ def _walk(
     of its last issue; re-read issues are dropped unless they changed.  Only when
     a whole page shares one minute (a bulk edit) do we follow the query's paging.
     """
+    if jql is not None:  # one query, followed by its own paging
+        for refs, poison, _ in _walk_query(session, jql):
+            if refs or poison:
+                yield refs, poison
+        return
     windows = dict(windows)
     seen: dict[str, dt.datetime] = {}
     while True:

@@ -207,11 +207,14 @@ class JiraReader:
 
 
 def _needs_list(key: str) -> Callable[[Any], None]:
-    """A ``check`` for an answer that must be an object with a list under ``key``."""
+    """A ``check`` for an answer that must be an object with a list of objects under ``key`` (a null in
+    it hides which item is missing, so it is malformed too)."""
 
     def check(answer: Any) -> None:
         if not isinstance(answer, Mapping) or not isinstance(answer.get(key), list):
             raise MalformedAnswer(f"an answer without a {key} list", repr(answer)[:4000])
+        if not all(isinstance(item, Mapping) for item in answer[key]):
+            raise MalformedAnswer(f"an answer whose {key} list holds a null or a non-object", repr(answer)[:4000])
 
     return check
 

@@ -9,9 +9,10 @@ batch's outcome and quarantine with its rows; ``begin_run``/``finish_run`` are t
 - ``sync_partitions``: per (source, partition) the last attempt, success and failure, the number
   of failures in a row and the last error.  ``read_failing_partitions`` lists those whose latest
   outcome is a failure: the coverage warnings and the sync summary name them.
-- ``quarantined_records``: items that failed to parse, raw, with the error; a row goes away when
-  a record with that ``source_id`` is stored, and an unusable answer's row when its partition
-  completes.
+- ``quarantined_records``: items that failed to parse, raw, with the error; a ``record`` row (named
+  by the ``source_id`` it would have) goes away when that record is stored; an ``answer`` (the
+  unusable answer behind a failed partition) or ``anonymous`` row (an item without a name, e.g. a
+  null node) goes away when its partition completes in a later run without it.
 """
 
 from __future__ import annotations
@@ -96,9 +97,11 @@ def record_batch(con: duckdb.DuckDBPyConnection, batch: Batch, run_id: str | Non
             "last_run_id = EXCLUDED.last_run_id",
             [batch.source, batch.partition, now, now, run_id],
         )
+        # Unusable answers and unnamed items (a null node) of earlier runs: this complete read did without them.
         con.execute(
-            "DELETE FROM quarantined_records WHERE source = ? AND \"partition\" = ? AND kind = 'answer'",
-            [batch.source, batch.partition],
+            'DELETE FROM quarantined_records WHERE source = ? AND "partition" = ? '
+            "AND kind IN ('answer', 'anonymous') AND run_id IS DISTINCT FROM ?",
+            [batch.source, batch.partition, run_id],
         )
 
 
@@ -133,6 +136,15 @@ def read_quarantine_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(
         con.execute("SELECT source, count(*) FROM quarantined_records GROUP BY source ORDER BY source").fetchall()
     )
+
+
+def read_quarantined_items(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    """The quarantined record items of ``source`` (e.g. Jira issue keys to read again), oldest first."""
+    rows = con.execute(
+        "SELECT item FROM quarantined_records WHERE source = ? AND kind = 'record' ORDER BY first_seen_at, item",
+        [source],
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def count_stored_pulls(con: duckdb.DuckDBPyConnection, repo: str) -> int:

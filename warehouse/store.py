@@ -195,6 +195,10 @@ class Warehouse:
         """``{source: items in quarantine}``."""
         return health.read_quarantine_counts(self.con)
 
+    def read_quarantined_items(self, source: str) -> list[str]:
+        """Items of ``source`` in quarantine (records that could not be parsed), oldest first."""
+        return health.read_quarantined_items(self.con, source)
+
     def count_stored_pulls(self, repo: str) -> int:
         """PRs of ``repo`` stored: the GitHub miner's reconciliation against the org listing's totalCount."""
         return health.count_stored_pulls(self.con, repo)

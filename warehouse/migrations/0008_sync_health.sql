@@ -30,12 +30,13 @@ CREATE TABLE sync_partitions (
 
 -- Grain: one row per (source, item): an item (a PR, an issue, a comment, or an unusable answer
 -- behind a failed partition) that could not be parsed, raw, with the error.  Deleted when the
--- item is later stored (a record with source_id = item) or its partition completes (answers).
+-- item is later stored (a record with source_id = item) or, for answers and unnamed items, when
+-- its partition completes in a later run without it.
 CREATE TABLE quarantined_records (
     source                 VARCHAR NOT NULL,
     "partition"            VARCHAR NOT NULL,
     item                   VARCHAR NOT NULL,
-    kind                   VARCHAR NOT NULL,      -- record | answer
+    kind                   VARCHAR NOT NULL,      -- record | anonymous | answer
     error                  VARCHAR NOT NULL,
     raw                    VARCHAR NOT NULL,
     first_seen_at          TIMESTAMPTZ NOT NULL,
