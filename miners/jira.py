@@ -205,7 +205,13 @@ def mine_jira(
     since = None if full or since is None else utc(since)
     reader = JiraReader(client, retry)
     previous = {p: (None if full else cursors.get(f"jira:{p}")) for p in projects}
-    session = _open_session(reader, field_ids or {}, needs_tz=since is not None or any(previous.values()))
+    try:
+        session = _open_session(reader, field_ids or {}, needs_tz=since is not None or any(previous.values()))
+    except SourceStop as exc:  # rate limited or redirected away before anything was read: nothing synced
+        log.error("jira: %s; no project was synced this run", exc)
+        for p in projects:
+            yield Batch.failed(SOURCE, f"jira:{p}", str(exc))
+        return
     run = _Run(session=session, previous=previous, known=None if full else known, users={} if accounts else None)
     for p in projects:
         previous_cursor = previous[p]
