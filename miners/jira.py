@@ -207,7 +207,7 @@ def mine_jira(
     previous = {p: (None if full else cursors.get(f"jira:{p}")) for p in projects}
     try:
         session = _open_session(reader, field_ids or {}, needs_tz=since is not None or any(previous.values()))
-    except SourceStop as exc:  # rate limited or redirected away before anything was read: nothing synced
+    except (SourceStop, PartitionError) as exc:  # serverInfo, fields or myself unreadable: nothing synced
         log.error("jira: %s; no project was synced this run", exc)
         for p in projects:
             yield Batch.failed(SOURCE, f"jira:{p}", str(exc))

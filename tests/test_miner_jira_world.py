@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import pytest
 from jira import JIRA
 
+from miners.base import MinerError
 from miners.jira import RetryPolicy, mine_jira
 from miners.jira_client import JiraRateLimited
 from miners.records import ALL_RECORD_TYPES
@@ -149,11 +151,15 @@ def test_429_is_retried_after_retry_after_with_the_injected_sleep():
         assert got == _expected(world, server.state.now)
 
         throttle(server.state, retry_after_seconds=3, times=50)
-        with pytest.raises(
-            JiraRateLimited,
-            match=r"kept answering 429 \(rate limited\) while reading the field list.*4 times.*run the sync again",
-        ):
-            list(mine_jira(client, _projects(world), {}, retry=RetryPolicy(max_attempts=4, sleep=slept.append)))
+        limited = list(mine_jira(client, _projects(world), {}, retry=RetryPolicy(max_attempts=4, sleep=slept.append)))
+    # every project is recorded as not synced, with the reason (the flow reports a partial sync)
+    assert {b.partition for b in limited} == {f"jira:{p}" for p in _projects(world)}
+    assert all(b.error and not b.records and b.cursor is None for b in limited)
+    assert re.search(
+        r"kept answering 429 \(rate limited\) while reading the field list.*4 times.*run the sync again",
+        limited[0].error or "",
+    )
+    assert issubclass(JiraRateLimited, MinerError)
     assert slept[2:] == [3.0, 3.0, 3.0]
 
 
