@@ -310,7 +310,7 @@ def mine_repo(
     """
     partition = partition_for(full_name)
     started = time.monotonic()
-    before = (rest.requests, gql.requests, gql.points, gql.followups)
+    before = (rest.requests, gql.requests, gql.points, gql.followups, gql.partial_pages)
     old = parse_cursor(cursor)
     window_start = old - overlap if old is not None else None
     if since is not None:  # the window holds what is strictly newer, and since is inclusive
@@ -363,6 +363,7 @@ def mine_repo(
         "graphql_points": gql.points - before[2],
         "followup_queries": gql.followups - before[3],
         "page_size_reductions": sizes.reductions,
+        "partial_pages": gql.partial_pages - before[4],
         "items_quarantined": quarantined,
         "pulls": pulls,
         "pages": pages,

@@ -228,6 +228,7 @@ class GraphQLReader:
         self.requests = 0
         self.points = 0
         self.followups = 0  # PullMore queries: connections past their first page
+        self.partial_pages = 0  # resource-limited pages whose partial data was kept
 
     def query(
         self,

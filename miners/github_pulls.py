@@ -125,6 +125,7 @@ def pull_pages(gql: GraphQLReader, full_name: str, sizes: PageSize | None = None
                     exc.reason,
                 )
                 page = partial
+                gql.partial_pages += 1
             elif shrunk:
                 log.info(
                     "%s: GitHub could not finish a page of %d PRs (%s); asking for %d",

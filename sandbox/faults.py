@@ -8,7 +8,8 @@ never touched) and *fires* on the n-th matching request when n is listed in
 keeps firing for ``burst`` matching requests in a row.  The first rule that
 fires answers the request:
 
-- ``error``: 500 / 502 / 503 (picked by the same hash), JSON or an HTML proxy page;
+- ``error``: 500 / 502 / 503 (picked by the same hash), JSON or an HTML proxy page; or a plain 403
+  (``statuses: [403]``: forbidden, no rate-limit headers);
 - ``secondary_limit``: 403 or 429 with ``Retry-After`` (GitHub's secondary limit);
 - ``budget_exhaustion``: GitHub's primary limit answer (403, ``X-RateLimit-Remaining: 0``,
   reset at the end of the virtual clock's hour); Jira: 429 with ``Retry-After``;
@@ -81,7 +82,7 @@ class _Rule(BaseModel):
 
 class ErrorRule(_Rule):
     kind: Literal["error"]
-    statuses: list[Literal[500, 502, 503]] = Field(default_factory=lambda: list(_ALL_ERROR_STATUSES))
+    statuses: list[Literal[403, 500, 502, 503]] = Field(default_factory=lambda: list(_ALL_ERROR_STATUSES))
 
 
 class SecondaryLimitRule(_Rule):
@@ -289,7 +290,7 @@ class FaultInjector:
             if status == 502:  # what a proxy in front of either service sends
                 page = b"<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
                 return status, {"content-type": "text/html"}, page
-            text = {500: "Server Error", 503: "Service Unavailable"}[status]
+            text = {403: "Forbidden", 500: "Server Error", 503: "Service Unavailable"}[status]
             if api == "github":
                 return status, as_json, _json({"message": text, "documentation_url": PRIMARY_DOCS})
             return status, as_json, _json({"errorMessages": [text], "errors": {}})

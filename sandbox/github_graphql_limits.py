@@ -10,9 +10,9 @@ The sandbox models it from the answer it is about to send:
   anything else 1 ms).  A page of 49 ordinary PRs (a handful of files, about ten timeline items)
   takes about 5 s; each PR with 100 files and 100 timeline items adds about 1.5 s.
 - over ``resource_ms`` (7 s by default): ``limit_resources`` drops the heaviest parts until the answer fits, as
-  GitHub's ``RESOURCE_LIMITS_EXCEEDED`` does: a PR's ``files`` (nullable) becomes null, and a PR
-  whose ``timelineItems`` (non-null) must go becomes a null node; one error per dropped field,
-  with its path;
+  GitHub's ``RESOURCE_LIMITS_EXCEEDED`` does: first the ``files`` (nullable) of the heaviest PRs become
+  null, then, if that is not enough, PRs whose ``timelineItems`` (non-null) must go become null
+  nodes; one error per dropped field, with its path;
 - over ``timeout_ms`` (10 s): the endpoint answers 502, like GitHub after ten seconds (and charges
   penalty points).
 """
@@ -84,19 +84,22 @@ def limit_resources(
             if isinstance(node, Mapping):
                 candidates.append((compute_ms(node, weights), path, nodes, index))
     candidates.sort(key=lambda c: -c[0])
+    # First the nullable connections (files) of the heaviest PRs, then, if that is not enough, whole PR nodes
+    # (timelineItems is non-null: its null goes up to the node).
     for _, path, nodes, index in candidates:
         if compute_ms(data, weights) <= limit_ms:
-            break
+            return data, errors
         node = nodes[index]
-        if not isinstance(node, dict):
-            continue
-        if node.get("files") is not None:
+        if isinstance(node, dict) and node.get("files") is not None:
             node["files"] = None
             errors.append(
                 {"type": "RESOURCE_LIMITS_EXCEEDED", "path": [*path, index, "files"], "message": RESOURCE_MESSAGE}
             )
-        if compute_ms(data, weights) > limit_ms and "timelineItems" in node:
-            nodes[index] = None  # timelineItems is non-null: the null goes up to the PR node
+    for _, path, nodes, index in candidates:
+        if compute_ms(data, weights) <= limit_ms:
+            break
+        if isinstance(nodes[index], dict) and "timelineItems" in nodes[index]:
+            nodes[index] = None
             errors.append(
                 {
                     "type": "RESOURCE_LIMITS_EXCEEDED",
