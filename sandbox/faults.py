@@ -62,7 +62,7 @@ JIRA_PREFIX = "/jira/"
 SECONDARY_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 PRIMARY_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 _ALL_APIS: tuple[Literal["github", "jira"], ...] = ("github", "jira")
-_ALL_ERROR_STATUSES: tuple[Literal[500, 502, 503], ...] = (500, 502, 503)
+_ALL_ERROR_STATUSES: tuple[Literal[403, 500, 502, 503], ...] = (500, 502, 503)  # 403 only when named
 
 
 class FaultProfileError(Exception):
