@@ -158,6 +158,7 @@ def sync_github(
             since=_as_datetime(since),
             progress=progress,
             stored_pulls=wh.count_stored_pulls,
+            http_cache=wh.read_http_cache(),
         )
         return _run_source(wh, "github", batches)
 

@@ -55,6 +55,16 @@ class Quarantined:
 
 
 @dataclass(frozen=True)
+class CachedAnswer:
+    """A REST answer worth keeping across nights: sent again with ``If-None-Match: etag``, a 304 (free on
+    GitHub) means ``body`` (JSON text) is still the answer.  ``key`` is the request's path and query."""
+
+    key: str
+    etag: str
+    body: str
+
+
+@dataclass(frozen=True)
 class Batch:
     """Records of one partition that must commit together with ``cursor``.
 
@@ -78,6 +88,8 @@ class Batch:
     error: str | None = None
     # Items that failed to parse: stored raw with their error, in the same transaction.
     quarantined: tuple[Quarantined, ...] = ()
+    # Conditional-request cache entries to store (or refresh) with the batch.
+    cache: tuple[CachedAnswer, ...] = ()
 
     @classmethod
     def failed(cls, source: str, partition: str, error: str, quarantined: tuple[Quarantined, ...] = ()) -> Batch:

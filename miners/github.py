@@ -123,6 +123,7 @@ def mine_github(
     progress: Progress | None = None,
     teams: bool = True,
     stored_pulls: Callable[[str], int] | None = None,
+    http_cache: Mapping[str, tuple[str, str]] | None = None,
 ) -> Iterator[Batch]:
     """Yield record batches for every selected repository of ``orgs``.
 
@@ -145,7 +146,7 @@ def mine_github(
     """
     policy = policy or RateLimitPolicy()
     transport = GitHubTransport(gh.requester)
-    rest = GitHubReader(gh.requester, policy, transport)
+    rest = GitHubReader(gh.requester, policy, transport, cache=http_cache)
     gql = GraphQLReader(gh.requester, policy, transport)
     stopped: SourceStop | None = None
     for org in orgs:
@@ -171,6 +172,8 @@ def mine_github(
         )
         team_records: list = []
         team_error: str | None = None
+        rest.fresh.clear()
+        rest.not_modified = 0
         if teams and changed:
             try:
                 team_records = fetch_org_teams(rest, org, fetched_at=fetched_at)
@@ -200,9 +203,11 @@ def mine_github(
                 "teams": len(team_records),
                 "codeowners": len(owners),
                 "rest_requests": rest.requests - before,
+                "not_modified": rest.not_modified,
             },
             done=team_error is None,
             error=f"org teams not read: {team_error}" if team_error else None,
+            cache=tuple(rest.fresh.values()),
         )
         for repo in selected:
             full_name = repo["nameWithOwner"]

@@ -11,14 +11,16 @@ handling while every request stays visible, counted, and on the configured host
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import re
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from github.Requester import Requester
 
-from miners.base import MinerError, PartitionError
+from miners.base import CachedAnswer, MinerError, PartitionError
 from miners.github_http import Answer, GitHubTransport, MalformedAnswer
 from miners.github_ratelimit import RateLimitPolicy
 
@@ -46,7 +48,11 @@ class GitHubReader:
     """GET JSON (single objects and paginated lists) and count what it costs."""
 
     def __init__(
-        self, requester: Requester, policy: RateLimitPolicy | None = None, transport: GitHubTransport | None = None
+        self,
+        requester: Requester,
+        policy: RateLimitPolicy | None = None,
+        transport: GitHubTransport | None = None,
+        cache: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         self._transport = transport or GitHubTransport(requester)
         self._policy = policy or RateLimitPolicy()
@@ -54,6 +60,9 @@ class GitHubReader:
         self.pages = 0
         self.not_modified = 0
         self.rate_remaining: int | None = None
+        # Conditional requests: {key: (etag, body)} from earlier nights; answers to keep go to ``fresh``.
+        self.cache = dict(cache or {})
+        self.fresh: dict[str, CachedAnswer] = {}
 
     def fetch_json(
         self,
@@ -102,19 +111,33 @@ class GitHubReader:
             return answer.headers, data
         raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
 
-    def fetch_pages(self, path: str, params: Mapping[str, Any] | None = None, *, what: str) -> Iterator[list]:
+    def fetch_pages(
+        self, path: str, params: Mapping[str, Any] | None = None, *, what: str, conditional: bool = False
+    ) -> Iterator[list]:
         """Yield each page of a list endpoint, following ``Link: rel="next"`` (on the configured host only).
 
         A full page without a ``next`` link is suspicious (GitHub always links the next page; a proxy
         may drop the header): the next page is asked for by number, and paging goes on if it holds
         anything.  This costs one request when a list is an exact multiple of 100 long.
+
+        ``conditional``: each page is asked with ``If-None-Match`` when an earlier night kept its ETag
+        (``cache``); a 304 (free on GitHub) replays the kept body, and new answers are kept in ``fresh``.
         """
         first: Mapping[str, Any] = {"per_page": PER_PAGE, **(params or {})}
         url: str | None = path
         query: Mapping[str, Any] | None = first
         number = 1
         while url is not None:
-            headers, data = self.fetch_json(url, query, what=what, expect=list)
+            key = cache_key(url, query)
+            kept = self.cache.get(key) if conditional else None
+            headers, data = self.fetch_json(
+                url, query, what=what, expect=list, headers={"If-None-Match": kept[0]} if kept else None
+            )
+            if data is None and kept is not None:  # 304: unchanged since the night it was kept
+                data = json.loads(kept[1])
+                self.fresh[key] = CachedAnswer(key, kept[0], kept[1])
+            elif conditional and headers.get("etag"):
+                self.fresh[key] = CachedAnswer(key, headers["etag"], json.dumps(data, separators=(",", ":")))
             self.pages += 1
             if not data and number > 1 and query is not None and "page" in query:
                 return  # the probe found the list's end
@@ -127,8 +150,17 @@ class GitHubReader:
             else:
                 url, query = link, None  # the next URL carries the query
 
-    def fetch_all(self, path: str, params: Mapping[str, Any] | None = None, *, what: str) -> list:
-        return [item for page in self.fetch_pages(path, params, what=what) for item in page]
+    def fetch_all(
+        self, path: str, params: Mapping[str, Any] | None = None, *, what: str, conditional: bool = False
+    ) -> list:
+        return [item for page in self.fetch_pages(path, params, what=what, conditional=conditional) for item in page]
+
+
+def cache_key(url: str, query: Mapping[str, Any] | None) -> str:
+    """The request's path and sorted query, host left out: the conditional-request cache's key."""
+    parts = urllib.parse.urlsplit(url)
+    pairs = urllib.parse.parse_qsl(parts.query) + [(str(k), str(v)) for k, v in (query or {}).items()]
+    return parts.path + ("?" + urllib.parse.urlencode(sorted(pairs)) if pairs else "")
 
 
 def error_message(answer: Answer) -> str | None:

@@ -9,6 +9,7 @@ batch's outcome and quarantine with its rows; ``begin_run``/``finish_run`` are t
 - ``sync_partitions``: per (source, partition) the last attempt, success and failure, the number
   of failures in a row and the last error.  ``read_failing_partitions`` lists those whose latest
   outcome is a failure: the coverage warnings and the sync summary name them.
+- ``http_cache``: answers kept for conditional requests (``If-None-Match``; a 304 replays the body).
 - ``quarantined_records``: items that failed to parse, raw, with the error; a ``record`` row (named
   by the ``source_id`` it would have) goes away when that record is stored; an ``answer`` (the
   unusable answer behind a failed partition) or ``anonymous`` row (an item without a name, e.g. a
@@ -63,6 +64,13 @@ def finish_run(
 
 def record_batch(con: duckdb.DuckDBPyConnection, batch: Batch, run_id: str | None, now: dt.datetime) -> None:
     """Store a batch's outcome (``done`` / ``error``) and its quarantined items; resolve what it stored."""
+    for entry in batch.cache:
+        con.execute(
+            'INSERT INTO http_cache ("key", etag, body, stored_at) VALUES (?, ?, ?, ?) '
+            'ON CONFLICT ("key") DO UPDATE SET etag = EXCLUDED.etag, body = EXCLUDED.body, '
+            "stored_at = EXCLUDED.stored_at WHERE http_cache.etag IS DISTINCT FROM EXCLUDED.etag",
+            [entry.key, entry.etag, entry.body, now],
+        )
     stored = sorted({r.source_id for r in batch.records})
     if stored:
         con.execute(
@@ -136,6 +144,11 @@ def read_quarantine_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(
         con.execute("SELECT source, count(*) FROM quarantined_records GROUP BY source ORDER BY source").fetchall()
     )
+
+
+def read_http_cache(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """``{key: (etag, body)}`` of every kept answer."""
+    return {k: (e, b) for k, e, b in con.execute('SELECT "key", etag, body FROM http_cache').fetchall()}
 
 
 def read_quarantined_items(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:

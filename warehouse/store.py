@@ -195,6 +195,10 @@ class Warehouse:
         """``{source: items in quarantine}``."""
         return health.read_quarantine_counts(self.con)
 
+    def read_http_cache(self) -> dict[str, tuple[str, str]]:
+        """``{request key: (etag, body)}`` kept for conditional requests (the GitHub miner's ``http_cache``)."""
+        return health.read_http_cache(self.con)
+
     def read_quarantined_items(self, source: str) -> list[str]:
         """Items of ``source`` in quarantine (records that could not be parsed), oldest first."""
         return health.read_quarantined_items(self.con, source)

@@ -1,5 +1,5 @@
--- Sync health (issues 15 and 16): every sync run, every partition's last outcome, and the items
--- that could not be parsed.  Operational tables, written in the same transaction as the batch
+-- Sync health (issues 15 and 16): every sync run, every partition's last outcome, the items that
+-- could not be parsed, and the answers kept for conditional requests.  Operational tables, written in the same transaction as the batch
 -- they describe; not data, so not part of the content fingerprint.
 
 -- Grain: one row per run of one source's sync stage (github, jira).
@@ -44,4 +44,13 @@ CREATE TABLE quarantined_records (
     times                  INTEGER NOT NULL,
     run_id                 VARCHAR,
     PRIMARY KEY (source, item)
+);
+
+-- Grain: one row per request (path and sorted query, no host) whose answer is kept across nights for
+-- conditional requests: sent again with If-None-Match: etag, a 304 means body is still the answer.
+CREATE TABLE http_cache (
+    "key"                  VARCHAR PRIMARY KEY,
+    etag                   VARCHAR NOT NULL,
+    body                   VARCHAR NOT NULL,
+    stored_at              TIMESTAMPTZ NOT NULL
 );
