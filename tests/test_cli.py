@@ -41,11 +41,16 @@ def test_every_command_and_option_is_in_the_readme():
                 assert any(opt in row for opt in param.opts), f"{path} {param.opts} missing from the README row"
 
 
-def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "JIRA_"))}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "flows.cli", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

@@ -86,7 +86,7 @@ def test_ladder_sync_exits_3_on_a_partial_sync_and_names_what_was_not_synced(tmp
     with SandboxServer(world, faults=_always(403)) as server:
         write_sandbox_config(world, server, tmp_path / "ladder.yaml")
         env = {**sandbox_env(world), "PREFECT_HOME": str(tmp_path / "pf")}
-        proc = run_cli("sync", "--no-reports", cwd=tmp_path, env=env)
+        proc = run_cli("sync", "--no-reports", cwd=tmp_path, env=env, timeout=600)  # Prefect starts slowly under load
     assert proc.returncode == 3, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     assert f"github:{BROKEN}: NOT SYNCED: GitHub returned 403" in proc.stderr
