@@ -109,7 +109,8 @@ SIGNALS: dict[str, str] = {
     "review.knowledge_transfer": "explains context, links or teaches",
     "review.documentation": "asks for or improves documentation",
     # structure
-    "cross_team": "work on a repo or project owned by another team",
+    "cross_team": "own work (a PR, ticket or incident role) on a repo or project owned by another team",
+    "cross_team.feedback": "a review or comment on work in a repo or project owned by another team",
     "mentorship": "substantive help on the work of a less senior or newer engineer",
     "delivery.merged": "a merged pull request",
     "delivery.resolved": "a resolved ticket",

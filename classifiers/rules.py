@@ -29,6 +29,7 @@ RuleFn = Callable[[dict], list[Hit]]
 
 MENTORSHIP_NEW_DAYS = 180
 PR_COMMENT_KINDS = ("review", "review_comment", "issue_comment")
+THREAD_FEEDBACK_KINDS = (*PR_COMMENT_KINDS, "ticket_comment")
 
 
 @dataclass(frozen=True)
@@ -257,15 +258,20 @@ def classify_review_links(row: dict) -> list[Hit]:
 
 @rule(
     "cross-team",
-    version="1",
+    version="2",
     kinds=("pull_request", "review", "review_comment", "issue_comment", "ticket", "ticket_comment", "incident"),
 )
 def classify_cross_team(row: dict) -> list[Hit]:
-    """Activity on a repo/project owned by a team other than the actor's."""
+    """Activity on a repo/project owned by a team other than the actor's (on the activity's date): one's own
+    work there (a PR, a ticket, an incident role) is ``cross_team``; feedback on others' work there is
+    ``cross_team.feedback`` — reviewing another team's PR is reach, not yet driving an initiative."""
     mine, owner = row.get("person_team_id"), row.get("container_team_id")
     if mine is None or owner is None or mine == owner:
         return []
-    return [("cross_team", f"actor is on team {mine}; {row.get('container') or 'the container'} is owned by {owner}")]
+    where = row.get("container") or "the container"
+    if row.get("kind") in THREAD_FEEDBACK_KINDS:
+        return [("cross_team.feedback", f"feedback on work in {where}, owned by {owner}, not their own team")]
+    return [("cross_team", f"own work in {where}, owned by {owner}, not their own team")]
 
 
 @rule("delivery", version="1", kinds=("pull_request", "ticket"))

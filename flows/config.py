@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from miners.validation import message, validation_problems
 
 DEFAULT_CONFIG_NAME = "ladder.yaml"
 _ENV_NAME_HELP = "an environment variable name such as GITHUB_TOKEN (letters, digits, underscores)"
@@ -96,12 +98,6 @@ class LadderConfig(_Section):
 
     source_path: Path | None = Field(default=None, exclude=True)
 
-    def read_roster_file(self):
-        """The roster this config names (YAML, or people CSV + teams YAML), validated."""
-        from miners.roster import read_roster
-
-        return read_roster(self.resolve(self.roster), teams=self.resolve(self.roster_teams))
-
     def resolve(self, path: Path | None) -> Path | None:
         """Resolve a path from the file relative to the config file's folder."""
         if path is None:
@@ -173,15 +169,11 @@ def read_config(path: str | Path) -> LadderConfig:
 
 
 def _describe(path: Path, exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors()[:5]:
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    def what(err: Any) -> str:
         fix = _FIXES.get(err["type"], "")
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        lines.append(f"{key}: {msg}" + (f" — {fix}" if fix else ""))
-    more = len(exc.errors()) - len(lines)
+        return ("unknown key" if err["type"] == "extra_forbidden" else message(err)) + (f" — {fix}" if fix else "")
+
+    lines, more = validation_problems(exc, limit=5, what=what)
     tail = f" (and {more} more problems)" if more > 0 else ""
     return f"{path}: invalid config: " + "; ".join(lines) + tail + "."
 

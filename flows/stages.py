@@ -1,8 +1,10 @@
 """The pipeline's stages as plain functions: build clients, call a stage package, write through the warehouse.
 
-Prefect tasks in ``flows.nightly`` wrap these one to one; the CLI's ``report``
-calls ``write_person_report`` directly.  No business logic lives here: mining
-is ``miners``, SQL is ``warehouse``, labels are ``classifiers``, evidence and
+Prefect tasks in ``flows.nightly`` wrap these one to one (one ``sync_source``
+task per source of ``flows.sources``), each given the config the flow read and
+validated once; each opens the warehouse itself.  The CLI's ``report`` calls
+``render_person_report`` directly.  No business logic lives here: mining is
+``miners``, SQL is ``warehouse``, labels are ``classifiers``, evidence and
 rendering are ``rubric``.
 """
 
@@ -11,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
-from flows.config import ConfigError, LadderConfig, ReportFormat, read_secret
+from flows.config import ConfigError, LadderConfig, ReportFormat
 from flows.progress import partition_progress
-from flows.runtime import RedactSecrets
+from flows.sources import build_source, configured_activity_sources, source_entry
 from miners.base import Batch
+from miners.source import SyncRequest
 
 log = logging.getLogger("ladder.stages")
 
@@ -25,12 +29,6 @@ Clock = Callable[[], dt.datetime]
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def _secret(config: LadderConfig, env_name: str, purpose: str) -> str:
-    value = read_secret(env_name, purpose=purpose, config=config)
-    RedactSecrets.register(value)
-    return value
 
 
 def _load_batches(wh, batches: Iterable[Batch], run_id: str | None = None) -> list[dict]:
@@ -96,119 +94,51 @@ def open_writer(config: LadderConfig):
     return open_warehouse(config.warehouse_path)
 
 
+def sync_source(
+    config: LadderConfig, name: str, *, since: dt.date | None = None, full: bool = False, now: Clock = utcnow
+) -> list[dict]:
+    """Mine source ``name`` (``flows.sources``) and commit batch by batch, as one recorded run
+    (``sync_runs``); one summary per partition (a partition that failed this run has its ``error``).
+
+    A source the config does not ask for mines nothing (the roster's absence is worth a warning).
+    The source's client is built first, so a missing secret fails before the warehouse is opened.
+    """
+    entry = source_entry(name)
+    source = build_source(config, name)
+    if source is None:
+        if entry.unconfigured:
+            log.warning(entry.unconfigured)
+        return []
+    unit = source.info.progress_unit
+    with open_writer(config) as wh, partition_progress(unit) if unit else nullcontext() as progress:
+        request = SyncRequest(
+            cursors=wh.read_cursors(source.info.name),
+            since=_as_datetime(since),
+            full=full,
+            now=now,
+            progress=progress,
+            stored=wh,
+        )
+        return _run_source(wh, source.info.name, source.mine(request))
+
+
 def sync_roster(config: LadderConfig, *, now: Clock = utcnow) -> list[dict]:
     """Load the roster file (people, teams, levels, ownership) into the warehouse."""
-    from miners.roster import roster_records
-
-    if config.roster is None:
-        log.warning("no roster configured: activity cannot be attributed to teams or levels")
-        return []
-    roster = config.read_roster_file()
-    records = tuple(roster_records(roster, fetched_at=now()))
-    with open_writer(config) as wh:
-        # The roster is whole every time: people, teams and history it no longer lists leave the warehouse.
-        return _load_batches(
-            wh, [Batch(source="roster", partition="roster", records=records, cursor=None, is_complete=True)]
-        )
-
-
-def github_client(config: LadderConfig):
-    """A PyGithub client for the configured server; the token comes from the environment."""
-    from github import Auth, Github
-
-    gh = config.github
-    assert gh is not None
-    token = _secret(config, gh.token_env, "GitHub token")
-    # PyGithub otherwise sleeps 0.25 s before every request and 1 s before every POST (GraphQL
-    # reads are POSTs), and retries on its own; the miner's one policy (miners.github_ratelimit)
-    # paces, waits and retries from the response headers on an injectable clock instead.
-    return Github(
-        base_url=gh.base_url.rstrip("/"),
-        auth=Auth.Token(token),
-        per_page=100,
-        timeout=30,
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
+    return sync_source(config, "roster", now=now)
 
 
 def sync_github(
     config: LadderConfig, *, since: dt.date | None = None, full: bool = False, now: Clock = utcnow
 ) -> list[dict]:
     """Mine every configured GitHub org and commit batch by batch."""
-    from miners.github import mine_github
-
-    gh = config.github
-    if gh is None:
-        return []
-    client = github_client(config)
-    with open_writer(config) as wh, partition_progress("PRs") as progress:
-        cursors = wh.read_cursors("github")
-        batches = mine_github(
-            client,
-            gh.orgs,
-            cursors,
-            include=gh.include,
-            exclude=gh.exclude,
-            include_archived=gh.include_archived,
-            overlap=dt.timedelta(minutes=gh.overlap_minutes),
-            now=now,
-            full=full,
-            since=_as_datetime(since),
-            progress=progress,
-            stored_pulls=wh.count_stored_pulls,
-            http_cache=wh.read_http_cache(),
-        )
-        return _run_source(wh, "github", batches)
-
-
-def jira_client(config: LadderConfig):
-    """A jira client: basic auth (Cloud e-mail + API token) or a bearer token (Data Center PAT).
-
-    ``max_retries=0``: the miner's own retry policy (miners.jira_client) honours Retry-After on an
-    injectable clock; the client's retries would stack real sleeps under it.
-    """
-    from miners.jira_client import connect_jira
-
-    jc = config.jira
-    assert jc is not None
-    token = _secret(config, jc.token_env, "Jira token")
-    common = {"options": {"rest_api_version": "2"}, "max_retries": 0, "timeout": 30}
-    if jc.email_env:
-        email = _secret(config, jc.email_env, "Jira account e-mail")
-        return connect_jira(jc.url.rstrip("/"), basic_auth=(email, token), **common)
-    return connect_jira(jc.url.rstrip("/"), token_auth=token, **common)
+    return sync_source(config, "github", since=since, full=full, now=now)
 
 
 def sync_jira(
     config: LadderConfig, *, since: dt.date | None = None, full: bool = False, now: Clock = utcnow
 ) -> list[dict]:
     """Mine every configured Jira project and commit batch by batch."""
-    from miners.jira import mine_jira
-
-    jc = config.jira
-    if jc is None:
-        return []
-    client = jira_client(config)
-    with open_writer(config) as wh:
-        cursors = wh.read_cursors("jira")
-        batches = mine_jira(
-            client,
-            jc.projects,
-            cursors,
-            incident_types=jc.incident_types,
-            incident_projects=jc.incident_projects,
-            overlap=dt.timedelta(minutes=jc.overlap_minutes),
-            now=now,
-            full=full,
-            field_ids=jc.fields or None,
-            since=_as_datetime(since),
-            known=wh.read_jira_updated,
-            accounts=True,
-            requeue=[k for k in wh.read_quarantined_items("jira") if " " not in k],
-        )
-        return _run_source(wh, "jira", batches)
+    return sync_source(config, "jira", since=since, full=full, now=now)
 
 
 def _as_datetime(day: dt.date | None) -> dt.datetime | None:
@@ -285,10 +215,10 @@ def period_calibration(wh, rubric, since: dt.date, until: dt.date):
 def coverage_inputs(config: LadderConfig) -> dict:
     """What the coverage warnings need from the config: the synced sources and the identity overrides."""
     from flows.people import overrides_path
-    from miners.identity_overrides import read_overrides
+    from miners.people.overrides import read_overrides
 
     return {
-        "sources": tuple(s for s in ("github", "jira") if getattr(config, s) is not None),
+        "sources": configured_activity_sources(config),
         "overrides": read_overrides(overrides_path(config)),
     }
 

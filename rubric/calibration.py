@@ -3,20 +3,24 @@
 Counting evidence says more about how busy someone is than about what they do, and a year of it
 saturates any fixed scale.  So strength compares two measures of one behaviour with the same
 measures of a **cohort** — the engineers at the rubric's level (``level`` in the rubric YAML; each
-person's own level when unset) in this organisation over the same period (the whole organisation
-when fewer than ``min_cohort`` are at that level):
+person's own level when unset) in this organisation over the same period (with the nearest levels
+of the same track when fewer than ``min_cohort`` are at that level; the whole organisation as a
+last resort):
 
 - **focus**: the behaviour's share of the person's evidence threads of the groups it comes from
   (``base_groups``, read from the organisation's own evidence: PR feedback for review behaviours,
   PRs and/or tickets for work behaviours, all threads where a behaviour covers nearly all of its
-  groups, as incident roles do), shrunk toward the cohort's typical share by ``PRIOR_THREADS``
-  pseudo-threads, so a handful of threads cannot make an outlier;
-- **rate**: the behaviour's evidence weight per active week (weeks enrolled within the period).
+  groups, as incident roles do), shrunk toward the cohort's mean share by ``PRIOR_THREADS``
+  pseudo-threads, so a handful of threads cannot make an outlier (log scale);
+- **rate**: the behaviour's evidence weight per active week, as a count over the period, on the
+  square-root scale where a count's chance variation is about 1 whatever its size.
 
-Each is placed on the cohort's robust scale (log space: median, and the larger of the MAD and the
-upper tail's spread, with a floor).  A person's *lift* on a behaviour is their focus, when their
-rate is also clearly above typical (``RATE_GATE``), else the smaller of the two: being busy (high
-rate, ordinary focus) or specialised but rare (high focus, a few items) is not enough.
+Each is placed on the cohort's robust scale: the median, and the largest of the MAD, the lower
+tail's and the upper quartile's normal-equivalent spreads and a floor (the specialists live beyond
+the upper quartile, so they never set the scale; the quartile and the floor keep a behaviour most
+people rarely show from making outliers of anyone with a few items).  A person's *lift* on a
+behaviour is the smaller of the two: being busy (high rate, ordinary focus) or specialised but rare
+(high focus, a few items) is not enough.
 
     strength = none      no evidence
                emerging  evidence, within what the level typically shows here
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -43,10 +48,9 @@ from rubric.model import Rubric, Scoring
 
 DEFAULT_SCORING = Scoring()  # the packaged rubric's values
 
-PRIOR_THREADS = 20.0  # pseudo-threads at the cohort's typical share that every person's focus starts from
-RATE_GATE = 1.0  # rate z above which focus alone decides the lift
-MIN_SCALE = 0.35  # floor of the log-scale spread, ~ a 1.4x ratio: tiny spreads do not make everyone an outlier
-RATE_FLOOR = 0.05  # items per active week added before taking logs (zero rates stay finite)
+PRIOR_THREADS = 20.0  # pseudo-threads at the cohort's mean share that every person's focus starts from
+MIN_SCALE = 0.35  # floor of the focus's log-scale spread, ~ a 1.4x ratio: tiny spreads make nobody an outlier
+RATE_MIN_SCALE = 1.0  # floor of the rate's spread on the square-root scale: the chance variation of a count
 STRENGTHS = ("none", "emerging", "solid", "strong")
 
 RULE_SENTENCE = (
@@ -79,6 +83,7 @@ class PersonTotals:
     person_id: str
     level: str | None
     weeks: float  # active weeks within the period
+    period_weeks: float  # weeks in the period
     threads: dict[str, int]  # thread group (GROUPS) -> distinct evidence threads in the period
     value: dict[str, float] = field(default_factory=dict)  # behaviour_id -> summed weight
     items: dict[str, int] = field(default_factory=dict)  # behaviour_id -> evidence items
@@ -105,7 +110,7 @@ class Scale:
 class BehaviourNorm:
     """The cohort's typical values for one behaviour."""
 
-    share: float  # the cohort's median share of threads (the focus prior)
+    share: float  # the cohort's mean share of threads (the focus prior)
     groups: frozenset[str]  # thread groups whose threads are the focus's denominator
     focus: Scale
     rate: Scale
@@ -119,6 +124,7 @@ class Cohort:
     size: int
     norms: dict[str, BehaviourNorm]
     thresholds: Scoring = DEFAULT_SCORING
+    min_items: dict[str, int] = field(default_factory=dict)  # behaviours needing other than thresholds.min_items
 
 
 @dataclass(frozen=True)
@@ -137,16 +143,20 @@ def active_weeks(start: dt.date | None, since: dt.date, until: dt.date) -> float
     return max(1.0, ((until - first).days + 1) / 7.0)
 
 
-def _scale(values: list[float]) -> Scale:
-    """Median and a robust spread: the larger of the MAD's and the upper tail's normal-equivalent spread.
+def _scale(values: list[float], floor: float = MIN_SCALE) -> Scale:
+    """Median and a robust spread: the largest of the MAD's, the lower tail's and the upper quartile's
+    normal-equivalent spreads, and ``floor``.
 
-    The upper tail ((90th percentile - median) / 1.2816) matters where most of the cohort has no evidence
-    for a behaviour: the MAD is then 0, while the ordinary few who have some still set what is typical.
+    The far upper tail is where the specialists a report should recognise live: in an organisation with
+    many of them a spread read there would make them look typical, so it stops at the upper quartile.
+    Where most of the cohort has no evidence for a behaviour the MAD collapses; the quartile (when a
+    quarter or more show some) and the floor then keep a few items from making an outlier.
     """
     median = statistics.median(values)
     mad = statistics.median(abs(v - median) for v in values)
-    q90 = statistics.quantiles(values, n=10, method="inclusive")[-1] if len(values) > 1 else median
-    return Scale(median, max(1.4826 * mad, (q90 - median) / 1.2816, MIN_SCALE))
+    q10 = statistics.quantiles(values, n=10, method="inclusive")[0] if len(values) > 1 else median
+    q75 = statistics.quantiles(values, n=4, method="inclusive")[-1] if len(values) > 1 else median
+    return Scale(median, max(1.4826 * mad, (median - q10) / 1.2816, (q75 - median) / 0.6745, floor))
 
 
 def _quartiles(values: list[float]) -> tuple[float, float]:
@@ -162,7 +172,9 @@ def _focus(person: PersonTotals, behaviour: str, groups: frozenset[str], share: 
 
 
 def _rate(person: PersonTotals, behaviour: str) -> float:
-    return math.log(person.value.get(behaviour, 0.0) / person.weeks + RATE_FLOOR)
+    """Evidence weight per active week, as a count over the whole period, on the square-root scale that
+    makes counts' chance variation the same size at every volume (Anscombe: sd ~ 1 for Poisson counts)."""
+    return 2 * math.sqrt(person.value.get(behaviour, 0.0) * person.period_weeks / person.weeks + 0.375)
 
 
 def _norms(people: list[PersonTotals], behaviours: dict[str, frozenset[str]]) -> dict[str, BehaviourNorm]:
@@ -172,12 +184,12 @@ def _norms(people: list[PersonTotals], behaviours: dict[str, frozenset[str]]) ->
         return norms
     for beh, groups in behaviours.items():
         based = [p for p in active if p.base(groups) > 0] or active
-        share = max(statistics.median(p.value.get(beh, 0.0) / max(1, p.base(groups)) for p in based), 1e-3)
+        share = max(statistics.fmean(p.value.get(beh, 0.0) / max(1, p.base(groups)) for p in based), 1e-3)
         norms[beh] = BehaviourNorm(
             share=share,
             groups=groups,
             focus=_scale([_focus(p, beh, groups, share) for p in active]),
-            rate=_scale([_rate(p, beh) for p in active]),
+            rate=_scale([_rate(p, beh) for p in active], RATE_MIN_SCALE),
             typical_items=_quartiles([float(p.items.get(beh, 0)) for p in active]),
         )
     return norms
@@ -218,25 +230,62 @@ def calibrate(
     behaviour_ids: list[str],
     *,
     thresholds: Scoring = DEFAULT_SCORING,
+    min_items: dict[str, int] | None = None,
 ) -> Calibration:
-    """Norms per level with at least ``thresholds.min_cohort`` active people, and for the whole organisation."""
+    """Norms per level (a small level with its nearest levels, ``nearest_levels``) and for the whole organisation.
+
+    ``min_items``: behaviours whose items are large enough to need fewer than ``thresholds.min_items``."""
+    own = dict(min_items or {})
     behaviours = base_groups(people, behaviour_ids)
     by_level: dict[str, list[PersonTotals]] = defaultdict(list)
     for p in people:
         if p.level:
             by_level[p.level].append(p)
-    cohorts = {"all": Cohort("all", "everyone", sum(p.active for p in people), _norms(people, behaviours), thresholds)}
+    everyone = Cohort("all", "everyone", sum(p.active for p in people), _norms(people, behaviours), thresholds, own)
+    cohorts = {"all": everyone}
+    active = {level: sum(p.active for p in members) for level, members in by_level.items()}
     for level, members in sorted(by_level.items()):
-        size = sum(p.active for p in members)
-        if size >= thresholds.min_cohort:
-            cohorts[level] = Cohort(level, _plural(level), size, _norms(members, behaviours), thresholds)
+        if active[level] >= thresholds.min_cohort:
+            cohorts[level] = Cohort(level, _plural(level), active[level], _norms(members, behaviours), thresholds, own)
+            continue
+        near = nearest_levels(level, active, thresholds.min_cohort)
+        if near:
+            crowd = [p for lv in near for p in by_level[lv]]
+            label = f"{near[0]}–{near[-1]}s" if len(near) > 1 else _plural(near[0])
+            size = sum(active[lv] for lv in near)
+            cohorts[level] = Cohort(f"{near[0]}-{near[-1]}", label, size, _norms(crowd, behaviours), thresholds, own)
     return Calibration(cohorts)
+
+
+_LEVEL = re.compile(r"^([A-Za-z]+)(\d+)$")
+
+
+def nearest_levels(level: str, active: dict[str, int], min_cohort: int) -> list[str]:
+    """The levels of ``level``'s track (same letters: IC, M) nearest to it, a ring at a time (IC3 and IC5
+    together around IC4), until they hold ``min_cohort`` active people; [] when the whole track holds fewer
+    or the level has no number.  A cohort of neighbours compares like with like better than the whole
+    organisation, managers and interns included."""
+    m = _LEVEL.match(level)
+    if m is None:
+        return []
+    track, rank = m.group(1), int(m.group(2))
+    ranks = {}
+    for other in active:
+        o = _LEVEL.match(other)
+        if o is not None and o.group(1) == track:
+            ranks[other] = int(o.group(2))
+    chosen: list[str] = []
+    for distance in range(0, max((abs(r - rank) for r in ranks.values()), default=0) + 1):
+        chosen += [lv for lv, r in ranks.items() if abs(r - rank) == distance]
+        if sum(active[lv] for lv in chosen) >= min_cohort:
+            return sorted(chosen, key=lambda lv: ranks[lv])
+    return []
 
 
 @dataclass(frozen=True)
 class Judgement:
     strength: str
-    lift: float | None  # focus z, or min(focus z, rate z) below RATE_GATE; None without evidence or norms
+    lift: float | None  # min(focus z, rate z); None without evidence or norms
     typical_items: tuple[float, float] | None
 
 
@@ -250,11 +299,12 @@ def judge(person: PersonTotals, behaviour: str, cohort: Cohort | None) -> Judgem
         return Judgement("emerging", None, None)
     focus = norm.focus.z(_focus(person, behaviour, norm.groups, norm.share))
     rate = norm.rate.z(_rate(person, behaviour))
-    lift = focus if rate >= RATE_GATE else min(focus, rate)
+    lift = min(focus, rate)
     t = cohort.thresholds
-    if items >= t.min_items and lift >= t.strong_lift:
+    enough = items >= cohort.min_items.get(behaviour, t.min_items)
+    if enough and lift >= t.strong_lift:
         strength = "strong"
-    elif items >= t.min_items and lift >= t.solid_lift:
+    elif enough and lift >= t.solid_lift:
         strength = "solid"
     else:
         strength = "emerging"
@@ -289,6 +339,7 @@ def totals_from_rows(
         person_id,
         level,
         active_weeks(start, since, until),
+        ((until - since).days + 1) / 7.0,
         {g: len(t) for g, t in threads.items()},
         dict(value),
         dict(items),
@@ -341,4 +392,5 @@ def calibrate_rubric(
         totals,
         [b.id for _, b in rubric.behaviours() if b.observable],
         thresholds=rubric.scoring,
+        min_items={b.id: b.min_items for _, b in rubric.behaviours() if b.min_items is not None},
     )

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -64,15 +66,17 @@ SUBSTANCE_SIGNALS = frozenset(
 EXPLANATORY_SIGNALS = frozenset({"review.knowledge_transfer", "review.suggestion", "review.design", "review.question"})
 # Signals a thread without substance may not give: reviewing, mentoring, discussing, reaching across teams.
 GATED_SIGNALS = frozenset(
-    {s for s in SIGNALS if s.startswith("review.")} | {"mentorship", "collaboration.discussion", "cross_team"}
+    {s for s in SIGNALS if s.startswith("review.")}
+    | {"mentorship", "collaboration.discussion", "cross_team", "cross_team.feedback"}
 )
 SUBSTANTIVE_MIN_WORDS = 12  # non-stock words a comment thread needs to count as substance by itself
 EXPLANATORY_MIN_WORDS = 40  # ... and to count as explanatory (mentorship) without an explanatory label
 EXCERPT_CHARS = 240
-# Leading an epic is project leadership in proportion to the work it organises: an epic at least as large as
-# nine in ten of this organisation's epics (by child tickets, never fewer than EPIC_MIN_FULL) counts in full;
-# a smaller one by (children / that size) squared, at least EPIC_MIN_FACTOR: a small epic is closer to a task
-# list than to a project.
+# Leading an epic is project leadership in proportion to how much larger than this organisation's typical
+# epic it is (the rubric asks for "larger projects"): an epic of the median size (by child tickets) or
+# smaller counts EPIC_MIN_FACTOR, as it is closer to a task list than to a project; one clearly larger than
+# typical — the larger of the 90th percentile and median + 2 robust standard deviations (at most the largest
+# epic), never fewer than EPIC_MIN_FULL children — counts in full; sizes between are interpolated on a log scale.
 EPIC_MIN_FULL = 3
 EPIC_MIN_FACTOR = 0.1
 
@@ -340,7 +344,7 @@ def _distinct_reasons(signals: dict[str, tuple[float, list[str]]], matched: list
     return out
 
 
-def _epic_sizes(cols: dict[str, list]) -> tuple[dict[str, tuple[int, int]], float]:
+def _epic_sizes(cols: dict[str, list]) -> tuple[dict[str, tuple[int, int]], tuple[float, float]]:
     """Epic key -> (child tickets, distinct people assigned to them), from the activities table; and the
     size (child tickets) at which an epic counts in full."""
     children: dict[str, int] = defaultdict(int)
@@ -357,18 +361,30 @@ def _epic_sizes(cols: dict[str, list]) -> tuple[dict[str, tuple[int, int]], floa
         if (t or "").strip().lower() == "epic"
     }
     sizes = sorted(children.get(key, 0) for key in epic_keys)
-    full = max(float(EPIC_MIN_FULL), float(sizes[(9 * len(sizes)) // 10]) if sizes else 0.0)
-    return {key: (n, len(people[key])) for key, n in children.items()}, full
+    typical = float(statistics.median(sizes)) if sizes else 1.0
+    spread = 1.4826 * statistics.median(abs(n - typical) for n in sizes) if sizes else 0.0
+    q90 = float(sizes[(9 * len(sizes)) // 10]) if sizes else 0.0
+    full = max(float(EPIC_MIN_FULL), q90, min(typical + 2 * spread, float(sizes[-1]) if sizes else 0.0))
+    typical = max(1.0, min(typical, full))
+    return {key: (n, len(people[key])) for key, n in children.items()}, (typical, full)
 
 
 def _scale_epic(
-    key: str, conf: float, reasons: list[str], epics: tuple[dict[str, tuple[int, int]], float]
+    key: str, conf: float, reasons: list[str], epics: tuple[dict[str, tuple[int, int]], tuple[float, float]]
 ) -> tuple[float, list[str]]:
-    sizes, full = epics
+    sizes, (typical, full) = epics
     n, people = sizes.get(key, (0, 0))
-    factor = min(1.0, max(EPIC_MIN_FACTOR, (n / full) ** 2))
+    if n >= full:
+        factor = 1.0
+    elif n <= typical or full <= typical:
+        factor = EPIC_MIN_FACTOR
+    else:
+        factor = max(EPIC_MIN_FACTOR, math.log(n / typical) / math.log(full / typical))
     tickets = f"{n} child ticket{'s' if n != 1 else ''}"
-    said = f"the epic has {tickets} worked by {people} {'person' if people == 1 else 'people'}"
+    said = (
+        f"the epic has {tickets} worked by {people} {'person' if people == 1 else 'people'}"
+        f" (a typical epic here: {typical:g})"
+    )
     return conf * factor, [*reasons, said]
 
 

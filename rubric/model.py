@@ -6,7 +6,6 @@ error names the file, the key path and what to change.
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from classifiers.contract import SIGNALS
+from miners.validation import validation_problems
 
 DEFAULT_RUBRIC = "ic4_mle.yaml"
 _ID = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
@@ -52,6 +52,8 @@ class Behaviour(_Strict):
     observable: bool
     signals: list[SignalWeight] = Field(default_factory=list)
     cannot_see: str | None = None
+    # Items this behaviour needs for solid / strong when each is large (a whole project); else scoring.min_items.
+    min_items: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _honest_observability(self) -> Behaviour:
@@ -178,10 +180,7 @@ def parse_rubric(text: str, source: str = "<string>") -> Rubric:
     try:
         return Rubric.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            msg = re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
-            lines.append(f"  at {_key_path(data, err['loc'])}: {msg}")
+        lines, _ = validation_problems(exc, where=lambda loc: f"  at {_key_path(data, loc)}")
         raise RubricError(
             f"{source}: the rubric is invalid:\n"
             + "\n".join(lines)

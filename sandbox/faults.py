@@ -53,6 +53,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sandbox.world import validation_problems
+
 if TYPE_CHECKING:
     from starlette.datastructures import State
 
@@ -177,7 +179,7 @@ def load_profile(name_or_path: str | Path) -> FaultProfile:
     try:
         return FaultProfile.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()[:5]]
+        problems, _ = validation_problems(exc)
         raise FaultProfileError(
             f"{path}: invalid fault profile: " + "; ".join(problems) + " (format: docs/sandbox.md, section Faults)"
         ) from None

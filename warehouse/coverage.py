@@ -34,8 +34,13 @@ from typing import Any
 
 import duckdb
 
+<<<<<<< HEAD
 from miners.identity import Resolution
 from warehouse.health import read_failing_partitions
+=======
+from miners.people.identity import Resolution
+from miners.records import identity_key
+>>>>>>> main
 from warehouse.records import RECORD_TYPES_BY_TABLE
 
 log = logging.getLogger(__name__)
@@ -143,7 +148,7 @@ def _linked(con: duckdb.DuckDBPyConnection, person_id: str) -> list[dict[str, An
 
 
 def _key(system: str, identity: str) -> tuple[str, str]:
-    return (system, identity.lower() if system == "github" else identity)
+    return (system, identity_key(system, identity))
 
 
 def open_suggestions(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> list[dict[str, Any]]:
@@ -181,7 +186,7 @@ def read_period_activity(con: duckdb.DuckDBPyConnection, since: dt.date, until: 
     """
     rows = con.execute(
         "SELECT person_id, source, "
-        "       CASE WHEN person_id IS NULL THEN (CASE WHEN source = 'github' THEN lower(actor) ELSE actor END) END, "
+        "       CASE WHEN person_id IS NULL THEN identity_key(source, actor) END, "
         "       CAST(timezone('UTC', occurred_at) AS DATE) AS day, count(*) "
         "FROM fct_activity "
         "WHERE NOT is_bot AND (person_id IS NOT NULL OR actor IS NOT NULL) AND occurred_at >= ? AND occurred_at < ? "

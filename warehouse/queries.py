@@ -124,7 +124,8 @@ def query_person(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any] | N
     if not found:
         found = _person_rows(
             con,
-            "person_id IN (SELECT person_id FROM dim_identity WHERE system = 'github' AND identity = lower(?))",
+            "person_id IN (SELECT person_id FROM dim_identity "
+            "WHERE system = 'github' AND identity = identity_key('github', ?))",
             [key],
         )
     return found[0] if found else None

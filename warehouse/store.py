@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from classifiers.contract import LABEL_SCHEMA
 from miners.base import Batch
-from miners.records import Record
+from miners.records import JiraIssueRecord, Record
 from rubric.contract import EVIDENCE_SCHEMA
 from warehouse import health, queries
 from warehouse.connection import MEMORY, connect, utc_now
@@ -222,16 +222,24 @@ class Warehouse:
             last.astimezone(dt.timezone.utc) if last else None,
         )
 
-    def read_jira_updated(self, keys: Sequence[str]) -> dict[str, dt.datetime]:
-        """``{issue key: stored updated_at (UTC)}`` for those of ``keys`` already in the warehouse.
+    def read_updated(self, record_type: type[Record], source_ids: Sequence[str]) -> dict[str, dt.datetime]:
+        """``{source_id: stored updated_at (UTC)}`` for those of ``source_ids`` already in ``record_type``'s table.
 
-        The Jira miner asks this after its search phase so that issues re-read in
-        the overlap window, unchanged, are not fetched again.
+        What a source may ask while it mines (``miners.source.Stored``): the Jira miner asks it after
+        its search phase so that issues re-read in the overlap window, unchanged, are not fetched again.
         """
+        table = record_type.TABLE
+        if table not in queries.RECORD_TYPES_BY_TABLE:
+            raise WarehouseError(f"{record_type.__name__} has no raw table")
         rows = self.con.execute(
-            "SELECT key, updated_at FROM raw_jira_issues WHERE list_contains(?::VARCHAR[], key)", [list(keys)]
+            f"SELECT source_id, updated_at FROM {table} WHERE list_contains(?::VARCHAR[], source_id)",
+            [list(source_ids)],
         ).fetchall()
         return {key: updated.astimezone(dt.timezone.utc) for key, updated in rows if updated is not None}
+
+    def read_jira_updated(self, keys: Sequence[str]) -> dict[str, dt.datetime]:
+        """``{issue key: stored updated_at (UTC)}`` for those of ``keys`` already in the warehouse."""
+        return self.read_updated(JiraIssueRecord, keys)
 
     def read_records(self, record_type: type[Record]) -> list[Record]:
         """All stored records of ``record_type``, rebuilt as dataclasses, ordered by source_id."""
@@ -262,9 +270,9 @@ class Warehouse:
         )
 
     def resolve_identities(self, overrides: Sequence[Any] = ()) -> Any:
-        """Match every account seen to roster people (miners.identity) and store the links; return the Resolution.
+        """Match every account seen to roster people (miners.people.identity), store the links; return the Resolution.
 
-        ``overrides``: ``miners.identity.Override`` decisions, read by the caller from
+        ``overrides``: ``miners.people.identity.Override`` decisions, read by the caller from
         the config's ``identities:`` file on every run.
         """
         from warehouse import identities
@@ -332,7 +340,7 @@ class Warehouse:
 
         For ``rubric.coverage.coverage_warnings``; see ``warehouse.coverage``.  ``sources``: the
         sources the deployment mines (``github`` / ``jira``); ``overrides``: the identity overrides
-        (``miners.identity.Override``), so rejected suggestions stay rejected.  Identity
+        (``miners.people.identity.Override``), so rejected suggestions stay rejected.  Identity
         resolution, the sources' sync state and the period's activity are the same for every
         person: a read-only warehouse (whose data cannot change while open) reads them once.
         """

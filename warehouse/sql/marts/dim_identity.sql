@@ -1,18 +1,17 @@
--- Grain: one row per source identity (system, identity): system 'github' with
--- the login lower-cased (GitHub logins are case-insensitive) or 'jira' with the
--- accountId.  Exact roster claims come first (if two people claim one identity
+-- Grain: one row per source identity (system, identity), identity as the macro
+-- identity_key compares it: system 'github' with the login lower-cased (GitHub
+-- logins are case-insensitive) or 'jira' with the accountId.  Exact roster claims come first (if two people claim one identity
 -- the lowest person_id wins; the audit identity_claimed_twice lists them), then
 -- the links identity resolution wrote (e-mail / GitHub id matches, accepted
 -- overrides: identity_links.method).
 WITH claims AS (
-    SELECT 'github' AS system, lower(unnest(github_logins)) AS identity, person_id, 'roster' AS method, 0 AS rank
-    FROM stg_roster_people
+    SELECT 'github' AS system, identity_key('github', login) AS identity, person_id, 'roster' AS method, 0 AS rank
+    FROM (SELECT unnest(github_logins) AS login, person_id FROM stg_roster_people)
     UNION ALL
     SELECT 'jira', unnest(jira_account_ids), person_id, 'roster', 0
     FROM stg_roster_people
     UNION ALL
-    SELECT l.system, CASE WHEN l.system = 'github' THEN lower(l.identity) ELSE l.identity END, l.person_id,
-           l.method, 1
+    SELECT l.system, identity_key(l.system, l.identity), l.person_id, l.method, 1
     FROM identity_links l
     WHERE l.person_id IN (SELECT person_id FROM stg_roster_people)
 )
