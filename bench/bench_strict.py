@@ -24,12 +24,12 @@ import time
 from github import Auth, Github
 from jira import JIRA
 
-from miners.github import mine_github
-from miners.github_ratelimit import RateLimitPolicy
-from miners.jira import mine_jira
-from miners.jira_client import RetryPolicy
+from miners.github.miner import mine_github
+from miners.github.ratelimit import RateLimitPolicy
+from miners.jira.client import RetryPolicy
+from miners.jira.miner import mine_jira
 from sandbox.generate import generate_world
-from sandbox.github_payloads import org_logins
+from sandbox.github.payloads import org_logins
 from sandbox.server import SandboxServer
 
 

@@ -34,13 +34,9 @@ from typing import Any
 
 import duckdb
 
-<<<<<<< HEAD
-from miners.identity import Resolution
-from warehouse.health import read_failing_partitions
-=======
 from miners.people.identity import Resolution
 from miners.records import identity_key
->>>>>>> main
+from warehouse.health import read_failing_partitions
 from warehouse.records import RECORD_TYPES_BY_TABLE
 
 log = logging.getLogger(__name__)

@@ -160,10 +160,11 @@ def read_quarantined_items(con: duckdb.DuckDBPyConnection, source: str) -> list[
     return [r[0] for r in rows]
 
 
-def count_stored_pulls(con: duckdb.DuckDBPyConnection, repo: str) -> int:
-    """The PRs of ``repo`` the warehouse holds (quarantined ones are not held: a repository with one is
-    read again in full until it parses, which also heals a poison record that was only passing)."""
-    [(stored,)] = con.execute("SELECT count(*) FROM raw_github_pull_requests WHERE repo = ?", [repo]).fetchall()
+def count_stored(con: duckdb.DuckDBPyConnection, table: str, partition: str) -> int:
+    """The rows of raw ``table`` in ``partition`` (quarantined items are not held: a GitHub repository with a
+    quarantined PR counts fewer than it lists and is read again in full until it parses, which also heals a
+    poison record that was only passing)."""
+    [(stored,)] = con.execute(f'SELECT count(*) FROM {table} WHERE "partition" = ?', [partition]).fetchall()
     return int(stored)
 
 

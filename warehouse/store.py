@@ -203,9 +203,13 @@ class Warehouse:
         """Items of ``source`` in quarantine (records that could not be parsed), oldest first."""
         return health.read_quarantined_items(self.con, source)
 
-    def count_stored_pulls(self, repo: str) -> int:
-        """PRs of ``repo`` stored: the GitHub miner's reconciliation against the org listing's totalCount."""
-        return health.count_stored_pulls(self.con, repo)
+    def count_stored(self, record_type: type[Record], partition: str) -> int:
+        """Stored ``record_type`` rows of ``partition`` (``miners.source.Stored``): the GitHub miner reconciles a
+        repository's PRs against the org listing's totalCount."""
+        table = record_type.TABLE
+        if table not in queries.RECORD_TYPES_BY_TABLE:
+            raise WarehouseError(f"{record_type.__name__} has no raw table")
+        return health.count_stored(self.con, table, partition)
 
     def read_cursors(self, source: str) -> dict[str, str]:
         """``{partition: cursor}`` stored for ``source``."""

@@ -3,7 +3,7 @@
 Why not PyGithub's objects: a listed ``PullRequest`` is "incomplete", and
 touching a field the list payload lacks (``additions``, ``raw_data``) makes
 PyGithub fetch the whole PR again behind our back.  Reading plain JSON through
-``miners.github_http.GitHubTransport`` keeps PyGithub's auth and connection
+``miners.github.http.GitHubTransport`` keeps PyGithub's auth and connection
 handling while every request stays visible, counted, and on the configured host
 (``Link: rel="next"`` URLs are checked before they are followed).
 """
@@ -20,14 +20,9 @@ from typing import Any
 
 from github.Requester import Requester
 
-<<<<<<< HEAD:miners/github_client.py
 from miners.base import CachedAnswer, MinerError, PartitionError
-from miners.github_http import Answer, GitHubTransport, MalformedAnswer
-from miners.github_ratelimit import RateLimitPolicy
-=======
-from miners.base import MinerError
+from miners.github.http import Answer, GitHubTransport, MalformedAnswer
 from miners.github.ratelimit import RateLimitPolicy
->>>>>>> main:miners/github/client.py
 
 PER_PAGE = 100  # GitHub's maximum: fewer requests for the same items
 

@@ -13,7 +13,7 @@ requests; the sum / 100, rounded, minimum 1 point):
   1 point for 49 PRs (100 PRs would cost 3).  Pending review requests are
   derived from the timeline (a ``reviewRequests`` connection would cost a
   fourth request per PR).  ``$first`` shrinks when GitHub cannot finish a page
-  (``miners/github_pulls.py``); the inner page size (``$inner``, 100) does not
+  (``miners/github/pulls.py``); the inner page size (``$inner``, 100) does not
   change the points, only the time GitHub spends.
 - ``REPO_PULLS_LIGHT``: the same PRs without their timeline and files (the last
   resort for a single PR too heavy to read in one query).
@@ -39,18 +39,11 @@ from typing import Any
 
 from github.Requester import Requester
 
-<<<<<<< HEAD:miners/github_graphql.py
 from miners.base import MinerError, PartitionError
-from miners.github_client import RepoNotFound, error_message
-from miners.github_http import GitHubTransport, MalformedAnswer
-from miners.github_ownership import codeowners_fields
-from miners.github_ratelimit import RateLimitPolicy, RateLimitWaitTooLong, TooHeavy
-=======
-from miners.base import MinerError
-from miners.github.client import RepoNotFound
+from miners.github.client import RepoNotFound, error_message
+from miners.github.http import GitHubTransport, MalformedAnswer
 from miners.github.ownership import codeowners_fields
-from miners.github.ratelimit import RateLimitPolicy
->>>>>>> main:miners/github/graphql.py
+from miners.github.ratelimit import RateLimitPolicy, RateLimitWaitTooLong, TooHeavy
 
 PULL_PAGE = 49  # the most PRs whose three nested connections still round to 1 point (1 + 3*49 = 148)
 INNER_PAGE = 100

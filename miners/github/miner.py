@@ -57,28 +57,17 @@ from typing import Any
 
 import github
 
-<<<<<<< HEAD:miners/github.py
 from miners.base import Batch, MinerError, PartitionError, Quarantined, SourceStop
-from miners.github_accounts import AccountCollector, html_root
-from miners.github_client import GitHubReader, RepoNotFound
-from miners.github_graphql import ORG_REPOS, GraphQLReader
-from miners.github_graphql_parse import newest_pull_update, parse_graphql_pull, parse_graphql_repo
-from miners.github_http import GitHubTransport
-from miners.github_ownership import codeowners_record, fetch_org_teams
-from miners.github_parse import SOURCE, parse_review_comment, parse_time, partition_for
-from miners.github_pulls import PageSize, complete_pull, pull_pages
-from miners.github_ratelimit import RateLimitPolicy
-from miners.poison import PARSE_ERRORS, ensure_encodable, quarantine
-=======
-from miners.base import Batch, MinerError
 from miners.github.accounts import AccountCollector, html_root
 from miners.github.client import GitHubReader, RepoNotFound
-from miners.github.graphql import ORG_REPOS, PULL_PAGE, REPO_PULLS, TIMELINE_TYPES, GraphQLReader, complete_pull
+from miners.github.graphql import ORG_REPOS, GraphQLReader
 from miners.github.graphql_parse import newest_pull_update, parse_graphql_pull, parse_graphql_repo
+from miners.github.http import GitHubTransport
 from miners.github.ownership import codeowners_record, fetch_org_teams
 from miners.github.parse import SOURCE, parse_review_comment, parse_time, partition_for
+from miners.github.pulls import PageSize, complete_pull, pull_pages
 from miners.github.ratelimit import RateLimitPolicy
->>>>>>> main:miners/github/miner.py
+from miners.poison import PARSE_ERRORS, ensure_encodable, quarantine
 from miners.records import Record, utc
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from miners.base import PartitionError
-from miners.github_graphql import (
+from miners.github.graphql import (
     CONNECTIONS,
     HEAVY_CONNECTIONS,
     INNER_PAGE,
@@ -40,8 +40,8 @@ from miners.github_graphql import (
     pull_more_query,
     read_connection,
 )
-from miners.github_http import MalformedAnswer
-from miners.github_ratelimit import TooHeavy
+from miners.github.http import MalformedAnswer
+from miners.github.ratelimit import TooHeavy
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,7 @@ from typing import Any
 import requests
 
 from miners.base import PartitionError, SourceStop
-from miners.github_http import Answer, MalformedAnswer
+from miners.github.http import Answer, MalformedAnswer
 from miners.http_common import retry_after_seconds
 
 log = logging.getLogger(__name__)

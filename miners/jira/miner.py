@@ -36,18 +36,11 @@ from zoneinfo import ZoneInfo
 
 import jira
 
-<<<<<<< HEAD:miners/jira.py
 from miners.base import Batch, MinerError, PartitionError, Quarantined, SourceStop
 from miners.http_common import MalformedAnswer
-from miners.jira_client import BULKFETCH_MAX, JiraReader, RetryPolicy, explain_jira_error, jira_errors
-from miners.jira_incidents import parse_incident
-from miners.jira_parse import (
-=======
-from miners.base import Batch, MinerError
 from miners.jira.client import BULKFETCH_MAX, JiraReader, RetryPolicy, explain_jira_error, jira_errors
 from miners.jira.incidents import parse_incident
 from miners.jira.parse import (
->>>>>>> main:miners/jira/miner.py
     FIELD_NAMES,
     SOURCE,
     IssueContext,

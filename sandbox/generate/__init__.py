@@ -15,20 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-<<<<<<< HEAD:sandbox/generate.py
-from sandbox.generate_github import build_pull_requests
-from sandbox.generate_heavy import plant_heavy_tail
-from sandbox.generate_jira import build_jira_issues
-from sandbox.generate_org import PERSONAS, Company, build_org
-from sandbox.generate_people import plant_career_moves, plant_identities
-from sandbox.generate_reviews import Ids
-=======
 from sandbox.generate.github import build_pull_requests
+from sandbox.generate.heavy import plant_heavy_tail
 from sandbox.generate.jira import build_jira_issues
 from sandbox.generate.org import PERSONAS, Company, build_org
 from sandbox.generate.people import plant_career_moves, plant_identities
 from sandbox.generate.reviews import Ids
->>>>>>> main:sandbox/generate/__init__.py
 from sandbox.world import Tokens, World
 
 DEFAULT_END = dt.datetime(2026, 10, 1, tzinfo=dt.timezone.utc)
@@ -45,7 +37,7 @@ def generate_world(
     ``end`` defaults to 2026-10-01T00:00Z and becomes both ``period_end`` and
     ``now``; naive values are taken as UTC.  ``heavy_tail`` (a share, e.g. 0.03)
     grows that share of PRs and tickets past 100 files, timeline items, review
-    comments, comments and changelog entries (``sandbox.generate_heavy``); 0
+    comments, comments and changelog entries (``sandbox.generate.heavy``); 0
     leaves the world as it was.  Raises ValueError for sizes that cannot make a
     company.
     """

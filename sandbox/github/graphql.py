@@ -16,20 +16,14 @@ Per request, as GitHub does:
    limits (points per virtual minute, concurrent requests) answer 403 with
    ``Retry-After`` (``GitHubSide.secondary``);
 4. it is executed over the world as of the clock (the resolvers of
-<<<<<<< HEAD:sandbox/github_graphql.py
-   ``sandbox.github_graphql_resolve`` through the field table of
-   ``sandbox.github_graphql_fields``); a valid field the sandbox does not
+   ``sandbox.github.graphql_resolve`` through the field table of
+   ``sandbox.github.graphql_fields``); a valid field the sandbox does not
    serve is an error naming it;
-5. the answer's modelled compute time (``sandbox.github_graphql_limits``) decides
+5. the answer's modelled compute time (``sandbox.github.graphql_limits``) decides
    whether GitHub would have finished: over ``graphql_resource_ms`` the heaviest
    PR connections are dropped with ``RESOURCE_LIMITS_EXCEEDED`` errors (partial
    data in a 200); over ``graphql_timeout_ms`` the answer is a 502 and the query
    is charged ``graphql_timeout_penalty`` extra points.
-=======
-   ``sandbox.github.graphql_resolve`` through the field table of
-   ``sandbox.github.graphql_fields``); a valid field the sandbox does not
-   serve is an error naming it.
->>>>>>> main:sandbox/github/graphql.py
 
 Metered in ``/_sandbox/stats`` as ``github.graphql_requests``,
 ``github.graphql_points`` and ``github.by_endpoint./graphql.{status}``.
@@ -46,20 +40,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-<<<<<<< HEAD:sandbox/github_graphql.py
-from sandbox import github_payloads as gp
-from sandbox.github_graphql_fields import FIELDS
-from sandbox.github_graphql_limits import TIMEOUT_MESSAGE, compute_ms, limit_resources
-from sandbox.github_graphql_resolve import GqlContext, field_resolver, resolve_type
-from sandbox.github_graphql_schema import check_document, github_schema, pick_operation, query_cost
-from sandbox.github_http import GitHubSide, request_token, side
-=======
 from sandbox.github import payloads as gp
 from sandbox.github.graphql_fields import FIELDS
+from sandbox.github.graphql_limits import TIMEOUT_MESSAGE, compute_ms, limit_resources
 from sandbox.github.graphql_resolve import GqlContext, field_resolver, resolve_type
 from sandbox.github.graphql_schema import check_document, github_schema, pick_operation, query_cost
 from sandbox.github.http import GitHubSide, request_token, side
->>>>>>> main:sandbox/github/graphql.py
 from sandbox.state import SandboxState
 
 DOCS_URL = "https://docs.github.com/graphql"

@@ -62,7 +62,7 @@ class GitHubSide:
     used: dict[tuple[str, int], int] = field(default_factory=dict)
     graphql_limit: int = 5000  # GraphQL points per token per hour (a budget of its own, as on GitHub)
     graphql_used: dict[tuple[str, int], int] = field(default_factory=dict)
-    # GraphQL compute model (sandbox.github_graphql_limits): partial data over resource_ms, 502 over timeout_ms
+    # GraphQL compute model (sandbox.github.graphql_limits): partial data over resource_ms, 502 over timeout_ms
     graphql_resource_ms: float = 7_000.0
     graphql_timeout_ms: float = 10_000.0
     graphql_timeout_penalty: int = 5  # points charged on top of the cost of a query that timed out
@@ -229,7 +229,7 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
         if used >= gh.rate_limit:
             state.count("github", template, 403, counted=False)
             return _error(403, f"API rate limit exceeded for user {caller.login}.", headers | rate_headers(used))
-        limited = gh.secondary(token or "", "rest", headers["X-GitHub-Request-Id"]) if budget else None
+        limited = gh.secondary(token or "", "rest", headers["X-GitHub-Request-Id"])
         try:
             if limited is not None:
                 state.count("github", template, 403, counted=False)
@@ -242,8 +242,7 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
                 )
             return await _answer(request, caller, template, handler, headers, rate_headers, used_key, used)
         finally:
-            if budget:
-                gh.release(token or "")
+            gh.release(token or "")
 
     async def _answer(request, caller, template, handler, headers, rate_headers, used_key, used) -> Response:
         links = gp.Links(api=f"{request.url.scheme}://{request.url.netloc}/api/v3", html=gp.html_base(state.world))

@@ -1,6 +1,6 @@
 """Issue 15: GraphQL reads that adapt to what GitHub can finish, and errors that come back in a 200.
 
-The strict sandbox models how long GitHub takes to answer a query (``sandbox.github_graphql_limits``):
+The strict sandbox models how long GitHub takes to answer a query (``sandbox.github.graphql_limits``):
 over its resource limit it drops the heaviest PR connections (``RESOURCE_LIMITS_EXCEEDED``, partial data
 in a 200); over its timeout it answers 502 and charges penalty points.  Its knobs (``side(state)``) are
 lowered here so that a page of 49 ordinary PRs is already too much.  Real PyGithub, loopback, and the
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from miners.github import mine_github
+from miners.github.miner import mine_github
 from sandbox.generate import generate_world
-from sandbox.github_http import side
+from sandbox.github.http import side
 from sandbox.server import SandboxServer
-from tests.miner_harness import github_client, policy_for
-from tests.test_miner_github import FETCHED, expected_records
-from tests.test_miner_github_graphql import expected_history
+from tests.support.github import FETCHED, expected_history, expected_records
+from tests.support.harness import github_client, policy_for
+
+pytestmark = pytest.mark.slow  # the miner over generated worlds on the strict sandbox
 
 LENIENT = {"graphql_timeout_ms": 1e12, "graphql_resource_ms": 1e12}
 

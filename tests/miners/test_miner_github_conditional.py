@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bench.crash_safety import content_fingerprint
 from sandbox.generate import generate_world
 from sandbox.server import SandboxServer
-from tests.miner_harness import staged, sync
+from tests.support.harness import staged, sync
 from warehouse import open_warehouse
+
+pytestmark = pytest.mark.slow  # full syncs of a generated world through the stages
 
 
 def _team_calls(stats: dict) -> dict[str, int]:

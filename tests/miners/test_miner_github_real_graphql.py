@@ -12,16 +12,15 @@ import datetime as dt
 import http.server
 import json
 import threading
-from pathlib import Path
 
 import pytest
 from github import Auth, Github
 
-from miners.github_accounts import AccountCollector
-from miners.github_client import RepoNotFound
-from miners.github_graphql import GraphQLReader
-from miners.github_graphql_parse import parse_graphql_pull
-from miners.github_ratelimit import RateLimitPolicy
+from miners.github.accounts import AccountCollector
+from miners.github.client import RepoNotFound
+from miners.github.graphql import GraphQLReader
+from miners.github.graphql_parse import parse_graphql_pull
+from miners.github.ratelimit import RateLimitPolicy
 from miners.poison import ensure_encodable
 from miners.records import (
     IssueCommentRecord,
@@ -30,8 +29,9 @@ from miners.records import (
     ReviewRecord,
     ReviewRequestRecord,
 )
+from tests.support import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "github" / "graphql" / "recorded_graphql.jsonl"
+FIXTURE = FIXTURES / "github" / "graphql" / "recorded_graphql.jsonl"
 ANSWERS = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines() if line.strip()]
 FETCHED = dt.datetime(2026, 10, 25, tzinfo=dt.timezone.utc)
 

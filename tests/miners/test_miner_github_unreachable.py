@@ -10,14 +10,8 @@ import socket
 
 from github import Auth, Github
 
-<<<<<<< HEAD:tests/test_miner_github_unreachable.py
-from miners.github import mine_github
-from miners.github_ratelimit import RateLimitPolicy
-=======
-from miners.base import MinerError
 from miners.github.miner import mine_github
 from miners.github.ratelimit import RateLimitPolicy
->>>>>>> main:tests/miners/test_miner_github_unreachable.py
 
 
 def test_unreachable_server_is_a_clear_error_after_bounded_retries():

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bench.crash_safety import content_fingerprint
 from rubric.coverage import coverage_warnings
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.faults import FaultProfile
 from sandbox.generate import generate_world
 from sandbox.server import SandboxServer
-from tests.miner_harness import failed_partitions, staged, sync
-from tests.test_cli import run_cli
+from tests.support.cli import run_cli
+from tests.support.harness import failed_partitions, staged, sync
 from warehouse import open_warehouse
+
+pytestmark = pytest.mark.slow  # full syncs of a generated world through the stages and the CLI
 
 BROKEN = "acme/model-registry"
 
@@ -49,7 +53,7 @@ def test_a_repo_that_always_fails_is_skipped_with_a_coverage_note_and_the_rest_o
             # every other repo is complete and has its cursor; the broken one kept none (it never completed)
             others = {f"github:{r.full_name}" for r in world.repos if not r.archived} - {f"github:{BROKEN}"}
             assert others <= set(cursors) and f"github:{BROKEN}" not in cursors
-            assert runs == {"github": "partial", "jira": "ok"}
+            assert runs == {"roster": "ok", "github": "partial", "jira": "ok"}
             notes = [w for w in coverage_warnings(facts, since=dt.date(2026, 8, 1), until=dt.date(2026, 9, 30))]
             failing = [w for w in notes if w["details"].get("reason") == "partition_failing"]
             assert [w["details"]["partition"] for w in failing] == [f"github:{BROKEN}"]

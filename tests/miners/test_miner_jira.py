@@ -21,24 +21,12 @@ from miners.records import (
 from sandbox.server import SandboxServer
 from sandbox.world import JiraChange, JiraIssue, JiraLink
 from tests.support.jira import FETCHED, comparable, expected_records
-from tests.support.worlds import t, tiny_world
+from tests.support.jira import flavoured_world as _world
+from tests.support.jira import mine_projects as _mine
+from tests.support.jira import service_client as _client
+from tests.support.worlds import t
 
 UTC = dt.timezone.utc
-PROJECTS = ("ML", "SRCH")
-
-
-def _world(flavour: str):
-    world = tiny_world()
-    world.jira_flavour = flavour
-    return world
-
-
-def _client(server: SandboxServer, token: str = "tok-service") -> JIRA:
-    return JIRA(server=server.jira_url, basic_auth=("ladder-sync@example.com", token), max_retries=0)
-
-
-def _mine(client, cursors=None, **kwargs):
-    return list(mine_jira(client, PROJECTS, cursors or {}, now=lambda: FETCHED, **kwargs))
 
 
 def _records(batches) -> dict[tuple[str, str], object]:

@@ -15,8 +15,8 @@ import pytest
 from miners.records import JiraChangeRecord, JiraCommentRecord
 from sandbox.server import SandboxServer
 from sandbox.world import JiraChange, JiraComment
-from tests.test_miner_jira import _client, _mine, _world
-from tests.worlds import t
+from tests.support.jira import flavoured_world, mine_projects, service_client
+from tests.support.worlds import t
 
 
 def _long(world):
@@ -38,9 +38,9 @@ def _long(world):
 
 @pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
 def test_an_issue_with_250_comments_and_150_changes_is_stored_whole(flavour):
-    world, issue = _long(_world(flavour))
+    world, issue = _long(flavoured_world(flavour))
     with SandboxServer(world) as server:
-        batches = _mine(_client(server))
+        batches = mine_projects(service_client(server))
         by_endpoint = server.state.stats()["jira"]["by_endpoint"]
     records = [r for b in batches for r in b.records]
     comments = [r for r in records if isinstance(r, JiraCommentRecord) and r.issue_key == "ML-1"]
@@ -56,9 +56,9 @@ def test_an_issue_with_250_comments_and_150_changes_is_stored_whole(flavour):
 
 
 def test_the_strict_sandbox_pages_cloud_comments_at_100_whatever_is_asked():
-    world, issue = _long(_world("cloud"))
+    world, issue = _long(flavoured_world("cloud"))
     with SandboxServer(world) as server:
-        client = _client(server)
+        client = service_client(server)
         page = client._get_json("issue/ML-1/comment", params={"maxResults": 1000})
         embedded = client._get_json("issue/ML-1", params={"fields": "comment", "expand": "changelog"})
     assert (page["maxResults"], len(page["comments"]), page["total"]) == (100, 100, len(issue.comments))

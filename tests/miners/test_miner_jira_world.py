@@ -13,12 +13,8 @@ import pytest
 from jira import JIRA
 
 from miners.base import MinerError
-<<<<<<< HEAD:tests/test_miner_jira_world.py
-from miners.jira import RetryPolicy, mine_jira
-from miners.jira_client import JiraRateLimited
-=======
+from miners.jira.client import JiraRateLimited
 from miners.jira.miner import RetryPolicy, mine_jira
->>>>>>> main:tests/miners/test_miner_jira_world.py
 from miners.records import ALL_RECORD_TYPES
 from sandbox.generate import generate_world
 from sandbox.jira.bulk import throttle

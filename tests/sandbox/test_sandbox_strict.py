@@ -2,8 +2,9 @@
 
 GraphQL: modelled compute time (partial data with ``RESOURCE_LIMITS_EXCEEDED`` over the resource limit,
 502 plus penalty points over the timeout), secondary limits per virtual minute and on concurrent requests
-(403 with ``Retry-After``), a spent budget as a 200 with ``RATE_LIMITED`` (tests/test_sandbox_github_graphql.py),
-``first`` between 1 and 100.  Faults: the reshaping modes of ``malformed`` and ``poison``.
+(403 with ``Retry-After``), a spent budget as a 200 with ``RATE_LIMITED``
+(tests/sandbox/test_sandbox_github_graphql.py), ``first`` between 1 and 100.  Faults: the reshaping modes of
+``malformed`` and ``poison``.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import httpx
 import pytest
 
 from sandbox.faults import _RESHAPE
-from sandbox.github_graphql_limits import compute_ms, limit_resources
-from sandbox.github_http import side
+from sandbox.github.graphql_limits import compute_ms, limit_resources
+from sandbox.github.http import side
 from sandbox.server import SandboxServer
-from tests.worlds import tiny_world
+from tests.support.worlds import tiny_world
+
+REST = "/orgs/acme/teams"  # a REST endpoint the miner calls (the sandbox serves only those)
 
 PULLS = """query($first: Int!) { repository(owner: "acme", name: "trainer") {
   pullRequests(first: $first) { nodes { number files(first: 100) { nodes { path } }
@@ -84,7 +87,7 @@ def test_secondary_limits_per_virtual_minute_with_retry_after_to_the_next_minute
     with SandboxServer(tiny_world(), now=dt.datetime(2026, 10, 25, 3, 0, 20, tzinfo=dt.timezone.utc)) as server:
         gh = side(server.state)
         gh.secondary_rest_per_minute = 2
-        url, auth = server.github_url + "/repos/acme/trainer", {"Authorization": "token tok-service"}
+        url, auth = server.github_url + REST, {"Authorization": "token tok-service"}
         codes = [httpx.get(url, headers=auth).status_code for _ in range(3)]
         refused = httpx.get(url, headers=auth)
         server.state.now = server.state.now + dt.timedelta(seconds=40)  # the next minute
@@ -104,9 +107,9 @@ def test_concurrent_requests_over_the_limit_are_refused():
         gh = side(server.state)
         gh.secondary_max_concurrent = 1
         gh.in_flight["tok-service"] = 1  # one request of this token is still being answered
-        busy = httpx.get(server.github_url + "/repos/acme/trainer", headers={"Authorization": "token tok-service"})
+        busy = httpx.get(server.github_url + REST, headers={"Authorization": "token tok-service"})
         gh.in_flight["tok-service"] = 0
-        free = httpx.get(server.github_url + "/repos/acme/trainer", headers={"Authorization": "token tok-service"})
+        free = httpx.get(server.github_url + REST, headers={"Authorization": "token tok-service"})
     assert busy.status_code == 403 and busy.headers["Retry-After"] == "1" and free.status_code == 200
 
 
@@ -137,7 +140,7 @@ def test_the_sandbox_stays_asynchronous_under_concurrent_clients():
 
     async def burst(server) -> list[int]:
         async with httpx.AsyncClient(headers={"Authorization": "token tok-service"}) as client:
-            answers = await asyncio.gather(*(client.get(server.github_url + "/repos/acme/trainer") for _ in range(20)))
+            answers = await asyncio.gather(*(client.get(server.github_url + REST) for _ in range(20)))
         return [a.status_code for a in answers]
 
     with SandboxServer(tiny_world()) as server:

@@ -19,8 +19,10 @@ from bench.crash_safety import content_fingerprint
 from sandbox.faults import FaultProfile
 from sandbox.generate import generate_world
 from sandbox.server import SandboxServer
-from tests.miner_harness import failed_partitions, staged, sync
+from tests.support.harness import failed_partitions, staged, sync
 from warehouse import open_warehouse
+
+pytestmark = pytest.mark.slow  # full syncs of generated worlds under faults, then the healing night
 
 MODES = ["no_page_info", "null_nodes", "truncated_json", "html", "empty", "wrong_schema"]
 GRAPHQL = {"apis": ["github"], "paths": ["/api/graphql"]}

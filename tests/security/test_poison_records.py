@@ -14,11 +14,11 @@ import json
 import pytest
 
 from bench.crash_safety import content_fingerprint
-from flows import cli
+from flows.cli.main import _echo_sync_summary
 from sandbox.faults import FaultProfile
 from sandbox.generate import generate_world
 from sandbox.server import SandboxServer
-from tests.miner_harness import failed_partitions, staged, sync
+from tests.support.harness import failed_partitions, staged, sync
 from warehouse import open_warehouse
 
 TARGETS = {
@@ -70,6 +70,7 @@ def _rows(fingerprint: dict[str, str]) -> dict[str, int]:
     return {table: int(value.split(":")[0]) for table, value in fingerprint.items()}
 
 
+@pytest.mark.slow  # syncs of a generated world through the stages
 @pytest.mark.parametrize("mode", ["bad_date", "lone_surrogate", "null_node"])
 @pytest.mark.parametrize("where", ["github", "jira"])
 def test_a_poison_record_is_quarantined_the_rest_syncs_and_the_next_night_stores_it(
@@ -103,7 +104,7 @@ def test_a_poison_record_is_quarantined_the_rest_syncs_and_the_next_night_stores
         assert (status, quarantined) == ("ok", 1)
         summaries = [s for part in first.values() for s in part]
         assert sum(s["quarantined"] for s in summaries) == 1
-        cli._echo_sync_summary({**first, "labels_changed": 0, "evidence_changed": 0})
+        _echo_sync_summary({**first, "labels_changed": 0, "evidence_changed": 0})
         assert "quarantined: 1 items" in capsys.readouterr().err
         # Next night, the service sends the item intact: GitHub's reconciliation (fewer PRs stored than
         # listed) and Jira's re-read of quarantined keys store it, and the quarantine is empty again.
@@ -113,6 +114,7 @@ def test_a_poison_record_is_quarantined_the_rest_syncs_and_the_next_night_stores
         assert content_fingerprint(config.warehouse_path) == clean
 
 
+@pytest.mark.slow  # syncs of a generated world through the stages
 def test_a_poison_review_comment_is_quarantined_and_the_repository_goes_on(world, server, clean, poison, tmp_path):
     comments = "/api/v3/repos/*/pulls/comments"
     poison({"kind": "poison", "mode": "bad_date", "apis": ["github"], "paths": [comments], "at": [1]})

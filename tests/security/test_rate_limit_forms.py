@@ -20,15 +20,15 @@ import pytest
 from jira import JIRA
 
 from miners.base import MinerError, SourceStop
-from miners.github import mine_github
-from miners.github_ratelimit import RateLimitWaitTooLong, SecondaryRateLimited
-from miners.jira import mine_jira
-from miners.jira_client import JiraRateLimited, RetryPolicy
+from miners.github.miner import mine_github
+from miners.github.ratelimit import RateLimitWaitTooLong, SecondaryRateLimited
+from miners.jira.client import JiraRateLimited, RetryPolicy
+from miners.jira.miner import mine_jira
 from sandbox.faults import FaultProfile
 from sandbox.server import SandboxServer
-from tests.miner_harness import VirtualTime, github_client, policy_for
-from tests.test_miner_github import expected_records
-from tests.worlds import tiny_world
+from tests.support.github import expected_records
+from tests.support.harness import VirtualTime, github_client, policy_for
+from tests.support.worlds import tiny_world
 
 GITHUB_REST = {"apis": ["github"], "paths": ["/api/v3/*"]}
 

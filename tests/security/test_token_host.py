@@ -13,16 +13,17 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from miners.base import SourceStop
-from miners.github_http import ForeignUrlRefused, Origin
+from miners.github.http import ForeignUrlRefused, Origin
+from tests.support import REPO
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 
 
+@pytest.mark.slow  # the real miners against a generated world, in a subprocess, twice
 @pytest.mark.parametrize("optimize", [False, True], ids=["asserts", "python -O"])
 def test_the_trap_receives_no_token_with_or_without_asserts(optimize):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -9,14 +9,14 @@ import sys
 
 from jira import JIRA
 
-from miners.github import mine_github
-from miners.jira import mine_jira
-from miners.jira_client import RetryPolicy
+from miners.github.miner import mine_github
+from miners.jira.client import RetryPolicy
+from miners.jira.miner import mine_jira
 from sandbox.faults import FaultProfile
 from sandbox.generate import generate_world
 from sandbox.server import SandboxServer
-from tests.miner_harness import VirtualTime, github_client, policy_for
-from tests.security.trap import Trap
+from tests.support.harness import VirtualTime, github_client, policy_for
+from tests.support.trap import Trap
 
 
 def main() -> None:

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from github import Auth, Github
 
-import miners.github
-import miners.jira
+import miners.github.miner
+import miners.jira.miner
 from flows import stages
 from flows.config import LadderConfig, read_config
-from miners.github_ratelimit import RateLimitPolicy
-from miners.jira_client import RetryPolicy
+from miners.github.ratelimit import RateLimitPolicy
+from miners.jira.client import RetryPolicy
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.server import SandboxServer
 from sandbox.world import World
@@ -71,9 +71,11 @@ def staged(
             mp.setenv(key, value)
         config = read_config(write_sandbox_config(world, server, tmp_path / "ladder.yaml"))
         gh_policy, vt = policy_for(server, **policy)
-        mp.setattr(miners.github, "mine_github", functools.partial(miners.github.mine_github, policy=gh_policy))
+        mp.setattr(
+            miners.github.miner, "mine_github", functools.partial(miners.github.miner.mine_github, policy=gh_policy)
+        )
         retry = RetryPolicy(sleep=vt.sleep, clock=vt.clock)
-        mp.setattr(miners.jira, "mine_jira", functools.partial(miners.jira.mine_jira, retry=retry))
+        mp.setattr(miners.jira.miner, "mine_jira", functools.partial(miners.jira.miner.mine_jira, retry=retry))
         yield config, gh_policy
     finally:
         mp.undo()

@@ -2,7 +2,7 @@
 -- could not be parsed, and the answers kept for conditional requests.  Operational tables, written in the same transaction as the batch
 -- they describe; not data, so not part of the content fingerprint.
 
--- Grain: one row per run of one source's sync stage (github, jira).
+-- Grain: one row per run of one source's sync stage (roster, github, jira).
 CREATE TABLE sync_runs (
     run_id                 VARCHAR PRIMARY KEY,
     source                 VARCHAR NOT NULL,
