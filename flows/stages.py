@@ -33,23 +33,61 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _load_batches(wh, batches: Iterable[Batch]) -> list[dict]:
-    """Commit each batch with its cursor; one summary per partition."""
+def _load_batches(wh, batches: Iterable[Batch], run_id: str | None = None) -> list[dict]:
+    """Commit each batch with its cursor (and its outcome and quarantine, under ``run_id``); one summary per
+    partition: rows inserted / updated / unchanged, the cursor, ``quarantined`` items and the ``error`` of a
+    partition that failed this run."""
     summaries: dict[str, dict] = {}
     for batch in batches:
-        result = wh.load_batch(batch)
+        result = wh.load_batch(batch, run_id)
         s = summaries.setdefault(
-            batch.partition, {"partition": batch.partition, "inserted": 0, "updated": 0, "unchanged": 0, "cursor": None}
+            batch.partition,
+            {
+                "partition": batch.partition,
+                "inserted": 0,
+                "updated": 0,
+                "unchanged": 0,
+                "cursor": None,
+                "quarantined": 0,
+                "error": None,
+            },
         )
         s["inserted"] += result.inserted
         s["updated"] += result.updated
         s["unchanged"] += result.unchanged
+        s["quarantined"] += len(batch.quarantined)
         if batch.cursor is not None:
             s["cursor"] = batch.cursor
+        if batch.error is not None:
+            s["error"] = batch.error
         for key, value in batch.stats.items():
             if isinstance(value, (int, float)):
                 s[key] = s.get(key, 0) + value
     return list(summaries.values())
+
+
+def _run_source(wh, source: str, batches: Iterable[Batch]) -> list[dict]:
+    """Load a source's batches as one recorded run (``sync_runs``); the run fails with the error that stops it."""
+    run_id = wh.begin_run(source)
+    try:
+        summaries = _load_batches(wh, batches, run_id)
+    except Exception as exc:
+        wh.finish_run(run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    run = wh.finish_run(run_id)
+    failed = [s for s in summaries if s.get("error")]
+    if failed:
+        log.error(
+            "%s sync partial: %d partitions failed (%s); the others are up to date",
+            source,
+            len(failed),
+            ", ".join(s["partition"] for s in failed[:5]) + (" …" if len(failed) > 5 else ""),
+        )
+    if run["records_quarantined"]:
+        log.warning(
+            "%s sync: %d items quarantined (unparseable; see quarantined_records)", source, run["records_quarantined"]
+        )
+    return summaries
 
 
 def open_writer(config: LadderConfig):
@@ -62,7 +100,8 @@ def open_writer(config: LadderConfig):
 def sync_source(
     config: LadderConfig, name: str, *, since: dt.date | None = None, full: bool = False, now: Clock = utcnow
 ) -> list[dict]:
-    """Mine source ``name`` (``flows.sources``) and commit batch by batch; one summary per partition.
+    """Mine source ``name`` (``flows.sources``) and commit batch by batch, as one recorded run
+    (``sync_runs``); one summary per partition (a partition that failed this run has its ``error``).
 
     A source the config does not ask for mines nothing (the roster's absence is worth a warning).
     The source's client is built first, so a missing secret fails before the warehouse is opened.
@@ -83,7 +122,7 @@ def sync_source(
             progress=progress,
             stored=wh,
         )
-        return _load_batches(wh, source.mine(request))
+        return _run_source(wh, source.info.name, source.mine(request))
 
 
 def sync_roster(config: LadderConfig, *, now: Clock = utcnow) -> list[dict]:

@@ -50,6 +50,18 @@ class Stored(Protocol):
         """``{source_id: stored updated_at (UTC)}`` for those of ``source_ids`` already stored."""
         ...
 
+    def count_stored(self, record_type: type[Record], partition: str) -> int:
+        """How many ``record_type`` records of ``partition`` are stored (a reconciliation against the source)."""
+        ...
+
+    def read_quarantined_items(self, source: str) -> list[str]:
+        """The items of ``source`` in quarantine (records that could not be parsed), oldest first."""
+        ...
+
+    def read_http_cache(self) -> Mapping[str, tuple[str, str]]:
+        """``{request key: (etag, body)}``: answers kept for conditional requests (``Batch.cache``)."""
+        ...
+
 
 @dataclass(frozen=True)
 class SyncRequest:

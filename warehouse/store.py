@@ -18,7 +18,7 @@ from classifiers.contract import LABEL_SCHEMA
 from miners.base import Batch
 from miners.records import JiraIssueRecord, Record
 from rubric.contract import EVIDENCE_SCHEMA
-from warehouse import queries
+from warehouse import health, queries
 from warehouse.connection import MEMORY, connect, utc_now
 from warehouse.errors import WarehouseError
 from warehouse.loading import LoadResult, conform, delete_missing, sync_rows, upsert_cursor, upsert_records
@@ -157,8 +157,12 @@ class Warehouse:
 
     # --- loads --------------------------------------------------------------
 
-    def load_batch(self, batch: Batch) -> LoadResult:
-        """Upsert the batch's records and store its cursor, all in one transaction."""
+    def load_batch(self, batch: Batch, run_id: str | None = None) -> LoadResult:
+        """Upsert the batch's records and store its cursor, all in one transaction.
+
+        The batch's outcome (``done``, ``error``) and quarantined items are written in the same
+        transaction (``warehouse.health``), under ``run_id`` when given.
+        """
         for record in batch.records:
             if record.source != batch.source or record.partition != batch.partition:
                 raise WarehouseError(
@@ -180,6 +184,7 @@ class Warehouse:
             if batch.is_complete:
                 keep = {cls.TABLE: {r.source_id for r in rows} for cls, rows in by_type.items()}
                 total += delete_missing(con, batch.source, batch.partition, keep)
+            health.record_batch(con, batch, run_id, self._clock())
             return total, moved
 
         result, moved = self._transaction(f"loading {batch.source}/{batch.partition}", work)
@@ -194,6 +199,40 @@ class Warehouse:
             f"-> {batch.cursor}" if moved else "unchanged",
         )
         return result
+
+    # --- sync health (warehouse.health) ---------------------------------------
+
+    def begin_run(self, source: str) -> str:
+        """Record the start of a sync run of ``source``; returns its id (for ``load_batch`` and ``finish_run``)."""
+        return self._transaction(f"starting a {source} run", lambda con: health.begin_run(con, source, self._clock()))
+
+    def finish_run(self, run_id: str, error: str | None = None) -> dict[str, Any]:
+        """Close a run: status ``ok``, ``partial`` or ``failed`` (``error``), with its counts."""
+        return self._transaction("finishing a run", lambda con: health.finish_run(con, run_id, self._clock(), error))
+
+    def read_failing_partitions(self, sources: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Partitions whose latest sync failed, with the last success and the error."""
+        return health.read_failing_partitions(self.con, sources)
+
+    def read_quarantine_counts(self) -> dict[str, int]:
+        """``{source: items in quarantine}``."""
+        return health.read_quarantine_counts(self.con)
+
+    def read_http_cache(self) -> dict[str, tuple[str, str]]:
+        """``{request key: (etag, body)}`` kept for conditional requests (the GitHub miner's ``http_cache``)."""
+        return health.read_http_cache(self.con)
+
+    def read_quarantined_items(self, source: str) -> list[str]:
+        """Items of ``source`` in quarantine (records that could not be parsed), oldest first."""
+        return health.read_quarantined_items(self.con, source)
+
+    def count_stored(self, record_type: type[Record], partition: str) -> int:
+        """Stored ``record_type`` rows of ``partition`` (``miners.source.Stored``): the GitHub miner reconciles a
+        repository's PRs against the org listing's totalCount."""
+        table = record_type.TABLE
+        if table not in queries.RECORD_TYPES_BY_TABLE:
+            raise WarehouseError(f"{record_type.__name__} has no raw table")
+        return health.count_stored(self.con, table, partition)
 
     def read_cursors(self, source: str) -> dict[str, str]:
         """``{partition: cursor}`` stored for ``source``."""

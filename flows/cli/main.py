@@ -12,6 +12,7 @@ from flows.cli.options import config_option
 from flows.config import DEFAULT_CONFIG_NAME, EXAMPLE_CONFIG, ConfigError, ReportFormat, check_env_name
 
 EXIT_BAD_INPUT = 2
+EXIT_PARTIAL = 3  # the sync finished, but some partitions (repositories, projects) could not be read
 
 
 class LadderError(click.ClickException):
@@ -165,8 +166,14 @@ def _echo_sync_summary(result: dict) -> None:
     from flows.sources import source_names
     from flows.terminal import clean
 
+    failed = []
+    quarantined = 0
     for source in source_names():
         for s in result.get(source) or []:
+            quarantined += int(s.get("quarantined") or 0)
+            if s.get("error"):
+                failed.append(s)
+                continue
             click.echo(
                 clean(
                     f"{s['partition']}: +{s['inserted']} new, {s['updated']} changed, "
@@ -176,6 +183,21 @@ def _echo_sync_summary(result: dict) -> None:
     click.echo(f"labels changed: {result['labels_changed']}, evidence rows changed: {result['evidence_changed']}")
     for path in result.get("reports") or []:
         click.echo(f"index: {path}")
+    if quarantined:
+        click.echo(
+            f"quarantined: {quarantined} items could not be parsed and were stored raw with their error "
+            "(table quarantined_records); everything else was synced",
+            err=True,
+        )
+    if failed:
+        for s in failed:
+            click.echo(f"{s['partition']}: NOT SYNCED: {s['error']}", err=True)
+        click.echo(
+            f"ladder: partial sync: {len(failed)} partitions could not be read this run and keep their cursors "
+            f"(the next sync retries them); the rest is up to date. Exit status {EXIT_PARTIAL}.",
+            err=True,
+        )
+        raise click.exceptions.Exit(EXIT_PARTIAL)
 
 
 @main.command()

@@ -57,14 +57,17 @@ from typing import Any
 
 import github
 
-from miners.base import Batch, MinerError
+from miners.base import Batch, MinerError, PartitionError, Quarantined, SourceStop
 from miners.github.accounts import AccountCollector, html_root
 from miners.github.client import GitHubReader, RepoNotFound
-from miners.github.graphql import ORG_REPOS, PULL_PAGE, REPO_PULLS, TIMELINE_TYPES, GraphQLReader, complete_pull
+from miners.github.graphql import ORG_REPOS, GraphQLReader
 from miners.github.graphql_parse import newest_pull_update, parse_graphql_pull, parse_graphql_repo
+from miners.github.http import GitHubTransport
 from miners.github.ownership import codeowners_record, fetch_org_teams
 from miners.github.parse import SOURCE, parse_review_comment, parse_time, partition_for
+from miners.github.pulls import PageSize, complete_pull, pull_pages
 from miners.github.ratelimit import RateLimitPolicy
+from miners.poison import PARSE_ERRORS, ensure_encodable, quarantine
 from miners.records import Record, utc
 
 log = logging.getLogger(__name__)
@@ -119,6 +122,8 @@ def mine_github(
     policy: RateLimitPolicy | None = None,
     progress: Progress | None = None,
     teams: bool = True,
+    stored_pulls: Callable[[str], int] | None = None,
+    http_cache: Mapping[str, tuple[str, str]] | None = None,
 ) -> Iterator[Batch]:
     """Yield record batches for every selected repository of ``orgs``.
 
@@ -128,14 +133,35 @@ def mine_github(
     CODEOWNERS of every selected repo (archived ones only with ``include_archived``) come with the
     org listing and go in the org's batch.
 
+    Isolation: a repository that cannot be read (``PartitionError``) ends with a failed Batch
+    (``Batch.error``; its cursor stays) and the other repositories still sync; after a
+    ``SourceStop`` (budget reset too far away, secondary limits that do not lift, GitHub
+    unreachable, a URL off the configured host) every repository not yet done gets a failed Batch
+    and nothing more is requested.  ``stored_pulls(repo)`` (optional: the warehouse's count of the
+    repo's stored PRs) reconciles each repository: when fewer are stored than the org listing's
+    ``totalCount``, the repository is read again in full (a targeted re-read: that repository only).
+
     Calls: GraphQL OrgRepos, RepoPulls, PullMore (``/api/graphql`` or ``/graphql``);
     REST GET /repos/{o}/{r}/pulls/comments, /orgs/{org}/teams (+ /repos, /members per team).
     """
     policy = policy or RateLimitPolicy()
-    rest = GitHubReader(gh.requester, policy)
-    gql = GraphQLReader(gh.requester, policy)
+    transport = GitHubTransport(gh.requester)
+    rest = GitHubReader(gh.requester, policy, transport, cache=http_cache)
+    gql = GraphQLReader(gh.requester, policy, transport)
+    stopped: SourceStop | None = None
     for org in orgs:
-        repos = fetch_org_repos(gql, org)
+        if stopped is not None:
+            yield Batch.failed(SOURCE, f"{SOURCE}:{org}", f"not synced: {stopped}")
+            continue
+        try:
+            repos = fetch_org_repos(gql, org)
+        except SourceStop as exc:
+            stopped = exc
+            yield Batch.failed(SOURCE, f"{SOURCE}:{org}", str(exc))
+            continue
+        except PartitionError as exc:
+            yield Batch.failed(SOURCE, f"{SOURCE}:{org}", str(exc), _quarantined(f"{org} repository listing", exc))
+            continue
         selected = [r for r in repos if is_selected(r["nameWithOwner"], include, exclude)]
         fetched_at = now()
         before = rest.requests
@@ -144,7 +170,17 @@ def mine_github(
             for r in selected
             if include_archived or not r.get("isArchived")
         )
-        team_records = fetch_org_teams(rest, org, fetched_at=fetched_at) if teams and changed else []
+        team_records: list = []
+        team_error: str | None = None
+        rest.fresh.clear()
+        rest.not_modified = 0
+        if teams and changed:
+            try:
+                team_records = fetch_org_teams(rest, org, fetched_at=fetched_at)
+            except SourceStop as exc:
+                stopped, team_error = exc, str(exc)
+            except PartitionError as exc:
+                team_error = str(exc)
         owners = [
             o
             for o in (
@@ -167,14 +203,33 @@ def mine_github(
                 "teams": len(team_records),
                 "codeowners": len(owners),
                 "rest_requests": rest.requests - before,
+                "not_modified": rest.not_modified,
             },
+            done=team_error is None,
+            error=f"org teams not read: {team_error}" if team_error else None,
+            cache=tuple(rest.fresh.values()),
         )
         for repo in selected:
             full_name = repo["nameWithOwner"]
+            partition = partition_for(full_name)
             if repo.get("isArchived") and not include_archived:
-                log.info("%s: archived, skipped (include_archived is off)", partition_for(full_name))
+                log.info("%s: archived, skipped (include_archived is off)", partition)
                 continue
-            cursor = None if full else cursors.get(partition_for(full_name))
+            if stopped is not None:
+                yield Batch.failed(SOURCE, partition, f"not synced: {stopped}")
+                continue
+            cursor = None if full else cursors.get(partition)
+            total = (repo.get("pullRequests") or {}).get("totalCount")
+            if cursor is not None and stored_pulls is not None and isinstance(total, int):
+                stored = stored_pulls(full_name)
+                if stored < total:
+                    log.warning(
+                        "%s: %d pull requests stored of the %d GitHub lists; reading the repository again in full",
+                        partition,
+                        stored,
+                        total,
+                    )
+                    cursor = None
             try:
                 yield from mine_repo(
                     rest,
@@ -187,10 +242,22 @@ def mine_github(
                     newest=newest_pull_update(repo),
                     policy=policy,
                     progress=progress,
-                    total=(repo.get("pullRequests") or {}).get("totalCount"),
+                    total=total,
                 )
             except RepoNotFound as exc:
                 log.warning("%s; skipped this repository, the others still sync", exc)
+            except SourceStop as exc:
+                stopped = exc
+                log.error("%s: %s; the repositories not yet synced are left for the next run", partition, exc)
+                yield Batch.failed(SOURCE, partition, str(exc))
+            except PartitionError as exc:
+                log.error("%s: %s; the other repositories still sync", partition, exc)
+                yield Batch.failed(SOURCE, partition, str(exc), _quarantined(f"{full_name} answer", exc))
+
+
+def _quarantined(item: str, exc: PartitionError) -> tuple[Quarantined, ...]:
+    """The unusable answer behind a partition failure, kept for quarantine (when there is one)."""
+    return (quarantine(item, str(exc), exc.raw, kind="answer"),) if exc.raw else ()
 
 
 def _changed(repo: Mapping[str, Any], cursor: str | None, since: dt.datetime | None) -> bool:
@@ -206,7 +273,7 @@ def fetch_org_repos(gql: GraphQLReader, org: str) -> list[dict[str, Any]]:
     Calls: GraphQL OrgRepos (1 point per 100 repositories)
     """
     try:
-        return [
+        nodes = [
             node
             for page in gql.pages(ORG_REPOS, {"org": org}, ("organization", "repositories"), what=org)
             for node in page
@@ -216,6 +283,16 @@ def fetch_org_repos(gql: GraphQLReader, org: str) -> list[dict[str, Any]]:
             f"GitHub organization {org!r} was not found: check the org name in the "
             "configuration and that the token's owner is a member of it"
         ) from None
+    usable = [
+        n
+        for n in nodes
+        if isinstance(n, dict) and isinstance(n.get("nameWithOwner"), str) and "/" in n["nameWithOwner"]
+    ]
+    if len(usable) < len(nodes):
+        log.warning(
+            "github:%s: %d repositories in the listing without a name were left out", org, len(nodes) - len(usable)
+        )
+    return usable
 
 
 def mine_repo(
@@ -238,13 +315,14 @@ def mine_repo(
     """
     partition = partition_for(full_name)
     started = time.monotonic()
-    before = (rest.requests, gql.requests, gql.points)
+    before = (rest.requests, gql.requests, gql.points, gql.followups, gql.partial_pages)
     old = parse_cursor(cursor)
     window_start = old - overlap if old is not None else None
     if since is not None:  # the window holds what is strictly newer, and since is inclusive
         window_start = utc(since) - dt.timedelta(microseconds=1)
     latest = old
     items = 0
+    quarantined = 0
 
     def seen(moment: dt.datetime | None) -> None:
         nonlocal latest
@@ -255,48 +333,60 @@ def mine_repo(
     comments: list[Record] = []
     pulls = pages = 0
     known_total = total if window_start is None else None
+    sizes = PageSize()
     if not unchanged:
         if progress:
             progress(partition, 0, known_total)
-        for records, page_newest, read in fetch_changed_pulls(gql, full_name, window_start, now):
+        for records, poison, page_newest, read in fetch_changed_pulls(gql, full_name, window_start, now, sizes):
             seen(page_newest)
             pages += 1
             pulls += read
+            quarantined += len(poison)
             if progress:
                 progress(partition, pulls, known_total)
-            if records:
+            if records or poison:
                 items += len(records)
                 # Accounts are in ACCOUNTS_PARTITION (one row per account, whichever org and repo saw it):
                 # they commit in their own batch, just after the page's rows.
                 own = tuple(r for r in records if r.partition == partition)
                 accounts = tuple(r for r in records if r.partition != partition)
-                yield Batch(source=SOURCE, partition=partition, records=own, cursor=None)
+                yield Batch(source=SOURCE, partition=partition, records=own, cursor=None, quarantined=tuple(poison))
                 if accounts:
                     yield Batch(source=SOURCE, partition=accounts[0].partition, records=accounts, cursor=None)
-        comments = fetch_changed_comments(rest, full_name, window_start, now)
+        comments, poison = fetch_changed_comments(rest, full_name, window_start, now)
+        quarantined += len(poison)
         for record in comments:
             seen(record.updated_at)
         items += len(comments)
+    else:
+        poison = []
     new_cursor = cursor if latest == old else format_cursor(latest) if latest else None
     stats = {
         "items": items,
         "rest_requests": rest.requests - before[0],
         "graphql_requests": gql.requests - before[1],
         "graphql_points": gql.points - before[2],
+        "followup_queries": gql.followups - before[3],
+        "page_size_reductions": sizes.reductions,
+        "partial_pages": gql.partial_pages - before[4],
+        "items_quarantined": quarantined,
         "pulls": pulls,
         "pages": pages,
         "seconds": round(time.monotonic() - started, 3),
     }
     left = {r: policy.remaining(r) for r in ("graphql", "core")} if policy else {}
     log.info(
-        "%s: %s%d items (%d PRs in %d pages), %d GraphQL queries (%d points) and %d REST requests "
-        "in %.1f s; budget left graphql %s, core %s; cursor %s",
+        "%s: %s%d items (%d PRs in %d pages, %d page-size reductions, %d quarantined), %d GraphQL queries "
+        "(%d follow-ups, %d points) and %d REST requests in %.1f s; budget left graphql %s, core %s; cursor %s",
         partition,
         "unchanged, " if unchanged else "",
         items,
         pulls,
         pages,
+        sizes.reductions,
+        quarantined,
         stats["graphql_requests"],
+        stats["followup_queries"],
         stats["graphql_points"],
         stats["rest_requests"],
         stats["seconds"],
@@ -304,32 +394,60 @@ def mine_repo(
         left.get("core"),
         new_cursor,
     )
-    yield Batch(source=SOURCE, partition=partition, records=tuple(comments), cursor=new_cursor, stats=stats)
+    yield Batch(
+        source=SOURCE,
+        partition=partition,
+        records=tuple(comments),
+        cursor=new_cursor,
+        stats=stats,
+        done=True,
+        quarantined=tuple(poison),
+    )
 
 
 def fetch_changed_pulls(
-    gql: GraphQLReader, full_name: str, window_start: dt.datetime | None, now: Callable[[], dt.datetime]
-) -> Iterator[tuple[list[Record], dt.datetime | None, int]]:
+    gql: GraphQLReader,
+    full_name: str,
+    window_start: dt.datetime | None,
+    now: Callable[[], dt.datetime],
+    sizes: PageSize | None = None,
+) -> Iterator[tuple[list[Record], list[Quarantined], dt.datetime | None, int]]:
     """Per GraphQL page: the records of PRs updated after ``window_start`` (with the AccountRecords of
-    everyone they show), the newest updated_at and how many PRs were read.
+    everyone they show), the PRs that could not be parsed (quarantined), the newest updated_at and
+    how many PRs were read.
 
-    Calls: GraphQL RepoPulls (1 point per 49 PRs), PullMore (PRs with more than 100 items in a connection)
+    Calls: GraphQL RepoPulls (1 point per 49 PRs, smaller pages when GitHub cannot finish one),
+    PullMore (PRs with more than 100 items in a connection)
     """
-    owner, name = full_name.split("/", 1)
-    variables = {"owner": owner, "name": name, "first": PULL_PAGE, "types": TIMELINE_TYPES}
-    for page in gql.pages(REPO_PULLS, variables, ("repository", "pullRequests"), what=full_name):
+    for page in pull_pages(gql, full_name, sizes):
         records: list[Record] = []
+        poison: list[Quarantined] = []
         newest: dt.datetime | None = None
         done = False
         accounts = AccountCollector()
         read = 0
-        for node in page:
-            updated_at = parse_time(node.get("updatedAt"))
-            if window_start is not None and updated_at is not None and updated_at <= window_start:
-                done = True  # newest-first: everything after this is older still
-                break
-            complete_pull(gql, node, what=f"{full_name}#{node.get('number')}")
-            records.extend(parse_graphql_pull(node, repo=full_name, fetched_at=now()))
+        for index, node in enumerate(page):
+            named = isinstance(node, dict) and isinstance(node.get("number"), int)
+            item = f"{full_name}#{node['number']}" if named else f"{full_name} PR node {index}"
+            try:
+                if not isinstance(node, dict):
+                    raise TypeError(f"a {type(node).__name__} where a pull request node belongs")
+                updated_at = parse_time(node.get("updatedAt"))
+                if window_start is not None and updated_at is not None and updated_at <= window_start:
+                    done = True  # newest-first: everything after this is older still
+                    break
+                complete_pull(gql, node, what=item)
+                parsed = parse_graphql_pull(node, repo=full_name, fetched_at=now())
+                ensure_encodable(parsed)
+                seen_accounts = AccountCollector()
+                seen_accounts.add_graphql_pull(node)
+                ensure_encodable(seen_accounts.records(partition=ACCOUNTS_PARTITION, fetched_at=now(), html=None))
+            except PARSE_ERRORS as exc:
+                log.warning("%s: could not be read (%s); quarantined, the repository goes on", item, exc)
+                poison.append(quarantine(item, exc, node, kind="record" if named else "anonymous"))
+                read += 1
+                continue
+            records.extend(parsed)
             accounts.add_graphql_pull(node)
             read += 1
             if updated_at is not None and (newest is None or updated_at > newest):
@@ -338,15 +456,15 @@ def fetch_changed_pulls(
             records.extend(
                 accounts.records(partition=ACCOUNTS_PARTITION, fetched_at=now(), html=html_root(records[0].url))
             )
-        yield records, newest, read
+        yield records, poison, newest, read
         if done:
             return
 
 
 def fetch_changed_comments(
     reader: GitHubReader, full_name: str, window_start: dt.datetime | None, now: Callable[[], dt.datetime]
-) -> list[Record]:
-    """Review comments (line comments) updated after ``window_start``.
+) -> tuple[list[Record], list[Quarantined]]:
+    """Review comments (line comments) updated after ``window_start``, and those that could not be parsed.
 
     Calls: GET /repos/{o}/{r}/pulls/comments (since, sort=updated)
     """
@@ -359,7 +477,21 @@ def fetch_changed_comments(
         return window_start is None or updated_at is None or updated_at > window_start
 
     out: list[Record] = []
+    poison: list[Quarantined] = []
     for page in reader.fetch_pages(f"/repos/{full_name}/pulls/comments", params, what=full_name):
         fetched_at = now()
-        out.extend(parse_review_comment(c, repo=full_name, fetched_at=fetched_at) for c in page if fresh(c))
-    return out
+        for c in page:
+            item = f"{full_name} review comment {c.get('id') if isinstance(c, Mapping) else '?'}"
+            try:
+                if not isinstance(c, Mapping):
+                    raise TypeError(f"a {type(c).__name__} where a review comment belongs")
+                if not fresh(c):
+                    continue
+                record = parse_review_comment(c, repo=full_name, fetched_at=fetched_at)
+                ensure_encodable([record])
+            except PARSE_ERRORS as exc:
+                log.warning("%s: could not be read (%s); quarantined, the repository goes on", item, exc)
+                poison.append(quarantine(item, exc, c))
+                continue
+            out.append(record)
+    return out, poison

@@ -2,7 +2,9 @@
 
 - ``fetch_org_teams``: ``GET /orgs/{org}/teams`` then each team's ``/repos``
   and ``/members`` (1 + 2 x teams REST requests, 100 per page); the miner reads
-  them once per org on a sync where something changed.
+  them once per org on a sync where something changed, each with
+  ``If-None-Match`` and the ETag an earlier night kept: an unchanged list is a
+  304, which GitHub does not charge.
 - ``codeowners_record``: a repository's CODEOWNERS from the org listing the
   miner sends every night anyway (``miners.github.graphql.ORG_REPOS`` asks for
   ``object(expression: "HEAD:<path>")`` at ``.github/CODEOWNERS``,
@@ -84,15 +86,15 @@ def fetch_org_teams(reader: GitHubReader, org: str, *, fetched_at: dt.datetime) 
     """
     out: list[GitHubTeamRecord] = []
     try:
-        teams = reader.fetch_all(f"/orgs/{org}/teams", what=f"{org} teams")
+        teams = reader.fetch_all(f"/orgs/{org}/teams", what=f"{org} teams", conditional=True)
     except RepoNotFound:
         log.warning("github:%s: the token cannot list the org's teams (404); team ownership skipped", org)
         return out
     for team in teams:
         slug = team.get("slug") or str(team.get("id"))
         what = f"{org}/{slug}"
-        repos = reader.fetch_all(f"/orgs/{org}/teams/{slug}/repos", what=f"team {what} repos")
-        members = reader.fetch_all(f"/orgs/{org}/teams/{slug}/members", what=f"team {what} members")
+        repos = reader.fetch_all(f"/orgs/{org}/teams/{slug}/repos", what=f"team {what} repos", conditional=True)
+        members = reader.fetch_all(f"/orgs/{org}/teams/{slug}/members", what=f"team {what} members", conditional=True)
         out.append(
             GitHubTeamRecord(
                 source=SOURCE,

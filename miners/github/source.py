@@ -10,7 +10,8 @@ import github
 
 from miners.base import Batch
 from miners.github import miner
-from miners.records import AccountRecord
+from miners.github.parse import partition_for
+from miners.records import AccountRecord, PullRequestRecord
 from miners.records import github as records
 from miners.source import SourceInfo, SyncRequest
 
@@ -54,6 +55,7 @@ class GitHubSource:
         return INFO
 
     def mine(self, request: SyncRequest) -> Iterator[Batch]:
+        stored = request.stored
         return miner.mine_github(
             self.client,
             self.orgs,
@@ -66,4 +68,9 @@ class GitHubSource:
             full=request.full,
             since=request.since,
             progress=request.progress,
+            # a repository with fewer PRs stored than GitHub lists is read again in full
+            stored_pulls=(lambda repo: stored.count_stored(PullRequestRecord, partition_for(repo)))
+            if stored is not None
+            else None,
+            http_cache=stored.read_http_cache() if stored is not None else None,
         )

@@ -63,4 +63,6 @@ class JiraSource:
             since=request.since,
             known=(lambda keys: stored.read_updated(JiraIssueRecord, keys)) if stored is not None else None,
             accounts=True,
+            # issues quarantined by earlier runs are read again first (their keys; not pages or answers)
+            requeue=[k for k in stored.read_quarantined_items(INFO.name) if " " not in k] if stored is not None else (),
         )

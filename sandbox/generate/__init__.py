@@ -16,6 +16,7 @@ import datetime as dt
 import random
 
 from sandbox.generate.github import build_pull_requests
+from sandbox.generate.heavy import plant_heavy_tail
 from sandbox.generate.jira import build_jira_issues
 from sandbox.generate.org import PERSONAS, Company, build_org
 from sandbox.generate.people import plant_career_moves, plant_identities
@@ -28,12 +29,17 @@ DEFAULT_ORG = "acme"
 __all__ = ["DEFAULT_END", "PERSONAS", "generate_world"]
 
 
-def generate_world(engineers: int = 40, months: int = 3, seed: int = 0, *, end: dt.datetime | None = None) -> World:
+def generate_world(
+    engineers: int = 40, months: int = 3, seed: int = 0, *, end: dt.datetime | None = None, heavy_tail: float = 0.0
+) -> World:
     """A realistic company of about ``engineers`` people and ``months`` of activity ending at ``end``.
 
     ``end`` defaults to 2026-10-01T00:00Z and becomes both ``period_end`` and
-    ``now``; naive values are taken as UTC.  Raises ValueError for sizes that
-    cannot make a company.
+    ``now``; naive values are taken as UTC.  ``heavy_tail`` (a share, e.g. 0.03)
+    grows that share of PRs and tickets past 100 files, timeline items, review
+    comments, comments and changelog entries (``sandbox.generate.heavy``); 0
+    leaves the world as it was.  Raises ValueError for sizes that cannot make a
+    company.
     """
     if engineers < 3:
         raise ValueError(
@@ -51,8 +57,11 @@ def generate_world(engineers: int = 40, months: int = 3, seed: int = 0, *, end: 
     plant_career_moves(company, engineers)
     pull_requests = build_pull_requests(company, Ids())
     jira_issues = build_jira_issues(company)
+    if not 0.0 <= heavy_tail <= 1.0:
+        raise ValueError(f"generate_world: heavy_tail={heavy_tail} must be a share between 0 and 1")
+    plant_heavy_tail(seed, heavy_tail, pull_requests, jira_issues)
     return World(
-        name=f"generated-{engineers}x{months}m-seed{seed}",
+        name=f"generated-{engineers}x{months}m-seed{seed}" + (f"-heavy{heavy_tail:g}" if heavy_tail else ""),
         seed=seed,
         org=company.org,
         period_start=start,

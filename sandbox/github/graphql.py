@@ -11,12 +11,19 @@ Per request, as GitHub does:
    (``sandbox.github.graphql_schema``); errors answer 200 with ``errors``;
 3. its cost by GitHub's formula is charged to the token's GraphQL budget
    (5,000 points per hour of the virtual clock; ``X-RateLimit-*`` headers with
-   resource ``graphql``); a spent budget answers 403 ``RATE_LIMITED`` and
-   charges nothing;
+   resource ``graphql``); a spent budget answers **200** with a ``RATE_LIMITED``
+   error and ``data: null``, as GitHub does, and charges nothing; secondary
+   limits (points per virtual minute, concurrent requests) answer 403 with
+   ``Retry-After`` (``GitHubSide.secondary``);
 4. it is executed over the world as of the clock (the resolvers of
    ``sandbox.github.graphql_resolve`` through the field table of
    ``sandbox.github.graphql_fields``); a valid field the sandbox does not
-   serve is an error naming it.
+   serve is an error naming it;
+5. the answer's modelled compute time (``sandbox.github.graphql_limits``) decides
+   whether GitHub would have finished: over ``graphql_resource_ms`` the heaviest
+   PR connections are dropped with ``RESOURCE_LIMITS_EXCEEDED`` errors (partial
+   data in a 200); over ``graphql_timeout_ms`` the answer is a 502 and the query
+   is charged ``graphql_timeout_penalty`` extra points.
 
 Metered in ``/_sandbox/stats`` as ``github.graphql_requests``,
 ``github.graphql_points`` and ``github.by_endpoint./graphql.{status}``.
@@ -35,12 +42,14 @@ from starlette.routing import Route
 
 from sandbox.github import payloads as gp
 from sandbox.github.graphql_fields import FIELDS
+from sandbox.github.graphql_limits import TIMEOUT_MESSAGE, compute_ms, limit_resources
 from sandbox.github.graphql_resolve import GqlContext, field_resolver, resolve_type
 from sandbox.github.graphql_schema import check_document, github_schema, pick_operation, query_cost
 from sandbox.github.http import GitHubSide, request_token, side
 from sandbox.state import SandboxState
 
 DOCS_URL = "https://docs.github.com/graphql"
+TIMEOUT_DOCS = "https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api#timeouts"
 TEMPLATE = "/graphql"
 
 __all__ = ["routes"]
@@ -136,17 +145,37 @@ def _endpoint(state: SandboxState):
         if errors or document is None:
             _meter(state, 200, 0)
             return _json({"errors": _errors(errors)}, 200, headers | rate_headers(used))
-        if used >= gh.graphql_limit:
-            _meter(state, 403, 0)
+        if used >= gh.graphql_limit:  # GitHub answers a spent GraphQL budget with a 200 and RATE_LIMITED
+            _meter(state, 200, 0)
+            state.bump("github.graphql_rate_limited")
             return _json(
                 {
+                    "data": None,
                     "errors": [
-                        {"type": "RATE_LIMITED", "message": f"API rate limit already exceeded for user {caller.login}."}
-                    ]
+                        {
+                            "type": "RATE_LIMITED",
+                            "message": f"API rate limit already exceeded for user ID {caller.login}.",
+                        }
+                    ],
                 },
-                403,
+                200,
                 headers | rate_headers(used),
             )
+        limited = gh.secondary(token or "", "graphql", headers["X-GitHub-Request-Id"])
+        try:
+            if limited is not None:
+                extra, refusal = limited
+                _meter(state, 403, 0)
+                return _json(refusal, 403, headers | rate_headers(used) | extra)
+            return _run(
+                request, body, caller, document, operation, variables, cost, used, used_key, headers, rate_headers
+            )
+        finally:
+            gh.release(token or "")
+
+    def _run(request, body, caller, document, operation, variables, cost, used, used_key, headers, rate_headers):
+        gh: GitHubSide = side(state)
+        _, reset = gh.window()
         points = 0 if _is_dry_run(operation, variables) else cost.points
         used += points
         gh.graphql_used[used_key] = used
@@ -173,9 +202,24 @@ def _endpoint(state: SandboxState):
         )
         if not isinstance(result, ExecutionResult):  # only async resolvers would make it an awaitable
             raise TypeError("GraphQL execution did not complete synchronously; the sandbox resolvers must be sync")
-        payload: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            payload["errors"] = _errors(result.errors)
+        data = result.data
+        errors = _errors(result.errors) if result.errors else []
+        if data is not None:
+            ms = compute_ms(data, gh.graphql_weights)
+            if ms > gh.graphql_timeout_ms:
+                penalty = gh.graphql_timeout_penalty
+                gh.graphql_used[used_key] = used + penalty
+                state.bump("github.graphql_timeouts")
+                _meter(state, 502, points + penalty)
+                timeout = {"message": TIMEOUT_MESSAGE, "documentation_url": TIMEOUT_DOCS}
+                return _json(timeout, 502, headers | rate_headers(used + penalty))
+            if ms > gh.graphql_resource_ms:
+                data, dropped = limit_resources(data, gh.graphql_resource_ms, gh.graphql_weights)
+                errors += dropped
+                state.bump("github.graphql_resource_limited")
+        payload: dict[str, Any] = {"data": data}
+        if errors:
+            payload["errors"] = errors
         _meter(state, 200, points)
         return _json(payload, 200, headers | rate_headers(used))
 

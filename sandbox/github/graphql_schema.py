@@ -156,11 +156,16 @@ def page_size(field_name: str, args: dict[str, Any]) -> int:
             extensions={"type": "MISSING_PAGINATION_BOUNDARIES"},
         )
     for name, value in (("first", first), ("last", last)):
-        if value is not None and not 0 <= value <= MAX_PAGE:
+        if value is not None and value > MAX_PAGE:
             raise GraphQLError(
                 f"Requesting {value} records on the `{field_name}` connection exceeds the "
                 f"`{name}` limit of {MAX_PAGE} records.",
                 extensions={"type": "EXCESSIVE_PAGINATION"},
+            )
+        if value is not None and value < 1:  # GitHub wants 1..100
+            raise GraphQLError(
+                f"`{name}` on the `{field_name}` connection must be between 1 and {MAX_PAGE}; {value} was given.",
+                extensions={"type": "INVALID_PAGINATION"},
             )
     return max(first or 0, last or 0)
 

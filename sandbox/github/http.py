@@ -3,9 +3,11 @@
 ``endpoint()`` wraps a handler ``(Ctx) -> payload | Paged`` with everything
 GitHub does around a response: token check (``token X`` / ``Bearer X``, else
 401), a per-token budget per hour of the virtual clock (``X-RateLimit-*``
-headers, 403 when spent), ``ETag`` on every 200 and 304 for a matching
-``If-None-Match`` (not charged), ``page``/``per_page`` slicing with an RFC 8288
-``Link`` header of absolute URLs, and ``state.count(...)`` for every request.
+headers, 403 when spent), secondary limits (``GitHubSide.secondary``: points per
+virtual minute and concurrent requests per token, 403 with ``Retry-After``),
+``ETag`` on every 200 and 304 for a matching ``If-None-Match`` (not charged),
+``page``/``per_page`` slicing with an RFC 8288 ``Link`` header of absolute URLs,
+and ``state.count(...)`` for every request.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ from sandbox.state import Caller, SandboxState
 from sandbox.world import PullRequest, World
 
 DOCS_URL = "https://docs.github.com/rest"
+SECONDARY_DOCS = (
+    "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+)
+SECONDARY_MESSAGE = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out "
+    "to GitHub Support for help, please include the request ID {request_id}."
+)
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
 
@@ -53,6 +62,21 @@ class GitHubSide:
     used: dict[tuple[str, int], int] = field(default_factory=dict)
     graphql_limit: int = 5000  # GraphQL points per token per hour (a budget of its own, as on GitHub)
     graphql_used: dict[tuple[str, int], int] = field(default_factory=dict)
+    # GraphQL compute model (sandbox.github.graphql_limits): partial data over resource_ms, 502 over timeout_ms
+    graphql_resource_ms: float = 7_000.0
+    graphql_timeout_ms: float = 10_000.0
+    graphql_timeout_penalty: int = 5  # points charged on top of the cost of a query that timed out
+    graphql_weights: dict[str, float] = field(
+        default_factory=lambda: {"pullRequests": 15.0, "files": 10.0, "timelineItems": 5.0}
+    )
+    # Secondary limits (GitHub's documented defaults): points per minute of the virtual clock per token
+    # (a REST GET and a GraphQL query cost 1 point each), concurrent requests per token.  None: off.
+    secondary_rest_per_minute: int | None = 900
+    secondary_graphql_per_minute: int | None = 2000
+    secondary_max_concurrent: int | None = 100
+    secondary_retry_after: bool = True  # False: answer without Retry-After (GitHub does both)
+    secondary_used: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    in_flight: dict[str, int] = field(default_factory=dict)
     _request_ids: Any = field(default_factory=lambda: itertools.count(1))
     _index_key: tuple[int, int] | None = None
     _pulls_by_repo: dict[str, list[PullRequest]] = field(default_factory=dict)
@@ -74,6 +98,30 @@ class GitHubSide:
                 prs.sort(key=lambda p: p.number)
             self._pulls_by_repo, self._index_key = index, key
         return self._pulls_by_repo.get(repo, [])
+
+    def secondary(self, token: str, api: str, request_id: str) -> tuple[dict[str, str], dict[str, Any]] | None:
+        """Charge one secondary-limit point for ``api`` (``rest`` | ``graphql``); (headers, body) of the 403
+        when the token is over a secondary limit, else None.  Call ``release(token)`` when the request ends."""
+        minute = int(self.state.now.timestamp()) // 60
+        limit = self.secondary_rest_per_minute if api == "rest" else self.secondary_graphql_per_minute
+        key = (token, api, minute)
+        with self.state.lock:
+            self.in_flight[token] = self.in_flight.get(token, 0) + 1
+            busy = self.secondary_max_concurrent is not None and self.in_flight[token] > self.secondary_max_concurrent
+            over = limit is not None and self.secondary_used.get(key, 0) >= limit
+            if not (busy or over):
+                self.secondary_used[key] = self.secondary_used.get(key, 0) + 1
+                return None
+        wait = 1 if busy else max(1, (minute + 1) * 60 - int(self.state.now.timestamp()))
+        headers = {"Retry-After": str(wait)} if self.secondary_retry_after else {}
+        return headers, {
+            "message": SECONDARY_MESSAGE.format(request_id=request_id),
+            "documentation_url": SECONDARY_DOCS,
+        }
+
+    def release(self, token: str) -> None:
+        with self.state.lock:
+            self.in_flight[token] = max(0, self.in_flight.get(token, 0) - 1)
 
     def next_request_id(self) -> str:
         n = next(self._request_ids)
@@ -181,6 +229,22 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
         if used >= gh.rate_limit:
             state.count("github", template, 403, counted=False)
             return _error(403, f"API rate limit exceeded for user {caller.login}.", headers | rate_headers(used))
+        limited = gh.secondary(token or "", "rest", headers["X-GitHub-Request-Id"])
+        try:
+            if limited is not None:
+                state.count("github", template, 403, counted=False)
+                extra, body = limited
+                return Response(
+                    _json_bytes(body),
+                    403,
+                    headers | rate_headers(used) | extra,
+                    media_type="application/json; charset=utf-8",
+                )
+            return await _answer(request, caller, template, handler, headers, rate_headers, used_key, used)
+        finally:
+            gh.release(token or "")
+
+    async def _answer(request, caller, template, handler, headers, rate_headers, used_key, used) -> Response:
         links = gp.Links(api=f"{request.url.scheme}://{request.url.netloc}/api/v3", html=gp.html_base(state.world))
         ctx = Ctx(request, caller, state.world, state.now, links, gh)
         try:

@@ -70,9 +70,15 @@ def render_view(ctx: Ctx, view, wanted: list[str], expand: list[str]) -> dict[st
         "key": i.key,
         "fields": {k: every[k] for k in select_fields(every, wanted)},
     }
-    if "changelog" in expand:
-        histories = [P.render_history(ctx.state.world, h, r) for h in view.histories]
-        out["changelog"] = {"startAt": 0, "maxResults": len(histories), "total": len(histories), "histories": histories}
+    if "changelog" in expand:  # Cloud embeds the first 40 histories; total says how many there are
+        shown = view.histories[: P.CLOUD_EMBEDDED_HISTORIES] if r.cloud else view.histories
+        histories = [P.render_history(ctx.state.world, h, r) for h in shown]
+        out["changelog"] = {
+            "startAt": 0,
+            "maxResults": P.CLOUD_EMBEDDED_HISTORIES if r.cloud else len(histories),
+            "total": len(view.histories),
+            "histories": histories,
+        }
     if "names" in expand:
         names = {f["id"]: f["name"] for f in P.render_fields_list()}
         out["names"] = {k: names[k] for k in out["fields"] if k in names}

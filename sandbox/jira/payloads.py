@@ -61,6 +61,12 @@ SYSTEM_FIELDS: tuple[tuple[str, str, str], ...] = (  # id, name, schema type
     ("comment", "Comment", "comments-page"),
 )
 NON_NAVIGABLE = frozenset({"comment"})  # left out of "*navigable", the DC search default
+# Jira Cloud embeds only part of long lists in an issue (total says how many there are): the first
+# comments of ``fields.comment`` and the first histories of ``expand=changelog``; the rest must be
+# paged from issue/{key}/comment (100 a page) and the changelog endpoints.  Data Center embeds all.
+CLOUD_EMBEDDED_COMMENTS = 20
+CLOUD_EMBEDDED_HISTORIES = 40
+CLOUD_COMMENT_PAGE = 100
 
 LINK_PHRASES = {  # type name -> (outward, inward), as Jira shows them
     "Blocks": ("blocks", "is blocked by"),
@@ -419,7 +425,8 @@ def render_all_fields(world: World, view: IssueView, now: dt.datetime, r: Render
         links.append(entry)
     parent_issue = issue_by_key(world, i.parent) if i.parent else None
     epic_link = parent_issue is not None and parent_issue.issue_type == "Epic" and not r.cloud
-    comments = [render_comment(world, i, c, now, r) for c in view.comments]
+    shown = view.comments[:CLOUD_EMBEDDED_COMMENTS] if r.cloud else view.comments
+    comments = [render_comment(world, i, c, now, r) for c in shown]
     return {
         "summary": i.summary,
         "description": render_text(i.description, r),
@@ -450,8 +457,8 @@ def render_all_fields(world: World, view: IssueView, now: dt.datetime, r: Render
         "comment": {
             "comments": comments,
             "self": r.api(f"issue/{i.id}/comment"),
-            "maxResults": len(comments),
-            "total": len(comments),
+            "maxResults": CLOUD_EMBEDDED_COMMENTS if r.cloud else len(comments),
+            "total": len(view.comments),
             "startAt": 0,
         },
         SEVERITY_FIELD: _option(i.severity, r),

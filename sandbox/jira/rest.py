@@ -200,7 +200,8 @@ def routes(state: SandboxState) -> list[Route]:
         comments = list(view.comments)
         if ctx.params.get("orderBy") == "-created":
             comments.reverse()
-        start, size = max(0, ctx.param_int("startAt", 0)), max(0, min(ctx.param_int("maxResults", 5000), 5000))
+        cap = P.CLOUD_COMMENT_PAGE if cloud else 5000  # Cloud pages comments at 100, whatever is asked
+        start, size = max(0, ctx.param_int("startAt", 0)), max(0, min(ctx.param_int("maxResults", cap), cap))
         page = comments[start : start + size]
         return {
             "startAt": start,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import yaml
 from flows.cli.main import main
 from flows.config import EXAMPLE_CONFIG
 from tests.support import REPO
+from tests.support.cli import run_cli
 
 ROOT = REPO
 
@@ -40,14 +40,6 @@ def test_every_command_and_option_is_in_the_readme():
         for param in cmd.params:
             if isinstance(param, click.Option):
                 assert any(opt in row for opt in param.opts), f"{path} {param.opts} missing from the README row"
-
-
-def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "JIRA_"))}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120
-    )
 
 
 def assert_clean_error(proc: subprocess.CompletedProcess, *needles: str) -> None:

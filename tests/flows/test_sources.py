@@ -9,7 +9,7 @@ import pytest
 
 from flows import sources
 from flows.config import read_config
-from miners.records import ALL_RECORD_TYPES, AccountRecord
+from miners.records import ALL_RECORD_TYPES, AccountRecord, PullRequestRecord
 from miners.source import Source, SyncRequest
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.server import SandboxServer
@@ -81,3 +81,29 @@ def test_an_unconfigured_source_mines_nothing(configured):
     bare = configured.model_copy(update={"jira": None, "roster": None})
     assert sources.build_source(bare, "jira") is None and sources.build_source(bare, "roster") is None
     assert sources.configured_activity_sources(bare) == ("github",)
+
+
+def test_the_warehouse_answers_everything_a_source_may_ask():
+    import inspect
+
+    from miners.source import Stored
+    from warehouse import Warehouse
+
+    asked = [name for name, value in vars(Stored).items() if not name.startswith("_") and callable(value)]
+    assert {"read_updated", "count_stored", "read_quarantined_items", "read_http_cache"} <= set(asked)
+    for name in asked:
+        answer = getattr(Warehouse, name, None)
+        assert callable(answer), f"Warehouse.{name} is missing"
+        assert list(inspect.signature(answer).parameters) == list(inspect.signature(vars(Stored)[name]).parameters)
+
+
+def test_the_sync_records_a_run_for_every_source_and_a_summary_per_partition(configured):
+    from flows import stages
+
+    summaries = {name: stages.sync_source(configured, name) for name in sources.source_names()}
+    assert all(summaries.values()) and not [s for part in summaries.values() for s in part if s["error"]]
+    with open_warehouse(configured.warehouse_path, read_only=True) as wh:
+        runs = dict(wh.con.execute("SELECT source, status FROM sync_runs").fetchall())
+        stored_prs = wh.count_stored(PullRequestRecord, "github:acme/trainer")
+    assert runs == {"roster": "ok", "github": "ok", "jira": "ok"}
+    assert stored_prs == sum(1 for p in tiny_world().pull_requests if p.repo == "acme/trainer")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 
 import pytest
 from github import Auth, Github
@@ -30,104 +29,12 @@ from sandbox.faults import FaultProfile
 from sandbox.github.graphql_schema import check_document
 from sandbox.github.http import side
 from sandbox.server import SandboxServer
-from sandbox.world import ReviewRequest, World
-from tests.support.github import FETCHED, expected_records
+from sandbox.world import World
+from tests.support.github import FETCHED, expected_history, expected_records
 from tests.support.worlds import history_world, t
 
 HISTORY = (ReviewRequestRecord, PullRequestCommitRecord, CoAuthorRecord)
 ALL = (PullRequestRecord, PullRequestFileRecord, ReviewRecord, ReviewCommentRecord, IssueCommentRecord, *HISTORY)
-TRAILER = re.compile(r"^Co-authored-by:\s*(.+?)\s*<([^>]+)>\s*$", re.I | re.M)
-
-
-def expected_history(world: World, html: str = "https://github.acme.test") -> set:
-    """Review requests, commits and co-authors the miner must produce, computed from the world file."""
-
-    def who(login):
-        person = next((p for p in world.people if p.login == login), None)
-        if login is None or (person is not None and person.deleted):
-            return None, None
-        return login, "Bot" if (person is not None and person.is_bot) or login.endswith("[bot]") else "User"
-
-    env = dict(source="github", fetched_at=FETCHED)
-    out: set = set()
-    now = world.now
-    for pr in world.pull_requests:
-        if pr.created_at > now:
-            continue
-        part, url = f"github:{pr.repo}", f"{html}/{pr.repo}/pull/{pr.number}"
-        base = dict(env, partition=part, repo=pr.repo, number=pr.number)
-        history = pr.review_requests or [  # the world convention for pending requests without a history
-            ReviewRequest(reviewer=login, requested_by=pr.author or "ghost", requested_at=pr.created_at)
-            for login in pr.requested_reviewers
-        ]
-        requests = [r for r in history if r.requested_at <= now]
-        for rr in requests:
-            removed = rr.removed_at if rr.removed_at and rr.removed_at <= now else None
-            later = [q.requested_at for q in requests if q.reviewer == rr.reviewer and q.requested_at > rr.requested_at]
-            until = min([m for m in (removed, *later) if m], default=None)
-            answers = sorted(
-                (
-                    r
-                    for r in pr.reviews
-                    if r.author == rr.reviewer
-                    and r.submitted_at <= now
-                    and r.submitted_at >= rr.requested_at
-                    and (until is None or r.submitted_at <= until)
-                ),
-                key=lambda r: (r.submitted_at, r.id),
-            )
-            login, kind = who(rr.reviewer)
-            answer = answers[0] if answers and login else None  # a deleted reviewer is null on both sides
-            out.add(
-                ReviewRequestRecord(
-                    **base,
-                    source_id=f"{pr.repo}#{pr.number}:{login}@{rr.requested_at.isoformat()}",
-                    url=url,
-                    updated_at=max(m for m in (rr.requested_at, removed, answer and answer.submitted_at) if m),
-                    reviewer_login=login,
-                    reviewer_type=kind,
-                    requested_by_login=who(rr.requested_by)[0],
-                    requested_at=rr.requested_at,
-                    removed_at=removed,
-                    answered_at=answer and answer.submitted_at,
-                    answered_review_id=answer and answer.id,
-                )
-            )
-        for c in pr.commits:
-            if c.committed_at > now:
-                continue
-            person = next((p for p in world.people if p.login == c.author), None)
-            curl = f"{url}/commits/{c.sha}"
-            out.add(
-                PullRequestCommitRecord(
-                    **base,
-                    source_id=f"{pr.repo}#{pr.number}:{c.sha}",
-                    updated_at=c.committed_at,
-                    url=curl,
-                    sha=c.sha,
-                    author_login=who(c.author)[0] if who(c.author)[1] == "User" else None,
-                    author_name=person.name if person else None,
-                    author_email=c.author_email,
-                    message=c.message,
-                    committed_at=c.committed_at,
-                )
-            )
-            seen = {c.author_email.lower()}
-            for name, email in TRAILER.findall(c.message):
-                if email.lower() not in seen:
-                    seen.add(email.lower())
-                    out.add(
-                        CoAuthorRecord(
-                            **base,
-                            source_id=f"{pr.repo}#{pr.number}:{c.sha}:{email.lower()}",
-                            updated_at=c.committed_at,
-                            url=curl,
-                            sha=c.sha,
-                            name=name,
-                            email=email,
-                        )
-                    )
-    return out
 
 
 def client(server: SandboxServer, token: str) -> Github:

@@ -1,13 +1,15 @@
-"""A GitHub server that cannot be reached ends in a clear MinerError after the policy's retries, never a raw trace."""
+"""A GitHub server that cannot be reached ends in a clear error after the policy's retries, never a raw trace.
+
+The org cannot be listed: its partition is recorded as failed (``Batch.error``) with the message, and the
+miner ends (the flow reports a partial sync and the other sources still run).
+"""
 
 from __future__ import annotations
 
 import socket
 
-import pytest
 from github import Auth, Github
 
-from miners.base import MinerError
 from miners.github.miner import mine_github
 from miners.github.ratelimit import RateLimitPolicy
 
@@ -32,8 +34,12 @@ def test_unreachable_server_is_a_clear_error_after_bounded_retries():
         seconds_between_writes=None,
         timeout=5,
     )
-    with pytest.raises(MinerError) as err:
-        list(mine_github(gh, ["acme"], {}, policy=policy))
-    message = str(err.value)
+    batches = list(mine_github(gh, ["acme", "other"], {}, policy=policy))
+    assert [(b.partition, b.records, b.cursor) for b in batches] == [
+        ("github:acme", (), None),
+        ("github:other", (), None),
+    ]
+    message = batches[0].error or ""
+    assert batches[1].error == f"not synced: {message}"  # nothing more is requested once the source stopped
     assert "cannot reach GitHub" in message and f"127.0.0.1:{port}" in message and "base_url" in message
     assert len(waits) == 3  # bounded, on the injected clock

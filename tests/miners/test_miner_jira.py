@@ -21,24 +21,12 @@ from miners.records import (
 from sandbox.server import SandboxServer
 from sandbox.world import JiraChange, JiraIssue, JiraLink
 from tests.support.jira import FETCHED, comparable, expected_records
-from tests.support.worlds import t, tiny_world
+from tests.support.jira import flavoured_world as _world
+from tests.support.jira import mine_projects as _mine
+from tests.support.jira import service_client as _client
+from tests.support.worlds import t
 
 UTC = dt.timezone.utc
-PROJECTS = ("ML", "SRCH")
-
-
-def _world(flavour: str):
-    world = tiny_world()
-    world.jira_flavour = flavour
-    return world
-
-
-def _client(server: SandboxServer, token: str = "tok-service") -> JIRA:
-    return JIRA(server=server.jira_url, basic_auth=("ladder-sync@example.com", token), max_retries=0)
-
-
-def _mine(client, cursors=None, **kwargs):
-    return list(mine_jira(client, PROJECTS, cursors or {}, now=lambda: FETCHED, **kwargs))
 
 
 def _records(batches) -> dict[tuple[str, str], object]:
@@ -76,9 +64,14 @@ def test_records_equal_the_world_exactly(server):
     assert got[("raw_jira_links", "SRCH-3:inward:Causes:SRCH-1")].description == "is caused by"
     assert got[("raw_jira_issues", "ML-2")].url == f"{server.jira_url}/browse/ML-2"
     assert got[("raw_jira_issues", "SRCH-4")].assignee_id == "acc-gone"
-    assert [(b.partition, b.cursor) for b in batches] == [
+    assert [(b.partition, b.cursor) for b in batches if b.records] == [
         ("jira:ML", "2026-10-07 10:00"),
         ("jira:SRCH", "2026-10-12 10:00"),
+    ]
+    # each project ends with a batch saying it is complete (recorded as synced), at the same cursor
+    assert [(b.partition, b.cursor, b.records) for b in batches if b.done] == [
+        ("jira:ML", "2026-10-07 10:00", ()),
+        ("jira:SRCH", "2026-10-12 10:00", ()),
     ]
 
 
@@ -258,7 +251,7 @@ def _issue_keys(batches) -> list[str]:
 def test_many_pages_commit_cursor_page_by_page(monkeypatch):
     monkeypatch.setattr("miners.jira.miner.WALK_PAGE", 100)  # Cloud pages of 100 are what search/jql serves anyway
     with SandboxServer(_busy_world("datacenter")) as server:
-        batches = [b for b in _mine(_client(server)) if b.partition == "jira:ML"]
+        batches = [b for b in _mine(_client(server)) if b.partition == "jira:ML" and not b.done]
         walks = [k for k in _by_endpoint(server) if "/search" in k]
     assert len(batches) == 3 and walks
     assert [b.stats["items"] for b in batches] == [
@@ -302,9 +295,15 @@ def test_bad_token_is_a_miner_error(server):
         _mine(client, field_ids=ids)  # no field list needed: the search itself is refused
 
 
-def test_unknown_project_is_a_miner_error(server):
-    with pytest.raises(MinerError, match="NOPE"):
-        list(mine_jira(_client(server), ["NOPE"], {}))
+def test_unknown_project_fails_that_project_only_with_a_clear_error(server):
+    batches = list(mine_jira(_client(server), ["NOPE", "ML"], {}, now=lambda: FETCHED))
+    failed = [b for b in batches if b.error]
+    assert [(b.partition, b.records, b.cursor) for b in failed] == [("jira:NOPE", (), None)]
+    assert "400" in (failed[0].error or "") and "NOPE" in (failed[0].error or "")
+    assert "project keys" in (failed[0].error or "")  # says what to check
+    ml = [b for b in batches if b.partition == "jira:ML"]
+    assert ml[-1].done and ml[-1].cursor == "2026-10-07 10:00"
+    assert {r.source_id for b in ml for r in b.records if isinstance(r, JiraIssueRecord)} == {"ML-1", "ML-2", "ML-3"}
 
 
 def test_410_from_the_removed_search_names_the_endpoint_and_the_fix():
@@ -347,6 +346,7 @@ def test_one_info_line_per_project_and_one_per_run(server, caplog):
     assert lines == [
         "jira:ML: 3 issues, cursor None -> 2026-10-07 10:00",
         "jira:SRCH: 4 issues, cursor None -> 2026-10-12 10:00",
-        f"jira: 2 projects, 7 issues, {requests} requests (0 retries)",
+        f"jira: 2 projects (0 failed), 7 issues, {requests} requests (0 retries), 0 issues with comments paged, "
+        "0 quarantined",
     ]
     assert not any("tok-" in r.getMessage() for r in caplog.records)

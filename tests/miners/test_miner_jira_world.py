@@ -7,11 +7,13 @@ migrated DuckDB for the replay.  Only the retry policy's sleep is replaced.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from jira import JIRA
 
 from miners.base import MinerError
+from miners.jira.client import JiraRateLimited
 from miners.jira.miner import RetryPolicy, mine_jira
 from miners.records import ALL_RECORD_TYPES
 from sandbox.generate import generate_world
@@ -146,15 +148,23 @@ def test_429_is_retried_after_retry_after_with_the_injected_sleep():
         assert got == expected_records(world, server.state.now)
 
         throttle(server.state, retry_after_seconds=3, times=50)
-        with pytest.raises(
-            MinerError,
-            match="kept failing while reading the field list.*answered 429 after 4 attempts.*run the sync again later",
-        ):
-            list(mine_jira(client, _projects(world), {}, retry=RetryPolicy(max_attempts=4, sleep=slept.append)))
+        limited = list(mine_jira(client, _projects(world), {}, retry=RetryPolicy(max_attempts=4, sleep=slept.append)))
+    # every project is recorded as not synced, with the reason (the flow reports a partial sync)
+    assert {b.partition for b in limited} == {f"jira:{p}" for p in _projects(world)}
+    assert all(b.error and not b.records and b.cursor is None for b in limited)
+    assert re.search(
+        r"kept answering 429 \(rate limited\) while reading the field list.*4 times.*run the sync again",
+        limited[0].error or "",
+    )
+    assert issubclass(JiraRateLimited, MinerError)
     assert slept[2:] == [3.0, 3.0, 3.0]
 
 
 def test_backoff_without_retry_after_doubles_up_to_the_cap():
-    policy = RetryPolicy(base_delay_seconds=2, max_delay_seconds=10)
+    policy = RetryPolicy(base_delay_seconds=2, max_delay_seconds=10, clock=lambda: 1_800_000_000.0)
     assert [policy.delay(n, None) for n in (1, 2, 3, 4)] == [2, 4, 8, 10]
-    assert policy.delay(1, "30") == 10 and policy.delay(1, "0") == 0 and policy.delay(2, "Wed, 21 Oct") == 4
+    # Retry-After is honoured as asked (never sent early), in seconds or as an HTTP date; unreadable: backoff
+    assert policy.delay(1, "30") == 30 and policy.delay(1, "0") == 0 and policy.delay(2, "Wed, 21 Oct") == 4
+    assert policy.delay(1, "Fri, 15 Jan 2027 08:01:40 GMT") == 100  # 1_800_000_000 is 08:00:00 that day
+    with pytest.raises(JiraRateLimited, match="asks to wait 3600 s"):  # longer than allowed: stop, run later
+        policy.delay(1, "3600")

@@ -220,9 +220,12 @@ def _check_unique(values, what):
     assert not dupes, f"duplicate {what}: {dupes[:5]}"
 
 
-@pytest.mark.parametrize("engineers,months,seed", [(40, 3, 0), (12, 1, 4), (3, 1, 9), (90, 2, 11)])
-def test_referential_integrity_and_time_order(engineers, months, seed):
-    world = generate_world(engineers=engineers, months=months, seed=seed)
+@pytest.mark.parametrize(
+    "engineers,months,seed,heavy",
+    [(40, 3, 0, 0.0), (12, 1, 4, 0.0), (3, 1, 9, 0.0), (90, 2, 11, 0.0), (20, 2, 5, 0.05)],
+)
+def test_referential_integrity_and_time_order(engineers, months, seed, heavy):
+    world = generate_world(engineers=engineers, months=months, seed=seed, heavy_tail=heavy)
     logins, teams = _logins(world), {t.id for t in world.teams}
     deleted = {p.login for p in world.people if p.deleted}
     lo, hi = world.period_start, world.period_end
@@ -366,3 +369,21 @@ def test_end_argument_and_bad_sizes():
         generate_world(engineers=2)
     with pytest.raises(ValueError, match="months=0"):
         generate_world(months=0)
+
+
+def test_the_heavy_tail_grows_a_few_items_past_a_page_and_leaves_the_rest_alone():
+    plain = generate_world(engineers=20, months=2, seed=5)
+    heavy = generate_world(engineers=20, months=2, seed=5, heavy_tail=0.03)
+    assert dump_world(generate_world(engineers=20, months=2, seed=5, heavy_tail=0.0)) == dump_world(plain)
+    grown = [
+        (a, b)
+        for a, b in zip(plain.pull_requests, heavy.pull_requests, strict=True)
+        if (len(a.files), len(a.issue_comments), len(a.review_comments))
+        != (len(b.files), len(b.issue_comments), len(b.review_comments))
+    ]
+    assert 0.02 * len(plain.pull_requests) <= len(grown) <= 0.04 * len(plain.pull_requests)
+    assert all(len(b.files) > 100 or len(b.issue_comments) > 100 or len(b.review_comments) > 100 for _, b in grown)
+    assert max(len(p.files) for p in plain.pull_requests) < 30  # without it, nothing needs a second page
+    tickets = [i for i in heavy.jira_issues if len(i.comments) > 100]
+    assert tickets and all(len(i.changelog) > 100 for i in tickets)
+    assert not [i for i in plain.jira_issues if len(i.comments) > 100 or len(i.changelog) > 100]

@@ -147,6 +147,9 @@ def test_pagination_limits_are_githubs(server):
     assert (
         too_many["errors"][0]["type"] == "EXCESSIVE_PAGINATION" and "limit of 100" in too_many["errors"][0]["message"]
     )
+    for below in (0, -1):  # GitHub wants 1..100
+        none = post(server, PULLS, {"first": below}).json()
+        assert "data" not in none and "between 1 and 100" in none["errors"][0]["message"], none
 
 
 def test_unknown_objects_are_not_found_and_nodes_resolve_by_global_id(server):
@@ -167,12 +170,13 @@ def test_authentication_and_a_spent_budget(server):
     side(server.state).graphql_limit = 1
     assert post(server, "{ viewer { login } }").status_code == 200
     spent = post(server, "{ viewer { login } }")
-    assert spent.status_code == 403 and spent.json()["errors"][0]["type"] == "RATE_LIMITED"
-    assert spent.headers["X-RateLimit-Remaining"] == "0"
-    with pytest.raises(GithubException) as err:  # PyGithub sees GitHub's answer
+    # GitHub sends a spent GraphQL budget as a 200 with errors, not a 403
+    assert spent.status_code == 200 and spent.json()["errors"][0]["type"] == "RATE_LIMITED"
+    assert spent.json()["data"] is None and spent.headers["X-RateLimit-Remaining"] == "0"
+    with pytest.raises(GithubException) as err:  # PyGithub turns errors in a 200 into an exception of its own
         Github(base_url=server.github_url, auth=Auth.Token("tok-service"), retry=None).requester.graphql_query(
             "{ viewer { login } }", {}
         )
-    assert err.value.status == 403
+    assert "RATE_LIMITED" in str(err.value.data)
     server.state.now = server.state.now + dt.timedelta(hours=1)  # the next hour's budget
     assert post(server, "{ viewer { login } }").status_code == 200

@@ -1,11 +1,36 @@
-"""What the Jira miner must produce for a world, written from the world file, field by field."""
+"""What the Jira miner must produce for a world, written from the world file, field by field; and the
+tiny world's Jira as the miner tests read it (a flavour, the service account's client, a mining run)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 
+from jira import JIRA
+
+from miners.jira.miner import mine_jira
+from sandbox.server import SandboxServer
+from tests.support.worlds import tiny_world
+
 FETCHED = dt.datetime(2026, 10, 25, 1, 0, tzinfo=dt.timezone.utc)
+PROJECTS = ("ML", "SRCH")
+
+
+def flavoured_world(flavour: str):
+    """``tiny_world`` served as Jira ``flavour`` (``cloud`` or ``datacenter``)."""
+    world = tiny_world()
+    world.jira_flavour = flavour
+    return world
+
+
+def service_client(server: SandboxServer, token: str = "tok-service") -> JIRA:
+    """The real ``jira`` client on the sandbox's Jira, as the sync's service account (no client retries)."""
+    return JIRA(server=server.jira_url, basic_auth=("ladder-sync@example.com", token), max_retries=0)
+
+
+def mine_projects(client, cursors=None, **kwargs) -> list:
+    """Every batch ``mine_jira`` yields for ``PROJECTS``, stamped ``FETCHED``."""
+    return list(mine_jira(client, PROJECTS, cursors or {}, now=lambda: FETCHED, **kwargs))
 
 
 PHRASES = {
