@@ -228,20 +228,25 @@ class FaultInjector:
         self.profile = profile
         self.sandbox = state  # SandboxState: meter and virtual clock
         self._rules = [(i, r, _RuleState()) for i, r in enumerate(profile.rules)]
-        world = getattr(state, "world", None)
-        self._at = {
+        self._at = self._firing_numbers(profile)
+        self._lock = threading.Lock()
+        self.enabled = True
+
+    def _firing_numbers(self, profile: FaultProfile) -> dict[int, set[int]]:
+        """Per rule, the matching-request numbers that fire: ``at``, and ``at_share`` of the world's floor."""
+        world = getattr(self.sandbox, "world", None)
+        return {
             i: set(r.at)
             | {max(1, int(share * requests_floor(world, list(r.apis)))) for share in r.at_share if world is not None}
             for i, r in enumerate(profile.rules)
         }
-        self._lock = threading.Lock()
-        self.enabled = True
 
     def use(self, profile: FaultProfile) -> None:
         """Replace the profile (rule counters start again from zero), e.g. between tests on one server."""
         with self._lock:
             self.profile = profile
             self._rules = [(i, r, _RuleState()) for i, r in enumerate(profile.rules)]
+            self._at = self._firing_numbers(profile)
 
     def decide(self, api: str, method: str, path: str) -> tuple[int, Any, int] | None:
         """(rule index, rule, n) of the rule that fires for this request, or None; advances the counters."""
