@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from miners.base import Batch
+from miners.people.model import DEFAULT_LEVELS
 from miners.records import (
     IssueCommentRecord,
     JiraChangeRecord,
@@ -22,9 +23,6 @@ from miners.records import (
 from sandbox.world import World
 
 FETCHED_AT = dt.datetime(2026, 10, 25, 1, 0, tzinfo=dt.timezone.utc)
-
-
-LEVEL_RANKS = {"IC1": 1, "IC2": 2, "IC3": 3, "IC4": 4, "IC5": 5, "IC6": 6, "M1": 5, "M2": 6, "M3": 7}
 
 
 LINK_PHRASES = {
@@ -74,7 +72,7 @@ def roster_batch(world: World) -> Batch:
                 team_id=p.team,
                 manager_id=p.manager,
                 level=p.level,
-                level_rank=LEVEL_RANKS[p.level],
+                level_rank=DEFAULT_LEVELS[p.level],
                 start_date=p.start_date,
                 is_service_account=p.is_bot,
             )
