@@ -78,8 +78,8 @@ def run(engineers: int, months: int, seed: int, heavy_tail: float, report=print)
     world = generate_world(engineers=engineers, months=months, seed=seed, heavy_tail=heavy_tail)
     world.jira_flavour = "datacenter"
     report(
-        f"world: {engineers} engineers, {months} months, seed {seed}, heavy tail {heavy_tail}: {len(world.repos)} repos, "
-        f"{len(world.pull_requests)} PRs, {len(world.jira_issues)} tickets (Jira Data Center)"
+        f"world: {engineers} engineers, {months} months, seed {seed}, heavy tail {heavy_tail}: "
+        f"{len(world.repos)} repos, {len(world.pull_requests)} PRs, {len(world.jira_issues)} tickets (Jira Data Center)"
     )
     with SandboxServer(world) as server:
         base = server.github_url.rsplit("/api/v3", 1)[0]  # Perceval appends /api/v3 to an Enterprise URL

@@ -92,8 +92,13 @@ def main(args: dict) -> dict:
             got = _count(fetch(), per_item)
         except Exception as exc:  # noqa: BLE001 - a crash is the measurement
             results["crashes"].append(
-                {"backend": kind, "target": name, "type": type(exc).__name__, "message": str(exc)[:500],
-                 "where": traceback.format_exc().strip().splitlines()[-3:]}
+                {
+                    "backend": kind,
+                    "target": name,
+                    "type": type(exc).__name__,
+                    "message": str(exc)[:500],
+                    "where": traceback.format_exc().strip().splitlines()[-3:],
+                }
             )
             got = {"crashed": 1}
         totals = results[kind].setdefault(name.split(":", 1)[0], {})
@@ -106,8 +111,14 @@ def main(args: dict) -> dict:
 
             def fetch(owner=owner, repo=repo, category=category):
                 backend = GitHub(
-                    owner=owner, repository=repo, api_token=[args["github_token"]], base_url=args["github_url"],
-                    sleep_for_rate=True, min_rate_to_sleep=10, sleep_time=1, max_retries=5,
+                    owner=owner,
+                    repository=repo,
+                    api_token=[args["github_token"]],
+                    base_url=args["github_url"],
+                    sleep_for_rate=True,
+                    min_rate_to_sleep=10,
+                    sleep_time=1,
+                    max_retries=5,
                 )
                 return backend.fetch(category=category)
 

@@ -154,7 +154,10 @@ def list_issue_comments(ctx: Ctx) -> Paged:
     pr = find_pull(ctx)  # every issue in the sandbox is a PR
     return comments_paged(
         ctx,
-        [gi.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links) for c in asof.visible_issue_comments(pr, ctx.now)],
+        [
+            gi.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
+            for c in asof.visible_issue_comments(pr, ctx.now)
+        ],
     )
 
 
@@ -172,7 +175,10 @@ def list_pull_review_comments(ctx: Ctx) -> Paged:
     pr = find_pull(ctx)
     return comments_paged(
         ctx,
-        [gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links) for c in asof.visible_review_comments(pr, ctx.now)],
+        [
+            gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
+            for c in asof.visible_review_comments(pr, ctx.now)
+        ],
     )
 
 
@@ -241,7 +247,12 @@ TABLE: list[tuple[str, str, Handler, bool]] = [
         True,
     ),
     (f"{_REPO}/issues/{{number:int}}/comments", f"{_REPO}/issues/{{issue_number}}/comments", list_issue_comments, True),
-    (f"{_REPO}/issues/{{number:int}}/reactions", f"{_REPO}/issues/{{issue_number}}/reactions", list_issue_reactions, True),
+    (
+        f"{_REPO}/issues/{{number:int}}/reactions",
+        f"{_REPO}/issues/{{issue_number}}/reactions",
+        list_issue_reactions,
+        True,
+    ),
     (
         f"{_REPO}/pulls/comments/{{comment_id:int}}/reactions",
         f"{_REPO}/pulls/comments/{{comment_id}}/reactions",

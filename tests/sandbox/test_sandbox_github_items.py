@@ -37,7 +37,9 @@ def server(running):
 
 
 def get(server: SandboxServer, path: str, token: str = "tok-service", **params) -> requests.Response:
-    return requests.get(server.github_url + path, headers={"Authorization": f"token {token}"}, params=params, timeout=10)
+    return requests.get(
+        server.github_url + path, headers={"Authorization": f"token {token}"}, params=params, timeout=10
+    )
 
 
 def gh(server: SandboxServer) -> Github:
@@ -56,7 +58,9 @@ def test_every_comment_and_issue_carries_a_reactions_rollup(server):
         assert get(server, item["reactions"]["url"][len(server.github_url) :]).json() == []
     world = server.state.world
     assert [c["id"] for c in review_comments] == [7001, 7002]
-    assert len(issues) == len([p for p in world.pull_requests if p.repo == "acme/trainer" and p.created_at <= world.now])
+    assert len(issues) == len(
+        [p for p in world.pull_requests if p.repo == "acme/trainer" and p.created_at <= world.now]
+    )
     assert get(server, "/repos/acme/trainer/pulls/comments/424242/reactions").status_code == 404
 
 

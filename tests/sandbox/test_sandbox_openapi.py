@@ -100,10 +100,13 @@ def _targets(server) -> dict[str, list]:
     logins = [p.login for p in world.people if not p.deleted][:6] + [world.tokens.service_login, "ghost"]
     prs = [pr for pr in world.pull_requests if pr.created_at <= world.now]
     # PRs with every kind of item (reviews, comments, commits, pending reviewers), merged, open and closed ones
-    sample = sorted(
-        prs,
-        key=lambda p: (not p.review_comments, not p.issue_comments, not p.requested_reviewers, p.merged_at is None),
-    )[:6] + [p for p in prs if p.closed_at and not p.merged_at][:2]
+    sample = (
+        sorted(
+            prs,
+            key=lambda p: (not p.review_comments, not p.issue_comments, not p.requested_reviewers, p.merged_at is None),
+        )[:6]
+        + [p for p in prs if p.closed_at and not p.merged_at][:2]
+    )
     pulls = [f"/repos/{pr.repo}/pulls/{pr.number}" for pr in sample]
     issues = [f"/repos/{pr.repo}/issues/{pr.number}" for pr in sample]
     review_comment = next(c.id for pr in sample for c in pr.review_comments)
