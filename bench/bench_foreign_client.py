@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sandbox.generate import generate_world
 from sandbox.github.http import side
+from sandbox.github.payloads import org_logins
 from sandbox.server import SandboxServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,14 @@ def world_counts(world) -> dict[str, dict[str, int]]:
             "changelog_entries": sum(sum(c.created <= now for c in i.changelog) for i in issues),
         },
     }
+
+
+def expected_orgs(world, login: str) -> list[str]:
+    """What ``/users/{login}/orgs`` must list: every org the world serves for a person, none for a bot."""
+    person = next((p for p in world.people if p.login == login), None)
+    if login == "ghost" or (person is not None and person.is_bot):
+        return []
+    return org_logins(world)
 
 
 def run(engineers: int, months: int, seed: int, heavy_tail: float, report=print) -> dict:
@@ -124,10 +133,18 @@ def run(engineers: int, months: int, seed: int, heavy_tail: float, report=print)
         "virtual_hours": round(hours, 2),
         "virtual_seconds_slept": got["virtual_seconds_slept"],
         "sleeps": got["sleeps"],
+        "sleeps_by_caller": got["sleeps_by_caller"],
+        "github_403_by_endpoint": {
+            k[: -len(".403")]: v for k, v in stats["github"]["by_endpoint"].items() if k.endswith(".403")
+        },
+        "user_orgs_wrong": sorted(
+            login for login, orgs in got["user_orgs"].items() if orgs != expected_orgs(world, login)
+        ),
+        "users_read": len(got["user_orgs"]),
         "crashes": got["crashes"],
         "rows": rows,
-        "equal": all(a == b for _, _, a, b in rows),
     }
+    out["equal"] = all(a == b for _, _, a, b in rows) and not out["user_orgs_wrong"]
     report(
         f"Perceval fetched in {out['seconds']} s: GitHub {out['github_requests']} requests {out['github_by_status']}, "
         f"Jira {out['jira_requests']} requests {out['jira_by_status']}"
@@ -135,6 +152,14 @@ def run(engineers: int, months: int, seed: int, heavy_tail: float, report=print)
     report(
         f"budget windows (virtual hours) used: {out['budget_windows']}, charged requests per window "
         f"{out['requests_per_window']}; virtual clock moved {out['virtual_hours']} h in {out['sleeps']} sleeps"
+    )
+    report(
+        f"waits by who slept (count, virtual seconds): {out['sleeps_by_caller']}; "
+        f"403 answers by endpoint: {out['github_403_by_endpoint']}"
+    )
+    report(
+        f"user orgs as Perceval kept them: {out['users_read']} accounts read, "
+        f"{len(out['user_orgs_wrong'])} wrong {out['user_orgs_wrong'][:5]}"
     )
     report("fetched / in the world: " + ", ".join(f"{c}.{k} {a}/{b}" for c, k, a, b in rows))
     report(f"every count equal to the world: {out['equal']}; crashes: {len(out['crashes'])}")

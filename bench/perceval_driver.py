@@ -32,6 +32,7 @@ class VirtualClock:
         self.url = base.rstrip("/") + "/_sandbox/clock"
         self.slept = 0.0
         self.sleeps = 0
+        self.by_caller: dict[str, list] = {}
 
     def now(self) -> dt.datetime:
         with urllib.request.urlopen(self.url, timeout=30) as response:
@@ -39,8 +40,12 @@ class VirtualClock:
 
     def sleep(self, seconds: float) -> None:
         self.sleeps += 1
+        caller = sys._getframe(1).f_globals.get("__name__", "?")  # perceval.client: rate limit; urllib3: retry
+        waits = self.by_caller.setdefault(caller, [0, 0.0])
+        waits[0] += 1
         if seconds <= 0:
             return
+        waits[1] += seconds
         self.slept += seconds
         body = json.dumps({"advance_seconds": seconds}).encode()
         request = urllib.request.Request(self.url, body, {"Content-Type": "application/json"}, method="POST")
@@ -135,6 +140,11 @@ def main(args: dict) -> dict:
 
     results["virtual_seconds_slept"] = clock.slept
     results["sleeps"] = clock.sleeps
+    results["sleeps_by_caller"] = clock.by_caller
+    # Perceval swallows a failed /users/{login}/orgs (logs it, keeps []): report what it kept per login
+    results["user_orgs"] = {
+        login: [o["login"] for o in json.loads(raw)] for login, raw in perceval_github.GitHubClient._users_orgs.items()
+    }
     return results
 
 
