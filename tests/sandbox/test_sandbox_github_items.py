@@ -76,7 +76,7 @@ def test_a_users_orgs_and_the_callers_orgs(server):
     assert (profile["login"], profile["name"], profile["user_view_type"]) == ("ana", "Ana Lima", "public")
 
 
-def test_pyGithub_reads_a_pull_request_and_its_items_over_rest(server):
+def test_pygithub_reads_a_pull_request_and_its_items_over_rest(server):
     world = server.state.world
     pr = next(p for p in world.pull_requests if p.repo == "acme/trainer" and p.number == 1)
     pull = gh(server).get_repo("acme/trainer").get_pull(1)
