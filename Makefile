@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 DEMO_OUT ?= demo-out
+# pytest-xdist workers for both test tiers: one per core ("auto"); `make test PYTEST_WORKERS=0` runs in one
+# process.  --dist loadscope keeps a module's tests (and its module-scoped fixtures) on one worker.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope
 
 .PHONY: demo test bench clean
 
@@ -24,9 +28,9 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	@echo "== fast tier: unit and integration tests, offline (pytest -m 'not slow')"
-	$(BIN)/python -m pytest -q -m "not slow" --durations=10
+	$(PYTEST) -m "not slow" --durations=10
 	@echo "== slow tier: end to end (syncs through the sandbox, flows, demo, wheel, faults, crash safety)"
-	$(BIN)/python -m pytest -q -m slow --durations=10
+	$(PYTEST) -m slow --durations=10
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

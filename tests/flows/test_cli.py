@@ -126,7 +126,7 @@ def test_rejected_token_is_one_paragraph_not_a_traceback(tmp_path):
     with SandboxServer(world) as server:
         write_sandbox_config(world, server, tmp_path / "ladder.yaml")
         env = {**sandbox_env(world), GITHUB_TOKEN_ENV: "not-a-valid-token", "PREFECT_HOME": str(tmp_path / "pf")}
-        proc = run_cli("sync", "--no-reports", cwd=tmp_path, env=env)
+        proc = run_cli("sync", "--no-reports", cwd=tmp_path, env=env, timeout=600)  # Prefect starts slowly under load
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     last = proc.stderr.strip().splitlines()[-1]

@@ -28,8 +28,8 @@ MAX_ERROR_LINES = 6  # click's usage line, hint and error, or our one paragraph 
 
 
 @pytest.fixture(scope="module")
-def synced(tmp_path_factory):
-    with synced_world(tiny_world(), tmp_path_factory.mktemp("synced")) as s:
+def synced(tmp_path_factory, trained_models):
+    with synced_world(tiny_world(), tmp_path_factory.mktemp("synced"), models=trained_models) as s:
         yield s
 
 

@@ -28,8 +28,10 @@ def _rename(doc: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory):
-    with synced_world(tiny_world(), tmp_path_factory.mktemp("names"), roster=_rename, reports=True) as s:
+def reports(tmp_path_factory, trained_models):
+    with synced_world(
+        tiny_world(), tmp_path_factory.mktemp("names"), roster=_rename, reports=True, models=trained_models
+    ) as s:
         yield s.config.reports_dir
 
 

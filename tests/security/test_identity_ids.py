@@ -78,9 +78,9 @@ def _roster(world):
 
 
 @pytest.fixture(scope="module")
-def synced(tmp_path_factory):
+def synced(tmp_path_factory, trained_models):
     world = _world()
-    with synced_world(world, tmp_path_factory.mktemp("ids"), roster=_roster(world)) as s:
+    with synced_world(world, tmp_path_factory.mktemp("ids"), roster=_roster(world), models=trained_models) as s:
         yield s
 
 

@@ -93,9 +93,9 @@ def test_the_detector_finds_what_the_old_reasons_said():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, trained_models):
     world = generate_world(engineers=12, months=2, seed=7)
-    with synced_world(world, tmp_path_factory.mktemp("privacy"), reports=True) as s:
+    with synced_world(world, tmp_path_factory.mktemp("privacy"), reports=True, models=trained_models) as s:
         roster = read_roster(s.config)
         people = [
             {"id": p.id, "level": p.level, "start_date": p.start_date.isoformat() if p.start_date else "none"}

@@ -110,9 +110,9 @@ def _without_mallory(doc: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def hostile(tmp_path_factory, trained_models):
     tmp = tmp_path_factory.mktemp("hostile")
-    with synced_world(_hostile_world(), tmp, roster=_without_mallory, reports=True) as s:
+    with synced_world(_hostile_world(), tmp, roster=_without_mallory, reports=True, models=trained_models) as s:
         yield s
 
 

@@ -22,6 +22,7 @@ from flows.config import LadderConfig, read_config
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.server import SandboxServer
 from sandbox.world import World
+from tests.support.models import seed_models
 from tests.support.reports import run_report
 
 NIGHTLY = ("sync_roster", "sync_github", "sync_jira", "resolve_identities", "classify", "build_evidence")
@@ -66,8 +67,11 @@ def synced_world(
     config: Callable[[dict], Any] | None = None,
     stage_names: tuple[str, ...] = NIGHTLY,
     reports: bool = False,
+    models: Path | None = None,
     **server_options: Any,
 ) -> Iterator[Synced]:
+    """``models``: the ``trained_models`` fixture's folder, copied into the config's model folder so the
+    classify stage loads the run's models instead of training its own (leave it out to test training)."""
     with SandboxServer(world, **server_options) as server, pytest.MonkeyPatch.context() as mp:
         for key, value in sandbox_env(world).items():
             mp.setenv(key, value)
@@ -77,6 +81,8 @@ def synced_world(
         if config is not None:
             edit_yaml(config_path, config)
         loaded = read_config(config_path)
+        if models is not None:
+            seed_models(loaded.model_dir, models)
         for name in stage_names:
             getattr(stages, name)(loaded)
         if reports:

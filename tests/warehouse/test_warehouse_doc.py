@@ -230,27 +230,11 @@ def test_a_changed_warehouse_or_doc_is_caught(tmp_path, schema):
 
 
 @pytest.fixture(scope="module")
-def synced(tmp_path_factory):
-    """tiny_world served by the sandbox and synced through the real stages: facts, identities, labels, evidence."""
-    from flows import stages
-    from flows.config import read_config
-    from sandbox.config_writer import sandbox_env, write_sandbox_config
-    from sandbox.server import SandboxServer
-    from tests.support.worlds import tiny_world
-
-    world = tiny_world()
-    tmp = tmp_path_factory.mktemp("doc-queries")
-    with SandboxServer(world) as server, pytest.MonkeyPatch.context() as mp:
-        for key, value in sandbox_env(world).items():
-            mp.setenv(key, value)
-        config = read_config(write_sandbox_config(world, server, tmp / "ladder.yaml"))
-        stages.sync_roster(config)
-        stages.sync_github(config)
-        stages.sync_jira(config)
-        stages.resolve_identities(config)
-        stages.classify(config)
-        stages.build_evidence(config)
-    return config.warehouse_path
+def synced(synced_tiny):
+    """tiny_world synced through the real stages (the session's ``synced_tiny``): facts, identities, labels,
+    evidence.  Only read here."""
+    _, _, config_path = synced_tiny
+    return config_path.parent / "ladder.duckdb"
 
 
 @pytest.mark.slow
