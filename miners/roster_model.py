@@ -84,6 +84,7 @@ class RosterPerson(_Model):
     manager: str | None = None
     level: str | None = None
     start_date: dt.date | None = None
+    end_date: dt.date | None = None  # last working day, for people who left (their enrollments end the day after)
     service_account: bool = False
     github_id: int | None = None  # GitHub's numeric user id, stable across login renames
     team_changes: list[TeamChange] = Field(default_factory=list)  # oldest first; ``team`` is the current one
