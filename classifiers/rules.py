@@ -193,7 +193,7 @@ def classify_review_substance(row: dict) -> list[Hit]:
     return [("review.substantive", f"{state.lower() or 'review'} with " + " and ".join(parts))]
 
 
-@rule("review-changes-requested", version="1", kinds=("review",))
+@rule("review-changes-requested", version="2", kinds=("review",))
 def classify_changes_requested(row: dict) -> list[Hit]:
     """A substantive review that requested changes on someone else's PR: the reviewer held the merge until fixed.
 
@@ -206,37 +206,39 @@ def classify_changes_requested(row: dict) -> list[Hit]:
         return []
     comments = row.get("comment_count") or 0
     said = f" with {comments} inline comment{'s' if comments != 1 else ''}" if comments else ""
-    return [("review.changes_requested", f"requested changes on {row['subject_person_id']}'s PR{said}")]
+    # Reasons reach reports, which never name another person or show their level (docs/report-schema.md).
+    return [("review.changes_requested", f"requested changes on someone else's PR{said}")]
 
 
-@rule("mentorship", version="1", kinds=PR_COMMENT_KINDS)
+@rule("mentorship", version="2", kinds=PR_COMMENT_KINDS)
 def classify_mentorship(row: dict) -> list[Hit]:
     """Substantive review/comment on the PR of a less senior or newer (< 180 days) engineer."""
     if not is_on_others_work(row) or not _is_substantive(row):
         return []
-    subject = row["subject_person_id"]
+    # Reasons reach reports, which never name another person or show their level or dates: say only how
+    # the author relates to the reviewer.
     why: list[str] = []
     mine, theirs = row.get("person_level_rank"), row.get("subject_level_rank")
     if mine is not None and theirs is not None and theirs < mine:
-        why.append(f"{subject}'s level rank {theirs} is below the reviewer's {mine}")
+        why.append("the author is at a lower level than the reviewer")
     started, occurred = row.get("subject_start_date"), _day(row.get("occurred_at"))
     if started is not None and occurred is not None:
         tenure_days = (occurred - started).days
         if 0 <= tenure_days < MENTORSHIP_NEW_DAYS:
-            why.append(f"{subject} started {started.isoformat()}, {tenure_days} days before")
+            why.append(f"the author joined less than {MENTORSHIP_NEW_DAYS} days before")
     if not why:
         return []
     what = {"review": "substantive review", "review_comment": "inline comment", "issue_comment": "comment"}[row["kind"]]
-    return [("mentorship", f"{what} on {subject}'s PR: " + "; ".join(why))]
+    return [("mentorship", f"{what} on someone else's PR: " + "; ".join(why))]
 
 
-@rule("discussion", version="1", kinds=("issue_comment", "ticket_comment"))
+@rule("discussion", version="2", kinds=("issue_comment", "ticket_comment"))
 def classify_discussion(row: dict) -> list[Hit]:
     """A comment on a PR or ticket that belongs to someone else."""
     if not is_on_others_work(row):
         return []
     where = "PR" if row["kind"] == "issue_comment" else "ticket"
-    return [("collaboration.discussion", f"commented on {row['subject_person_id']}'s {where}")]
+    return [("collaboration.discussion", f"commented on someone else's {where}")]
 
 
 _URL = re.compile(r"https?://[^\s)>\]]+")
