@@ -28,6 +28,7 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     """Our error hierarchy, one small class per package; imported lazily (heavy deps)."""
     from classifiers.errors import ClassifierError
     from flows.access import AccessDenied
+    from flows.report_views import ReportRequestError
     from miners.base import MinerError
     from miners.roster import RosterError
     from rubric import RubricError
@@ -39,6 +40,7 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
         ClassifierError,
         ConfigError,
         MinerError,
+        ReportRequestError,
         RosterError,
         RubricError,
         WorldError,
@@ -168,53 +170,43 @@ def _echo_sync_summary(result: dict) -> None:
     "--viewer-token-env",
     metavar="NAME",
     help="Prove who you are with your own GitHub token, read from environment variable NAME: "
-    "you may read your own report and those of people below you in the roster.",
+    "you may read your own report and those of people below you in the roster (a former manager: "
+    "the days the person was on their team).",
+)
+@click.option(
+    "--self-review",
+    is_flag=True,
+    help="Write a Markdown self-review draft instead: per area the strongest items as bullets to edit, and "
+    "the behaviours the data cannot see as prompts.",
 )
 def report(
-    config_path: str, engineer: str, since, until, fmt: ReportFormat, out: str | None, viewer_token_env: str | None
+    config_path: str,
+    engineer: str,
+    since,
+    until,
+    fmt: ReportFormat,
+    out: str | None,
+    viewer_token_env: str | None,
+    self_review: bool,
 ) -> None:
     """Write one engineer's evidence report for a period."""
     from flows import stages
-    from rubric import render_report
-    from warehouse import open_warehouse
+    from flows.report_views import person_report
+    from rubric import render_report, render_self_review
 
+    if self_review and fmt != "md":
+        raise LadderError("--self-review writes Markdown to edit; drop --format or use --format md.")
     config = _load(config_path)
-    now = stages.utcnow()
-    default_since, default_until = stages.report_period(config, now.date())
-    until = until or default_until
-    since = since or (
-        until - dt.timedelta(days=config.reports.period_days) if until != default_until else default_since
-    )
-    if since >= until:
-        raise LadderError(f"--since ({since}) must be before --until ({until}).")
-    rubric = stages.load_rubric_for(config)
-    with open_warehouse(config.warehouse_path, read_only=True) as wh:
-        person = wh.query_person(engineer)
-        if person is None:
-            raise LadderError(
-                f"no engineer {engineer!r} in the warehouse {config.warehouse_path}: use a GitHub "
-                "login or roster id from the roster, and run `ladder sync` first."
-            )
-        if viewer_token_env or config.reports.require_viewer:
-            if not viewer_token_env:
-                raise LadderError(
-                    f"{config.source_path}: reports.require_viewer is on: pass --viewer-token-env "
-                    "NAME with the environment variable holding your own GitHub token."
-                )
-            from flows.access import check_report_access, fetch_viewer_login
+    data = person_report(config, engineer, since, until, viewer_token_env=viewer_token_env, now=stages.utcnow())
+    if self_review:
+        text = render_self_review(data)
+        _write(text, out)
+        return
+    _write(render_report(data, fmt), out)
 
-            check_report_access(wh, fetch_viewer_login(config, viewer_token_env), person)
-        data = stages.render_person_report(
-            wh,
-            rubric,
-            person,
-            since=since,
-            until=until,
-            generated_at=now,
-            history_start=wh.query_activity_span()[0],
-            coverage=stages.coverage_inputs(config),
-        )
-    text = render_report(data, fmt)
+
+def _write(text: str, out: str | None) -> None:
+    """``text`` into ``out``, or to standard output."""
     if out:
         try:
             Path(out).write_text(text, encoding="utf-8")
@@ -275,10 +267,11 @@ def sandbox_generate(engineers: int, months: int, seed: int, out: str) -> None:
 
 def _register_commands() -> None:
     """Commands that live next to the stage they drive."""
-    from flows import cli_classify, cli_people, cli_sandbox
+    from flows import cli_classify, cli_people, cli_sandbox, cli_team
 
     cli_classify.register(main)
     cli_people.register(main)
+    cli_team.register(main)
     cli_sandbox.register(sandbox)
     from sandbox import describe
 
