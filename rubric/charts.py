@@ -96,8 +96,10 @@ def timeline(report: dict[str, Any], width: int = 440, height: int = 170) -> dic
     markers = []
     for i, (day, text) in enumerate(sorted(marks)):
         x = round(x_of(dt.date.fromisoformat(day)), 1)
-        anchor = "end" if x > left + plot_w * 0.7 else "start"
-        markers.append({"x": x, "y": 11 + 11 * (i % 2), "text": f"{day[5:]} {text}", "anchor": anchor})
+        label = f"{day[5:]} {text}"
+        # about 5.6 px a character at font-size 10: a label that would run off the right edge reads leftwards
+        anchor = "end" if x + 3 + 5.6 * len(label) > width else "start"
+        markers.append({"x": x, "y": 11 + 11 * (i % 2), "text": label, "anchor": anchor})
     return {
         "width": width,
         "height": height,

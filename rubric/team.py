@@ -120,7 +120,9 @@ def person_summary(report: dict[str, Any] | None, person: dict[str, Any], facts:
         "flags": load_flags(facts, days),
     }
     if report is None:
-        summary.update(strengths=[], emerging=0, quiet=0, role_changes=[], activity=None, drops=[])
+        summary.update(
+            strengths=[], emerging=0, quiet=0, role_changes=[], started=None, left=None, activity=None, drops=[]
+        )
         return summary
     observable = [d for d in report["dimensions"] if d["observable"]]
     summary.update(
@@ -132,6 +134,8 @@ def person_summary(report: dict[str, Any] | None, person: dict[str, Any], facts:
         emerging=sum(d["strength"] == "emerging" for d in observable),
         quiet=sum(d["strength"] == "none" for d in observable),
         role_changes=[c for c in report["role_history"]["changes"] if c["in_period"]],
+        started=report["role_history"]["start_date"] if report["role_history"]["started_in_period"] else None,
+        left=report["role_history"]["end_date"] if report["role_history"]["left_in_period"] else None,
         activity=report.get("activity"),
         drops=activity_drops(report),
     )
