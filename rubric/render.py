@@ -136,7 +136,20 @@ def report_context(report: dict) -> dict:
         "notes": report_notes(report),
         "charts": {"timeline": timeline(report), "areas": area_bars(report)},
         "no_evidence": _by_dimension(report["highlights"]["no_evidence"]),
+        "trend_words": _trend_words(report),
     }
+
+
+def _trend_words(report: dict) -> str | None:
+    """The header's trend in a phrase: how many dimensions went up, down or stayed, with what the arrows mean."""
+    changes = [d["trend"]["change"] for d in report["dimensions"] if d["observable"] and "trend" in d]
+    if not changes:
+        return None
+    counts = ", ".join(f"{TREND_ARROWS[c]} {changes.count(c)}" for c in ("up", "down", "same"))
+    return (
+        f"compared: {counts} dimensions (evidence per active week up by a quarter or more, down by a fifth or "
+        "more, or about the same; the strength then is in the table)"
+    )
 
 
 def _by_dimension(behaviours: list[dict]) -> list[tuple[str, list[str]]]:

@@ -215,7 +215,7 @@ def test_trend_is_rendered_when_present():
     )
     for fmt in ("md", "html"):
         text = render_report(report, fmt)
-        assert "2026-09-01 to 2026-09-30" in text and "compared below" in text and "↑" in text
+        assert "2026-09-01 to 2026-09-30" in text and "compared: " in text and "↑" in text
         assert "no history" not in text
         quiet = render_report(small_report(), fmt)
         assert "no history" in quiet and "↑" not in quiet

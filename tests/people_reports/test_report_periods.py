@@ -72,7 +72,7 @@ def test_calendar_quarter_trend_on_a_warehouse_holding_two_quarters(company):
             )
             .stdout
         )
-        assert "2026-04-01 to 2026-06-30" in text and "compared below" in text and "no history" not in text
+        assert "2026-04-01 to 2026-06-30" in text and "compared: " in text and "no history" not in text
         assert any(arrow in text for arrow in ("↑", "↓", "→"))
 
 
