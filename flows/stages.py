@@ -204,12 +204,6 @@ def classify(config: LadderConfig) -> int:
     return changed
 
 
-def load_rubric_for(config: LadderConfig):
-    from rubric import load_rubric
-
-    return load_rubric(config.resolve(config.rubric))
-
-
 def build_evidence(config: LadderConfig) -> int:
     """Map labelled activities onto every rubric the config names; returns the number of evidence rows changed."""
     from flows.rubrics import Rubrics
