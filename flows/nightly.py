@@ -60,7 +60,7 @@ def reports_task(config_path: str) -> list[str]:
 
 @flow(name="nightly", log_prints=False)
 def nightly(config_path: str, since: dt.date | None = None, full: bool = False, reports: bool = True) -> dict:
-    """Bring the warehouse up to date and (re)write every engineer's report."""
+    """Bring the warehouse up to date and (re)write every engineer's report, prep sheet and team page."""
     roster = sync_roster_task(config_path)
     github = sync_github_task(config_path, since, full)
     jira = sync_jira_task(config_path, since, full)
