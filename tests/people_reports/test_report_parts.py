@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared builders of tests/test_report_build.py
+from evidence_rows import ANA, GENERATED_AT, RUBRIC, SINCE, UNTIL, ev, table
 
-from test_report_build import ANA, GENERATED_AT, RUBRIC, SINCE, UNTIL, ev, table  # noqa: E402
-
-from rubric import build_report, render_report  # noqa: E402
-from rubric.charts import area_bars, timeline  # noqa: E402
-from rubric.highlights import evidence_index  # noqa: E402
-from rubric.history import role_history  # noqa: E402
-from rubric.render_parts import link_note  # noqa: E402
+from rubric import build_report, render_report
+from rubric.charts import area_bars, timeline
+from rubric.highlights import evidence_index
+from rubric.history import role_history
+from rubric.render_parts import link_note
 
 d = dt.date
 

@@ -30,7 +30,7 @@ def _chromium() -> str:
     tail = ""
     for step in steps:
         try:
-            proc = subprocess.run(step, capture_output=True, text=True, timeout=900)
+            proc = subprocess.run(step, capture_output=True, text=True, timeout=300)
         except (OSError, subprocess.TimeoutExpired) as exc:
             tail = str(exc)
             continue
