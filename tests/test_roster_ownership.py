@@ -178,7 +178,7 @@ def moved(tmp_path_factory):
         repo_owner = dict(wh.con.execute("SELECT repo, team_id FROM dim_repo").fetchall())
     return (
         rows,
-        {r["activity_id"] for r in labels if r["label"] in ("cross_team", "cross_team.feedback")},
+        {r["activity_id"] for r in labels if r["label"] == "cross_team"},
         again,
         rows_again,
         intervals,
