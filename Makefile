@@ -23,7 +23,10 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	@echo "== fast tier: unit and integration tests, offline (pytest -m 'not slow')"
+	$(BIN)/python -m pytest -q -m "not slow" --durations=10
+	@echo "== slow tier: end to end (syncs through the sandbox, flows, demo, wheel, faults, crash safety)"
+	$(BIN)/python -m pytest -q -m slow --durations=10
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

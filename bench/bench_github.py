@@ -1,7 +1,7 @@
 """GitHub miner API cost and speed on a generated sandbox company, metered by ``/_sandbox/stats``.
 
 Budget units = GraphQL points + REST requests charged to the budget (304s
-and ``/rate_limit`` are free).  Measures, on one world:
+are free).  Measures, on one world:
 
 1. a full sync (units per PR: issue 4's target is <= 0.05),
 2. a nightly run with nothing changed (target: <= 1 counted request per repo),
@@ -23,9 +23,9 @@ import time
 
 from github import Auth, Github
 
-from miners.github import mine_github
+from miners.github.miner import mine_github
 from sandbox.generate import generate_world
-from sandbox.github_payloads import org_logins
+from sandbox.github.payloads import org_logins
 from sandbox.server import SandboxServer
 
 

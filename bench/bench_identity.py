@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from miners.base import Batch
-from miners.identity import Account, Person, resolve_identities
+from miners.people.identity import Account, Person, resolve_identities
 from miners.records import EnrollmentRecord, PersonRecord, PullRequestRecord, TeamRecord
 
 UTC = dt.timezone.utc

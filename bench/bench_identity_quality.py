@@ -2,7 +2,7 @@
 
     python -m bench.bench_identity_quality [--engineers 40] [--seed 5] [--flavour cloud|datacenter]
 
-Syncs a generated company through the real miners (as tests/test_identity_e2e.py
+Syncs a generated company through the real miners (as tests/flows/test_identity_e2e.py
 does, Jira with ``accounts=True``), then resolves identities four times on the
 same warehouse: with no AccountRecords, only Jira's, only GitHub's, and both
 (rows of the others deleted inside a transaction that is rolled back).
@@ -17,10 +17,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from flows import stages
+from flows import sources, stages
 from flows.config import read_config
-from miners.jira import mine_jira
-from miners.roster_csv import people_to_csv
+from miners.jira.miner import mine_jira
+from miners.people.people_csv import people_to_csv
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.generate import generate_world
 from sandbox.roster import dump_roster, identity_truth, roster_from_world
@@ -46,7 +46,7 @@ def _sync(world, tmp: Path):
             stages._load_batches(
                 wh,
                 mine_jira(
-                    stages.jira_client(config),
+                    sources.jira_client(config),
                     jc.projects,
                     {},
                     now=lambda: NOW,

@@ -14,7 +14,7 @@ import time
 
 from jira import JIRA
 
-from miners.jira import mine_jira
+from miners.jira.miner import mine_jira
 from sandbox.generate import generate_world
 from sandbox.server import SandboxServer
 

@@ -1,8 +1,9 @@
 """Sandbox server throughput: REST requests per second over loopback with a few client threads.
 
 Each thread keeps one persistent HTTP/1.1 connection (``http.client``) and
-cycles through typical miner reads (a PR list page, one PR, its reviews, its
-review comments, files, and a repo-level comments list with ``since``).
+cycles through the REST reads the miner sends on a nightly run (each repo's
+review comments of the last day, ``since``; the org's teams, each team's
+members and repos; everything else it reads over GraphQL).
 Bounded by both a request count and a time limit.  Prints one JSON line.
 
     python -m bench.bench_sandbox [--threads 4] [--requests 3000] [--seconds 20] [--engineers 40] [--faults NAME]
@@ -11,6 +12,7 @@ Bounded by both a request count and a time limit.  Prints one JSON line.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import threading
@@ -21,19 +23,14 @@ from sandbox.server import SandboxServer
 
 
 def _paths(world) -> list[str]:
-    prs = [pr for pr in world.pull_requests if pr.created_at <= world.now][:50]
-    since = world.period_start.strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = []
-    for pr in prs:
-        base = f"/api/v3/repos/{pr.repo}"
-        out += [
-            f"{base}/pulls?state=all&per_page=30",
-            f"{base}/pulls/{pr.number}",
-            f"{base}/pulls/{pr.number}/reviews",
-            f"{base}/pulls/{pr.number}/comments",
-            f"{base}/pulls/{pr.number}/files",
-            f"{base}/issues/comments?since={since}",
-        ]
+    since = (world.now - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")  # a nightly run's window
+    out = [f"/api/v3/orgs/{world.org}/teams"]
+    for repo in world.repos:
+        out.append(
+            f"/api/v3/repos/{repo.full_name}/pulls/comments?since={since}&sort=updated&direction=asc&per_page=100"
+        )
+    for team in world.teams:
+        out += [f"/api/v3/orgs/{world.org}/teams/{team.id}/members", f"/api/v3/orgs/{world.org}/teams/{team.id}/repos"]
     return out
 
 

@@ -140,9 +140,9 @@ def child_sync(config_path: str) -> int:
     import github  # noqa: F401 - imported before "ready" so that kills land in the sync, not in imports
     import jira  # noqa: F401
 
-    import miners.github  # noqa: F401
-    import miners.jira  # noqa: F401
-    import miners.roster  # noqa: F401
+    import miners.github.miner  # noqa: F401
+    import miners.jira.miner  # noqa: F401
+    import miners.people.roster  # noqa: F401
     import warehouse  # noqa: F401
     from flows import stages
     from flows.config import read_config

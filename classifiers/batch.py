@@ -31,6 +31,20 @@ def choose_label(task: str, found: list[dict]) -> dict | None:
     return ordered[0] if ordered else None
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """A cell a spreadsheet shows as text: one starting with ``= + - @`` (or tab / CR) gets a leading ``'``.
+
+    Titles, comments and reasons come from other people; a cell like ``=HYPERLINK(...)`` or ``@SUM(...)``
+    would otherwise run as a formula when the output CSV is opened (CSV / formula injection).
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def classify_csv(
     task: str, data: Path, out: Path, *, model_dir: Path | None = None, rules_path: Path | None = None
 ) -> Counter:
@@ -68,6 +82,6 @@ def classify_csv(
                     reason=chosen["reason"],
                 )
             counts[result["label"] or "(none)"] += 1
-            writer.writerow(result)
+            writer.writerow({key: csv_safe(value) for key, value in result.items()})
     os.replace(tmp, out)
     return counts

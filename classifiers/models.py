@@ -1,7 +1,10 @@
 """Persisted scikit-learn models: load, check against code/data/library, train when missing, predict with reasons.
 
 An artifact is ``<model_dir>/<model_id>.joblib`` (pipeline + metadata) with a
-readable copy of the metadata in ``<model_id>.json``.  An artifact trained
+readable copy of the metadata in ``<model_id>.json`` that also records the
+artifact's sha256.  Models are data: an artifact is unpickled only after its
+bytes match that hash (and neither file is writable by another user), so a
+planted model file is refused before any of it runs.  An artifact trained
 with another scikit-learn, on other data or by another model version is
 refused, never silently used: retrain it with ``load_or_train(..., retrain=True)``.
 """
@@ -9,6 +12,8 @@ refused, never silently used: retrain it with ``load_or_train(..., retrain=True)
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 import json
 import logging
 import os
@@ -68,14 +73,20 @@ def artifact_paths(model_dir: Path, model_id: str) -> tuple[Path, Path]:
 
 
 def save_model(model: TrainedModel, model_dir: Path) -> Path:
-    """Write the artifact and its metadata atomically; returns the artifact path."""
+    """Write the artifact and its metadata atomically; returns the artifact path.
+
+    The metadata file records the artifact's sha256 (``artifact_sha256``): ``load_model`` refuses an
+    artifact whose bytes are not those, before unpickling anything.
+    """
     model_dir.mkdir(parents=True, exist_ok=True)
     artifact, meta = artifact_paths(model_dir, model.spec.model_id)
     tmp = artifact.with_suffix(".joblib.tmp")
     joblib.dump({"metadata": model.metadata, "pipeline": model.pipeline}, tmp)
+    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
     os.replace(tmp, artifact)
     tmp_meta = meta.with_suffix(".json.tmp")
-    tmp_meta.write_text(json.dumps(model.metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    sidecar = dict(model.metadata, artifact_sha256=digest)
+    tmp_meta.write_text(json.dumps(sidecar, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp_meta, meta)
     return artifact
 
@@ -108,20 +119,74 @@ def check_metadata(spec: ModelSpec, metadata: dict, artifact: Path, *, seed: int
             )
 
 
-def load_model(spec: ModelSpec, model_dir: Path, *, seed: int = DEFAULT_SEED) -> TrainedModel | None:
-    """The checked artifact for ``spec``, or None when there is none."""
-    artifact, _ = artifact_paths(model_dir, spec.model_id)
+def _refuse(artifact: Path, why: str) -> ModelArtifactError:
+    return ModelArtifactError(
+        f"cannot read model artifact {artifact}: {why}. A model file runs code when it is loaded, so only the "
+        "exact file that training wrote is loaded; retrain with load_or_train(model_dir, retrain=True) (or "
+        f"`ladder train`) or delete {artifact.parent} to train afresh"
+    )
+
+
+def _check_private(path: Path, artifact: Path) -> None:
+    """Refuse a model file or folder that another user owns or may write: they could swap the model."""
+    st = path.stat()
+    uid = os.getuid()
+    if st.st_uid not in (uid, 0):
+        raise _refuse(artifact, f"{path} belongs to uid {st.st_uid}, not to you (uid {uid})")
+    if st.st_mode & 0o022:
+        raise _refuse(artifact, f"{path} is writable by other users (mode {st.st_mode & 0o777:o}); chmod go-w it")
+
+
+def read_artifact(spec: ModelSpec, model_dir: Path, *, seed: int = DEFAULT_SEED) -> tuple[dict, bytes] | None:
+    """The metadata and the verified bytes of ``spec``'s artifact, or None when there is none; nothing is unpickled.
+
+    Refused (``ModelArtifactError``) unless the metadata file exists, matches this installation, and records
+    the sha256 of exactly these bytes, and neither file nor folder is writable by another user.
+    """
+    artifact, meta_path = artifact_paths(model_dir, spec.model_id)
     if not artifact.exists():
         return None
+    if not meta_path.is_file():
+        raise _refuse(artifact, f"its metadata file {meta_path.name} is missing")
+    for path in (model_dir, meta_path, artifact):
+        _check_private(path, artifact)
     try:
-        payload = joblib.load(artifact)
-        metadata, pipeline = payload["metadata"], payload["pipeline"]
-    except Exception as exc:  # a truncated or foreign file: say which one and how to recover
-        raise ModelArtifactError(
-            f"cannot read model artifact {artifact} ({type(exc).__name__}: {exc}); "
-            "retrain with load_or_train(model_dir, retrain=True) or delete the file"
-        ) from exc
+        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        data = artifact.read_bytes()
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _refuse(artifact, f"{type(exc).__name__} reading it or {meta_path.name}: {exc}") from None
+    if not isinstance(metadata, dict):
+        raise _refuse(artifact, f"{meta_path.name} is not a JSON object")
     check_metadata(spec, metadata, artifact, seed=seed)
+    recorded = metadata.get("artifact_sha256")
+    actual = hashlib.sha256(data).hexdigest()
+    if recorded != actual:
+        raise _refuse(
+            artifact,
+            f"its sha256 is {actual[:12]}…, but {meta_path.name} records "
+            + (f"{str(recorded)[:12]}…" if recorded else "none (written by an older release)"),
+        )
+    return metadata, data
+
+
+def load_model(spec: ModelSpec, model_dir: Path, *, seed: int = DEFAULT_SEED) -> TrainedModel | None:
+    """The checked artifact for ``spec``, or None when there is none.
+
+    The bytes are verified against the metadata file's ``artifact_sha256`` (``read_artifact``) before
+    they are unpickled: a planted or altered model file is refused without running any of it.
+    """
+    found = read_artifact(spec, model_dir, seed=seed)
+    if found is None:
+        return None
+    sidecar, data = found
+    artifact, _ = artifact_paths(model_dir, spec.model_id)
+    try:
+        payload = joblib.load(io.BytesIO(data))
+        metadata, pipeline = payload["metadata"], payload["pipeline"]
+    except Exception as exc:  # the file training wrote, unreadable here (another joblib?): say how to recover
+        raise _refuse(artifact, f"{type(exc).__name__}: {exc}") from exc
+    if dict(metadata, artifact_sha256=sidecar.get("artifact_sha256")) != sidecar:
+        raise _refuse(artifact, "the metadata inside it differs from its metadata file")
     return TrainedModel(spec=spec, pipeline=pipeline, metadata=metadata)
 
 

@@ -212,24 +212,23 @@ def classify_changes_requested(row: dict) -> list[Hit]:
 
 @rule("mentorship", version="2", kinds=PR_COMMENT_KINDS)
 def classify_mentorship(row: dict) -> list[Hit]:
-    """Substantive review/comment on the PR of a less senior or newer (< 180 days) engineer."""
+    """Substantive review/comment on the PR of a less senior or newer (< 180 days) engineer.
+
+    The reason describes the work, never the other person's HR data: no level, rank or start date, and
+    not their name next to "less senior" or "newer" (issue 16: a report is read by its engineer, who must
+    not learn a teammate's level or start date from it).
+    """
     if not is_on_others_work(row) or not _is_substantive(row):
         return []
-    # Reasons reach reports, which never name another person or show their level or dates: say only how
-    # the author relates to the reviewer.
-    why: list[str] = []
     mine, theirs = row.get("person_level_rank"), row.get("subject_level_rank")
-    if mine is not None and theirs is not None and theirs < mine:
-        why.append("the author is at a lower level than the reviewer")
+    junior = mine is not None and theirs is not None and theirs < mine
     started, occurred = row.get("subject_start_date"), _day(row.get("occurred_at"))
-    if started is not None and occurred is not None:
-        tenure_days = (occurred - started).days
-        if 0 <= tenure_days < MENTORSHIP_NEW_DAYS:
-            why.append(f"the author joined less than {MENTORSHIP_NEW_DAYS} days before")
-    if not why:
+    newer = started is not None and occurred is not None and 0 <= (occurred - started).days < MENTORSHIP_NEW_DAYS
+    if not junior and not newer:
         return []
-    what = {"review": "substantive review", "review_comment": "inline comment", "issue_comment": "comment"}[row["kind"]]
-    return [("mentorship", f"{what} on someone else's PR: " + "; ".join(why))]
+    who = "newer, less senior" if junior and newer else "less senior" if junior else "newer"
+    what = {"review": "substantive review of", "review_comment": "inline comment on", "issue_comment": "comment on"}
+    return [("mentorship", f"{what[row['kind']]} a {who} teammate's change")]
 
 
 @rule("discussion", version="2", kinds=("issue_comment", "ticket_comment"))

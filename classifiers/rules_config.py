@@ -19,7 +19,7 @@ import fnmatch
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -28,6 +28,8 @@ from classifiers.contract import ACTIVITY_KINDS, SIGNALS
 from classifiers.errors import RuleFileError
 from classifiers.rules import RULES, Hit, Rule, is_on_others_work
 from classifiers.text import CONVENTIONAL_TYPES, parse_conventional_header, shorten, strip_conventional_header
+from miners import yaml_strict
+from miners.validation import indexed_path, message, validation_problems, yaml_problem
 
 Kind = Literal["pull_request", "review", "review_comment", "issue_comment", "ticket", "ticket_comment", "incident"]
 assert set(Kind.__args__) == set(ACTIVITY_KINDS)  # type: ignore[attr-defined]
@@ -252,9 +254,9 @@ def read_rule_file(path: Path | None = None) -> RuleFile:
 def parse_rule_file(text: str, *, origin: str) -> RuleFile:
     """Validate YAML ``text``; errors name ``origin``, the key and the fix."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
-        raise RuleFileError(f"{origin}: not valid YAML ({exc}); fix the syntax at the position shown") from exc
+        raise RuleFileError(f"{origin}: not valid YAML {yaml_problem(exc)}; fix it there") from None
     if not isinstance(data, dict):
         raise RuleFileError(f"{origin}: expected a mapping with 'version' and 'rules', got {type(data).__name__}")
     try:
@@ -264,20 +266,21 @@ def parse_rule_file(text: str, *, origin: str) -> RuleFile:
 
 
 def _describe(exc: ValidationError, data: dict, origin: str) -> str:
-    lines = [f"{origin}: {exc.error_count()} problem(s) in the rules file:"]
-    for err in exc.errors():
-        loc = err["loc"]
-        where = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc))
+    def where(loc: tuple) -> str:
         name = ""
         if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
             rules = data.get("rules") or []
             if loc[1] < len(rules) and isinstance(rules[loc[1]], dict) and "name" in rules[loc[1]]:
                 name = f" (rule {rules[loc[1]]['name']!r})"
-        msg = err["msg"].removeprefix("Value error, ")
+        return f"  {indexed_path(loc)}{name}"
+
+    def what(err: Any) -> str:
         if err["type"] == "extra_forbidden":
-            msg = f"unknown key; allowed keys: {', '.join(_allowed(loc))}"
-        lines.append(f"  {where}{name}: {msg}")
-    return "\n".join(lines)
+            return f"unknown key; allowed keys: {', '.join(_allowed(tuple(err['loc'])))}"
+        return message(err)
+
+    lines, _ = validation_problems(exc, where=where, what=what)
+    return "\n".join([f"{origin}: {exc.error_count()} problem(s) in the rules file:", *lines])
 
 
 def _allowed(loc: tuple) -> list[str]:

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from miners import yaml_strict
+from miners.validation import message, validation_problems, yaml_problem
 
 DEFAULT_CONFIG_NAME = "ladder.yaml"
 _ENV_NAME_HELP = "an environment variable name such as GITHUB_TOKEN (letters, digits, underscores)"
@@ -27,9 +32,74 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _check_env_name(value: str | None) -> str | None:
-    if value is not None and not value.replace("_", "").isalnum():
-        raise ValueError(f"must be {_ENV_NAME_HELP}, not the token itself")
+# Values that are tokens, not variable names: GitHub (classic, fine-grained, OAuth, app, refresh), GitLab,
+# Slack, Atlassian API tokens, AWS keys; and long hex or mixed-case base64-like strings.
+_TOKEN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "atatt", "akia")
+_HEX = re.compile(r"^[0-9a-fA-F]{32,}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+EARLIEST_DATE = dt.date(1970, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+
+
+def looks_like_token(value: str) -> bool:
+    """True when ``value`` is shaped like a secret (a known token prefix, long hex, long mixed-case base64)."""
+    text = value.strip()
+    if text.lower().startswith(_TOKEN_PREFIXES) and len(text) >= 12:
+        return True
+    if _HEX.match(text):
+        return True
+    has = (any(c.islower() for c in text), any(c.isupper() for c in text), any(c.isdigit() for c in text))
+    return (len(text) >= 36 and all(has) and "_" not in text) or (len(text) >= 20 and any(c in text for c in "+/="))
+
+
+def check_env_name(value: str, key: str) -> str | None:
+    """None when ``value`` can name an environment variable; else the problem, never repeating ``value``.
+
+    A token pasted where a variable name belongs is named as such (and must not be echoed: it would land
+    in terminals and logs).
+    """
+    if looks_like_token(value):
+        return (
+            f"{key} holds what looks like a token itself, not an environment variable name: export the "
+            "token in a variable (e.g. export GITHUB_TOKEN=...) and write that variable's name here; the value "
+            "is not shown, and a token that was written into a file should be revoked"
+        )
+    if not _ENV_NAME.match(value):
+        return f"{key} must be {_ENV_NAME_HELP}"
+    return None
+
+
+def _check_env_name(value: str | None, info) -> str | None:
+    if value is not None:
+        problem = check_env_name(value, "the value")
+        if problem is not None:
+            raise ValueError(problem)
+    return value
+
+
+def _check_http_url(value: str, info) -> str:
+    parts = urlsplit(value.strip()) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
+        raise ValueError(
+            f"{info.field_name} must be an http(s) URL with a host, such as https://api.github.com or "
+            "https://acme.atlassian.net (no user name or password in it)"
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ValueError(f"{info.field_name} has an invalid port; use a number from 1 to 65535") from None
+    return value.strip()
+
+
+def normalized_url(url: str) -> str:
+    """``url`` with a lower-case scheme and host and no trailing slash: the form settings compare."""
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, ""))
+
+
+def _check_date(value: dt.date | None) -> dt.date | None:
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"must be a date between {EARLIEST_DATE} and {LATEST_DATE}")
     return value
 
 
@@ -43,6 +113,19 @@ class GitHubConfig(_Section):
     overlap_minutes: int = Field(default=60, ge=0)
 
     _env = field_validator("token_env")(_check_env_name)
+    _url = field_validator("base_url")(_check_http_url)
+
+    @field_validator("include")
+    @classmethod
+    def _some_repos(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError('an empty list mines no repository at all; use ["*"] for every repo of the orgs')
+        return value
+
+    @property
+    def api_url(self) -> str:
+        """``base_url`` normalised (what the warehouse records and the viewer check compares)."""
+        return normalized_url(self.base_url)
 
 
 class JiraConfig(_Section):
@@ -57,6 +140,7 @@ class JiraConfig(_Section):
     overlap_minutes: int = Field(default=5, ge=0)
 
     _env = field_validator("token_env", "email_env")(_check_env_name)
+    _url = field_validator("url")(_check_http_url)
 
 
 class ClassifierConfig(_Section):
@@ -86,7 +170,7 @@ def _ic_levels() -> list[RubricChoice]:
 class ReportConfig(_Section):
     out_dir: Path = Path("reports")
     formats: list[ReportFormat] = Field(default_factory=_all_formats)
-    period_days: int = Field(default=90, ge=1)
+    period_days: int = Field(default=90, ge=1, le=36500)
     since: dt.date | None = None  # a fixed period overrides period_days
     until: dt.date | None = None
     # `ladder report` asks for the viewer's own GitHub token and shows a report only to the
@@ -95,6 +179,41 @@ class ReportConfig(_Section):
     # Who gets which rubric's report; the first entry that matches a person wins, and people no entry
     # matches (managers and other ladders, by default) get no IC report.
     rubrics: list[RubricChoice] = Field(default_factory=_ic_levels)
+
+    _dates = field_validator("since", "until")(_check_date)
+
+
+class FilesConfig(_Section):
+    """Who may read what the nightly writes (warehouse, reports, models): by default its operator alone."""
+
+    mode: str = "0600"  # octal file mode; folders get x wherever r is set (0600 -> 0700, 0640 -> 0750)
+    group: str | None = None  # chgrp everything written to this operator group (e.g. with mode 0640)
+
+    @field_validator("mode")
+    @classmethod
+    def _private(cls, value: str) -> str:
+        if not re.fullmatch(r"0?[0-7]{3}", value.strip()):
+            raise ValueError('must be an octal file mode in quotes, such as "0600" or "0640"')
+        bits = int(value, 8)
+        if bits & 0o600 != 0o600:
+            raise ValueError("must let the operator read and write (0600 at least)")
+        if bits & 0o007:
+            raise ValueError(
+                "gives every user of the machine access to people's evidence; share with an operator group "
+                'instead (mode: "0640" and group: NAME)'
+            )
+        if bits & 0o111:
+            raise ValueError("must not make files executable; folders get x where r is set on their own")
+        return value.strip()
+
+    @property
+    def file_mode(self) -> int:
+        return int(self.mode, 8)
+
+    @property
+    def dir_mode(self) -> int:
+        bits = self.file_mode
+        return bits | ((bits & 0o444) >> 2)
 
 
 class LadderConfig(_Section):
@@ -108,14 +227,9 @@ class LadderConfig(_Section):
     jira: JiraConfig | None = None
     classifiers: ClassifierConfig = Field(default_factory=ClassifierConfig)
     reports: ReportConfig = Field(default_factory=ReportConfig)
+    files: FilesConfig = Field(default_factory=FilesConfig)
 
     source_path: Path | None = Field(default=None, exclude=True)
-
-    def read_roster_file(self):
-        """The roster this config names (YAML, or people CSV + teams YAML), validated."""
-        from miners.roster import read_roster
-
-        return read_roster(self.resolve(self.roster), teams=self.resolve(self.roster_teams))
 
     def resolve(self, path: Path | None) -> Path | None:
         """Resolve a path from the file relative to the config file's folder."""
@@ -166,12 +280,9 @@ def read_config(path: str | Path) -> LadderConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc}). Check the path and its permissions.") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}. Fix the syntax there.") from None
+        raise ConfigError(f"{path}: not valid YAML {yaml_problem(exc)}. Fix it there.") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -188,15 +299,11 @@ def read_config(path: str | Path) -> LadderConfig:
 
 
 def _describe(path: Path, exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors()[:5]:
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    def what(err: Any) -> str:
         fix = _FIXES.get(err["type"], "")
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        lines.append(f"{key}: {msg}" + (f" — {fix}" if fix else ""))
-    more = len(exc.errors()) - len(lines)
+        return ("unknown key" if err["type"] == "extra_forbidden" else message(err)) + (f" — {fix}" if fix else "")
+
+    lines, more = validation_problems(exc, limit=5, what=what)
     tail = f" (and {more} more problems)" if more > 0 else ""
     return f"{path}: invalid config: " + "; ".join(lines) + tail + "."
 
@@ -265,4 +372,10 @@ reports:
   rubrics:                       # who gets which rubric's report: the first match wins; no match, no report
     - levels: ["IC*"]            # globs over roster levels (and/or job_families: [mle]); rubric: default above
   #  - levels: [M1]              # e.g. also give first-line managers the IC rubric's report
+
+# Who may read what the nightly writes (warehouse, reports, models): by default only the user running
+# it (files 0600, folders 0700). To let an operator group read them (never write), e.g.:
+# files:
+#   mode: "0640"                 # folders get 0750
+#   group: ladder-ops
 """

@@ -1,9 +1,11 @@
-"""The nightly Prefect flow: mine → load → resolve identities → classify → evidence → reports.
+"""The nightly Prefect flow: mine every source → resolve identities → classify → evidence → reports.
 
-Tasks pass plain values (the config path, counts); each task opens the
-warehouse itself, so there is one writer at a time and every stage can be
-re-run on its own.  Network-edge retries live in the clients (PyGithub's and
-jira's retry policies), so tasks are not retried again here.
+The flow reads and validates the config once and hands the typed
+``LadderConfig`` to every task; each task opens the warehouse itself, so there
+is one writer at a time and every stage can be re-run on its own.  The sources
+are ``flows.sources``'s registry, one ``sync-<source>`` task each.
+Network-edge retries live in the clients (PyGithub's and jira's retry
+policies), so tasks are not retried again here.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flows.runtime import configure_prefect_env, restore_logging
+from flows.runtime import check_prefect_home, configure_prefect_env, restore_logging, start_prefect_server
 
 configure_prefect_env()
 
@@ -20,65 +22,71 @@ from prefect import flow, task  # noqa: E402  (env must be set before Prefect lo
 restore_logging()  # Prefect replaced the root log handlers (and their secret redaction) on import
 
 from flows import stages  # noqa: E402
-from flows.config import read_config  # noqa: E402
+from flows.config import LadderConfig, read_config  # noqa: E402
+from flows.sources import source_names  # noqa: E402
 
 
-@task(name="sync-roster")
-def sync_roster_task(config_path: str) -> list[dict]:
-    return stages.sync_roster(read_config(config_path))
-
-
-@task(name="sync-github")
-def sync_github_task(config_path: str, since: dt.date | None, full: bool) -> list[dict]:
-    return stages.sync_github(read_config(config_path), since=since, full=full)
-
-
-@task(name="sync-jira")
-def sync_jira_task(config_path: str, since: dt.date | None, full: bool) -> list[dict]:
-    return stages.sync_jira(read_config(config_path), since=since, full=full)
+@task
+def sync_source_task(config: LadderConfig, source: str, since: dt.date | None, full: bool) -> list[dict]:
+    return stages.sync_source(config, source, since=since, full=full)
 
 
 @task(name="resolve-identities")
-def identities_task(config_path: str) -> dict:
-    return stages.resolve_identities(read_config(config_path))
+def identities_task(config: LadderConfig) -> dict:
+    return stages.resolve_identities(config)
 
 
 @task(name="classify")
-def classify_task(config_path: str) -> int:
-    return stages.classify(read_config(config_path))
+def classify_task(config: LadderConfig) -> int:
+    return stages.classify(config)
 
 
 @task(name="build-evidence")
-def evidence_task(config_path: str) -> int:
-    return stages.build_evidence(read_config(config_path))
+def evidence_task(config: LadderConfig) -> int:
+    return stages.build_evidence(config)
 
 
 @task(name="write-reports")
-def reports_task(config_path: str) -> list[str]:
-    return [str(p) for p in stages.write_reports(read_config(config_path))]
+def reports_task(config: LadderConfig) -> list[str]:
+    return [str(p) for p in stages.write_reports(config)]
 
 
 @flow(name="nightly", log_prints=False)
-def nightly(config_path: str, since: dt.date | None = None, full: bool = False, reports: bool = True) -> dict:
-    """Bring the warehouse up to date and (re)write every engineer's report, prep sheet and team page."""
-    roster = sync_roster_task(config_path)
-    github = sync_github_task(config_path, since, full)
-    jira = sync_jira_task(config_path, since, full)
-    identities = identities_task(config_path)
-    labels_changed = classify_task(config_path)
-    evidence_changed = evidence_task(config_path)
-    written = reports_task(config_path) if reports else []
-    return {
-        "roster": roster,
-        "github": github,
-        "jira": jira,
-        "identities": identities,
-        "labels_changed": labels_changed,
-        "evidence_changed": evidence_changed,
-        "reports": written,
-    }
+def nightly(
+    config_path: str,
+    since: dt.date | None = None,
+    full: bool = False,
+    reports: bool = True,
+    config: LadderConfig | None = None,
+) -> dict:
+    """Bring the warehouse up to date and (re)write every engineer's report, prep sheet and team page.
+
+    ``config``: ``config_path`` already read and validated (the CLI's preflight did); without it the
+    flow reads it here.  Either way it is read once per run.
+    """
+    config = config if config is not None else read_config(config_path)
+    result: dict = {}
+    for name in source_names():
+        result[name] = sync_source_task.with_options(name=f"sync-{name}")(config, name, since, full)
+    result["identities"] = identities_task(config)
+    result["labels_changed"] = classify_task(config)
+    result["evidence_changed"] = evidence_task(config)
+    result["reports"] = reports_task(config) if reports else []
+    return result
 
 
-def run_nightly(config_path: Path, *, since: dt.date | None = None, full: bool = False, reports: bool = True) -> dict:
-    """Run the flow now, in-process (Prefect's ephemeral mode unless PREFECT_API_URL is set)."""
-    return nightly(str(config_path), since=since, full=full, reports=reports)
+def run_nightly(
+    config_path: Path,
+    *,
+    since: dt.date | None = None,
+    full: bool = False,
+    reports: bool = True,
+    config: LadderConfig | None = None,
+) -> dict:
+    """Run the flow now, in-process (Prefect's ephemeral mode unless PREFECT_API_URL is set).
+
+    The temporary Prefect server is started first, as a child process that dies with this one.
+    """
+    check_prefect_home()
+    start_prefect_server()
+    return nightly(str(config_path), since=since, full=full, reports=reports, config=config)

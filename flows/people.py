@@ -1,6 +1,6 @@
 """The identity stage shared by the nightly flow and ``ladder identities``: resolve accounts, store links, summarise.
 
-The matching is ``miners.identity``; the SQL is ``warehouse``; the command's text is ``flows.cli_people``.
+The matching is ``miners.people.identity``; the SQL is ``warehouse``; the command's text is ``flows.cli.people``.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ def overrides_path(config: LadderConfig) -> Path | None:
 
 def sync_identities(config: LadderConfig, *, overrides: Path | None = None) -> dict[str, Any]:
     """Resolve every account in the warehouse against the roster, honouring the overrides file; store the links."""
-    from miners.identity_overrides import read_overrides
-    from warehouse import open_warehouse
+    from flows.writer import open_writer
+    from miners.people.overrides import read_overrides
 
     decisions = read_overrides(overrides if overrides is not None else overrides_path(config))
-    with open_warehouse(config.warehouse_path) as wh:
+    with open_writer(config) as wh:
         resolution = wh.resolve_identities(decisions)
         disagreements = wh.query_audit_rows("ownership_disagreement", limit=1000)
     return build_summary(resolution, disagreements)

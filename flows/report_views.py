@@ -1,6 +1,7 @@
 """What ``ladder report`` and ``ladder team`` share: the period asked for, who is asking, which report they get.
 
-No business logic: access rules are ``flows.access`` / ``flows.access_teams``, rubrics per level are
+No business logic: access rules are ``rubric.access`` / ``rubric.access_teams``, who is reading
+``flows.viewer``, rubrics per level are
 ``flows.rubrics``, the report itself is ``flows.stages`` and ``rubric``.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flows.config import LadderConfig
+from flows.config import LadderConfig, check_env_name
 
 
 class ReportRequestError(ValueError):
@@ -33,8 +34,8 @@ def resolve_period(
     return since, until
 
 
-def find_person(wh, config: LadderConfig, key: str, what: str = "engineer") -> dict:
-    person = wh.query_person(key)
+def find_person(config: LadderConfig, key: str, person: dict | None, what: str = "engineer") -> dict:
+    """``person`` (the warehouse's answer for ``key``), or a message saying how to name someone."""
     if person is None:
         raise ReportRequestError(
             f"no {what} {key!r} in the warehouse {config.warehouse_path}: use a GitHub "
@@ -43,18 +44,36 @@ def find_person(wh, config: LadderConfig, key: str, what: str = "engineer") -> d
     return person
 
 
-def viewer_login(config: LadderConfig, token_env: str | None) -> str | None:
-    """The GitHub login that owns the viewer's token, when one is given or the config requires one."""
-    if not (token_env or config.reports.require_viewer):
+def check_token_env(token_env: str | None) -> None:
+    """Refuse a ``--viewer-token-env`` that is not an environment variable's name (a pasted token, say),
+    before anything else is read."""
+    if token_env is not None:
+        problem = check_env_name(token_env, "--viewer-token-env")
+        if problem is not None:
+            raise ReportRequestError(problem + ".")
+
+
+def identify_reader(wh, config: LadderConfig, token_env: str | None) -> dict | None:
+    """The roster person reading, when a viewer token is given or the warehouse says one is required.
+
+    Nothing of this check comes from the reader's own config (``flows.viewer``): the policy and the GitHub
+    asked are what the nightly's config recorded in the warehouse.  Callers ask this before anything says
+    whether the person asked about exists."""
+    from flows.viewer import check_operator_config, checked_base_url, fetch_viewer, viewer_required
+    from rubric.access import identify_viewer
+
+    settings = wh.read_settings()
+    if not (token_env or viewer_required(settings, config)):
         return None
     if not token_env:
         raise ReportRequestError(
-            f"{config.source_path}: reports.require_viewer is on: pass --viewer-token-env "
-            "NAME with the environment variable holding your own GitHub token."
+            f"reports of warehouse {config.warehouse_path} need a viewer (reports.require_viewer, as the "
+            "nightly's config recorded it): pass --viewer-token-env NAME with the environment variable "
+            "holding your own GitHub token."
         )
-    from flows.access import fetch_viewer_login
-
-    return fetch_viewer_login(config, token_env)
+    check_operator_config(config)
+    base_url = checked_base_url(settings, config, str(config.warehouse_path))
+    return identify_viewer(wh, fetch_viewer(base_url, token_env, config))
 
 
 def person_report(
@@ -69,29 +88,31 @@ def person_report(
     """One person's report dict, after checking who may read it.
 
     The engineer and the managers above them read the whole period; a former manager of a team the
-    person was on reads only the days the person was on it (``flows.access_teams``), and the report says
+    person was on reads only the days the person was on it (``rubric.access_teams``), and the report says
     so.  People whose level or job family has no rubric in ``reports.rubrics`` get no report."""
     from flows import stages
-    from flows.access import AccessDenied, check_report_access
-    from flows.access_teams import former_team_window
     from flows.rubrics import Rubrics, require_rubric
+    from rubric.access import AccessDenied, check_report_access
+    from rubric.access_teams import former_team_window
     from warehouse import open_warehouse
 
     since, until = resolve_period(config, since, until, now.date())
+    check_token_env(viewer_token_env)
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
-        person = find_person(wh, config, engineer)
-        login = viewer_login(config, viewer_token_env)
+        # Who is asking comes first: nothing below says whether the engineer exists before that.
+        viewer = identify_reader(wh, config, viewer_token_env)
+        person = wh.query_person(engineer)
         note = None
-        if login is not None:
+        if viewer is not None:
             try:
-                check_report_access(wh, login, person)
+                check_report_access(wh, viewer, engineer, person)
             except AccessDenied:
-                viewer = wh.query_person(login)
-                window = former_team_window(wh, viewer["person_id"], person, since, until) if viewer else None
-                if window is None:
+                window = former_team_window(wh, viewer["person_id"], person, since, until) if person else None
+                if person is None or window is None:
                     raise
                 note = window.note(person.get("name") or person["person_id"], (since, until))
                 since, until = window.since, window.until
+        person = find_person(config, engineer, person)
         # Only once the viewer may read it: whether someone has a report says something about their level.
         rubric = require_rubric(Rubrics(config), person)
         return stages.render_person_report(

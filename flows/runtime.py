@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import re
+import signal
+import subprocess
 import sys
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable
+from pathlib import Path
 
 # Prefect runs in its ephemeral mode (a temporary local API) unless the user
 # points PREFECT_API_URL at a server; nothing here phones home.
@@ -27,6 +35,99 @@ def configure_prefect_env() -> None:
     """Set offline defaults for Prefect unless the user set them already."""
     for key, value in _PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    # Importing Prefect warns when it cannot create its home; check_prefect_home says so once, clearly.
+    warnings.filterwarnings("ignore", message="Failed to create the Prefect home directory")
+
+
+def check_prefect_home() -> None:
+    """Refuse, with one message, a Prefect home (or local database folder) this process cannot write.
+
+    Prefect's temporary API server keeps its SQLite database there; unwritable, it fails with thousands of
+    lines of tracebacks from the server process.  Nothing is checked when PREFECT_API_URL names a server.
+    """
+    from flows.config import ConfigError
+
+    configure_prefect_env()
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings()
+    if settings.api.url:
+        return
+    folders = [Path(settings.home).expanduser()]
+    url = settings.server.database.connection_url
+    url_text = url.get_secret_value() if url is not None and hasattr(url, "get_secret_value") else str(url or "")
+    if url_text.startswith("sqlite") and ":///" in url_text:
+        folders.append(Path(url_text.split(":///", 1)[1]).expanduser().parent)
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=folder).close()
+        except OSError as exc:
+            raise ConfigError(
+                f"Prefect's home {folder} is not writable ({exc.strerror or exc}): the sync runs its flow on a "
+                "temporary local Prefect server that keeps its database there. Point PREFECT_HOME at a writable "
+                "folder (e.g. export PREFECT_HOME=$HOME/.prefect) or fix the folder's permissions."
+            ) from None
+
+
+def _die_with_parent() -> Callable[[], None]:
+    """A ``preexec_fn`` that asks Linux to SIGTERM the child when its parent dies (PR_SET_PDEATHSIG)."""
+    parent = os.getpid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):  # not Linux: Prefect's own atexit stop is all there is
+        return lambda: None
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return preexec
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def start_prefect_server() -> None:
+    """Start Prefect's temporary API server now, as a child that dies with this process.
+
+    Prefect starts it on first use (``SubprocessASGIServer``, one per process) and stops it at exit, but a
+    killed sync never exits: the server was left running, orphaned.  Started here, from the main thread,
+    its process gets a parent-death signal, so killing the sync (even with SIGKILL) ends it too.  Does
+    nothing when PREFECT_API_URL names a server or when the server already runs.
+    """
+    configure_prefect_env()
+    from prefect.server.api import server as prefect_server
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return
+    if threading.current_thread() is not threading.main_thread():
+        return  # the signal follows the thread that started the child: only the main thread lives as long
+    instance = prefect_server.SubprocessASGIServer()
+    if instance.running:
+        return
+    preexec = _die_with_parent()
+
+    class _Subprocess:
+        """Prefect's ``subprocess`` module, with every Popen started under the parent-death signal."""
+
+        def __getattr__(self, name: str):
+            return getattr(subprocess, name)
+
+        @staticmethod
+        def Popen(*args, **kwargs):  # noqa: N802 - the name Prefect calls
+            kwargs.setdefault("preexec_fn", preexec)
+            return subprocess.Popen(*args, **kwargs)
+
+    original = prefect_server.subprocess
+    prefect_server.subprocess = _Subprocess()  # type: ignore[assignment]
+    try:
+        instance.start()
+    finally:
+        prefect_server.subprocess = original
 
 
 class RedactSecrets(logging.Filter):
@@ -52,6 +153,15 @@ class RedactSecrets(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         return True
+
+
+class _CleanFormatter(logging.Formatter):
+    """Log lines without control characters: logged values (names, titles, URLs) come from outside."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from flows.terminal import clean
+
+        return clean(super().format(record))
 
 
 class _CurrentStderrHandler(logging.StreamHandler):
@@ -80,7 +190,7 @@ def configure_logging(verbose: bool = False) -> None:
     _configured["verbose"] = verbose
     level = logging.DEBUG if verbose else logging.INFO
     handler = _CurrentStderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.setFormatter(_CleanFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -1,22 +1,28 @@
 """The pipeline's stages as plain functions: build clients, call a stage package, write through the warehouse.
 
-Prefect tasks in ``flows.nightly`` wrap these one to one; the CLI's ``report``
-calls ``write_person_report`` directly.  No business logic lives here: mining
-is ``miners``, SQL is ``warehouse``, labels are ``classifiers``, evidence and
+Prefect tasks in ``flows.nightly`` wrap these one to one (one ``sync_source``
+task per source of ``flows.sources``), each given the config the flow read and
+validated once; each opens the warehouse itself.  The CLI's ``report`` calls
+``render_person_report`` directly.  No business logic lives here: mining is
+``miners``, SQL is ``warehouse``, labels are ``classifiers``, evidence and
 rendering are ``rubric``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
-from flows.config import ConfigError, LadderConfig, ReportFormat, read_secret
+from flows.config import ConfigError, LadderConfig, ReportFormat
 from flows.progress import partition_progress
-from flows.runtime import RedactSecrets
+from flows.sources import build_source, configured_activity_sources, source_entry
 from miners.base import Batch
+from miners.source import SyncRequest
 
 log = logging.getLogger("ladder.stages")
 
@@ -27,147 +33,115 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _secret(config: LadderConfig, env_name: str, purpose: str) -> str:
-    value = read_secret(env_name, purpose=purpose, config=config)
-    RedactSecrets.register(value)
-    return value
-
-
-def _load_batches(wh, batches: Iterable[Batch]) -> list[dict]:
-    """Commit each batch with its cursor; one summary per partition."""
+def _load_batches(wh, batches: Iterable[Batch], run_id: str | None = None) -> list[dict]:
+    """Commit each batch with its cursor (and its outcome and quarantine, under ``run_id``); one summary per
+    partition: rows inserted / updated / unchanged, the cursor, ``quarantined`` items and the ``error`` of a
+    partition that failed this run."""
     summaries: dict[str, dict] = {}
     for batch in batches:
-        result = wh.load_batch(batch)
+        result = wh.load_batch(batch, run_id)
         s = summaries.setdefault(
-            batch.partition, {"partition": batch.partition, "inserted": 0, "updated": 0, "unchanged": 0, "cursor": None}
+            batch.partition,
+            {
+                "partition": batch.partition,
+                "inserted": 0,
+                "updated": 0,
+                "unchanged": 0,
+                "cursor": None,
+                "quarantined": 0,
+                "error": None,
+            },
         )
         s["inserted"] += result.inserted
         s["updated"] += result.updated
         s["unchanged"] += result.unchanged
+        s["quarantined"] += len(batch.quarantined)
         if batch.cursor is not None:
             s["cursor"] = batch.cursor
+        if batch.error is not None:
+            s["error"] = batch.error
         for key, value in batch.stats.items():
             if isinstance(value, (int, float)):
                 s[key] = s.get(key, 0) + value
     return list(summaries.values())
 
 
-def open_writer(config: LadderConfig):
-    from warehouse import open_warehouse
+def _run_source(wh, source: str, batches: Iterable[Batch]) -> list[dict]:
+    """Load a source's batches as one recorded run (``sync_runs``); the run fails with the error that stops it."""
+    run_id = wh.begin_run(source)
+    try:
+        summaries = _load_batches(wh, batches, run_id)
+    except Exception as exc:
+        wh.finish_run(run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    run = wh.finish_run(run_id)
+    failed = [s for s in summaries if s.get("error")]
+    if failed:
+        log.error(
+            "%s sync partial: %d partitions failed (%s); the others are up to date",
+            source,
+            len(failed),
+            ", ".join(s["partition"] for s in failed[:5]) + (" …" if len(failed) > 5 else ""),
+        )
+    if run["records_quarantined"]:
+        log.warning(
+            "%s sync: %d items quarantined (unparseable; see quarantined_records)", source, run["records_quarantined"]
+        )
+    return summaries
 
-    return open_warehouse(config.warehouse_path)
+
+def open_writer(config: LadderConfig):
+    """The warehouse opened to write: operator-only files, the access policy recorded (``flows.writer``)."""
+    from flows.writer import open_writer as open_secured
+
+    return open_secured(config)
+
+
+def sync_source(
+    config: LadderConfig, name: str, *, since: dt.date | None = None, full: bool = False, now: Clock = utcnow
+) -> list[dict]:
+    """Mine source ``name`` (``flows.sources``) and commit batch by batch, as one recorded run
+    (``sync_runs``); one summary per partition (a partition that failed this run has its ``error``).
+
+    A source the config does not ask for mines nothing (the roster's absence is worth a warning).
+    The source's client is built first, so a missing secret fails before the warehouse is opened.
+    """
+    entry = source_entry(name)
+    source = build_source(config, name)
+    if source is None:
+        if entry.unconfigured:
+            log.warning(entry.unconfigured)
+        return []
+    unit = source.info.progress_unit
+    with open_writer(config) as wh, partition_progress(unit) if unit else nullcontext() as progress:
+        request = SyncRequest(
+            cursors=wh.read_cursors(source.info.name),
+            since=_as_datetime(since),
+            full=full,
+            now=now,
+            progress=progress,
+            stored=wh,
+        )
+        return _run_source(wh, source.info.name, source.mine(request))
 
 
 def sync_roster(config: LadderConfig, *, now: Clock = utcnow) -> list[dict]:
     """Load the roster file (people, teams, levels, ownership) into the warehouse."""
-    from miners.roster import roster_records
-
-    if config.roster is None:
-        log.warning("no roster configured: activity cannot be attributed to teams or levels")
-        return []
-    roster = config.read_roster_file()
-    records = tuple(roster_records(roster, fetched_at=now()))
-    with open_writer(config) as wh:
-        # The roster is whole every time: people, teams and history it no longer lists leave the warehouse.
-        return _load_batches(
-            wh, [Batch(source="roster", partition="roster", records=records, cursor=None, is_complete=True)]
-        )
-
-
-def github_client(config: LadderConfig):
-    """A PyGithub client for the configured server; the token comes from the environment."""
-    from github import Auth, Github
-
-    gh = config.github
-    assert gh is not None
-    token = _secret(config, gh.token_env, "GitHub token")
-    # PyGithub otherwise sleeps 0.25 s before every request and 1 s before every POST (GraphQL
-    # reads are POSTs), and retries on its own; the miner's one policy (miners.github_ratelimit)
-    # paces, waits and retries from the response headers on an injectable clock instead.
-    return Github(
-        base_url=gh.base_url.rstrip("/"),
-        auth=Auth.Token(token),
-        per_page=100,
-        timeout=30,
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
+    return sync_source(config, "roster", now=now)
 
 
 def sync_github(
     config: LadderConfig, *, since: dt.date | None = None, full: bool = False, now: Clock = utcnow
 ) -> list[dict]:
     """Mine every configured GitHub org and commit batch by batch."""
-    from miners.github import mine_github
-
-    gh = config.github
-    if gh is None:
-        return []
-    client = github_client(config)
-    with open_writer(config) as wh, partition_progress("PRs") as progress:
-        cursors = wh.read_cursors("github")
-        batches = mine_github(
-            client,
-            gh.orgs,
-            cursors,
-            include=gh.include,
-            exclude=gh.exclude,
-            include_archived=gh.include_archived,
-            overlap=dt.timedelta(minutes=gh.overlap_minutes),
-            now=now,
-            full=full,
-            since=_as_datetime(since),
-            progress=progress,
-        )
-        return _load_batches(wh, batches)
-
-
-def jira_client(config: LadderConfig):
-    """A jira client: basic auth (Cloud e-mail + API token) or a bearer token (Data Center PAT).
-
-    ``max_retries=0``: the miner's own retry policy (miners.jira_client) honours Retry-After on an
-    injectable clock; the client's retries would stack real sleeps under it.
-    """
-    from miners.jira_client import connect_jira
-
-    jc = config.jira
-    assert jc is not None
-    token = _secret(config, jc.token_env, "Jira token")
-    common = {"options": {"rest_api_version": "2"}, "max_retries": 0, "timeout": 30}
-    if jc.email_env:
-        email = _secret(config, jc.email_env, "Jira account e-mail")
-        return connect_jira(jc.url.rstrip("/"), basic_auth=(email, token), **common)
-    return connect_jira(jc.url.rstrip("/"), token_auth=token, **common)
+    return sync_source(config, "github", since=since, full=full, now=now)
 
 
 def sync_jira(
     config: LadderConfig, *, since: dt.date | None = None, full: bool = False, now: Clock = utcnow
 ) -> list[dict]:
     """Mine every configured Jira project and commit batch by batch."""
-    from miners.jira import mine_jira
-
-    jc = config.jira
-    if jc is None:
-        return []
-    client = jira_client(config)
-    with open_writer(config) as wh:
-        cursors = wh.read_cursors("jira")
-        batches = mine_jira(
-            client,
-            jc.projects,
-            cursors,
-            incident_types=jc.incident_types,
-            incident_projects=jc.incident_projects,
-            overlap=dt.timedelta(minutes=jc.overlap_minutes),
-            now=now,
-            full=full,
-            field_ids=jc.fields or None,
-            since=_as_datetime(since),
-            known=wh.read_jira_updated,
-            accounts=True,
-        )
-        return _load_batches(wh, batches)
+    return sync_source(config, "jira", since=since, full=full, now=now)
 
 
 def _as_datetime(day: dt.date | None) -> dt.datetime | None:
@@ -193,13 +167,16 @@ def resolve_identities(config: LadderConfig) -> dict:
 def classify(config: LadderConfig) -> int:
     """Label every activity (rules + models); returns the number of label rows changed."""
     from classifiers import classify_activities
+    from flows.files import file_policy, private_umask, secure, tree
 
-    with open_writer(config) as wh:
+    policy = file_policy(config)
+    with open_writer(config) as wh, private_umask(policy):
         activities = wh.query_activities()
         labels = classify_activities(
             activities, model_dir=config.model_dir, rules_path=config.resolve(config.classifiers.rules)
         )
         changed = wh.write_labels(labels)
+    secure(tree(config.model_dir), policy)
     log.info("classify: %d activities, %d labels, %d label rows changed", activities.num_rows, labels.num_rows, changed)
     return changed
 
@@ -245,10 +222,10 @@ def period_calibration(wh, rubric, since: dt.date, until: dt.date):
 def coverage_inputs(config: LadderConfig) -> dict:
     """What the coverage warnings need from the config: the synced sources and the identity overrides."""
     from flows.people import overrides_path
-    from miners.identity_overrides import read_overrides
+    from miners.people.overrides import read_overrides
 
     return {
-        "sources": tuple(s for s in ("github", "jira") if getattr(config, s) is not None),
+        "sources": configured_activity_sources(config),
         "overrides": read_overrides(overrides_path(config)),
     }
 
@@ -334,12 +311,18 @@ def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable
     """Write ``report`` in each format as ``out_dir/stem.<fmt>``; returns {fmt: file name}."""
     from rubric import render_report
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, str] = {}
-    for fmt in formats:
-        path = out_dir / f"{stem}.{fmt}"
-        path.write_text(render_report(report, fmt), encoding="utf-8")
-        written[fmt] = path.name
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for fmt in formats:
+            path = out_dir / f"{stem}.{fmt}"
+            path.write_text(render_report(report, fmt), encoding="utf-8")
+            written[fmt] = path.name
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write reports into {out_dir} ({exc.strerror or exc}): reports.out_dir must be a folder "
+            "the operator can write (or a path where one can be created)."
+        ) from None
     return written
 
 
@@ -403,7 +386,12 @@ def everyone_reports(
 
 def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
     """Write a report per engineer in every configured format, a 1:1 prep sheet per report (``prep/``), a
-    team page per manager (``teams/``), plus index.md / index.html."""
+    team page per manager (``teams/``), plus index.md / index.html.
+
+    Files are named by ``report_stem(person_id)`` (distinct people never share a file) and created 0600
+    in a 0700 folder unless the config's ``files:`` shares them with a group (``flows.files``).
+    """
+    from flows.files import file_policy, private_umask, secure
     from flows.team_pages import Org, team_page
     from rubric import render_index
     from rubric.render import render_prep_sheet, render_team_page
@@ -414,40 +402,56 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
     since, until = report_period(config, generated_at.date())
     days = (until - since).days + 1
     out_dir = config.reports_dir
+    policy = file_policy(config)
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
         org = Org.read(wh, since, until)
     entries, summaries = [], {}
-    (out_dir / "prep").mkdir(parents=True, exist_ok=True)
-    for report in everyone_reports(config, since=since, until=until, generated_at=generated_at):
-        login = report["engineer"]["login"]
-        stem = _safe_stem(login)
-        files = write_report_files(report, out_dir, stem, config.reports.formats)
-        facts = org.facts.get(login, {})
-        sheet = prep_sheet(report, facts)
-        for sheet_kind in ("html", "md"):
-            link = f"../{stem}.{sheet_kind}" if sheet_kind in files else None
-            (out_dir / "prep" / f"{stem}.{sheet_kind}").write_text(
-                render_prep_sheet(sheet, sheet_kind, link), encoding="utf-8"
+    stems: dict[str, str] = {}
+    prep_dir, teams_dir = out_dir / "prep", out_dir / "teams"
+    written: list[Path] = [out_dir, prep_dir, teams_dir]
+    with private_umask(policy):
+        prep_dir.mkdir(parents=True, exist_ok=True)
+        for report in everyone_reports(config, since=since, until=until, generated_at=generated_at):
+            person_id = report["engineer"]["login"]
+            stem = report_stem(person_id)
+            if stems.setdefault(stem, person_id) != person_id:  # report_stem is injective; never overwrite anyway
+                raise ConfigError(f"report file name {stem} would serve both {stems[stem]!r} and {person_id!r}")
+            files = write_report_files(report, out_dir, stem, config.reports.formats)
+            written.extend(out_dir / name for name in files.values())
+            facts = org.facts.get(person_id, {})
+            sheet = prep_sheet(report, facts)
+            for sheet_kind in ("html", "md"):
+                link = f"../{stem}.{sheet_kind}" if sheet_kind in files else None
+                sheet_path = prep_dir / f"{stem}.{sheet_kind}"
+                sheet_path.write_text(render_prep_sheet(sheet, sheet_kind, link), encoding="utf-8")
+                written.append(sheet_path)
+            entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})
+            summary = person_summary(report, org.people.get(person_id, {"person_id": person_id}), facts, days)
+            summary["files"] = [("report", f"../{files['html' if 'html' in files else next(iter(files))]}")] + [
+                ("1:1 prep", f"../prep/{stem}.html")
+            ]
+            summaries[person_id] = summary
+        teams_dir.mkdir(parents=True, exist_ok=True)
+        teams = []
+        for manager_id in org.managers():
+            page = team_page(org, manager_id, summaries, since=since, until=until, generated_at=utc_stamp(generated_at))
+            stem = report_stem(manager_id)
+            for kind in ("html", "md", "json"):
+                page_path = teams_dir / f"{stem}.{kind}"
+                page_path.write_text(render_team_page(page, kind), encoding="utf-8")
+                written.append(page_path)
+            teams.append(
+                {"manager": page["manager"], "files": {f: f"teams/{stem}.{f}" for f in ("html", "md", "json")}}
             )
-        entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})
-        summary = person_summary(report, org.people.get(login, {"person_id": login}), facts, days)
-        summary["files"] = [("report", f"../{files['html' if 'html' in files else next(iter(files))]}")] + [
-            ("1:1 prep", f"../prep/{stem}.html")
-        ]
-        summaries[login] = summary
-    (out_dir / "teams").mkdir(parents=True, exist_ok=True)
-    teams = []
-    for manager_id in org.managers():
-        page = team_page(org, manager_id, summaries, since=since, until=until, generated_at=utc_stamp(generated_at))
-        stem = _safe_stem(manager_id)
-        for kind in ("html", "md", "json"):
-            (out_dir / "teams" / f"{stem}.{kind}").write_text(render_team_page(page, kind), encoding="utf-8")
-        teams.append({"manager": page["manager"], "files": {f: f"teams/{stem}.{f}" for f in ("html", "md", "json")}})
-    paths = []
-    for page_kind in ("md", "html"):
-        index = out_dir / f"index.{page_kind}"
-        index.write_text(render_index(entries, page_kind, teams=teams), encoding="utf-8")
-        paths.append(index)
+        paths = []
+        for fmt in ("md", "html"):
+            index = out_dir / f"index.{fmt}"
+            try:
+                index.write_text(render_index(entries, fmt, teams=teams), encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"cannot write {index} ({exc.strerror or exc}); check reports.out_dir.") from None
+            paths.append(index)
+    secure([*written, *paths], policy)
     log.info(
         "reports: %d engineers, %d team pages, period %s..%s, written to %s",
         len(entries),
@@ -463,6 +467,22 @@ def utc_stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _safe_stem(login: str) -> str:
-    """A file name for a login (logins are [A-Za-z0-9-]; anything else is replaced)."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in login) or "unknown"
+_PLAIN_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+# "index" would overwrite the index; the others are device names on Windows file systems.
+_RESERVED_STEMS = frozenset(
+    {"index", "con", "prn", "aux", "nul"} | {f"{d}{n}" for d in ("com", "lpt") for n in range(10)}
+)
+
+
+def report_stem(person_id: str) -> str:
+    """The file name (without extension) of ``person_id``'s report: unique per person id, safe on any disk.
+
+    A plain id (lower-case letters, digits, ``-``, ``_``; not a reserved name) is its own name.  Any
+    other id (``a@b``, ``Ana``, ``../x``, ``index``) becomes a readable slug, ``~`` and 16 hex digits of
+    the id's sha256: ``~`` never occurs in a plain id, so two ids share a name only if their hashes
+    collide.  Lower-case plain names also cannot collide on case-insensitive file systems.
+    """
+    if _PLAIN_ID.fullmatch(person_id) and person_id not in _RESERVED_STEMS:
+        return person_id
+    slug = re.sub(r"[^a-z0-9_-]+", "_", person_id.lower()).strip("_")[:40] or "person"
+    return f"{slug}~{hashlib.sha256(person_id.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"

@@ -24,29 +24,31 @@ def manager_page(
     """``ladder team``: the team page of one manager and the prep sheet of each report below them.
 
     Only the manager and the managers above them may read it when a viewer token is given (or the config
-    requires one).  Returns (page, prep sheets)."""
+    records that one is required).  Returns (page, prep sheets)."""
     from flows import stages
-    from flows.access import AccessDenied, manager_chain
-    from flows.report_views import ReportRequestError, find_person, resolve_period, viewer_login
+    from flows.report_views import ReportRequestError, check_token_env, find_person, identify_reader, resolve_period
     from flows.rubrics import Rubrics
+    from rubric.access import AccessDenied, manager_chain
     from rubric.team import person_summary, prep_sheet
     from warehouse import open_warehouse
 
     since, until = resolve_period(config, since, until, now.date())
     days = (until - since).days + 1
     rubrics = Rubrics(config)
+    check_token_env(viewer_token_env)
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
-        manager = find_person(wh, config, manager_key, "manager")
-        login = viewer_login(config, viewer_token_env)
-        if login is not None:
-            viewer = wh.query_person(login)
-            if viewer is None or (
-                viewer["person_id"] != manager["person_id"] and viewer["person_id"] not in manager_chain(wh, manager)
-            ):
-                raise AccessDenied(
-                    f"{login} may not read the team page of {manager['person_id']}: it is shown only to that "
-                    "manager and the managers above them in the roster."
-                )
+        # Who is asking comes first: nothing below says whether the manager exists before that.
+        viewer = identify_reader(wh, config, viewer_token_env)
+        manager = wh.query_person(manager_key)
+        if viewer is not None and (
+            manager is None
+            or (viewer["person_id"] != manager["person_id"] and viewer["person_id"] not in manager_chain(wh, manager))
+        ):
+            raise AccessDenied(
+                f"{viewer['person_id']} may not read the team page of {manager_key!r}: it is shown only to that "
+                "manager and the managers above them in the roster."
+            )
+        manager = find_person(config, manager_key, manager, "manager")
         org = Org.read(wh, since, until)
         below = org.subtree(manager["person_id"])
         if not below:

@@ -1,14 +1,15 @@
 """The Prefect flow `train`: weak labels from the warehouse → retrain the models → artifacts in model_dir.
 
-Tasks pass plain values.  The warehouse is opened read-only; when it does not
-exist yet (no sync has run) the models are trained on the vendored data alone.
+The flow reads and validates the config once and hands it to the tasks.  The
+warehouse is opened read-only; when it does not exist yet (no sync has run)
+the models are trained on the vendored data alone.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flows.runtime import configure_prefect_env, restore_logging
+from flows.runtime import check_prefect_home, configure_prefect_env, restore_logging, start_prefect_server
 
 configure_prefect_env()
 
@@ -16,16 +17,15 @@ from prefect import flow, task  # noqa: E402  (env must be set before Prefect lo
 
 restore_logging()  # Prefect replaced the root log handlers (and their secret redaction) on import
 
-from flows.config import read_config  # noqa: E402
+from flows.config import LadderConfig, read_config  # noqa: E402
 
 
 @task(name="read-weak-labels")
-def weak_labels_task(config_path: str) -> dict | None:
+def weak_labels_task(config: LadderConfig) -> dict | None:
     """Weak-labelled work-type examples from the company's PRs and tickets, or None without a warehouse."""
     from classifiers.weak_labels import weak_label_examples
     from warehouse import open_warehouse
 
-    config = read_config(config_path)
     if not Path(config.warehouse_path).exists():
         return None
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
@@ -35,14 +35,17 @@ def weak_labels_task(config_path: str) -> dict | None:
 
 
 @task(name="train-models")
-def train_models_task(config_path: str, weak: dict | None, seed: int) -> list[dict]:
+def train_models_task(config: LadderConfig, weak: dict | None, seed: int) -> list[dict]:
     """Train both models (work type with the weak labels added) and replace their artifacts."""
     from classifiers.models import train_and_save
     from classifiers.training_data import Examples
+    from flows.files import file_policy, private_umask, secure, tree
 
-    config = read_config(config_path)
     extra = Examples(**weak) if weak else None
-    models = train_and_save(config.model_dir, seed=seed, work_type_extra=extra)
+    policy = file_policy(config)
+    with private_umask(policy):
+        models = train_and_save(config.model_dir, seed=seed, work_type_extra=extra)
+    secure(tree(config.model_dir), policy)
     return [
         dict(model.metadata, artifact_dir=str(config.model_dir))
         for model in (models.work_type, models.review_substance)
@@ -50,12 +53,22 @@ def train_models_task(config_path: str, weak: dict | None, seed: int) -> list[di
 
 
 @flow(name="train", log_prints=False)
-def train(config_path: str, use_company_data: bool = True, seed: int = 0) -> list[dict]:
-    """Retrain the work-type and review-substance models; returns each artifact's metadata."""
-    weak = weak_labels_task(config_path) if use_company_data else None
-    return train_models_task(config_path, weak, seed)
+def train(
+    config_path: str, use_company_data: bool = True, seed: int = 0, config: LadderConfig | None = None
+) -> list[dict]:
+    """Retrain the work-type and review-substance models; returns each artifact's metadata.
+
+    ``config``: ``config_path`` already read and validated; without it the flow reads it here, once.
+    """
+    config = config if config is not None else read_config(config_path)
+    weak = weak_labels_task(config) if use_company_data else None
+    return train_models_task(config, weak, seed)
 
 
-def run_train(config_path: Path, *, use_company_data: bool = True, seed: int = 0) -> list[dict]:
-    """Run the flow now, in-process."""
-    return train(str(config_path), use_company_data=use_company_data, seed=seed)
+def run_train(
+    config_path: Path, *, use_company_data: bool = True, seed: int = 0, config: LadderConfig | None = None
+) -> list[dict]:
+    """Run the flow now, in-process (the temporary Prefect server dies with this process)."""
+    check_prefect_home()
+    start_prefect_server()
+    return train(str(config_path), use_company_data=use_company_data, seed=seed, config=config)

@@ -244,16 +244,20 @@ def calibrate(
     everyone = Cohort("all", "everyone", sum(p.active for p in people), _norms(people, behaviours), thresholds, own)
     cohorts = {"all": everyone}
     active = {level: sum(p.active for p in members) for level, members in by_level.items()}
+    neighbours: dict[str, Cohort] = {}
     for level, members in sorted(by_level.items()):
         if active[level] >= thresholds.min_cohort:
             cohorts[level] = Cohort(level, _plural(level), active[level], _norms(members, behaviours), thresholds, own)
             continue
         near = nearest_levels(level, active, thresholds.min_cohort)
         if near:
-            crowd = [p for lv in near for p in by_level[lv]]
-            label = f"{near[0]}–{near[-1]}s" if len(near) > 1 else _plural(near[0])
-            size = sum(active[lv] for lv in near)
-            cohorts[level] = Cohort(f"{near[0]}-{near[-1]}", label, size, _norms(crowd, behaviours), thresholds, own)
+            key = f"{near[0]}-{near[-1]}"
+            if key not in neighbours:  # small levels with the same neighbours share one cohort
+                crowd = [p for lv in near for p in by_level[lv]]
+                label = f"{near[0]}–{near[-1]}s" if len(near) > 1 else _plural(near[0])
+                size = sum(active[lv] for lv in near)
+                neighbours[key] = Cohort(key, label, size, _norms(crowd, behaviours), thresholds, own)
+            cohorts[level] = neighbours[key]
     return Calibration(cohorts)
 
 

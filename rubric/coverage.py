@@ -6,8 +6,9 @@ warnings, each ``{"code", "source", "message", "details"}``:
 
 - ``not_on_roster`` (roster): the person is not in the roster the warehouse holds.
 - ``source_not_synced`` (github / jira): the source was never synced (``details.reason`` ``never_synced``),
-  its data stops more than ``STALE_GRACE_DAYS`` before the period ends (``stale``), or begins more than
-  ``LATE_START_DAYS`` after it starts (``starts_late``).
+  its data stops more than ``STALE_GRACE_DAYS`` before the period ends (``stale``), begins more than
+  ``LATE_START_DAYS`` after it starts (``starts_late``), or one of its repositories / projects failed to
+  sync at the latest attempt (``partition_failing``: "acme/api not synced since …").
 - ``no_account_linked`` (github / jira): a synced source where no account is linked to the person and none
   is suggested.
 - ``unlinked_account_suggested`` (github / jira): an account identity resolution only suggests for the
@@ -33,6 +34,7 @@ LATE_START_DAYS = 7  # a source whose data begins more than this many days after
 # A sync that finds nothing new leaves no trace (no row or cursor changes), so data that seems to stop
 # a few days before the period's end may only be a quiet weekend: flagged only beyond this many days.
 STALE_GRACE_DAYS = 3
+MAX_FAILING = 5  # failing partitions named one by one; the rest are counted in one more warning
 
 SOURCE_NAMES = {"github": "GitHub", "jira": "Jira"}
 WHAT_IS_MISSING = {
@@ -114,6 +116,22 @@ def _source_warnings(source: str, state: dict[str, Any], since: dt.date, until: 
                 synced_through=through.isoformat(),
             )
         )
+    for failing in (state.get("failing") or [])[:MAX_FAILING]:
+        out.append(_failing_warning(source, failing))
+    if len(state.get("failing") or []) > MAX_FAILING:
+        more = len(state["failing"]) - MAX_FAILING
+        out.append(
+            _warning(
+                "source_not_synced",
+                source,
+                f"{more} more {name} {'repositories' if source == 'github' else 'projects'} failed to sync at the "
+                "latest attempt: your activity there may be missing. Ask the operator to check `ladder sync`'s "
+                "partial-sync report.",
+                reason="partition_failing",
+                partition=None,
+                more=more,
+            )
+        )
     begins = _as_date(state.get("data_from"))
     if begins is not None and begins > since + dt.timedelta(days=LATE_START_DAYS):
         out.append(
@@ -128,6 +146,27 @@ def _source_warnings(source: str, state: dict[str, Any], since: dt.date, until: 
             )
         )
     return out
+
+
+def _failing_warning(source: str, failing: dict[str, Any]) -> dict[str, Any]:
+    partition = str(failing.get("partition") or "")
+    what = partition.split(":", 1)[-1]
+    label = f"the repository {what}" if source == "github" and "/" in what else f"the {_name(source)} project {what}"
+    if source == "github" and "/" not in what:
+        label = f"the GitHub organization {what}'s listing"
+    since = _as_date(failing.get("last_success_at"))
+    when = f"since {since.isoformat()}" if since else "yet"
+    return _warning(
+        "source_not_synced",
+        source,
+        f"{label[0].upper()}{label[1:]} has not synced {when}: the latest sync could not read it, so your activity "
+        f"there{' after that date' if since else ''} may be missing from this report. Ask the operator to look at "
+        "`ladder sync`'s partial-sync report and run it again.",
+        reason="partition_failing",
+        partition=partition,
+        last_success=since.isoformat() if since else None,
+        failures=int(failing.get("failures") or 0),
+    )
 
 
 def _suggested_warning(person_id: str, account: dict[str, Any]) -> dict[str, Any]:

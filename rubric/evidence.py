@@ -362,12 +362,14 @@ def _epic_sizes(cols: dict[str, list]) -> tuple[dict[str, tuple[int, int]], tupl
         if (t or "").strip().lower() == "epic"
     }
     sizes = sorted(children.get(key, 0) for key in epic_keys)
-    typical = float(statistics.median(sizes)) if sizes else 1.0
-    spread = 1.4826 * statistics.median(abs(n - typical) for n in sizes) if sizes else 0.0
-    q90 = float(sizes[(9 * len(sizes)) // 10]) if sizes else 0.0
-    full = max(float(EPIC_MIN_FULL), q90, min(typical + 2 * spread, float(sizes[-1]) if sizes else 0.0))
-    typical = max(1.0, min(typical, full))
-    return {key: (n, len(people[key])) for key, n in children.items()}, (typical, full)
+    found = {key: (n, len(people[key])) for key, n in children.items()}
+    if not sizes:
+        return found, (1.0, float(EPIC_MIN_FULL))
+    typical = float(statistics.median(sizes))
+    spread = 1.4826 * statistics.median(abs(n - typical) for n in sizes)
+    q90 = float(sizes[(9 * len(sizes)) // 10])
+    full = max(float(EPIC_MIN_FULL), q90, min(typical + 2 * spread, float(sizes[-1])))
+    return found, (max(1.0, typical), full)
 
 
 def _scale_epic(
@@ -377,7 +379,7 @@ def _scale_epic(
     n, people = sizes.get(key, (0, 0))
     if n >= full:
         factor = 1.0
-    elif n <= typical or full <= typical:
+    elif n <= typical:
         factor = EPIC_MIN_FACTOR
     else:
         factor = max(EPIC_MIN_FACTOR, math.log(n / typical) / math.log(full / typical))

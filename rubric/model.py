@@ -6,7 +6,6 @@ error names the file, the key path and what to change.
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,6 +14,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from classifiers.contract import SIGNALS
+from miners import yaml_strict
+from miners.validation import validation_problems, yaml_problem
 
 DEFAULT_RUBRIC = "ic4_mle.yaml"
 _ID = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
@@ -174,18 +175,15 @@ def _key_path(data: object, loc: tuple) -> str:
 def parse_rubric(text: str, source: str = "<string>") -> Rubric:
     """Parse and validate rubric YAML text; ``source`` names the file in error messages."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
-        raise RubricError(f"{source}: not valid YAML ({exc}); fix the syntax at the position shown") from exc
+        raise RubricError(f"{source}: not valid YAML {yaml_problem(exc)}; fix it there") from None
     if not isinstance(data, dict):
         raise RubricError(f"{source}: expected a mapping with id, version, title and areas at the top level")
     try:
         return Rubric.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            msg = re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
-            lines.append(f"  at {_key_path(data, err['loc'])}: {msg}")
+        lines, _ = validation_problems(exc, where=lambda loc: f"  at {_key_path(data, loc)}")
         raise RubricError(
             f"{source}: the rubric is invalid:\n"
             + "\n".join(lines)

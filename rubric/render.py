@@ -3,7 +3,11 @@
 Everything a person wrote (titles, names, reasons) is escaped: HTML through
 jinja2 autoescape, Markdown through ``escape_md`` applied by the environment's
 ``finalize`` hook to every ``{{ }}`` so a template cannot forget it.  Links are
-emitted only for http(s) URLs.
+emitted only for http(s) URLs.  The same hooks drop characters that are not
+text: NUL and the other control characters (tab and newline aside) and the
+bidirectional embedding, override and isolate controls (U+202A–U+202E,
+U+2066–U+2069), so an unclosed override in a title cannot reverse the rest of
+an evidence line.
 """
 
 from __future__ import annotations
@@ -21,6 +25,15 @@ from rubric.highlights import TREND_ARROWS, evidence_index
 from rubric.render_parts import kind_word, report_notes, role_lines, when
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|~#!])")
+# C0 controls but tab and newline, DEL, C1 controls, bidi embeddings / overrides / isolates.
+UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def drop_unsafe_chars(text: str) -> str:
+    """``text`` without control and bidi-control characters (see module doc)."""
+    return UNSAFE_CHARS.sub("", text)
+
+
 _WS = re.compile(r"\s+")
 _BLANKS = re.compile(r"\n{3,}")
 
@@ -31,7 +44,7 @@ class Md(str):
 
 def escape_md(value: object) -> str:
     """Inline Markdown that renders ``value`` literally: one line, no markup, no raw HTML."""
-    text = _WS.sub(" ", str(value))
+    text = _WS.sub(" ", drop_unsafe_chars(str(value)))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     # A leading 1. / - / + / = would start a list or heading when the value begins a line.
@@ -69,6 +82,12 @@ def _finalize_md(value: object) -> object:
     return escape_md(value)
 
 
+def _finalize_html(value: object) -> object:
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return drop_unsafe_chars(value)
+    return value
+
+
 def _bar(score: float, width: int = 10) -> str:
     filled = max(0, min(width, round(score * width)))
     return "▰" * filled + "▱" * (width - filled)
@@ -99,6 +118,7 @@ def _environment(fmt: str) -> Environment:
         env = Environment(
             loader=loader,
             autoescape=select_autoescape(default=True, default_for_string=True),
+            finalize=_finalize_html,
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,

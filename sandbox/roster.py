@@ -35,7 +35,7 @@ def roster_from_world(world: World, *, history: bool = False, messy: bool = Fals
     ``history=True`` adds former logins to ``github_logins``, the
     ``github_id`` and the dated ``team_changes`` / ``level_changes``
     (``date``, ``from_team``/``to_team``, ``from_level``/``to_level``), in
-    the format ``miners.roster`` reads.  ``messy=True`` degrades identities as
+    the format ``miners.people.roster`` reads.  ``messy=True`` degrades identities as
     described in the module docstring, deterministically per ``seed``; the
     people, teams, levels and managers stay right.
     """
@@ -83,7 +83,7 @@ def _entry(person: Person, history: bool) -> dict[str, Any]:
 
 
 def _make_messy(humans: list[Person], people: list[dict[str, Any]], rng: random.Random) -> None:
-    from sandbox.generate_commits import name_variant
+    from sandbox.generate.commits import name_variant
 
     name_only = set(rng.sample(range(len(humans)), min(len(humans), len(humans) // MESSY_NAME_ONLY_PER)))
     for index, (person, entry) in enumerate(zip(humans, people)):

@@ -5,9 +5,9 @@ uvicorn on loopback.  The real PyGithub and jira clients talk to it over HTTP;
 nothing of theirs is mocked.
 
 Layout of URLs under the base URL:
-- ``/api/v3/...``    GitHub REST in GitHub Enterprise form (``sandbox.github_rest_extra``
-  first, then ``sandbox.github_api``)
-- ``/jira/rest/...`` Jira REST (``sandbox.jira_api``)
+- ``/api/v3/...``    GitHub REST in GitHub Enterprise form (``sandbox.github.rest``)
+- ``/api/graphql``   GitHub GraphQL (``sandbox.github.graphql``)
+- ``/jira/rest/...`` Jira REST (``sandbox.jira.rest``)
 - ``/_sandbox/stats`` the request meter (``POST /_sandbox/stats/reset`` zeroes it),
   ``/_sandbox/clock`` the virtual clock (GET reads it, POST moves it)
 
@@ -30,8 +30,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from sandbox import github_api, github_graphql, github_rest_extra, jira_api
 from sandbox.faults import FaultInjector
+from sandbox.github import graphql as github_graphql
+from sandbox.github import rest as github_api
+from sandbox.jira import rest as jira_api
 from sandbox.state import SandboxState
 from sandbox.world import World
 
@@ -78,8 +80,7 @@ def build_app(world: World, *, now: dt.datetime | None = None, faults: Any = Non
                 )
         return JSONResponse({"now": state.now.isoformat()})
 
-    core_routes = github_api.routes(state)  # creates the GitHub side (budget) the extra routes share
-    github_routes = github_rest_extra.routes(state) + core_routes  # core last: it ends with a catch-all 404
+    github_routes = github_api.routes(state)  # creates the GitHub side (budget) GraphQL shares; ends with a 404
     app = Starlette(
         routes=[
             Route("/_sandbox/stats", stats),

@@ -1,9 +1,9 @@
 """What every sandbox route handler shares: the world, the virtual clock, the callers and the meter.
 
 The ground of the sandbox's HTTP side: ``sandbox.server`` creates one
-``SandboxState`` per app and hands it to the API modules (``github_api``,
-``github_rest_extra``, ``github_graphql``, ``jira_api``), which import it from
-here and never import the server.
+``SandboxState`` per app and hands it to the API modules (``sandbox.github.rest``,
+``sandbox.github.graphql``, ``sandbox.jira.rest``), which import it from here
+and never import the server.
 """
 
 from __future__ import annotations

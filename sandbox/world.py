@@ -263,6 +263,10 @@ def read_world(path: str | Path) -> World:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise WorldError(f"cannot read world file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise WorldError(
+            f"{path}: not UTF-8 text, so not a world file (JSON written by `ladder sandbox generate`); check the path"
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -270,13 +274,21 @@ def read_world(path: str | Path) -> World:
     try:
         return World.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors()[:5]:
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            problems.append(f"{where}: {err['msg']}")
-        more = len(exc.errors()) - len(problems)
+        problems, more = validation_problems(exc)
         tail = f" (and {more} more)" if more > 0 else ""
         raise WorldError(f"{path}: invalid world file: " + "; ".join(problems) + tail) from None
+
+
+def validation_problems(exc: ValidationError, *, limit: int = 5) -> tuple[list[str], int]:
+    """``(["key.path: message", ...], how many more)`` for the first ``limit`` problems of a world or profile file.
+
+    The sandbox's twin of ``miners.validation`` (the sandbox imports nothing of the product).
+    """
+    errors = exc.errors()
+    shown = errors[:limit]
+    return [f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in shown], len(errors) - len(
+        shown
+    )
 
 
 def write_world(world: World, path: str | Path) -> None:

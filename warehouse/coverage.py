@@ -10,8 +10,9 @@ database.  What it reads:
   last enrolled day;
 - each source's sync state: partitions with a cursor (``sync_cursors``), raw
   rows (``raw_*``), and how far the data reaches (``synced_through``: the
-  newest of the cursors and of the rows' ``fetched_at``), and where its
-  activity begins (``data_from``);
+  newest of the cursors and of the rows' ``fetched_at``), where its
+  activity begins (``data_from``), and the partitions (repositories, Jira
+  projects) whose latest sync failed (``sync_partitions``);
 - the accounts linked to the person (``dim_identity``: roster claims and
   ``identity_links``) and the accounts identity resolution only *suggests* for
   them (``open_suggestions``: ``warehouse.identities.resolve``, the same code
@@ -33,7 +34,9 @@ from typing import Any
 
 import duckdb
 
-from miners.identity import Resolution
+from miners.people.identity import Resolution
+from miners.records import identity_key
+from warehouse.health import read_failing_partitions
 from warehouse.records import RECORD_TYPES_BY_TABLE
 
 log = logging.getLogger(__name__)
@@ -65,7 +68,8 @@ def _day_start(day: dt.date) -> dt.datetime:
 def read_source_status(con: duckdb.DuckDBPyConnection, sources: Sequence[str] = SOURCES) -> dict[str, dict[str, Any]]:
     """Per source: ``synced`` (any cursor or raw row), ``partitions`` (with a cursor), ``rows`` (raw rows),
     ``synced_through`` (UTC datetime or None: the newest cursor or ``fetched_at``), ``data_from`` (UTC date of
-    the source's earliest activity, or None)."""
+    the source's earliest activity, or None), ``failing`` (partitions whose latest sync failed, with
+    ``partition``, ``last_success_at``, ``last_failure_at`` and ``failures`` in a row; ``warehouse.health``)."""
     status: dict[str, dict[str, Any]] = {
         s: {"synced": False, "partitions": 0, "rows": 0, "synced_through": None, "data_from": None} for s in sources
     }
@@ -102,6 +106,16 @@ def read_source_status(con: duckdb.DuckDBPyConnection, sources: Sequence[str] = 
             status[source]["data_from"] = first
     for entry in status.values():
         entry["synced"] = entry["partitions"] > 0 or entry["rows"] > 0
+        entry["failing"] = []
+    for failing in read_failing_partitions(con, list(status)):
+        status[failing["source"]]["failing"].append(
+            {
+                "partition": failing["partition"],
+                "last_success_at": failing["last_success_at"],
+                "last_failure_at": failing["last_failure_at"],
+                "failures": failing["failures"],
+            }
+        )
     return status
 
 
@@ -130,7 +144,7 @@ def _linked(con: duckdb.DuckDBPyConnection, person_id: str) -> list[dict[str, An
 
 
 def _key(system: str, identity: str) -> tuple[str, str]:
-    return (system, identity.lower() if system == "github" else identity)
+    return (system, identity_key(system, identity))
 
 
 def open_suggestions(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> list[dict[str, Any]]:
@@ -168,7 +182,7 @@ def read_period_activity(con: duckdb.DuckDBPyConnection, since: dt.date, until: 
     """
     rows = con.execute(
         "SELECT person_id, source, "
-        "       CASE WHEN person_id IS NULL THEN (CASE WHEN source = 'github' THEN lower(actor) ELSE actor END) END, "
+        "       CASE WHEN person_id IS NULL THEN identity_key(source, actor) END, "
         "       CAST(timezone('UTC', occurred_at) AS DATE) AS day, count(*) "
         "FROM fct_activity "
         "WHERE NOT is_bot AND (person_id IS NOT NULL OR actor IS NOT NULL) AND occurred_at >= ? AND occurred_at < ? "

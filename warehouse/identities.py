@@ -1,6 +1,6 @@
 """Identity resolution against the warehouse: read people and accounts, write identity_links.
 
-The matching itself is ``miners.identity.resolve_identities`` (pure); this
+The matching itself is ``miners.people.identity.resolve_identities`` (pure); this
 module feeds it the roster people (``stg_roster_people``) and every account
 the warehouse has seen (actors of ``fct_activity`` plus ``raw_accounts``),
 and stores the links it finds beyond the roster's exact claims, so
@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-from miners.identity import Account, Override, Person, Resolution, resolve_identities
+from miners.people.identity import Account, Override, Person, Resolution, resolve_identities
+from miners.records import identity_key
 from warehouse.loading import sync_rows
 
 LINK_SCHEMA = pa.schema(
@@ -30,7 +31,7 @@ LINK_SCHEMA = pa.schema(
 _ACCOUNTS = """
 WITH seen AS (
     SELECT source AS system,
-           CASE WHEN source = 'github' THEN lower(actor) ELSE actor END AS identity_key,
+           identity_key(source, actor) AS identity_key,
            min(actor) AS identity, bool_or(is_bot AND person_id IS NULL) AS is_bot
     FROM fct_activity
     WHERE actor IS NOT NULL
@@ -79,7 +80,7 @@ def write_links(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> int:
     table = pa.table(
         {
             "system": [m.system for m in rows],
-            "identity": [m.identity.lower() if m.system == "github" else m.identity for m in rows],
+            "identity": [identity_key(m.system, m.identity) for m in rows],
             "person_id": [m.person_id for m in rows],
             "method": [m.method for m in rows],
             "reason": [m.reason for m in rows],

@@ -1,9 +1,12 @@
 """SQL models (views) and audits shipped as files under ``warehouse/sql``.
 
-Layers: ``staging/stg_*`` type, rename and dedupe raw rows; ``intermediate/int_*``
-build one activity kind each; ``marts/*`` are the stated-grain outputs
-(dim_person, dim_team, fct_activity, ...).  Each file holds one SELECT; its
-file name is its view name.  The files are the single source of truth: a
+Layers: ``macros/*`` are the SQL functions the views share, each a rule with
+one home (``identity_key``: how account identities compare); ``staging/stg_*``
+type, rename and dedupe raw rows; ``intermediate/int_*`` build one activity
+kind each; ``marts/*`` are the stated-grain outputs (dim_person, dim_team,
+fct_activity, ...).  Each view file holds one SELECT, each macro file its
+parameters and body (``(a, b) AS expression``); the file name is the view's
+or the macro's name.  The files are the single source of truth: a
 writable open rebuilds every view, in dependency order and in one
 transaction, whenever their text differs from what the database recorded.
 ``audits/*`` are queries returning violating rows, run on demand.
@@ -25,8 +28,11 @@ from warehouse.errors import WarehouseError
 
 log = logging.getLogger(__name__)
 
-MODEL_LAYERS = ("staging", "intermediate", "marts")
+MACRO_LAYER = "macros"
+MODEL_LAYERS = (MACRO_LAYER, "staging", "intermediate", "marts")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+_USER_MACROS = "SELECT function_name FROM duckdb_functions() WHERE macro_definition IS NOT NULL AND NOT internal"
 
 _CREATE_LEDGER = """
 CREATE TABLE IF NOT EXISTS schema_views (
@@ -48,6 +54,13 @@ class SqlFile:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
+
+    @property
+    def create(self) -> str:
+        """The statement that (re)creates it: a view, or a macro for a file under ``macros/``."""
+        if self.layer == MACRO_LAYER:
+            return f"CREATE OR REPLACE MACRO {self.name}\n{self.sql}"
+        return f"CREATE OR REPLACE VIEW {self.name} AS\n{self.sql}"
 
 
 def _read_layer(layer: str) -> list[SqlFile]:
@@ -129,11 +142,12 @@ def apply_models(
     con.begin()
     try:
         stale = [name for (name,) in con.execute("SELECT name FROM schema_views").fetchall() if name not in wanted]
+        macros = {name for (name,) in con.execute(_USER_MACROS).fetchall()}
         for name in stale:
             if _NAME.match(name):  # names come from our own earlier files; still only plain identifiers
-                con.execute(f"DROP VIEW IF EXISTS {name}")
+                con.execute(f"DROP {'MACRO' if name in macros else 'VIEW'} IF EXISTS {name}")
         for model in models:
-            con.execute(f"CREATE OR REPLACE VIEW {model.name} AS\n{model.sql}")
+            con.execute(model.create)
         con.execute("DELETE FROM schema_views")
         now = clock()
         con.executemany(

@@ -125,10 +125,49 @@ def query_person(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any] | N
     if not found:
         found = _person_rows(
             con,
-            "person_id IN (SELECT person_id FROM dim_identity WHERE system = 'github' AND identity = lower(?))",
+            "person_id IN (SELECT person_id FROM dim_identity "
+            "WHERE system = 'github' AND identity = identity_key('github', ?))",
             [key],
         )
     return found[0] if found else None
+
+
+def query_person_by_id(con: duckdb.DuckDBPyConnection, person_id: str) -> dict[str, Any] | None:
+    """The roster person whose person_id is ``person_id`` (never a login lookup), or None."""
+    found = _person_rows(con, "person_id = ?", [person_id])
+    return found[0] if found else None
+
+
+def query_viewer_candidates(con: duckdb.DuckDBPyConnection, github_id: int, login: str) -> dict[str, Any]:
+    """What the warehouse knows of a GitHub account (numeric id, login) that wants to read a report.
+
+    ``by_github_id``: roster people (not service accounts) whose ``github_id`` is ``github_id``;
+    ``by_current_login``: those whose *current* login (the first of ``github_logins``) is ``login``, any
+    case, each with their roster ``github_id`` (former logins are never looked at);
+    ``seen_ids``: the GitHub ids the miners recorded for ``login`` (``raw_accounts``), sorted.
+    A roster id is never compared with the login.
+    """
+    humans = "SELECT person_id, github_id FROM stg_roster_people WHERE NOT is_service_account"
+    by_id = _person_rows(con, f"person_id IN (SELECT person_id FROM ({humans}) WHERE github_id = ?)", [github_id])
+    ids = dict(
+        con.execute(
+            "SELECT person_id, github_id FROM stg_roster_people WHERE NOT is_service_account "
+            "AND len(github_logins) > 0 AND identity_key('github', github_logins[1]) = identity_key('github', ?)",
+            [login],
+        ).fetchall()
+    )
+    by_login = _person_rows(con, "list_contains(?::VARCHAR[], person_id)", [sorted(ids)])
+    for person in by_login:
+        person["github_id"] = ids[person["person_id"]]
+    for person in by_id:
+        person["github_id"] = github_id
+    seen = con.execute(
+        "SELECT DISTINCT github_id FROM raw_accounts WHERE system = 'github' "
+        "AND identity_key(system, identity) = identity_key('github', ?) "
+        "AND github_id IS NOT NULL ORDER BY 1",
+        [login],
+    ).fetchall()
+    return {"by_github_id": by_id, "by_current_login": by_login, "seen_ids": [gid for (gid,) in seen]}
 
 
 def query_people(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections import defaultdict
@@ -15,9 +16,9 @@ import pyarrow as pa
 
 from classifiers.contract import LABEL_SCHEMA
 from miners.base import Batch
-from miners.records import Record
+from miners.records import JiraIssueRecord, Record
 from rubric.contract import EVIDENCE_SCHEMA
-from warehouse import queries
+from warehouse import health, queries
 from warehouse.connection import MEMORY, connect, utc_now
 from warehouse.errors import WarehouseError
 from warehouse.loading import LoadResult, conform, delete_missing, sync_rows, upsert_cursor, upsert_records
@@ -50,6 +51,7 @@ def open_warehouse(
     con = connect(path, read_only=read_only, sleep=sleep)
     try:
         models = read_models()
+        _check_ours(con, where)
         if read_only:
             _check_read_only(con, known, models, where)
         else:
@@ -59,6 +61,27 @@ def open_warehouse(
         con.close()
         raise
     return Warehouse(con, where=where, read_only=read_only, clock=clock)
+
+
+def _check_ours(con: duckdb.DuckDBPyConnection, where: str) -> None:
+    """Refuse a DuckDB file of another application: tables, but no ``schema_migrations`` of ours.
+
+    Migrating it would add our tables next to theirs (and a report would read nothing); say so instead.
+    """
+    tables = [
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary "
+            "UNION SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary ORDER BY 1"
+        ).fetchall()
+    ]
+    if tables and "schema_migrations" not in tables:
+        shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+        raise WarehouseError(
+            f"{where} is a DuckDB database of another application (it holds {shown} and no ladder-signals "
+            "schema_migrations table); refusing to add the warehouse's tables to it. Point `warehouse:` in the "
+            "config at a new file (e.g. ladder.duckdb) or at a warehouse ladder-signals created"
+        )
 
 
 def _check_read_only(con: duckdb.DuckDBPyConnection, known: tuple[Migration, ...], models: Any, where: str) -> None:
@@ -134,8 +157,12 @@ class Warehouse:
 
     # --- loads --------------------------------------------------------------
 
-    def load_batch(self, batch: Batch) -> LoadResult:
-        """Upsert the batch's records and store its cursor, all in one transaction."""
+    def load_batch(self, batch: Batch, run_id: str | None = None) -> LoadResult:
+        """Upsert the batch's records and store its cursor, all in one transaction.
+
+        The batch's outcome (``done``, ``error``) and quarantined items are written in the same
+        transaction (``warehouse.health``), under ``run_id`` when given.
+        """
         for record in batch.records:
             if record.source != batch.source or record.partition != batch.partition:
                 raise WarehouseError(
@@ -157,6 +184,7 @@ class Warehouse:
             if batch.is_complete:
                 keep = {cls.TABLE: {r.source_id for r in rows} for cls, rows in by_type.items()}
                 total += delete_missing(con, batch.source, batch.partition, keep)
+            health.record_batch(con, batch, run_id, self._clock())
             return total, moved
 
         result, moved = self._transaction(f"loading {batch.source}/{batch.partition}", work)
@@ -171,6 +199,40 @@ class Warehouse:
             f"-> {batch.cursor}" if moved else "unchanged",
         )
         return result
+
+    # --- sync health (warehouse.health) ---------------------------------------
+
+    def begin_run(self, source: str) -> str:
+        """Record the start of a sync run of ``source``; returns its id (for ``load_batch`` and ``finish_run``)."""
+        return self._transaction(f"starting a {source} run", lambda con: health.begin_run(con, source, self._clock()))
+
+    def finish_run(self, run_id: str, error: str | None = None) -> dict[str, Any]:
+        """Close a run: status ``ok``, ``partial`` or ``failed`` (``error``), with its counts."""
+        return self._transaction("finishing a run", lambda con: health.finish_run(con, run_id, self._clock(), error))
+
+    def read_failing_partitions(self, sources: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Partitions whose latest sync failed, with the last success and the error."""
+        return health.read_failing_partitions(self.con, sources)
+
+    def read_quarantine_counts(self) -> dict[str, int]:
+        """``{source: items in quarantine}``."""
+        return health.read_quarantine_counts(self.con)
+
+    def read_http_cache(self) -> dict[str, tuple[str, str]]:
+        """``{request key: (etag, body)}`` kept for conditional requests (the GitHub miner's ``http_cache``)."""
+        return health.read_http_cache(self.con)
+
+    def read_quarantined_items(self, source: str) -> list[str]:
+        """Items of ``source`` in quarantine (records that could not be parsed), oldest first."""
+        return health.read_quarantined_items(self.con, source)
+
+    def count_stored(self, record_type: type[Record], partition: str) -> int:
+        """Stored ``record_type`` rows of ``partition`` (``miners.source.Stored``): the GitHub miner reconciles a
+        repository's PRs against the org listing's totalCount."""
+        table = record_type.TABLE
+        if table not in queries.RECORD_TYPES_BY_TABLE:
+            raise WarehouseError(f"{record_type.__name__} has no raw table")
+        return health.count_stored(self.con, table, partition)
 
     def read_cursors(self, source: str) -> dict[str, str]:
         """``{partition: cursor}`` stored for ``source``."""
@@ -187,16 +249,24 @@ class Warehouse:
             last.astimezone(dt.timezone.utc) if last else None,
         )
 
-    def read_jira_updated(self, keys: Sequence[str]) -> dict[str, dt.datetime]:
-        """``{issue key: stored updated_at (UTC)}`` for those of ``keys`` already in the warehouse.
+    def read_updated(self, record_type: type[Record], source_ids: Sequence[str]) -> dict[str, dt.datetime]:
+        """``{source_id: stored updated_at (UTC)}`` for those of ``source_ids`` already in ``record_type``'s table.
 
-        The Jira miner asks this after its search phase so that issues re-read in
-        the overlap window, unchanged, are not fetched again.
+        What a source may ask while it mines (``miners.source.Stored``): the Jira miner asks it after
+        its search phase so that issues re-read in the overlap window, unchanged, are not fetched again.
         """
+        table = record_type.TABLE
+        if table not in queries.RECORD_TYPES_BY_TABLE:
+            raise WarehouseError(f"{record_type.__name__} has no raw table")
         rows = self.con.execute(
-            "SELECT key, updated_at FROM raw_jira_issues WHERE list_contains(?::VARCHAR[], key)", [list(keys)]
+            f"SELECT source_id, updated_at FROM {table} WHERE list_contains(?::VARCHAR[], source_id)",
+            [list(source_ids)],
         ).fetchall()
         return {key: updated.astimezone(dt.timezone.utc) for key, updated in rows if updated is not None}
+
+    def read_jira_updated(self, keys: Sequence[str]) -> dict[str, dt.datetime]:
+        """``{issue key: stored updated_at (UTC)}`` for those of ``keys`` already in the warehouse."""
+        return self.read_updated(JiraIssueRecord, keys)
 
     def read_records(self, record_type: type[Record]) -> list[Record]:
         """All stored records of ``record_type``, rebuilt as dataclasses, ordered by source_id."""
@@ -205,6 +275,34 @@ class Warehouse:
             raise WarehouseError(f"{record_type.__name__} has no raw table")
         arrow = self.con.sql(f"SELECT * EXCLUDE (raw), CAST(raw AS VARCHAR) AS raw FROM {table} ORDER BY source_id")
         return parse_records(record_type, arrow.to_arrow_table())
+
+    # --- settings recorded by the nightly ---------------------------------------
+
+    def write_settings(self, values: dict[str, Any]) -> int:
+        """Record ``{key: JSON-able value}`` in ``ladder_settings`` (upsert); return the keys whose value changed."""
+        now = self._clock()
+
+        def work(con: duckdb.DuckDBPyConnection) -> int:
+            old = dict(con.execute("SELECT key, CAST(value AS VARCHAR) FROM ladder_settings").fetchall())
+            changed = 0
+            for key, value in sorted(values.items()):
+                text = json.dumps(value, sort_keys=True)
+                if key in old and json.loads(old[key]) == value:
+                    continue
+                changed += 1
+                con.execute(
+                    "INSERT INTO ladder_settings (key, value, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    [key, text, now],
+                )
+            return changed
+
+        return self._transaction("recording settings", work)
+
+    def read_settings(self) -> dict[str, Any]:
+        """``{key: value}`` recorded by ``write_settings`` ({} when nothing was recorded)."""
+        rows = self.con.execute("SELECT key, CAST(value AS VARCHAR) FROM ladder_settings ORDER BY key").fetchall()
+        return {key: json.loads(text) for key, text in rows}
 
     # --- judgments and interpretation ----------------------------------------
 
@@ -227,9 +325,9 @@ class Warehouse:
         )
 
     def resolve_identities(self, overrides: Sequence[Any] = ()) -> Any:
-        """Match every account seen to roster people (miners.identity) and store the links; return the Resolution.
+        """Match every account seen to roster people (miners.people.identity), store the links; return the Resolution.
 
-        ``overrides``: ``miners.identity.Override`` decisions, read by the caller from
+        ``overrides``: ``miners.people.identity.Override`` decisions, read by the caller from
         the config's ``identities:`` file on every run.
         """
         from warehouse import identities
@@ -280,6 +378,14 @@ class Warehouse:
         """The roster person with person_id or GitHub login ``key``, or None."""
         return queries.query_person(self.con, key)
 
+    def query_person_by_id(self, person_id: str) -> dict[str, Any] | None:
+        """The roster person with this person_id (never matched against a login), or None."""
+        return queries.query_person_by_id(self.con, person_id)
+
+    def query_viewer_candidates(self, github_id: int, login: str) -> dict[str, Any]:
+        """Roster people by GitHub numeric id and by current login, and the ids synced for the login."""
+        return queries.query_viewer_candidates(self.con, github_id, login)
+
     def query_people(self) -> list[dict[str, Any]]:
         """All roster people except service accounts."""
         return queries.query_people(self.con)
@@ -297,7 +403,7 @@ class Warehouse:
 
         For ``rubric.coverage.coverage_warnings``; see ``warehouse.coverage``.  ``sources``: the
         sources the deployment mines (``github`` / ``jira``); ``overrides``: the identity overrides
-        (``miners.identity.Override``), so rejected suggestions stay rejected.  Identity
+        (``miners.people.identity.Override``), so rejected suggestions stay rejected.  Identity
         resolution, the sources' sync state and the period's activity are the same for every
         person: a read-only warehouse (whose data cannot change while open) reads them once.
         """

@@ -1,17 +1,18 @@
-"""Session fixtures of the report tests: the two-quarter company (``two_quarters``) and the nightly's reports."""
+"""Session fixtures of the report tests: the two-quarter company (``tests.support.two_quarters``), the nightly's
+reports."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from two_quarters import Q3, Company, edit_roster
 
 from flows import stages
 from flows.config import read_config
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.generate import generate_world
 from sandbox.server import SandboxServer
+from tests.support.two_quarters import Q3, Company, edit_roster
 
 
 @pytest.fixture(scope="session")

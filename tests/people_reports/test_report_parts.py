@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from evidence_rows import ANA, GENERATED_AT, RUBRIC, SINCE, UNTIL, ev, table
-
 from rubric import build_report, render_report
 from rubric.charts import area_bars, timeline
 from rubric.highlights import evidence_index
 from rubric.history import role_history
 from rubric.render_parts import link_note
+from tests.support.evidence import ANA, GENERATED_AT, RUBRIC, SINCE, UNTIL, ev, table
 
 d = dt.date
 

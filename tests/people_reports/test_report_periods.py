@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from flows.cli import main
+from flows.cli.main import main
 from flows.stages import history_covers
 from rubric.report import previous_period
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from two_quarters import LEFT_ON, MOVED_ON, PROMOTED_ON, Q3
 
-from flows.cli import main
+from flows.cli.main import main
+from tests.support.two_quarters import LEFT_ON, MOVED_ON, PROMOTED_ON, Q3
 
 
 def run(company, *args: str, token: str | None = None, config=None):

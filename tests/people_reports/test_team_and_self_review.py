@@ -8,7 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from flows.cli import main
+from flows.cli.main import main
 from rubric.team import load_flags
 
 

@@ -19,22 +19,22 @@ resolved AS (
     SELECT
         a.*,
         a.actor IS NOT NULL AND (a.actor_is_bot OR coalesce(ia.is_service_account, false)
-                                 OR (a.actor_system = 'github' AND lower(a.actor) LIKE '%[bot]')) AS is_bot,
+                                 OR (a.actor_system = 'github' AND identity_key(a.actor_system, a.actor) LIKE '%[bot]')) AS is_bot,
         CASE WHEN a.actor_is_bot OR coalesce(ia.is_service_account, false)
-                  OR (a.actor_system = 'github' AND lower(a.actor) LIKE '%[bot]') THEN NULL
+                  OR (a.actor_system = 'github' AND identity_key(a.actor_system, a.actor) LIKE '%[bot]') THEN NULL
              ELSE ia.person_id END AS resolved_person_id,
         CASE WHEN coalesce(a.subject_is_bot, false) OR coalesce(isub.is_service_account, false)
-                  OR (a.subject_actor_system = 'github' AND lower(a.subject_actor) LIKE '%[bot]') THEN NULL
+                  OR (a.subject_actor_system = 'github'
+                      AND identity_key(a.subject_actor_system, a.subject_actor) LIKE '%[bot]') THEN NULL
              ELSE isub.person_id END AS resolved_subject_person_id,
         CAST(timezone('UTC', a.occurred_at) AS DATE) AS occurred_on
     FROM activities a
     LEFT JOIN dim_identity ia
         ON ia.system = a.actor_system
-       AND ia.identity = CASE WHEN a.actor_system = 'github' THEN lower(a.actor) ELSE a.actor END
+       AND ia.identity = identity_key(a.actor_system, a.actor)
     LEFT JOIN dim_identity isub
         ON isub.system = a.subject_actor_system
-       AND isub.identity = CASE WHEN a.subject_actor_system = 'github' THEN lower(a.subject_actor)
-                                ELSE a.subject_actor END
+       AND isub.identity = identity_key(a.subject_actor_system, a.subject_actor)
 ),
 dated_owner AS (
     -- several dated patterns cover one container: the exact name first, then the first team by id

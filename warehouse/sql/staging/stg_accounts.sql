@@ -1,10 +1,10 @@
--- Grain: one account per (system, identity) as the sources show it; GitHub logins
--- lower-cased in identity_key (GitHub logins are case-insensitive).  A miner may
+-- Grain: one account per (system, identity) as the sources show it, compared by
+-- the macro identity_key (GitHub logins are case-insensitive: lower-cased).  A miner may
 -- describe one account in several rows (GitHub: the account, then one row per
 -- commit e-mail); the e-mails are the union of all rows, the other fields the
 -- newest non-null value (updated_at, then fetched_at).
 WITH accounts AS (
-    SELECT *, CASE WHEN system = 'github' THEN lower(identity) ELSE identity END AS identity_key
+    SELECT *, identity_key(system, identity) AS identity_key
     FROM raw_accounts
 )
 SELECT

@@ -1,0 +1,7 @@
+"""``python -m flows.cli``: the ``ladder`` command."""
+
+import sys
+
+from flows.cli.main import main
+
+sys.exit(main())

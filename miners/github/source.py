@@ -1,0 +1,76 @@
+"""GitHub as a ``miners.source.Source``: the configured orgs, mined by ``miners.github.miner``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import github
+
+from miners.base import Batch
+from miners.github import miner
+from miners.github.parse import partition_for
+from miners.records import AccountRecord, PullRequestRecord
+from miners.records import github as records
+from miners.source import SourceInfo, SyncRequest
+
+INFO = SourceInfo(
+    name="github",
+    partitions=("github:{org}", "github:{org}/{repo}", "github:accounts"),
+    cursor="per repository: the newest PR or review-comment updated_at seen (ISO-8601 UTC)",
+    record_types=records.RECORD_TYPES + (AccountRecord,),
+    staging_views=(
+        "stg_github_repos",
+        "stg_github_pull_requests",
+        "stg_github_pull_request_files",
+        "stg_github_reviews",
+        "stg_github_review_comments",
+        "stg_github_issue_comments",
+        "stg_github_review_requests",
+        "stg_github_pull_request_commits",
+        "stg_github_co_authors",
+        "stg_codeowners",
+        "stg_org_teams",
+        "stg_accounts",
+    ),
+    account_system="github",
+    progress_unit="PRs",
+)
+
+
+@dataclass(frozen=True)
+class GitHubSource:
+    """The orgs' repositories (globs on ``org/repo``), read through ``client`` (a PyGithub ``Github``)."""
+
+    client: github.Github
+    orgs: Sequence[str]
+    include: Sequence[str] = ("*",)
+    exclude: Sequence[str] = ()
+    include_archived: bool = False
+    overlap: dt.timedelta = dt.timedelta(hours=1)
+
+    @property
+    def info(self) -> SourceInfo:
+        return INFO
+
+    def mine(self, request: SyncRequest) -> Iterator[Batch]:
+        stored = request.stored
+        return miner.mine_github(
+            self.client,
+            self.orgs,
+            request.cursors,
+            include=self.include,
+            exclude=self.exclude,
+            include_archived=self.include_archived,
+            overlap=self.overlap,
+            now=request.now,
+            full=request.full,
+            since=request.since,
+            progress=request.progress,
+            # a repository with fewer PRs stored than GitHub lists is read again in full
+            stored_pulls=(lambda repo: stored.count_stored(PullRequestRecord, partition_for(repo)))
+            if stored is not None
+            else None,
+            http_cache=stored.read_http_cache() if stored is not None else None,
+        )

@@ -1,0 +1,68 @@
+"""Jira as a ``miners.source.Source``: the configured projects, mined by ``miners.jira.miner``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import jira
+
+from miners.base import Batch
+from miners.jira import miner
+from miners.records import AccountRecord, JiraIssueRecord
+from miners.records import jira as records
+from miners.source import SourceInfo, SyncRequest
+
+INFO = SourceInfo(
+    name="jira",
+    partitions=("jira:{KEY}", "jira:accounts"),
+    cursor="per project: the newest issue updated seen, at Jira's minute resolution (yyyy-MM-dd HH:mm UTC)",
+    record_types=records.RECORD_TYPES + (AccountRecord,),
+    staging_views=(
+        "stg_jira_issues",
+        "stg_jira_links",
+        "stg_jira_comments",
+        "stg_jira_changes",
+        "stg_jira_incidents",
+        "stg_jira_incident_roles",
+        "stg_jira_incident_followups",
+        "stg_accounts",
+    ),
+    account_system="jira",
+)
+
+
+@dataclass(frozen=True)
+class JiraSource:
+    """The projects' issues (and incidents), read through ``client`` (a ``jira.JIRA``)."""
+
+    client: jira.JIRA
+    projects: Sequence[str]
+    incident_types: Sequence[str] = ("Incident",)
+    incident_projects: Sequence[str] = ()
+    overlap: dt.timedelta = dt.timedelta(minutes=5)
+    field_ids: Mapping[str, str] = field(default_factory=dict)  # logical name -> customfield id
+
+    @property
+    def info(self) -> SourceInfo:
+        return INFO
+
+    def mine(self, request: SyncRequest) -> Iterator[Batch]:
+        stored = request.stored
+        return miner.mine_jira(
+            self.client,
+            self.projects,
+            request.cursors,
+            incident_types=self.incident_types,
+            incident_projects=self.incident_projects,
+            overlap=self.overlap,
+            now=request.now,
+            full=request.full,
+            field_ids=self.field_ids or None,
+            since=request.since,
+            known=(lambda keys: stored.read_updated(JiraIssueRecord, keys)) if stored is not None else None,
+            accounts=True,
+            # issues quarantined by earlier runs are read again first (their keys; not pages or answers)
+            requeue=[k for k in stored.read_quarantined_items(INFO.name) if " " not in k] if stored is not None else (),
+        )

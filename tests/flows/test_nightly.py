@@ -1,0 +1,128 @@
+"""The nightly flow end to end under prefect_test_harness, against the sandbox over loopback."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from flows.runtime import configure_prefect_env
+
+configure_prefect_env()
+
+from prefect.testing.utilities import prefect_test_harness  # noqa: E402
+
+from flows.nightly import nightly  # noqa: E402
+from sandbox.config_writer import sandbox_env, write_sandbox_config  # noqa: E402
+from sandbox.server import SandboxServer  # noqa: E402
+from tests.support.worlds import tiny_world  # noqa: E402
+from warehouse import open_warehouse  # noqa: E402
+
+pytestmark = pytest.mark.slow  # the nightly flow and the demo end to end (Prefect, sandbox, every stage)
+
+
+@pytest.fixture(scope="module")
+def harness():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture()
+def pipeline(tmp_path, monkeypatch, harness):
+    world = tiny_world()
+    with SandboxServer(world) as server:
+        config = write_sandbox_config(world, server, tmp_path / "ladder.yaml")
+        for key, value in sandbox_env(world).items():
+            monkeypatch.setenv(key, value)
+        yield world, server, config
+
+
+def test_nightly_twice_adds_and_changes_nothing(pipeline, caplog):
+    world, server, config = pipeline
+    caplog.set_level(logging.DEBUG)
+    first = nightly(str(config))
+    assert sum(s["inserted"] for s in first["github"]) > 0
+    assert sum(s["inserted"] for s in first["jira"]) > 0
+    wh_path = config.parent / "ladder.duckdb"
+    with open_warehouse(wh_path, read_only=True) as wh:
+        before = wh.fingerprint()
+        assert wh.query_activities().num_rows > 0
+        assert wh.query_labels().num_rows > 0
+    second = nightly(str(config))
+    with open_warehouse(wh_path, read_only=True) as wh:
+        after = wh.fingerprint()
+    assert before == after
+    for source in ("roster", "github", "jira"):
+        for summary in second[source]:
+            assert summary["inserted"] == 0 and summary["updated"] == 0, summary
+    assert second["labels_changed"] == 0 and second["evidence_changed"] == 0
+
+    # a report per engineer (IC levels: managers get none by default) in every format, plus the index,
+    # a 1:1 prep sheet per report and a team page per manager
+    reports = config.parent / "reports"
+    engineers = [p for p in world.people if not p.is_bot and p.level.startswith("IC")]
+    for fmt in ("md", "html", "json"):
+        written = {f.stem for f in reports.glob(f"*.{fmt}")} - {"index"}
+        assert written == {p.login for p in engineers}, fmt
+    assert {f.stem for f in (reports / "prep").glob("*.html")} == {p.login for p in engineers}
+    assert {f.stem for f in (reports / "teams").glob("*.html")} == {"dana", "eli"}
+    ana = json.loads((reports / "ana.json").read_text(encoding="utf-8"))
+    assert ana["engineer"]["login"] == "ana" and ana["engineer"]["team"]
+    urls = [e["url"] for d in ana["dimensions"] for b in d["behaviours"] for e in b.get("evidence", [])]
+    assert any("/pull/" in u or "/browse/" in u for u in urls)
+
+    # tokens never reach the warehouse, the reports or the logs
+    secrets = [world.tokens.service] + [p.token for p in world.people if p.token]
+    blob = wh_path.read_bytes()
+    texts = [f.read_text(encoding="utf-8") for f in reports.rglob("*") if f.is_file()]
+    for secret in secrets:
+        assert secret.encode() not in blob
+        assert all(secret not in t for t in texts)
+        assert secret not in caplog.text
+
+
+def test_moving_the_clock_brings_new_activity_and_each_run_reads_the_config_once(pipeline, monkeypatch):
+    import flows.config
+    import flows.nightly
+
+    world, server, config = pipeline
+    reads = []
+    real = flows.config.read_config
+    counted = lambda path: reads.append(path) or real(path)  # noqa: E731
+    monkeypatch.setattr(flows.nightly, "read_config", counted)
+    monkeypatch.setattr(flows.config, "read_config", counted)
+    nightly(str(config), reports=False)
+    assert reads == [str(config)]  # once for the whole run, not once per task
+    server.state.now = world.period_end
+    result = nightly(str(config), reports=False, config=real(config))  # the CLI passes what it read
+    assert reads == [str(config)]
+    new_prs = sum(s["inserted"] for s in result["github"])
+    new_tickets = sum(s["inserted"] for s in result["jira"])
+    assert new_prs >= 1 and new_tickets >= 1
+
+
+def test_demo_writes_every_format_for_every_engineer(tmp_path, harness, monkeypatch):
+    from flows.demo import run_demo
+    from sandbox.config_writer import GITHUB_TOKEN_ENV, JIRA_EMAIL_ENV, JIRA_TOKEN_ENV
+    from sandbox.world import read_world
+
+    for name in (GITHUB_TOKEN_ENV, JIRA_EMAIL_ENV, JIRA_TOKEN_ENV):  # restored after the test
+        monkeypatch.setenv(name, "unset")
+    lines: list[str] = []
+    out = tmp_path / "demo"
+    result = run_demo(out, engineers=12, seed=3, echo=lines.append)
+    world = read_world(out / "world.json")
+    people = [p for p in world.people if not p.is_bot and p.level.startswith("IC")]
+    for person in people:
+        for fmt in ("md", "html", "json"):
+            assert (out / "reports" / f"{person.login}.{fmt}").is_file(), (person.login, fmt)
+    managers = {p.manager for p in world.people if p.manager}
+    assert {f.stem for f in (out / "reports" / "teams").glob("*.html")} == managers
+    report = json.loads((out / "reports" / f"{people[0].login}.json").read_text(encoding="utf-8"))
+    assert report["period"]["since"] == world.period_start.date().isoformat()
+    assert result["stats"]["github"]["rest_requests"] > 0 and result["stats"]["jira"]["requests"] > 0
+    assert any("index.html" in line for line in lines)
+    # a second demo into the same folder starts clean instead of mixing companies
+    run_demo(out, engineers=12, seed=4, echo=lines.append)
+    assert read_world(out / "world.json").seed == 4

@@ -1,0 +1,174 @@
+"""Sync health: runs, each partition's latest outcome, and quarantined items (migration 0008).
+
+Every function runs inside a transaction its caller owns (``Warehouse.load_batch`` writes a
+batch's outcome and quarantine with its rows; ``begin_run``/``finish_run`` are their own).
+
+- ``sync_runs``: one row per run of a source's sync stage: status ``running`` until finished,
+  then ``ok``, ``partial`` (some partitions failed) or ``failed``; counts of partitions that
+  completed and failed and of items quarantined in that run.
+- ``sync_partitions``: per (source, partition) the last attempt, success and failure, the number
+  of failures in a row and the last error.  ``read_failing_partitions`` lists those whose latest
+  outcome is a failure: the coverage warnings and the sync summary name them.
+- ``http_cache``: answers kept for conditional requests (``If-None-Match``; a 304 replays the body).
+- ``quarantined_records``: items that failed to parse, raw, with the error; a ``record`` row (named
+  by the ``source_id`` it would have) goes away when that record is stored; an ``answer`` (the
+  unusable answer behind a failed partition) or ``anonymous`` row (an item without a name, e.g. a
+  null node) goes away when its partition completes in a later run without it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+
+from miners.base import Batch
+
+
+def begin_run(con: duckdb.DuckDBPyConnection, source: str, now: dt.datetime) -> str:
+    """Start a run of ``source``'s sync; returns its id."""
+    run_id = f"{source}-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    con.execute(
+        "INSERT INTO sync_runs (run_id, source, started_at, status) VALUES (?, ?, ?, 'running')", [run_id, source, now]
+    )
+    return run_id
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, now: dt.datetime, error: str | None = None
+) -> dict[str, Any]:
+    """Close a run: its status from what its batches recorded (``failed`` when ``error`` is given)."""
+    [(ok, failed)] = con.execute(
+        "SELECT count(*) FILTER (WHERE consecutive_failures = 0), count(*) FILTER (WHERE consecutive_failures > 0) "
+        "FROM sync_partitions WHERE last_run_id = ?",
+        [run_id],
+    ).fetchall()
+    [(quarantined,)] = con.execute("SELECT count(*) FROM quarantined_records WHERE run_id = ?", [run_id]).fetchall()
+    status = "failed" if error else "partial" if failed else "ok"
+    con.execute(
+        "UPDATE sync_runs SET finished_at = ?, status = ?, partitions_ok = ?, partitions_failed = ?, "
+        "records_quarantined = ?, error = ? WHERE run_id = ?",
+        [now, status, int(ok), int(failed), int(quarantined), error, run_id],
+    )
+    return {
+        "run_id": run_id,
+        "status": status,
+        "partitions_ok": int(ok),
+        "partitions_failed": int(failed),
+        "records_quarantined": int(quarantined),
+    }
+
+
+def record_batch(con: duckdb.DuckDBPyConnection, batch: Batch, run_id: str | None, now: dt.datetime) -> None:
+    """Store a batch's outcome (``done`` / ``error``) and its quarantined items; resolve what it stored."""
+    for entry in batch.cache:
+        con.execute(
+            'INSERT INTO http_cache ("key", etag, body, stored_at) VALUES (?, ?, ?, ?) '
+            'ON CONFLICT ("key") DO UPDATE SET etag = EXCLUDED.etag, body = EXCLUDED.body, '
+            "stored_at = EXCLUDED.stored_at WHERE http_cache.etag IS DISTINCT FROM EXCLUDED.etag",
+            [entry.key, entry.etag, entry.body, now],
+        )
+    stored = sorted({r.source_id for r in batch.records})
+    if stored:
+        con.execute(
+            "DELETE FROM quarantined_records WHERE source = ? AND list_contains(?::VARCHAR[], item)",
+            [batch.source, stored],
+        )
+    for q in batch.quarantined:
+        con.execute(
+            'INSERT INTO quarantined_records (source, "partition", item, kind, error, raw, first_seen_at, '
+            "last_seen_at, times, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) "
+            'ON CONFLICT (source, item) DO UPDATE SET "partition" = EXCLUDED."partition", kind = EXCLUDED.kind, '
+            "error = EXCLUDED.error, raw = EXCLUDED.raw, last_seen_at = EXCLUDED.last_seen_at, "
+            "times = quarantined_records.times + 1, run_id = EXCLUDED.run_id",
+            [batch.source, batch.partition, q.item, q.kind, q.error, q.raw, now, now, run_id],
+        )
+    if batch.error is not None:
+        con.execute(
+            'INSERT INTO sync_partitions (source, "partition", last_attempt_at, last_failure_at, '
+            "consecutive_failures, last_error, last_run_id) VALUES (?, ?, ?, ?, 1, ?, ?) "
+            'ON CONFLICT (source, "partition") DO UPDATE SET last_attempt_at = EXCLUDED.last_attempt_at, '
+            "last_failure_at = EXCLUDED.last_failure_at, "
+            "consecutive_failures = sync_partitions.consecutive_failures + 1, "
+            "last_error = EXCLUDED.last_error, last_run_id = EXCLUDED.last_run_id",
+            [batch.source, batch.partition, now, now, batch.error, run_id],
+        )
+    elif batch.done:
+        con.execute(
+            'INSERT INTO sync_partitions (source, "partition", last_attempt_at, last_success_at, '
+            "consecutive_failures, last_run_id) VALUES (?, ?, ?, ?, 0, ?) "
+            'ON CONFLICT (source, "partition") DO UPDATE SET last_attempt_at = EXCLUDED.last_attempt_at, '
+            "last_success_at = EXCLUDED.last_success_at, consecutive_failures = 0, last_error = NULL, "
+            "last_run_id = EXCLUDED.last_run_id",
+            [batch.source, batch.partition, now, now, run_id],
+        )
+        # Unusable answers and unnamed items (a null node) of earlier runs: this complete read did without them.
+        con.execute(
+            'DELETE FROM quarantined_records WHERE source = ? AND "partition" = ? '
+            "AND kind IN ('answer', 'anonymous') AND run_id IS DISTINCT FROM ?",
+            [batch.source, batch.partition, run_id],
+        )
+
+
+def read_failing_partitions(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Partitions whose latest outcome is a failure: source, partition, since (last success, or None),
+    failing_since (first failure of the streak is not kept: the last failure), failures, error."""
+    rows = con.execute(
+        'SELECT source, "partition", last_success_at, last_failure_at, consecutive_failures, last_error '
+        'FROM sync_partitions WHERE consecutive_failures > 0 ORDER BY source, "partition"'
+    ).fetchall()
+    out = []
+    for source, partition, success, failure, failures, error in rows:
+        if sources is not None and source not in sources:
+            continue
+        out.append(
+            {
+                "source": source,
+                "partition": partition,
+                "last_success_at": _utc(success),
+                "last_failure_at": _utc(failure),
+                "failures": int(failures),
+                "error": error,
+            }
+        )
+    return out
+
+
+def read_quarantine_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """``{source: items in quarantine}``."""
+    return dict(
+        con.execute("SELECT source, count(*) FROM quarantined_records GROUP BY source ORDER BY source").fetchall()
+    )
+
+
+def read_http_cache(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """``{key: (etag, body)}`` of every kept answer."""
+    return {k: (e, b) for k, e, b in con.execute('SELECT "key", etag, body FROM http_cache').fetchall()}
+
+
+def read_quarantined_items(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    """The quarantined record items of ``source`` (e.g. Jira issue keys to read again), oldest first."""
+    rows = con.execute(
+        "SELECT item FROM quarantined_records WHERE source = ? AND kind = 'record' ORDER BY first_seen_at, item",
+        [source],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def count_stored(con: duckdb.DuckDBPyConnection, table: str, partition: str) -> int:
+    """The rows of raw ``table`` in ``partition`` (quarantined items are not held: a GitHub repository with a
+    quarantined PR counts fewer than it lists and is read again in full until it parses, which also heals a
+    poison record that was only passing)."""
+    [(stored,)] = con.execute(f'SELECT count(*) FROM {table} WHERE "partition" = ?', [partition]).fetchall()
+    return int(stored)
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
