@@ -31,6 +31,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.bench_personas --engineers 40 --months 3 --seeds 7,11,12
+	@echo "== foreign client: Perceval (installed on first use into .venv-perceval) against the strict sandbox"
+	$(BIN)/python -m bench.bench_foreign_client
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .venv-perceval
