@@ -193,7 +193,7 @@ def classify_review_substance(row: dict) -> list[Hit]:
     return [("review.substantive", f"{state.lower() or 'review'} with " + " and ".join(parts))]
 
 
-@rule("review-changes-requested", version="1", kinds=("review",))
+@rule("review-changes-requested", version="2", kinds=("review",))
 def classify_changes_requested(row: dict) -> list[Hit]:
     """A substantive review that requested changes on someone else's PR: the reviewer held the merge until fixed.
 
@@ -206,7 +206,8 @@ def classify_changes_requested(row: dict) -> list[Hit]:
         return []
     comments = row.get("comment_count") or 0
     said = f" with {comments} inline comment{'s' if comments != 1 else ''}" if comments else ""
-    return [("review.changes_requested", f"requested changes on {row['subject_person_id']}'s PR{said}")]
+    # Reasons reach reports, which never name another person or show their level (docs/report-schema.md).
+    return [("review.changes_requested", f"requested changes on someone else's PR{said}")]
 
 
 @rule("mentorship", version="2", kinds=PR_COMMENT_KINDS)
@@ -230,13 +231,13 @@ def classify_mentorship(row: dict) -> list[Hit]:
     return [("mentorship", f"{what[row['kind']]} a {who} teammate's change")]
 
 
-@rule("discussion", version="1", kinds=("issue_comment", "ticket_comment"))
+@rule("discussion", version="2", kinds=("issue_comment", "ticket_comment"))
 def classify_discussion(row: dict) -> list[Hit]:
     """A comment on a PR or ticket that belongs to someone else."""
     if not is_on_others_work(row):
         return []
     where = "PR" if row["kind"] == "issue_comment" else "ticket"
-    return [("collaboration.discussion", f"commented on {row['subject_person_id']}'s {where}")]
+    return [("collaboration.discussion", f"commented on someone else's {where}")]
 
 
 _URL = re.compile(r"https?://[^\s)>\]]+")

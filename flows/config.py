@@ -155,6 +155,18 @@ def _all_formats() -> list[ReportFormat]:
     return ["md", "html", "json"]
 
 
+class RubricChoice(_Section):
+    """Which people a rubric's report is for: every key given must match (no key: everyone)."""
+
+    levels: list[str] = Field(default_factory=list)  # globs over roster levels: ["IC*"], ["IC3", "IC4"]
+    job_families: list[str] = Field(default_factory=list)  # roster job_family values
+    rubric: Path | None = None  # a rubric YAML; default: the config's top-level ``rubric``
+
+
+def _ic_levels() -> list[RubricChoice]:
+    return [RubricChoice(levels=["IC*"])]
+
+
 class ReportConfig(_Section):
     out_dir: Path = Path("reports")
     formats: list[ReportFormat] = Field(default_factory=_all_formats)
@@ -164,6 +176,9 @@ class ReportConfig(_Section):
     # `ladder report` asks for the viewer's own GitHub token and shows a report only to the
     # engineer and the managers above them (the nightly job writes every report for the operator).
     require_viewer: bool = False
+    # Who gets which rubric's report; the first entry that matches a person wins, and people no entry
+    # matches (managers and other ladders, by default) get no IC report.
+    rubrics: list[RubricChoice] = Field(default_factory=_ic_levels)
 
     _dates = field_validator("since", "until")(_check_date)
 
@@ -354,6 +369,9 @@ reports:
   # since: 2026-07-01            # or a fixed period
   # until: 2026-10-01
   require_viewer: false          # true: `ladder report` needs --viewer-token-env (own report or your reports' only)
+  rubrics:                       # who gets which rubric's report: the first match wins; no match, no report
+    - levels: ["IC*"]            # globs over roster levels (and/or job_families: [mle]); rubric: default above
+  #  - levels: [M1]              # e.g. also give first-line managers the IC rubric's report
 
 # Who may read what the nightly writes (warehouse, reports, models): by default only the user running
 # it (files 0600, folders 0700). To let an operator group read them (never write), e.g.:

@@ -63,14 +63,22 @@ def run_demo(out: Path, *, engineers: int = 40, seed: int = 7, echo: Callable[[s
         stats = server.state.stats()
     reports_dir = out / "reports"
     n_reports = len(list(reports_dir.glob("*.json")))
+    n_teams = len(list((reports_dir / "teams").glob("*.json")))
     gh = stats["github"]
     echo("")
-    echo(f"done in {time.monotonic() - started:.0f}s: {n_reports} engineers, reports in md, html and json")
+    echo(
+        f"done in {time.monotonic() - started:.0f}s: {n_reports} engineers, reports in md, html and json; "
+        f"{n_teams} team pages (managers get no IC report: their level has no rubric in the config)"
+    )
     echo(
         f"  API cost:     GitHub {gh.get('rest_requests', 0)} REST + {gh.get('graphql_requests', 0)} GraphQL requests "
         f"({gh.get('graphql_points', 0)} points), Jira {stats['jira'].get('requests', 0)} requests"
     )
-    echo(f"  start here:   {reports_dir / 'index.html'}  (or index.md)")
+    echo(f"  start here:   {reports_dir / 'index.html'}  (or index.md; team pages in teams/, 1:1 prep sheets in prep/)")
+    echo(
+        "  links:        evidence links point at the synthetic company (github.acme.test never resolves; Jira links "
+        "used this run's temporary port), so they do not open after the demo; each report says so"
+    )
     echo(f"  warehouse:    {out / 'ladder.duckdb'}")
     echo(f"  config:       {config_path}  (try: ladder report --config {config_path} --engineer LOGIN)")
     return {"result": result, "stats": stats, "reports_dir": reports_dir}

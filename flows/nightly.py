@@ -59,7 +59,7 @@ def nightly(
     reports: bool = True,
     config: LadderConfig | None = None,
 ) -> dict:
-    """Bring the warehouse up to date and (re)write every engineer's report.
+    """Bring the warehouse up to date and (re)write every engineer's report, prep sheet and team page.
 
     ``config``: ``config_path`` already read and validated (the CLI's preflight did); without it the
     flow reads it here.  Either way it is read once per run.

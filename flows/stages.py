@@ -181,21 +181,19 @@ def classify(config: LadderConfig) -> int:
     return changed
 
 
-def load_rubric_for(config: LadderConfig):
-    from rubric import load_rubric
-
-    return load_rubric(config.resolve(config.rubric))
-
-
 def build_evidence(config: LadderConfig) -> int:
-    """Map labelled activities onto the rubric; returns the number of evidence rows changed."""
+    """Map labelled activities onto every rubric the config names; returns the number of evidence rows changed."""
+    from flows.rubrics import Rubrics
     from rubric import build_evidence as build
 
-    rubric = load_rubric_for(config)
+    changed = 0
     with open_writer(config) as wh:
-        evidence = build(wh.query_activities(), wh.query_labels(), rubric)
-        changed = wh.write_evidence(evidence)
-    log.info("evidence: %d rows for rubric %s v%s, %d changed", evidence.num_rows, rubric.id, rubric.version, changed)
+        activities, labels = wh.query_activities(), wh.query_labels()
+        for rubric in Rubrics(config).all():
+            evidence = build(activities, labels, rubric)
+            n = wh.write_evidence(evidence)
+            log.info("evidence: %d rows for rubric %s v%s, %d changed", evidence.num_rows, rubric.id, rubric.version, n)
+            changed += n
     return changed
 
 
@@ -203,8 +201,11 @@ def report_period(config: LadderConfig, today: dt.date) -> tuple[dt.date, dt.dat
     """The configured period: fixed dates, or the last ``period_days`` ending today."""
     until = config.reports.until or today
     since = config.reports.since or (until - dt.timedelta(days=config.reports.period_days))
-    if since >= until:
-        raise ConfigError(f"{config.source_path}: reports.since ({since}) must be before reports.until ({until}).")
+    if since > until:
+        raise ConfigError(
+            f"{config.source_path}: reports.since ({since}) is after reports.until ({until}); "
+            "both dates are inclusive, so they may be the same day."
+        )
     return since, until
 
 
@@ -229,6 +230,19 @@ def coverage_inputs(config: LadderConfig) -> dict:
     }
 
 
+def history_covers(history_start: dt.datetime | None, since: dt.date, until: dt.date) -> bool:
+    """Whether the warehouse's data (its earliest activity, ``history_start``) covers the period before
+    [since, until] (``rubric.report.previous_period``): it must start by the first tenth of that period, and
+    at most a week into it, so that a trend never compares with a period the warehouse barely holds."""
+    from rubric.report import previous_period
+
+    if history_start is None:
+        return False
+    prev_since, prev_until = previous_period(since, until)
+    slack = min(dt.timedelta(days=7), (prev_until - prev_since) // 10)
+    return history_start.date() <= prev_since + slack
+
+
 def render_person_report(
     wh,
     rubric,
@@ -239,20 +253,24 @@ def render_person_report(
     generated_at: dt.datetime,
     history_start: dt.datetime | None,
     calibration=None,
+    previous_calibration=None,
     coverage: dict | None = None,
+    monthly: dict | None = None,
+    access_note: str | None = None,
 ) -> dict:
     """Build the report dict for one person from the warehouse.
 
     When the warehouse's history (``history_start``: its earliest activity, from
-    ``Warehouse.query_activity_span``) covers the same-length period before ``since``, each dimension
-    also gets a trend against that person's own previous period (never against anyone else); with
-    no history there, no trend is claimed.
+    ``Warehouse.query_activity_span``) covers the period before ``since`` (``history_covers``), each
+    dimension also gets a trend against that person's own previous period (never against anyone else),
+    with the strength then; with no history there, the report says so and claims no trend.
+    ``monthly``: everyone's ``Warehouse.query_monthly_activity`` for the period when the caller has it.
     """
     from rubric import build_report
     from rubric.report import previous_period
 
-    prev_since, _ = previous_period(since, until)
-    has_history = history_start is not None and history_start.date() <= prev_since
+    prev_since, prev_until = previous_period(since, until)
+    has_history = history_covers(history_start, since, until)
     # The period is inclusive of both dates; the warehouse's ``until`` is an exclusive instant.
     evidence = wh.query_evidence(
         person["person_id"],
@@ -262,6 +280,10 @@ def render_person_report(
     )
     if calibration is None:
         calibration = period_calibration(wh, rubric, since, until)
+    if has_history and previous_calibration is None:
+        previous_calibration = period_calibration(wh, rubric, prev_since, prev_until)
+    if monthly is None:
+        monthly = wh.query_monthly_activity(since, until, [person["person_id"]])
     warnings = None
     if coverage is not None:
         from rubric.coverage import coverage_warnings
@@ -277,7 +299,11 @@ def render_person_report(
         generated_at=generated_at,
         previous_evidence=evidence if has_history else None,
         calibration=calibration,
+        previous_calibration=previous_calibration if has_history else None,
         warnings=warnings,
+        enrollments=wh.query_enrollments(person["person_id"]),
+        activity=monthly.get(person["person_id"], {}),
+        access_note=access_note,
     )
 
 
@@ -300,18 +326,47 @@ def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable
     return written
 
 
+class PeriodNorms:
+    """Per rubric, the calibration of the period and of the previous one (when the warehouse covers it),
+    each computed once on first use."""
+
+    def __init__(self, wh, since: dt.date, until: dt.date, history_start: dt.datetime | None) -> None:
+        self.wh, self.since, self.until, self.history_start = wh, since, until, history_start
+        self._cache: dict[tuple[str, str], tuple] = {}
+
+    def __call__(self, rubric) -> tuple:
+        from rubric.report import previous_period
+
+        key = (rubric.id, rubric.version)
+        if key not in self._cache:
+            current = period_calibration(self.wh, rubric, self.since, self.until)
+            covered = history_covers(self.history_start, self.since, self.until)
+            before = period_calibration(self.wh, rubric, *previous_period(self.since, self.until)) if covered else None
+            self._cache[key] = (current, before)
+        return self._cache[key]
+
+
 def everyone_reports(
     config: LadderConfig, *, since: dt.date, until: dt.date, generated_at: dt.datetime
 ) -> Iterator[dict]:
-    """Every roster person's report for [since, until], from one read-only session, one calibration for all."""
+    """The report of every roster person whose level has a rubric (``reports.rubrics``) for [since, until],
+    from one read-only session, one calibration per rubric for all."""
+    from flows.rubrics import Rubrics
     from warehouse import open_warehouse
 
-    rubric = load_rubric_for(config)
+    rubrics = Rubrics(config)
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
         history_start, _ = wh.query_activity_span()
-        calibration = period_calibration(wh, rubric, since, until)
+        norms = PeriodNorms(wh, since, until, history_start)
+        monthly = wh.query_monthly_activity(since, until)
         coverage = coverage_inputs(config)
+        skipped = 0
         for person in wh.query_people():
+            rubric = rubrics.for_person(person)
+            if rubric is None:
+                skipped += 1
+                continue
+            calibration, previous = norms(rubric)
             yield render_person_report(
                 wh,
                 rubric,
@@ -321,27 +376,41 @@ def everyone_reports(
                 generated_at=generated_at,
                 history_start=history_start,
                 calibration=calibration,
+                previous_calibration=previous,
                 coverage=coverage,
+                monthly=monthly,
             )
+        if skipped:
+            log.info("reports: %d people have no rubric for their level or job family (reports.rubrics)", skipped)
 
 
 def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
-    """Write a report per engineer in every configured format, plus index.md / index.html.
+    """Write a report per engineer in every configured format, a 1:1 prep sheet per report (``prep/``), a
+    team page per manager (``teams/``), plus index.md / index.html.
 
     Files are named by ``report_stem(person_id)`` (distinct people never share a file) and created 0600
     in a 0700 folder unless the config's ``files:`` shares them with a group (``flows.files``).
     """
     from flows.files import file_policy, private_umask, secure
+    from flows.team_pages import Org, team_page
     from rubric import render_index
+    from rubric.render import render_prep_sheet, render_team_page
+    from rubric.team import person_summary, prep_sheet
+    from warehouse import open_warehouse
 
     generated_at = now()
     since, until = report_period(config, generated_at.date())
+    days = (until - since).days + 1
     out_dir = config.reports_dir
     policy = file_policy(config)
-    entries = []
+    with open_warehouse(config.warehouse_path, read_only=True) as wh:
+        org = Org.read(wh, since, until)
+    entries, summaries = [], {}
     stems: dict[str, str] = {}
-    written: list[Path] = [out_dir]
+    prep_dir, teams_dir = out_dir / "prep", out_dir / "teams"
+    written: list[Path] = [out_dir, prep_dir, teams_dir]
     with private_umask(policy):
+        prep_dir.mkdir(parents=True, exist_ok=True)
         for report in everyone_reports(config, since=since, until=until, generated_at=generated_at):
             person_id = report["engineer"]["login"]
             stem = report_stem(person_id)
@@ -349,18 +418,53 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
                 raise ConfigError(f"report file name {stem} would serve both {stems[stem]!r} and {person_id!r}")
             files = write_report_files(report, out_dir, stem, config.reports.formats)
             written.extend(out_dir / name for name in files.values())
+            facts = org.facts.get(person_id, {})
+            sheet = prep_sheet(report, facts)
+            for sheet_kind in ("html", "md"):
+                link = f"../{stem}.{sheet_kind}" if sheet_kind in files else None
+                sheet_path = prep_dir / f"{stem}.{sheet_kind}"
+                sheet_path.write_text(render_prep_sheet(sheet, sheet_kind, link), encoding="utf-8")
+                written.append(sheet_path)
             entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})
+            summary = person_summary(report, org.people.get(person_id, {"person_id": person_id}), facts, days)
+            summary["files"] = [("report", f"../{files['html' if 'html' in files else next(iter(files))]}")] + [
+                ("1:1 prep", f"../prep/{stem}.html")
+            ]
+            summaries[person_id] = summary
+        teams_dir.mkdir(parents=True, exist_ok=True)
+        teams = []
+        for manager_id in org.managers():
+            page = team_page(org, manager_id, summaries, since=since, until=until, generated_at=utc_stamp(generated_at))
+            stem = report_stem(manager_id)
+            for kind in ("html", "md", "json"):
+                page_path = teams_dir / f"{stem}.{kind}"
+                page_path.write_text(render_team_page(page, kind), encoding="utf-8")
+                written.append(page_path)
+            teams.append(
+                {"manager": page["manager"], "files": {f: f"teams/{stem}.{f}" for f in ("html", "md", "json")}}
+            )
         paths = []
         for fmt in ("md", "html"):
             index = out_dir / f"index.{fmt}"
             try:
-                index.write_text(render_index(entries, fmt), encoding="utf-8")
+                index.write_text(render_index(entries, fmt, teams=teams), encoding="utf-8")
             except OSError as exc:
                 raise ConfigError(f"cannot write {index} ({exc.strerror or exc}); check reports.out_dir.") from None
             paths.append(index)
     secure([*written, *paths], policy)
-    log.info("reports: %d engineers, period %s..%s, written to %s", len(entries), since, until, out_dir)
+    log.info(
+        "reports: %d engineers, %d team pages, period %s..%s, written to %s",
+        len(entries),
+        len(teams),
+        since,
+        until,
+        out_dir,
+    )
     return paths
+
+
+def utc_stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 _PLAIN_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")

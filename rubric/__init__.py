@@ -2,7 +2,7 @@
 
 from rubric.evidence import build_evidence
 from rubric.model import Rubric, RubricError, load_rubric, parse_rubric
-from rubric.render import render_index, render_report
+from rubric.render import render_index, render_report, render_self_review
 from rubric.report import build_report
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "parse_rubric",
     "render_index",
     "render_report",
+    "render_self_review",
 ]

@@ -372,7 +372,8 @@ def describe_typical(
         "0 items" if high == 0 else (f"{low} item{'s' if low != 1 else ''}" if low == high else f"{low}–{high} items")
     )
     days = (until - since).days + 1
-    period = "a quarter" if 80 <= days <= 100 else "a year" if 350 <= days <= 380 else f"{days} days"
+    plain = f"{days} day{'s' if days != 1 else ''}"
+    period = "a quarter" if 80 <= days <= 100 else "a year" if 350 <= days <= 380 else plain
     return f"typical for {cohort.label} here: {span} in {period}"
 
 

@@ -224,7 +224,8 @@ def _thread_summary(kinds: list[str], subject: str | None) -> str:
         if k in _KIND_WORDS
     ]
     where = "ticket" if "ticket_comment" in counts else "PR"
-    whose = f"{subject}'s {where}" if subject else f"the {where}"
+    # Never the subject's name: reports show no other person (docs/report-schema.md).
+    whose = f"someone else's {where}" if subject else f"the {where}"
     return f"{', '.join(parts)} on {whose}"
 
 

@@ -118,7 +118,9 @@ class Rubric(_Strict):
     id: str = Field(pattern=_ID)
     version: NonEmpty
     title: NonEmpty
+    short_title: str | None = None  # how reports name the rubric: "evidence for the IC4 MLE rubric" (default: title)
     summary: str | None = None
+    source: str | None = None  # where the rubric's text comes from, said once in every report
     # The roster level the rubric describes: strength compares everyone's evidence with what people at this
     # level typically show here (an IC3's report says how far their evidence already looks like an IC4's).
     # Unset: each person is compared with their own level.

@@ -20,6 +20,10 @@ from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from rubric.charts import area_bars, timeline
+from rubric.highlights import TREND_ARROWS, evidence_index
+from rubric.render_parts import kind_word, report_notes, role_lines, when
+
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|~#!])")
 # C0 controls but tab and newline, DEL, C1 controls, bidi embeddings / overrides / isolates.
 UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -122,6 +126,9 @@ def _environment(fmt: str) -> Environment:
         )
         env.filters["safe_url"] = safe_url
     env.filters["pct"] = _pct
+    env.filters["when"] = when
+    env.filters["kind"] = kind_word
+    env.globals["arrows"] = TREND_ARROWS
     env.globals["strength_words"] = {
         "none": "no evidence in this period",
         "emerging": "emerging",
@@ -136,35 +143,119 @@ def render_json(report: dict) -> str:
     return json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
+def report_context(report: dict) -> dict:
+    """What the report templates read besides the report itself: areas with their dimensions, the evidence
+    index (each thread numbered and shown in full once), role history and notes in words, chart geometry."""
+    areas = {a["id"]: a for a in report["areas"]}
+    return {
+        "r": report,
+        "areas": areas,
+        "grouped": [(areas[aid], [d for d in report["dimensions"] if d["area"] == aid]) for aid in areas],
+        "index": evidence_index(report),
+        "role_lines": role_lines(report),
+        "notes": report_notes(report),
+        "charts": {"timeline": timeline(report), "areas": area_bars(report)},
+        "no_evidence": _by_dimension(report["highlights"]["no_evidence"]),
+        "trend_words": _trend_words(report),
+    }
+
+
+def _trend_words(report: dict) -> str | None:
+    """The header's trend in a phrase: how many dimensions went up, down or stayed, with what the arrows mean."""
+    changes = [d["trend"]["change"] for d in report["dimensions"] if d["observable"] and "trend" in d]
+    if not changes:
+        return None
+    counts = ", ".join(f"{TREND_ARROWS[c]} {changes.count(c)}" for c in ("up", "down", "same"))
+    return (
+        f"compared: {counts} dimensions (evidence per active week up by a quarter or more, down by a fifth or "
+        "more, or about the same; the strength then is in the table)"
+    )
+
+
+def _by_dimension(behaviours: list[dict]) -> list[tuple[str, list[str]]]:
+    """``[(dimension title, [behaviour texts])]`` in the rubric's order."""
+    groups: dict[str, list[str]] = {}
+    for b in behaviours:
+        groups.setdefault(b["dimension_title"], []).append(b["text"])
+    return list(groups.items())
+
+
 def render_report(report: dict, fmt: Literal["md", "html", "json"]) -> str:
     """Render a report dict from ``build_report`` as Markdown, self-contained HTML or JSON."""
     if fmt == "json":
         return render_json(report)
     if fmt not in ("md", "html"):
         raise ValueError(f"render_report: unknown format {fmt!r}; use one of md, html, json")
-    areas = {a["id"]: a for a in report["areas"]}
-    grouped = [(areas[area_id], [d for d in report["dimensions"] if d["area"] == area_id]) for area_id in areas]
-    text = _environment(fmt).get_template(f"report.{fmt}.j2").render(r=report, grouped=grouped)
+    text = _environment(fmt).get_template(f"report.{fmt}.j2").render(**report_context(report))
     return _BLANKS.sub("\n\n", text) if fmt == "md" else text
 
 
-def render_index(entries: list[dict], fmt: Literal["md", "html"]) -> str:
-    """An index of reports, alphabetical by login; lists links only, never scores (no ranking)."""
+def render_self_review(report: dict) -> str:
+    """A Markdown self-review draft from the person's own report (``rubric.self_review``)."""
+    from rubric.self_review import self_review
+
+    context = report_context(report)
+    text = _environment("md").get_template("self_review.md.j2").render(**{**context, "areas": self_review(report)})
+    return _BLANKS.sub("\n\n", text)
+
+
+def render_team_page(page: dict, fmt: Literal["md", "html", "json"]) -> str:
+    """A manager's team page (``rubric.team.build_team_page``) as Markdown, self-contained HTML or JSON.
+
+    People are rendered in the page's order: by team, then by name, alphabetically."""
+    from rubric.team import sparklines
+
+    if fmt == "json":
+        return render_json(page)
+    if fmt not in ("md", "html"):
+        raise ValueError(f"render_team_page: unknown format {fmt!r}; use one of md, html, json")
+    for team in page["teams"]:
+        for person in team["people"]:
+            person["files"] = [(n, p) for n, p in (person.get("files") or []) if _sibling_path(p)]
+    text = _environment(fmt).get_template(f"team.{fmt}.j2").render(t=page, sparks=sparklines)
+    return _BLANKS.sub("\n\n", text) if fmt == "md" else text
+
+
+def render_prep_sheet(sheet: dict, fmt: Literal["md", "html"], report_link: str | None = None) -> str:
+    """One person's 1:1 prep sheet (``rubric.team.prep_sheet``) as Markdown or self-contained HTML."""
+    if fmt not in ("md", "html"):
+        raise ValueError(f"render_prep_sheet: unknown format {fmt!r}; use md or html")
+    link = report_link if report_link and _sibling_path(report_link) else None
+    text = (
+        _environment(fmt)
+        .get_template(f"prep.{fmt}.j2")
+        .render(s=sheet, role_lines=role_lines(sheet["report"]), report_link=link)
+    )
+    return _BLANKS.sub("\n\n", text) if fmt == "md" else text
+
+
+def render_index(entries: list[dict], fmt: Literal["md", "html"], teams: list[dict] | None = None) -> str:
+    """An index of reports, alphabetical by login, and of team pages, alphabetical by manager login; lists
+    links only, never scores (no ranking)."""
     if fmt not in ("md", "html"):
         raise ValueError(f"render_index: unknown format {fmt!r}; use md or html")
+
+    def links(files: dict) -> list[tuple[str, str]]:
+        return [(n, files[n]) for n in ("html", "md", "json") if files.get(n) and _relative_path(files[n])]
+
     rows = []
     for entry in sorted(entries, key=lambda e: (str(e["engineer"]["login"]).lower(), str(e["engineer"]["login"]))):
         files = entry.get("files") or {}
-        links = []
-        for name in ("html", "md", "json"):
-            path = files.get(name)
-            if path and _relative_path(path):
-                links.append((name, path))
-        rows.append({"engineer": entry["engineer"], "period": entry.get("period"), "links": links})
+        rows.append({"engineer": entry["engineer"], "period": entry.get("period"), "links": links(files)})
+    pages = [
+        {"manager": t["manager"], "links": links(t.get("files") or {})}
+        for t in sorted(teams or [], key=lambda t: (str(t["manager"]["login"]).lower(), str(t["manager"]["login"])))
+    ]
     template = _environment(fmt).get_template(f"index.{fmt}.j2")
-    return template.render(rows=rows)
+    return template.render(rows=rows, teams=pages)
 
 
 def _relative_path(path: str) -> bool:
     """Index links must stay next to the index: no scheme, no absolute path, no parent directory."""
     return not (":" in path or path.startswith(("/", "\\")) or ".." in re.split(r"[\\/]", path))
+
+
+def _sibling_path(path: str) -> bool:
+    """Team pages and prep sheets live one folder down from the reports: a relative path, optionally one
+    leading ``../``, and nothing that climbs further."""
+    return _relative_path(path.removeprefix("../"))

@@ -24,12 +24,14 @@ from rubric.calibration import (
     strongest,
     totals_from_rows,
 )
+from rubric.highlights import highlights
+from rubric.history import empty_history, role_history
 from rubric.model import Dimension, Rubric
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "2"
-BEHAVIOUR_CAP = 8  # evidence items listed per behaviour (best first); the rest are counted
+SCHEMA_VERSION = "3"
+BEHAVIOUR_CAP = 5  # evidence items listed per behaviour (best first); the rest are counted
 
 # Said in every report: the data's blind spots apply to everyone, whatever the dimension.
 GENERAL_LIMITS = (
@@ -53,7 +55,7 @@ def _iso(value: dt.datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return value.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _engineer(person: dict) -> dict:
@@ -173,7 +175,7 @@ def _dimension(
     basis = next((b for b in observable if b["strength"] == strength and b["evidence_count"]), None)
     # Grouped by behaviour: every behaviour's best items are listed, so a rare, decisive item is never
     # crowded out by routine ones of another behaviour.
-    shown = [item for b in observable for item in b["evidence"]]
+    shown = sum(len(b["evidence"]) for b in observable)
     return {
         "id": dim.id,
         "area": area_id,
@@ -185,8 +187,7 @@ def _dimension(
         "strength_basis": ({"behaviour_id": basis["id"], "typical": basis["typical"]} if basis else None),
         "weight_total": round(sum(float(r["weight"]) for r in rows), 3),
         "evidence_total": len(rows),
-        "evidence_omitted": max(0, len(rows) - len(shown)),
-        "evidence": shown,
+        "evidence_omitted": max(0, len(rows) - shown),
         "behaviours": behaviours,
         "cannot_show": [
             {"id": b.id, "text": b.text, "why": b.cannot_see or ""} for b in dim.behaviours if not b.observable
@@ -195,11 +196,22 @@ def _dimension(
 
 
 def previous_period(since: dt.date, until: dt.date) -> tuple[dt.date, dt.date]:
-    """The period of the same length that ends the day before ``since``."""
-    return since - (until - since) - dt.timedelta(days=1), since - dt.timedelta(days=1)
+    """The period of the same calendar length that ends the day before ``since``.
+
+    Whole calendar months (a month, a quarter, a year: ``since`` on the 1st, ``until`` on a month's last
+    day) go back by the same number of months, so a calendar quarter's previous period is the previous
+    calendar quarter; any other period goes back by its number of days.  One-day periods are allowed."""
+    day = dt.timedelta(days=1)
+    if since.day == 1 and (until + day).day == 1:
+        months = (until.year - since.year) * 12 + until.month - since.month + 1
+        index = since.year * 12 + since.month - 1 - months
+        return dt.date(index // 12, index % 12 + 1, 1), since - day
+    return since - (until - since) - day, since - day
 
 
-def _trend(dim: dict, previous_rows: list[dict], weeks_now: float, weeks_before: float) -> dict:
+def _trend(
+    dim: dict, previous_rows: list[dict], weeks_now: float, weeks_before: float, previous_strength: str | None
+) -> dict:
     """The person's own evidence weight per active week now against their previous period (never anyone else's)."""
     before = sum(float(r["weight"]) for r in previous_rows)
     now_rate, before_rate = dim["weight_total"] / weeks_now, before / weeks_before
@@ -210,7 +222,70 @@ def _trend(dim: dict, previous_rows: list[dict], weeks_now: float, weeks_before:
     else:
         ratio = now_rate / before_rate
         change = "up" if ratio >= 1.25 else "down" if ratio <= 0.8 else "same"
-    return {"previous_weight_total": round(before, 3), "previous_evidence_total": len(previous_rows), "change": change}
+    return {
+        "previous_weight_total": round(before, 3),
+        "previous_evidence_total": len(previous_rows),
+        "previous_strength": previous_strength,
+        "change": change,
+    }
+
+
+def _previous_strengths(
+    person: dict,
+    rows: list[dict],
+    rubric: Rubric,
+    calibration: Calibration | None,
+    level: str | None,
+    since: dt.date,
+    until: dt.date,
+) -> dict[str, str | None]:
+    """Each dimension's calibrated strength in the previous period (None without that period's norms)."""
+    if calibration is None:
+        return {dim.id: None for _, dim in rubric.dimensions()}
+    cohort = calibration.cohort_for(rubric.level or level)
+    totals = totals_from_rows(person["person_id"], level, person.get("start_date"), rows, since=since, until=until)
+    out: dict[str, str | None] = {}
+    for _, dim in rubric.dimensions():
+        observable = [b for b in dim.behaviours if b.observable]
+        out[dim.id] = strongest([judge(totals, b.id, cohort).strength for b in observable]) if observable else "none"
+    return out
+
+
+def _months(since: dt.date, until: dt.date) -> list[str]:
+    months, year, month = [], since.year, since.month
+    while (year, month) <= (until.year, until.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _activity(monthly: dict[str, dict[str, int]] | None, since: dt.date, until: dt.date) -> dict | None:
+    """Every month of the period (zeros included) with the person's PRs, reviews, tickets and incidents."""
+    if monthly is None:
+        return None
+    series = ("pull_requests", "reviews", "tickets", "incidents")
+    return {
+        "series": list(series),
+        "months": [
+            {"month": m, **{s: int((monthly.get(m) or {}).get(s, 0)) for s in series}} for m in _months(since, until)
+        ],
+    }
+
+
+def _rule(cohort: Cohort | None, rubric: Rubric) -> str:
+    if cohort is None:
+        return (
+            "No organisation-wide calibration was available for this report, so every behaviour with "
+            "evidence is shown as emerging."
+        )
+    return RULE_SENTENCE.format(
+        cohort=cohort.label if cohort.key != "all" else "everyone", min_items=rubric.scoring.min_items
+    )
+
+
+def report_title(rubric: Rubric) -> str:
+    """What a report is: evidence for a rubric (its short title), never the person's level."""
+    return f"Evidence for the {rubric.short_title or rubric.title} rubric"
 
 
 def build_report(
@@ -223,16 +298,25 @@ def build_report(
     generated_at: dt.datetime,
     previous_evidence: pa.Table | None = None,
     calibration: Calibration | None = None,
+    previous_calibration: Calibration | None = None,
     warnings: list[dict] | None = None,
+    enrollments: list[dict] | None = None,
+    activity: dict[str, dict[str, int]] | None = None,
+    access_note: str | None = None,
 ) -> dict:
-    """One engineer's report for [since, until] as a plain dict following docs/report-schema.md.
+    """One engineer's report for [since, until] (both inclusive; one day is a period) as a plain dict
+    following docs/report-schema.md.
 
     ``calibration`` (``rubric.calibration.calibrate`` over everyone's totals for the same period) gives
     the typical values of the person's cohort that strength is judged against; only those norms are
     read, never anyone's evidence.  Without it, every behaviour with evidence is ``emerging``.
-    ``previous_evidence`` (optional, the same person's rows covering ``previous_period``) adds a
-    per-dimension trend against that person's own previous period.  ``warnings``: coverage warnings
-    (``rubric.coverage``) shown at the top of the report.
+    ``previous_evidence`` (the same person's rows covering ``previous_period``; pass it only when the
+    warehouse covers that period) adds a per-dimension trend against the person's own previous period,
+    with the strength then when ``previous_calibration`` (that period's norms) is given.
+    ``warnings``: coverage warnings (``rubric.coverage``) shown at the top of the report.
+    ``enrollments``: the person's dated team and level intervals (``Warehouse.query_enrollments``) for the
+    role history; ``activity``: their ``{"YYYY-MM": {series: count}}`` (``Warehouse.query_monthly_activity``)
+    for the timeline; ``access_note``: why the period is narrower than asked (a former manager's part).
     """
     if since > until:
         raise ValueError(f"build_report: since ({since}) is after until ({until}); swap them")
@@ -251,13 +335,17 @@ def build_report(
         for area, dim in rubric.dimensions()
     ]
     prev_since, prev_until = previous_period(since, until)
+    prev_by_dim: dict[str, list[dict]] = defaultdict(list)
     if previous_evidence is not None:
-        prev_by_dim: dict[str, list[dict]] = defaultdict(list)
-        for row in _select_rows(engineer["login"], previous_evidence, rubric, prev_since, prev_until):
+        prev_rows = _select_rows(engineer["login"], previous_evidence, rubric, prev_since, prev_until)
+        for row in prev_rows:
             prev_by_dim[row["dimension_id"]].append(row)
         weeks_before = active_weeks(person.get("start_date"), prev_since, prev_until)
+        before = _previous_strengths(
+            person, prev_rows, rubric, previous_calibration, engineer["level"], prev_since, prev_until
+        )
         for dim in dimensions:
-            dim["trend"] = _trend(dim, prev_by_dim.get(dim["id"], []), totals.weeks, weeks_before)
+            dim["trend"] = _trend(dim, prev_by_dim.get(dim["id"], []), totals.weeks, weeks_before, before[dim["id"]])
     behaviours = [b for d in dimensions for b in d["behaviours"]]
     coverage = {
         "dimensions_total": len(dimensions),
@@ -269,27 +357,35 @@ def build_report(
         "evidence_items": len(rows),
         "activities": len({r["activity_id"] for r in rows}),
     }
+    history = (
+        role_history(enrollments, start_date=person.get("start_date"), since=since, until=until)
+        if enrollments is not None
+        else empty_history(person.get("start_date"))
+    )
     return {
         "schema_version": SCHEMA_VERSION,
+        "title": report_title(rubric),
         "generated_at": _iso(generated_at),
         "engineer": engineer,
-        "period": {"since": since.isoformat(), "until": until.isoformat()},
-        "previous_period": (
-            {"since": prev_since.isoformat(), "until": prev_until.isoformat()}
-            if previous_evidence is not None
-            else None
-        ),
-        "rubric": {"id": rubric.id, "version": rubric.version, "title": rubric.title, "summary": rubric.summary},
+        "role_history": history,
+        "period": {"since": since.isoformat(), "until": until.isoformat(), "days": (until - since).days + 1},
+        "previous_period": {
+            "since": prev_since.isoformat(),
+            "until": prev_until.isoformat(),
+            "covered": previous_evidence is not None,
+        },
+        "access_note": access_note,
+        "rubric": {
+            "id": rubric.id,
+            "version": rubric.version,
+            "title": rubric.title,
+            "short_title": rubric.short_title or rubric.title,
+            "summary": rubric.summary,
+            "source": rubric.source,
+        },
         "scoring": {
             "method": "calibrated" if cohort is not None else "uncalibrated",
-            "rule": (
-                RULE_SENTENCE.format(
-                    cohort=cohort.label if cohort.key != "all" else "everyone", min_items=rubric.scoring.min_items
-                )
-                if cohort is not None
-                else "No organisation-wide calibration was available for this report, so every behaviour with "
-                "evidence is shown as emerging."
-            ),
+            "rule": _rule(cohort, rubric),
             "cohort": cohort.label if cohort is not None else None,
             "solid_lift": rubric.scoring.solid_lift,
             "strong_lift": rubric.scoring.strong_lift,
@@ -306,9 +402,15 @@ def build_report(
                 "header": a.header or a.title,
                 "intro": list(a.intro),
                 "footnotes": [f.model_dump() for f in a.footnotes],
+                "evidence_total": sum(len(by_dim.get(d.id, [])) for d in a.dimensions),
+                "previous_evidence_total": (
+                    sum(len(prev_by_dim.get(d.id, [])) for d in a.dimensions) if previous_evidence is not None else None
+                ),
             }
             for a in rubric.areas
         ],
+        "highlights": highlights(dimensions),
+        "activity": _activity(activity, since, until),
         "dimensions": dimensions,
         "cannot_see": {
             "general": list(GENERAL_LIMITS),

@@ -29,6 +29,7 @@ PERSON_KEYS = (
     "team_id",
     "team_name",
     "level",
+    "job_family",
     "manager_id",
     "manager_name",
     "start_date",

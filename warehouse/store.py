@@ -432,6 +432,41 @@ class Warehouse:
             period_activity=cache[period_key],
         )
 
+    def query_enrollments(self, person_id: str) -> list[dict[str, Any]]:
+        """The person's dated team and level intervals, oldest first (``warehouse.reporting``)."""
+        from warehouse import reporting
+
+        return reporting.query_enrollments(self.con, person_id)
+
+    def query_monthly_activity(
+        self, since: dt.date, until: dt.date, person_ids: Sequence[str] | None = None
+    ) -> dict[str, dict[str, dict[str, int]]]:
+        """Per person and month of [since, until]: PRs, reviews, tickets and incidents (``warehouse.reporting``)."""
+        from warehouse import reporting
+
+        return reporting.query_monthly_activity(self.con, since, until, person_ids)
+
+    def query_load_facts(
+        self, since: dt.date, until: dt.date, person_ids: Sequence[str] | None = None
+    ) -> dict[str, dict[str, int]]:
+        """Per person over [since, until]: reviews given and received, incident and SEV roles, cross-team
+        requests (``warehouse.reporting.LOAD_FACTS``)."""
+        from warehouse import reporting
+
+        return reporting.query_load_facts(self.con, since, until, person_ids)
+
+    def query_team_managers(self) -> dict[str, list[str]]:
+        """``{team_id: [manager ids of its current members]}`` (``warehouse.reporting``)."""
+        from warehouse import reporting
+
+        return reporting.query_team_managers(self.con)
+
+    def query_team_members(self, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+        """Every team enrollment overlapping [since, until], clipped to it (``warehouse.reporting``)."""
+        from warehouse import reporting
+
+        return reporting.query_team_members(self.con, since, until)
+
     def fingerprint(self) -> dict[str, str]:
         """Per data table, a hash of its full content."""
         return queries.fingerprint(self.con)

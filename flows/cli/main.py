@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from flows.cli.options import config_option
-from flows.config import DEFAULT_CONFIG_NAME, EXAMPLE_CONFIG, ConfigError, ReportFormat, check_env_name
+from flows.cli.options import config_option, date_value
+from flows.config import DEFAULT_CONFIG_NAME, EXAMPLE_CONFIG, ConfigError
 
 EXIT_BAD_INPUT = 2
 EXIT_PARTIAL = 3  # the sync finished, but some partitions (repositories, projects) could not be read
@@ -29,6 +29,7 @@ class LadderError(click.ClickException):
 def _user_error_types() -> tuple[type[BaseException], ...]:
     """Our error hierarchy, one small class per package; imported lazily (heavy deps)."""
     from classifiers.errors import ClassifierError
+    from flows.report_views import ReportRequestError
     from miners.base import MinerError
     from miners.people.roster import RosterError
     from rubric import RubricError
@@ -41,6 +42,7 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
         ClassifierError,
         ConfigError,
         MinerError,
+        ReportRequestError,
         RosterError,
         RubricError,
         WorldError,
@@ -58,20 +60,6 @@ class LadderGroup(click.Group):
             if isinstance(exc, _user_error_types()):
                 raise LadderError(str(exc)) from None
             raise
-
-
-def _date(_ctx, param, value):
-    if value is None:
-        return None
-    from flows.config import EARLIEST_DATE, LATEST_DATE
-
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-07-01") from None
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise click.BadParameter(f"{value} is out of range; use a date between {EARLIEST_DATE} and {LATEST_DATE}")
-    return day
 
 
 def _load(config_path: str):
@@ -149,7 +137,7 @@ def preflight(config) -> None:
 
 @main.command()
 @config_option
-@click.option("--since", callback=_date, metavar="DATE", help="Backfill: re-read everything changed since DATE.")
+@click.option("--since", callback=date_value, metavar="DATE", help="Backfill: re-read everything changed since DATE.")
 @click.option("--full", is_flag=True, help="Ignore cursors and re-read everything.")
 @click.option("--no-reports", is_flag=True, help="Sync and classify only; do not write reports.")
 def sync(config_path: str, since: dt.date | None, full: bool, no_reports: bool) -> None:
@@ -201,91 +189,6 @@ def _echo_sync_summary(result: dict) -> None:
 
 
 @main.command()
-@config_option
-@click.option("--engineer", required=True, metavar="LOGIN", help="GitHub login or roster id of the engineer.")
-@click.option("--since", callback=_date, metavar="DATE", help="Period start (default: from the config).")
-@click.option("--until", callback=_date, metavar="DATE", help="Period end, inclusive (default: today).")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
-@click.option(
-    "--viewer-token-env",
-    metavar="NAME",
-    help="Prove who you are with your own GitHub token, read from environment variable NAME: "
-    "you may read your own report and those of people below you in the roster. An operator "
-    "convenience: required when the nightly's config set reports.require_viewer (the warehouse "
-    "records it), checked against the GitHub the sync reads, with a config file only you can edit.",
-)
-def report(
-    config_path: str, engineer: str, since, until, fmt: ReportFormat, out: str | None, viewer_token_env: str | None
-) -> None:
-    """Write one engineer's evidence report for a period."""
-    from flows import stages
-    from rubric import render_report
-    from warehouse import open_warehouse
-
-    config = _load(config_path)
-    now = stages.utcnow()
-    default_since, default_until = stages.report_period(config, now.date())
-    until = until or default_until
-    since = since or (
-        until - dt.timedelta(days=config.reports.period_days) if until != default_until else default_since
-    )
-    if since >= until:
-        raise LadderError(f"--since ({since}) must be before --until ({until}).")
-    if viewer_token_env is not None:
-        problem = check_env_name(viewer_token_env, "--viewer-token-env")
-        if problem is not None:
-            raise LadderError(problem + ".")
-    rubric = stages.load_rubric_for(config)
-    with open_warehouse(config.warehouse_path, read_only=True) as wh:
-        from flows.viewer import check_operator_config, checked_base_url, fetch_viewer, viewer_required
-        from rubric.access import check_report_access, identify_viewer
-
-        settings = wh.read_settings()
-        if viewer_token_env or viewer_required(settings, config):
-            if not viewer_token_env:
-                raise LadderError(
-                    f"reports of warehouse {config.warehouse_path} need a viewer (reports.require_viewer, as the "
-                    "nightly's config recorded it): pass --viewer-token-env NAME with the environment variable "
-                    "holding your own GitHub token."
-                )
-            # Who is asking comes first: nothing below says whether the engineer exists before that.
-            check_operator_config(config)
-            base_url = checked_base_url(settings, config, str(config.warehouse_path))
-            viewer = identify_viewer(wh, fetch_viewer(base_url, viewer_token_env, config))
-            person = wh.query_person(engineer)
-            check_report_access(wh, viewer, engineer, person)
-        else:
-            person = wh.query_person(engineer)
-        if person is None:
-            raise LadderError(
-                f"no engineer {engineer!r} in the warehouse {config.warehouse_path}: use a GitHub "
-                "login or roster id from the roster, and run `ladder sync` first."
-            )
-        data = stages.render_person_report(
-            wh,
-            rubric,
-            person,
-            since=since,
-            until=until,
-            generated_at=now,
-            history_start=wh.query_activity_span()[0],
-            coverage=stages.coverage_inputs(config),
-        )
-    text = render_report(data, fmt)
-    if out:
-        try:
-            Path(out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise LadderError(f"cannot write {out}: {exc.strerror}. Choose another --out path.") from None
-        click.echo(f"wrote {out}", err=True)
-    else:
-        from flows.terminal import clean
-
-        click.echo(clean(text), nl=False)
-
-
-@main.command()
 @click.option(
     "--out",
     default="demo-out",
@@ -306,10 +209,11 @@ def demo(out: str, engineers: int, seed: int) -> None:
 
 def _register_commands() -> None:
     """The commands that live next to the stage they drive, in one ``ladder`` group."""
-    from flows.cli import classify, people, sandbox
+    from flows.cli import classify, people, reports, sandbox
 
     classify.register(main)
     people.register(main)
+    reports.register(main)
     sandbox.register(main)
 
 

@@ -5,7 +5,7 @@ and ``level_changes`` list the moves that led there, oldest first, each
 effective from its ``date`` (00:00 UTC).  Enrollment intervals are half-open,
 ``[valid_from, valid_to)``; the first starts at ``None`` (since before any
 record, so activity before ``start_date`` still has a team) and the last ends
-at ``None`` (still current).
+at ``None`` (still current), or the day after ``end_date`` for a person who left.
 
 Calls: none (pure).
 """
@@ -43,7 +43,8 @@ def enrollments(person: RosterPerson) -> list[Enrollment]:
             out.append(Enrollment(person.id, kind, before, start, date))
             start = date
         if current is not None:
-            out.append(Enrollment(person.id, kind, current, start, None))
+            left = person.end_date + dt.timedelta(days=1) if person.end_date is not None else None
+            out.append(Enrollment(person.id, kind, current, start, left))
     return out
 
 
@@ -51,6 +52,13 @@ def check_history(roster: Roster, teams: set[str], ranks: dict[str, int]) -> lis
     """(key path, problem and fix) for each inconsistent team or level change."""
     problems: list[tuple[tuple, str]] = []
     for i, person in enumerate(roster.people):
+        if person.end_date is not None and person.start_date is not None and person.end_date < person.start_date:
+            problems.append(
+                (
+                    ("people", i, "end_date"),
+                    f"{person.end_date} is before start_date {person.start_date}; fix either date",
+                )
+            )
         for key, current, known, what in (
             ("team_changes", person.team, teams, "team"),
             ("level_changes", person.level, set(ranks), "level"),
@@ -89,6 +97,13 @@ def check_history(roster: Roster, teams: set[str], ranks: dict[str, int]) -> lis
                         (
                             ("people", i, key, j, "date"),
                             f"{change.date} is before start_date {person.start_date}; fix either date",
+                        )
+                    )
+                if person.end_date is not None and change.date > person.end_date:
+                    problems.append(
+                        (
+                            ("people", i, key, j, "date"),
+                            f"{change.date} is after end_date {person.end_date}, the last working day; fix either date",
                         )
                     )
                 previous_to, previous_date = after, change.date

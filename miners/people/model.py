@@ -83,7 +83,9 @@ class RosterPerson(_Model):
     team: str | None = None
     manager: str | None = None
     level: str | None = None
+    job_family: str | None = None  # e.g. mle, data-science: which rubric a report uses (config reports.rubrics)
     start_date: dt.date | None = None
+    end_date: dt.date | None = None  # last working day, for people who left (their enrollments end the day after)
     service_account: bool = False
     github_id: int | None = None  # GitHub's numeric user id, stable across login renames
     team_changes: list[TeamChange] = Field(default_factory=list)  # oldest first; ``team`` is the current one

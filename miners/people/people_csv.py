@@ -21,7 +21,18 @@ from typing import Any
 
 LIST_COLUMNS = ("emails", "github_logins", "jira_account_ids")
 CHANGE_COLUMNS = {"team_changes": "team", "level_changes": "level"}
-SCALAR_COLUMNS = ("id", "name", "team", "manager", "level", "start_date", "service_account", "github_id")
+SCALAR_COLUMNS = (
+    "id",
+    "name",
+    "team",
+    "manager",
+    "level",
+    "job_family",
+    "start_date",
+    "end_date",
+    "service_account",
+    "github_id",
+)
 COLUMNS = (*SCALAR_COLUMNS[:2], *LIST_COLUMNS, *SCALAR_COLUMNS[2:], *CHANGE_COLUMNS)
 REQUIRED = ("id", "name")
 

@@ -198,7 +198,7 @@ def test_mentorship_misses(change):
 
 def test_discussion_on_others_work_only():
     hit = classify_discussion(activity(kind="ticket_comment", person_id="ana", subject_person_id="bo"))
-    assert labels(hit) == ["collaboration.discussion"] and "bo's ticket" in hit[0][1]
+    assert labels(hit) == ["collaboration.discussion"] and hit[0][1] == "commented on someone else's ticket"
     assert classify_discussion(activity(kind="issue_comment", person_id="bo", subject_person_id="bo")) == []
     assert classify_discussion(activity(kind="issue_comment", person_id="bo", subject_person_id=None)) == []
 

@@ -58,20 +58,24 @@ def test_nightly_twice_adds_and_changes_nothing(pipeline, caplog):
             assert summary["inserted"] == 0 and summary["updated"] == 0, summary
     assert second["labels_changed"] == 0 and second["evidence_changed"] == 0
 
-    # a report per engineer in every format, plus the index
+    # a report per engineer (IC levels: managers get none by default) in every format, plus the index,
+    # a 1:1 prep sheet per report and a team page per manager
     reports = config.parent / "reports"
-    engineers = [p for p in world.people if not p.is_bot]
+    engineers = [p for p in world.people if not p.is_bot and p.level.startswith("IC")]
     for fmt in ("md", "html", "json"):
-        assert len(list(reports.glob(f"*.{fmt}"))) >= len(engineers) - 1  # index.md / index.html counted apart
+        written = {f.stem for f in reports.glob(f"*.{fmt}")} - {"index"}
+        assert written == {p.login for p in engineers}, fmt
+    assert {f.stem for f in (reports / "prep").glob("*.html")} == {p.login for p in engineers}
+    assert {f.stem for f in (reports / "teams").glob("*.html")} == {"dana", "eli"}
     ana = json.loads((reports / "ana.json").read_text(encoding="utf-8"))
     assert ana["engineer"]["login"] == "ana" and ana["engineer"]["team"]
-    urls = [e["url"] for d in ana["dimensions"] for e in d["evidence"]]
+    urls = [e["url"] for d in ana["dimensions"] for b in d["behaviours"] for e in b.get("evidence", [])]
     assert any("/pull/" in u or "/browse/" in u for u in urls)
 
     # tokens never reach the warehouse, the reports or the logs
     secrets = [world.tokens.service] + [p.token for p in world.people if p.token]
     blob = wh_path.read_bytes()
-    texts = [f.read_text(encoding="utf-8") for f in reports.iterdir()]
+    texts = [f.read_text(encoding="utf-8") for f in reports.rglob("*") if f.is_file()]
     for secret in secrets:
         assert secret.encode() not in blob
         assert all(secret not in t for t in texts)
@@ -109,10 +113,12 @@ def test_demo_writes_every_format_for_every_engineer(tmp_path, harness, monkeypa
     out = tmp_path / "demo"
     result = run_demo(out, engineers=12, seed=3, echo=lines.append)
     world = read_world(out / "world.json")
-    people = [p for p in world.people if not p.is_bot]
+    people = [p for p in world.people if not p.is_bot and p.level.startswith("IC")]
     for person in people:
         for fmt in ("md", "html", "json"):
             assert (out / "reports" / f"{person.login}.{fmt}").is_file(), (person.login, fmt)
+    managers = {p.manager for p in world.people if p.manager}
+    assert {f.stem for f in (out / "reports" / "teams").glob("*.html")} == managers
     report = json.loads((out / "reports" / f"{people[0].login}.json").read_text(encoding="utf-8"))
     assert report["period"]["since"] == world.period_start.date().isoformat()
     assert result["stats"]["github"]["rest_requests"] > 0 and result["stats"]["jira"]["requests"] > 0

@@ -17,7 +17,7 @@ def test_trend_against_the_previous_period_when_history_covers_it(synced_tiny):
     result = run_report(config_path, "ana", None, "--since", "2026-10-13", "--until", "2026-10-24")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["previous_period"] == {"since": "2026-10-01", "until": "2026-10-12"}
+    assert report["previous_period"] == {"since": "2026-10-01", "until": "2026-10-12", "covered": True}
     trends = [d["trend"] for d in report["dimensions"] if "trend" in d]
     assert trends and all(t["change"] in ("up", "down", "same") for t in trends)
     assert any(t["previous_evidence_total"] > 0 for t in trends)  # ana reviewed and owned a SEV in early October
@@ -27,5 +27,5 @@ def test_no_trend_is_claimed_without_history(synced_tiny):
     _, _, config_path = synced_tiny
     result = run_report(config_path, "ana", None, "--since", "2026-10-01", "--until", "2026-10-24")
     report = json.loads(result.stdout)
-    assert report["previous_period"] is None
+    assert report["previous_period"] == {"since": "2026-09-07", "until": "2026-09-30", "covered": False}
     assert not any("trend" in d for d in report["dimensions"])

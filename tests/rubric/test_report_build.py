@@ -50,7 +50,8 @@ def test_schema_rejects_what_the_documentation_forbids():
 
 def test_engineer_period_rubric_header():
     report = small_report()
-    assert report["schema_version"] == "2"
+    assert report["schema_version"] == "3"
+    assert report["title"] == "Evidence for the IC4 MLE rubric"  # the rubric, never the person's level
     assert report["engineer"] == {
         "login": "ana",
         "name": "Ana Lima",
@@ -58,7 +59,7 @@ def test_engineer_period_rubric_header():
         "level": "IC4",
         "manager": {"login": "dana", "name": "Dana Okafor"},
     }
-    assert report["period"] == {"since": "2026-10-01", "until": "2026-10-31"}
+    assert report["period"] == {"since": "2026-10-01", "until": "2026-10-31", "days": 31}
     assert report["rubric"]["id"] == "ic4-mle" and report["rubric"]["version"] == "2"
     assert report["generated_at"] == "2026-11-01T06:00:00Z"
 
@@ -67,7 +68,8 @@ def test_period_filter_and_uncalibrated_strength():
     report = small_report()
     d = dims(report)
     own = d["results.ownership"]
-    assert [e["activity_id"] for e in own["evidence"]] == ["jira:incident:SRCH-1:commander", "gh:pr:acme/search-api#7"]
+    listed = [e["activity_id"] for b in own["behaviours"] for e in b.get("evidence", [])]
+    assert listed == ["jira:incident:SRCH-1:commander", "gh:pr:acme/search-api#7"]
     assert own["weight_total"] == 2.0
     assert own["strength"] == "emerging"  # no calibration given: evidence is never above typical
     assert report["scoring"]["method"] == "uncalibrated"
@@ -168,8 +170,8 @@ def test_evidence_is_grouped_by_behaviour_so_rare_items_are_never_crowded_out():
     assert [e["activity_id"] for e in by_beh["scope.ownership-autonomy.level-up-solutions"]["evidence"]] == [
         "gh:pr:x#99"
     ]
-    assert "gh:pr:x#99" in [e["activity_id"] for e in scope["evidence"]]
-    assert scope["evidence_omitted"] == 41 - len(scope["evidence"])
+    listed = [e for b in scope["behaviours"] for e in b.get("evidence", [])]
+    assert scope["evidence_omitted"] == 41 - len(listed) == 40 - BEHAVIOUR_CAP
 
 
 def test_another_persons_rows_are_refused():
@@ -232,17 +234,20 @@ def test_trend_against_the_same_persons_previous_period():
         previous_evidence=small_evidence(),
     )
     jsonschema.validate(report, SCHEMA)
-    assert report["previous_period"] == {"since": "2026-08-31", "until": "2026-09-30"}
+    # October is a calendar month: its previous period is September, not the 31 days before it
+    assert report["previous_period"] == {"since": "2026-09-01", "until": "2026-09-30", "covered": True}
     d = dims(report)
     assert d["results.ownership"]["trend"] == {
         "previous_weight_total": 1.0,
         "previous_evidence_total": 1,
+        "previous_strength": None,  # no calibration of September was given
         "change": "up",
     }
     assert d["scope.impact-levers"]["trend"]["change"] == "up"
     assert d["craft.ml-design"]["trend"] == {
         "previous_weight_total": 0.0,
         "previous_evidence_total": 0,
+        "previous_strength": None,
         "change": "same",
     }
     later = build_report(
@@ -255,4 +260,5 @@ def test_trend_against_the_same_persons_previous_period():
         previous_evidence=small_evidence(),
     )
     assert dims(later)["results.ownership"]["trend"]["change"] == "down"
-    assert "trend" not in dims(small_report())["results.ownership"] and small_report()["previous_period"] is None
+    assert "trend" not in dims(small_report())["results.ownership"]
+    assert small_report()["previous_period"] == {"since": "2026-09-01", "until": "2026-09-30", "covered": False}

@@ -11,6 +11,7 @@ import os
 import re
 from html.parser import HTMLParser
 
+import markupsafe
 import pytest
 from markdown_it import MarkdownIt
 
@@ -165,9 +166,11 @@ def test_json_is_stable_and_round_trips():
 def test_every_rendering_names_what_the_data_cannot_see():
     report = small_report()
     md, html = render_report(report, "md"), render_report(report, "html")
-    for text in (md, html):
+    for text, escape in ((md, escape_md), (html, lambda t: str(markupsafe.escape(t)))):
         assert "What this data cannot see" in text
-        assert text.count("What the data cannot show here") == sum(bool(d["cannot_show"]) for d in report["dimensions"])
+        for d in report["dimensions"]:
+            for c in d["cannot_show"]:  # every behaviour the data cannot show, verbatim, with why
+                assert escape(c["text"]) in text and escape(c["why"]) in text, c["id"]
         assert "Interviewing is not recorded in GitHub or Jira." in text
     assert "ML development lifecycle refers to" in md and "ML development lifecycle refers to" in html
 
@@ -210,5 +213,7 @@ def test_trend_is_rendered_when_present():
     )
     for fmt in ("md", "html"):
         text = render_report(report, fmt)
-        assert "Against the previous period" in text and "2026-08-31" in text
-    assert "Against the previous period" not in render_report(small_report(), "md")
+        assert "2026-09-01 to 2026-09-30" in text and "compared: " in text and "↑" in text
+        assert "no history" not in text
+        quiet = render_report(small_report(), fmt)
+        assert "no history" in quiet and "↑" not in quiet

@@ -280,7 +280,7 @@ def test_thirty_inline_comments_by_one_reviewer_are_one_evidence_item_per_dimens
     assert per_dim and all(len(v) == 1 for v in per_dim.values()), {k: len(v) for k, v in per_dim.items()}
     team = per_dim["talent.team-development"][0]
     assert team["thread_id"] == PR and team["activity_count"] == 31
-    assert team["reason"].startswith("1 review, 30 inline comments on bo's PR: ")
+    assert team["reason"].startswith("1 review, 30 inline comments on someone else's PR: ")
     # The item's excerpt is what was said (a comment that carries the defect), not the PR's title.
     assert team["excerpt"].startswith("This loop never backs off") and team["title"] == "Retry the upload"
     assert team["weight"] == pytest.approx(0.9)  # review.defect 1.0 x 0.9; substantive is not a quality-bar signal

@@ -134,17 +134,21 @@ def _mode(path: Path) -> int:
 def test_what_the_nightly_writes_is_the_operators_alone(strict):
     """Bypass (c): the warehouse, the reports and the models are 0600 in 0700 folders, whatever the umask."""
     config = strict.config
+    reports = sorted(config.reports_dir.rglob("*"))
     written = {
         "warehouse": [config.warehouse_path],
-        "reports": sorted(config.reports_dir.iterdir()),
+        "reports": [p for p in reports if p.is_file()],
         "models": sorted(config.model_dir.iterdir()),
     }
     assert all(written.values()), written
-    assert len([p for p in written["reports"] if p.suffix == ".json"]) >= 5
+    # A report per IC (managers get a team page instead), a prep sheet per report, a team page per manager.
+    assert len(list(config.reports_dir.glob("*.json"))) >= 4
+    assert len(list((config.reports_dir / "prep").glob("*.html"))) >= 4
+    assert len(list((config.reports_dir / "teams").glob("*.json"))) >= 2
     for what, files in written.items():
         for path in files:
             assert _mode(path) == 0o600, (what, path, oct(_mode(path)))
-    for folder in (config.reports_dir, config.model_dir):
+    for folder in (config.reports_dir, config.model_dir, *(p for p in reports if p.is_dir())):
         assert _mode(folder) == 0o700, (folder, oct(_mode(folder)))
 
 
@@ -162,8 +166,10 @@ def test_an_operator_group_may_share_read_only(strict, tmp_path):
     stages.write_reports(config)
     assert _mode(config.warehouse_path) == 0o640
     assert _mode(config.reports_dir) == 0o750
-    reports = list(config.reports_dir.iterdir())
-    assert reports and {_mode(p) for p in reports} == {0o640}
+    reports = list(config.reports_dir.rglob("*"))
+    files, folders = [p for p in reports if p.is_file()], [p for p in reports if p.is_dir()]
+    assert files and {_mode(p) for p in files} == {0o640}
+    assert folders and {_mode(p) for p in folders} == {0o750}  # prep/ and teams/
     assert {p.stat().st_gid for p in [config.warehouse_path, config.reports_dir, *reports]} == {os.getgid()}
 
 

@@ -27,10 +27,16 @@ def _rename(doc: dict) -> None:
         person["manager"] = IDS.get(person["manager"], person["manager"])
 
 
+def _everyone_gets_a_report(doc: dict) -> None:
+    # The managers (dana, eli) get the IC rubric's report too, so that every colliding id has report files.
+    doc.setdefault("reports", {})["rubrics"] = [{"levels": ["IC*", "M*"]}]
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory, trained_models):
+    tmp = tmp_path_factory.mktemp("names")
     with synced_world(
-        tiny_world(), tmp_path_factory.mktemp("names"), roster=_rename, reports=True, models=trained_models
+        tiny_world(), tmp, roster=_rename, config=_everyone_gets_a_report, reports=True, models=trained_models
     ) as s:
         yield s.config.reports_dir
 
@@ -73,8 +79,17 @@ def test_the_html_index_links_each_person_to_their_own_report(reports):
 
 @pytest.mark.slow  # the nightly's reports of a synced company
 def test_the_markdown_index_links_each_person_to_their_own_report(reports):
-    lines = [line for line in (reports / "index.md").read_text(encoding="utf-8").splitlines() if "](" in line]
+    index = (reports / "index.md").read_text(encoding="utf-8").splitlines()
+    lines = [line for line in index if "](" in line and line.startswith("| ")]  # the engineers' table
     assert len(lines) == len(IDS) + 1
+    teams = [line for line in index if "](teams/" in line]  # a team page per manager, by their own id too
+    assert len(teams) == 2
+    for line in teams:
+        login = re.search(r"\(([^()]*)\): \[", line).group(1)  # type: ignore[union-attr]
+        for href in re.findall(r"\]\(([^)]+)\)", line):
+            target = reports / re.sub(r"%([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), href)
+            page = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
+            assert page["manager"]["login"] == login.replace("&amp;", "&")
     for line in lines:
         login = re.sub(r"\\(.)", r"\1", line.split(" | ")[0].removeprefix("| "))
         for href in re.findall(r"\]\(([^)]+)\)", line):

@@ -77,10 +77,17 @@ def _roster(world):
     return edit
 
 
+def _managers_too(doc: dict) -> None:
+    # dana (M1) reads her own report in the controls: give managers the IC rubric's report too.
+    doc.setdefault("reports", {})["rubrics"] = [{"levels": ["IC*", "M*"]}]
+
+
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory, trained_models):
     world = _world()
-    with synced_world(world, tmp_path_factory.mktemp("ids"), roster=_roster(world), models=trained_models) as s:
+    with synced_world(
+        world, tmp_path_factory.mktemp("ids"), roster=_roster(world), config=_managers_too, models=trained_models
+    ) as s:
         yield s
 
 

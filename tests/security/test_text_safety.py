@@ -152,12 +152,13 @@ def test_markdown_and_html_reports_drop_controls_and_bidi_overrides(hostile):
         assert _unsafe_in((reports / index).read_text(encoding="utf-8")) == []
 
 
+# Fields the product itself writes (ids, enums, URLs checked elsewhere, timestamps): never user-written text.
+_OURS = ("id", "area", "kind", "url", "occurred_at", "generated_at", "strength")
+
+
 def _poison(value, text: str):
     if isinstance(value, dict):
-        return {
-            k: (v if k in ("id", "area", "kind", "url", "occurred_at", "strength") else _poison(v, text))
-            for k, v in value.items()
-        }
+        return {k: (v if k in _OURS else _poison(v, text)) for k, v in value.items()}
     if isinstance(value, list):
         return [_poison(v, text) for v in value]
     return value + text if isinstance(value, str) else value

@@ -249,6 +249,7 @@ def test_people_lookup(shared):
         "team_id": "ml-platform",
         "team_name": "ML Platform",
         "level": "IC4",
+        "job_family": None,  # the roster gives none: the report uses the rubric for her level
         "manager_id": "dana",
         "manager_name": "Dana Okafor",
         "start_date": dt.date(2021, 5, 3),

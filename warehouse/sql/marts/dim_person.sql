@@ -10,6 +10,7 @@ SELECT
     t.team_name,
     p.level,
     p.level_rank,
+    p.job_family,
     p.manager_id,
     m.name AS manager_name,
     p.start_date,

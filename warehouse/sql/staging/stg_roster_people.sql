@@ -10,6 +10,8 @@ SELECT
     manager_id,
     level,
     CAST(level_rank AS INTEGER) AS level_rank,
+    -- not a column of raw_roster_people: read from the record's raw roster entry (no migration needed)
+    CAST(raw ->> 'job_family' AS VARCHAR) AS job_family,
     start_date,
     is_service_account,
     github_id,
