@@ -191,9 +191,14 @@ def build_evidence(config: LadderConfig) -> int:
     """Map labelled activities onto the rubric; returns the number of evidence rows changed."""
     from rubric import build_evidence as build
 
+    from rubric.feedback import confirmed_disputes, drop_confirmed
+    from warehouse.feedback import read_notes
+
     rubric = load_rubric_for(config)
+    # Items whose dispute a manager confirmed are no longer evidence (docs/web.md, "Disputes").
+    confirmed = confirmed_disputes(read_notes(config.feedback_path))
     with open_writer(config) as wh:
-        evidence = build(wh.query_activities(), wh.query_labels(), rubric)
+        evidence = drop_confirmed(build(wh.query_activities(), wh.query_labels(), rubric), confirmed)
         changed = wh.write_evidence(evidence)
     log.info("evidence: %d rows for rubric %s v%s, %d changed", evidence.num_rows, rubric.id, rubric.version, changed)
     return changed
@@ -240,8 +245,10 @@ def render_person_report(
     history_start: dt.datetime | None,
     calibration=None,
     coverage: dict | None = None,
+    confirmed: set | None = None,
 ) -> dict:
-    """Build the report dict for one person from the warehouse.
+    """Build the report dict for one person from the warehouse (less the items of ``confirmed`` disputes,
+    ``rubric.feedback``, when given).
 
     When the warehouse's history (``history_start``: its earliest activity, from
     ``Warehouse.query_activity_span``) covers the same-length period before ``since``, each dimension
@@ -260,6 +267,10 @@ def render_person_report(
         until=_as_datetime(until + dt.timedelta(days=1)),
         rubric_id=rubric.id,
     )
+    if confirmed:
+        from rubric.feedback import drop_confirmed
+
+        evidence = drop_confirmed(evidence, confirmed)
     if calibration is None:
         calibration = period_calibration(wh, rubric, since, until)
     warnings = None

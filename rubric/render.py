@@ -18,7 +18,7 @@ from functools import cache
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|~#!])")
 # C0 controls but tab and newline, DEL, C1 controls, bidi embeddings / overrides / isolates.
@@ -94,8 +94,10 @@ def _pct(score: float) -> str:
 
 
 @cache
-def _environment(fmt: str) -> Environment:
-    loader = PackageLoader("rubric", "templates")
+def _environment(fmt: str, extra_package: str | None = None) -> Environment:
+    loader: BaseLoader = PackageLoader("rubric", "templates")
+    if extra_package is not None:  # pages that extend the report templates (``ladder serve``'s)
+        loader = ChoiceLoader([PackageLoader(extra_package, "templates"), loader])
     if fmt == "md":
         env = Environment(
             loader=loader,
@@ -146,6 +148,19 @@ def render_report(report: dict, fmt: Literal["md", "html", "json"]) -> str:
     grouped = [(areas[area_id], [d for d in report["dimensions"] if d["area"] == area_id]) for area_id in areas]
     text = _environment(fmt).get_template(f"report.{fmt}.j2").render(r=report, grouped=grouped)
     return _BLANKS.sub("\n\n", text) if fmt == "md" else text
+
+
+def render_report_page(report: dict, template: str, package: str, **context: object) -> str:
+    """HTML of a template in ``package``'s templates that extends ``report.html.j2`` (its blocks
+    ``page_top`` and ``item_extra``), with the same escaping, filters and data as ``render_report``."""
+    areas = {a["id"]: a for a in report["areas"]}
+    grouped = [(areas[area_id], [d for d in report["dimensions"] if d["area"] == area_id]) for area_id in areas]
+    return _environment("html", package).get_template(template).render(r=report, grouped=grouped, **context)
+
+
+def render_page(template: str, package: str, **context: object) -> str:
+    """HTML of another template in ``package`` with the report's escaping and filters (sign-in, lists)."""
+    return _environment("html", package).get_template(template).render(**context)
 
 
 def render_index(entries: list[dict], fmt: Literal["md", "html"]) -> str:

@@ -306,11 +306,12 @@ def demo(out: str, engineers: int, seed: int) -> None:
 
 def _register_commands() -> None:
     """The commands that live next to the stage they drive, in one ``ladder`` group."""
-    from flows.cli import classify, people, sandbox
+    from flows.cli import classify, people, sandbox, serve
 
     classify.register(main)
     people.register(main)
     sandbox.register(main)
+    serve.register(main)
 
 
 _register_commands()

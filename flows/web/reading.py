@@ -1,0 +1,77 @@
+"""What ``ladder serve`` reads: the latest published snapshot, read-only, and the feedback file.
+
+Reads never touch the live warehouse, so they never wait for the nightly's writer and never see half a
+run (``flows.snapshot``).  One connection to the current snapshot is kept and swapped when ``CURRENT``
+names a newer one; per snapshot, the period's calibration (everyone's norms) is computed once.
+DuckDB connections are not for concurrent threads, so reads take a lock; so do feedback writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flows.config import LadderConfig
+from flows.snapshot import current_snapshot
+
+
+class NoSnapshot(Exception):
+    """No nightly has published a snapshot yet."""
+
+
+@dataclass
+class SnapshotView:
+    """The open snapshot: its warehouse, when it was published, and what was computed from it."""
+
+    wh: Any
+    path: Path
+    published_at: dt.datetime
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+class Reader:
+    """The current snapshot (``read()``) and the feedback file (``feedback()``) of one config."""
+
+    def __init__(self, config: LadderConfig, clock: Callable[[], dt.datetime]) -> None:
+        self.config = config
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._feedback_lock = threading.Lock()
+        self._view: SnapshotView | None = None
+
+    @contextmanager
+    def read(self) -> Iterator[SnapshotView]:
+        """The current snapshot, opened read-only (a newer one is switched to on the next read)."""
+        from warehouse import open_warehouse
+
+        with self._lock:
+            path = current_snapshot(self.config)
+            if path is None:
+                raise NoSnapshot(
+                    f"no snapshot in {self.config.snapshots_dir} yet: run the nightly (`ladder sync`) once; "
+                    "it publishes one at the end of every run"
+                )
+            if self._view is None or self._view.path != path:
+                self.close()
+                published = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+                self._view = SnapshotView(open_warehouse(path, read_only=True), path, published)
+            yield self._view
+
+    @contextmanager
+    def feedback(self) -> Iterator[Any]:
+        """The feedback file (created and migrated on first use), open for one short piece of work."""
+        from warehouse.feedback import open_feedback
+
+        with self._feedback_lock, open_feedback(self.config.feedback_path, clock=self.clock) as store:
+            yield store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._view is not None:
+                self._view.wh.close()
+                self._view = None
