@@ -60,6 +60,7 @@ def dispute_examples(notes: list[Any], activities: pa.Table) -> DisputeExamples:
         row = rows.get(activity_id)
         if row is None or note.label not in labels_for_kind(row.get("kind") or ""):
             continue
+        example: tuple
         if row["kind"] in WORK_KINDS:
             target, model = work, "work-type"
             example = work_type_input(

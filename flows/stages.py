@@ -190,7 +190,6 @@ def load_rubric_for(config: LadderConfig):
 def build_evidence(config: LadderConfig) -> int:
     """Map labelled activities onto the rubric; returns the number of evidence rows changed."""
     from rubric import build_evidence as build
-
     from rubric.feedback import confirmed_disputes, drop_confirmed
     from warehouse.feedback import read_notes
 

@@ -9,8 +9,8 @@ and never import the server.
 from __future__ import annotations
 
 import collections
-import secrets
 import datetime as dt
+import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any

@@ -87,7 +87,7 @@ class FeedbackStore:
             raise WarehouseError(f"feedback author_role {fields.get('author_role')!r} is not one of {AUTHOR_ROLES}")
         if fields.get("reason") is not None and fields["reason"] not in DISPUTE_REASONS:
             raise WarehouseError(f"dispute reason {fields['reason']!r} is not one of {', '.join(DISPUTE_REASONS)}")
-        row = {name: fields.get(name) for name in NOTE_COLUMNS}
+        row: dict[str, Any] = {name: fields.get(name) for name in NOTE_COLUMNS}
         row["note_id"] = secrets.token_urlsafe(18)
         row["created_at"] = self._clock()
         row["body"] = row["body"] or ""

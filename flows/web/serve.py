@@ -11,7 +11,8 @@ from typing import Any
 import uvicorn
 
 from flows.config import ConfigError, LadderConfig
-from flows.web.app import build_app, utcnow
+from flows.web.app import build_app
+from flows.web.core import utcnow
 
 
 class WebServer:
