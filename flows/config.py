@@ -214,7 +214,7 @@ class WebConfig(_Section):
     session_hours: float = Field(default=8, gt=0, le=24 * 30)
     public_url: str | None = None  # e.g. https://ladder.acme.internal (https: cookies are Secure)
     admins: list[str] = Field(default_factory=list)  # roster person ids who may read everyone's pages
-    feedback: Path | None = None  # default: <warehouse>.feedback.duckdb
+    feedback: Path | None = None  # default: <warehouse>.feedback.sqlite
     snapshots: Path | None = None  # default: <warehouse>.snapshots/ (the nightly publishes one per run)
 
     _env = field_validator("oauth_client_id_env", "oauth_client_secret_env", "session_secret_env")(_check_env_name)
@@ -265,7 +265,7 @@ class LadderConfig(_Section):
     def feedback_path(self) -> Path:
         """The feedback file (notes and the web audit log): ``web.feedback`` or beside the warehouse."""
         path = self.warehouse_path
-        return self.resolve(self.web.feedback) or path.with_name(path.name + ".feedback.duckdb")
+        return self.resolve(self.web.feedback) or path.with_name(path.name + ".feedback.sqlite")
 
     @property
     def snapshots_dir(self) -> Path:

@@ -3,7 +3,7 @@
 Reads never touch the live warehouse, so they never wait for the nightly's writer and never see half a
 run (``flows.snapshot``).  One connection to the current snapshot is kept and swapped when ``CURRENT``
 names a newer one; per snapshot, the period's calibration (everyone's norms) is computed once.
-DuckDB connections are not for concurrent threads, so reads take a lock; so do feedback writes.
+Connections are not for concurrent threads, so reads of each take a lock.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class Reader:
         self._lock = threading.RLock()
         self._feedback_lock = threading.Lock()
         self._view: SnapshotView | None = None
+        self._feedback: Any = None
+        self._feedback_cm: Any = None
 
     @contextmanager
     def read(self) -> Iterator[SnapshotView]:
@@ -57,21 +59,31 @@ class Reader:
                     "it publishes one at the end of every run"
                 )
             if self._view is None or self._view.path != path:
-                self.close()
+                if self._view is not None:
+                    self._view.wh.close()
+                    self._view = None
                 published = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
                 self._view = SnapshotView(open_warehouse(path, read_only=True), path, published)
             yield self._view
 
     @contextmanager
     def feedback(self) -> Iterator[Any]:
-        """The feedback file (created and migrated on first use), open for one short piece of work."""
+        """The feedback file (created and migrated on first use).  One connection is kept: SQLite in WAL
+        mode lets the nightly and ``ladder train`` read it meanwhile (``warehouse.feedback``)."""
         from warehouse.feedback import open_feedback
 
-        with self._feedback_lock, open_feedback(self.config.feedback_path, clock=self.clock) as store:
-            yield store
+        with self._feedback_lock:
+            if self._feedback is None:
+                self._feedback_cm = open_feedback(self.config.feedback_path, clock=self.clock)
+                self._feedback = self._feedback_cm.__enter__()
+            yield self._feedback
 
     def close(self) -> None:
         with self._lock:
             if self._view is not None:
                 self._view.wh.close()
                 self._view = None
+        with self._feedback_lock:
+            if self._feedback_cm is not None:
+                self._feedback_cm.__exit__(None, None, None)
+                self._feedback_cm = self._feedback = None

@@ -80,3 +80,10 @@ def _signed_in(s: requests.Session, answer: requests.Response, login: str) -> re
     if login:
         assert f"({login})" in answer.text
     return s
+
+
+def token_sign_in_refused(web_url: str, token: str) -> requests.Response:
+    """The answer to a token sign-in that must fail (the caller checks the status)."""
+    s = requests.Session()
+    page = s.get(f"{web_url}/sign-in", timeout=30)
+    return s.post(f"{web_url}/sign-in/token", data={"csrf": csrf_of(page.text), "token": token}, timeout=30)
