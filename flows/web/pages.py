@@ -9,6 +9,7 @@ wrote is attached to the items it is about (``rubric.feedback``).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from starlette.requests import Request
@@ -44,18 +45,22 @@ def _report(web: Web, view: Any, grant: Grant, notes: list) -> dict:
         view.cache["calibration"] = stages.period_calibration(view.wh, rubric, *view.cache["period"])
         view.cache["coverage"] = stages.coverage_inputs(config)
     since, until = view.cache["period"]
-    report = stages.render_person_report(
-        view.wh,
-        rubric,
-        grant.subject,
-        since=since,
-        until=until,
-        generated_at=view.published_at,
-        history_start=view.cache["history_start"],
-        calibration=view.cache["calibration"],
-        coverage=view.cache["coverage"],
-        confirmed=confirmed_disputes(notes),
-    )
+    confirmed = confirmed_disputes(notes)
+    key = ("report", grant.subject["person_id"], frozenset(confirmed))
+    if key not in view.cache:  # the snapshot never changes: a report is built once per set of confirmations
+        view.cache[key] = stages.render_person_report(
+            view.wh,
+            rubric,
+            grant.subject,
+            since=since,
+            until=until,
+            generated_at=view.published_at,
+            history_start=view.cache["history_start"],
+            calibration=view.cache["calibration"],
+            coverage=view.cache["coverage"],
+            confirmed=confirmed,
+        )
+    report = copy.deepcopy(view.cache[key])
     names = {p["person_id"]: p["name"] for p in view.wh.query_people()}
     return attach_notes(report, notes, names)
 

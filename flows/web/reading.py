@@ -8,6 +8,7 @@ Connections are not for concurrent threads, so reads of each take a lock.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
@@ -22,6 +23,37 @@ from flows.snapshot import current_snapshot
 
 class NoSnapshot(Exception):
     """No nightly has published a snapshot yet."""
+
+
+class CachedReads:
+    """A snapshot's warehouse with every ``query_*`` answer kept: a snapshot never changes, so an answer
+    read once is right for its lifetime (the access policy asks for the same people on every request)."""
+
+    def __init__(self, wh: Any) -> None:
+        self._wh = wh
+        self._answers: dict[tuple, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._wh, name)
+        if not name.startswith("query_") or not callable(target):
+            return target
+
+        def cached(*args: Any, **kwargs: Any) -> Any:
+            key = (name, args, tuple(sorted(kwargs.items())))
+            try:
+                hash(key)
+            except TypeError:
+                return target(*args, **kwargs)
+            if key not in self._answers:
+                self._answers[key] = target(*args, **kwargs)
+            answer = self._answers[key]
+            # Arrow tables are immutable; lists and dicts are copied, as callers may change what they get.
+            return answer if hasattr(answer, "num_rows") else copy.deepcopy(answer)
+
+        return cached
+
+    def close(self) -> None:
+        self._wh.close()
 
 
 @dataclass
@@ -63,7 +95,7 @@ class Reader:
                     self._view.wh.close()
                     self._view = None
                 published = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-                self._view = SnapshotView(open_warehouse(path, read_only=True), path, published)
+                self._view = SnapshotView(CachedReads(open_warehouse(path, read_only=True)), path, published)
             yield self._view
 
     @contextmanager

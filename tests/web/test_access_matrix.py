@@ -82,7 +82,7 @@ def test_every_pair_of_the_demo_roster_before_and_after_a_team_move_and_a_leaver
                 by_id = {p["id"]: p for p in doc["people"]}
                 by_id[mover]["manager"] = new_boss
                 by_id[mover]["team_changes"] = [
-                    {"date": "2020-01-01", "from_team": by_id[mover]["team"], "to_team": by_id[new_boss]["team"]}
+                    {"date": "2024-06-01", "from_team": by_id[mover]["team"], "to_team": by_id[new_boss]["team"]}
                 ]
                 by_id[mover]["team"] = by_id[new_boss]["team"]
                 doc["people"] = [p for p in doc["people"] if p["id"] != leaver]
