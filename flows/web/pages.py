@@ -106,10 +106,11 @@ def page_routes(web: Web) -> list[Route]:
             with web.reader.feedback() as store:
                 notes = store.query_notes(found.subject["person_id"])
             report = _report(web, view, found, notes)
-            published = view.published_at
+            published, published_name = view.published_at, view.path.name
+        snapshot = {"X-Ladder-Snapshot": published_name}
         if as_json:
             web.audit("export_report", user, person_id, 200)
-            return JSONResponse(report)
+            return JSONResponse(report, headers=snapshot)
         web.audit("view_report", user, person_id, 200, found.role)
         behaviours = {b["id"]: b["text"] for d in report["dimensions"] for b in d["behaviours"] if b["observable"]}
         html = render_report_page(
@@ -125,7 +126,7 @@ def page_routes(web: Web) -> list[Route]:
             labels_for=labels_for_kind,
             max_chars=MAX_NOTE_CHARS,
         )
-        return Response(html, media_type="text/html; charset=utf-8")
+        return Response(html, media_type="text/html; charset=utf-8", headers=snapshot)
 
     async def write(request: Request, person_id: str) -> tuple[dict | None, dict[str, str] | None, Response | None]:
         """The signed-in user and the form, or the refusal to send."""
