@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ladder demo --out $(DEMO_OUT)
+	$(BIN)/ladder demo --out $(DEMO_OUT) --serve
 
 test: $(STAMP)
 	$(BIN)/ruff check .
