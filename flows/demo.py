@@ -113,3 +113,4 @@ def _serve(config_path: Path, world, sandbox, port: int, echo: Callable[[str], N
         echo(f"  {role + ':':16} login {login}, password {password}")
     echo("Ctrl-C stops the web app and the sandbox.")
     web.run()
+    echo("stopped: the web app and the sandbox")

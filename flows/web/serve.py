@@ -58,9 +58,11 @@ class WebServer:
         return self
 
     def run(self) -> None:
-        """Serve in the foreground until Ctrl-C."""
+        """Serve in the foreground until Ctrl-C (a normal return: uvicorn re-raises the signal it caught)."""
         try:
             self._server.run(sockets=[self._sock])
+        except KeyboardInterrupt:
+            pass
         finally:
             self.close()
 
