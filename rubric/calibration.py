@@ -18,7 +18,9 @@ last resort):
 Each is placed on the cohort's robust scale: the median, and the largest of the MAD, the lower
 tail's and the upper quartile's normal-equivalent spreads and a floor (the specialists live beyond
 the upper quartile, so they never set the scale; the quartile and the floor keep a behaviour most
-people rarely show from making outliers of anyone with a few items).  A person's *lift* on a
+people rarely show from making outliers of anyone with a few items), widened by the uncertainty of
+the median itself (``sqrt(1 + pi/2n)`` for a cohort of n: about 9 % for 8 people, 1 % for 80), so a
+small cohort, which knows its typical value less well, takes more to stand out from.  A person's *lift* on a
 behaviour is the smaller of the two: being busy (high rate, ordinary focus) or specialised but rare
 (high focus, a few items) is not enough.
 
@@ -150,13 +152,17 @@ def _scale(values: list[float], floor: float = MIN_SCALE) -> Scale:
     The far upper tail is where the specialists a report should recognise live: in an organisation with
     many of them a spread read there would make them look typical, so it stops at the upper quartile.
     Where most of the cohort has no evidence for a behaviour the MAD collapses; the quartile (when a
-    quarter or more show some) and the floor then keep a few items from making an outlier.
+    quarter or more show some) and the floor then keep a few items from making an outlier.  A person's
+    distance from a median estimated from n values carries that estimate's error too (the sample median's
+    variance is about pi/2 * spread^2 / n), so the spread is widened by sqrt(1 + pi / 2n): a prediction
+    interval rather than the cohort's own spread.
     """
     median = statistics.median(values)
     mad = statistics.median(abs(v - median) for v in values)
     q10 = statistics.quantiles(values, n=10, method="inclusive")[0] if len(values) > 1 else median
     q75 = statistics.quantiles(values, n=4, method="inclusive")[-1] if len(values) > 1 else median
-    return Scale(median, max(1.4826 * mad, (median - q10) / 1.2816, (q75 - median) / 0.6745, floor))
+    spread = max(1.4826 * mad, (median - q10) / 1.2816, (q75 - median) / 0.6745, floor)
+    return Scale(median, spread * math.sqrt(1 + math.pi / (2 * len(values))))
 
 
 def _quartiles(values: list[float]) -> tuple[float, float]:

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from rubric import load_rubric
-from rubric.calibration import PersonTotals, calibrate, calibrate_rubric, judge, nearest_levels, totals_from_rows
+from rubric.calibration import (
+    PersonTotals,
+    _scale,
+    calibrate,
+    calibrate_rubric,
+    judge,
+    nearest_levels,
+    totals_from_rows,
+)
 
 BEH = "results.ownership.playbooks"
 WEEKS = 13.0  # a quarter
@@ -96,3 +105,18 @@ def test_a_behaviour_whose_items_are_projects_needs_fewer_of_them():
         "lead", "IC4", None, [r for r in rows if r["person_id"] == "lead"], since=since, until=until
     )
     assert judge(totals, lead.id, cal.cohort_for("IC4")).strength in ("solid", "strong")
+
+
+def test_a_small_cohort_knows_its_typical_value_less_well_so_standing_out_takes_more():
+    # The median of n people is itself uncertain (variance ~ pi/2 * spread^2 / n): a person's distance
+    # from it is judged on the spread widened by that uncertainty, which matters for 8 people, not for 800.
+    assert math.isclose(_scale([0.0] * 8, floor=1.0).spread, math.sqrt(1 + math.pi / 16))
+    assert math.isclose(_scale([0.0] * 800, floor=1.0).spread, 1.0, rel_tol=1e-3)
+    # the same standing (ten items against a cohort that shows 0-3) is a smaller lift among 8 than among 80
+    pattern = (0, 1, 0, 2, 1, 0, 3, 1)
+    few = [person(f"p{i}", "IC4", n) for i, n in enumerate(pattern)]
+    many = [person(f"p{j}-{i}", "IC4", n) for j in range(10) for i, n in enumerate(pattern)]
+    x = person("x", "IC4", 10)
+    lift_few = judge(x, BEH, calibrate(few, [BEH]).cohort_for("IC4")).lift
+    lift_many = judge(x, BEH, calibrate(many, [BEH]).cohort_for("IC4")).lift
+    assert lift_few is not None and lift_many is not None and lift_few < lift_many
