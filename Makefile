@@ -31,6 +31,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.bench_personas --engineers 40 --months 3 --seeds 7,11,12
+	$(BIN)/python -m bench.bench_web
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
