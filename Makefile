@@ -32,6 +32,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.bench_personas --engineers 40 --months 3 --seeds 7,11,12
 	$(BIN)/python -m bench.bench_web
+	@echo "== foreign client: Perceval (installed on first use into .venv-perceval) against the strict sandbox"
+	$(BIN)/python -m bench.bench_foreign_client
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .venv-perceval

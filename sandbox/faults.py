@@ -22,7 +22,9 @@ fires answers the request:
   (``mode``): ``no_page_info`` (``pageInfo``, ``nextPageToken`` and the ``Link`` header removed),
   ``null_nodes`` (every ``nodes`` / ``issues`` list, or a top-level list, becomes null), ``html``
   (an HTML page with status 200), ``empty`` (a 200 with no body), ``wrong_schema`` (a JSON body of
-  another shape), ``truncated_json`` (half the body, as a complete response);
+  another shape), ``truncated_json`` (half the body, as a complete response), ``short_changelog``
+  (every embedded Jira changelog keeps its first 2 histories, ``total`` unchanged: a Jira that embeds
+  less of a changelog than it has, which a client must page or re-read);
 - ``poison``: the real response with one item broken (``mode``): ``bad_date`` (the first creation or
   submission time becomes 2026-02-30), ``lone_surrogate`` (the first title, body or summary starts
   with an unpaired UTF-16 surrogate, ``\ud800``), ``null_node`` (the first item of the first list of
@@ -121,7 +123,7 @@ class SlowRule(_Rule):
 
 class MalformedRule(_Rule):
     kind: Literal["malformed"]
-    mode: Literal["no_page_info", "null_nodes", "html", "empty", "wrong_schema", "truncated_json"]
+    mode: Literal["no_page_info", "null_nodes", "html", "empty", "wrong_schema", "truncated_json", "short_changelog"]
 
 
 class PoisonRule(_Rule):
@@ -471,6 +473,19 @@ def _null_nodes_inner(payload: Any) -> Any:
     return _null_nodes(payload) if isinstance(payload, dict) else payload
 
 
+def _short_changelog(payload: Any) -> Any:
+    """Every embedded ``changelog`` ({histories, total, ...}) cut to its first 2 histories, ``total`` kept."""
+    if isinstance(payload, list):
+        return [_short_changelog(v) for v in payload]
+    if not isinstance(payload, dict):
+        return payload
+    out = {k: _short_changelog(v) for k, v in payload.items()}
+    log = payload.get("changelog")
+    if isinstance(log, dict) and isinstance(log.get("histories"), list):
+        out["changelog"] = log | {"histories": log["histories"][:2], "maxResults": 2}
+    return out
+
+
 def _wrong_schema(payload: Any) -> Any:
     if isinstance(payload, list):
         return {"items": payload, "total_count": len(payload)}
@@ -527,6 +542,7 @@ _RESHAPE = {
     "no_page_info": _no_page_info,
     "null_nodes": _null_nodes,
     "wrong_schema": _wrong_schema,
+    "short_changelog": _short_changelog,
     "bad_date": lambda p: _first(p, _DATE_KEYS, _bad_date),
     "lone_surrogate": lambda p: _first(p, _TEXT_KEYS, lambda old: "\ud800" + old),
     "null_node": _null_node,

@@ -205,8 +205,9 @@ def _link_header(request: Request, page: int, last: int) -> str | None:
     return ", ".join(parts) or None
 
 
-def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handler):
-    """Wrap ``handler`` with auth, metering, rate limit, pagination and ETags."""
+def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handler, *, budget: bool = True):
+    """Wrap ``handler`` with auth, metering, rate limit, pagination and ETags; ``budget=False``: a 200 is not
+    charged (``/rate_limit``, as on GitHub)."""
 
     async def endpoint(request: Request) -> Response:
         headers = {"X-GitHub-Request-Id": gh.next_request_id(), "X-GitHub-Api-Version-Selected": "2022-11-28"}
@@ -226,7 +227,7 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
             "X-RateLimit-Used": str(used_now),
             "X-RateLimit-Resource": "core",
         }
-        if used >= gh.rate_limit:
+        if budget and used >= gh.rate_limit:  # an uncharged endpoint (/rate_limit) answers a spent budget
             state.count("github", template, 403, counted=False)
             return _error(403, f"API rate limit exceeded for user {caller.login}.", headers | rate_headers(used))
         limited = gh.secondary(token or "", "rest", headers["X-GitHub-Request-Id"])
@@ -269,9 +270,10 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
         if _etag_matches(request.headers.get("if-none-match"), etag):
             state.count("github", template, 304, counted=False)
             return Response(status_code=304, headers=headers | rate_headers(used))
-        used += 1
-        gh.used[used_key] = used
-        state.count("github", template, 200, counted=True)
+        if budget:
+            used += 1
+            gh.used[used_key] = used
+        state.count("github", template, 200, counted=budget)
         return Response(body, 200, headers | rate_headers(used), media_type="application/json; charset=utf-8")
 
     return endpoint

@@ -44,6 +44,7 @@ from sandbox.github.asof import (
 from sandbox.world import Person, PullRequest, Repo, ReviewComment, World
 
 GHOST_ID = 10137
+REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket")  # reaction-rollup's counters
 
 
 def stable_id(kind: str, key: str) -> int:
@@ -325,6 +326,11 @@ def repo_payload(
     return out
 
 
+def reactions_rollup(api_url: str) -> dict[str, Any]:
+    """``reaction-rollup`` of an issue or comment at ``api_url`` (the world has no reactions: all zero)."""
+    return {"url": f"{api_url}/reactions", "total_count": 0} | dict.fromkeys(REACTIONS, 0)
+
+
 # --- review comments --------------------------------------------------------------
 
 
@@ -362,6 +368,8 @@ def review_comment_payload(
         "original_start_line": None,
         "start_side": None,
         "subject_type": "line",
+        # GitHub sends the rollup on every review comment (the world has no reactions: all zero)
+        "reactions": reactions_rollup(api_self),
     }
     if c.in_reply_to is not None:  # GitHub omits the key on top-level comments
         out["in_reply_to_id"] = c.in_reply_to

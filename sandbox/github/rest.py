@@ -24,45 +24,16 @@ from starlette.routing import Route
 
 from sandbox.github import asof
 from sandbox.github import payloads as gp
-from sandbox.github.http import (
-    ApiError,
-    Ctx,
-    GitHubSide,
-    Handler,
-    Paged,
-    direction_param,
-    endpoint,
-    not_found,
-    side,
-    since_param,
-)
+from sandbox.github.http import ApiError, Ctx, GitHubSide, Handler, Paged, endpoint, not_found, side
 from sandbox.github.payloads_extra import team_payload
+from sandbox.github.rest_items import TABLE as ITEM_TABLE
+from sandbox.github.rest_items import comments_paged, find_repo, repo_json, visible_pulls
 from sandbox.state import SandboxState
-from sandbox.world import Person, PullRequest, Repo, Team
+from sandbox.world import Person, Team
 
 __all__ = ["find_repo", "repo_json", "routes", "side", "visible_pulls"]
 
 # --- lookups ------------------------------------------------------------------------
-
-
-def find_repo(ctx: Ctx) -> Repo:
-    """The repo named by the path's ``owner``/``repo`` (case-insensitive) that exists by now, else 404."""
-    full_name = f"{ctx.path('owner')}/{ctx.path('repo')}".lower()
-    for repo in ctx.world.repos:
-        if repo.full_name.lower() == full_name and repo.created_at <= ctx.now:
-            return repo
-    raise not_found()
-
-
-def visible_pulls(ctx: Ctx, repo: Repo) -> list[PullRequest]:
-    return [pr for pr in ctx.side.pulls(repo.full_name) if pr.created_at <= ctx.now]
-
-
-def repo_json(ctx: Ctx, repo: Repo) -> dict:
-    """``minimal-repository`` as of now: pushed at its latest visible PR activity, open issues = open PRs."""
-    prs = visible_pulls(ctx, repo)
-    pushed = max((asof.pull_updated_at(pr, ctx.now) for pr in prs), default=None)
-    return gp.repo_payload(ctx.world, repo, ctx.links, pushed_at=pushed, open_issues=asof.open_pull_count(prs, ctx.now))
 
 
 def _org(ctx: Ctx) -> bool:
@@ -100,25 +71,9 @@ def get_user(ctx: Ctx) -> dict:
     return gp.full_user_payload(ctx.world, ctx.caller.login, ctx.links, private=True)
 
 
-def _comments(ctx: Ctx, payloads: list[dict]) -> Paged:
-    """Filter by ``since`` (updated at or after) and order by ``sort``/``direction``, as GitHub does."""
-    since = since_param(ctx)
-    if since is not None:
-        payloads = [p for p in payloads if dt.datetime.fromisoformat(p["updated_at"]) >= since]
-    sort = ctx.arg("sort")
-    if sort not in (None, "created", "updated"):
-        raise ApiError(422, f"Validation Failed: sort={sort!r} must be created or updated")
-    if sort is None:  # direction is ignored without sort: ascending by id
-        payloads.sort(key=lambda p: p["id"])
-    else:
-        desc = direction_param(ctx, "desc")
-        payloads.sort(key=lambda p: (p[f"{sort}_at"], p["id"]), reverse=desc)
-    return Paged(payloads)
-
-
 def list_repo_review_comments(ctx: Ctx) -> Paged:
     repo = find_repo(ctx)
-    return _comments(
+    return comments_paged(
         ctx,
         [
             gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
@@ -160,14 +115,15 @@ def unknown_endpoint(ctx: Ctx) -> dict:
 
 # --- routing ------------------------------------------------------------------------
 
-_TABLE: list[tuple[str, str, Handler]] = [
-    # (route path, metered template as in GitHub's OpenAPI description, handler)
-    ("/user", "/user", get_user),
-    ("/orgs/{org}/teams", "/orgs/{org}/teams", list_teams),
-    ("/orgs/{org}/teams/{slug}/members", "/orgs/{org}/teams/{team_slug}/members", list_team_members),
-    ("/orgs/{org}/teams/{slug}/repos", "/orgs/{org}/teams/{team_slug}/repos", list_team_repos),
-    ("/repos/{owner}/{repo}/pulls/comments", "/repos/{owner}/{repo}/pulls/comments", list_repo_review_comments),
-    ("/{path:path}", "unknown", unknown_endpoint),
+_TABLE: list[tuple[str, str, Handler, bool]] = [
+    # (route path, metered template as in GitHub's OpenAPI description, handler, charged to the budget)
+    ("/user", "/user", get_user, True),
+    ("/orgs/{org}/teams", "/orgs/{org}/teams", list_teams, True),
+    ("/orgs/{org}/teams/{slug}/members", "/orgs/{org}/teams/{team_slug}/members", list_team_members, True),
+    ("/orgs/{org}/teams/{slug}/repos", "/orgs/{org}/teams/{team_slug}/repos", list_team_repos, True),
+    ("/repos/{owner}/{repo}/pulls/comments", "/repos/{owner}/{repo}/pulls/comments", list_repo_review_comments, True),
+    *ITEM_TABLE,  # what other REST clients read (sandbox.github.rest_items)
+    ("/{path:path}", "unknown", unknown_endpoint, True),
 ]
 
 
@@ -176,6 +132,6 @@ def routes(state: SandboxState) -> list[Route]:
     gh = GitHubSide(state)
     state.__dict__["github"] = gh  # reachable through side(state); SandboxState itself stays untouched
     return [
-        Route(path, endpoint(state, gh, template, handler), methods=["GET", "HEAD"])
-        for path, template, handler in _TABLE
+        Route(path, endpoint(state, gh, template, handler, budget=budget), methods=["GET", "HEAD"])
+        for path, template, handler, budget in _TABLE
     ]

@@ -6,7 +6,8 @@ Supported (keywords case-insensitive)::
     key = ML-1 | key in (ML-1, ML-2)     (also issuekey, id)
     updated >= "2026-10-09 23:55"   (also >, <=, <, =; created likewise;
                                      yyyy-MM-dd[ HH:mm] or yyyy/MM/dd[ HH:mm],
-                                     read in the caller's time zone, as Jira does)
+                                     read in the caller's time zone, as Jira does;
+                                     or epoch milliseconds: updated > 1759276800000)
     clauses joined by AND / OR (AND binds tighter), grouped with parentheses
     ORDER BY updated ASC, key DESC  (fields: updated, created, key)
 """
@@ -22,7 +23,7 @@ from typing import Any
 
 SUPPORTED = (
     "project = X, project in (X, Y), key|issuekey|id = X or in (X, Y), "
-    'updated|created >=|>|<=|<|= "yyyy-MM-dd HH:mm", joined by AND/OR with parentheses, '
+    'updated|created >=|>|<=|<|= "yyyy-MM-dd HH:mm" or epoch milliseconds, joined by AND/OR with parentheses, '
     "ORDER BY updated|created|key [ASC|DESC]"
 )
 
@@ -197,10 +198,15 @@ def _parse_values(tokens: _Tokens, name: str, what: str) -> tuple[str, ...]:
 
 
 def _parse_date(text: str, tz: dt.tzinfo) -> dt.datetime:
+    if text.isdigit():  # milliseconds since the epoch, as Jira accepts (Perceval sends them): zone-free
+        return dt.datetime.fromtimestamp(int(text) / 1000, dt.timezone.utc)
     for fmt in _DATE_FORMATS:
         try:
             naive = dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
         return naive.replace(tzinfo=tz).astimezone(dt.timezone.utc)
-    raise JqlError(f'date value {text!r} is invalid: use "yyyy-MM-dd HH:mm", "yyyy/MM/dd HH:mm" or "yyyy-MM-dd"')
+    raise JqlError(
+        f'date value {text!r} is invalid: use "yyyy-MM-dd HH:mm", "yyyy/MM/dd HH:mm", "yyyy-MM-dd" '
+        "or milliseconds since the epoch (1759276800000)"
+    )

@@ -13,6 +13,7 @@ import datetime as dt
 import pytest
 
 from miners.records import JiraChangeRecord, JiraCommentRecord
+from sandbox.faults import FaultProfile
 from sandbox.server import SandboxServer
 from sandbox.world import JiraChange, JiraComment
 from tests.support.jira import flavoured_world, mine_projects, service_client
@@ -68,3 +69,30 @@ def test_the_strict_sandbox_pages_cloud_comments_at_100_whatever_is_asked():
         40,
         len({c.id for c in issue.changelog}),
     )
+
+
+def _short_changelogs(paths: list[str]) -> FaultProfile:
+    rule = {"kind": "malformed", "mode": "short_changelog", "rate": 1.0, "apis": ["jira"], "paths": paths}
+    return FaultProfile.model_validate({"rules": [rule]})
+
+
+def test_data_center_rereads_a_truncated_changelog_issue_by_issue(caplog):
+    """A Data Center search that embeds only part of a changelog (``total`` > histories): the miner reads
+    the issue again with ``expand=changelog`` and stores every change; if that is short too, it says so."""
+    world, issue = _long(flavoured_world("datacenter"))
+    with SandboxServer(world, faults=_short_changelogs(["/jira/rest/api/2/search"])) as server:
+        batches = mine_projects(service_client(server))
+        by_endpoint = server.state.stats()["jira"]["by_endpoint"]
+    changes = [r for b in batches for r in b.records if isinstance(r, JiraChangeRecord)]
+    assert len([r for r in changes if r.issue_key == "ML-1"]) == len(issue.changelog)
+    assert len(changes) == sum(len([c for c in i.changelog if c.created <= world.now]) for i in world.jira_issues)
+    long_ones = sum(len([c for c in i.changelog if c.created <= world.now]) > 2 for i in world.jira_issues)
+    assert by_endpoint["/rest/api/2/issue/{key}.200"] == long_ones  # one re-read per truncated issue, no more
+    assert not [r for r in caplog.records if "only part of the changelog" in r.getMessage()]
+
+    everywhere = _short_changelogs(["/jira/rest/api/2/search", "/jira/rest/api/2/issue/*"])
+    with SandboxServer(world, faults=everywhere) as server:
+        batches = mine_projects(service_client(server))
+    changes = [r for b in batches for r in b.records if isinstance(r, JiraChangeRecord) and r.issue_key == "ML-1"]
+    assert len(changes) == 2  # what Jira sent, and a warning naming the issue instead of silence
+    assert any("ML-1: Jira returned only part of the changelog" in r.getMessage() for r in caplog.records)

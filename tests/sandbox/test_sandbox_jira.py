@@ -282,3 +282,55 @@ def test_every_request_is_metered_by_endpoint_template():
     assert by_endpoint["/rest/api/2/issue/{key}.200"] == 2
     assert by_endpoint["/rest/api/2/issue/{key}/comment.200"] == 1
     assert stats["requests"] == sum(by_endpoint.values())
+
+
+def test_jql_dates_in_epoch_milliseconds_mean_the_same_instant_in_any_zone(dc):
+    """Perceval's Jira backend asks ``updated > <epoch ms> order by updated asc``; the sandbox rejected it."""
+    since = dt.datetime(2026, 10, 7, 9, 55, tzinfo=UTC)
+    millis = int(since.timestamp() * 1000)
+    for zone in (UTC, dt.timezone(dt.timedelta(hours=-7))):  # epoch milliseconds carry no zone
+        query = parse_jql(f"updated > {millis} order by updated asc", zone)
+        assert query.order == (("updated", False),)
+        assert query.where is not None
+    client = _client(dc)
+    as_text = client.search_issues(
+        'project = ML AND updated > "2026-10-07 09:55" ORDER BY updated ASC', json_result=True, fields="updated"
+    )
+    as_millis = client.search_issues(
+        f"project = ML AND updated > {millis} order by updated asc", json_result=True, fields="updated"
+    )
+    assert _keys(as_millis) == _keys(as_text) and _keys(as_millis)
+    everything = client.search_issues("updated > 0 order by updated asc", json_result=True, maxResults=50)
+    assert everything["total"] == len([i for i in dc.state.world.jira_issues if i.created <= dc.state.now])
+
+
+def test_data_center_answers_percevals_requests(dc):
+    """What Perceval 1.6.1's Jira backend sends, as plain HTTP: offset search with its expand list, the field
+    list (every field says whether it is custom), comments paged with a ``jql`` the endpoint ignores."""
+    auth = {"Authorization": "Bearer tok-service"}
+    base = f"{dc.jira_url}/rest/api/2"
+    page = requests.get(
+        f"{base}/search",
+        params={
+            "jql": "project = SRCH AND updated > 0 order by updated asc",
+            "startAt": 0,
+            "expand": "renderedFields,transitions,operations,changelog",
+            "maxResults": 2,
+        },
+        headers=auth,
+        timeout=10,
+    ).json()
+    assert (page["startAt"], page["maxResults"], page["total"]) == (0, 2, 4)
+    assert all("histories" in issue["changelog"] for issue in page["issues"])
+    fields = requests.get(f"{base}/field", headers=auth, timeout=10).json()
+    assert all(isinstance(f["custom"], bool) for f in fields) and any(f["custom"] for f in fields)
+    issue = page["issues"][0]
+    comments = requests.get(
+        f"{base}/issue/{issue['id']}/comment",
+        params={"jql": "updated > 0 order by updated asc", "startAt": 0, "maxResults": 1},
+        headers=auth,
+        timeout=10,
+    ).json()
+    world_issue = next(i for i in dc.state.world.jira_issues if i.key == issue["key"])
+    assert comments["total"] == len([c for c in world_issue.comments if c.created <= dc.state.world.now])
+    assert (comments["startAt"], comments["maxResults"]) == (0, 1)
