@@ -36,21 +36,13 @@ def _report(web: Web, view: Any, grant: Grant, notes: list) -> dict:
     from flows import stages
     from rubric.feedback import attach_notes, confirmed_disputes
 
-    config = web.config
-    rubric = view.cache.get("rubric")
-    if rubric is None:
-        rubric = view.cache["rubric"] = stages.load_rubric_for(config)
-        view.cache["period"] = stages.report_period(config, view.published_at.date())
-        view.cache["history_start"] = view.wh.query_activity_span()[0]
-        view.cache["calibration"] = stages.period_calibration(view.wh, rubric, *view.cache["period"])
-        view.cache["coverage"] = stages.coverage_inputs(config)
     since, until = view.cache["period"]
     confirmed = confirmed_disputes(notes)
     key = ("report", grant.subject["person_id"], frozenset(confirmed))
     if key not in view.cache:  # the snapshot never changes: a report is built once per set of confirmations
         view.cache[key] = stages.render_person_report(
             view.wh,
-            rubric,
+            view.cache["rubric"],
             grant.subject,
             since=since,
             until=until,

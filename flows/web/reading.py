@@ -78,25 +78,70 @@ class Reader:
         self._feedback: Any = None
         self._feedback_cm: Any = None
 
+    def _open(self, path: Path) -> SnapshotView:
+        """``path`` opened read-only, with what every report of it shares computed (the period's calibration:
+        seconds on a big company, once per snapshot)."""
+        from flows import stages
+        from warehouse import open_warehouse
+
+        published = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+        view = SnapshotView(CachedReads(open_warehouse(path, read_only=True)), path, published)
+        try:
+            rubric = stages.load_rubric_for(self.config)
+            period = stages.report_period(self.config, published.date())
+            view.cache.update(
+                rubric=rubric,
+                period=period,
+                history_start=view.wh.query_activity_span()[0],
+                calibration=stages.period_calibration(view.wh, rubric, *period),
+                coverage=stages.coverage_inputs(self.config),
+            )
+        except BaseException:
+            view.wh.close()
+            raise
+        return view
+
+    def _current(self) -> Path:
+        path = current_snapshot(self.config)
+        if path is None:
+            raise NoSnapshot(
+                f"no snapshot in {self.config.snapshots_dir} yet: run the nightly (`ladder sync`) once; "
+                "it publishes one at the end of every run"
+            )
+        return path
+
     @contextmanager
     def read(self) -> Iterator[SnapshotView]:
         """The current snapshot, opened read-only (a newer one is switched to on the next read)."""
-        from warehouse import open_warehouse
-
         with self._lock:
-            path = current_snapshot(self.config)
-            if path is None:
-                raise NoSnapshot(
-                    f"no snapshot in {self.config.snapshots_dir} yet: run the nightly (`ladder sync`) once; "
-                    "it publishes one at the end of every run"
-                )
+            path = self._current()
             if self._view is None or self._view.path != path:
-                if self._view is not None:
-                    self._view.wh.close()
-                    self._view = None
-                published = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-                self._view = SnapshotView(CachedReads(open_warehouse(path, read_only=True)), path, published)
+                self._swap(self._open(path))
+            assert self._view is not None
             yield self._view
+
+    def _swap(self, view: SnapshotView) -> None:
+        if self._view is not None:
+            self._view.wh.close()
+        self._view = view
+
+    def warm(self) -> bool:
+        """Open a newly published snapshot before anyone asks (outside the lock, so pages of the previous one
+        are served meanwhile), then switch to it; True when it switched."""
+        try:
+            path = self._current()
+        except NoSnapshot:
+            return False
+        with self._lock:
+            if self._view is not None and self._view.path == path:
+                return False
+        view = self._open(path)
+        with self._lock:
+            if self._view is not None and self._view.path == path:  # a request opened it meanwhile
+                view.wh.close()
+                return False
+            self._swap(view)
+        return True
 
     @contextmanager
     def feedback(self) -> Iterator[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import socket
 import threading
 from collections.abc import Callable
@@ -13,6 +14,11 @@ import uvicorn
 from flows.config import ConfigError, LadderConfig
 from flows.web.app import build_app
 from flows.web.core import utcnow
+
+log = logging.getLogger("ladder.web")
+
+
+WARM_SECONDS = 15.0  # how often a newly published snapshot is looked for and opened ahead of the first page
 
 
 class WebServer:
@@ -42,6 +48,18 @@ class WebServer:
         # access_log off: uvicorn's lines carry the query string, where an OAuth code travels (app.py logs instead)
         self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off"))
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._warmer = threading.Thread(target=self._warm, name="ladder-serve-warm", daemon=True)
+
+    def _warm(self) -> None:
+        """Open each new snapshot as soon as it is published, so nobody waits for its calibration."""
+        reader = self.app.state.web.reader
+        while not self._stop.is_set():
+            try:
+                reader.warm()
+            except Exception:  # a broken snapshot is reported by the page that reads it
+                log.warning("could not open the newly published snapshot ahead of time", exc_info=True)
+            self._stop.wait(WARM_SECONDS)
 
     @property
     def url(self) -> str:
@@ -49,6 +67,7 @@ class WebServer:
         return f"http://{host}:{self.port}"
 
     def start(self) -> WebServer:
+        self._warmer.start()
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
         self._thread.start()
         while not self._server.started:
@@ -59,6 +78,7 @@ class WebServer:
 
     def run(self) -> None:
         """Serve in the foreground until Ctrl-C (a normal return: uvicorn re-raises the signal it caught)."""
+        self._warmer.start()
         try:
             self._server.run(sockets=[self._sock])
         except KeyboardInterrupt:
@@ -67,9 +87,12 @@ class WebServer:
             self.close()
 
     def close(self) -> None:
+        self._stop.set()
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self._warmer.is_alive():
+            self._warmer.join(timeout=60)
         self.app.state.web.reader.close()
         self._sock.close()
 

@@ -72,6 +72,9 @@ def test_reports_served_while_the_nightly_writes_then_the_new_snapshot(tiny_web)
     assert writer.returncode == 0
 
     publish_snapshot(synced.config)  # the nightly's last task
+    reader = web.app.state.web.reader
+    assert reader.warm() is True  # the server's warmer opens it before anyone asks ...
+    assert reader.warm() is False  # ... once
     after = ana.get(f"{web.url}/people/ana", timeout=60)
     assert after.status_code == 200
     assert after.headers["x-ladder-snapshot"] == current_snapshot(synced.config).name != first
