@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ladder demo --out $(DEMO_OUT)
+	$(BIN)/ladder demo --out $(DEMO_OUT) --serve
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -35,6 +35,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.bench_personas --engineers 40 --months 3 --seeds 7,11,12
+	$(BIN)/python -m bench.bench_web
 	@echo "== foreign client: Perceval (installed on first use into .venv-perceval) against the strict sandbox"
 	$(BIN)/python -m bench.bench_foreign_client
 

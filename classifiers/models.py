@@ -216,12 +216,13 @@ def load_or_train(model_dir: Path, *, retrain: bool = False, seed: int = DEFAULT
     return Models(work_type=loaded[WORK_TYPE.model_id], review_substance=loaded[REVIEW_SUBSTANCE.model_id])
 
 
-def train_and_save(model_dir: Path, *, seed: int = DEFAULT_SEED, work_type_extra=None) -> Models:
+def train_and_save(model_dir: Path, *, seed: int = DEFAULT_SEED, work_type_extra=None, disputes=None) -> Models:
     """Train both models afresh and replace their artifacts; ``work_type_extra`` (weak-labelled company
-    examples, ``classifiers.weak_labels.weak_label_examples``) is added to the work-type training split."""
+    examples, ``classifiers.weak_labels.weak_label_examples``) is added to the work-type training split,
+    ``disputes`` (``classifiers.disputes.DisputeExamples``) to each model's training split."""
     model_dir = Path(model_dir)
-    work = train_model(WORK_TYPE, seed=seed, extra=work_type_extra)
-    review = train_model(REVIEW_SUBSTANCE, seed=seed)
+    work = train_model(WORK_TYPE, seed=seed, extra=work_type_extra, disputes=disputes.work_type if disputes else None)
+    review = train_model(REVIEW_SUBSTANCE, seed=seed, disputes=disputes.review_substance if disputes else None)
     for model in (work, review):
         path = save_model(model, model_dir)
         log.info("saved %s v%s to %s", model.spec.model_id, model.spec.version, path)

@@ -235,15 +235,57 @@ def evaluate(
     }
 
 
-def train_model(spec: ModelSpec, *, seed: int = DEFAULT_SEED, extra: Examples | None = None) -> TrainedModel:
+def _without_held_out(extra: Examples, x_test: np.ndarray) -> tuple[Examples, int]:
+    """``extra`` less any example whose input is a held-out input: company data never decides an evaluation row."""
+    held = {tuple(row) if isinstance(row, np.ndarray) else row for row in x_test}
+    keep = [i for i, x in enumerate(extra.inputs) if x not in held]
+    groups = extra.groups if len(extra.groups) == len(extra.labels) else [""] * len(extra.labels)
+    kept = Examples(
+        [extra.inputs[i] for i in keep],
+        [extra.labels[i] for i in keep],
+        [extra.ids[i] for i in keep],
+        [groups[i] for i in keep],
+    )
+    return kept, len(extra.labels) - len(keep)
+
+
+def train_model(
+    spec: ModelSpec, *, seed: int = DEFAULT_SEED, extra: Examples | None = None, disputes: Examples | None = None
+) -> TrainedModel:
     """Fit ``spec`` on the training split of its vendored data and measure it on the held-out split.
 
-    ``extra`` (weak labels from the company's own data, ``classifiers.weak_labels``) is added to the training
-    split only, so the recorded metrics stay comparable; its size, labels and hash go into the metadata.
+    ``extra`` (weak labels from the company's own data, ``classifiers.weak_labels``) and ``disputes``
+    (labels engineers corrected, already weighted, ``classifiers.disputes``) are added to the training
+    split only, so the recorded metrics stay comparable; an example whose input is a held-out input is
+    left out.  Their sizes, labels and hashes go into the metadata.
     """
     started = time.perf_counter()
     examples = spec.read_examples()
     x_train, x_test, y_train, y_test, g_train = split_examples(examples, seed)
+    disputed = None
+    if disputes is not None and disputes.labels:
+        disputes, dropped = _without_held_out(disputes, x_test)
+        disputed = {
+            "n_examples": len(disputes.labels),
+            "n_activities": len(set(disputes.ids)),
+            "left_out_held_out": dropped,
+            "provenance": "disputed by the subject",
+            "by_label": dict(sorted(Counter(disputes.labels).items())),
+            "sha256": examples_sha256(disputes),
+        }
+        if extra is not None:  # the engineer's correction replaces the weak label of the same activity
+            ids = set(disputes.ids)
+            keep = [i for i, a in enumerate(extra.ids) if a not in ids]
+            groups = extra.groups if len(extra.groups) == len(extra.labels) else [""] * len(extra.labels)
+            extra = Examples(
+                [extra.inputs[i] for i in keep],
+                [extra.labels[i] for i in keep],
+                [extra.ids[i] for i in keep],
+                [groups[i] for i in keep],
+            )
+        x_train = np.concatenate([x_train, as_matrix(disputes.inputs)]) if disputes.labels else x_train
+        y_train = np.concatenate([y_train, np.array(disputes.labels)]) if disputes.labels else y_train
+        g_train = np.concatenate([g_train, np.array(disputes.groups, dtype=object)]) if disputes.labels else g_train
     weak = None
     if extra is not None and extra.labels:
         x_train = np.concatenate([x_train, as_matrix(extra.inputs)])
@@ -273,6 +315,7 @@ def train_model(spec: ModelSpec, *, seed: int = DEFAULT_SEED, extra: Examples | 
         "silent_labels": sorted(spec.silent_labels),
         "metrics": metrics,
         "weak_labels": weak,
+        "disputes": disputed,
         "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "train_seconds": round(seconds, 2),
     }

@@ -216,6 +216,30 @@ class FilesConfig(_Section):
         return bits | ((bits & 0o444) >> 2)
 
 
+class WebConfig(_Section):
+    """``ladder serve``: sign-in, sessions, who sees everything, where feedback and snapshots live."""
+
+    # The GitHub OAuth app (github.com: Settings > Developer settings > OAuth Apps; GHES alike) whose
+    # callback URL is <public_url>/auth/callback.  Unset variables: only the pasted-token sign-in works.
+    oauth_client_id_env: str = "LADDER_OAUTH_CLIENT_ID"
+    oauth_client_secret_env: str = "LADDER_OAUTH_CLIENT_SECRET"
+    oauth_url: str | None = None  # default: from github.base_url (api.github.com -> github.com, GHES: /api/v3 off)
+    allow_token_sign_in: bool = True  # a pasted personal access token, checked with GET /user and discarded
+    session_secret_env: str = "LADDER_SESSION_SECRET"  # unset: a random key, sessions end with the server
+    session_hours: float = Field(default=8, gt=0, le=24 * 30)
+    public_url: str | None = None  # e.g. https://ladder.acme.internal (https: cookies are Secure)
+    admins: list[str] = Field(default_factory=list)  # roster person ids who may read everyone's pages
+    feedback: Path | None = None  # default: <warehouse>.feedback.sqlite
+    snapshots: Path | None = None  # default: <warehouse>.snapshots/ (the nightly publishes one per run)
+
+    _env = field_validator("oauth_client_id_env", "oauth_client_secret_env", "session_secret_env")(_check_env_name)
+
+    @field_validator("oauth_url", "public_url")
+    @classmethod
+    def _url(cls, value: str | None, info) -> str | None:
+        return None if value is None else _check_http_url(value, info).rstrip("/")
+
+
 class LadderConfig(_Section):
     version: Literal[1] = 1
     warehouse: Path = Path("ladder.duckdb")
@@ -228,6 +252,7 @@ class LadderConfig(_Section):
     classifiers: ClassifierConfig = Field(default_factory=ClassifierConfig)
     reports: ReportConfig = Field(default_factory=ReportConfig)
     files: FilesConfig = Field(default_factory=FilesConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
 
     source_path: Path | None = Field(default=None, exclude=True)
 
@@ -250,6 +275,18 @@ class LadderConfig(_Section):
     @property
     def reports_dir(self) -> Path:
         return self.resolve(self.reports.out_dir)  # type: ignore[return-value]
+
+    @property
+    def feedback_path(self) -> Path:
+        """The feedback file (notes and the web audit log): ``web.feedback`` or beside the warehouse."""
+        path = self.warehouse_path
+        return self.resolve(self.web.feedback) or path.with_name(path.name + ".feedback.sqlite")
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Where the nightly publishes the read-only snapshots ``ladder serve`` reads."""
+        path = self.warehouse_path
+        return self.resolve(self.web.snapshots) or path.with_name(path.name + ".snapshots")
 
 
 _FIXES = {
@@ -372,6 +409,15 @@ reports:
   rubrics:                       # who gets which rubric's report: the first match wins; no match, no report
     - levels: ["IC*"]            # globs over roster levels (and/or job_families: [mle]); rubric: default above
   #  - levels: [M1]              # e.g. also give first-line managers the IC rubric's report
+
+# `ladder serve` (docs/web.md): sign-in with GitHub (OAuth app, or a pasted token checked once), sessions,
+# who sees everything. People see their own pages, managers their subtree, admins everyone.
+# web:
+#   oauth_client_id_env: LADDER_OAUTH_CLIENT_ID         # the OAuth app's client id ...
+#   oauth_client_secret_env: LADDER_OAUTH_CLIENT_SECRET # ... and secret, from the environment
+#   public_url: https://ladder.acme.internal            # the app's address (callback: /auth/callback)
+#   session_hours: 8
+#   admins: [ana]                                       # roster person ids
 
 # Who may read what the nightly writes (warehouse, reports, models): by default only the user running
 # it (files 0600, folders 0700). To let an operator group read them (never write), e.g.:

@@ -20,6 +20,10 @@ _DEMO_OUTPUTS = (
     "ladder.duckdb.wal",
     "reports",
     "models",
+    "ladder.duckdb.snapshots",
+    "ladder.duckdb.feedback.sqlite",
+    "ladder.duckdb.feedback.sqlite-wal",
+    "ladder.duckdb.feedback.sqlite-shm",
 )
 
 
@@ -37,8 +41,27 @@ def _prepare_out(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def run_demo(out: Path, *, engineers: int = 40, seed: int = 7, echo: Callable[[str], None] = print) -> dict:
-    """Generate a world, serve it on loopback, run the nightly flow against it through the real clients."""
+def demo_sign_ins(world) -> list[tuple[str, str, str]]:
+    """Two people to sign in as: an engineer with a manager, and that manager ((role, login, password))."""
+    people = {p.login: p for p in world.people if p.token and not p.deleted and not p.is_bot}
+    for person in sorted(people.values(), key=lambda p: p.login):
+        boss = people.get(person.manager or "")
+        if boss is not None and not person.level.startswith("M"):
+            return [("engineer", person.login, person.token), ("their manager", boss.login, boss.token)]
+    return []
+
+
+def run_demo(
+    out: Path,
+    *,
+    engineers: int = 40,
+    seed: int = 7,
+    echo: Callable[[str], None] = print,
+    serve: bool = False,
+    port: int = 8080,
+) -> dict:
+    """Generate a world, serve it on loopback, run the nightly flow against it through the real clients;
+    with ``serve``, then run ``ladder serve`` on it too until Ctrl-C, which stops both."""
     from flows.nightly import run_nightly
     from sandbox.config_writer import sandbox_env, write_sandbox_config
     from sandbox.generate import generate_world
@@ -61,6 +84,8 @@ def run_demo(out: Path, *, engineers: int = 40, seed: int = 7, echo: Callable[[s
         echo("[3/3] running the nightly flow: mine → load → classify → evidence → reports")
         result = run_nightly(config_path)
         stats = server.state.stats()
+        if serve:
+            _serve(config_path, world, server, port, echo)
     reports_dir = out / "reports"
     n_reports = len(list(reports_dir.glob("*.json")))
     n_teams = len(list((reports_dir / "teams").glob("*.json")))
@@ -82,3 +107,18 @@ def run_demo(out: Path, *, engineers: int = 40, seed: int = 7, echo: Callable[[s
     echo(f"  warehouse:    {out / 'ladder.duckdb'}")
     echo(f"  config:       {config_path}  (try: ladder report --config {config_path} --engineer LOGIN)")
     return {"result": result, "stats": stats, "reports_dir": reports_dir}
+
+
+def _serve(config_path: Path, world, sandbox, port: int, echo: Callable[[str], None]) -> None:
+    """``ladder serve`` on the demo company in the foreground (the sandbox keeps answering its OAuth)."""
+    from flows.config import read_config
+    from flows.web.serve import WebServer
+
+    web = WebServer(read_config(config_path), "127.0.0.1", port)
+    echo("")
+    echo(f"ladder serve: {web.url}  (sign in with GitHub: the sandbox at {sandbox.base_url} plays GitHub)")
+    for role, login, password in demo_sign_ins(world):
+        echo(f"  {role + ':':16} login {login}, password {password}")
+    echo("Ctrl-C stops the web app and the sandbox.")
+    web.run()
+    echo("stopped: the web app and the sandbox")

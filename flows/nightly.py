@@ -1,4 +1,4 @@
-"""The nightly Prefect flow: mine every source → resolve identities → classify → evidence → reports.
+"""The nightly Prefect flow: mine every source → resolve identities → classify → evidence → reports → snapshot.
 
 The flow reads and validates the config once and hands the typed
 ``LadderConfig`` to every task; each task opens the warehouse itself, so there
@@ -51,6 +51,13 @@ def reports_task(config: LadderConfig) -> list[str]:
     return [str(p) for p in stages.write_reports(config)]
 
 
+@task(name="publish-snapshot")
+def snapshot_task(config: LadderConfig) -> str:
+    from flows.snapshot import publish_snapshot
+
+    return str(publish_snapshot(config))
+
+
 @flow(name="nightly", log_prints=False)
 def nightly(
     config_path: str,
@@ -72,6 +79,7 @@ def nightly(
     result["labels_changed"] = classify_task(config)
     result["evidence_changed"] = evidence_task(config)
     result["reports"] = reports_task(config) if reports else []
+    result["snapshot"] = snapshot_task(config)  # last: `ladder serve` switches to it atomically
     return result
 
 

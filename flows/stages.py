@@ -185,12 +185,16 @@ def build_evidence(config: LadderConfig) -> int:
     """Map labelled activities onto every rubric the config names; returns the number of evidence rows changed."""
     from flows.rubrics import Rubrics
     from rubric import build_evidence as build
+    from rubric.feedback import confirmed_disputes, drop_confirmed
+    from warehouse.feedback import read_notes
 
+    # Items whose dispute a manager confirmed are no longer evidence (docs/web.md, "Disputes").
+    confirmed = confirmed_disputes(read_notes(config.feedback_path))
     changed = 0
     with open_writer(config) as wh:
         activities, labels = wh.query_activities(), wh.query_labels()
         for rubric in Rubrics(config).all():
-            evidence = build(activities, labels, rubric)
+            evidence = drop_confirmed(build(activities, labels, rubric), confirmed)
             n = wh.write_evidence(evidence)
             log.info("evidence: %d rows for rubric %s v%s, %d changed", evidence.num_rows, rubric.id, rubric.version, n)
             changed += n
@@ -257,8 +261,10 @@ def render_person_report(
     coverage: dict | None = None,
     monthly: dict | None = None,
     access_note: str | None = None,
+    confirmed: set | None = None,
 ) -> dict:
-    """Build the report dict for one person from the warehouse.
+    """Build the report dict for one person from the warehouse (less the items of ``confirmed`` disputes,
+    ``rubric.feedback``, when given).
 
     When the warehouse's history (``history_start``: its earliest activity, from
     ``Warehouse.query_activity_span``) covers the period before ``since`` (``history_covers``), each
@@ -278,6 +284,10 @@ def render_person_report(
         until=_as_datetime(until + dt.timedelta(days=1)),
         rubric_id=rubric.id,
     )
+    if confirmed:
+        from rubric.feedback import drop_confirmed
+
+        evidence = drop_confirmed(evidence, confirmed)
     if calibration is None:
         calibration = period_calibration(wh, rubric, since, until)
     if has_history and previous_calibration is None:

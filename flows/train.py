@@ -1,4 +1,4 @@
-"""The Prefect flow `train`: weak labels from the warehouse → retrain the models → artifacts in model_dir.
+"""The Prefect flow `train`: weak labels and disputed labels → retrain the models → artifacts in model_dir.
 
 The flow reads and validates the config once and hands it to the tasks.  The
 warehouse is opened read-only; when it does not exist yet (no sync has run)
@@ -34,17 +34,44 @@ def weak_labels_task(config: LadderConfig) -> dict | None:
     return {"inputs": examples.inputs, "labels": examples.labels, "ids": examples.ids, "groups": examples.groups}
 
 
+@task(name="read-disputes")
+def disputes_task(config: LadderConfig) -> dict | None:
+    """Labels engineers disputed and corrected in ``ladder serve`` (``classifiers.disputes``), or None."""
+    from dataclasses import asdict
+
+    from classifiers.disputes import dispute_examples
+    from warehouse import open_warehouse
+    from warehouse.feedback import read_notes
+
+    notes = read_notes(config.feedback_path)
+    if not notes or not Path(config.warehouse_path).exists():
+        return None
+    with open_warehouse(config.warehouse_path, read_only=True) as wh:
+        activities = wh.query_activities()
+    return asdict(dispute_examples(notes, activities))
+
+
 @task(name="train-models")
-def train_models_task(config: LadderConfig, weak: dict | None, seed: int) -> list[dict]:
-    """Train both models (work type with the weak labels added) and replace their artifacts."""
+def train_models_task(config: LadderConfig, weak: dict | None, seed: int, disputes: dict | None = None) -> list[dict]:
+    """Train both models (work type with the weak labels added, both with disputed labels) and replace
+    their artifacts."""
+    from classifiers.disputes import DisputeExamples
     from classifiers.models import train_and_save
     from classifiers.training_data import Examples
     from flows.files import file_policy, private_umask, secure, tree
 
     extra = Examples(**weak) if weak else None
+    corrected = None
+    if disputes:
+        corrected = DisputeExamples(
+            Examples(**disputes["work_type"]),
+            Examples(**disputes["review_substance"]),
+            disputes["used"],
+            disputes["provenance"],
+        )
     policy = file_policy(config)
     with private_umask(policy):
-        models = train_and_save(config.model_dir, seed=seed, work_type_extra=extra)
+        models = train_and_save(config.model_dir, seed=seed, work_type_extra=extra, disputes=corrected)
     secure(tree(config.model_dir), policy)
     return [
         dict(model.metadata, artifact_dir=str(config.model_dir))
@@ -62,7 +89,8 @@ def train(
     """
     config = config if config is not None else read_config(config_path)
     weak = weak_labels_task(config) if use_company_data else None
-    return train_models_task(config, weak, seed)
+    disputes = disputes_task(config) if use_company_data else None
+    return train_models_task(config, weak, seed, disputes)
 
 
 def run_train(

@@ -91,29 +91,38 @@ def fetch_viewer(base_url: str, token_env: str, config: LadderConfig) -> Viewer:
 
     Calls: GET /user
     """
+    token = read_secret(token_env, purpose="your own GitHub token", config=config)
+    RedactSecrets.register(token)
+    return fetch_token_owner(base_url, token, f"the token in {token_env}")
+
+
+def fetch_token_owner(base_url: str, token: str, what: str = "the token") -> Viewer:
+    """The login and numeric id of the owner of ``token`` (used for this one call, never kept or logged).
+
+    Calls: GET /user
+    """
     import requests
     from github import Auth, BadCredentialsException, Github, GithubException
 
-    token = read_secret(token_env, purpose="your own GitHub token", config=config)
-    RedactSecrets.register(token)
     gh = Github(base_url=base_url, auth=Auth.Token(token), retry=None, seconds_between_requests=None, timeout=30)
     try:
         user = gh.get_user()
         login, github_id = user.login, user.id
     except BadCredentialsException:
         raise AccessDenied(
-            f"GitHub rejected the token in {token_env} (401): it is invalid or expired; use your own current token."
+            f"GitHub rejected {what} (401): it is invalid or expired; use your own current token."
         ) from None
     except GithubException as exc:
         raise AccessDenied(
-            f"GitHub answered {exc.status} to GET /user with the token in {token_env}; "
-            "cannot tell who you are, so no report is shown."
+            f"GitHub answered {exc.status} to GET /user with {what}; cannot tell who you are, so no report is shown."
         ) from None
     except (requests.RequestException, OSError) as exc:
         raise AccessDenied(
-            f"cannot reach GitHub at {base_url} to check who owns the token in {token_env} "
-            f"({type(exc).__name__}); no report is shown. Try again when GitHub is reachable."
+            f"cannot reach GitHub at {base_url} to check who owns {what} ({type(exc).__name__}); no report is "
+            "shown. Try again when GitHub is reachable."
         ) from None
+    finally:
+        gh.close()
     if not isinstance(login, str) or not isinstance(github_id, int):
         raise AccessDenied(f"GitHub's answer to GET /user at {base_url} names no login and id; no report is shown.")
     return Viewer(login, github_id)

@@ -18,7 +18,7 @@ from functools import cache
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from rubric.charts import area_bars, timeline
 from rubric.highlights import TREND_ARROWS, evidence_index
@@ -98,8 +98,10 @@ def _pct(score: float) -> str:
 
 
 @cache
-def _environment(fmt: str) -> Environment:
-    loader = PackageLoader("rubric", "templates")
+def _environment(fmt: str, extra_package: str | None = None) -> Environment:
+    loader: BaseLoader = PackageLoader("rubric", "templates")
+    if extra_package is not None:  # pages that extend the report templates (``ladder serve``'s)
+        loader = ChoiceLoader([PackageLoader(extra_package, "templates"), loader])
     if fmt == "md":
         env = Environment(
             loader=loader,
@@ -227,6 +229,17 @@ def render_prep_sheet(sheet: dict, fmt: Literal["md", "html"], report_link: str 
         .render(s=sheet, role_lines=role_lines(sheet["report"]), report_link=link)
     )
     return _BLANKS.sub("\n\n", text) if fmt == "md" else text
+
+
+def render_report_page(report: dict, template: str, package: str, **context: object) -> str:
+    """HTML of a template in ``package``'s templates that extends ``report.html.j2`` (its blocks
+    ``page_top`` and ``item_extra``), with the same escaping, filters and data as ``render_report``."""
+    return _environment("html", package).get_template(template).render(**{**report_context(report), **context})
+
+
+def render_page(template: str, package: str, **context: object) -> str:
+    """HTML of another template in ``package`` with the report's escaping and filters (sign-in, lists)."""
+    return _environment("html", package).get_template(template).render(**context)
 
 
 def render_index(entries: list[dict], fmt: Literal["md", "html"], teams: list[dict] | None = None) -> str:

@@ -12,6 +12,8 @@ from sandbox.world import World
 GITHUB_TOKEN_ENV = "LADDER_SANDBOX_GITHUB_TOKEN"
 JIRA_TOKEN_ENV = "LADDER_SANDBOX_JIRA_TOKEN"
 JIRA_EMAIL_ENV = "LADDER_SANDBOX_JIRA_EMAIL"
+OAUTH_CLIENT_ID_ENV = "LADDER_SANDBOX_OAUTH_CLIENT_ID"
+OAUTH_CLIENT_SECRET_ENV = "LADDER_SANDBOX_OAUTH_CLIENT_SECRET"
 
 
 def sandbox_env(world: World) -> dict[str, str]:
@@ -19,7 +21,12 @@ def sandbox_env(world: World) -> dict[str, str]:
 
     Sandbox tokens are not secrets: they only open the local sandbox.
     """
-    env = {GITHUB_TOKEN_ENV: world.tokens.service, JIRA_TOKEN_ENV: world.tokens.service}
+    env = {
+        GITHUB_TOKEN_ENV: world.tokens.service,
+        JIRA_TOKEN_ENV: world.tokens.service,
+        OAUTH_CLIENT_ID_ENV: world.tokens.oauth_client_id,
+        OAUTH_CLIENT_SECRET_ENV: world.tokens.oauth_client_secret,
+    }
     if world.jira_flavour == "cloud":
         env[JIRA_EMAIL_ENV] = world.tokens.service_jira_email
     return env
@@ -56,6 +63,8 @@ def build_sandbox_config(
             # the report period is inclusive; period_end is an exclusive instant
             "until": (world.period_end - dt.timedelta(microseconds=1)).date().isoformat(),
         },
+        # `ladder serve` signs people in through the sandbox's OAuth app (sandbox.github.oauth).
+        "web": {"oauth_client_id_env": OAUTH_CLIENT_ID_ENV, "oauth_client_secret_env": OAUTH_CLIENT_SECRET_ENV},
     }
 
 

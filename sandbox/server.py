@@ -8,6 +8,7 @@ Layout of URLs under the base URL:
 - ``/api/v3/...``    GitHub REST in GitHub Enterprise form (``sandbox.github.rest``)
 - ``/api/graphql``   GitHub GraphQL (``sandbox.github.graphql``)
 - ``/jira/rest/...`` Jira REST (``sandbox.jira.rest``)
+- ``/login/oauth/...`` GitHub's OAuth web flow: authorize, access token (``sandbox.github.oauth``)
 - ``/_sandbox/stats`` the request meter (``POST /_sandbox/stats/reset`` zeroes it),
   ``/_sandbox/clock`` the virtual clock (GET reads it, POST moves it)
 
@@ -32,6 +33,7 @@ from starlette.routing import Mount, Route
 
 from sandbox.faults import FaultInjector
 from sandbox.github import graphql as github_graphql
+from sandbox.github import oauth as github_oauth
 from sandbox.github import rest as github_api
 from sandbox.jira import rest as jira_api
 from sandbox.state import SandboxState
@@ -86,6 +88,7 @@ def build_app(world: World, *, now: dt.datetime | None = None, faults: Any = Non
             Route("/_sandbox/stats", stats),
             Route("/_sandbox/stats/reset", stats_reset, methods=["POST"]),
             Route("/_sandbox/clock", clock, methods=["GET", "POST"]),
+            *github_oauth.routes(state),  # GitHub's OAuth web flow at /login/oauth/... (`ladder serve` sign-in)
             *github_graphql.routes(state),  # POST /api/graphql (PyGithub: base_url minus /v3, plus /graphql)
             Mount("/api/v3", routes=github_routes),
             Mount("/jira", routes=jira_api.routes(state)),

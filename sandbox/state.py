@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,13 @@ class SandboxState:
     def visible(self, when: dt.datetime | None) -> bool:
         """True when ``when`` has happened as of the sandbox clock."""
         return when is not None and when <= self.now
+
+    def grant_token(self, login: str) -> str:
+        """A new token for ``login`` (an OAuth app's user token, as GitHub's web flow issues one)."""
+        token = "gho_" + secrets.token_urlsafe(27)
+        with self.lock:
+            self._tokens[token] = Caller(login, False)
+        return token
 
     def caller_for_token(self, token: str | None) -> Caller | None:
         """The person (or the service) a token belongs to; None for an unknown token."""

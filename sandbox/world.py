@@ -230,6 +230,9 @@ class Tokens(_Model):
     service: str  # the nightly sync's token (GitHub and Jira)
     service_login: str = "ladder-sync"
     service_jira_email: str = "ladder-sync@example.com"
+    # The OAuth app `ladder serve` signs people in with (GitHub's web flow, served by sandbox.github.oauth).
+    oauth_client_id: str = "Iv1.sandboxladder"
+    oauth_client_secret: str = "sandbox-oauth-client-secret"
 
 
 class World(_Model):

@@ -368,6 +368,15 @@ class Warehouse:
         """One person's evidence (EVIDENCE_SCHEMA) with ``since <= occurred_at < until``."""
         return queries.query_evidence(self.con, person_id, since=since, until=until, rubric_id=rubric_id)
 
+    def query_evidence_signals(self, person_id: str, activity_id: str, behaviour_id: str) -> list[str] | None:
+        """The signals of one evidence item of ``person_id`` (any rubric version), or None when there is none."""
+        rows = self.con.execute(
+            "SELECT signals FROM rubric_evidence WHERE person_id = ? AND activity_id = ? AND behaviour_id = ? "
+            "ORDER BY rubric_version DESC LIMIT 1",
+            [person_id, activity_id, behaviour_id],
+        ).fetchall()
+        return list(rows[0][0] or []) if rows else None
+
     def query_calibration_rows(
         self, rubric_id: str, rubric_version: str, since: dt.datetime, until: dt.datetime
     ) -> list[dict[str, Any]]:

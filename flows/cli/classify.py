@@ -23,7 +23,9 @@ TASK_CHOICE = click.Choice(["work-type", "review-comment"])
 @click.option("--seed", default=0, show_default=True, type=int, help="Training seed (same seed, same model).")
 def train(config_path: str, no_company_data: bool, seed: int) -> None:
     """Retrain the work-type and review-comment models in the config's model_dir, adding weak labels
-    (conventional titles, GitHub labels, Jira issue types) from the warehouse."""
+    (conventional titles, GitHub labels, Jira issue types) from the warehouse and the labels engineers
+    disputed and corrected in `ladder serve` (training split only; the count is printed)."""
+    from classifiers.disputes import DISPUTE_WEIGHT
     from flows.config import read_config
     from flows.train import run_train
 
@@ -31,10 +33,13 @@ def train(config_path: str, no_company_data: bool, seed: int) -> None:
     for meta in run_train(Path(config_path), use_company_data=not no_company_data, seed=seed, config=config):
         metrics = meta["metrics"]
         weak = meta.get("weak_labels") or {}
+        disputed = meta.get("disputes") or {}
         click.echo(
             f"{meta['model_id']} v{meta['version']}: held-out accuracy {metrics['accuracy']:.3f}, "
             f"macro-F1 {metrics['macro_f1']:.3f}"
             + (f", +{weak['n']} weak labels from the warehouse" if weak else "")
+            + f", {disputed.get('n_activities', 0)} disputed labels used"
+            + (f" (each counted {DISPUTE_WEIGHT}x)" if disputed.get("n_activities") else "")
             + f" → {config.model_dir}"
         )
 

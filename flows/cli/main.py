@@ -200,21 +200,25 @@ def _echo_sync_summary(result: dict) -> None:
     "--engineers", default=40, show_default=True, type=click.IntRange(5, 2000), help="Size of the synthetic company."
 )
 @click.option("--seed", default=7, show_default=True, type=int, help="Same seed, same company.")
-def demo(out: str, engineers: int, seed: int) -> None:
-    """Build a synthetic company, serve it over the GitHub and Jira APIs, run the nightly flow on it."""
+@click.option("--serve", is_flag=True, help="Then run `ladder serve` on it (with the sandbox) until Ctrl-C.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port for --serve.")
+def demo(out: str, engineers: int, seed: int, serve: bool, port: int) -> None:
+    """Build a synthetic company, serve it over the GitHub and Jira APIs, run the nightly flow on it
+    (and with --serve, the web app: prints its URL and two sign-ins)."""
     from flows.demo import run_demo
 
-    run_demo(Path(out), engineers=engineers, seed=seed, echo=click.echo)
+    run_demo(Path(out), engineers=engineers, seed=seed, echo=click.echo, serve=serve, port=port)
 
 
 def _register_commands() -> None:
     """The commands that live next to the stage they drive, in one ``ladder`` group."""
-    from flows.cli import classify, people, reports, sandbox
+    from flows.cli import classify, people, reports, sandbox, serve
 
     classify.register(main)
     people.register(main)
     reports.register(main)
     sandbox.register(main)
+    serve.register(main)
 
 
 _register_commands()

@@ -57,6 +57,12 @@ def test_nightly_twice_adds_and_changes_nothing(pipeline, caplog):
         for summary in second[source]:
             assert summary["inserted"] == 0 and summary["updated"] == 0, summary
     assert second["labels_changed"] == 0 and second["evidence_changed"] == 0
+    # the last task published a snapshot for `ladder serve`, and CURRENT names the second run's
+    from flows.config import read_config
+    from flows.snapshot import current_snapshot
+
+    assert first["snapshot"] != second["snapshot"]
+    assert str(current_snapshot(read_config(config))) == second["snapshot"]
 
     # a report per engineer (IC levels: managers get none by default) in every format, plus the index,
     # a 1:1 prep sheet per report and a team page per manager
