@@ -17,8 +17,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from classifiers.disputes import labels_for_kind
-from flows.web.core import PACKAGE, FormTooLarge, Web, csrf_ok, csrf_token, read_form, session_user
 from flows.rubrics import no_rubric_message
+from flows.web.core import PACKAGE, FormTooLarge, Web, csrf_ok, csrf_token, read_form, session_user
 from flows.web.policy import Grant, grant_for, readable_people
 from rubric.render import drop_unsafe_chars, render_report_page, safe_url
 from warehouse.feedback import DISPUTE_REASONS
