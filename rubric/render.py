@@ -145,15 +145,21 @@ def render_json(report: dict) -> str:
     return json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def report_context(report: dict) -> dict:
+def report_context(report: dict, *, every_item_under_its_behaviour: bool = False) -> dict:
     """What the report templates read besides the report itself: areas with their dimensions, the evidence
-    index (each thread numbered and shown in full once), role history and notes in words, chart geometry."""
+    index (each thread numbered and shown in full once), role history and notes in words, chart geometry.
+
+    ``every_item_under_its_behaviour``: the highlights' items are also shown in full under their behaviour
+    (``ladder serve``'s page, where each item under a behaviour carries its notes and note forms)."""
     areas = {a["id"]: a for a in report["areas"]}
+    indexed = (
+        {**report, "highlights": {**report["highlights"], "items": []}} if every_item_under_its_behaviour else report
+    )
     return {
         "r": report,
         "areas": areas,
         "grouped": [(areas[aid], [d for d in report["dimensions"] if d["area"] == aid]) for aid in areas],
-        "index": evidence_index(report),
+        "index": evidence_index(indexed),
         "role_lines": role_lines(report),
         "notes": report_notes(report),
         "charts": {"timeline": timeline(report), "areas": area_bars(report)},
@@ -234,7 +240,8 @@ def render_prep_sheet(sheet: dict, fmt: Literal["md", "html"], report_link: str 
 def render_report_page(report: dict, template: str, package: str, **context: object) -> str:
     """HTML of a template in ``package``'s templates that extends ``report.html.j2`` (its blocks
     ``page_top`` and ``item_extra``), with the same escaping, filters and data as ``render_report``."""
-    return _environment("html", package).get_template(template).render(**{**report_context(report), **context})
+    page = report_context(report, every_item_under_its_behaviour=True)
+    return _environment("html", package).get_template(template).render(**{**page, **context})
 
 
 def render_page(template: str, package: str, **context: object) -> str:
