@@ -12,6 +12,7 @@ from flows.config import read_config
 from sandbox.config_writer import sandbox_env, write_sandbox_config
 from sandbox.generate import generate_world
 from sandbox.server import SandboxServer
+from tests.support.browser import browser  # noqa: F401 (the module-scoped Chromium fixture)
 from tests.support.two_quarters import Q3, Company, edit_roster
 
 

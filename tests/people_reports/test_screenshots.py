@@ -11,44 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
-
-import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def _chromium() -> str:
-    """The system Chromium, installed with apt-get when missing; skips (saying why) only if that fails."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    steps = (["apt-get", "install", "-y", "chromium"], ["apt-get", "update"], ["apt-get", "install", "-y", "chromium"])
-    tail = ""
-    for step in steps:
-        try:
-            proc = subprocess.run(step, capture_output=True, text=True, timeout=300)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            tail = str(exc)
-            continue
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
-        tail = tail[0]
-        found = shutil.which("chromium")
-        if found:
-            return found
-    pytest.skip(f"Debian's chromium is not installed and `apt-get install -y chromium` failed ({tail})")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def _open(browser, path: Path, width: int = 1100, height: int = 1400):

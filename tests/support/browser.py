@@ -31,3 +31,13 @@ def system_chromium() -> str:
         if found:
             return found
     pytest.skip(f"Debian's chromium is not installed and `apt-get install -y chromium` failed ({tail})")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless system Chromium under Playwright for one test module (import this fixture to use it)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=system_chromium(), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()

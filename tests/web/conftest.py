@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.browser import browser  # noqa: F401 (the module-scoped Chromium fixture)
 from tests.support.synced import synced_world
 from tests.support.web import served
 from tests.support.worlds import tiny_world

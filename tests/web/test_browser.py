@@ -7,19 +7,6 @@ gets 404 for that report.  No page runs a script or fetches anything from elsewh
 
 from __future__ import annotations
 
-import pytest
-
-from tests.support.browser import system_chromium
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=system_chromium(), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
 
 def _sign_in(browser, web_url: str, login: str, password: str, sandbox_url: str):
     context = browser.new_context()
