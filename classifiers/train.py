@@ -238,15 +238,19 @@ def evaluate(
 def _without_held_out(extra: Examples, x_test: np.ndarray) -> tuple[Examples, int]:
     """``extra`` less any example whose input is a held-out input: company data never decides an evaluation row."""
     held = {tuple(row) if isinstance(row, np.ndarray) else row for row in x_test}
-    keep = [i for i, x in enumerate(extra.inputs) if x not in held]
-    groups = extra.groups if len(extra.groups) == len(extra.labels) else [""] * len(extra.labels)
-    kept = Examples(
-        [extra.inputs[i] for i in keep],
-        [extra.labels[i] for i in keep],
-        [extra.ids[i] for i in keep],
+    kept = _subset(extra, [i for i, x in enumerate(extra.inputs) if x not in held])
+    return kept, len(extra.labels) - len(kept.labels)
+
+
+def _subset(examples: Examples, keep: list[int]) -> Examples:
+    """The examples at the positions ``keep``, groups included (blank when ``examples`` has none)."""
+    groups = examples.groups if len(examples.groups) == len(examples.labels) else [""] * len(examples.labels)
+    return Examples(
+        [examples.inputs[i] for i in keep],
+        [examples.labels[i] for i in keep],
+        [examples.ids[i] for i in keep],
         [groups[i] for i in keep],
     )
-    return kept, len(extra.labels) - len(keep)
 
 
 def train_model(
@@ -275,14 +279,7 @@ def train_model(
         }
         if extra is not None:  # the engineer's correction replaces the weak label of the same activity
             ids = set(disputes.ids)
-            keep = [i for i, a in enumerate(extra.ids) if a not in ids]
-            groups = extra.groups if len(extra.groups) == len(extra.labels) else [""] * len(extra.labels)
-            extra = Examples(
-                [extra.inputs[i] for i in keep],
-                [extra.labels[i] for i in keep],
-                [extra.ids[i] for i in keep],
-                [groups[i] for i in keep],
-            )
+            extra = _subset(extra, [i for i, a in enumerate(extra.ids) if a not in ids])
         x_train = np.concatenate([x_train, as_matrix(disputes.inputs)]) if disputes.labels else x_train
         y_train = np.concatenate([y_train, np.array(disputes.labels)]) if disputes.labels else y_train
         g_train = np.concatenate([g_train, np.array(disputes.groups, dtype=object)]) if disputes.labels else g_train
