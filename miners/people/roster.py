@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -382,17 +382,20 @@ def roster_records(roster: Roster, fetched_at: dt.datetime) -> list[Record]:
     ``updated_at`` is None: a roster file has no per-row change time, and the
     content hash alone decides whether a row changed.
     """
-    fetched_at = utc(fetched_at)
+    # the envelope every roster record shares (source_id and raw differ per record)
+    envelope: dict[str, Any] = {
+        "source": SOURCE,
+        "partition": PARTITION,
+        "updated_at": None,
+        "fetched_at": utc(fetched_at),
+    }
     ranks = roster.level_ranks()
     records: list[Record] = []
     for team in roster.teams:
         records.append(
             TeamRecord(
-                source=SOURCE,
+                **envelope,
                 source_id=team.id,
-                partition=PARTITION,
-                updated_at=None,
-                fetched_at=fetched_at,
                 raw=team.model_dump(mode="json"),
                 team_id=team.id,
                 name=team.name,
@@ -406,11 +409,8 @@ def roster_records(roster: Roster, fetched_at: dt.datetime) -> list[Record]:
     for person in roster.people:
         records.append(
             PersonRecord(
-                source=SOURCE,
+                **envelope,
                 source_id=person.id,
-                partition=PARTITION,
-                updated_at=None,
-                fetched_at=fetched_at,
                 raw=person.model_dump(mode="json"),
                 person_id=person.id,
                 name=person.name,
@@ -430,11 +430,8 @@ def roster_records(roster: Roster, fetched_at: dt.datetime) -> list[Record]:
         for e in enrollments(person):
             records.append(
                 EnrollmentRecord(
-                    source=SOURCE,
+                    **envelope,
                     source_id=f"{e.person_id}:{e.kind}:{e.valid_from or 'start'}",
-                    partition=PARTITION,
-                    updated_at=None,
-                    fetched_at=fetched_at,
                     raw={},
                     person_id=e.person_id,
                     kind=e.kind,
@@ -447,11 +444,8 @@ def roster_records(roster: Roster, fetched_at: dt.datetime) -> list[Record]:
     for o in owner_intervals(roster):
         records.append(
             OwnershipRecord(
-                source=SOURCE,
+                **envelope,
                 source_id=f"{o.kind}:{o.pattern}:{o.valid_from or 'start'}",
-                partition=PARTITION,
-                updated_at=None,
-                fetched_at=fetched_at,
                 raw={},
                 kind=o.kind,
                 pattern=o.pattern,
