@@ -165,20 +165,27 @@ def resolve_identities(config: LadderConfig) -> dict:
 
 
 def classify(config: LadderConfig) -> int:
-    """Label every activity (rules + models); returns the number of label rows changed."""
-    from classifiers import classify_activities
+    """Label the activities that are new or changed since they were labelled (every activity when the rules or
+    models changed); returns the number of label rows changed."""
+    from classifiers import classifier_version, classify_activities
     from flows.files import file_policy, private_umask, secure, tree
 
     policy = file_policy(config)
+    rules = config.resolve(config.classifiers.rules)
     with open_writer(config) as wh, private_umask(policy):
-        activities = wh.query_activities()
-        labels = classify_activities(
-            activities, model_dir=config.model_dir, rules_path=config.resolve(config.classifiers.rules)
+        version = classifier_version(model_dir=config.model_dir, rules_path=rules)
+        result = wh.classify_changed(
+            version, lambda rows: classify_activities(rows, model_dir=config.model_dir, rules_path=rules)
         )
-        changed = wh.write_labels(labels)
     secure(tree(config.model_dir), policy)
-    log.info("classify: %d activities, %d labels, %d label rows changed", activities.num_rows, labels.num_rows, changed)
-    return changed
+    log.info(
+        "classify: %d activities, %d new or changed re-classified (%d labels), %d label rows changed",
+        result.activities,
+        result.classified,
+        result.labels,
+        result.changed,
+    )
+    return result.changed
 
 
 def load_rubric_for(config: LadderConfig):
@@ -188,15 +195,28 @@ def load_rubric_for(config: LadderConfig):
 
 
 def build_evidence(config: LadderConfig) -> int:
-    """Map labelled activities onto the rubric; returns the number of evidence rows changed."""
-    from rubric import build_evidence as build
+    """Map labelled activities onto the rubric for the people whose activities or labels changed (everyone
+    when the rubric did); returns the number of evidence rows changed."""
+    from rubric.evidence import build_evidence_sql, epics_table, evidence_version
 
     rubric = load_rubric_for(config)
     with open_writer(config) as wh:
-        evidence = build(wh.query_activities(), wh.query_labels(), rubric)
-        changed = wh.write_evidence(evidence)
-    log.info("evidence: %d rows for rubric %s v%s, %d changed", evidence.num_rows, rubric.id, rubric.version, changed)
-    return changed
+        result = wh.build_evidence_changed(
+            (rubric.id, rubric.version),
+            evidence_version(rubric),
+            epics_table,
+            lambda con, epics, people: build_evidence_sql(con, rubric, people, epics),
+        )
+    log.info(
+        "evidence: rubric %s v%s, %d of %d people rebuilt, %d rows built, %d changed",
+        rubric.id,
+        rubric.version,
+        result.rebuilt,
+        result.people,
+        result.rows,
+        result.changed,
+    )
+    return result.changed
 
 
 def report_period(config: LadderConfig, today: dt.date) -> tuple[dt.date, dt.date]:

@@ -109,9 +109,12 @@ def _sql() -> str:
     return text
 
 
-def evidence_digest() -> str:
-    """A hash of how evidence is built (the query, the rules' constants): stored evidence built otherwise is stale."""
-    return hashlib.sha256(f"{EVIDENCE_VERSION}\n{_sql()}".encode()).hexdigest()
+def evidence_version(rubric: Rubric) -> str:
+    """A hash of how ``rubric``'s evidence is built (the rubric, this module, the query): evidence stored under
+    another version is rebuilt for everyone."""
+    digest = hashlib.sha256(f"{EVIDENCE_VERSION}\n{_sql()}\n{rubric.model_dump_json()}\n".encode())
+    digest.update(resources.files("rubric").joinpath("evidence.py").read_bytes())
+    return digest.hexdigest()
 
 
 def targets_table(rubric: Rubric) -> pa.Table:
@@ -228,11 +231,14 @@ def epics_table(con: Any) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=_EPICS_SCHEMA)
 
 
-def build_evidence_sql(con: Any, rubric: Rubric, people: Sequence[str] | None = None) -> pa.Table:
+def build_evidence_sql(
+    con: Any, rubric: Rubric, people: Sequence[str] | None = None, epics: pa.Table | None = None
+) -> pa.Table:
     """Evidence rows (EVIDENCE_SCHEMA) from the relations ``ev_activities`` (ACTIVITY_SCHEMA + ``ord``) and
     ``ev_labels`` (LABEL_SCHEMA) on the DuckDB connection ``con``; only ``people``'s when given.
 
-    The epic sizes are read from every activity, whoever's evidence is built.
+    The epic sizes (``epics``: ``epics_table(con)``, computed when not given) come from every activity,
+    whoever's evidence is built.
     """
     registered = {
         "ev_targets": targets_table(rubric),
@@ -248,7 +254,7 @@ def build_evidence_sql(con: Any, rubric: Rubric, people: Sequence[str] | None = 
         ).fetchall()
         if unknown:
             log.warning("build_evidence: ignored labels not in SIGNALS: %s", ", ".join(u for (u,) in unknown))
-        con.register("ev_epics", epics_table(con))
+        con.register("ev_epics", epics if epics is not None else epics_table(con))
         sql = _sql().replace("{SCOPED}", "0" if people is None else "1")
         out = con.sql(sql).to_arrow_table()
     finally:
