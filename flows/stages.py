@@ -348,10 +348,13 @@ def everyone_reports(
 def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
     """Write a report per engineer in every configured format, plus index.md / index.html.
 
+    Only reports whose content changed (or whose files are missing) are written (``flows.report_manifest``);
+    an unchanged report keeps its files and the ``generated_at`` of the run that wrote them.
     Files are named by ``report_stem(person_id)`` (distinct people never share a file) and created 0600
     in a 0700 folder unless the config's ``files:`` shares them with a group (``flows.files``).
     """
     from flows.files import file_policy, private_umask, secure
+    from flows.report_manifest import ReportManifest, render_version, report_digest, write_if_changed
     from rubric import render_index
 
     generated_at = now()
@@ -361,25 +364,37 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
     entries = []
     stems: dict[str, str] = {}
     written: list[Path] = [out_dir]
+    rewritten = 0
+    rendering = render_version(config.reports.formats)
     with private_umask(policy):
+        manifest = ReportManifest(out_dir)
         for report in everyone_reports(config, since=since, until=until, generated_at=generated_at):
             person_id = report["engineer"]["login"]
             stem = report_stem(person_id)
             if stems.setdefault(stem, person_id) != person_id:  # report_stem is injective; never overwrite anyway
                 raise ConfigError(f"report file name {stem} would serve both {stems[stem]!r} and {person_id!r}")
-            files = write_report_files(report, out_dir, stem, config.reports.formats)
-            written.extend(out_dir / name for name in files.values())
+            files: dict[str, str] = {fmt: f"{stem}.{fmt}" for fmt in config.reports.formats}
+            digest = report_digest(report, rendering)
+            if not manifest.is_current(stem, digest, [out_dir / name for name in files.values()]):
+                manifest.will_write()
+                files = write_report_files(report, out_dir, stem, config.reports.formats)
+                written.extend(out_dir / name for name in files.values())
+                rewritten += 1
             entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})
         paths = []
         for fmt in ("md", "html"):
             index = out_dir / f"index.{fmt}"
             try:
-                index.write_text(render_index(entries, fmt), encoding="utf-8")
+                if write_if_changed(index, render_index(entries, fmt)):
+                    written.append(index)
             except OSError as exc:
                 raise ConfigError(f"cannot write {index} ({exc.strerror or exc}); check reports.out_dir.") from None
             paths.append(index)
-    secure([*written, *paths], policy)
-    log.info("reports: %d engineers, period %s..%s, written to %s", len(entries), since, until, out_dir)
+        written.append(manifest.save())
+    secure(written, policy)
+    log.info(
+        "reports: %d engineers, %d rewritten, period %s..%s, in %s", len(entries), rewritten, since, until, out_dir
+    )
     return paths
 
 

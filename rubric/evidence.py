@@ -215,7 +215,13 @@ _EPIC_LEADS = """
     ORDER BY 1
 """
 _EPICS_SCHEMA = pa.schema(
-    [("epic_key", pa.string()), ("n", pa.int64()), ("people", pa.int64()), ("factor", pa.float64()), ("said", pa.string())]
+    [
+        ("epic_key", pa.string()),
+        ("n", pa.int64()),
+        ("people", pa.int64()),
+        ("factor", pa.float64()),
+        ("said", pa.string()),
+    ]
 )
 
 
@@ -249,8 +255,8 @@ def build_evidence_sql(
         con.register(name, table)
     try:
         unknown = con.execute(
-            "SELECT DISTINCT label FROM ev_labels WHERE label IS NOT NULL AND label NOT IN (SELECT signal FROM ev_sets) "
-            "ORDER BY 1"
+            "SELECT DISTINCT label FROM ev_labels "
+            "WHERE label IS NOT NULL AND label NOT IN (SELECT signal FROM ev_sets) ORDER BY 1"
         ).fetchall()
         if unknown:
             log.warning("build_evidence: ignored labels not in SIGNALS: %s", ", ".join(u for (u,) in unknown))
@@ -308,4 +314,3 @@ def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa
         return build_evidence_sql(con, rubric)
     finally:
         con.close()
-

@@ -124,7 +124,9 @@ def classify_changed(
             within="t.activity_id IN (SELECT activity_id FROM ev_to_classify) "
             "OR t.activity_id NOT IN (SELECT activity_id FROM ev_activities)",
         )
-        con.execute("DELETE FROM activity_label_inputs WHERE activity_id NOT IN (SELECT activity_id FROM ev_activities)")
+        con.execute(
+            "DELETE FROM activity_label_inputs WHERE activity_id NOT IN (SELECT activity_id FROM ev_activities)"
+        )
         con.execute(
             "INSERT INTO activity_label_inputs SELECT activity_id, input_hash FROM ev_to_classify "
             "ON CONFLICT (activity_id) DO UPDATE SET input_hash = excluded.input_hash"
@@ -149,7 +151,8 @@ SELECT a.person_id,
                       '|' ORDER BY a.activity_id, a.input_hash)) AS input_hash
 FROM ev_activities a
 LEFT JOIN lab ON lab.activity_id = a.activity_id
-LEFT JOIN ev_epics e ON starts_with(a.activity_id, 'jira:ticket:') AND e.epic_key = regexp_extract(a.activity_id, '[^:]*$')
+LEFT JOIN ev_epics e
+    ON starts_with(a.activity_id, 'jira:ticket:') AND e.epic_key = regexp_extract(a.activity_id, '[^:]*$')
 WHERE a.person_id IS NOT NULL
 GROUP BY a.person_id
 """
@@ -200,7 +203,9 @@ def evidence_changed(
     within = "true" if redo_all else "t.person_id IN (SELECT person_id FROM ev_rebuild)"
 
     def work(con: duckdb.DuckDBPyConnection) -> int:
-        con.execute("CREATE OR REPLACE TEMP TABLE ev_rubric AS SELECT ? AS rubric_id, ? AS rubric_version", [*rubric_key])
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE ev_rubric AS SELECT ? AS rubric_id, ? AS rubric_version", [*rubric_key]
+        )
         changed = sync_rows(
             con,
             "rubric_evidence",
