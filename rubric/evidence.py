@@ -94,13 +94,24 @@ _STOCK = (
 _INPUTS = ("ev_activities", "ev_labels", "ev_targets", "ev_sets", "ev_epics", "ev_scope")
 
 
+def _words_sql(body: str) -> str:
+    """SQL for the words of ``body`` that count (classifiers.text.is_stock_phrase: none), as the loop counted them."""
+    stripped = f"regexp_replace(coalesce({body}, ''), '^{_WS}+|{_WS}+$', '', 'g')"
+    stock = _STOCK.replace("'", "''")
+    return (
+        f"CASE WHEN {stripped} = '' OR regexp_full_match({stripped}, '{stock}') "
+        f"THEN 0 ELSE len(regexp_extract_all({body}, '[A-Za-z0-9][A-Za-z0-9''_-]*')) END"
+    )
+
+
 def _sql() -> str:
     text = resources.files("rubric").joinpath("evidence.sql").read_text(encoding="utf-8")
     kinds = ", ".join(f"'{k}'" for k in sorted(THREAD_KINDS))
     for name, value in (
+        ("{WORDS}", _words_sql("body")),
+        ("{WORDS_M}", _words_sql("m.body")),
         ("{WS}", _WS),
         ("{THREAD_KINDS}", kinds),
-        ("{STOCK}", _STOCK.replace("'", "''")),
         ("{SUBSTANTIVE_MIN_WORDS}", str(SUBSTANTIVE_MIN_WORDS)),
         ("{EXPLANATORY_MIN_WORDS}", str(EXPLANATORY_MIN_WORDS)),
         ("{EXCERPT_CHARS}", str(EXCERPT_CHARS)),

@@ -9,7 +9,7 @@
 --   ev_epics        epic_key, n, people, factor, said  (only for epics someone leads; see _epic_table)
 --   ev_scope        person_id: whose evidence to build (every person when the caller says so)
 -- Placeholders replaced from code constants, never from input: {WS} (Python's whitespace),
--- {THREAD_KINDS}, {STOCK}, {SUBSTANTIVE_MIN_WORDS}, {EXPLANATORY_MIN_WORDS}, {EXCERPT_CHARS}, {SCOPED}.
+-- {THREAD_KINDS}, {WORDS} and {WORDS_M} (the non-stock words of body, m.body), {SUBSTANTIVE_MIN_WORDS}, {EXPLANATORY_MIN_WORDS}, {EXCERPT_CHARS}, {SCOPED}.
 WITH
 lab AS (
     SELECT l.activity_id, l.label AS signal, l.reason,
@@ -34,19 +34,15 @@ first_seen AS (   -- a person's activity counts once (its first row)
       AND ({SCOPED} = 0 OR a.person_id IN (SELECT person_id FROM ev_scope))
       AND a.activity_id IN (SELECT activity_id FROM act_sig)
 ),
-stripped AS (
-    SELECT *, coalesce(kind IN ({THREAD_KINDS}), false) AS is_feedback,
-           regexp_replace(coalesce(body, ''), '^{WS}+|{WS}+$', '', 'g') AS body_stripped
-    FROM first_seen
-    WHERE dup = 1
+feedback AS (
+    SELECT *, coalesce(kind IN ({THREAD_KINDS}), false) AS is_feedback FROM first_seen WHERE dup = 1
 ),
 members AS MATERIALIZED (   -- a person's replies on their own PR or ticket are not evidence of anything
     SELECT person_id, activity_id, ord, kind, occurred_at, url, title, body, subject_person_id, is_feedback,
            CASE WHEN is_feedback THEN coalesce(nullif(subject_activity_id, ''), activity_id) ELSE activity_id END
                AS thread_id,
-           CASE WHEN body_stripped = '' OR regexp_full_match(body_stripped, '{STOCK}') THEN 0
-                ELSE len(regexp_extract_all(body, '[A-Za-z0-9][A-Za-z0-9''_-]*')) END AS words
-    FROM stripped
+           CASE WHEN is_feedback THEN {WORDS} END AS words   -- other kinds' only when needed (representative)
+    FROM feedback
     WHERE NOT (is_feedback AND subject_person_id IS NOT DISTINCT FROM person_id)
 ),
 epic_of AS (   -- leading an epic counts in proportion to its size (ev_epics)
@@ -136,10 +132,13 @@ representative AS (   -- the activity that earned the item: strongest, then says
         SELECT b.person_id, b.thread_id, b.dim_index, m.activity_id, m.kind, m.url, m.title, m.body, m.is_feedback,
                row_number() OVER (
                    PARTITION BY b.person_id, b.thread_id, b.dim_index
-                   ORDER BY coalesce(st.strength, 0.0) DESC, m.words DESC, m.occurred_at IS NULL, m.occurred_at,
-                            m.activity_id
+                   ORDER BY coalesce(st.strength, 0.0) DESC,
+                            CASE WHEN m.is_feedback THEN m.words WHEN t.n_rows = 1 THEN 0
+                                 ELSE {WORDS_M} END DESC,
+                            m.occurred_at IS NULL, m.occurred_at, m.activity_id
                ) AS pick
         FROM best b JOIN members m ON m.person_id = b.person_id AND m.thread_id = b.thread_id
+        JOIN threads t ON t.person_id = b.person_id AND t.thread_id = b.thread_id
         LEFT JOIN strength st ON st.person_id = b.person_id AND st.thread_id = b.thread_id
              AND st.dim_index = b.dim_index AND st.activity_id = m.activity_id
     ) WHERE pick = 1
