@@ -211,9 +211,9 @@ def test_a_stage_killed_mid_way_is_completed_right_by_the_next_run(tmp_path_fact
     stage_names = ("sync_roster", "sync_github", "sync_jira", "resolve_identities")
     models = trained_models(synced_tiny)
     with synced_world(tiny_world(), tmp, stage_names=stage_names, config=lambda d: d.update(classifiers=models)) as s:
-        # Killed after classifying, before its labels commit; then after the labels, before evidence; then
-        # while the reports are being written.
-        for n, marker in enumerate(("classifiers classified", "ladder.stages classify:", "ladder.stages evidence:")):
+        # Killed after classifying, before its labels commit; then after the labels and the evidence, as the
+        # reports are being written.
+        for n, marker in enumerate(("classifiers classified", "ladder.stages evidence:")):
             if n:  # something to redo: one activity changes before each killed run
                 retitle_a_pull_request(s.config, f"fix: the retry path, take {n}")
             assert kill_at(s.config_path, marker) == -signal.SIGKILL

@@ -89,7 +89,7 @@ def _activity_id(n: int, kind: str) -> str:
     return f"jira:ticket:E-{n % 3}" if kind == "ticket" and n % 2 else f"gh:{kind}:{n}"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(activity_rows, label_rows)
 def test_generated_inputs_give_identical_rows(acts, labs):
     rows, ids = [], []
