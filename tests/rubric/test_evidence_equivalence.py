@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,7 @@ def assert_same(activities: pa.Table, labels: pa.Table) -> pa.Table:
     return new
 
 
+@pytest.mark.slow  # shares the end-to-end tier's synced world
 def test_synced_world_evidence_is_identical_to_the_loop(synced_tiny):
     _, _, config_path = synced_tiny
     config = read_config(config_path)
