@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
+    "classifier_version": "classifiers.classify",
     "classify_activities": "classifiers.classify",
     "rules_by_kind": "classifiers.classify",
     "ActivityTableError": "classifiers.errors",

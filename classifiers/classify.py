@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import time
+from importlib import resources
 from pathlib import Path
 
 import pyarrow as pa
@@ -188,3 +191,23 @@ def _model_labels(rows: list[dict], rule_labels: dict[str, set[str]], models: Mo
             review_model.spec.version,
             describe_prediction(review_model, pred),
         )
+
+
+def classifier_version(*, model_dir: Path | None = None, rules_path: Path | None = None) -> str:
+    """A hash of everything an activity's labels depend on besides its row: the classifiers' code, every rule's
+    name and version, the rule files, and the models' metadata (trained into ``model_dir`` when missing, as
+    ``classify_activities`` would).  Labels made under another version are made again."""
+    digest = hashlib.sha256()
+    package = resources.files("classifiers")
+    for entry in sorted(package.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".py", ".yaml")):
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
+    for kind, rules in sorted(rules_by_kind(rules_path).items()):
+        for rule in rules:
+            digest.update(f"{kind}:{rule.name}:{rule.version}\0".encode())
+    if rules_path is not None and Path(rules_path).exists():
+        digest.update(Path(rules_path).read_bytes())
+    models = load_or_train(model_dir) if model_dir is not None else train_in_memory()
+    for model in (models.work_type, models.review_substance):
+        digest.update(json.dumps(model.metadata, sort_keys=True, default=str).encode())
+    return digest.hexdigest()

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Literal
 
 from flows.config import ConfigError, LadderConfig, ReportFormat
 from flows.progress import partition_progress
@@ -165,39 +166,68 @@ def resolve_identities(config: LadderConfig) -> dict:
 
 
 def classify(config: LadderConfig) -> int:
-    """Label every activity (rules + models); returns the number of label rows changed."""
-    from classifiers import classify_activities
+    """Label the activities that are new or changed since they were labelled (every activity when the rules or
+    models changed); returns the number of label rows changed."""
+    from classifiers import classifier_version, classify_activities
     from flows.files import file_policy, private_umask, secure, tree
 
     policy = file_policy(config)
+    rules = config.resolve(config.classifiers.rules)
     with open_writer(config) as wh, private_umask(policy):
-        activities = wh.query_activities()
-        labels = classify_activities(
-            activities, model_dir=config.model_dir, rules_path=config.resolve(config.classifiers.rules)
+        version = classifier_version(model_dir=config.model_dir, rules_path=rules)
+        result = wh.classify_changed(
+            version, lambda rows: classify_activities(rows, model_dir=config.model_dir, rules_path=rules)
         )
-        changed = wh.write_labels(labels)
     secure(tree(config.model_dir), policy)
-    log.info("classify: %d activities, %d labels, %d label rows changed", activities.num_rows, labels.num_rows, changed)
-    return changed
+    log.info(
+        "classify: %d activities, %d new or changed re-classified (%d labels), %d label rows changed",
+        result.activities,
+        result.classified,
+        result.labels,
+        result.changed,
+    )
+    return result.changed
 
 
 def build_evidence(config: LadderConfig) -> int:
-    """Map labelled activities onto every rubric the config names; returns the number of evidence rows changed."""
+    """Map labelled activities onto every rubric the config names, for the people whose activities, labels or
+    confirmed disputes changed (everyone when a rubric did); returns the number of evidence rows changed."""
+    import pyarrow as pa
+
     from flows.rubrics import Rubrics
-    from rubric import build_evidence as build
+    from rubric.evidence import build_evidence_sql, epics_table, evidence_version
     from rubric.feedback import confirmed_disputes, drop_confirmed
+    from warehouse.downstream import EXTRA_SCHEMA
     from warehouse.feedback import read_notes
 
     # Items whose dispute a manager confirmed are no longer evidence (docs/web.md, "Disputes").
     confirmed = confirmed_disputes(read_notes(config.feedback_path))
+    extra = pa.table(
+        {"person_id": [p for p, _, _ in sorted(confirmed)], "input": [f"{a}|{b}" for _, a, b in sorted(confirmed)]},
+        schema=EXTRA_SCHEMA,
+    )
     changed = 0
     with open_writer(config) as wh:
-        activities, labels = wh.query_activities(), wh.query_labels()
         for rubric in Rubrics(config).all():
-            evidence = drop_confirmed(build(activities, labels, rubric), confirmed)
-            n = wh.write_evidence(evidence)
-            log.info("evidence: %d rows for rubric %s v%s, %d changed", evidence.num_rows, rubric.id, rubric.version, n)
-            changed += n
+            result = wh.build_evidence_changed(
+                (rubric.id, rubric.version),
+                evidence_version(rubric),
+                epics_table,
+                lambda con, epics, people, rubric=rubric: drop_confirmed(
+                    build_evidence_sql(con, rubric, people, epics), confirmed
+                ),
+                extra,
+            )
+            log.info(
+                "evidence: rubric %s v%s, %d of %d people rebuilt, %d rows built, %d changed",
+                rubric.id,
+                rubric.version,
+                result.rebuilt,
+                result.people,
+                result.rows,
+                result.changed,
+            )
+            changed += result.changed
     return changed
 
 
@@ -398,10 +428,13 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
     """Write a report per engineer in every configured format, a 1:1 prep sheet per report (``prep/``), a
     team page per manager (``teams/``), plus index.md / index.html.
 
+    Only reports whose content changed (or whose files are missing) are written (``flows.report_manifest``);
+    an unchanged report keeps its files and the ``generated_at`` of the run that wrote them.
     Files are named by ``report_stem(person_id)`` (distinct people never share a file) and created 0600
     in a 0700 folder unless the config's ``files:`` shares them with a group (``flows.files``).
     """
     from flows.files import file_policy, private_umask, secure
+    from flows.report_manifest import ReportManifest, render_version, report_digest, write_if_changed
     from flows.team_pages import Org, team_page
     from rubric import render_index
     from rubric.render import render_prep_sheet, render_team_page
@@ -419,22 +452,35 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
     stems: dict[str, str] = {}
     prep_dir, teams_dir = out_dir / "prep", out_dir / "teams"
     written: list[Path] = [out_dir, prep_dir, teams_dir]
+    rewritten = 0
+    rendering = render_version(config.reports.formats)
     with private_umask(policy):
         prep_dir.mkdir(parents=True, exist_ok=True)
+        manifest = ReportManifest(out_dir)
         for report in everyone_reports(config, since=since, until=until, generated_at=generated_at):
             person_id = report["engineer"]["login"]
             stem = report_stem(person_id)
             if stems.setdefault(stem, person_id) != person_id:  # report_stem is injective; never overwrite anyway
                 raise ConfigError(f"report file name {stem} would serve both {stems[stem]!r} and {person_id!r}")
-            files = write_report_files(report, out_dir, stem, config.reports.formats)
-            written.extend(out_dir / name for name in files.values())
+            files: dict[str, str] = {fmt: f"{stem}.{fmt}" for fmt in config.reports.formats}
             facts = org.facts.get(person_id, {})
-            sheet = prep_sheet(report, facts)
-            for sheet_kind in ("html", "md"):
-                link = f"../{stem}.{sheet_kind}" if sheet_kind in files else None
-                sheet_path = prep_dir / f"{stem}.{sheet_kind}"
-                sheet_path.write_text(render_prep_sheet(sheet, sheet_kind, link), encoding="utf-8")
-                written.append(sheet_path)
+            sheets: dict[Literal["html", "md"], Path] = {
+                "html": prep_dir / f"{stem}.html",
+                "md": prep_dir / f"{stem}.md",
+            }
+            # The prep sheet is made from the report and the person's roster facts: one digest for both.
+            digest = report_digest({**report, "prep_facts": facts}, rendering)
+            targets = [*(out_dir / name for name in files.values()), *sheets.values()]
+            if not manifest.is_current(stem, digest, targets):
+                manifest.will_write()
+                files = write_report_files(report, out_dir, stem, config.reports.formats)
+                written.extend(out_dir / name for name in files.values())
+                sheet = prep_sheet(report, facts)
+                for sheet_kind, sheet_path in sheets.items():
+                    link = f"../{stem}.{sheet_kind}" if sheet_kind in files else None
+                    sheet_path.write_text(render_prep_sheet(sheet, sheet_kind, link), encoding="utf-8")
+                    written.append(sheet_path)
+                rewritten += 1
             entries.append({"engineer": report["engineer"], "period": report["period"], "files": files})
             summary = person_summary(report, org.people.get(person_id, {"person_id": person_id}), facts, days)
             summary["files"] = [("report", f"../{files['html' if 'html' in files else next(iter(files))]}")] + [
@@ -446,10 +492,16 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
         for manager_id in org.managers():
             page = team_page(org, manager_id, summaries, since=since, until=until, generated_at=utc_stamp(generated_at))
             stem = report_stem(manager_id)
-            for kind in ("html", "md", "json"):
-                page_path = teams_dir / f"{stem}.{kind}"
-                page_path.write_text(render_team_page(page, kind), encoding="utf-8")
-                written.append(page_path)
+            pages: dict[Literal["html", "md", "json"], Path] = {
+                "html": teams_dir / f"{stem}.html",
+                "md": teams_dir / f"{stem}.md",
+                "json": teams_dir / f"{stem}.json",
+            }
+            if not manifest.is_current(f"teams/{stem}", report_digest(page, rendering), pages.values()):
+                manifest.will_write()
+                for kind, page_path in pages.items():
+                    page_path.write_text(render_team_page(page, kind), encoding="utf-8")
+                    written.append(page_path)
             teams.append(
                 {"manager": page["manager"], "files": {f: f"teams/{stem}.{f}" for f in ("html", "md", "json")}}
             )
@@ -457,14 +509,17 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
         for fmt in ("md", "html"):
             index = out_dir / f"index.{fmt}"
             try:
-                index.write_text(render_index(entries, fmt, teams=teams), encoding="utf-8")
+                if write_if_changed(index, render_index(entries, fmt, teams=teams)):
+                    written.append(index)
             except OSError as exc:
                 raise ConfigError(f"cannot write {index} ({exc.strerror or exc}); check reports.out_dir.") from None
             paths.append(index)
-    secure([*written, *paths], policy)
+        written.append(manifest.save())
+    secure(written, policy)
     log.info(
-        "reports: %d engineers, %d team pages, period %s..%s, written to %s",
+        "reports: %d engineers (%d rewritten), %d team pages, period %s..%s, in %s",
         len(entries),
+        rewritten,
         len(teams),
         since,
         until,

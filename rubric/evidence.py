@@ -21,31 +21,30 @@ at its highest confidence in the thread), so several signals of one behaviour co
 than the best alone, and never more than 1:
 
     weight = 1 - prod(1 - signal_weight * label_confidence)   over matched signals
+
+The rows are built set-wise by one SQL query (``rubric/evidence.sql``) run by DuckDB: over Arrow
+tables in memory (``build_evidence``) or inside the warehouse over ``fct_activity`` and
+``activity_labels`` for some people only (``build_evidence_sql``).  Only the epic sizes (one value
+per epic) and the final rounding of weights are computed here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 import logging
 import math
-import re
 import statistics
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
 
 import pyarrow as pa
 
-from classifiers.contract import SIGNALS
-from classifiers.text import is_stock_phrase
+from classifiers.contract import ACTIVITY_SCHEMA, LABEL_SCHEMA, SIGNALS
 from rubric.contract import EVIDENCE_SCHEMA
 from rubric.model import Rubric
 
 log = logging.getLogger(__name__)
-
-_ACTIVITY_COLUMNS = ("activity_id", "person_id", "is_bot", "kind", "occurred_at", "url", "title")
-_OPTIONAL_COLUMNS = ("body", "subject_activity_id", "subject_person_id", "parent_key", "actor", "issue_type")
-_LABEL_COLUMNS = ("activity_id", "label", "confidence", "reason")
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 # Kinds that are feedback on someone's PR or ticket: they fold into a thread per (person, subject).
 THREAD_KINDS = frozenset({"review", "review_comment", "issue_comment", "ticket_comment"})
@@ -80,303 +79,113 @@ EXCERPT_CHARS = 240
 EPIC_MIN_FULL = 3
 EPIC_MIN_FACTOR = 0.1
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'_-]*")
-_SPACE = re.compile(r"\s+")
+# Bump when the rules above or evidence.sql change what rows come out: stored evidence built by another
+# version is rebuilt (flows.incremental).
+EVIDENCE_VERSION = "issue13-sql-1"
+
+# Python's str.isspace() characters (what ``\s`` and ``str.strip()`` mean in Python) as an RE2 class, so
+# the SQL trims and collapses exactly the whitespace Python would.
+_WS = r"[\x{9}-\x{d}\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+# classifiers.text.is_stock_phrase's pattern, in RE2 (matched against the stripped text).
+_STOCK = (
+    r"(?i)(lgtm|looks good( to me)?( now)?|ship ?it|approved?|thanks?( you)?|thx|ty|nice|great|\+1|:\+1:|👍|✅"
+    r"|good catch,? fixed|done|fixed)(" + _WS + r"|[.!])*"
+)
+_INPUTS = ("ev_activities", "ev_labels", "ev_targets", "ev_sets", "ev_epics", "ev_scope")
 
 
-@dataclass(frozen=True)
-class _Target:
-    dim_index: int
-    beh_index: int  # position in document order, breaks ties between equal weights
-    dimension_id: str
-    behaviour_id: str
-    weight: float
+def _words_sql(body: str) -> str:
+    """SQL for the words of ``body`` that count (classifiers.text.is_stock_phrase: none), as the loop counted them."""
+    stripped = f"regexp_replace(coalesce({body}, ''), '^{_WS}+|{_WS}+$', '', 'g')"
+    stock = _STOCK.replace("'", "''")
+    return (
+        f"CASE WHEN {stripped} = '' OR regexp_full_match({stripped}, '{stock}') "
+        f"THEN 0 ELSE len(regexp_extract_all({body}, '[A-Za-z0-9][A-Za-z0-9''_-]*')) END"
+    )
 
 
-@dataclass
-class _Thread:
-    """Everything one person did on one PR / ticket (or one PR, ticket or incident role of their own)."""
-
-    person_id: str
-    thread_id: str
-    rows: list[int] = field(default_factory=list)  # indexes into the activity columns
-    signals: dict[str, tuple[float, list[str]]] = field(default_factory=dict)
-    words: int = 0
-
-
-def _require(table: pa.Table, columns: tuple[str, ...], what: str) -> None:
-    missing = [c for c in columns if c not in table.column_names]
-    if missing:
-        raise ValueError(
-            f"build_evidence: the {what} table lacks columns {missing}; "
-            f"pass a table with the schema in classifiers/contract.py"
-        )
+def _sql() -> str:
+    text = resources.files("rubric").joinpath("evidence.sql").read_text(encoding="utf-8")
+    kinds = ", ".join(f"'{k}'" for k in sorted(THREAD_KINDS))
+    for name, value in (
+        ("{WORDS}", _words_sql("body")),
+        ("{WORDS_M}", _words_sql("m.body")),
+        ("{WS}", _WS),
+        ("{THREAD_KINDS}", kinds),
+        ("{SUBSTANTIVE_MIN_WORDS}", str(SUBSTANTIVE_MIN_WORDS)),
+        ("{EXPLANATORY_MIN_WORDS}", str(EXPLANATORY_MIN_WORDS)),
+        ("{EXCERPT_CHARS}", str(EXCERPT_CHARS)),
+    ):
+        text = text.replace(name, value)
+    return text
 
 
-def _signal_index(rubric: Rubric) -> dict[str, list[_Target]]:
-    """signal -> every (dimension, behaviour, weight) it can evidence."""
-    index: dict[str, list[_Target]] = defaultdict(list)
+def evidence_version(rubric: Rubric) -> str:
+    """A hash of how ``rubric``'s evidence is built (the rubric, this module, the query): evidence stored under
+    another version is rebuilt for everyone."""
+    digest = hashlib.sha256(f"{EVIDENCE_VERSION}\n{_sql()}\n{rubric.model_dump_json()}\n".encode())
+    digest.update(resources.files("rubric").joinpath("evidence.py").read_bytes())
+    return digest.hexdigest()
+
+
+def targets_table(rubric: Rubric) -> pa.Table:
+    """signal -> every (dimension, behaviour, weight) it can evidence, in document order."""
+    rows: list[dict[str, Any]] = []
     beh_index = 0
     for dim_index, (_, dim) in enumerate(rubric.dimensions()):
         for beh in dim.behaviours:
             for sw in beh.signals:
-                index[sw.signal].append(_Target(dim_index, beh_index, dim.id, beh.id, sw.weight))
-            beh_index += 1
-    return dict(index)
-
-
-def _labels_by_activity(labels: pa.Table) -> dict[str, dict[str, tuple[float, list[str]]]]:
-    """activity_id -> {signal: (max confidence, distinct reasons in stable order)}."""
-    cols = {c: labels.column(c).to_pylist() for c in _LABEL_COLUMNS}
-    rows = sorted(
-        zip(cols["activity_id"], cols["label"], cols["confidence"], cols["reason"]),
-        key=lambda r: (r[0] or "", r[1] or "", -(r[2] if r[2] is not None else 1.0), r[3] or ""),
-    )
-    out: dict[str, dict[str, tuple[float, list[str]]]] = defaultdict(dict)
-    unknown: set[str] = set()
-    for activity_id, label, confidence, reason in rows:
-        if activity_id is None or label is None:
-            continue
-        if label not in SIGNALS:
-            unknown.add(label)
-            continue
-        conf = 1.0 if confidence is None else min(max(float(confidence), 0.0), 1.0)
-        best, reasons = out[activity_id].get(label, (0.0, []))
-        if reason and reason not in reasons:
-            reasons = [*reasons, reason]
-        out[activity_id][label] = (max(best, conf), reasons)
-    if unknown:
-        log.warning("build_evidence: ignored labels not in SIGNALS: %s", ", ".join(sorted(unknown)))
-    return out
-
-
-def _best_per_dimension(
-    signals: dict[str, tuple[float, list[str]]], index: dict[str, list[_Target]]
-) -> dict[int, tuple[str, str, float, list[str]]]:
-    """dim_index -> (dimension_id, behaviour_id, weight, matched signals) for one thread."""
-    # (dim_index, beh_index) -> [dimension_id, behaviour_id, prod(1 - w*c), matched signals]
-    acc: dict[tuple[int, int], list] = {}
-    for signal in sorted(signals):
-        confidence = signals[signal][0]
-        for target in index.get(signal, ()):
-            key = (target.dim_index, target.beh_index)
-            slot = acc.setdefault(key, [target.dimension_id, target.behaviour_id, 1.0, []])
-            slot[2] *= 1.0 - target.weight * confidence
-            slot[3].append(signal)
-    best: dict[int, tuple[str, str, float, list[str]]] = {}
-    for (dim_index, _beh_index), (dim_id, beh_id, miss, matched) in sorted(acc.items()):
-        weight = 1.0 - miss
-        if weight <= 0.0:
-            continue
-        if dim_index not in best or weight > best[dim_index][2] + 1e-12:
-            best[dim_index] = (dim_id, beh_id, weight, matched)
-    return best
-
-
-def _words(body: str | None) -> int:
-    if not body or is_stock_phrase(body):
-        return 0
-    return len(_WORD.findall(body))
-
-
-def excerpt(body: str | None, limit: int = EXCERPT_CHARS) -> str | None:
-    """``body`` on one line, trimmed to ``limit`` characters at a word boundary (None when empty)."""
-    if not body:
-        return None
-    text = _SPACE.sub(" ", body).strip()
-    if not text:
-        return None
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
-    return cut.rstrip(" ,;:.") + "…"
-
-
-def _gate(thread: _Thread, kinds: set[str]) -> dict[str, tuple[float, list[str]]]:
-    """The thread's signals after the quality rules (feedback threads only)."""
-    signals = thread.signals
-    if not kinds & THREAD_KINDS:
-        return signals
-    has_substance = bool(SUBSTANCE_SIGNALS & signals.keys()) or thread.words >= SUBSTANTIVE_MIN_WORDS
-    if not has_substance:
-        return {s: v for s, v in signals.items() if s not in GATED_SIGNALS}
-    explanatory = bool(EXPLANATORY_SIGNALS & signals.keys()) or thread.words >= EXPLANATORY_MIN_WORDS
-    if "mentorship" in signals and not explanatory:
-        return {s: v for s, v in signals.items() if s != "mentorship"}
-    return signals
-
-
-_KIND_WORDS = {
-    "review": ("review", "reviews"),
-    "review_comment": ("inline comment", "inline comments"),
-    "issue_comment": ("comment", "comments"),
-    "ticket_comment": ("comment", "comments"),
-}
-
-
-def _thread_summary(kinds: list[str], subject: str | None) -> str:
-    counts: dict[str, int] = defaultdict(int)
-    for kind in kinds:
-        counts[kind] += 1
-    parts = [
-        f"{n} {_KIND_WORDS[k][n != 1]}"
-        for k, n in sorted(counts.items(), key=lambda kv: list(_KIND_WORDS).index(kv[0]))
-        if k in _KIND_WORDS
-    ]
-    where = "ticket" if "ticket_comment" in counts else "PR"
-    # Never the subject's name: reports show no other person (docs/report-schema.md).
-    whose = f"someone else's {where}" if subject else f"the {where}"
-    return f"{', '.join(parts)} on {whose}"
-
-
-def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa.Table:
-    """Evidence rows (EVIDENCE_SCHEMA) for every person's labelled threads, one per matched dimension."""
-    _require(activities, _ACTIVITY_COLUMNS, "activities")
-    _require(labels, _LABEL_COLUMNS, "labels")
-    index = _signal_index(rubric)
-    signal_weight = {(t.behaviour_id, signal): t.weight for signal, targets in index.items() for t in targets}
-    by_activity = _labels_by_activity(labels)
-    n = activities.num_rows
-    cols = {c: activities.column(c).to_pylist() for c in _ACTIVITY_COLUMNS}
-    for c in _OPTIONAL_COLUMNS:
-        cols[c] = activities.column(c).to_pylist() if c in activities.column_names else [None] * n
-
-    epics = _epic_sizes(cols)
-    threads: dict[tuple[str, str], _Thread] = {}
-    seen: set[tuple[str, str]] = set()
-    for i, activity_id in enumerate(cols["activity_id"]):
-        person_id = cols["person_id"][i]
-        if person_id is None or cols["is_bot"][i] or activity_id not in by_activity:
-            continue
-        if (person_id, activity_id) in seen:
-            continue
-        seen.add((person_id, activity_id))
-        kind = cols["kind"][i]
-        thread_id = activity_id
-        if kind in THREAD_KINDS:
-            if cols["subject_person_id"][i] == person_id:
-                continue  # a reply on one's own PR or ticket is not evidence of anything
-            thread_id = cols["subject_activity_id"][i] or activity_id
-        thread = threads.get((person_id, thread_id))
-        if thread is None:
-            thread = threads[(person_id, thread_id)] = _Thread(person_id, thread_id)
-        thread.rows.append(i)
-        if kind in THREAD_KINDS:
-            thread.words += _words(cols["body"][i])
-        for signal, (conf, reasons) in by_activity[activity_id].items():
-            if signal == "project.epic_lead" and activity_id.startswith("jira:ticket:"):
-                conf, reasons = _scale_epic(activity_id.rsplit(":", 1)[-1], conf, reasons, epics)
-            best, known = thread.signals.get(signal, (0.0, []))
-            thread.signals[signal] = (max(best, conf), known + [r for r in reasons if r not in known])
-
-    rows: list[tuple] = []
-    for (person_id, thread_id), thread in threads.items():
-        kinds = [cols["kind"][i] for i in thread.rows]
-        signals = _gate(thread, set(kinds))
-        if not signals:
-            continue
-        # The same for every dimension of the thread: when it started and what it was.
-        first = min((cols["occurred_at"][i] for i in thread.rows if cols["occurred_at"][i] is not None), default=None)
-        summary = None
-        if len(thread.rows) > 1 or kinds[0] in THREAD_KINDS:  # one subject per thread: the PR's or ticket's owner
-            summary = _thread_summary(kinds, cols["subject_person_id"][thread.rows[0]])
-        for dim_index, (dim_id, beh_id, weight, matched) in _best_per_dimension(signals, index).items():
-            weights = {signal: signal_weight[(beh_id, signal)] for signal in matched}
-            rep = _representative(thread, weights, cols, by_activity)
-            reason = "; ".join(_distinct_reasons(signals, matched)[:3])
-            if summary is not None:
-                reason = f"{summary}: {reason}"
-            text = excerpt(cols["body"][rep]) if cols["kind"][rep] in THREAD_KINDS else None
-            rows.append(
-                (
-                    person_id,
-                    dim_index,
-                    first,
-                    cols["activity_id"][rep],
-                    dim_id,
-                    beh_id,
-                    cols["kind"][rep],
-                    cols["url"][rep],
-                    cols["title"][rep],
-                    matched,
-                    round(weight, 6),
-                    reason,
-                    thread_id,
-                    len(thread.rows),
-                    text,
+                rows.append(
+                    {
+                        "signal": sw.signal,
+                        "dim_index": dim_index,
+                        "beh_index": beh_index,
+                        "dimension_id": dim.id,
+                        "behaviour_id": beh.id,
+                        "weight": float(sw.weight),
+                    }
                 )
-            )
-
-    rows.sort(key=lambda r: (r[0], r[1], r[2] is None, r[2] or _EPOCH, r[3]))
-    names = (
-        "person_id",
-        None,
-        "occurred_at",
-        "activity_id",
-        "dimension_id",
-        "behaviour_id",
-        "kind",
-        "url",
-        "title",
-        "signals",
-        "weight",
-        "reason",
-        "thread_id",
-        "activity_count",
-        "excerpt",
+            beh_index += 1
+    schema = pa.schema(
+        [
+            ("signal", pa.string()),
+            ("dim_index", pa.int32()),
+            ("beh_index", pa.int32()),
+            ("dimension_id", pa.string()),
+            ("behaviour_id", pa.string()),
+            ("weight", pa.float64()),
+        ]
     )
-    data = {name: [r[k] for r in rows] for k, name in enumerate(names) if name is not None}
-    data["rubric_id"] = [rubric.id] * len(rows)
-    data["rubric_version"] = [rubric.version] * len(rows)
-    return pa.Table.from_pydict({name: data[name] for name in EVIDENCE_SCHEMA.names}, schema=EVIDENCE_SCHEMA)
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _distinct_reasons(signals: dict[str, tuple[float, list[str]]], matched: list[str]) -> list[str]:
-    """The matched signals' reasons, each said once: "substantive review on bo's PR: X" and "inline comment on
-    bo's PR: X" (the same rule on two activities of one thread) keep only the first."""
-    out: list[str] = []
-    said: set[str] = set()
-    for signal in matched:
-        for reason in signals[signal][1]:
-            gist = reason.split(": ", 1)[-1]
-            if gist not in said:
-                said.add(gist)
-                out.append(reason)
-    return out
+def _sets_table() -> pa.Table:
+    names = sorted(SIGNALS)
+    return pa.table(
+        {
+            "signal": names,
+            "is_substance": [s in SUBSTANCE_SIGNALS for s in names],
+            "is_explanatory": [s in EXPLANATORY_SIGNALS for s in names],
+            "is_gated": [s in GATED_SIGNALS for s in names],
+        }
+    )
 
 
-def _epic_sizes(cols: dict[str, list]) -> tuple[dict[str, tuple[int, int]], tuple[float, float]]:
-    """Epic key -> (child tickets, distinct people assigned to them), from the activities table; and the
-    size (child tickets) at which an epic counts in full."""
-    children: dict[str, int] = defaultdict(int)
-    people: dict[str, set[str]] = defaultdict(set)
-    for i, parent in enumerate(cols["parent_key"]):
-        if parent and cols["kind"][i] == "ticket":
-            children[parent] += 1
-            who = cols["person_id"][i] or cols["actor"][i]
-            if who:
-                people[parent].add(who)
-    epic_keys = {
-        a.rsplit(":", 1)[-1]
-        for a, t in zip(cols["activity_id"], cols["issue_type"])
-        if (t or "").strip().lower() == "epic"
-    }
-    sizes = sorted(children.get(key, 0) for key in epic_keys)
-    found = {key: (n, len(people[key])) for key, n in children.items()}
+def epic_threshold(sizes: list[int]) -> tuple[float, float]:
+    """(typical, full): the size (child tickets) at or below which an epic counts EPIC_MIN_FACTOR, and the size
+    at which it counts in full, from every epic's size."""
     if not sizes:
-        return found, (1.0, float(EPIC_MIN_FULL))
+        return 1.0, float(EPIC_MIN_FULL)
+    sizes = sorted(sizes)
     typical = float(statistics.median(sizes))
     spread = 1.4826 * statistics.median(abs(n - typical) for n in sizes)
     q90 = float(sizes[(9 * len(sizes)) // 10])
     full = max(float(EPIC_MIN_FULL), q90, min(typical + 2 * spread, float(sizes[-1])))
-    return found, (max(1.0, typical), full)
+    return max(1.0, typical), full
 
 
-def _scale_epic(
-    key: str, conf: float, reasons: list[str], epics: tuple[dict[str, tuple[int, int]], tuple[float, float]]
-) -> tuple[float, list[str]]:
-    sizes, (typical, full) = epics
-    n, people = sizes.get(key, (0, 0))
+def epic_scale(n: int, people: int, typical: float, full: float) -> tuple[float, str]:
+    """(factor, reason) for leading an epic of ``n`` child tickets worked by ``people`` people."""
     if n >= full:
         factor = 1.0
     elif n <= typical:
@@ -388,24 +197,131 @@ def _scale_epic(
         f"the epic has {tickets} worked by {people} {'person' if people == 1 else 'people'}"
         f" (a typical epic here: {typical:g})"
     )
-    return conf * factor, [*reasons, said]
+    return factor, said
 
 
-def _representative(
-    thread: _Thread,
-    weights: dict[str, float],
-    cols: dict[str, list],
-    by_activity: dict[str, dict[str, tuple[float, list[str]]]],
-) -> int:
-    """The thread's activity that earned the item: it carries a matched signal most strongly (signal weight x
-    confidence), then says the most, then came first."""
-    if len(thread.rows) == 1:
-        return thread.rows[0]
+_EPIC_SIZES = f"""
+    WITH children AS (
+        SELECT parent_key AS epic_key, count(*) AS n,
+               count(DISTINCT coalesce(nullif(person_id, ''), nullif(actor, ''))) AS people
+        FROM ev_activities WHERE coalesce(parent_key, '') <> '' AND kind = 'ticket' GROUP BY parent_key
+    ),
+    epics AS (
+        SELECT DISTINCT regexp_extract(activity_id, '[^:]*$') AS epic_key FROM ev_activities
+        WHERE lower(regexp_replace(coalesce(issue_type, ''), '^{_WS}+|{_WS}+$', '', 'g')) = 'epic'
+    )
+    SELECT coalesce(c.n, 0) FROM epics e LEFT JOIN children c USING (epic_key)
+"""
+_EPIC_LEADS = """
+    WITH children AS (
+        SELECT parent_key AS epic_key, count(*) AS n,
+               count(DISTINCT coalesce(nullif(person_id, ''), nullif(actor, ''))) AS people
+        FROM ev_activities WHERE coalesce(parent_key, '') <> '' AND kind = 'ticket' GROUP BY parent_key
+    ),
+    leads AS (
+        SELECT DISTINCT regexp_extract(activity_id, '[^:]*$') AS epic_key FROM ev_labels
+        WHERE label = 'project.epic_lead' AND starts_with(activity_id, 'jira:ticket:')
+    )
+    SELECT l.epic_key, coalesce(c.n, 0), coalesce(c.people, 0) FROM leads l LEFT JOIN children c USING (epic_key)
+    ORDER BY 1
+"""
+_EPICS_SCHEMA = pa.schema(
+    [
+        ("epic_key", pa.string()),
+        ("n", pa.int64()),
+        ("people", pa.int64()),
+        ("factor", pa.float64()),
+        ("said", pa.string()),
+    ]
+)
 
-    def key(i: int) -> tuple:
-        labels = by_activity.get(cols["activity_id"][i], {})
-        strength = max((labels[s][0] * w for s, w in weights.items() if s in labels), default=0.0)
-        occurred = cols["occurred_at"][i]
-        return (-strength, -_words(cols["body"][i]), occurred is None, occurred or _EPOCH, cols["activity_id"][i])
 
-    return min(thread.rows, key=key)
+def epics_table(con: Any) -> pa.Table:
+    """Each led epic's size, factor and reason, from ``ev_activities`` / ``ev_labels`` on ``con``.
+
+    One row per epic (never per activity): the thresholds come from every epic's size."""
+    typical, full = epic_threshold([int(n) for (n,) in con.execute(_EPIC_SIZES).fetchall()])
+    rows = []
+    for key, n, people in con.execute(_EPIC_LEADS).fetchall():
+        factor, said = epic_scale(int(n), int(people), typical, full)
+        rows.append({"epic_key": key, "n": n, "people": people, "factor": factor, "said": said})
+    return pa.Table.from_pylist(rows, schema=_EPICS_SCHEMA)
+
+
+def build_evidence_sql(
+    con: Any, rubric: Rubric, people: Sequence[str] | None = None, epics: pa.Table | None = None
+) -> pa.Table:
+    """Evidence rows (EVIDENCE_SCHEMA) from the relations ``ev_activities`` (ACTIVITY_SCHEMA + ``ord``) and
+    ``ev_labels`` (LABEL_SCHEMA) on the DuckDB connection ``con``; only ``people``'s when given.
+
+    The epic sizes (``epics``: ``epics_table(con)``, computed when not given) come from every activity,
+    whoever's evidence is built.
+    """
+    registered = {
+        "ev_targets": targets_table(rubric),
+        "ev_sets": _sets_table(),
+        "ev_scope": pa.table({"person_id": pa.array(sorted(people or ()), pa.string())}),
+    }
+    for name, table in registered.items():
+        con.register(name, table)
+    try:
+        unknown = con.execute(
+            "SELECT DISTINCT label FROM ev_labels "
+            "WHERE label IS NOT NULL AND label NOT IN (SELECT signal FROM ev_sets) ORDER BY 1"
+        ).fetchall()
+        if unknown:
+            log.warning("build_evidence: ignored labels not in SIGNALS: %s", ", ".join(u for (u,) in unknown))
+        con.register("ev_epics", epics if epics is not None else epics_table(con))
+        sql = _sql().replace("{SCOPED}", "0" if people is None else "1")
+        out = con.sql(sql).to_arrow_table()
+    finally:
+        for name in (*registered, "ev_epics"):
+            con.unregister(name)
+    # Python's round() (correctly rounded, half to even), as every build before this one used.
+    weights = [round(w, 6) for w in out.column("weight").to_pylist()]
+    n = out.num_rows
+    data = {
+        "rubric_id": pa.array([rubric.id] * n, pa.string()),
+        "rubric_version": pa.array([rubric.version] * n, pa.string()),
+        "weight": pa.array(weights, pa.float64()),
+    }
+    columns = [data[name] if name in data else out.column(name) for name in EVIDENCE_SCHEMA.names]
+    return pa.Table.from_arrays(columns, schema=EVIDENCE_SCHEMA) if n else EVIDENCE_SCHEMA.empty_table()
+
+
+def _complete(table: pa.Table, schema: pa.Schema, what: str, required: Sequence[str]) -> pa.Table:
+    missing = [c for c in required if c not in table.column_names]
+    if missing:
+        raise ValueError(
+            f"build_evidence: the {what} table lacks columns {missing}; "
+            f"pass a table with the schema in classifiers/contract.py"
+        )
+    columns = []
+    for field in schema:
+        if field.name in table.column_names:
+            columns.append(table.column(field.name).cast(field.type))
+        else:
+            columns.append(pa.nulls(table.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def build_evidence(activities: pa.Table, labels: pa.Table, rubric: Rubric) -> pa.Table:
+    """Evidence rows (EVIDENCE_SCHEMA) for every person's labelled threads, one per matched dimension."""
+    from warehouse.connection import MEMORY, connect
+
+    acts = _complete(
+        activities,
+        ACTIVITY_SCHEMA,
+        "activities",
+        ("activity_id", "person_id", "is_bot", "kind", "occurred_at", "url", "title"),
+    )
+    acts = acts.append_column("ord", pa.array(range(acts.num_rows), pa.int64()))
+    labs = _complete(labels, LABEL_SCHEMA, "labels", ("activity_id", "label", "confidence", "reason"))
+    con = connect(MEMORY, read_only=False)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("ev_activities", acts)
+        con.register("ev_labels", labs)
+        return build_evidence_sql(con, rubric)
+    finally:
+        con.close()

@@ -137,19 +137,15 @@ def sync_rows(
     incoming: pa.Table,
     *,
     scope: Sequence[str] = (),
+    within: str | None = None,
 ) -> int:
     """Make ``table`` equal ``incoming`` (within the ``scope`` values present in it); return rows changed.
 
     Rows equal to the incoming ones are not touched.  With ``scope`` columns,
-    only stored rows whose scope values occur in ``incoming`` may be deleted.
+    only stored rows whose scope values occur in ``incoming`` may be deleted; with ``within`` (an SQL
+    predicate over the stored row ``t``, written in code), only stored rows it holds for.
     """
     key_set = set(key)
-    keys_seen: set[tuple] = set()
-    for row in incoming.select(list(key)).to_pylist():
-        values = tuple(row[k] for k in key)
-        if values in keys_seen:
-            raise WarehouseError(f"{table} rows repeat the key {dict(zip(key, values))}; each key may appear once")
-        keys_seen.add(values)
     names = ", ".join(_q(n) for n in schema.names)
     on_key = " AND ".join(f"t.{_q(k)} = i.{_q(k)}" for k in key)
     others = [n for n in schema.names if n not in key_set]
@@ -160,8 +156,15 @@ def sync_rows(
         in_scope = f"EXISTS (SELECT 1 FROM _incoming_rows s WHERE {same_scope})"
     else:
         in_scope = "true"
+    if within is not None:
+        in_scope = f"({in_scope}) AND ({within})"
     con.register("_incoming_rows", incoming)
     try:
+        keys = ", ".join(_q(k) for k in key)
+        repeated = con.execute(f"SELECT {keys} FROM _incoming_rows GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchall()
+        if repeated:
+            values = dict(zip(key, repeated[0]))
+            raise WarehouseError(f"{table} rows repeat the key {values}; each key may appear once")
         [(deleted,)] = con.execute(
             f"DELETE FROM {table} t WHERE {in_scope} AND NOT EXISTS (SELECT 1 FROM _incoming_rows i WHERE {on_key})"
         ).fetchall()

@@ -18,7 +18,7 @@ from classifiers.contract import LABEL_SCHEMA
 from miners.base import Batch
 from miners.records import JiraIssueRecord, Record
 from rubric.contract import EVIDENCE_SCHEMA
-from warehouse import health, queries
+from warehouse import downstream, health, queries
 from warehouse.connection import MEMORY, connect, utc_now
 from warehouse.errors import WarehouseError
 from warehouse.loading import LoadResult, conform, delete_missing, sync_rows, upsert_cursor, upsert_records
@@ -28,8 +28,8 @@ from warehouse.records import parse_records
 
 log = logging.getLogger(__name__)
 
-LABEL_KEY = ("activity_id", "label", "classifier_id")
-EVIDENCE_KEY = ("rubric_id", "rubric_version", "person_id", "dimension_id", "activity_id")
+LABEL_KEY = downstream.LABEL_KEY
+EVIDENCE_KEY = downstream.EVIDENCE_KEY
 
 
 def open_warehouse(
@@ -322,6 +322,27 @@ class Warehouse:
             lambda con: sync_rows(
                 con, "rubric_evidence", EVIDENCE_SCHEMA, EVIDENCE_KEY, incoming, scope=("rubric_id", "rubric_version")
             ),
+        )
+
+    def classify_changed(self, version: str, classify: Callable[[pa.Table], pa.Table]) -> downstream.ClassifyResult:
+        """Label only activities that are new, changed, or were labelled under another classifiers' ``version``;
+        drop labels of activities gone (``warehouse.downstream``)."""
+        con = self._writable("classifying activities")
+        return downstream.classify_changed(con, self._transaction, version, classify, self._clock())
+
+    def build_evidence_changed(
+        self,
+        rubric_key: tuple[str, str],
+        version: str,
+        epics: Callable[[duckdb.DuckDBPyConnection], pa.Table],
+        build: Callable[[duckdb.DuckDBPyConnection, pa.Table, Sequence[str] | None], pa.Table],
+        extra: pa.Table | None = None,
+    ) -> downstream.EvidenceResult:
+        """Rebuild rubric ``rubric_key``'s evidence only for people whose inputs (``extra`` included) changed
+        (everyone's when the rubric or the evidence query's ``version`` did) (``warehouse.downstream``)."""
+        con = self._writable("building evidence")
+        return downstream.evidence_changed(
+            con, self._transaction, rubric_key, version, epics, build, self._clock(), extra
         )
 
     def resolve_identities(self, overrides: Sequence[Any] = ()) -> Any:

@@ -194,7 +194,7 @@ def test_order_is_person_then_rubric_dimension_then_time():
 EVIDENCING = sorted({s.signal for _, b in RUBRIC.behaviours() for s in b.signals})
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=20, deadline=None)  # each example runs a DuckDB query: kept small for CI
 @given(
     st.lists(
         st.tuples(st.integers(0, 5), st.sampled_from(sorted(SIGNALS)), st.floats(0.05, 1.0)), min_size=1, max_size=30

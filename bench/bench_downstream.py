@@ -1,0 +1,279 @@
+"""Downstream bench (issue 13): incremental nightly, set-wise evidence, reports on a 1M-activity warehouse.
+
+Part 1, on a mined world (a copy of a ``bench.bench_personas --cache`` folder, e.g. the 200-engineer year;
+the cache itself is only read):
+
+- today's downstream (every activity classified, the per-activity evidence loop — kept as the test oracle
+  in tests/support/evidence_loop.py —, every report written) and the incremental stages' first run, then
+  a night where nothing changed: activities re-classified, evidence rows and reports changed, seconds.
+
+Part 2, a warehouse of ``--copies`` x the world's activities (60 x 18k = 1.08M for the 200-engineer year),
+synthesised in DuckDB from the world's own rows rather than mined: each copy is one of ``--groups`` person
+groups (person ids ``<id>~<g>``: 200 x 10 = 2,000 engineers with the world's distributions) shifted by
+``k x 122`` days (6 shifts: two years), with its labels.  ``fct_activity`` and ``dim_person`` become tables
+in the copy (reports open it read-only, so the views are not rebuilt):
+
+- evidence build throughput (activities/s): the SQL build on all of it, and the SQL build and the old loop
+  on the same subset (one group, ``--loop-shifts`` shifts), same run;
+- one engineer's report as ``ladder report`` makes it (period calibration, their rows through the
+  person index, coverage, HTML), and all 2,000 engineers' reports (one calibration, every format).
+
+    python -m bench.bench_downstream --source /work/cache/e200-m12-s11 [--copies-groups 10 --shifts 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from flows import stages
+from flows.config import read_config
+from flows.report_manifest import MANIFEST
+
+SHIFT_DAYS = 122
+
+
+def timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
+class Counts(logging.Handler):
+    """Keeps the stages' summary lines (what each stage did)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "ladder.stages":
+            self.lines.append(record.getMessage())
+
+
+def downstream(config) -> float:
+    started = time.perf_counter()
+    stages.classify(config)
+    stages.build_evidence(config)
+    stages.write_reports(config)
+    return time.perf_counter() - started
+
+
+def todays_downstream(config) -> float:
+    """What every night did before issue 13: classify all, the per-activity evidence loop, write every report."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from classifiers import classify_activities
+    from tests.support.evidence_loop import build_evidence as loop
+    from warehouse import open_warehouse
+
+    started = time.perf_counter()
+    rubric = stages.load_rubric_for(config)
+    with open_warehouse(config.warehouse_path) as wh:
+        activities = wh.query_activities()
+        wh.write_labels(classify_activities(activities, model_dir=config.model_dir))
+        wh.write_evidence(loop(wh.query_activities(), wh.query_labels(), rubric))
+    (config.reports_dir / MANIFEST).unlink(missing_ok=True)
+    stages.write_reports(config)
+    return time.perf_counter() - started
+
+
+def part_nightly(folder: Path) -> dict:
+    from warehouse import open_warehouse
+
+    config = read_config(folder / "ladder.yaml")
+    counts = Counts()
+    logging.getLogger("ladder.stages").addHandler(counts)
+    logging.getLogger("ladder.stages").setLevel(logging.INFO)
+    out: dict = {}
+    with open_warehouse(config.warehouse_path) as wh:  # migrate the copy; forget any earlier stage state
+        wh.con.execute("DELETE FROM stage_versions")
+        out["activities"] = wh.con.execute("SELECT count(*) FROM fct_activity").fetchall()[0][0]
+    stages.classify(config)  # models trained once, outside the timings
+    with open_warehouse(config.warehouse_path) as wh:
+        wh.con.execute("DELETE FROM stage_versions")
+    out["today_s"] = todays_downstream(config)
+    with open_warehouse(config.warehouse_path) as wh:
+        wh.con.execute("DELETE FROM stage_versions")
+    (config.reports_dir / MANIFEST).unlink(missing_ok=True)
+    out["full_s"] = downstream(config)
+    counts.lines.clear()
+    out["unchanged_s"] = downstream(config)
+    out["unchanged_lines"] = list(counts.lines)
+    return out
+
+
+def synthesise(path: Path, groups: int, shifts: int) -> int:
+    """Replace fct_activity, activity_labels and dim_person of the warehouse copy at ``path`` by ``groups`` x
+    ``shifts`` copies of its own rows (see the module docstring); returns the activities."""
+    from warehouse.connection import connect
+
+    con = connect(path, read_only=False)
+    try:
+        con.execute("CREATE TABLE bench_activity_src AS SELECT * FROM fct_activity")
+        con.execute("CREATE TABLE bench_labels_src AS SELECT * FROM activity_labels")
+        con.execute("CREATE TABLE bench_person_src AS SELECT * FROM dim_person")
+        con.execute("DROP VIEW fct_activity")
+        con.execute("DROP VIEW dim_person")
+        suffix = "'~' || g.g"
+        copy = "'~' || g.g || '.' || s.s"
+        con.execute(
+            f"""CREATE TABLE fct_activity AS SELECT a.* REPLACE (
+                activity_id || {copy} AS activity_id,
+                person_id || {suffix} AS person_id,
+                actor || {suffix} AS actor,
+                subject_activity_id || {copy} AS subject_activity_id,
+                subject_person_id || {suffix} AS subject_person_id,
+                parent_key || {copy} AS parent_key,
+                occurred_at + to_days(CAST(s.s * {SHIFT_DAYS} AS INTEGER)) AS occurred_at
+            ) FROM bench_activity_src a, range({groups}) g(g), range({shifts}) s(s)
+            ORDER BY activity_id"""
+        )
+        con.execute("DELETE FROM activity_labels")
+        con.execute(
+            f"INSERT INTO activity_labels SELECT l.* REPLACE (activity_id || {copy} AS activity_id) "
+            f"FROM bench_labels_src l, range({groups}) g(g), range({shifts}) s(s)"
+        )
+        con.execute(
+            f"CREATE TABLE dim_person AS SELECT p.* REPLACE (person_id || {suffix} AS person_id, "
+            f"manager_id || {suffix} AS manager_id, name || ' ' || g.g AS name) "
+            f"FROM bench_person_src p, range({groups}) g(g)"
+        )
+        con.execute("DELETE FROM rubric_evidence")
+        con.execute("DELETE FROM evidence_inputs")
+        con.execute("DELETE FROM stage_versions")
+        return con.execute("SELECT count(*) FROM fct_activity").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def part_million(folder: Path, groups: int, shifts: int, loop_shifts: int) -> dict:
+    import pyarrow as pa
+
+    from rubric import build_evidence, render_report
+    from rubric.evidence import build_evidence_sql, epics_table, evidence_version
+    from tests.support.evidence_loop import build_evidence as loop
+    from warehouse import downstream as ds
+    from warehouse import open_warehouse
+    from warehouse.connection import connect
+
+    config = read_config(folder / "ladder.yaml")
+    rubric = stages.load_rubric_for(config)
+    out: dict = {}
+    out["activities"], out["synthesise_s"] = timed(synthesise, config.warehouse_path, groups, shifts)
+
+    con = connect(config.warehouse_path, read_only=False)
+    try:
+
+        def transaction(action, work):
+            con.begin()
+            try:
+                result = work(con)
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+            return result
+
+        result, out["evidence_sql_s"] = timed(
+            ds.evidence_changed,
+            con,
+            transaction,
+            (rubric.id, rubric.version),
+            evidence_version(rubric),
+            epics_table,
+            lambda c, epics, people: build_evidence_sql(c, rubric, people, epics),
+            dt.datetime.now(dt.timezone.utc),
+        )
+        out["evidence_rows"] = result.rows
+        out["people"] = result.people
+        # The same subset through both builds: one person group, the first loop_shifts shifts.
+        subset = con.sql(
+            "SELECT * EXCLUDE (input_hash, ord) FROM ev_activities "
+            f"WHERE regexp_matches(activity_id, '~0\\.[0-{loop_shifts - 1}]$') ORDER BY activity_id"
+        ).to_arrow_table()
+        labels = con.sql(
+            "SELECT * FROM activity_labels WHERE activity_id IN (SELECT activity_id FROM ev_activities "
+            f"WHERE regexp_matches(activity_id, '~0\\.[0-{loop_shifts - 1}]$'))"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    out["subset"] = subset.num_rows
+    new, out["subset_sql_s"] = timed(build_evidence, subset, labels, rubric)
+    old, out["subset_loop_s"] = timed(loop, subset, labels, rubric)
+    out["subset_identical"] = new.equals(old)
+    assert isinstance(new, pa.Table)
+
+    with open_warehouse(config.warehouse_path, read_only=True) as wh:
+        _, last = wh.query_activity_span()
+        until = last.date()
+        since = until - dt.timedelta(days=90)
+        people = wh.query_people()
+        history_start, _ = wh.query_activity_span()
+        plan = wh.con.execute(
+            "EXPLAIN SELECT * FROM rubric_evidence WHERE person_id = ?", [people[0]["person_id"]]
+        ).fetchall()
+        out["person_read_plan"] = "INDEX_SCAN" if "INDEX_SCAN" in str(plan) else "SEQ_SCAN"
+
+    def one_report(person: dict) -> str:
+        with open_warehouse(config.warehouse_path, read_only=True) as wh:
+            report = stages.render_person_report(
+                wh,
+                rubric,
+                person,
+                since=since,
+                until=until,
+                generated_at=dt.datetime.now(dt.timezone.utc),
+                history_start=history_start,
+                coverage=stages.coverage_inputs(config),
+            )
+        return render_report(report, "html")
+
+    _, out["one_report_s"] = timed(one_report, people[len(people) // 2])
+    _, out["one_report_again_s"] = timed(one_report, people[len(people) // 3])
+
+    def everyone() -> int:
+        n = 0
+        for report in stages.everyone_reports(
+            config, since=since, until=until, generated_at=dt.datetime.now(dt.timezone.utc)
+        ):
+            for fmt in config.reports.formats:
+                render_report(report, fmt)
+            n += 1
+        return n
+
+    out["reports"], out["all_reports_s"] = timed(everyone)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--source", type=Path, required=True, help="a bench_personas --cache folder (only read)")
+    parser.add_argument("--groups", type=int, default=10, help="person groups in the synthesised warehouse")
+    parser.add_argument("--shifts", type=int, default=6, help=f"time shifts of {SHIFT_DAYS} days")
+    parser.add_argument("--loop-shifts", type=int, default=3, help="shifts of group 0 given to the old loop")
+    parser.add_argument("--skip-nightly", action="store_true", help="only the synthesised warehouse")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
+    with tempfile.TemporaryDirectory(prefix="bench-downstream-") as tmp:
+        folder = Path(tmp) / "world"
+        shutil.copytree(args.source, folder)
+        if not args.skip_nightly:
+            print("nightly:", part_nightly(folder), flush=True)
+        else:
+            from warehouse import open_warehouse
+
+            config = read_config(folder / "ladder.yaml")
+            with open_warehouse(config.warehouse_path):
+                pass
+            stages.classify(config)
+        print("million:", part_million(folder, args.groups, args.shifts, args.loop_shifts), flush=True)
+
+
+if __name__ == "__main__":
+    main()
