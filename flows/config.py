@@ -201,6 +201,19 @@ class FilesConfig(_Section):
         return bits | ((bits & 0o444) >> 2)
 
 
+class RunConfig(_Section):
+    """How the nightly flow runs its mining tasks (docs/operations.md)."""
+
+    # threads: mapped per-partition tasks on in-process threads (default); dask: the same tasks on a Dask
+    # cluster (prefect-dask); sequential: one task per source, one after the other (the flow before issue 13).
+    task_runner: Literal["threads", "dask", "sequential"] = "threads"
+    dask_address: str | None = None  # tcp://scheduler:8786 of a running cluster; unset: a local cluster
+    dask_workers: int = Field(default=4, ge=1, le=256)  # workers of the local cluster
+    concurrency: int = Field(default=4, ge=1, le=100)  # mining tasks in flight per source
+    retries: int = Field(default=2, ge=0, le=10)  # Prefect retries of a partition that failed transiently
+    retry_delay_seconds: float = Field(default=30.0, ge=0, le=3600)
+
+
 class LadderConfig(_Section):
     version: Literal[1] = 1
     warehouse: Path = Path("ladder.duckdb")
@@ -213,6 +226,7 @@ class LadderConfig(_Section):
     classifiers: ClassifierConfig = Field(default_factory=ClassifierConfig)
     reports: ReportConfig = Field(default_factory=ReportConfig)
     files: FilesConfig = Field(default_factory=FilesConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
 
     source_path: Path | None = Field(default=None, exclude=True)
 
@@ -360,4 +374,12 @@ reports:
 # files:
 #   mode: "0640"                 # folders get 0750
 #   group: ladder-ops
+
+# How the nightly runs its mining tasks (docs/operations.md):
+# run:
+#   task_runner: threads         # threads | dask | sequential
+#   dask_address: tcp://scheduler:8786   # dask: a running cluster (unset: a local one of dask_workers)
+#   concurrency: 4               # mining tasks in flight per source
+#   retries: 2                   # Prefect retries of a partition that failed transiently
+#   retry_delay_seconds: 30
 """

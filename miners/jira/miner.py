@@ -261,6 +261,7 @@ def mine_jira(
                 )
                 yield Batch.failed(SOURCE, f"jira:{p}", str(inner), quarantined)
                 failed[p] = ""  # already yielded
+    spent = {"requests": reader.requests, "retries": reader.retries}  # the run's cost, on its first done batch
     for project in projects:
         if project in failed:
             if failed[project]:
@@ -272,7 +273,7 @@ def mine_jira(
             partition=f"jira:{project}",
             records=(),
             cursor=_cursor(run.newest[project], previous[project]),
-            stats={"items": 0},
+            stats={"items": 0, **spent},
             done=True,
         )
         log.info(
@@ -282,6 +283,7 @@ def mine_jira(
             previous[project],
             _cursor(run.newest[project], previous[project]),
         )
+        spent = {}
     log.info(
         "jira: %d projects (%d failed), %d issues, %d requests (%d retries), %d issues with comments paged, "
         "%d quarantined",
