@@ -46,7 +46,7 @@ log = logging.getLogger("ladder.nightly")
 
 
 class PartitionFailed(Exception):
-    """A partition whose mining failed in a way worth retrying (not an unparseable answer)."""
+    """A partition not mined because its source stopped (``Batch.stopped``): worth a Prefect retry."""
 
     def __init__(self, error: str, stop: bool) -> None:
         super().__init__(error)
@@ -78,22 +78,28 @@ def plan_task(config: LadderConfig, source: str, cursors: dict, since: dt.date |
     built = build_source(config, source)
     assert built is not None
     request = SyncRequest(cursors=cursors, since=_as_datetime(since), full=full, stored=stored)
-    return built.plan(request)  # type: ignore[attr-defined]
+    plan: Plan = built.plan(request)  # type: ignore[attr-defined]
+    for batch in plan.batches:  # the source stopped while listing (unreachable, no budget): Prefect retries
+        if batch.stats.get("source_stop"):
+            raise PartitionFailed(f"{batch.partition}: {batch.error}", stop=True)
+    return plan
 
 
 @task(cache_policy=NO_CACHE, retry_condition_fn=_retry_transient)
 def mine_task(
     config: LadderConfig, source: str, work: Work, cursors: dict, since: dt.date | None, full: bool, stored
 ) -> list[Batch]:
-    """One partition's batches; raises ``PartitionFailed`` (Prefect retries) when it failed, unless the answer
-    was unparseable (quarantined: reading it again gives the same)."""
+    """One partition's batches; raises ``PartitionFailed`` (Prefect retries) when the source as a whole stopped
+    (unreachable, its budget or secondary limits not lifting in time).  A partition that failed on its own
+    (a 403, an unparseable answer, 5xx after the client policy's retries) is recorded as failed and retried
+    by the next run, as before."""
     built = build_source(config, source)
     assert built is not None
     request = SyncRequest(cursors=cursors, since=_as_datetime(since), full=full, stored=stored)
     batches = list(built.mine_work(request, work))  # type: ignore[attr-defined]
     last = batches[-1] if batches else None
-    if last is not None and last.error is not None and not last.quarantined:
-        raise PartitionFailed(last.error, stop=bool(last.stats.get("source_stop")))
+    if last is not None and last.error is not None and last.stats.get("source_stop"):
+        raise PartitionFailed(last.error, stop=True)
     return batches
 
 

@@ -48,7 +48,6 @@ Rate limits
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import fnmatch
 import logging
@@ -218,7 +217,7 @@ def list_org(
     try:
         repos = fetch_org_repos(gql, org)
     except SourceStop as exc:
-        return Batch.failed(SOURCE, f"{SOURCE}:{org}", str(exc)), [], exc
+        return Batch.stopped(SOURCE, f"{SOURCE}:{org}", str(exc)), [], exc
     except PartitionError as exc:
         return (
             Batch.failed(SOURCE, f"{SOURCE}:{org}", str(exc), _quarantined(f"{org} repository listing", exc)),
@@ -318,7 +317,7 @@ def mine_listed_repo(
         log.warning("%s; skipped this repository, the others still sync", exc)
     except SourceStop as exc:
         log.error("%s: %s; the repositories not yet synced are left for the next run", partition, exc)
-        yield dataclasses.replace(Batch.failed(SOURCE, partition, str(exc)), stats={"source_stop": 1})
+        yield Batch.stopped(SOURCE, partition, str(exc))
     except PartitionError as exc:
         log.error("%s: %s; the other repositories still sync", partition, exc)
         yield Batch.failed(SOURCE, partition, str(exc), _quarantined(f"{full_name} answer", exc))
