@@ -214,6 +214,7 @@ def list_org(
     """The org's partition ``github:{org}`` (repos, teams, CODEOWNERS) as one batch, the listed repositories
     to mine (archived ones only with ``include_archived``; plain dicts of the org listing) and the
     ``SourceStop`` that ended the listing, if one did (then nothing more should be asked of GitHub)."""
+    listing = (gql.requests, gql.points)
     try:
         repos = fetch_org_repos(gql, org)
     except SourceStop as exc:
@@ -257,6 +258,8 @@ def list_org(
             "teams": len(team_records),
             "codeowners": len(owners),
             "rest_requests": rest.requests - before,
+            "graphql_requests": gql.requests - listing[0],
+            "graphql_points": gql.points - listing[1],
             "not_modified": rest.not_modified,
         },
         done=team_error is None,
