@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory):
     world = tiny_world()
-    with synced_world(world, tmp_path_factory.mktemp("ops"), stage_names=("sync_roster", "sync_github", "sync_jira")) as s:
+    with synced_world(
+        world, tmp_path_factory.mktemp("ops"), stage_names=("sync_roster", "sync_github", "sync_jira")
+    ) as s:
         yield s
 
 
