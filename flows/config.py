@@ -103,9 +103,21 @@ def _check_date(value: dt.date | None) -> dt.date | None:
     return value
 
 
+class GitHubAppConfig(_Section):
+    """Read GitHub as a GitHub App installation instead of with a personal token (docs/operations.md)."""
+
+    app_id: int = Field(ge=1)
+    installation_id: int = Field(ge=1)
+    # the variable holding the *path* of the App's private key (PEM); the key itself never goes in the config
+    private_key_path_env: str = "GITHUB_APP_PRIVATE_KEY_PATH"
+
+    _env = field_validator("private_key_path_env")(_check_env_name)
+
+
 class GitHubConfig(_Section):
     base_url: str = "https://api.github.com"
     token_env: str = "GITHUB_TOKEN"
+    app: GitHubAppConfig | None = None  # set: installation tokens from this App; token_env is not read
     orgs: list[str] = Field(min_length=1)
     include: list[str] = Field(default_factory=lambda: ["*"])
     exclude: list[str] = Field(default_factory=list)
@@ -341,6 +353,10 @@ github:
   # https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server
   base_url: https://api.github.com
   token_env: GITHUB_TOKEN        # a token with read access to the orgs below
+  # app:                         # or a GitHub App installation (tokens refreshed before they expire):
+  #   app_id: 12345
+  #   installation_id: 67890
+  #   private_key_path_env: GITHUB_APP_PRIVATE_KEY_PATH   # the variable holding the PEM file's path
   orgs: [acme]
   include: ["*"]                 # globs on org/repo
   exclude: ["acme/sandbox-*"]

@@ -81,6 +81,8 @@ def _github_check(config: LadderConfig) -> Check:
 
     gh = github_client(config)
     base = config.github.base_url if config.github else ""
+    if config.github is not None and config.github.app is not None:
+        return _github_app_check(config, base)
     try:
         login = gh.get_user().login
     except github.BadCredentialsException:
@@ -96,6 +98,34 @@ def _github_check(config: LadderConfig) -> Check:
     scope_text = f"scopes {', '.join(scopes) or 'none'}" if scopes is not None else "scopes not reported"
     status: Status = "warn" if limit and remaining < limit // 10 else "ok"
     return Check("github server", status, f"{base} as {login}; {scope_text}; core budget {remaining}/{limit} left")
+
+
+def _github_app_check(config: LadderConfig, base: str) -> Check:
+    """One installation-token exchange (an installation token cannot read ``/user``)."""
+    import github
+    import requests
+    from github import Auth
+
+    from flows.sources import _app_private_key
+
+    app = config.github.app if config.github else None
+    assert app is not None
+    integration = github.GithubIntegration(
+        base_url=base.rstrip("/"), auth=Auth.AppAuth(app.app_id, _app_private_key(config)), retry=None
+    )
+    try:
+        issued = integration.get_access_token(app.installation_id)
+    except github.GithubException as exc:
+        what = "rejects the App's JWT (app_id or private key wrong)" if exc.status == 401 else f"answered {exc.status}"
+        return Check("github server", "fail", f"{base} {what}", transient=exc.status >= 500)
+    except (requests.RequestException, OSError) as exc:
+        return Check("github server", "fail", f"cannot reach {base} ({type(exc).__name__})", transient=True)
+    return Check(
+        "github server",
+        "ok",
+        f"{base}: GitHub App {app.app_id} installation {app.installation_id} token issued, expires "
+        f"{issued.expires_at:%Y-%m-%d %H:%M} UTC (refreshed before it expires)",
+    )
 
 
 def _jira_check(config: LadderConfig) -> Check:

@@ -107,7 +107,9 @@ def _tags(config: LadderConfig, source: str) -> list[str]:
     """``source:NAME``, ``host:HOST`` and ``token:ENV_NAME`` (the variable's name, never its value): a Prefect
     server's tag concurrency limits cap mining tasks per source, per host and per token."""
     if source == "github" and config.github is not None:
-        host, token = urlsplit(config.github.base_url).hostname or "", config.github.token_env
+        app = config.github.app
+        token = f"app-{app.installation_id}" if app is not None else config.github.token_env
+        host = urlsplit(config.github.base_url).hostname or ""
     elif source == "jira" and config.jira is not None:
         host, token = urlsplit(config.jira.url).hostname or "", config.jira.token_env
     else:
