@@ -172,7 +172,7 @@ def mine(config: LadderConfig, since: dt.date | None = None, full: bool = False)
         def submit_more(run: _SourceRun) -> None:
             while run.queue and run.in_flight < config.run.concurrency and run.stopped is None:
                 work = run.queue.popleft()
-                cursor = run.cursors.get(work.partition)
+                cursors = {p: run.cursors[p] for p in work.covers if p in run.cursors}
                 stored = wh.snapshot(run.name, work.keys)
                 future = mine_task.with_options(
                     name=f"mine-{run.name}",
@@ -180,13 +180,13 @@ def mine(config: LadderConfig, since: dt.date | None = None, full: bool = False)
                     tags=_tags(config, run.name),
                     retries=config.run.retries,
                     retry_delay_seconds=config.run.retry_delay_seconds,
-                ).submit(config, run.name, work, {work.partition: cursor} if cursor else {}, since, full, stored)
+                ).submit(config, run.name, work, cursors, since, full, stored)
                 pending[future] = (run, work)
                 run.in_flight += 1
             if run.stopped is not None:
                 while run.queue:
                     work = run.queue.popleft()
-                    load(run, [Batch.failed(run.name, work.partition, f"not synced: {run.stopped}")])
+                    load(run, [Batch.failed(run.name, p, f"not synced: {run.stopped}") for p in work.covers])
 
         for name in names:
             entry = source_entry(name)
@@ -223,7 +223,7 @@ def mine(config: LadderConfig, since: dt.date | None = None, full: bool = False)
                     if getattr(outcome, "stop", False):
                         run.stopped = str(outcome)
                     log.error("%s: not synced after %d retries: %s", work.partition, config.run.retries, outcome)
-                    load(run, [Batch.failed(run.name, work.partition, str(outcome))])
+                    load(run, [Batch.failed(run.name, p, str(outcome)) for p in work.covers])
                 else:
                     load(run, outcome)
             submit_more(run)

@@ -91,8 +91,8 @@ class SnapshotKeys:
     """What to read into a ``StoredSnapshot`` for one piece of work."""
 
     counts: tuple[tuple[type[Record], str], ...] = ()  # (record type, partition) pairs to count
-    updated: tuple[type[Record], str] | None = None  # every stored updated_at of this type in this partition
-    quarantined_prefix: str | None = None  # quarantined items of the source starting with this
+    updated: tuple[tuple[type[Record], str], ...] = ()  # (type, partition): every stored updated_at there
+    quarantined_prefixes: tuple[str, ...] = ()  # quarantined items of the source starting with one of these
     http_cache_containing: str | None = None  # kept answers whose key (path and query) contains this
 
 
@@ -100,9 +100,15 @@ class SnapshotKeys:
 class Work:
     """One partition to mine on its own (a repository, a project): picklable, a task runner may ship it away."""
 
-    partition: str  # the partition it mines (``github:org/repo``, ``jira:KEY``)
-    item: Any  # what the source needs to mine it (the org listing's repository, the project key)
+    partition: str  # the partition it mines (``github:org/repo``), or a name for the ones it mines together
+    item: Any  # what the source needs to mine it (the org listing's repository, the project keys)
     keys: SnapshotKeys = SnapshotKeys()  # what its mining will ask of ``Stored``, read before it is handed out
+    partitions: tuple[str, ...] = ()  # the partitions it mines when more than ``partition`` (Jira's projects)
+
+    @property
+    def covers(self) -> tuple[str, ...]:
+        """Every partition this work writes a cursor or an outcome for."""
+        return self.partitions or (self.partition,)
 
 
 @dataclass(frozen=True)

@@ -229,18 +229,18 @@ class Warehouse:
         another thread, process or machine, with no connection to this file."""
         counts = {f"{t.TABLE} {p}": self.count_stored(t, p) for t, p in keys.counts}
         updated: dict[str, dt.datetime] = {}
-        if keys.updated is not None:
-            record_type, partition = keys.updated
+        for record_type, partition in keys.updated:
             if record_type.TABLE not in queries.RECORD_TYPES_BY_TABLE:
                 raise WarehouseError(f"{record_type.__name__} has no raw table")
             rows = self.con.execute(
                 f'SELECT source_id, max(updated_at) FROM {record_type.TABLE} WHERE "partition" = ? GROUP BY source_id',
                 [partition],
             ).fetchall()
-            updated = {i: u.astimezone(dt.timezone.utc) for i, u in rows if u is not None}
+            updated.update({i: u.astimezone(dt.timezone.utc) for i, u in rows if u is not None})
         quarantined: list[str] = []
-        if keys.quarantined_prefix is not None:
-            quarantined = [i for i in self.read_quarantined_items(source) if i.startswith(keys.quarantined_prefix)]
+        if keys.quarantined_prefixes:
+            prefixes = keys.quarantined_prefixes
+            quarantined = [i for i in self.read_quarantined_items(source) if i.startswith(prefixes)]
         cache: dict[str, tuple[str, str]] = {}
         if keys.http_cache_containing is not None:
             cache = {k: v for k, v in self.read_http_cache().items() if keys.http_cache_containing in k}

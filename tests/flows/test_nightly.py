@@ -48,7 +48,7 @@ def test_nightly_twice_adds_and_changes_nothing(pipeline, caplog):
         task_runs = client.read_task_runs(limit=200)
     mined = {r.name: r for r in task_runs if r.name.startswith(("mine-github:", "mine-jira:"))}
     repos = {f"mine-github:{world.org}/{r.name}" for r in world.repos if not r.archived}
-    assert repos <= set(mined) and {f"mine-jira:{p.key}" for p in world.jira_projects} <= set(mined)
+    assert repos <= set(mined) and "mine-jira:projects" in mined  # Jira: one search across its projects
     assert all(r.empirical_policy.retries == 2 for r in mined.values())  # run.retries' default
     assert all("host:127.0.0.1" in r.tags and any(t.startswith("token:") for t in r.tags) for r in mined.values())
     for task_name in ("plan-github", "plan-jira", "classify", "build-evidence"):  # Prefect adds a short suffix
