@@ -99,6 +99,7 @@ def _run(config: Path, env: dict[str, str]) -> dict:
             for s in runs
             for i, k in ((3, "items"), (4, "requests"), (5, "budget"), (6, "status"))
         },
+        **{f"{s}_s": runs[s][2] - runs[s][1] for s in runs},
     }
 
 
@@ -110,6 +111,12 @@ def main() -> None:
     parser.add_argument("--runners", default="sequential,threads")
     parser.add_argument("--dask-workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=0,
+        help="model the network: every API answer is delayed this long (the sandbox's `slow` fault; 0: loopback)",
+    )
     args = parser.parse_args()
     runners = args.runners.split(",")
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -119,6 +126,14 @@ def main() -> None:
         generate_s = time.perf_counter() - started
         write_world(world, tmp / "world.json")
         port = _free_port()
+        faults: list[str] = []
+        if args.latency_ms:
+            (tmp / "latency.yaml").write_text(
+                "version: 1\nseed: 0\ndescription: modelled network latency\nrules:\n"
+                f"  - kind: slow\n    rate: 1.0\n    delay_ms: {args.latency_ms}\n",
+                encoding="utf-8",
+            )
+            faults = ["--faults", str(tmp / "latency.yaml")]
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -132,6 +147,7 @@ def main() -> None:
                 str(port),
                 "--write-config",
                 str(tmp / "base.yaml"),
+                *faults,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -161,19 +177,22 @@ def main() -> None:
     n_prs, n_tickets = len(world.pull_requests), len(world.jira_issues)
     print(
         f"\n`python -m bench.bench_ops --engineers {args.engineers} --months {args.months} --seed {args.seed} "
-        f"--runners {args.runners} --concurrency {args.concurrency}`: {n_prs:,} PRs, {n_tickets:,} tickets, "
+        f"--runners {args.runners} --concurrency {args.concurrency} --latency-ms {args.latency_ms}`: {n_prs:,} PRs, {n_tickets:,} tickets, "
         f"{len(world.repos)} repos, {len(world.jira_projects)} projects; world generated in {generate_s:.1f} s\n"
     )
     base_s = results[runners[0]]["mining_s"]
     print(
-        "| runner | mining wall time | vs " + runners[0] + " | whole command | peak RSS | GitHub budget (points) "
+        "| runner | mining wall time (GitHub / Jira) | vs "
+        + runners[0]
+        + " | whole command | peak RSS | GitHub budget (points) "
         "| Jira requests | virtual hours of GitHub rate limit: 1 token / pool of 4 |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for runner, r in results.items():
         budget = r.get("github_budget", 0)
         print(
-            f"| {runner} | {r['mining_s']:.1f} s | {r['mining_s'] / base_s:.2f}x | {r['command_s']:.1f} s "
+            f"| {runner} | {r['mining_s']:.1f} s ({r.get('github_s', 0):.1f} / {r.get('jira_s', 0):.1f}) "
+            f"| {r['mining_s'] / base_s:.2f}x | {r['command_s']:.1f} s "
             f"| {r['peak_rss_mb']:.0f} MB | {budget:,} | {r.get('jira_requests', 0):,} "
             f"| {budget / BUDGET_PER_TOKEN_HOUR:.2f} h / {budget / BUDGET_PER_TOKEN_HOUR / 4:.2f} h |"
         )
