@@ -177,7 +177,8 @@ def main() -> None:
     n_prs, n_tickets = len(world.pull_requests), len(world.jira_issues)
     print(
         f"\n`python -m bench.bench_ops --engineers {args.engineers} --months {args.months} --seed {args.seed} "
-        f"--runners {args.runners} --concurrency {args.concurrency} --latency-ms {args.latency_ms}`: {n_prs:,} PRs, {n_tickets:,} tickets, "
+        f"--runners {args.runners} --concurrency {args.concurrency} "
+        f"--latency-ms {args.latency_ms}`: {n_prs:,} PRs, {n_tickets:,} tickets, "
         f"{len(world.repos)} repos, {len(world.jira_projects)} projects; world generated in {generate_s:.1f} s\n"
     )
     base_s = results[runners[0]]["mining_s"]
