@@ -204,29 +204,12 @@ def mine(config: LadderConfig, since: dt.date | None = None, full: bool = False)
             ).submit(config, name, run.cursors, since, full, stored)
             pending[future] = (run, None)
 
-        while pending:
-            future = next(iter(as_completed(list(pending))))
-            run, work = pending.pop(future)
-            outcome: Any = future.result(raise_on_failure=False)
-            if work is None:  # the source's plan
-                if isinstance(outcome, BaseException):
-                    _raise_unless_transient(outcome)
-                    run.stopped = str(outcome)
-                    load(run, [Batch.failed(run.name, p, f"not synced: {outcome}") for p in _top(config, run.name)])
-                    continue
-                load(run, outcome.batches)
-                run.queue.extend(outcome.work)
-            else:
-                run.in_flight -= 1
-                if isinstance(outcome, BaseException):
-                    _raise_unless_transient(outcome)
-                    if getattr(outcome, "stop", False):
-                        run.stopped = str(outcome)
-                    log.error("%s: not synced after %d retries: %s", work.partition, config.run.retries, outcome)
-                    load(run, [Batch.failed(run.name, p, str(outcome)) for p in work.covers])
-                else:
-                    load(run, outcome)
-            submit_more(run)
+        try:
+            _drain(pending, config, load, submit_more)
+        except Exception as exc:  # a bad token, a bug: each open run ends failed with it, then the sync stops
+            for run in live.values():
+                wh.finish_run(run.run_id, error=f"{type(exc).__name__}: {exc}")
+            raise
 
         for name, run in live.items():
             summaries = list(run.summaries.values())
@@ -237,6 +220,33 @@ def mine(config: LadderConfig, since: dt.date | None = None, full: bool = False)
     for name in names:
         result.setdefault(name, [])
     return result
+
+
+def _drain(pending: dict, config: LadderConfig, load, submit_more) -> None:
+    """Load each mining task's outcome as it completes and hand out more work, until none is in flight."""
+    while pending:
+        future = next(iter(as_completed(list(pending))))
+        run, work = pending.pop(future)
+        outcome: Any = future.result(raise_on_failure=False)
+        if work is None:  # the source's plan
+            if isinstance(outcome, BaseException):
+                _raise_unless_transient(outcome)
+                run.stopped = str(outcome)
+                load(run, [Batch.failed(run.name, p, f"not synced: {outcome}") for p in _top(config, run.name)])
+                continue
+            load(run, outcome.batches)
+            run.queue.extend(outcome.work)
+        else:
+            run.in_flight -= 1
+            if isinstance(outcome, BaseException):
+                _raise_unless_transient(outcome)
+                if getattr(outcome, "stop", False):
+                    run.stopped = str(outcome)
+                log.error("%s: not synced after %d retries: %s", work.partition, config.run.retries, outcome)
+                load(run, [Batch.failed(run.name, p, str(outcome)) for p in work.covers])
+            else:
+                load(run, outcome)
+        submit_more(run)
 
 
 def _raise_unless_transient(outcome: BaseException) -> None:
