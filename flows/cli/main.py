@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from flows.cli.options import config_option
+from flows.cli.preflight import preflight
 from flows.config import DEFAULT_CONFIG_NAME, EXAMPLE_CONFIG, ConfigError, ReportFormat, check_env_name
 
 EXIT_BAD_INPUT = 2
@@ -135,38 +136,6 @@ def init(path: str, force: bool) -> None:
     except OSError as exc:
         raise LadderError(f"cannot write {target}: {exc.strerror}. Choose another --path.") from None
     click.echo(f"wrote {target}: set the token variables it names, then run `ladder sync --config {target}`")
-
-
-def preflight(config) -> None:
-    """Fail fast, before any flow starts, on everything a user can get wrong."""
-    from flows.files import file_policy
-    from flows.sources import SOURCES, configured_activity_sources
-    from flows.writer import open_writer
-
-    configured = [entry for entry in SOURCES if entry.configured(config)]
-    for entry in configured:
-        if entry.activity:
-            entry.check(config)  # secrets set
-    if not configured_activity_sources(config):
-        raise ConfigError(
-            f"{config.source_path}: neither github: nor jira: is configured — add at least one "
-            "source (see `ladder init`)."
-        )
-    for entry in configured:
-        if not entry.activity:
-            entry.check(config)  # the roster reads and validates
-    file_policy(config)
-    for key, folder in (("reports.out_dir", config.reports_dir), ("classifiers.model_dir", config.model_dir)):
-        if folder.exists() and not folder.is_dir():
-            raise ConfigError(
-                f"{config.source_path}: {key} is {folder}, which is a file, not a folder: point it at a folder "
-                "(it is created when missing) or move the file away."
-            )
-    from flows.runtime import check_prefect_home
-
-    check_prefect_home()
-    with open_writer(config):
-        pass
 
 
 @main.command()

@@ -28,10 +28,11 @@ def register(main: click.Group) -> None:
 @click.option("--dry-run", is_flag=True, help="Build the deployment and print it as JSON; do not serve it.")
 def schedule(config_path: str, cron: str, timezone: str, name: str, dry_run: bool) -> None:
     """Serve the nightly flow on a cron schedule through Prefect (a Prefect server or Prefect Cloud)."""
-    from flows.cli.main import _load, preflight
+    from flows.cli.preflight import preflight
+    from flows.config import read_config
     from flows.deploy import build_deployment, describe, serve
 
-    config = _load(config_path)
+    config = read_config(config_path)
     if not dry_run:
         preflight(config)
     deployment = build_deployment(Path(config_path), cron, name=name, timezone=timezone)
@@ -49,12 +50,12 @@ def schedule(config_path: str, cron: str, timezone: str, name: str, dry_run: boo
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def runs(config_path: str, limit: int, source: str | None, as_json: bool) -> None:
     """List the latest sync runs per source: status, items, requests, budget spent, errors, duration."""
-    from flows.cli.main import LadderError, _load
+    from flows.config import ConfigError, read_config
     from warehouse import open_warehouse
 
-    config = _load(config_path)
+    config = read_config(config_path)
     if not config.warehouse_path.exists():
-        raise LadderError(f"no warehouse at {config.warehouse_path} yet: run `ladder sync --config {config_path}`.")
+        raise ConfigError(f"no warehouse at {config.warehouse_path} yet: run `ladder sync --config {config_path}`.")
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
         rows = wh.read_runs(limit, source)
     if as_json:
