@@ -12,6 +12,7 @@ from flows.runtime import configure_prefect_env
 configure_prefect_env()
 
 from prefect.client.orchestration import get_client  # noqa: E402
+from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName  # noqa: E402
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
 from flows.nightly import nightly  # noqa: E402
@@ -152,8 +153,10 @@ def test_our_log_records_reach_the_prefect_run_logs_redacted(harness):
 
     flow_run_id = probe()
     APILogWorker.drain_all(timeout=30)
-    with get_client(sync_client=True) as client:
-        logs = [log for log in client.read_logs(limit=200) if str(log.flow_run_id) == flow_run_id]
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    with get_client(sync_client=True) as client:  # this run's logs only (earlier tests' runs logged many)
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
     ours = [log for log in logs if log.name == "miners.github.miner"]
     assert [log.message for log in ours] == ["probe line with *** inside"]
     assert all(secret not in log.message for log in logs)
@@ -193,7 +196,11 @@ def test_a_source_outage_exits_3_syncs_the_other_and_marks_it_stale_in_the_repor
         assert runs["jira"]["status"] == "ok" and runs["jira"]["requests"] > 0
         assert runs["github"]["status"] == "partial"
     with get_client(sync_client=True) as client:
-        plans = [r for r in client.read_task_runs(limit=200) if r.name.startswith("plan-github-")]
+        plans = [
+            r
+            for r in client.read_task_runs(task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="plan-github-")))
+            if r.name.startswith("plan-github-")
+        ]
     assert max(r.run_count for r in plans) == 2  # tried, retried once by Prefect, then recorded as failed
     ana = json.loads((config.parent / "reports" / "ana.json").read_text(encoding="utf-8"))
     stale = [w for w in ana["coverage_warnings"] if w["details"].get("reason") == "partition_failing"]
