@@ -103,9 +103,21 @@ def _check_date(value: dt.date | None) -> dt.date | None:
     return value
 
 
+class GitHubAppConfig(_Section):
+    """Read GitHub as a GitHub App installation instead of with a personal token (docs/operations.md)."""
+
+    app_id: int = Field(ge=1)
+    installation_id: int = Field(ge=1)
+    # the variable holding the *path* of the App's private key (PEM); the key itself never goes in the config
+    private_key_path_env: str = "GITHUB_APP_PRIVATE_KEY_PATH"
+
+    _env = field_validator("private_key_path_env")(_check_env_name)
+
+
 class GitHubConfig(_Section):
     base_url: str = "https://api.github.com"
     token_env: str = "GITHUB_TOKEN"
+    app: GitHubAppConfig | None = None  # set: installation tokens from this App; token_env is not read
     orgs: list[str] = Field(min_length=1)
     include: list[str] = Field(default_factory=lambda: ["*"])
     exclude: list[str] = Field(default_factory=list)
@@ -240,6 +252,19 @@ class WebConfig(_Section):
         return None if value is None else _check_http_url(value, info).rstrip("/")
 
 
+class RunConfig(_Section):
+    """How the nightly flow runs its mining tasks (docs/operations.md)."""
+
+    # threads: mapped per-partition tasks on in-process threads (default); dask: the same tasks on a Dask
+    # cluster (prefect-dask); sequential: one task per source, one after the other (the flow before issue 13).
+    task_runner: Literal["threads", "dask", "sequential"] = "threads"
+    dask_address: str | None = None  # tcp://scheduler:8786 of a running cluster; unset: a local cluster
+    dask_workers: int = Field(default=4, ge=1, le=256)  # workers of the local cluster
+    concurrency: int = Field(default=4, ge=1, le=100)  # mining tasks in flight per source
+    retries: int = Field(default=2, ge=0, le=10)  # Prefect retries of a partition that failed transiently
+    retry_delay_seconds: float = Field(default=30.0, ge=0, le=3600)
+
+
 class LadderConfig(_Section):
     version: Literal[1] = 1
     warehouse: Path = Path("ladder.duckdb")
@@ -253,6 +278,7 @@ class LadderConfig(_Section):
     reports: ReportConfig = Field(default_factory=ReportConfig)
     files: FilesConfig = Field(default_factory=FilesConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
 
     source_path: Path | None = Field(default=None, exclude=True)
 
@@ -379,6 +405,10 @@ github:
   # https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server
   base_url: https://api.github.com
   token_env: GITHUB_TOKEN        # a token with read access to the orgs below
+  # app:                         # or a GitHub App installation (tokens refreshed before they expire):
+  #   app_id: 12345
+  #   installation_id: 67890
+  #   private_key_path_env: GITHUB_APP_PRIVATE_KEY_PATH   # the variable holding the PEM file's path
   orgs: [acme]
   include: ["*"]                 # globs on org/repo
   exclude: ["acme/sandbox-*"]
@@ -424,4 +454,12 @@ reports:
 # files:
 #   mode: "0640"                 # folders get 0750
 #   group: ladder-ops
+
+# How the nightly runs its mining tasks (docs/operations.md):
+# run:
+#   task_runner: threads         # threads | dask | sequential
+#   dask_address: tcp://scheduler:8786   # dask: a running cluster (unset: a local one of dask_workers)
+#   concurrency: 4               # mining tasks in flight per source
+#   retries: 2                   # Prefect retries of a partition that failed transiently
+#   retry_delay_seconds: 30
 """

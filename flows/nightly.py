@@ -1,52 +1,277 @@
 """The nightly Prefect flow: mine every source → resolve identities → classify → evidence → reports → snapshot.
 
 The flow reads and validates the config once and hands the typed
-``LadderConfig`` to every task; each task opens the warehouse itself, so there
-is one writer at a time and every stage can be re-run on its own.  The sources
-are ``flows.sources``'s registry, one ``sync-<source>`` task each.
-Network-edge retries live in the clients (PyGithub's and jira's retry
-policies), so tasks are not retried again here.
+``LadderConfig`` to every task.  Mining is the sub-flow ``mine``: the roster
+first, then one ``plan-<source>`` task per activity source (GitHub lists its
+orgs) and one ``mine-<source>`` task per partition (a repository, a project),
+mapped on the configured task runner (``run.task_runner``: threads, or a Dask
+cluster through prefect-dask), GitHub and Jira at once.  Mining tasks return
+batches; the flow alone loads them, one batch at a time, each with its cursor
+(one writer, crash-safe as before).  A partition that failed transiently is
+retried by Prefect (``run.retries``); its tags (``source:``, ``host:``,
+``token:``) let a Prefect server cap concurrent tasks per host and per token.
+``run.task_runner: sequential`` runs one ``sync-<source>`` task per source,
+one after the other (the flow before issue 13; the benchmarks' baseline).
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import logging
+import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from flows.runtime import check_prefect_home, configure_prefect_env, restore_logging, start_prefect_server
 
 configure_prefect_env()
 
 from prefect import flow, task  # noqa: E402  (env must be set before Prefect loads)
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.futures import as_completed  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 restore_logging()  # Prefect replaced the root log handlers (and their secret redaction) on import
 
 from flows import stages  # noqa: E402
-from flows.config import LadderConfig, read_config  # noqa: E402
-from flows.sources import source_names  # noqa: E402
+from flows.config import ConfigError, LadderConfig, read_config  # noqa: E402
+from flows.sources import build_source, source_entry, source_names  # noqa: E402
+from miners.base import Batch  # noqa: E402
+from miners.source import Plan, SnapshotKeys, SyncRequest, Work  # noqa: E402
+from warehouse.health import run_costs  # noqa: E402
+
+log = logging.getLogger("ladder.nightly")
 
 
-@task
+class PartitionFailed(Exception):
+    """A partition not mined because its source stopped (``Batch.stopped``): worth a Prefect retry."""
+
+    def __init__(self, error: str, stop: bool) -> None:
+        super().__init__(error)
+        self.stop = stop  # the source as a whole stopped (unreachable, budget gone): ask it nothing more
+
+
+def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's retry_condition_fn signature
+    """Prefect retries a mining task only when it raised ``PartitionFailed``."""
+    try:
+        state.result()
+    except PartitionFailed:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def _as_datetime(day: dt.date | None) -> dt.datetime | None:
+    return None if day is None else dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+@task(cache_policy=NO_CACHE)
 def sync_source_task(config: LadderConfig, source: str, since: dt.date | None, full: bool) -> list[dict]:
     return stages.sync_source(config, source, since=since, full=full)
 
 
-@task(name="resolve-identities")
+@task(cache_policy=NO_CACHE, retry_condition_fn=_retry_transient)
+def plan_task(config: LadderConfig, source: str, cursors: dict, since: dt.date | None, full: bool, stored) -> Plan:
+    built = build_source(config, source)
+    assert built is not None
+    request = SyncRequest(cursors=cursors, since=_as_datetime(since), full=full, stored=stored)
+    plan: Plan = built.plan(request)  # type: ignore[attr-defined]
+    for batch in plan.batches:  # the source stopped while listing (unreachable, no budget): Prefect retries
+        if batch.stats.get("source_stop"):
+            raise PartitionFailed(f"{batch.partition}: {batch.error}", stop=True)
+    return plan
+
+
+@task(cache_policy=NO_CACHE, retry_condition_fn=_retry_transient)
+def mine_task(
+    config: LadderConfig, source: str, work: Work, cursors: dict, since: dt.date | None, full: bool, stored
+) -> list[Batch]:
+    """One partition's batches; raises ``PartitionFailed`` (Prefect retries) when the source as a whole stopped
+    (unreachable, its budget or secondary limits not lifting in time).  A partition that failed on its own
+    (a 403, an unparseable answer, 5xx after the client policy's retries) is recorded as failed and retried
+    by the next run, as before."""
+    built = build_source(config, source)
+    assert built is not None
+    request = SyncRequest(cursors=cursors, since=_as_datetime(since), full=full, stored=stored)
+    batches = list(built.mine_work(request, work))  # type: ignore[attr-defined]
+    last = batches[-1] if batches else None
+    if last is not None and last.error is not None and last.stats.get("source_stop"):
+        raise PartitionFailed(last.error, stop=True)
+    return batches
+
+
+def _tags(config: LadderConfig, source: str) -> list[str]:
+    """``source:NAME``, ``host:HOST`` and ``token:ENV_NAME`` (the variable's name, never its value): a Prefect
+    server's tag concurrency limits cap mining tasks per source, per host and per token."""
+    if source == "github" and config.github is not None:
+        app = config.github.app
+        token = f"app-{app.installation_id}" if app is not None else config.github.token_env
+        host = urlsplit(config.github.base_url).hostname or ""
+    elif source == "jira" and config.jira is not None:
+        host, token = urlsplit(config.jira.url).hostname or "", config.jira.token_env
+    else:
+        return [f"source:{source}"]
+    return [f"source:{source}", f"host:{host}", f"token:{token}"]
+
+
+def _top(config: LadderConfig, source: str) -> list[str]:
+    """The partitions a source's plan covers, from the config: GitHub's orgs, Jira's projects."""
+    if source == "github" and config.github is not None:
+        return [f"github:{org}" for org in config.github.orgs]
+    if source == "jira" and config.jira is not None:
+        return [f"jira:{key}" for key in config.jira.projects]
+    return [source]
+
+
+class _SourceRun:
+    """One activity source's run while its tasks are in flight: queued work, summaries, its recorded run."""
+
+    def __init__(self, name: str, run_id: str, cursors: dict[str, str]) -> None:
+        self.name, self.run_id, self.cursors = name, run_id, cursors
+        self.queue: collections.deque[Work] = collections.deque()
+        self.in_flight = 0
+        self.summaries: dict[str, dict] = {}
+        self.stopped: str | None = None
+        self.started = time.monotonic()
+
+
+def task_runner_for(config: LadderConfig):
+    """The task runner ``run.task_runner`` names: Prefect's thread pool, or prefect-dask's ``DaskTaskRunner``."""
+    run = config.run
+    if run.task_runner == "dask":
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError:
+            raise ConfigError(
+                f"{config.source_path}: run.task_runner is dask, but prefect-dask is not installed: install it "
+                "(pip install 'ladder-signals[dask]') or use task_runner: threads."
+            ) from None
+        if run.dask_address:
+            return DaskTaskRunner(address=run.dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": run.dask_workers, "threads_per_worker": 1})
+    return ThreadPoolTaskRunner(max_workers=max(2, 2 * run.concurrency))
+
+
+@flow(name="mine", log_prints=False)
+def mine(config: LadderConfig, since: dt.date | None = None, full: bool = False) -> dict[str, list[dict]]:
+    """Sync the roster, then every configured activity source partition by partition (see the module docstring)."""
+    result: dict[str, list[dict]] = {"roster": stages.sync_source(config, "roster")}
+    names = [n for n in source_names() if source_entry(n).info.name != "roster"]
+    live: dict[str, _SourceRun] = {}
+    pending: dict[Any, tuple[_SourceRun, Work | None]] = {}
+    runner_name = config.run.task_runner
+    with stages.open_writer(config) as wh:
+
+        def load(run: _SourceRun, batches: list[Batch] | tuple[Batch, ...]) -> None:
+            for batch in batches:
+                stages.add_summary(run.summaries, batch, wh.load_batch(batch, run.run_id))
+
+        def submit_more(run: _SourceRun) -> None:
+            while run.queue and run.in_flight < config.run.concurrency and run.stopped is None:
+                work = run.queue.popleft()
+                cursors = {p: run.cursors[p] for p in work.covers if p in run.cursors}
+                stored = wh.snapshot(run.name, work.keys)
+                future = mine_task.with_options(
+                    name=f"mine-{run.name}",
+                    task_run_name=f"mine-{work.partition}",
+                    tags=_tags(config, run.name),
+                    retries=config.run.retries,
+                    retry_delay_seconds=config.run.retry_delay_seconds,
+                ).submit(config, run.name, work, cursors, since, full, stored)
+                pending[future] = (run, work)
+                run.in_flight += 1
+            if run.stopped is not None:
+                while run.queue:
+                    work = run.queue.popleft()
+                    load(run, [Batch.failed(run.name, p, f"not synced: {run.stopped}") for p in work.covers])
+
+        for name in names:
+            entry = source_entry(name)
+            if not entry.configured(config):
+                if entry.unconfigured:
+                    log.warning(entry.unconfigured)
+                continue
+            run = live[name] = _SourceRun(name, wh.begin_run(name), wh.read_cursors(name))
+            stored = wh.snapshot(name, SnapshotKeys(http_cache_containing="/orgs/"))
+            future = plan_task.with_options(
+                name=f"plan-{name}",
+                tags=_tags(config, name),
+                retries=config.run.retries,
+                retry_delay_seconds=config.run.retry_delay_seconds,
+            ).submit(config, name, run.cursors, since, full, stored)
+            pending[future] = (run, None)
+
+        try:
+            _drain(pending, config, load, submit_more)
+        except Exception as exc:  # a bad token, a bug: each open run ends failed with it, then the sync stops
+            for run in live.values():
+                wh.finish_run(run.run_id, error=f"{type(exc).__name__}: {exc}")
+            raise
+
+        for name, run in live.items():
+            summaries = list(run.summaries.values())
+            record = wh.finish_run(run.run_id, costs={**run_costs(summaries), "task_runner": runner_name})
+            stages.log_outcome(name, summaries, record)
+            log.info("%s: %d partitions in %.1f s", name, len(summaries), time.monotonic() - run.started)
+            result[name] = summaries
+    for name in names:
+        result.setdefault(name, [])
+    return result
+
+
+def _drain(pending: dict, config: LadderConfig, load, submit_more) -> None:
+    """Load each mining task's outcome as it completes and hand out more work, until none is in flight."""
+    while pending:
+        future = next(iter(as_completed(list(pending))))
+        run, work = pending.pop(future)
+        outcome: Any = future.result(raise_on_failure=False)
+        if work is None:  # the source's plan
+            if isinstance(outcome, BaseException):
+                _raise_unless_transient(outcome)
+                run.stopped = str(outcome)
+                load(run, [Batch.failed(run.name, p, f"not synced: {outcome}") for p in _top(config, run.name)])
+                continue
+            load(run, outcome.batches)
+            run.queue.extend(outcome.work)
+        else:
+            run.in_flight -= 1
+            if isinstance(outcome, BaseException):
+                _raise_unless_transient(outcome)
+                if getattr(outcome, "stop", False):
+                    run.stopped = str(outcome)
+                log.error("%s: not synced after %d retries: %s", work.partition, config.run.retries, outcome)
+                load(run, [Batch.failed(run.name, p, str(outcome)) for p in work.covers])
+            else:
+                load(run, outcome)
+        submit_more(run)
+
+
+def _raise_unless_transient(outcome: BaseException) -> None:
+    """A failed mining task: a partition failure is recorded and the others go on; anything else (a bad token,
+    a bug) stops the sync as it always did."""
+    if not isinstance(outcome, PartitionFailed):
+        raise outcome
+
+
+@task(name="resolve-identities", cache_policy=NO_CACHE)
 def identities_task(config: LadderConfig) -> dict:
     return stages.resolve_identities(config)
 
 
-@task(name="classify")
+@task(name="classify", cache_policy=NO_CACHE)
 def classify_task(config: LadderConfig) -> int:
     return stages.classify(config)
 
 
-@task(name="build-evidence")
+@task(name="build-evidence", cache_policy=NO_CACHE)
 def evidence_task(config: LadderConfig) -> int:
     return stages.build_evidence(config)
 
 
-@task(name="write-reports")
+@task(name="write-reports", cache_policy=NO_CACHE)
 def reports_task(config: LadderConfig) -> list[str]:
     return [str(p) for p in stages.write_reports(config)]
 
@@ -73,8 +298,11 @@ def nightly(
     """
     config = config if config is not None else read_config(config_path)
     result: dict = {}
-    for name in source_names():
-        result[name] = sync_source_task.with_options(name=f"sync-{name}")(config, name, since, full)
+    if config.run.task_runner == "sequential":
+        for name in source_names():
+            result[name] = sync_source_task.with_options(name=f"sync-{name}")(config, name, since, full)
+    else:
+        result.update(mine.with_options(task_runner=task_runner_for(config))(config, since, full))
     result["identities"] = identities_task(config)
     result["labels_changed"] = classify_task(config)
     result["evidence_changed"] = evidence_task(config)

@@ -14,6 +14,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # Prefect runs in its ephemeral mode (a temporary local API) unless the user
 # points PREFECT_API_URL at a server; nothing here phones home.
@@ -23,8 +24,9 @@ _PREFECT_DEFAULTS = {
     "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
-    "PREFECT_LOGGING_TO_API_ENABLED": "false",
     "PREFECT_UI_ENABLED": "false",
+    # Our records reach the run's logs in the Prefect API (attach_prefect_logging); outside a run, nothing is sent.
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
     # The temporary API server can take longer than the default 20 s to start on a busy 2-core box.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
@@ -176,29 +178,66 @@ class _CurrentStderrHandler(logging.StreamHandler):
         pass
 
 
-_configured: dict[str, bool] = {}
+_configured: dict[str, Any] = {}
 
 
 def restore_logging() -> None:
-    """Re-apply ``configure_logging`` after importing Prefect, which replaces the root handlers on import."""
+    """Re-apply ``configure_logging`` after importing Prefect, which replaces the root handlers on import;
+    and send our log records to the Prefect API of the run they belong to (``attach_prefect_logging``)."""
     if "verbose" in _configured:
-        configure_logging(_configured["verbose"])
+        configure_logging(**_configured)
+    attach_prefect_logging()
 
 
-def configure_logging(verbose: bool = False) -> None:
-    """One INFO line per partition on stderr; secrets redacted on every handler."""
-    _configured["verbose"] = verbose
-    level = logging.DEBUG if verbose else logging.INFO
+_OUR_LOGGERS = ("ladder", "miners", "warehouse", "classifiers", "rubric", "flows", "sandbox")
+
+
+def configure_logging(verbose: bool = False, *, quiet: bool = False, log_format: str = "text") -> None:
+    """One INFO line per partition on stderr (WARNING and up with ``quiet``), as text or one JSON object per
+    line (``log_format="json"``); secrets redacted on every handler."""
+    _configured.update(verbose=verbose, quiet=quiet, log_format=log_format)
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = _CurrentStderrHandler()
-    handler.setFormatter(_CleanFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    if log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        # json.dumps escapes control characters itself; the redaction filter runs before formatting.
+        handler.setFormatter(
+            JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"})
+        )
+    else:
+        handler.setFormatter(_CleanFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    for name in ("ladder", "miners", "warehouse", "classifiers", "rubric", "flows", "sandbox"):
+    for name in _OUR_LOGGERS:
         logging.getLogger(name).setLevel(level)
     # Prefect logs a failed task or flow run with its traceback. The CLI reports our own errors as one
     # paragraph and lets anything unexpected raise with its traceback, so these copies are noise unless
     # debugging.
     for name in ("prefect.flow_runs", "prefect.task_runs"):
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
+
+
+def attach_prefect_logging() -> None:
+    """Send our loggers' records to the Prefect API, in the flow or task run that logged them, redacted.
+
+    Prefect ships only its own loggers' records (``prefect.*``, a run's ``get_run_logger()``); ours went to
+    stderr alone, so a Prefect server showed the runs without a line of their logs.  Its ``APILogHandler``
+    on our loggers, with ``RedactSecrets``, fixes that; outside a run it sends nothing.  Idempotent.
+    """
+    from prefect.logging.handlers import APILogHandler
+
+    class _RedactedAPILogHandler(APILogHandler):
+        pass
+
+    for name in _OUR_LOGGERS:
+        logger = logging.getLogger(name)
+        if any(type(h).__name__ == "_RedactedAPILogHandler" for h in logger.handlers):
+            continue
+        handler = _RedactedAPILogHandler()
+        handler.addFilter(RedactSecrets())
+        logger.addHandler(handler)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)

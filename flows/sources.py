@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flows.config import LadderConfig, read_secret
+from flows.config import ConfigError, LadderConfig, read_secret
 from flows.runtime import RedactSecrets
 from miners.github.source import INFO as GITHUB
 from miners.jira.source import INFO as JIRA
@@ -63,7 +63,33 @@ def _roster(config: LadderConfig) -> Source:
 
 def _check_github(config: LadderConfig) -> None:
     assert config.github is not None
+    if config.github.app is not None:
+        _app_private_key(config)
+        return
     read_secret(config.github.token_env, purpose="GitHub token", config=config)
+
+
+def _app_private_key(config: LadderConfig) -> str:
+    """The GitHub App's private key, read from the file the configured variable names."""
+    from pathlib import Path
+
+    assert config.github is not None and config.github.app is not None
+    env = config.github.app.private_key_path_env
+    path = Path(read_secret(env, purpose="path of the GitHub App's private key", config=config))
+    try:
+        key = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{config.source_path}: cannot read the GitHub App's private key at the path in {env} "
+            f"({getattr(exc, 'strerror', None) or type(exc).__name__}): point {env} at the App's .pem file."
+        ) from None
+    if "PRIVATE KEY" not in key:
+        raise ConfigError(
+            f"{config.source_path}: the file named by {env} is not a PEM private key: download the App's "
+            "private key from its settings page and point the variable at it."
+        )
+    RedactSecrets.register(key.strip())
+    return key
 
 
 def github_client(config: LadderConfig) -> Any:
@@ -72,13 +98,19 @@ def github_client(config: LadderConfig) -> Any:
 
     gh = config.github
     assert gh is not None
-    token = _secret(config, gh.token_env, "GitHub token")
+    auth: Any
+    if gh.app is not None:
+        # PyGithub exchanges a JWT signed with the key for an installation token (POST
+        # /app/installations/{id}/access_tokens on base_url) and refreshes it before it expires.
+        auth = Auth.AppAuth(gh.app.app_id, _app_private_key(config)).get_installation_auth(gh.app.installation_id)
+    else:
+        auth = Auth.Token(_secret(config, gh.token_env, "GitHub token"))
     # PyGithub otherwise sleeps 0.25 s before every request and 1 s before every POST (GraphQL
     # reads are POSTs), and retries on its own; the miner's one policy (miners.github.ratelimit)
     # paces, waits and retries from the response headers on an injectable clock instead.
     return Github(
         base_url=gh.base_url.rstrip("/"),
-        auth=Auth.Token(token),
+        auth=auth,
         per_page=100,
         timeout=30,
         retry=None,

@@ -24,6 +24,7 @@ from flows.progress import partition_progress
 from flows.sources import build_source, configured_activity_sources, source_entry
 from miners.base import Batch
 from miners.source import SyncRequest
+from warehouse.health import run_costs
 
 log = logging.getLogger("ladder.stages")
 
@@ -40,31 +41,35 @@ def _load_batches(wh, batches: Iterable[Batch], run_id: str | None = None) -> li
     partition that failed this run."""
     summaries: dict[str, dict] = {}
     for batch in batches:
-        result = wh.load_batch(batch, run_id)
-        s = summaries.setdefault(
-            batch.partition,
-            {
-                "partition": batch.partition,
-                "inserted": 0,
-                "updated": 0,
-                "unchanged": 0,
-                "cursor": None,
-                "quarantined": 0,
-                "error": None,
-            },
-        )
-        s["inserted"] += result.inserted
-        s["updated"] += result.updated
-        s["unchanged"] += result.unchanged
-        s["quarantined"] += len(batch.quarantined)
-        if batch.cursor is not None:
-            s["cursor"] = batch.cursor
-        if batch.error is not None:
-            s["error"] = batch.error
-        for key, value in batch.stats.items():
-            if isinstance(value, (int, float)):
-                s[key] = s.get(key, 0) + value
+        add_summary(summaries, batch, wh.load_batch(batch, run_id))
     return list(summaries.values())
+
+
+def add_summary(summaries: dict[str, dict], batch: Batch, result) -> None:
+    """Fold a loaded batch (and its ``LoadResult``) into its partition's summary."""
+    s = summaries.setdefault(
+        batch.partition,
+        {
+            "partition": batch.partition,
+            "inserted": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "cursor": None,
+            "quarantined": 0,
+            "error": None,
+        },
+    )
+    s["inserted"] += result.inserted
+    s["updated"] += result.updated
+    s["unchanged"] += result.unchanged
+    s["quarantined"] += len(batch.quarantined)
+    if batch.cursor is not None:
+        s["cursor"] = batch.cursor
+    if batch.error is not None:
+        s["error"] = batch.error
+    for key, value in batch.stats.items():
+        if isinstance(value, (int, float)):
+            s[key] = s.get(key, 0) + value
 
 
 def _run_source(wh, source: str, batches: Iterable[Batch]) -> list[dict]:
@@ -75,7 +80,13 @@ def _run_source(wh, source: str, batches: Iterable[Batch]) -> list[dict]:
     except Exception as exc:
         wh.finish_run(run_id, error=f"{type(exc).__name__}: {exc}")
         raise
-    run = wh.finish_run(run_id)
+    run = wh.finish_run(run_id, costs={**run_costs(summaries), "task_runner": "sequential"})
+    log_outcome(source, summaries, run)
+    return summaries
+
+
+def log_outcome(source: str, summaries: list[dict], run: dict) -> None:
+    """One line for a run with failed partitions, one for quarantined items."""
     failed = [s for s in summaries if s.get("error")]
     if failed:
         log.error(
@@ -88,7 +99,6 @@ def _run_source(wh, source: str, batches: Iterable[Batch]) -> list[dict]:
         log.warning(
             "%s sync: %d items quarantined (unparseable; see quarantined_records)", source, run["records_quarantined"]
         )
-    return summaries
 
 
 def open_writer(config: LadderConfig):

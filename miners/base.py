@@ -95,3 +95,9 @@ class Batch:
     def failed(cls, source: str, partition: str, error: str, quarantined: tuple[Quarantined, ...] = ()) -> Batch:
         """The batch recording that ``partition`` failed this run (nothing written, the cursor stays)."""
         return cls(source=source, partition=partition, records=(), cursor=None, error=error, quarantined=quarantined)
+
+    @classmethod
+    def stopped(cls, source: str, partition: str, error: str) -> Batch:
+        """``failed``, because the whole source stopped (``SourceStop``: unreachable, its budget or limits will
+        not lift in time): ``stats["source_stop"]`` tells the flow to ask it nothing more and retry later."""
+        return cls(source=source, partition=partition, records=(), cursor=None, error=error, stats={"source_stop": 1})

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from miners.base import Batch
 from miners.records import Record
@@ -83,4 +83,74 @@ class Source(Protocol):
 
     def mine(self, request: SyncRequest) -> Iterator[Batch]:
         """Yield batches; each commits with its cursor, in order (a crash loses and duplicates nothing)."""
+        ...
+
+
+@dataclass(frozen=True)
+class SnapshotKeys:
+    """What to read into a ``StoredSnapshot`` for one piece of work."""
+
+    counts: tuple[tuple[type[Record], str], ...] = ()  # (record type, partition) pairs to count
+    updated: tuple[tuple[type[Record], str], ...] = ()  # (type, partition): every stored updated_at there
+    quarantined_prefixes: tuple[str, ...] = ()  # quarantined items of the source starting with one of these
+    http_cache_containing: str | None = None  # kept answers whose key (path and query) contains this
+
+
+@dataclass(frozen=True)
+class Work:
+    """One partition to mine on its own (a repository, a project): picklable, a task runner may ship it away."""
+
+    partition: str  # the partition it mines (``github:org/repo``), or a name for the ones it mines together
+    item: Any  # what the source needs to mine it (the org listing's repository, the project keys)
+    keys: SnapshotKeys = SnapshotKeys()  # what its mining will ask of ``Stored``, read before it is handed out
+    partitions: tuple[str, ...] = ()  # the partitions it mines when more than ``partition`` (Jira's projects)
+
+    @property
+    def covers(self) -> tuple[str, ...]:
+        """Every partition this work writes a cursor or an outcome for."""
+        return self.partitions or (self.partition,)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A sync split into partitions: ``batches`` to commit first (org listings, failures found while
+    planning), then each of ``work`` mined by its own task, in any order."""
+
+    batches: tuple[Batch, ...]
+    work: tuple[Work, ...]
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    """``Stored`` answered from values read before the work was handed out: what one partition's task may ask,
+    without a connection to the warehouse (the task may run on another thread, process or machine)."""
+
+    counts: Mapping[str, int] = field(default_factory=dict)  # {"TABLE partition": stored rows}
+    updated: Mapping[str, dt.datetime] = field(default_factory=dict)  # {source_id: stored updated_at}
+    quarantined: Sequence[str] = ()
+    http_cache: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def read_updated(self, record_type: type[Record], source_ids: Sequence[str]) -> dict[str, dt.datetime]:
+        return {i: self.updated[i] for i in source_ids if i in self.updated}
+
+    def count_stored(self, record_type: type[Record], partition: str) -> int:
+        return self.counts.get(f"{record_type.TABLE} {partition}", 0)
+
+    def read_quarantined_items(self, source: str) -> list[str]:
+        return list(self.quarantined)
+
+    def read_http_cache(self) -> Mapping[str, tuple[str, str]]:
+        return self.http_cache
+
+
+class PartitionedSource(Source, Protocol):
+    """A source whose partitions can be mined apart, in parallel (``flows.nightly`` maps one task over each)."""
+
+    def plan(self, request: SyncRequest) -> Plan:
+        """What to commit first and which partitions to mine (``request.stored``: a ``StoredSnapshot``)."""
+        ...
+
+    def mine_work(self, request: SyncRequest, work: Work) -> Iterator[Batch]:
+        """The batches of one partition (its last one ``done``, or failed); ``request.stored``: a snapshot of
+        what ``work.keys`` names."""
         ...

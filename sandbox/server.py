@@ -32,6 +32,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from sandbox.faults import FaultInjector
+from sandbox.github import app as github_app
 from sandbox.github import graphql as github_graphql
 from sandbox.github import oauth as github_oauth
 from sandbox.github import rest as github_api
@@ -90,7 +91,7 @@ def build_app(world: World, *, now: dt.datetime | None = None, faults: Any = Non
             Route("/_sandbox/clock", clock, methods=["GET", "POST"]),
             *github_oauth.routes(state),  # GitHub's OAuth web flow at /login/oauth/... (`ladder serve` sign-in)
             *github_graphql.routes(state),  # POST /api/graphql (PyGithub: base_url minus /v3, plus /graphql)
-            Mount("/api/v3", routes=github_routes),
+            Mount("/api/v3", routes=[*github_app.routes(state), *github_routes]),
             Mount("/jira", routes=jira_api.routes(state)),
         ]
     )

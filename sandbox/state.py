@@ -43,6 +43,7 @@ class SandboxState:
 
     def __post_init__(self) -> None:
         self.now = self.world.now
+        self.apps: dict[int, dict[str, Any]] = {}  # installation id -> app id, public key, token lifetime
         self._tokens = {p.token: Caller(p.login, False) for p in self.world.people if p.token}
         self._tokens[self.world.tokens.service] = Caller(self.world.tokens.service_login, True)
 
@@ -60,6 +61,18 @@ class SandboxState:
     def caller_for_token(self, token: str | None) -> Caller | None:
         """The person (or the service) a token belongs to; None for an unknown token."""
         return self._tokens.get(token or "")
+
+    def add_service_token(self, token: str) -> None:
+        """Accept ``token`` as the service's from now on (a GitHub App installation token just issued)."""
+        with self.lock:
+            self._tokens[token] = Caller(self.world.tokens.service_login, True)
+
+    def register_app(
+        self, app_id: int, public_key_pem: str, installation_id: int, lifetime_seconds: int = 3600
+    ) -> None:
+        """Serve GitHub App ``app_id`` (its public key, PEM) with one installation on the world's org:
+        ``POST /api/v3/app/installations/{installation_id}/access_tokens`` (``sandbox.github.app``)."""
+        self.apps[installation_id] = {"app_id": app_id, "public_key": public_key_pem, "lifetime": lifetime_seconds}
 
     def count(
         self,

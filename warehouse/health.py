@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -38,9 +38,14 @@ def begin_run(con: duckdb.DuckDBPyConnection, source: str, now: dt.datetime) -> 
 
 
 def finish_run(
-    con: duckdb.DuckDBPyConnection, run_id: str, now: dt.datetime, error: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    now: dt.datetime,
+    error: str | None = None,
+    costs: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Close a run: its status from what its batches recorded (``failed`` when ``error`` is given)."""
+    """Close a run: its status from what its batches recorded (``failed`` when ``error`` is given), and what
+    it cost (``costs``: ``items``, ``requests``, ``budget_points``, ``task_runner``; see ``run_costs``)."""
     [(ok, failed)] = con.execute(
         "SELECT count(*) FILTER (WHERE consecutive_failures = 0), count(*) FILTER (WHERE consecutive_failures > 0) "
         "FROM sync_partitions WHERE last_run_id = ?",
@@ -53,6 +58,17 @@ def finish_run(
         "records_quarantined = ?, error = ? WHERE run_id = ?",
         [now, status, int(ok), int(failed), int(quarantined), error, run_id],
     )
+    if costs:
+        con.execute(
+            "UPDATE sync_runs SET items = ?, requests = ?, budget_points = ?, task_runner = ? WHERE run_id = ?",
+            [
+                int(costs.get("items") or 0),
+                int(costs.get("requests") or 0),
+                int(costs.get("budget_points") or 0),
+                costs.get("task_runner"),
+                run_id,
+            ],
+        )
     return {
         "run_id": run_id,
         "status": status,
@@ -172,3 +188,45 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def run_costs(summaries: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """A run's cost from its partition summaries (the batches' ``stats`` summed per partition): items read,
+    requests sent (GitHub REST + GraphQL, Jira) and budget points (GitHub: GraphQL points + REST requests,
+    the two rate-limit budgets a token spends; Jira: its requests)."""
+    items = requests = points = 0
+    for s in summaries:
+        items += int(s.get("items") or 0)
+        rest, gql, jira = (int(s.get(k) or 0) for k in ("rest_requests", "graphql_requests", "requests"))
+        requests += rest + gql + jira
+        points += rest + int(s.get("graphql_points") or 0) + jira
+    return {"items": items, "requests": requests, "budget_points": points}
+
+
+def read_runs(con: duckdb.DuckDBPyConnection, limit: int = 20, source: str | None = None) -> list[dict[str, Any]]:
+    """The latest ``limit`` runs (newest first), each with its duration in seconds (None while running)."""
+    rows = con.execute(
+        "SELECT run_id, source, started_at, finished_at, status, partitions_ok, partitions_failed, "
+        "records_quarantined, error, items, requests, budget_points, task_runner, "
+        "epoch(finished_at) - epoch(started_at) FROM sync_runs WHERE ? IS NULL OR source = ? "
+        "ORDER BY started_at DESC, run_id DESC LIMIT ?",
+        [source, source, limit],
+    ).fetchall()
+    keys = (
+        "run_id source started_at finished_at status partitions_ok partitions_failed records_quarantined error "
+        "items requests budget_points task_runner duration_seconds"
+    ).split()
+    out = []
+    for row in rows:
+        run = dict(zip(keys, row))
+        run["started_at"], run["finished_at"] = _utc(run["started_at"]), _utc(run["finished_at"])
+        out.append(run)
+    return out
+
+
+def read_last_success(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime | None]:
+    """``{source: finished_at}`` of each source's last run that ended ``ok``."""
+    rows = con.execute(
+        "SELECT source, max(finished_at) FROM sync_runs WHERE status = 'ok' GROUP BY source ORDER BY source"
+    ).fetchall()
+    return {source: _utc(at) for source, at in rows}

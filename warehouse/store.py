@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pyarrow as pa
 from classifiers.contract import LABEL_SCHEMA
 from miners.base import Batch
 from miners.records import JiraIssueRecord, Record
+from miners.source import SnapshotKeys, StoredSnapshot
 from rubric.contract import EVIDENCE_SCHEMA
 from warehouse import downstream, health, queries
 from warehouse.connection import MEMORY, connect, utc_now
@@ -206,9 +207,44 @@ class Warehouse:
         """Record the start of a sync run of ``source``; returns its id (for ``load_batch`` and ``finish_run``)."""
         return self._transaction(f"starting a {source} run", lambda con: health.begin_run(con, source, self._clock()))
 
-    def finish_run(self, run_id: str, error: str | None = None) -> dict[str, Any]:
-        """Close a run: status ``ok``, ``partial`` or ``failed`` (``error``), with its counts."""
-        return self._transaction("finishing a run", lambda con: health.finish_run(con, run_id, self._clock(), error))
+    def finish_run(
+        self, run_id: str, error: str | None = None, costs: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Close a run: status ``ok``, ``partial`` or ``failed`` (``error``), with its counts and ``costs``
+        (``health.run_costs``: items, requests, budget points; and the ``task_runner``)."""
+        return self._transaction(
+            "finishing a run", lambda con: health.finish_run(con, run_id, self._clock(), error, costs)
+        )
+
+    def read_runs(self, limit: int = 20, source: str | None = None) -> list[dict[str, Any]]:
+        """The latest sync runs, newest first: outcome, counts, cost and duration (``ladder runs``)."""
+        return health.read_runs(self.con, limit, source)
+
+    def read_last_success(self) -> dict[str, Any]:
+        """``{source: finished_at}`` of each source's last run that ended ``ok`` (``ladder doctor``)."""
+        return health.read_last_success(self.con)
+
+    def snapshot(self, source: str, keys: SnapshotKeys) -> StoredSnapshot:
+        """What one partition's mining task may ask (``miners.source.Stored``), read now: the task may run on
+        another thread, process or machine, with no connection to this file."""
+        counts = {f"{t.TABLE} {p}": self.count_stored(t, p) for t, p in keys.counts}
+        updated: dict[str, dt.datetime] = {}
+        for record_type, partition in keys.updated:
+            if record_type.TABLE not in queries.RECORD_TYPES_BY_TABLE:
+                raise WarehouseError(f"{record_type.__name__} has no raw table")
+            rows = self.con.execute(
+                f'SELECT source_id, max(updated_at) FROM {record_type.TABLE} WHERE "partition" = ? GROUP BY source_id',
+                [partition],
+            ).fetchall()
+            updated.update({i: u.astimezone(dt.timezone.utc) for i, u in rows if u is not None})
+        quarantined: list[str] = []
+        if keys.quarantined_prefixes:
+            prefixes = keys.quarantined_prefixes
+            quarantined = [i for i in self.read_quarantined_items(source) if i.startswith(prefixes)]
+        cache: dict[str, tuple[str, str]] = {}
+        if keys.http_cache_containing is not None:
+            cache = {k: v for k, v in self.read_http_cache().items() if keys.http_cache_containing in k}
+        return StoredSnapshot(counts=counts, updated=updated, quarantined=quarantined, http_cache=cache)
 
     def read_failing_partitions(self, sources: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Partitions whose latest sync failed, with the last success and the error."""

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from flows.cli.options import config_option, date_value
+from flows.cli.preflight import preflight
 from flows.config import DEFAULT_CONFIG_NAME, EXAMPLE_CONFIG, ConfigError
 
 EXIT_BAD_INPUT = 2
-EXIT_PARTIAL = 3  # the sync finished, but some partitions (repositories, projects) could not be read
+EXIT_PARTIAL = 3  # a transient outage: some partitions (or a whole source) could not be read; try again later
 
 
 class LadderError(click.ClickException):
@@ -24,6 +25,12 @@ class LadderError(click.ClickException):
         from flows.terminal import clean
 
         click.echo(clean(f"ladder: error: {self.format_message()}"), err=True, file=file)
+
+
+class OutageError(LadderError):
+    """A server down or out of budget: printed like a user error, but exit code 3 (transient, try again later)."""
+
+    exit_code = EXIT_PARTIAL
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
@@ -57,6 +64,10 @@ class LadderGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
+            from miners.base import SourceStop
+
+            if isinstance(exc, SourceStop):  # a server down or out of budget: transient, not the user's input
+                raise OutageError(str(exc)) from None
             if isinstance(exc, _user_error_types()):
                 raise LadderError(str(exc)) from None
             raise
@@ -71,7 +82,16 @@ def _load(config_path: str):
 @click.group(cls=LadderGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ladder-signals")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-def main(verbose: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors (no per-partition lines).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines on standard error as text or as one JSON object each (for a log collector).",
+)
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, quiet: bool, log_format: str) -> None:
     """ladder-signals: GitHub and Jira activity as linked, honest evidence for a career rubric.
 
     Evidence, not scores: every claim links to the PR, review, ticket or
@@ -79,7 +99,10 @@ def main(verbose: bool) -> None:
     """
     from flows.runtime import configure_logging
 
-    configure_logging(verbose)
+    if verbose and quiet:
+        raise click.UsageError("--verbose and --quiet contradict each other; pass one.")
+    configure_logging(verbose, quiet=quiet, log_format=log_format)
+    ctx.obj = {"quiet": quiet}
 
 
 @main.command()
@@ -103,38 +126,6 @@ def init(path: str, force: bool) -> None:
     click.echo(f"wrote {target}: set the token variables it names, then run `ladder sync --config {target}`")
 
 
-def preflight(config) -> None:
-    """Fail fast, before any flow starts, on everything a user can get wrong."""
-    from flows.files import file_policy
-    from flows.sources import SOURCES, configured_activity_sources
-    from flows.writer import open_writer
-
-    configured = [entry for entry in SOURCES if entry.configured(config)]
-    for entry in configured:
-        if entry.activity:
-            entry.check(config)  # secrets set
-    if not configured_activity_sources(config):
-        raise ConfigError(
-            f"{config.source_path}: neither github: nor jira: is configured — add at least one "
-            "source (see `ladder init`)."
-        )
-    for entry in configured:
-        if not entry.activity:
-            entry.check(config)  # the roster reads and validates
-    file_policy(config)
-    for key, folder in (("reports.out_dir", config.reports_dir), ("classifiers.model_dir", config.model_dir)):
-        if folder.exists() and not folder.is_dir():
-            raise ConfigError(
-                f"{config.source_path}: {key} is {folder}, which is a file, not a folder: point it at a folder "
-                "(it is created when missing) or move the file away."
-            )
-    from flows.runtime import check_prefect_home
-
-    check_prefect_home()
-    with open_writer(config):
-        pass
-
-
 @main.command()
 @config_option
 @click.option("--since", callback=date_value, metavar="DATE", help="Backfill: re-read everything changed since DATE.")
@@ -147,10 +138,10 @@ def sync(config_path: str, since: dt.date | None, full: bool, no_reports: bool) 
     from flows.nightly import run_nightly
 
     result = run_nightly(Path(config_path), since=since, full=full, reports=not no_reports, config=config)
-    _echo_sync_summary(result)
+    _echo_sync_summary(result, quiet=bool((click.get_current_context().find_root().obj or {}).get("quiet")))
 
 
-def _echo_sync_summary(result: dict) -> None:
+def _echo_sync_summary(result: dict, quiet: bool = False) -> None:
     from flows.sources import source_names
     from flows.terminal import clean
 
@@ -162,15 +153,18 @@ def _echo_sync_summary(result: dict) -> None:
             if s.get("error"):
                 failed.append(s)
                 continue
+            if quiet:
+                continue
             click.echo(
                 clean(
                     f"{s['partition']}: +{s['inserted']} new, {s['updated']} changed, "
                     f"{s['unchanged']} unchanged" + (f", cursor {s['cursor']}" if s.get("cursor") else "")
                 )
             )
-    click.echo(f"labels changed: {result['labels_changed']}, evidence rows changed: {result['evidence_changed']}")
-    for path in result.get("reports") or []:
-        click.echo(f"index: {path}")
+    if not quiet:
+        click.echo(f"labels changed: {result['labels_changed']}, evidence rows changed: {result['evidence_changed']}")
+        for path in result.get("reports") or []:
+            click.echo(f"index: {path}")
     if quarantined:
         click.echo(
             f"quarantined: {quarantined} items could not be parsed and were stored raw with their error "
@@ -182,7 +176,8 @@ def _echo_sync_summary(result: dict) -> None:
             click.echo(f"{s['partition']}: NOT SYNCED: {s['error']}", err=True)
         click.echo(
             f"ladder: partial sync: {len(failed)} partitions could not be read this run and keep their cursors "
-            f"(the next sync retries them); the rest is up to date. Exit status {EXIT_PARTIAL}.",
+            f"(the next sync retries them); the rest is up to date and the reports mark what is not. "
+            f"Exit status {EXIT_PARTIAL}.",
             err=True,
         )
         raise click.exceptions.Exit(EXIT_PARTIAL)
@@ -212,9 +207,10 @@ def demo(out: str, engineers: int, seed: int, serve: bool, port: int) -> None:
 
 def _register_commands() -> None:
     """The commands that live next to the stage they drive, in one ``ladder`` group."""
-    from flows.cli import classify, people, reports, sandbox, serve
+    from flows.cli import classify, ops, people, reports, sandbox, serve
 
     classify.register(main)
+    ops.register(main)
     people.register(main)
     reports.register(main)
     sandbox.register(main)

@@ -145,114 +145,185 @@ def mine_github(
     REST GET /repos/{o}/{r}/pulls/comments, /orgs/{org}/teams (+ /repos, /members per team).
     """
     policy = policy or RateLimitPolicy()
-    transport = GitHubTransport(gh.requester)
-    rest = GitHubReader(gh.requester, policy, transport, cache=http_cache)
-    gql = GraphQLReader(gh.requester, policy, transport)
+    rest, gql = readers(gh, policy, http_cache)
     stopped: SourceStop | None = None
     for org in orgs:
         if stopped is not None:
             yield Batch.failed(SOURCE, f"{SOURCE}:{org}", f"not synced: {stopped}")
             continue
-        try:
-            repos = fetch_org_repos(gql, org)
-        except SourceStop as exc:
-            stopped = exc
-            yield Batch.failed(SOURCE, f"{SOURCE}:{org}", str(exc))
-            continue
-        except PartitionError as exc:
-            yield Batch.failed(SOURCE, f"{SOURCE}:{org}", str(exc), _quarantined(f"{org} repository listing", exc))
-            continue
-        selected = [r for r in repos if is_selected(r["nameWithOwner"], include, exclude)]
-        fetched_at = now()
-        before = rest.requests
-        changed = full or any(
-            _changed(r, None if full else cursors.get(partition_for(r["nameWithOwner"])), since)
-            for r in selected
-            if include_archived or not r.get("isArchived")
+        batch, selected, stopped = list_org(
+            rest,
+            gql,
+            org,
+            cursors,
+            include=include,
+            exclude=exclude,
+            include_archived=include_archived,
+            now=now,
+            full=full,
+            since=since,
+            teams=teams,
         )
-        team_records: list = []
-        team_error: str | None = None
-        rest.fresh.clear()
-        rest.not_modified = 0
-        if teams and changed:
-            try:
-                team_records = fetch_org_teams(rest, org, fetched_at=fetched_at)
-            except SourceStop as exc:
-                stopped, team_error = exc, str(exc)
-            except PartitionError as exc:
-                team_error = str(exc)
-        owners = [
-            o
-            for o in (
-                codeowners_record(r, org=org, fetched_at=fetched_at)
-                for r in selected
-                if include_archived or not r.get("isArchived")
-            )
-            if o is not None
-        ]
-        yield Batch(
-            source=SOURCE,
-            partition=f"{SOURCE}:{org}",
-            records=tuple(parse_graphql_repo(r, org=org, fetched_at=fetched_at) for r in selected)
-            + tuple(team_records)
-            + tuple(owners),
-            cursor=None,
-            stats={
-                "items": len(selected) + len(team_records) + len(owners),
-                "repos_listed": len(repos),
-                "teams": len(team_records),
-                "codeowners": len(owners),
-                "rest_requests": rest.requests - before,
-                "not_modified": rest.not_modified,
-            },
-            done=team_error is None,
-            error=f"org teams not read: {team_error}" if team_error else None,
-            cache=tuple(rest.fresh.values()),
-        )
+        yield batch
         for repo in selected:
-            full_name = repo["nameWithOwner"]
-            partition = partition_for(full_name)
-            if repo.get("isArchived") and not include_archived:
-                log.info("%s: archived, skipped (include_archived is off)", partition)
-                continue
             if stopped is not None:
-                yield Batch.failed(SOURCE, partition, f"not synced: {stopped}")
+                yield Batch.failed(SOURCE, partition_for(repo["nameWithOwner"]), f"not synced: {stopped}")
                 continue
-            cursor = None if full else cursors.get(partition)
-            total = (repo.get("pullRequests") or {}).get("totalCount")
-            if cursor is not None and stored_pulls is not None and isinstance(total, int):
-                stored = stored_pulls(full_name)
-                if stored < total:
-                    log.warning(
-                        "%s: %d pull requests stored of the %d GitHub lists; reading the repository again in full",
-                        partition,
-                        stored,
-                        total,
-                    )
-                    cursor = None
-            try:
-                yield from mine_repo(
-                    rest,
-                    gql,
-                    full_name,
-                    cursor,
-                    overlap=overlap,
-                    now=now,
-                    since=None if full else since,
-                    newest=newest_pull_update(repo),
-                    policy=policy,
-                    progress=progress,
-                    total=total,
-                )
-            except RepoNotFound as exc:
-                log.warning("%s; skipped this repository, the others still sync", exc)
-            except SourceStop as exc:
-                stopped = exc
-                log.error("%s: %s; the repositories not yet synced are left for the next run", partition, exc)
-                yield Batch.failed(SOURCE, partition, str(exc))
-            except PartitionError as exc:
-                log.error("%s: %s; the other repositories still sync", partition, exc)
-                yield Batch.failed(SOURCE, partition, str(exc), _quarantined(f"{full_name} answer", exc))
+            for batch in mine_listed_repo(
+                rest,
+                gql,
+                repo,
+                cursors,
+                overlap=overlap,
+                now=now,
+                full=full,
+                since=since,
+                policy=policy,
+                progress=progress,
+                stored_pulls=stored_pulls,
+            ):
+                if batch.stats.get("source_stop"):
+                    stopped = SourceStop(batch.error or "stopped")
+                yield batch
+
+
+def readers(
+    gh: github.Github, policy: RateLimitPolicy, http_cache: Mapping[str, tuple[str, str]] | None = None
+) -> tuple[GitHubReader, GraphQLReader]:
+    """The REST and GraphQL readers of one client, sharing its transport and one rate-limit policy."""
+    transport = GitHubTransport(gh.requester)
+    return GitHubReader(gh.requester, policy, transport, cache=http_cache), GraphQLReader(
+        gh.requester, policy, transport
+    )
+
+
+def list_org(
+    rest: GitHubReader,
+    gql: GraphQLReader,
+    org: str,
+    cursors: Mapping[str, str],
+    *,
+    include: Sequence[str] = ("*",),
+    exclude: Sequence[str] = (),
+    include_archived: bool = False,
+    now: Callable[[], dt.datetime] = _utcnow,
+    full: bool = False,
+    since: dt.datetime | None = None,
+    teams: bool = True,
+) -> tuple[Batch, list[dict[str, Any]], SourceStop | None]:
+    """The org's partition ``github:{org}`` (repos, teams, CODEOWNERS) as one batch, the listed repositories
+    to mine (archived ones only with ``include_archived``; plain dicts of the org listing) and the
+    ``SourceStop`` that ended the listing, if one did (then nothing more should be asked of GitHub)."""
+    listing = (gql.requests, gql.points)
+    try:
+        repos = fetch_org_repos(gql, org)
+    except SourceStop as exc:
+        return Batch.stopped(SOURCE, f"{SOURCE}:{org}", str(exc)), [], exc
+    except PartitionError as exc:
+        return (
+            Batch.failed(SOURCE, f"{SOURCE}:{org}", str(exc), _quarantined(f"{org} repository listing", exc)),
+            [],
+            None,
+        )
+    selected = [r for r in repos if is_selected(r["nameWithOwner"], include, exclude)]
+    fetched_at = now()
+    before = rest.requests
+    live = [r for r in selected if include_archived or not r.get("isArchived")]
+    changed = full or any(
+        _changed(r, None if full else cursors.get(partition_for(r["nameWithOwner"])), since) for r in live
+    )
+    team_records: list = []
+    team_error: str | None = None
+    stopped: SourceStop | None = None
+    rest.fresh.clear()
+    rest.not_modified = 0
+    if teams and changed:
+        try:
+            team_records = fetch_org_teams(rest, org, fetched_at=fetched_at)
+        except SourceStop as exc:
+            stopped, team_error = exc, str(exc)
+        except PartitionError as exc:
+            team_error = str(exc)
+    owners = [o for o in (codeowners_record(r, org=org, fetched_at=fetched_at) for r in live) if o is not None]
+    batch = Batch(
+        source=SOURCE,
+        partition=f"{SOURCE}:{org}",
+        records=tuple(parse_graphql_repo(r, org=org, fetched_at=fetched_at) for r in selected)
+        + tuple(team_records)
+        + tuple(owners),
+        cursor=None,
+        stats={
+            "items": len(selected) + len(team_records) + len(owners),
+            "repos_listed": len(repos),
+            "teams": len(team_records),
+            "codeowners": len(owners),
+            "rest_requests": rest.requests - before,
+            "graphql_requests": gql.requests - listing[0],
+            "graphql_points": gql.points - listing[1],
+            "not_modified": rest.not_modified,
+        },
+        done=team_error is None,
+        error=f"org teams not read: {team_error}" if team_error else None,
+        cache=tuple(rest.fresh.values()),
+    )
+    for repo in selected:
+        if repo.get("isArchived") and not include_archived:
+            log.info("%s: archived, skipped (include_archived is off)", partition_for(repo["nameWithOwner"]))
+    return batch, live, stopped
+
+
+def mine_listed_repo(
+    rest: GitHubReader,
+    gql: GraphQLReader,
+    repo: Mapping[str, Any],
+    cursors: Mapping[str, str],
+    *,
+    overlap: dt.timedelta = dt.timedelta(hours=1),
+    now: Callable[[], dt.datetime] = _utcnow,
+    full: bool = False,
+    since: dt.datetime | None = None,
+    policy: RateLimitPolicy | None = None,
+    progress: Progress | None = None,
+    stored_pulls: Callable[[str], int] | None = None,
+) -> Iterator[Batch]:
+    """The batches of one repository of an org listing (``list_org``), its partition isolated: a failure ends
+    with a failed Batch (a ``SourceStop`` one has ``stats["source_stop"]``), never an exception."""
+    full_name = repo["nameWithOwner"]
+    partition = partition_for(full_name)
+    cursor = None if full else cursors.get(partition)
+    total = (repo.get("pullRequests") or {}).get("totalCount")
+    if cursor is not None and stored_pulls is not None and isinstance(total, int):
+        stored = stored_pulls(full_name)
+        if stored < total:
+            log.warning(
+                "%s: %d pull requests stored of the %d GitHub lists; reading the repository again in full",
+                partition,
+                stored,
+                total,
+            )
+            cursor = None
+    try:
+        yield from mine_repo(
+            rest,
+            gql,
+            full_name,
+            cursor,
+            overlap=overlap,
+            now=now,
+            since=None if full else since,
+            newest=newest_pull_update(repo),
+            policy=policy,
+            progress=progress,
+            total=total,
+        )
+    except RepoNotFound as exc:
+        log.warning("%s; skipped this repository, the others still sync", exc)
+    except SourceStop as exc:
+        log.error("%s: %s; the repositories not yet synced are left for the next run", partition, exc)
+        yield Batch.stopped(SOURCE, partition, str(exc))
+    except PartitionError as exc:
+        log.error("%s: %s; the other repositories still sync", partition, exc)
+        yield Batch.failed(SOURCE, partition, str(exc), _quarantined(f"{full_name} answer", exc))
 
 
 def _quarantined(item: str, exc: PartitionError) -> tuple[Quarantined, ...]:

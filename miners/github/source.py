@@ -11,9 +11,10 @@ import github
 from miners.base import Batch
 from miners.github import miner
 from miners.github.parse import partition_for
+from miners.github.ratelimit import RateLimitPolicy
 from miners.records import AccountRecord, PullRequestRecord
 from miners.records import github as records
-from miners.source import SourceInfo, SyncRequest
+from miners.source import Plan, SnapshotKeys, SourceInfo, SyncRequest, Work
 
 INFO = SourceInfo(
     name="github",
@@ -73,4 +74,65 @@ class GitHubSource:
             if stored is not None
             else None,
             http_cache=stored.read_http_cache() if stored is not None else None,
+        )
+
+    # --- partitioned: the flow maps one task over the repositories (``miners.source.PartitionedSource``) ---
+
+    def plan(self, request: SyncRequest) -> Plan:
+        """List every org (its partition's batch: repos, teams, CODEOWNERS) and the repositories to mine."""
+        stored = request.stored
+        rest, gql = miner.readers(self.client, RateLimitPolicy(), stored.read_http_cache() if stored else None)
+        batches: list[Batch] = []
+        work: list[Work] = []
+        stopped = None
+        for org in self.orgs:
+            if stopped is not None:
+                batches.append(Batch.failed(INFO.name, f"github:{org}", f"not synced: {stopped}"))
+                continue
+            batch, live, stopped = miner.list_org(
+                rest,
+                gql,
+                org,
+                request.cursors,
+                include=self.include,
+                exclude=self.exclude,
+                include_archived=self.include_archived,
+                now=request.now,
+                full=request.full,
+                since=request.since,
+            )
+            batches.append(batch)
+            for repo in live:
+                if stopped is not None:
+                    batches.append(
+                        Batch.failed(INFO.name, partition_for(repo["nameWithOwner"]), f"not synced: {stopped}")
+                    )
+                else:
+                    partition = partition_for(repo["nameWithOwner"])
+                    keys = SnapshotKeys(
+                        counts=((PullRequestRecord, partition),),
+                        http_cache_containing=f"/repos/{repo['nameWithOwner']}/",
+                    )
+                    work.append(Work(partition, dict(repo), keys))
+        return Plan(tuple(batches), tuple(work))
+
+    def mine_work(self, request: SyncRequest, work: Work) -> Iterator[Batch]:
+        """One repository of ``plan``'s listing, with a client and rate-limit policy of its own."""
+        stored = request.stored
+        policy = RateLimitPolicy()
+        rest, gql = miner.readers(self.client, policy, stored.read_http_cache() if stored else None)
+        return miner.mine_listed_repo(
+            rest,
+            gql,
+            work.item,
+            request.cursors,
+            overlap=self.overlap,
+            now=request.now,
+            full=request.full,
+            since=request.since,
+            policy=policy,
+            progress=request.progress,
+            stored_pulls=(lambda repo: stored.count_stored(PullRequestRecord, partition_for(repo)))
+            if stored is not None
+            else None,
         )

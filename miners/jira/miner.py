@@ -210,7 +210,8 @@ def mine_jira(
     except (SourceStop, PartitionError) as exc:  # serverInfo, fields or myself unreadable: nothing synced
         log.error("jira: %s; no project was synced this run", exc)
         for p in projects:
-            yield Batch.failed(SOURCE, f"jira:{p}", str(exc))
+            fail = Batch.stopped if isinstance(exc, SourceStop) else Batch.failed
+            yield fail(SOURCE, f"jira:{p}", str(exc))
         return
     run = _Run(session=session, previous=previous, known=None if full else known, users={} if accounts else None)
     for p in projects:
@@ -231,6 +232,7 @@ def mine_jira(
         )
         run.items[p] = 0
     failed: dict[str, str] = {}
+    stopped: set[str] = set()  # projects not synced because Jira as a whole stopped (SourceStop)
     again = [k for k in dict.fromkeys(requeue) if k.rpartition("-")[0] in run.contexts][:BULKFETCH_MAX]
     if again:
         try:
@@ -243,17 +245,20 @@ def mine_jira(
         yield from _mine_walk(run, run.windows)
     except SourceStop as exc:
         failed = dict.fromkeys(projects, str(exc))
+        stopped.update(projects)
     except PartitionError as exc:
         log.warning("jira: the search over every project failed (%s); reading each project on its own", exc)
         stop: SourceStop | None = None
         for p in projects:
             if stop is not None:
                 failed[p] = f"not synced: {stop}"
+                stopped.add(p)
                 continue
             try:
                 yield from _mine_walk(run, {p: run.windows[p]})
             except SourceStop as inner:
                 stop, failed[p] = inner, str(inner)
+                stopped.add(p)
             except PartitionError as inner:
                 failed[p] = str(inner)
                 quarantined = (
@@ -261,10 +266,12 @@ def mine_jira(
                 )
                 yield Batch.failed(SOURCE, f"jira:{p}", str(inner), quarantined)
                 failed[p] = ""  # already yielded
+    spent = {"requests": reader.requests, "retries": reader.retries}  # the run's cost, on its first done batch
     for project in projects:
         if project in failed:
             if failed[project]:
-                yield Batch.failed(SOURCE, f"jira:{project}", failed[project])
+                fail = Batch.stopped if project in stopped else Batch.failed
+                yield fail(SOURCE, f"jira:{project}", failed[project])
             log.error("jira:%s: not synced this run; its cursor stays at %s", project, previous[project])
             continue
         yield Batch(
@@ -272,7 +279,7 @@ def mine_jira(
             partition=f"jira:{project}",
             records=(),
             cursor=_cursor(run.newest[project], previous[project]),
-            stats={"items": 0},
+            stats={"items": 0, **spent},
             done=True,
         )
         log.info(
@@ -282,6 +289,7 @@ def mine_jira(
             previous[project],
             _cursor(run.newest[project], previous[project]),
         )
+        spent = {}
     log.info(
         "jira: %d projects (%d failed), %d issues, %d requests (%d retries), %d issues with comments paged, "
         "%d quarantined",

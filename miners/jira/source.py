@@ -12,7 +12,7 @@ from miners.base import Batch
 from miners.jira import miner
 from miners.records import AccountRecord, JiraIssueRecord
 from miners.records import jira as records
-from miners.source import SourceInfo, SyncRequest
+from miners.source import Plan, SnapshotKeys, SourceInfo, SyncRequest, Work
 
 INFO = SourceInfo(
     name="jira",
@@ -64,5 +64,36 @@ class JiraSource:
             known=(lambda keys: stored.read_updated(JiraIssueRecord, keys)) if stored is not None else None,
             accounts=True,
             # issues quarantined by earlier runs are read again first (their keys; not pages or answers)
+            requeue=[k for k in stored.read_quarantined_items(INFO.name) if " " not in k] if stored is not None else (),
+        )
+
+    # --- partitioned: the flow maps one task over the projects (``miners.source.PartitionedSource``) ---
+
+    def plan(self, request: SyncRequest) -> Plan:
+        """Nothing to commit first; one piece of work for every project together: Jira's one search across
+        projects costs fewer requests than a search (and a session) per project (docs/mining-jira.md)."""
+        partitions = tuple(f"jira:{p}" for p in self.projects)
+        keys = SnapshotKeys(
+            updated=tuple((JiraIssueRecord, p) for p in partitions),
+            quarantined_prefixes=tuple(f"{p}-" for p in self.projects),
+        )
+        return Plan((), (Work("jira:projects", tuple(self.projects), keys, partitions),))
+
+    def mine_work(self, request: SyncRequest, work: Work) -> Iterator[Batch]:
+        """The work's projects, read as ``mine`` reads them."""
+        stored = request.stored
+        return miner.mine_jira(
+            self.client,
+            list(work.item),
+            request.cursors,
+            incident_types=self.incident_types,
+            incident_projects=self.incident_projects,
+            overlap=self.overlap,
+            now=request.now,
+            full=request.full,
+            field_ids=self.field_ids or None,
+            since=request.since,
+            known=(lambda keys: stored.read_updated(JiraIssueRecord, keys)) if stored is not None else None,
+            accounts=True,
             requeue=[k for k in stored.read_quarantined_items(INFO.name) if " " not in k] if stored is not None else (),
         )

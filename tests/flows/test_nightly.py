@@ -11,6 +11,8 @@ from flows.runtime import configure_prefect_env
 
 configure_prefect_env()
 
+from prefect.client.orchestration import get_client  # noqa: E402
+from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName  # noqa: E402
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
 from flows.nightly import nightly  # noqa: E402
@@ -42,6 +44,16 @@ def test_nightly_twice_adds_and_changes_nothing(pipeline, caplog):
     world, server, config = pipeline
     caplog.set_level(logging.DEBUG)
     first = nightly(str(config))
+    # one mining task per partition, mapped, with Prefect retries; planned per source (GitHub lists its org)
+    with get_client(sync_client=True) as client:
+        task_runs = client.read_task_runs(limit=200)
+    mined = {r.name: r for r in task_runs if r.name.startswith(("mine-github:", "mine-jira:"))}
+    repos = {f"mine-github:{world.org}/{r.name}" for r in world.repos if not r.archived}
+    assert repos <= set(mined) and "mine-jira:projects" in mined  # Jira: one search across its projects
+    assert all(r.empirical_policy.retries == 2 for r in mined.values())  # run.retries' default
+    assert all("host:127.0.0.1" in r.tags and any(t.startswith("token:") for t in r.tags) for r in mined.values())
+    for task_name in ("plan-github", "plan-jira", "classify", "build-evidence"):  # Prefect adds a short suffix
+        assert any(r.name.startswith(f"{task_name}-") for r in task_runs), task_name
     assert sum(s["inserted"] for s in first["github"]) > 0
     assert sum(s["inserted"] for s in first["jira"]) > 0
     wh_path = config.parent / "ladder.duckdb"
@@ -132,3 +144,77 @@ def test_demo_writes_every_format_for_every_engineer(tmp_path, harness, monkeypa
     # a second demo into the same folder starts clean instead of mixing companies
     run_demo(out, engineers=12, seed=4, echo=lines.append)
     assert read_world(out / "world.json").seed == 4
+
+
+def test_our_log_records_reach_the_prefect_run_logs_redacted(harness):
+    """A line our code logs inside a flow run is in the run's logs in the Prefect API, secrets replaced."""
+    from prefect import flow
+    from prefect.logging.handlers import APILogWorker
+
+    from flows.runtime import RedactSecrets
+
+    secret = "sandbox-secret-3f9a1c"
+    RedactSecrets.register(secret)
+
+    @flow(name="log-probe")
+    def probe() -> str:
+        logging.getLogger("miners.github.miner").info("probe line with %s inside", secret)
+        from prefect.context import get_run_context
+
+        return str(get_run_context().flow_run.id)
+
+    flow_run_id = probe()
+    APILogWorker.drain_all(timeout=30)
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    with get_client(sync_client=True) as client:  # this run's logs only (earlier tests' runs logged many)
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+    ours = [log for log in logs if log.name == "miners.github.miner"]
+    assert [log.message for log in ours] == ["probe line with *** inside"]
+    assert all(secret not in log.message for log in logs)
+
+
+def test_a_source_outage_exits_3_syncs_the_other_and_marks_it_stale_in_the_report(pipeline, monkeypatch):
+    """GitHub unreachable: its plan task is retried by Prefect, then its org is recorded not synced; Jira
+    syncs; the sync exits 3 (transient, not bad input) and every report says GitHub has not synced."""
+    import functools
+    import socket
+
+    import yaml
+    from click.testing import CliRunner
+
+    import miners.github.source
+    from flows.cli.main import main
+    from miners.github.ratelimit import RateLimitPolicy
+
+    world, server, config = pipeline
+    nightly(str(config), reports=False)  # last night: both sources synced
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    doc = yaml.safe_load(config.read_text(encoding="utf-8"))
+    doc["github"]["base_url"] = f"http://127.0.0.1:{port}/api/v3"
+    doc["run"] = {"retries": 1, "retry_delay_seconds": 0}
+    config.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    monkeypatch.setattr(
+        miners.github.source, "RateLimitPolicy", functools.partial(RateLimitPolicy, sleep=lambda s: None)
+    )
+
+    result = CliRunner().invoke(main, ["sync", "--config", str(config)])
+    assert result.exit_code == 3, result.output
+    assert f"github:{world.org}: NOT SYNCED" in result.output and "cannot reach GitHub" in result.output
+    with open_warehouse(config.parent / "ladder.duckdb", read_only=True) as wh:
+        runs = {r["source"]: r for r in wh.read_runs(3)}
+        assert runs["jira"]["status"] == "ok" and runs["jira"]["requests"] > 0
+        assert runs["github"]["status"] == "partial"
+    with get_client(sync_client=True) as client:
+        plans = [
+            r
+            for r in client.read_task_runs(task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="plan-github-")))
+            if r.name.startswith("plan-github-")
+        ]
+    assert max(r.run_count for r in plans) == 2  # tried, retried once by Prefect, then recorded as failed
+    ana = json.loads((config.parent / "reports" / "ana.json").read_text(encoding="utf-8"))
+    stale = [w for w in ana["coverage_warnings"] if w["details"].get("reason") == "partition_failing"]
+    assert [w["details"]["partition"] for w in stale] == [f"github:{world.org}"]
+    assert "has not synced" in stale[0]["message"]
