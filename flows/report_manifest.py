@@ -1,7 +1,8 @@
 """Which report files need writing: a manifest of what each report was rendered from (issue 13).
 
-``reports.out_dir/.ladder-reports.json`` records, per report file stem, a hash of the report's content
-(everything but ``generated_at``) and of how it is rendered (formats, templates, renderer).  A report
+``reports.out_dir/.ladder-manifest`` (JSON, without a .json suffix so that no glob for reports picks it
+up) records, per report file stem, a hash of the report's content (everything but ``generated_at``) and
+of how it is rendered (formats, templates, renderer).  A report
 whose hash matches and whose files are all there is not written again, so a night where nothing
 changed rewrites no report (each keeps the ``generated_at`` of the run that last changed it).
 
@@ -21,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-MANIFEST = ".ladder-reports.json"
+MANIFEST = ".ladder-manifest"
 
 
 def render_version(formats: Iterable[str]) -> str:
