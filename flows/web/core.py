@@ -173,7 +173,7 @@ class Web:
         try:
             viewer = token_owner(self.config, token)
             with self.reader.read() as view:
-                person = identify_viewer(view.wh, viewer)
+                person = identify_viewer(view.wh, viewer, today=self.clock().date())
         except AccessDenied:
             self.audit("sign_in_refused", None, None, 403, how)
             return self.sign_in_page(

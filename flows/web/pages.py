@@ -19,7 +19,7 @@ from starlette.routing import Route
 from classifiers.disputes import labels_for_kind
 from flows.rubrics import no_rubric_message
 from flows.web.core import PACKAGE, FormTooLarge, Web, csrf_ok, csrf_token, read_form, session_user
-from flows.web.policy import Grant, grant_for, readable_people
+from flows.web.policy import ROLE_TEXT, Grant, grant_for, readable_people
 from rubric.render import drop_unsafe_chars, render_report_page, safe_url
 from warehouse.feedback import DISPUTE_REASONS
 
@@ -37,11 +37,14 @@ def _report(web: Web, view: Any, grant: Grant, notes: list) -> dict:
     from flows import stages
     from rubric.feedback import attach_notes, confirmed_disputes
 
-    since, until = view.cache["period"]
+    period = view.cache["period"]
     rubric = view.cache["rubrics"].for_person(grant.subject)
     confirmed = confirmed_disputes(notes)
-    key = ("report", grant.subject["person_id"], frozenset(confirmed))
-    if key not in view.cache:  # the snapshot never changes: a report is built once per set of confirmations
+    subject_id = grant.subject["person_id"]
+    window = grant.window  # a former manager's part of the period (rubric.access_teams), else all of it
+    since, until = (window.since, window.until) if window else period
+    key = ("report", subject_id, since, until, frozenset(confirmed))
+    if key not in view.cache:  # the snapshot never changes: a report is built once per period and confirmations
         view.cache[key] = stages.render_person_report(
             view.wh,
             rubric,
@@ -50,12 +53,17 @@ def _report(web: Web, view: Any, grant: Grant, notes: list) -> dict:
             until=until,
             generated_at=view.published_at,
             history_start=view.cache["history_start"],
-            calibration=view.cache["calibration"].get(rubric.id),
+            # the snapshot's norms and monthly counts are for the whole period; a window computes its own
+            calibration=None if window else view.cache["calibration"].get(rubric.id),
+            monthly=None if window else view.cache["monthly"],
             coverage=view.cache["coverage"],
+            access_note=window.note(grant.subject.get("name") or subject_id, period) if window else None,
             confirmed=confirmed,
         )
     report = copy.deepcopy(view.cache[key])
     names = {p["person_id"]: p["name"] for p in view.wh.query_people()}
+    if window:  # only the notes on the items of their part: extra evidence has no date to place it by
+        notes = [n for n in notes if n.kind != "extra"]
     return attach_notes(report, notes, names)
 
 
@@ -65,7 +73,11 @@ def page_routes(web: Web) -> list[Route]:
 
     def grant(view: Any, user: dict, person_id: str) -> Grant | None:
         viewer = view.wh.query_person_by_id(user["person_id"])
-        return None if viewer is None else grant_for(view.wh, viewer, person_id, web.config.web.admins)
+        if viewer is None:
+            return None
+        return grant_for(
+            view.wh, viewer, person_id, web.config.web.admins, period=view.cache["period"], today=web.clock().date()
+        )
 
     async def home(request: Request) -> Response:
         user = signed_in(request)
@@ -73,10 +85,16 @@ def page_routes(web: Web) -> list[Route]:
             return RedirectResponse("/sign-in", 303)
         with web.reader.read() as view:
             viewer = view.wh.query_person_by_id(user["person_id"])
-            people = readable_people(view.wh, viewer, web.config.web.admins) if viewer else []
+            people = (
+                readable_people(
+                    view.wh, viewer, web.config.web.admins, period=view.cache["period"], today=web.clock().date()
+                )
+                if viewer
+                else []
+            )
             published = view.published_at
         web.audit("view_home", user, None, 200)
-        rows = [dict(p, role=role) for p, role in people]
+        rows = [dict(p, role=ROLE_TEXT[role]) for p, role in people]
         return web.page(
             request,
             "home.html.j2",
@@ -179,7 +197,7 @@ def page_routes(web: Web) -> list[Route]:
             return refusal or web.not_found(request)
         with web.reader.read() as view:
             found = grant(view, user, person_id)
-        if found is None or not found.may_confirm:
+        if found is None or not found.may_decide:
             web.audit("confirm_dispute", user, person_id, 404)
             return web.not_found(request)
         with web.reader.feedback() as store:
