@@ -1,4 +1,5 @@
-"""``ladder serve``'s pages of people: the list, a report (HTML and JSON), notes and disputes.
+"""``ladder serve``'s pages of people: the list, a report (HTML and JSON), notes, and managers' decisions on
+disputes (confirm: the item leaves the evidence; reject: it stays, and the rejection is shown on the dispute).
 
 Every route asks ``flows.web.policy.grant_for`` and answers 404 when it says no, exactly as for a
 person who does not exist.  Every view, export and write is a line in the audit log.  Reports are
@@ -16,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from classifiers.disputes import labels_for_kind
+from classifiers.disputes import dispute_decisions, labels_for_kind
 from flows.rubrics import no_rubric_message
 from flows.web.core import PACKAGE, FormTooLarge, Web, csrf_ok, csrf_token, read_form, session_user
 from flows.web.policy import ROLE_TEXT, Grant, grant_for, readable_people
@@ -190,50 +191,69 @@ def page_routes(web: Web) -> list[Route]:
         web.audit("add_note", user, person_id, 303, f"{saved.kind} {saved.note_id}")
         return RedirectResponse(back, 303)
 
-    async def confirm(request: Request) -> Response:
-        person_id = request.path_params["person_id"]
-        user, form, refusal = await write(request, person_id)
-        if refusal is not None or user is None:
-            return refusal or web.not_found(request)
-        with web.reader.read() as view:
-            found = grant(view, user, person_id)
-        if found is None or not found.may_decide:
-            web.audit("confirm_dispute", user, person_id, 404)
-            return web.not_found(request)
-        with web.reader.feedback() as store:
-            dispute = store.query_note(request.path_params["note_id"])
-            # Another person's note id answers exactly like one that does not exist.
-            if dispute is None or dispute.kind != "dispute" or dispute.subject_id != found.subject["person_id"]:
-                store.add_audit("confirm_dispute", viewer_id=user["person_id"], subject=person_id, status=404)
+    def decide(kind: str) -> Any:
+        """The route a manager (or admin) confirms (``confirm``) or rejects (``reject``) a dispute by."""
+        action = f"{kind}_dispute"
+
+        async def route(request: Request) -> Response:
+            person_id = request.path_params["person_id"]
+            user, form, refusal = await write(request, person_id)
+            if refusal is not None or user is None or form is None:
+                return refusal or web.not_found(request)
+            back = f"/people/{person_id}"
+            with web.reader.read() as view:
+                found = grant(view, user, person_id)
+            if found is None or not found.may_decide:
+                web.audit(action, user, person_id, 404)
                 return web.not_found(request)
-            saved = store.add_note(
-                subject_id=dispute.subject_id,
-                author_id=user["person_id"],
-                author_role=found.role,
-                kind="confirm",
-                activity_id=dispute.activity_id,
-                behaviour_id=dispute.behaviour_id,
-                refers_to=dispute.note_id,
-                body="",
-            )
-            store.add_audit(
-                "confirm_dispute", viewer_id=user["person_id"], subject=person_id, status=303, detail=saved.note_id
-            )
-        return RedirectResponse(f"/people/{person_id}", 303)
+            body = drop_unsafe_chars(form.get("body", "")).strip() if kind == "reject" else ""
+            if len(body) > MAX_NOTE_CHARS:
+                web.audit(action, user, person_id, 400, "too long")
+                return web.problem(request, 400, "Not saved", f"At most {MAX_NOTE_CHARS} characters.", back)
+            with web.reader.feedback() as store:
+                dispute = store.query_note(request.path_params["note_id"])
+                # Another person's note id answers exactly like one that does not exist.
+                if dispute is None or dispute.kind != "dispute" or dispute.subject_id != found.subject["person_id"]:
+                    store.add_audit(action, viewer_id=user["person_id"], subject=person_id, status=404)
+                    return web.not_found(request)
+                earlier = dispute_decisions(store.query_notes(dispute.subject_id)).get(dispute.note_id)
+                if earlier is not None:  # decided once; the engineer may dispute the item again
+                    store.add_audit(
+                        action, viewer_id=user["person_id"], subject=person_id, status=409, detail=earlier.note_id
+                    )
+                    done = "confirmed" if earlier.kind == "confirm" else "rejected"
+                    return web.problem(request, 409, "Already decided", f"That dispute was {done} already.", back)
+                saved = store.add_note(
+                    subject_id=dispute.subject_id,
+                    author_id=user["person_id"],
+                    author_role=found.role,
+                    kind=kind,
+                    activity_id=dispute.activity_id,
+                    behaviour_id=dispute.behaviour_id,
+                    refers_to=dispute.note_id,
+                    body=body,
+                )
+                store.add_audit(
+                    action, viewer_id=user["person_id"], subject=person_id, status=303, detail=saved.note_id
+                )
+            return RedirectResponse(back, 303)
+
+        return route
 
     return [
         Route("/", home),
         Route("/people/{person_id}", person),
         Route("/people/{person_id}/report.json", person),
         Route("/people/{person_id}/notes", add_note, methods=["POST"]),
-        Route("/people/{person_id}/notes/{note_id}/confirm", confirm, methods=["POST"]),
+        Route("/people/{person_id}/notes/{note_id}/confirm", decide("confirm"), methods=["POST"]),
+        Route("/people/{person_id}/notes/{note_id}/reject", decide("reject"), methods=["POST"]),
     ]
 
 
 def _note_fields(form: dict[str, str], grant: Grant) -> tuple[str | None, dict | None]:
     """The note a form asks for, checked (or the problem, in words).  Only the subject writes notes."""
     if grant.role != "self":
-        return "Only the engineer adds notes to their evidence; a manager confirms disputes.", None
+        return "Only the engineer adds notes to their evidence; a manager confirms or rejects disputes.", None
     kind = form.get("kind", "")
     if kind not in ("context", "dispute", "pin", "extra"):
         return "Choose what to add: context, dispute, pin or extra evidence.", None
