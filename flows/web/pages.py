@@ -145,42 +145,45 @@ def page_routes(web: Web) -> list[Route]:
         )
         return Response(html, media_type="text/html; charset=utf-8", headers=snapshot)
 
-    async def write(request: Request, person_id: str) -> tuple[dict | None, dict[str, str] | None, Response | None]:
-        """The signed-in user and the form, or the refusal to send."""
+    async def write(request: Request, action: str) -> tuple[dict, dict[str, str], Grant] | Response:
+        """The signed-in user, the form and their grant on the page's person, or the refusal to send."""
+        person_id = request.path_params["person_id"]
         try:
             form = await read_form(request)
         except FormTooLarge:
-            return None, None, web.problem(request, 413, "Too large", f"A note is at most {MAX_NOTE_CHARS} characters.")
+            return web.problem(request, 413, "Too large", f"A note is at most {MAX_NOTE_CHARS} characters.")
         user = signed_in(request)
         if user is None or not csrf_ok(request, form):
             web.audit("write_refused", user, person_id, 403, "no session" if user is None else "csrf")
-            return None, None, web.problem(request, 403, "Refused", "Sign in, then send the form from its page.")
-        return user, form, None
+            return web.problem(request, 403, "Refused", "Sign in, then send the form from its page.")
+        with web.reader.read() as view:
+            found = grant(view, user, person_id)
+        if found is None:
+            web.audit(action, user, person_id, 404)
+            return web.not_found(request)
+        return user, form, found
 
     async def add_note(request: Request) -> Response:
         person_id = request.path_params["person_id"]
-        user, form, refusal = await write(request, person_id)
-        if refusal is not None or user is None or form is None:
-            return refusal or web.not_found(request)
+        allowed = await write(request, "add_note")
+        if isinstance(allowed, Response):
+            return allowed
+        user, form, found = allowed
         back = f"/people/{person_id}"
-        with web.reader.read() as view:
-            found = grant(view, user, person_id)
-            if found is None:
-                web.audit("add_note", user, person_id, 404)
-                return web.not_found(request)
-            problem, note = _note_fields(form, found)
-            if problem is not None:
-                web.audit("add_note", user, person_id, 400, problem)
-                return web.problem(request, 400, "Not saved", problem, back)
-            assert note is not None
-            if note["activity_id"] is not None:
+        problem, note = _note_fields(form, found)
+        if problem is not None:
+            web.audit("add_note", user, person_id, 400, problem)
+            return web.problem(request, 400, "Not saved", problem, back)
+        assert note is not None
+        if note["activity_id"] is not None:
+            with web.reader.read() as view:
                 shown = view.wh.query_evidence_signals(
                     found.subject["person_id"], note["activity_id"], note["behaviour_id"]
                 )
-                if shown is None:
-                    web.audit("add_note", user, person_id, 404, "no such item")
-                    return web.not_found(request)
-                note["disputed_label"] = ", ".join(shown) if note["kind"] == "dispute" else None
+            if shown is None:
+                web.audit("add_note", user, person_id, 404, "no such item")
+                return web.not_found(request)
+            note["disputed_label"] = ", ".join(shown) if note["kind"] == "dispute" else None
         with web.reader.feedback() as store:
             saved = store.add_note(
                 subject_id=found.subject["person_id"],
@@ -197,13 +200,12 @@ def page_routes(web: Web) -> list[Route]:
 
         async def route(request: Request) -> Response:
             person_id = request.path_params["person_id"]
-            user, form, refusal = await write(request, person_id)
-            if refusal is not None or user is None or form is None:
-                return refusal or web.not_found(request)
+            allowed = await write(request, action)
+            if isinstance(allowed, Response):
+                return allowed
+            user, form, found = allowed
             back = f"/people/{person_id}"
-            with web.reader.read() as view:
-                found = grant(view, user, person_id)
-            if found is None or not found.may_decide:
+            if not found.may_decide:
                 web.audit(action, user, person_id, 404)
                 return web.not_found(request)
             body = drop_unsafe_chars(form.get("body", "")).strip() if kind == "reject" else ""
