@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rubric.access import AccessDenied, check_report_access, manager_chain
+from rubric.history import clipped_intervals
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,12 @@ def former_team_window(
     the manager of), or None.  The latest, not a hull: a person who left and came back is shown only for
     one contiguous stretch, never for the time in between."""
     team_managers = wh.query_team_managers()
-    spans = [m for m in wh.query_team_members(since, until) if m["person_id"] == person["person_id"]]
-    for span in sorted(spans, key=lambda m: m["since"], reverse=True):
-        if viewer_id in managers_of(wh, span["team_id"], team_managers):
-            return FormerTeamWindow(span["team_id"], span["team_name"], span["since"], span["until"])
+    # The person's own intervals (not everyone's team members): ``ladder serve`` asks this for every person
+    # on a viewer's home page.
+    spans = clipped_intervals(wh.query_enrollments(person["person_id"]), "team", since, until)
+    for team, first, last in sorted(spans, key=lambda span: span[1], reverse=True):
+        if viewer_id in managers_of(wh, team["value"], team_managers):
+            return FormerTeamWindow(team["value"], team.get("name") or team["value"], first, last)
     return None
 
 
