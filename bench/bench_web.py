@@ -93,7 +93,7 @@ def main() -> None:
     print("| measure | median ms | ratio |")
     print("|---|---:|---:|")
     print(f"| report page, cached (baseline) | {cached:.1f} | 1.00 |")
-    print(f"| report page, first request after a new snapshot | {cold:.1f} | {cold / cached:.2f} |")
+    print(f"| report page, a person's first (snapshot opened at sign-in) | {cold:.1f} | {cold / cached:.2f} |")
     print(f"| report page while a writer holds the warehouse | {during:.1f} | {during / cached:.2f} |")
     print(f"| 404 (no such person) | {missing:.1f} | {missing / cached:.2f} |")
     print(f"| audit line: open, insert, close — DuckDB file (baseline) | {duck_ms:.1f} | 1.00 |")

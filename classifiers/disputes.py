@@ -7,6 +7,10 @@ counted ``DISPUTE_WEIGHT`` times: a person's correction of their own work outwei
 activity's weak label, if any, is dropped.  Examples are added to the training split only, never to
 the held-out evaluation data (``classifiers.train.train_model``), so the recorded metrics stay
 comparable.  Pure: notes and activities in, examples out.
+
+A manager (or admin) decides a dispute once (``dispute_decisions``): **confirmed**, the item leaves the
+evidence (``rubric.feedback``) and the correction still trains; **rejected**, the item stays and the
+dispute trains nothing — a label the manager upheld is no example of "disputed by the subject".
 """
 
 from __future__ import annotations
@@ -46,12 +50,36 @@ class DisputeExamples:
     provenance: list[dict]  # one {note_id, activity_id, label, model} per used dispute
 
 
+DECISION_KINDS = ("confirm", "reject")
+
+
+def dispute_decisions(notes: list[Any]) -> dict[str, Any]:
+    """``{dispute note_id: the note deciding it}``: the first ``confirm`` or ``reject`` that refers to the
+    dispute, about the same subject, written by someone else (a dispute is decided once; its subject never
+    decides it).  Notes come oldest first."""
+    disputes = {n.note_id: n for n in notes if n.kind == "dispute" and n.activity_id}
+    decided: dict[str, Any] = {}
+    for note in notes:
+        dispute = disputes.get(note.refers_to or "") if note.kind in DECISION_KINDS else None
+        if (
+            dispute is not None
+            and dispute.note_id not in decided
+            and note.subject_id == dispute.subject_id
+            and note.author_id != dispute.subject_id
+        ):
+            decided[dispute.note_id] = note
+    return decided
+
+
 def dispute_examples(notes: list[Any], activities: pa.Table) -> DisputeExamples:
-    """Examples from the latest "wrong label" dispute per activity that names a label its model knows."""
+    """Examples from the latest "wrong label" dispute per activity that names a label its model knows,
+    unless a manager rejected that dispute (then the activity trains as it would without it)."""
     latest: dict[str, Any] = {}
     for note in notes:
         if note.kind == "dispute" and note.reason == "wrong_label" and note.label and note.activity_id:
             latest[note.activity_id] = note  # notes come oldest first: the last word counts
+    decisions = dispute_decisions(notes)
+    latest = {a: n for a, n in latest.items() if getattr(decisions.get(n.note_id), "kind", None) != "reject"}
     rows = {r["activity_id"]: r for r in activities.to_pylist()} if latest else {}
     work = Examples([], [], [], [])
     review = Examples([], [], [], [])

@@ -243,8 +243,27 @@ class WebConfig(_Section):
     admins: list[str] = Field(default_factory=list)  # roster person ids who may read everyone's pages
     feedback: Path | None = None  # default: <warehouse>.feedback.sqlite
     snapshots: Path | None = None  # default: <warehouse>.snapshots/ (the nightly publishes one per run)
+    # Failed sign-ins allowed per client address and per GitHub account in the window; then 429 (docs/web.md).
+    sign_in_failures: int = 5
+    sign_in_window_minutes: float = 15
 
     _env = field_validator("oauth_client_id_env", "oauth_client_secret_env", "session_secret_env")(_check_env_name)
+
+    @field_validator("sign_in_failures")
+    @classmethod
+    def _failures(cls, value: int) -> int:
+        if not 1 <= value <= 1000:
+            raise ValueError(
+                f"{value} is out of range: use a whole number of failed sign-ins from 1 to 1000 (default 5)"
+            )
+        return value
+
+    @field_validator("sign_in_window_minutes")
+    @classmethod
+    def _window(cls, value: float) -> float:
+        if not 0 < value <= 24 * 60:
+            raise ValueError(f"{value} is out of range: use minutes above 0 and at most 1440, a day (default 15)")
+        return value
 
     @field_validator("oauth_url", "public_url")
     @classmethod
@@ -448,6 +467,8 @@ reports:
 #   public_url: https://ladder.acme.internal            # the app's address (callback: /auth/callback)
 #   session_hours: 8
 #   admins: [ana]                                       # roster person ids
+#   sign_in_failures: 5                                 # failed sign-ins per address / account ...
+#   sign_in_window_minutes: 15                          # ... in this window, then 429 until it passes
 
 # Who may read what the nightly writes (warehouse, reports, models): by default only the user running
 # it (files 0600, folders 0700). To let an operator group read them (never write), e.g.:

@@ -53,8 +53,9 @@ def check_token_env(token_env: str | None) -> None:
             raise ReportRequestError(problem + ".")
 
 
-def identify_reader(wh, config: LadderConfig, token_env: str | None) -> dict | None:
-    """The roster person reading, when a viewer token is given or the warehouse says one is required.
+def identify_reader(wh, config: LadderConfig, token_env: str | None, today: dt.date) -> dict | None:
+    """The roster person reading (who has not left by ``today``), when a viewer token is given or the
+    warehouse says one is required.
 
     Nothing of this check comes from the reader's own config (``flows.viewer``): the policy and the GitHub
     asked are what the nightly's config recorded in the warehouse.  Callers ask this before anything says
@@ -73,7 +74,7 @@ def identify_reader(wh, config: LadderConfig, token_env: str | None) -> dict | N
         )
     check_operator_config(config)
     base_url = checked_base_url(settings, config, str(config.warehouse_path))
-    return identify_viewer(wh, fetch_viewer(base_url, token_env, config))
+    return identify_viewer(wh, fetch_viewer(base_url, token_env, config), today=today)
 
 
 def person_report(
@@ -92,24 +93,19 @@ def person_report(
     so.  People whose level or job family has no rubric in ``reports.rubrics`` get no report."""
     from flows import stages
     from flows.rubrics import Rubrics, require_rubric
-    from rubric.access import AccessDenied, check_report_access
-    from rubric.access_teams import former_team_window
+    from rubric.access_teams import report_grant
     from warehouse import open_warehouse
 
     since, until = resolve_period(config, since, until, now.date())
     check_token_env(viewer_token_env)
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
         # Who is asking comes first: nothing below says whether the engineer exists before that.
-        viewer = identify_reader(wh, config, viewer_token_env)
+        viewer = identify_reader(wh, config, viewer_token_env, now.date())
         person = wh.query_person(engineer)
         note = None
         if viewer is not None:
-            try:
-                check_report_access(wh, viewer, engineer, person)
-            except AccessDenied:
-                window = former_team_window(wh, viewer["person_id"], person, since, until) if person else None
-                if person is None or window is None:
-                    raise
+            window = report_grant(wh, viewer, engineer, person, since, until).window
+            if window is not None and person is not None:
                 note = window.note(person.get("name") or person["person_id"], (since, until))
                 since, until = window.since, window.until
         person = find_person(config, engineer, person)

@@ -38,7 +38,7 @@ def manager_page(
     check_token_env(viewer_token_env)
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
         # Who is asking comes first: nothing below says whether the manager exists before that.
-        viewer = identify_reader(wh, config, viewer_token_env)
+        viewer = identify_reader(wh, config, viewer_token_env, now.date())
         manager = wh.query_person(manager_key)
         if viewer is not None and (
             manager is None

@@ -11,19 +11,26 @@ the nightly's config recorded in the warehouse, and the config file must be the 
   person whose ``github_id`` is the token owner's id, with the current login agreeing; a roster person
   without ``github_id`` only through their *current* login and the id the sync recorded for it.  Former
   logins never grant access, and a roster id is never compared with a GitHub login;
+- **a person who left** (the roster's ``end_date``) reads nothing once their last day is over: not their
+  own report, not their former reports' (``check_not_left``; checked at sign-in and on every page of
+  ``ladder serve``, on every ``ladder report`` / ``ladder team`` with a viewer token);
 - **the report** is shown to that person when they are the engineer or one of the managers above the
-  engineer in the roster; an unknown engineer gets the same answer as a forbidden one.
+  engineer in the roster; an unknown engineer gets the same answer as a forbidden one.  A former manager
+  reads part of it (``rubric.access_teams``).
 
-``wh`` is an open ``warehouse.Warehouse`` (``query_viewer_candidates``, ``query_person_by_id``).
+``wh`` is an open ``warehouse.Warehouse`` (``query_viewer_candidates``, ``query_person_by_id``,
+``query_enrollments``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from miners.records import identity_key
+from rubric.history import last_day
 
 log = logging.getLogger("ladder.access")
 
@@ -48,8 +55,25 @@ def _not_in_roster(viewer: Viewer, why: str = "") -> AccessDenied:
     )
 
 
-def identify_viewer(wh: Any, viewer: Viewer) -> dict[str, Any]:
-    """The roster person the viewer is, by GitHub numeric id (see module doc); AccessDenied otherwise."""
+def check_not_left(wh: Any, person: dict[str, Any], today: dt.date) -> None:
+    """AccessDenied when the roster says ``person`` left before ``today`` (their ``end_date``, the last
+    working day, is over): people who left read nothing, their own report included."""
+    left = last_day(wh.query_enrollments(person["person_id"]))
+    if left is not None and left < today:
+        raise AccessDenied(
+            f"{person['person_id']} left on {left} (roster end_date): people who left read no reports here."
+        )
+
+
+def identify_viewer(wh: Any, viewer: Viewer, *, today: dt.date) -> dict[str, Any]:
+    """The roster person the viewer is, by GitHub numeric id (see module doc), who has not left by
+    ``today``; AccessDenied otherwise."""
+    person = _roster_person(wh, viewer)
+    check_not_left(wh, person, today)
+    return person
+
+
+def _roster_person(wh: Any, viewer: Viewer) -> dict[str, Any]:
     found = wh.query_viewer_candidates(viewer.github_id, viewer.login)
     by_id = found["by_github_id"]
     if len(by_id) > 1:

@@ -2,8 +2,9 @@
 
 Notes (``warehouse.feedback``) are keyed by activity id and behaviour id.  A dispute that the
 subject's manager (or an admin) confirmed takes its item out of the evidence: the nightly's evidence
-stage drops it, and ``ladder serve`` drops it at once.  ``attach_notes`` puts every note on the report
-item it is about, marked with who wrote it, so a manager reads the engineer's words as theirs.
+stage drops it, and ``ladder serve`` drops it at once; a rejected one leaves its item where it was.
+``attach_notes`` puts every note on the report item it is about, marked with who wrote it, so a manager
+reads the engineer's words as theirs, and shows each decision on its dispute.
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from classifiers.disputes import DECISION_KINDS, dispute_decisions
+
 Key = tuple[str, str, str]  # subject (person) id, activity id, behaviour id
 
 
 def confirmed_disputes(notes: list[Any]) -> set[Key]:
-    """(person, activity, behaviour) of every dispute a later ``confirm`` note refers to."""
-    disputes = {n.note_id: n for n in notes if n.kind == "dispute" and n.activity_id}
-    keys: set[Key] = set()
-    for note in notes:
-        dispute = disputes.get(note.refers_to or "") if note.kind == "confirm" else None
-        if dispute is not None and dispute.subject_id == note.subject_id:
-            keys.add((dispute.subject_id, dispute.activity_id, dispute.behaviour_id))
-    return keys
+    """(person, activity, behaviour) of every dispute its subject's manager (or an admin) confirmed
+    (``classifiers.disputes.dispute_decisions``: the first decision counts; a rejected dispute's item stays)."""
+    disputes = {n.note_id: n for n in notes}
+    return {
+        (disputes[d].subject_id, disputes[d].activity_id, disputes[d].behaviour_id)
+        for d, decision in dispute_decisions(notes).items()
+        if decision.kind == "confirm"
+    }
 
 
 def drop_confirmed(evidence: pa.Table, confirmed: set[Key]) -> pa.Table:
@@ -41,7 +44,8 @@ def drop_confirmed(evidence: pa.Table, confirmed: set[Key]) -> pa.Table:
     return evidence.filter(pc.equal(keep, True))
 
 
-def _note_view(note: Any, names: dict[str, str], subject_id: str, confirmed_ids: set[str]) -> dict:
+def _note_view(note: Any, names: dict[str, str], subject_id: str, decisions: dict[str, Any]) -> dict:
+    decision = decisions.get(note.note_id)
     return {
         "note_id": note.note_id,
         "kind": note.kind,
@@ -52,29 +56,45 @@ def _note_view(note: Any, names: dict[str, str], subject_id: str, confirmed_ids:
         "label": note.label,
         "body": note.body,
         "link": note.link,
-        "created_at": note.created_at.isoformat(timespec="minutes") if note.created_at else "",
-        "confirmed": note.note_id in confirmed_ids,
+        "created_at": _minutes(note.created_at),
+        "confirmed": decision is not None and decision.kind == "confirm",
+        "rejected": decision is not None and decision.kind == "reject",
+        # who decided a dispute, when, and (for a rejection) in their words: shown to the engineer and the manager
+        "decision": None
+        if decision is None
+        else {
+            "kind": decision.kind,
+            "by": names.get(decision.author_id, decision.author_id),
+            "role": decision.author_role,
+            "at": _minutes(decision.created_at),
+            "body": decision.body,
+        },
     }
+
+
+def _minutes(at: Any) -> str:
+    return at.isoformat(timespec="minutes") if at else ""
 
 
 def attach_notes(report: dict, notes: list[Any], names: dict[str, str]) -> dict:
     """The report with ``item["notes"]`` on each evidence item and ``report["extra_evidence"]`` (notes of
-    evidence the tools cannot see, by behaviour); ``names`` maps person ids to the names shown."""
+    evidence the tools cannot see, by behaviour); ``names`` maps person ids to the names shown.  A decision
+    on a dispute is shown on the dispute, not as a note of its own."""
     subject_id = report["engineer"]["login"]
-    confirmed_ids = {n.refers_to for n in notes if n.kind == "confirm" and n.refers_to}
+    decisions = dispute_decisions(notes)
     by_item: dict[tuple[str, str], list[dict]] = defaultdict(list)
     extra: list[dict] = []
     for note in notes:
-        view = _note_view(note, names, subject_id, confirmed_ids)
+        view = _note_view(note, names, subject_id, decisions)
         if note.kind == "extra":
             extra.append(dict(view, behaviour_id=note.behaviour_id))
-        elif note.kind != "confirm" and note.activity_id:
+        elif note.kind not in DECISION_KINDS and note.activity_id:
             by_item[(note.activity_id, note.behaviour_id)].append(view)
     for dim in report["dimensions"]:
         for behaviour in dim["behaviours"]:
             for item in behaviour.get("evidence", []):
                 item["notes"] = by_item.get((item["activity_id"], item["behaviour_id"]), [])
                 item["pinned"] = any(n["kind"] == "pin" and n["by_subject"] for n in item["notes"])
-                item["open_disputes"] = [n for n in item["notes"] if n["kind"] == "dispute" and not n["confirmed"]]
+                item["open_disputes"] = [n for n in item["notes"] if n["kind"] == "dispute" and n["decision"] is None]
     report["extra_evidence"] = extra
     return report

@@ -27,6 +27,30 @@ def _label(kind: str, interval: dict[str, Any]) -> dict[str, Any]:
     return {"id": interval["value"], "name": interval["value"]}
 
 
+def clipped_intervals(
+    enrollments: list[dict[str, Any]], kind: str, since: dt.date, until: dt.date
+) -> list[tuple[dict[str, Any], dt.date, dt.date]]:
+    """(interval, first day, last day) of each ``kind`` interval overlapping [since, until], clipped to it
+    (inclusive dates), oldest first."""
+    out = []
+    for e in sorted((e for e in enrollments if e["kind"] == kind), key=lambda e: _day(e["valid_from"]) or dt.date.min):
+        first, end = _day(e["valid_from"]), _day(e["valid_to"])
+        last = end - dt.timedelta(days=1) if end is not None else None
+        lo, hi = max(first or since, since), min(last or until, until)
+        if lo <= hi:
+            out.append((e, lo, hi))
+    return out
+
+
+def last_day(enrollments: list[dict[str, Any]]) -> dt.date | None:
+    """The leave date (the roster's ``end_date``): the day before the last team interval ends, when every
+    team interval ends; None while employed."""
+    ends = [_day(e["valid_to"]) for e in enrollments if e["kind"] == "team"]
+    if not ends or any(end is None for end in ends):
+        return None
+    return max(end for end in ends if end is not None) - dt.timedelta(days=1)
+
+
 def role_history(
     enrollments: list[dict[str, Any]], *, start_date: Any, since: dt.date, until: dt.date
 ) -> dict[str, Any]:
@@ -35,7 +59,6 @@ def role_history(
     [since, until], clipped to it (inclusive dates)."""
     changes: list[dict[str, Any]] = []
     spans: dict[str, list[dict[str, Any]]] = {"team": [], "level": []}
-    ends: list[dt.date | None] = []
     for kind in ("level", "team"):
         intervals = sorted(
             (e for e in enrollments if e["kind"] == kind), key=lambda e: _day(e["valid_from"]) or dt.date.min
@@ -53,15 +76,11 @@ def role_history(
                     "in_period": since <= day <= until,
                 }
             )
-        for e in intervals:
-            first, end = _day(e["valid_from"]), _day(e["valid_to"])
-            last = end - dt.timedelta(days=1) if end is not None else None
-            if kind == "team":
-                ends.append(last)
-            lo, hi = max(first or since, since), min(last or until, until)
-            if lo <= hi:
-                spans[kind].append({**_label(kind, e), "since": lo.isoformat(), "until": hi.isoformat()})
-    left = max(ends) if ends and all(e is not None for e in ends) else None  # type: ignore[type-var]
+        spans[kind] = [
+            {**_label(kind, e), "since": lo.isoformat(), "until": hi.isoformat()}
+            for e, lo, hi in clipped_intervals(enrollments, kind, since, until)
+        ]
+    left = last_day(enrollments)
     start = _day(start_date)
     changes.sort(key=lambda c: (c["date"], c["kind"]))
     return {

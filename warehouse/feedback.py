@@ -10,7 +10,7 @@ costs ~100 ms and locks the whole file; an SQLite write in WAL mode is about a m
 blocks a reader in another process (the nightly's evidence stage, ``ladder train``).
 
 Append-only by construction: this module inserts and selects, nothing else; a change of mind (a
-dispute withdrawn, confirmed) is a new row that refers to an older one.  Notes are keyed by activity
+dispute confirmed or rejected) is a new row that refers to an older one.  Notes are keyed by activity
 id and behaviour id, never by an evidence row, a rubric version or a model version, so every nightly
 re-run and version bump finds them again.
 """
@@ -33,7 +33,8 @@ from warehouse.migrate import Migration, read_migrations
 
 BUSY_TIMEOUT_SECONDS = 10.0  # another process writing: wait this long for it
 
-NOTE_KINDS = ("context", "dispute", "pin", "extra", "confirm")
+# confirm / reject: a manager's (or admin's) decision on a dispute, referring to it (``refers_to``).
+NOTE_KINDS = ("context", "dispute", "pin", "extra", "confirm", "reject")
 DISPUTE_REASONS = ("wrong_label", "not_my_work", "not_this_behaviour")
 AUTHOR_ROLES = ("subject", "manager", "admin")
 NOTE_COLUMNS = (

@@ -1,4 +1,5 @@
-"""``ladder serve``'s sign-in and sign-out routes (how identity is proven: ``flows.web.signin``)."""
+"""``ladder serve``'s sign-in and sign-out routes (how identity is proven: ``flows.web.signin``; failed
+sign-ins are throttled per address and per GitHub account: ``flows.web.limits``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from flows.web.core import FormTooLarge, Web, csrf_ok, read_form, session_user
+from flows.web.core import FormTooLarge, Web, client_key, csrf_ok, read_form, session_user
 from flows.web.signin import exchange_code
 from rubric.access import AccessDenied
 
@@ -28,19 +29,22 @@ def sign_in_routes(web: Web) -> list[Route]:
         expected = request.session.pop("oauth_state", None)
         given = request.query_params.get("state", "")
         code = request.query_params.get("code", "")
+        address = client_key(request)
+        refused = web.throttled(request, "oauth", address)  # before the code goes to GitHub
+        if refused is not None:
+            return refused
         if (
             web.oauth is None
             or not isinstance(expected, str)
             or not given
             or not secrets.compare_digest(expected, given)
         ):
-            web.audit("sign_in_refused", None, None, 403, "oauth: state missing or wrong")
-            return web.sign_in_page(request, 403, "That sign-in link was not started here or was used already.")
+            problem = "That sign-in link was not started here or was used already."
+            return web.sign_in_failed(request, "oauth", address, problem=problem, detail="state missing or wrong")
         try:
             token = exchange_code(web.oauth, code, web.redirect_uri(request))
         except AccessDenied as exc:
-            web.audit("sign_in_refused", None, None, 403, "oauth: code refused")
-            return web.sign_in_page(request, 403, str(exc))
+            return web.sign_in_failed(request, "oauth", address, problem=str(exc), detail="code refused")
         return web.sign_in_with_token(request, token, "oauth")
 
     async def sign_in_token(request: Request) -> Response:
@@ -55,6 +59,9 @@ def sign_in_routes(web: Web) -> list[Route]:
         token = form.get("token", "").strip()
         if not token:
             return web.sign_in_page(request, 400, "Paste a token first.")
+        refused = web.throttled(request, "token", client_key(request))  # before the token goes to GitHub
+        if refused is not None:
+            return refused
         return web.sign_in_with_token(request, token, "token")
 
     async def sign_out(request: Request) -> Response:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from flows.config import LadderConfig
+from flows.web.limits import SignInThrottle
 from flows.web.reading import Reader
 from flows.web.signin import oauth_app, token_owner
 from rubric.access import AccessDenied, identify_viewer
@@ -45,6 +47,9 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
+
+
+NOT_SIGNED_IN = "Signed in at GitHub, but not as anyone in this company's roster (or GitHub refused)."
 
 
 class FormTooLarge(Exception):
@@ -94,6 +99,12 @@ def session_user(request: Request, now: dt.datetime) -> dict | None:
     return user
 
 
+def client_key(request: Request) -> str:
+    """The throttling key of the client's address (behind a proxy on this host, the address it forwards:
+    uvicorn trusts X-Forwarded-For from 127.0.0.1 only, or from FORWARDED_ALLOW_IPS)."""
+    return f"address:{request.client.host if request.client else 'unknown'}"
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not isinstance(token, str) or len(token) < 20:
@@ -130,6 +141,8 @@ class Web:
         self.clock = clock
         self.reader = Reader(config, clock)
         self.oauth = oauth_app(config)
+        window = dt.timedelta(minutes=config.web.sign_in_window_minutes)
+        self.throttle = SignInThrottle(config.web.sign_in_failures, window, clock)
 
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         me = session_user(request, self.clock())
@@ -169,17 +182,50 @@ class Web:
         return RedirectResponse("/", 303)
 
     def sign_in_with_token(self, request: Request, token: str, how: str) -> Response:
-        """Who owns ``token`` (GET /user), as a roster person, signed in; the token is dropped here."""
+        """Who owns ``token`` (GET /user), as a roster person, signed in; the token is dropped here.
+
+        Failures count against the client's address and, once GitHub has named the token's owner, that
+        GitHub account (``flows.web.limits``), whether or not the account is in the roster."""
+        address = client_key(request)
         try:
             viewer = token_owner(self.config, token)
-            with self.reader.read() as view:
-                person = identify_viewer(view.wh, viewer)
         except AccessDenied:
-            self.audit("sign_in_refused", None, None, 403, how)
-            return self.sign_in_page(
-                request, 403, "Signed in at GitHub, but not as anyone in this company's roster (or GitHub refused)."
-            )
+            return self.sign_in_failed(request, how, address)
+        account = f"github:{viewer.github_id}"
+        refused = self.throttled(request, how, address, account)
+        if refused is not None:
+            return refused
+        try:
+            with self.reader.read() as view:
+                person = identify_viewer(view.wh, viewer, today=self.clock().date())
+        except AccessDenied:
+            return self.sign_in_failed(request, how, address, account)
+        self.throttle.forget(account)
         return self.start_session(request, person, how)
+
+    def sign_in_failed(
+        self, request: Request, how: str, *keys: str, problem: str = NOT_SIGNED_IN, detail: str = ""
+    ) -> Response:
+        """A refused sign-in: counted against ``keys`` (address, account), audited, the sign-in page again."""
+        self.throttle.failed(*keys)
+        self.audit("sign_in_refused", None, None, 403, f"{how}{': ' + detail if detail else ''}")
+        return self.sign_in_page(request, 403, problem)
+
+    def throttled(self, request: Request, how: str, *keys: str) -> Response | None:
+        """429 with Retry-After when one of ``keys`` had too many failed sign-ins lately, else None.  The
+        answer is the same whichever key it was, and whether or not an account is in the roster."""
+        wait = self.throttle.retry_after(*keys)
+        if wait is None:
+            return None
+        self.audit("sign_in_throttled", None, None, 429, how)
+        minutes = math.ceil(wait / 60)
+        answer = self.sign_in_page(
+            request,
+            429,
+            f"Too many failed sign-ins lately: try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+        )
+        answer.headers["Retry-After"] = str(wait)
+        return answer
 
     def sign_in_page(self, request: Request, status: int = 200, problem: str | None = None) -> HTMLResponse:
         from urllib.parse import urlsplit

@@ -1,4 +1,5 @@
-"""``ladder serve``'s pages of people: the list, a report (HTML and JSON), notes and disputes.
+"""``ladder serve``'s pages of people: the list, a report (HTML and JSON), notes, and managers' decisions on
+disputes (confirm: the item leaves the evidence; reject: it stays, and the rejection is shown on the dispute).
 
 Every route asks ``flows.web.policy.grant_for`` and answers 404 when it says no, exactly as for a
 person who does not exist.  Every view, export and write is a line in the audit log.  Reports are
@@ -16,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from classifiers.disputes import labels_for_kind
+from classifiers.disputes import dispute_decisions, labels_for_kind
 from flows.rubrics import no_rubric_message
 from flows.web.core import PACKAGE, FormTooLarge, Web, csrf_ok, csrf_token, read_form, session_user
-from flows.web.policy import Grant, grant_for, readable_people
+from flows.web.policy import ROLE_TEXT, Grant, grant_for, readable_people
 from rubric.render import drop_unsafe_chars, render_report_page, safe_url
 from warehouse.feedback import DISPUTE_REASONS
 
@@ -37,11 +38,14 @@ def _report(web: Web, view: Any, grant: Grant, notes: list) -> dict:
     from flows import stages
     from rubric.feedback import attach_notes, confirmed_disputes
 
-    since, until = view.cache["period"]
+    period = view.cache["period"]
     rubric = view.cache["rubrics"].for_person(grant.subject)
     confirmed = confirmed_disputes(notes)
-    key = ("report", grant.subject["person_id"], frozenset(confirmed))
-    if key not in view.cache:  # the snapshot never changes: a report is built once per set of confirmations
+    subject_id = grant.subject["person_id"]
+    window = grant.window  # a former manager's part of the period (rubric.access_teams), else all of it
+    since, until = (window.since, window.until) if window else period
+    key = ("report", subject_id, since, until, frozenset(confirmed))
+    if key not in view.cache:  # the snapshot never changes: a report is built once per period and confirmations
         view.cache[key] = stages.render_person_report(
             view.wh,
             rubric,
@@ -50,12 +54,17 @@ def _report(web: Web, view: Any, grant: Grant, notes: list) -> dict:
             until=until,
             generated_at=view.published_at,
             history_start=view.cache["history_start"],
-            calibration=view.cache["calibration"].get(rubric.id),
+            # the snapshot's norms and monthly counts are for the whole period; a window computes its own
+            calibration=None if window else view.cache["calibration"].get(rubric.id),
+            monthly=None if window else view.cache["monthly"],
             coverage=view.cache["coverage"],
+            access_note=window.note(grant.subject.get("name") or subject_id, period) if window else None,
             confirmed=confirmed,
         )
     report = copy.deepcopy(view.cache[key])
     names = {p["person_id"]: p["name"] for p in view.wh.query_people()}
+    if window:  # only the notes on the items of their part: extra evidence has no date to place it by
+        notes = [n for n in notes if n.kind != "extra"]
     return attach_notes(report, notes, names)
 
 
@@ -65,7 +74,11 @@ def page_routes(web: Web) -> list[Route]:
 
     def grant(view: Any, user: dict, person_id: str) -> Grant | None:
         viewer = view.wh.query_person_by_id(user["person_id"])
-        return None if viewer is None else grant_for(view.wh, viewer, person_id, web.config.web.admins)
+        if viewer is None:
+            return None
+        return grant_for(
+            view.wh, viewer, person_id, web.config.web.admins, period=view.cache["period"], today=web.clock().date()
+        )
 
     async def home(request: Request) -> Response:
         user = signed_in(request)
@@ -73,10 +86,16 @@ def page_routes(web: Web) -> list[Route]:
             return RedirectResponse("/sign-in", 303)
         with web.reader.read() as view:
             viewer = view.wh.query_person_by_id(user["person_id"])
-            people = readable_people(view.wh, viewer, web.config.web.admins) if viewer else []
+            people = (
+                readable_people(
+                    view.wh, viewer, web.config.web.admins, period=view.cache["period"], today=web.clock().date()
+                )
+                if viewer
+                else []
+            )
             published = view.published_at
         web.audit("view_home", user, None, 200)
-        rows = [dict(p, role=role) for p, role in people]
+        rows = [dict(p, role=ROLE_TEXT[role]) for p, role in people]
         return web.page(
             request,
             "home.html.j2",
@@ -126,42 +145,45 @@ def page_routes(web: Web) -> list[Route]:
         )
         return Response(html, media_type="text/html; charset=utf-8", headers=snapshot)
 
-    async def write(request: Request, person_id: str) -> tuple[dict | None, dict[str, str] | None, Response | None]:
-        """The signed-in user and the form, or the refusal to send."""
+    async def write(request: Request, action: str) -> tuple[dict, dict[str, str], Grant] | Response:
+        """The signed-in user, the form and their grant on the page's person, or the refusal to send."""
+        person_id = request.path_params["person_id"]
         try:
             form = await read_form(request)
         except FormTooLarge:
-            return None, None, web.problem(request, 413, "Too large", f"A note is at most {MAX_NOTE_CHARS} characters.")
+            return web.problem(request, 413, "Too large", f"A note is at most {MAX_NOTE_CHARS} characters.")
         user = signed_in(request)
         if user is None or not csrf_ok(request, form):
             web.audit("write_refused", user, person_id, 403, "no session" if user is None else "csrf")
-            return None, None, web.problem(request, 403, "Refused", "Sign in, then send the form from its page.")
-        return user, form, None
+            return web.problem(request, 403, "Refused", "Sign in, then send the form from its page.")
+        with web.reader.read() as view:
+            found = grant(view, user, person_id)
+        if found is None:
+            web.audit(action, user, person_id, 404)
+            return web.not_found(request)
+        return user, form, found
 
     async def add_note(request: Request) -> Response:
         person_id = request.path_params["person_id"]
-        user, form, refusal = await write(request, person_id)
-        if refusal is not None or user is None or form is None:
-            return refusal or web.not_found(request)
+        allowed = await write(request, "add_note")
+        if isinstance(allowed, Response):
+            return allowed
+        user, form, found = allowed
         back = f"/people/{person_id}"
-        with web.reader.read() as view:
-            found = grant(view, user, person_id)
-            if found is None:
-                web.audit("add_note", user, person_id, 404)
-                return web.not_found(request)
-            problem, note = _note_fields(form, found)
-            if problem is not None:
-                web.audit("add_note", user, person_id, 400, problem)
-                return web.problem(request, 400, "Not saved", problem, back)
-            assert note is not None
-            if note["activity_id"] is not None:
+        problem, note = _note_fields(form, found)
+        if problem is not None:
+            web.audit("add_note", user, person_id, 400, problem)
+            return web.problem(request, 400, "Not saved", problem, back)
+        assert note is not None
+        if note["activity_id"] is not None:
+            with web.reader.read() as view:
                 shown = view.wh.query_evidence_signals(
                     found.subject["person_id"], note["activity_id"], note["behaviour_id"]
                 )
-                if shown is None:
-                    web.audit("add_note", user, person_id, 404, "no such item")
-                    return web.not_found(request)
-                note["disputed_label"] = ", ".join(shown) if note["kind"] == "dispute" else None
+            if shown is None:
+                web.audit("add_note", user, person_id, 404, "no such item")
+                return web.not_found(request)
+            note["disputed_label"] = ", ".join(shown) if note["kind"] == "dispute" else None
         with web.reader.feedback() as store:
             saved = store.add_note(
                 subject_id=found.subject["person_id"],
@@ -172,50 +194,68 @@ def page_routes(web: Web) -> list[Route]:
         web.audit("add_note", user, person_id, 303, f"{saved.kind} {saved.note_id}")
         return RedirectResponse(back, 303)
 
-    async def confirm(request: Request) -> Response:
-        person_id = request.path_params["person_id"]
-        user, form, refusal = await write(request, person_id)
-        if refusal is not None or user is None:
-            return refusal or web.not_found(request)
-        with web.reader.read() as view:
-            found = grant(view, user, person_id)
-        if found is None or not found.may_confirm:
-            web.audit("confirm_dispute", user, person_id, 404)
-            return web.not_found(request)
-        with web.reader.feedback() as store:
-            dispute = store.query_note(request.path_params["note_id"])
-            # Another person's note id answers exactly like one that does not exist.
-            if dispute is None or dispute.kind != "dispute" or dispute.subject_id != found.subject["person_id"]:
-                store.add_audit("confirm_dispute", viewer_id=user["person_id"], subject=person_id, status=404)
+    def decide(kind: str) -> Any:
+        """The route a manager (or admin) confirms (``confirm``) or rejects (``reject``) a dispute by."""
+        action = f"{kind}_dispute"
+
+        async def route(request: Request) -> Response:
+            person_id = request.path_params["person_id"]
+            allowed = await write(request, action)
+            if isinstance(allowed, Response):
+                return allowed
+            user, form, found = allowed
+            back = f"/people/{person_id}"
+            if not found.may_decide:
+                web.audit(action, user, person_id, 404)
                 return web.not_found(request)
-            saved = store.add_note(
-                subject_id=dispute.subject_id,
-                author_id=user["person_id"],
-                author_role=found.role,
-                kind="confirm",
-                activity_id=dispute.activity_id,
-                behaviour_id=dispute.behaviour_id,
-                refers_to=dispute.note_id,
-                body="",
-            )
-            store.add_audit(
-                "confirm_dispute", viewer_id=user["person_id"], subject=person_id, status=303, detail=saved.note_id
-            )
-        return RedirectResponse(f"/people/{person_id}", 303)
+            body = drop_unsafe_chars(form.get("body", "")).strip() if kind == "reject" else ""
+            if len(body) > MAX_NOTE_CHARS:
+                web.audit(action, user, person_id, 400, "too long")
+                return web.problem(request, 400, "Not saved", f"At most {MAX_NOTE_CHARS} characters.", back)
+            with web.reader.feedback() as store:
+                dispute = store.query_note(request.path_params["note_id"])
+                # Another person's note id answers exactly like one that does not exist.
+                if dispute is None or dispute.kind != "dispute" or dispute.subject_id != found.subject["person_id"]:
+                    store.add_audit(action, viewer_id=user["person_id"], subject=person_id, status=404)
+                    return web.not_found(request)
+                earlier = dispute_decisions(store.query_notes(dispute.subject_id)).get(dispute.note_id)
+                if earlier is not None:  # decided once; the engineer may dispute the item again
+                    store.add_audit(
+                        action, viewer_id=user["person_id"], subject=person_id, status=409, detail=earlier.note_id
+                    )
+                    done = "confirmed" if earlier.kind == "confirm" else "rejected"
+                    return web.problem(request, 409, "Already decided", f"That dispute was {done} already.", back)
+                saved = store.add_note(
+                    subject_id=dispute.subject_id,
+                    author_id=user["person_id"],
+                    author_role=found.role,
+                    kind=kind,
+                    activity_id=dispute.activity_id,
+                    behaviour_id=dispute.behaviour_id,
+                    refers_to=dispute.note_id,
+                    body=body,
+                )
+                store.add_audit(
+                    action, viewer_id=user["person_id"], subject=person_id, status=303, detail=saved.note_id
+                )
+            return RedirectResponse(back, 303)
+
+        return route
 
     return [
         Route("/", home),
         Route("/people/{person_id}", person),
         Route("/people/{person_id}/report.json", person),
         Route("/people/{person_id}/notes", add_note, methods=["POST"]),
-        Route("/people/{person_id}/notes/{note_id}/confirm", confirm, methods=["POST"]),
+        Route("/people/{person_id}/notes/{note_id}/confirm", decide("confirm"), methods=["POST"]),
+        Route("/people/{person_id}/notes/{note_id}/reject", decide("reject"), methods=["POST"]),
     ]
 
 
 def _note_fields(form: dict[str, str], grant: Grant) -> tuple[str | None, dict | None]:
     """The note a form asks for, checked (or the problem, in words).  Only the subject writes notes."""
     if grant.role != "self":
-        return "Only the engineer adds notes to their evidence; a manager confirms disputes.", None
+        return "Only the engineer adds notes to their evidence; a manager confirms or rejects disputes.", None
     kind = form.get("kind", "")
     if kind not in ("context", "dispute", "pin", "extra"):
         return "Choose what to add: context, dispute, pin or extra evidence.", None

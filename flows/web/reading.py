@@ -2,7 +2,8 @@
 
 Reads never touch the live warehouse, so they never wait for the nightly's writer and never see half a
 run (``flows.snapshot``).  One connection to the current snapshot is kept and swapped when ``CURRENT``
-names a newer one; per snapshot, the period's calibration (everyone's norms) is computed once.
+names a newer one; per snapshot, the period's calibration (everyone's norms) and everyone's monthly
+activity are computed once.
 Connections are not for concurrent threads, so reads of each take a lock.
 """
 
@@ -97,6 +98,8 @@ class Reader:
                 history_start=view.wh.query_activity_span()[0],
                 # every rubric's calibration for the period, keyed by rubric id (reports.rubrics)
                 calibration={r.id: stages.period_calibration(view.wh, r, *period) for r in rubrics.all()},
+                # everyone's monthly counts for the sparklines: one scan instead of one per report
+                monthly=view.wh.query_monthly_activity(*period),
                 coverage=stages.coverage_inputs(self.config),
             )
         except BaseException:

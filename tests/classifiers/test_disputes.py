@@ -1,12 +1,21 @@
-"""Disputed labels → training examples (pure): the latest correction per activity, weighted, with provenance."""
+"""Disputed labels → training examples (pure): the latest correction per activity, weighted, with provenance;
+a dispute the manager rejected is no example."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pyarrow as pa
 
-from classifiers.disputes import DISPUTE_WEIGHT, REVIEW_LABELS, WORK_TYPE_LABELS, dispute_examples, labels_for_kind
+from classifiers.disputes import (
+    DISPUTE_WEIGHT,
+    REVIEW_LABELS,
+    WORK_TYPE_LABELS,
+    dispute_decisions,
+    dispute_examples,
+    labels_for_kind,
+)
 from warehouse.feedback import Note
 
 T = dt.datetime(2026, 10, 2, tzinfo=dt.timezone.utc)
@@ -87,3 +96,39 @@ def test_a_label_the_model_does_not_know_is_ignored():
     assert out.used == 0 and out.work_type.labels == []
     assert "work.bugfix" in labels_for_kind("pull_request") == WORK_TYPE_LABELS
     assert labels_for_kind("review") == REVIEW_LABELS and labels_for_kind("incident") == ()
+
+
+def decision(note_id, kind, refers_to, author="dana", subject="ana"):
+    return dataclasses.replace(
+        dispute(note_id, None, None, reason=None),
+        kind=kind,
+        refers_to=refers_to,
+        author_id=author,
+        author_role="manager",
+        subject_id=subject,
+    )
+
+
+def test_a_rejected_dispute_trains_nothing_a_confirmed_one_still_does():
+    notes = [
+        dispute("d1", "pr1", "work.refactor"),
+        dispute("d2", "rc1", "review.question"),
+        decision("r2", "reject", "d2"),  # the manager upheld the label: no "disputed by the subject" example
+        decision("c1", "confirm", "d1"),  # confirmed: the item leaves the evidence, the correction trains
+    ]
+    out = dispute_examples(notes, ACTIVITIES)
+    assert out.used == 1 and {p["note_id"] for p in out.provenance} == {"d1"}
+    assert out.review_substance.labels == []
+    assert {d: n.kind for d, n in dispute_decisions(notes).items()} == {"d1": "confirm", "d2": "reject"}
+
+
+def test_a_dispute_is_decided_once_never_by_its_subject_nor_for_another_subject():
+    notes = [
+        dispute("d1", "pr1", "work.refactor"),
+        decision("x1", "reject", "d1", author="ana"),  # the subject cannot decide their own dispute
+        decision("x2", "reject", "d1", subject="cyd"),  # a decision filed under another subject: ignored
+        decision("c1", "confirm", "d1"),
+        decision("r1", "reject", "d1"),  # too late: the first decision stands
+    ]
+    assert dispute_decisions(notes)["d1"].note_id == "c1"
+    assert dispute_examples(notes, ACTIVITIES).used == 1

@@ -19,6 +19,7 @@ def test_defaults_sit_beside_the_warehouse(tmp_path):
     assert config.feedback_path == tmp_path / "ladder.duckdb.feedback.sqlite"
     assert config.snapshots_dir == tmp_path / "ladder.duckdb.snapshots"
     assert config.web.session_hours == 8 and config.web.admins == ["ana"]
+    assert (config.web.sign_in_failures, config.web.sign_in_window_minutes) == (5, 15)
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,9 @@ def test_defaults_sit_beside_the_warehouse(tmp_path):
         ("  public_url: ftp://x\n", r"public_url must be an http\(s\) URL"),
         ("  session_hours: 0\n", "session_hours"),
         ("  admin: [ana]\n", "unknown key"),
+        ("  sign_in_failures: 0\n", r"web\.sign_in_failures.*from 1 to 1000 \(default 5\)"),
+        ("  sign_in_failures: many\n", r"web\.sign_in_failures.*whole number"),
+        ("  sign_in_window_minutes: -1\n", r"web\.sign_in_window_minutes.*above 0 and at most 1440"),
     ],
 )
 def test_bad_web_settings_name_the_key_and_the_fix(tmp_path, web, problem):

@@ -77,5 +77,31 @@ def test_notes_attach_to_their_item_marked_with_who_wrote_them():
     assert [v["kind"] for v in views] == ["context", "pin", "dispute"]
     assert all(v["by_subject"] and v["author"] == "Ana Lima" for v in views)
     assert views[2]["confirmed"] and item["pinned"] and item["open_disputes"] == []
+    assert views[2]["decision"] == {
+        "kind": "confirm",
+        "by": "Dana",
+        "role": "manager",
+        "at": T.isoformat(timespec="minutes"),
+        "body": "words",
+    }
     assert other["notes"] == [] and not other["pinned"]
     assert out["extra_evidence"][0]["behaviour_id"] == "b9"
+
+
+def test_a_rejected_dispute_keeps_its_item_and_shows_who_rejected_it():
+    item = {"activity_id": "a1", "behaviour_id": "b1"}
+    report = {"engineer": {"login": "ana"}, "dimensions": [{"behaviours": [{"evidence": [item]}]}]}
+    notes = [
+        note("d1", "dispute", reason="not_my_work"),
+        note("r1", "reject", author="dana", author_role="manager", refers_to="d1", body="You wrote most of it."),
+        note("c1", "confirm", author="dana", author_role="manager", refers_to="d1"),  # decided already: ignored
+        note("d2", "dispute", reason="wrong_label"),
+    ]
+    assert confirmed_disputes(notes) == set()
+    out = attach_notes(report, notes, {"ana": "Ana Lima", "dana": "Dana"})
+    views = out["dimensions"][0]["behaviours"][0]["evidence"][0]["notes"]
+    assert [v["kind"] for v in views] == ["dispute", "dispute"]  # decisions sit on their dispute, not as notes
+    rejected = views[0]
+    assert rejected["rejected"] and not rejected["confirmed"]
+    assert rejected["decision"]["by"] == "Dana" and rejected["decision"]["body"] == "You wrote most of it."
+    assert [n["note_id"] for n in item["open_disputes"]] == ["d2"]

@@ -1,6 +1,7 @@
 """The feedback loop: a label an engineer disputes (and corrects) changes the next ``ladder train``, which says
 how many it used; once their manager confirms a dispute, the item is gone from the evidence, in the app at
-once and in the warehouse after the next nightly.  Disputed examples never enter the held-out data."""
+once and in the warehouse after the next nightly.  A dispute the manager rejects trains nothing and its item
+stays.  Disputed examples never enter the held-out data."""
 
 from __future__ import annotations
 
@@ -48,20 +49,31 @@ def test_a_disputed_label_changes_the_next_train_and_a_confirmed_dispute_leaves_
         report = ana.get(f"{web.url}/people/ana/report.json", timeout=60).json()
         items = [i for d in report["dimensions"] for b in d["behaviours"] for i in b.get("evidence", [])]
         item = next(i for i in items if i["kind"] == "pull_request")
-        right = next(label for label in labels_for_kind("pull_request") if label not in item["signals"])
+        # another item's label (of either model) disputed too, which dana will reject: it must train nothing
+        upheld = next(i for i in items if labels_for_kind(i["kind"]) and i["activity_id"] != item["activity_id"])
+
+        def right_label(disputed: dict) -> str:
+            return next(label for label in labels_for_kind(disputed["kind"]) if label not in disputed["signals"])
+
+        right = right_label(item)
         csrf = csrf_of(ana.get(f"{web.url}/people/ana", timeout=60).text)
-        dispute = {
-            "csrf": csrf,
-            "kind": "dispute",
-            "reason": "wrong_label",
-            "label": right,
-            "activity_id": item["activity_id"],
-            "behaviour_id": item["behaviour_id"],
-            "body": f"This is {right}, not what the label says.",
-        }
-        assert ana.post(f"{web.url}/people/ana/notes", data=dispute, timeout=60).status_code == 200
-        note = next(n for n in read_notes(synced.config.feedback_path, "ana") if n.kind == "dispute")
+        for disputed in (item, upheld):
+            dispute = {
+                "csrf": csrf,
+                "kind": "dispute",
+                "reason": "wrong_label",
+                "label": right_label(disputed),
+                "activity_id": disputed["activity_id"],
+                "behaviour_id": disputed["behaviour_id"],
+                "body": f"This is {right_label(disputed)}, not what the label says.",
+            }
+            assert ana.post(f"{web.url}/people/ana/notes", data=dispute, timeout=60).status_code == 200
+        note, rejected = [n for n in read_notes(synced.config.feedback_path, "ana") if n.kind == "dispute"]
         assert note.disputed_label == ", ".join(item["signals"])  # provenance: what it was shown as
+        dana = oauth_sign_in(web.url, "dana", "tok-dana")
+        dana_csrf = csrf_of(dana.get(web.url + "/", timeout=60).text)
+        reject = f"{web.url}/people/ana/notes/{rejected.note_id}/reject"
+        assert dana.post(reject, data={"csrf": dana_csrf, "body": "The label is right."}, timeout=60).status_code == 200
 
         with open_warehouse(synced.config.warehouse_path, read_only=True) as wh:
             row = next(r for r in wh.query_activities().to_pylist() if r["activity_id"] == item["activity_id"])
@@ -70,15 +82,16 @@ def test_a_disputed_label_changes_the_next_train_and_a_confirmed_dispute_leaves_
 
         after = _train(synced)
         assert f"1 disputed labels used (each counted {DISPUTE_WEIGHT}x)" in after["work-type"]
+        assert "0 disputed labels used" in after["review-substance"]  # the rejected one counted nowhere
         meta = json.loads(artifact_paths(synced.config.model_dir, "work-type")[1].read_text())
+        # only the dispute dana did not reject: a rejected dispute is no "disputed by the subject" example
         assert meta["disputes"]["n_activities"] == 1 and meta["disputes"]["by_label"] == {right: DISPUTE_WEIGHT}
         assert meta["disputes"]["provenance"] == "disputed by the subject"
         assert _proba(synced.config.model_dir, example, right) > p_before  # the model moved towards the correction
 
         # dana (ana's manager) confirms: the item stops counting, in the app at once ...
-        dana = oauth_sign_in(web.url, "dana", "tok-dana")
         confirm = f"{web.url}/people/ana/notes/{note.note_id}/confirm"
-        assert dana.post(confirm, data={"csrf": csrf_of(dana.get(web.url + "/", timeout=60).text)}).status_code == 200
+        assert dana.post(confirm, data={"csrf": dana_csrf}).status_code == 200
 
         def shown(session) -> set[tuple[str, str]]:
             data = session.get(f"{web.url}/people/ana/report.json", timeout=60).json()
@@ -90,13 +103,15 @@ def test_a_disputed_label_changes_the_next_train_and_a_confirmed_dispute_leaves_
             }
 
         key = (item["activity_id"], item["behaviour_id"])
+        kept = (upheld["activity_id"], upheld["behaviour_id"])  # rejected: still evidence
         assert key not in shown(ana) and key not in shown(dana)
+        assert kept in shown(ana) and kept in shown(dana)
         # ... and in the warehouse once the nightly's evidence stage has run again
         stages.build_evidence(synced.config)
         with open_warehouse(synced.config.warehouse_path, read_only=True) as wh:
             rows = wh.query_evidence("ana").to_pylist()
         assert key not in {(r["activity_id"], r["behaviour_id"]) for r in rows}
-        assert len(rows) > 0  # only that item went
+        assert kept in {(r["activity_id"], r["behaviour_id"]) for r in rows}  # only the confirmed item went
         publish_snapshot(synced.config)
         assert key not in shown(ana)
 

@@ -167,6 +167,64 @@ def test_another_persons_note_id_is_refused(tiny_web):
     assert [n for n in _notes(synced) if n.kind == "confirm" and n.refers_to == dispute.note_id]
 
 
+def test_a_manager_rejects_a_dispute_the_item_stays_and_both_see_who_did(tiny_web):
+    synced, web = tiny_web
+    ana = oauth_sign_in(web.url, "ana", "tok-ana")
+    page = ana.get(web.url + "/people/ana", timeout=30).text
+    activity, behaviour = _first_item(page)
+    fields = {"kind": "dispute", "reason": "not_my_work", "activity_id": activity, "behaviour_id": behaviour}
+    ana.post(web.url + "/people/ana/notes", data=dict(fields, csrf=csrf_of(page), body="not mine"), timeout=30)
+    dispute = [n for n in _notes(synced) if n.kind == "dispute" and n.subject_id == "ana"][-1]
+    reject = f"{web.url}/people/ana/notes/{dispute.note_id}/reject"
+    why = "You wrote the <b>retry</b> part yourself."
+    # Refused: the subject, a manager of someone else, a wrong note path, a missing CSRF token.
+    eli = oauth_sign_in(web.url, "eli", "tok-eli")
+    eli_csrf = csrf_of(eli.get(web.url + "/", timeout=30).text)
+    assert ana.post(reject, data={"csrf": csrf_of(page), "body": why}, timeout=30).status_code == 404
+    assert eli.post(reject, data={"csrf": eli_csrf, "body": why}, timeout=30).status_code == 404
+    dana = oauth_sign_in(web.url, "dana", "tok-dana")
+    dana_csrf = csrf_of(dana.get(web.url + "/", timeout=30).text)
+    assert dana.post(reject.replace("/people/ana/", "/people/bo/"), data={"csrf": dana_csrf}).status_code == 404
+    assert dana.post(reject, data={"body": why}, timeout=30).status_code == 403
+    assert not [n for n in _notes(synced) if n.refers_to == dispute.note_id]
+
+    # dana, ana's manager, rejects it with a reason: a new row, the dispute untouched (append-only).
+    assert dana.post(reject, data={"csrf": dana_csrf, "body": why}, timeout=30).status_code == 200
+    rows = [n for n in _notes(synced) if n.refers_to == dispute.note_id]
+    assert [(n.kind, n.author_id, n.author_role, n.body) for n in rows] == [("reject", "dana", "manager", why)]
+    assert dispute in _notes(synced)
+    # Decided once: a later confirmation (or rejection) is refused and writes nothing.
+    confirm = reject.replace("/reject", "/confirm")
+    assert dana.post(confirm, data={"csrf": dana_csrf}, timeout=30).status_code == 409
+    assert len([n for n in _notes(synced) if n.refers_to == dispute.note_id]) == 1
+
+    # Both see the rejection, who and when, the reason escaped; the item is still evidence for both.
+    for session in (ana, dana):
+        html = session.get(web.url + "/people/ana", timeout=30).text
+        assert f"Rejected by Dana Okafor (manager), {rows[0].created_at.isoformat(timespec='minutes')}" in html
+        assert "You wrote the &lt;b&gt;retry&lt;/b&gt; part yourself." in html
+        data = session.get(web.url + "/people/ana/report.json", timeout=30).json()
+        items = {
+            (i["activity_id"], i["behaviour_id"]): i
+            for d in data["dimensions"]
+            for b in d["behaviours"]
+            for i in b.get("evidence", [])
+        }
+        shown = next(n for n in items[(activity, behaviour)]["notes"] if n["note_id"] == dispute.note_id)
+        assert shown["rejected"] and shown["decision"]["by"] == "Dana Okafor"
+    dana_page = dana.get(web.url + "/people/ana", timeout=30).text
+    assert f"/notes/{dispute.note_id}/reject" not in dana_page  # no buttons on a decided dispute
+    with open_feedback(synced.config.feedback_path, read_only=True) as store:
+        audit = [(a["action"], a["viewer_id"], a["status"]) for a in store.query_audit()]
+    assert [a for a in audit if a[0] == "reject_dispute"] == [
+        ("reject_dispute", "ana", 404),
+        ("reject_dispute", "eli", 404),
+        ("reject_dispute", "dana", 404),
+        ("reject_dispute", "dana", 303),
+    ]
+    assert ("write_refused", "dana", 403) in audit and ("confirm_dispute", "dana", 409) in audit
+
+
 def _elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
     """Every element a browser would build from ``html``: (tag, attributes)."""
     found: list[tuple[str, list[tuple[str, str | None]]]] = []
