@@ -45,8 +45,8 @@ def _port(config_path: Path) -> int:
     return int(match.group(1))
 
 
-def _night(code: Path, folder: Path, env: dict[str, str], log: Path | None) -> tuple[float, float, list[str]]:
-    """One ``ladder sync`` run of ``code`` on ``folder``: (wall seconds, peak RSS MB, stage summary lines)."""
+def _night(code: Path, folder: Path, env: dict[str, str], log: Path | None) -> tuple[float, float, float, list[str]]:
+    """One ``ladder sync`` run of ``code`` on ``folder``: (wall seconds, CPU seconds, peak RSS MB, stage lines)."""
     child_env = dict(env, PYTHONPATH=str(code))
     command = [sys.executable, "-m", "flows.cli", "sync", "--config", str(folder / "ladder.yaml")]
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as err:
@@ -62,20 +62,21 @@ def _night(code: Path, folder: Path, env: dict[str, str], log: Path | None) -> t
     if child.returncode not in (0, 3):
         raise SystemExit(f"{code}: ladder sync exited {child.returncode}:\n{stderr[-3000:]}")
     lines = [m.group(1) for line in stderr.splitlines() if (m := SUMMARY.search(line))]
-    return wall, usage.ru_maxrss / 1024, lines
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, lines
 
 
 def measure(code: Path, source: Path, work: Path, nights: int, env: dict[str, str], logs: Path | None) -> dict:
     folder = work / code.name
     shutil.copytree(source, folder)
     name = work.name
-    settle, peak, _ = _night(code, folder, env, logs / f"{name}-settle.log" if logs else None)
-    walls, peaks, lines = [], [peak], []
+    settle, _, peak, _ = _night(code, folder, env, logs / f"{name}-settle.log" if logs else None)
+    walls, cpus, peaks, lines = [], [], [peak], []
     for night in range(nights):
-        wall, peak, lines = _night(code, folder, env, logs / f"{name}-night{night + 1}.log" if logs else None)
+        wall, cpu, peak, lines = _night(code, folder, env, logs / f"{name}-night{night + 1}.log" if logs else None)
         walls.append(wall)
+        cpus.append(cpu)
         peaks.append(peak)
-    return {"settle_s": settle, "nights_s": walls, "peak_mb": max(peaks), "last_lines": lines}
+    return {"settle_s": settle, "nights_s": walls, "cpu_s": cpus, "peak_mb": max(peaks), "last_lines": lines}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -105,14 +106,21 @@ def main(argv: list[str] | None = None) -> None:
     medians = {name: statistics.median(r["nights_s"]) for name, r in results.items()}
     old = medians.get("old")
     print(f"world: {world.name}; nights timed per tree: {args.nights}")
-    print("| code | first run (settling) | unchanged night (median) | vs old | peak RSS | stage lines (last night) |")
-    print("|---|---|---|---|---|---|")
+    cpu = {name: statistics.median(r["cpu_s"]) for name, r in results.items()}
+    print(
+        "| code | first run (settling) | unchanged night, wall (median) | vs old | CPU (median) | vs old "
+        "| peak RSS | stage lines (last night) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for name, value in medians.items():
         r = results[name]
         lines = "<br>".join(r["last_lines"]) or "—"
+        wall_ratio = f"{value / old:.2f}x" if old else "—"
+        cpu_ratio = f"{cpu[name] / cpu['old']:.2f}x" if old else "—"
+        nights = ", ".join(f"{w:.1f}" for w in r["nights_s"])
         print(
-            f"| {name} | {r['settle_s']:.1f} s | {value:.1f} s ({', '.join(f'{w:.1f}' for w in r['nights_s'])}) "
-            f"| {(f'{value / old:.2f}x') if old else '—'} | {r['peak_mb']:.0f} MB | {lines} |"
+            f"| {name} | {r['settle_s']:.1f} s | {value:.1f} s ({nights}) | {wall_ratio} | {cpu[name]:.1f} s "
+            f"| {cpu_ratio} | {r['peak_mb']:.0f} MB | {lines} |"
         )
 
 
