@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from miners.base import MinerError
 from miners.github.http import GitHubTransport
 from miners.github.ratelimit import RateLimitPolicy
 
@@ -107,6 +108,10 @@ class CredentialPool:
         lease = Lease(self, partition, cred, policy)
         try:
             yield lease
+        except MinerError as exc:  # a rejected credential: say which one (its variable's name, never its value)
+            if type(exc) is not MinerError:  # a partition's failure, a source stop: handled by the miner
+                raise
+            raise MinerError(f"{exc} [{describe(lease.name)}]") from exc
         finally:
             with self._lock:
                 lease.credential.leases -= 1
@@ -119,6 +124,13 @@ class CredentialPool:
             c.name: {resource: remaining for resource, (remaining, reset) in sorted(c.budgets.items()) if reset > now}
             for c in self.credentials.values()
         }
+
+
+def describe(name: str) -> str:
+    """A credential for a message: the variable holding the token, or the App installation."""
+    if name.startswith("app-"):
+        return f"GitHub credential {name}: the GitHub App installation {name.removeprefix('app-')}"
+    return f"GitHub credential {name}: the token in the environment variable {name}"
 
 
 class Lease:
