@@ -190,3 +190,32 @@ def test_pool_config_forms(world, tmp_path):
             _pool_config(tmp_path, world, server, lambda d: d["github"]["credentials"].append({"app": app}))
         )
         assert mixed.github.pool[-1].name == "app-9"  # type: ignore[union-attr]
+
+
+@pytest.mark.slow  # the mine flow under prefect_test_harness
+def test_the_flow_tags_each_mining_task_with_its_credential(tmp_path, monkeypatch):
+    from flows.runtime import configure_prefect_env
+
+    configure_prefect_env()
+    from prefect.client.orchestration import get_client
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.nightly import mine
+    from tests.support.worlds import tiny_world
+
+    world = tiny_world()
+    with prefect_test_harness(server_startup_timeout=120), SandboxServer(world) as server:
+        for key, value in sandbox_env(world, 3).items():
+            monkeypatch.setenv(key, value)
+        config = read_config(write_sandbox_config(world, server, tmp_path / "ladder.yaml", tokens=3))
+        result = mine(config)
+        budget = server.state.stats()["github"]["budget"]
+        with get_client(sync_client=True) as client:
+            task_runs = client.read_task_runs(limit=200)
+    assert not [s for s in result["github"] if s["error"]] and sum(s["inserted"] for s in result["github"]) > 0
+    mined = [r for r in task_runs if r.name.startswith("mine-github:")]
+    tags = {t for r in mined for t in r.tags if t.startswith("token:")}
+    assert all(sum(t.startswith("token:") for t in r.tags) == 1 for r in mined)  # one credential per task
+    assert len(tags) >= 2 and tags <= {f"token:{env}" for env in github_token_envs(3)}  # spread, names only
+    assert len(budget) >= 2  # and spent from more than one budget
+    assert not any(world.tokens.service in t for r in task_runs for t in r.tags)
