@@ -24,6 +24,7 @@ cluster each worker process has its own, learning each credential's budget from 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -33,6 +34,8 @@ from typing import Any
 from miners.base import MinerError
 from miners.github.http import GitHubTransport
 from miners.github.ratelimit import RateLimitPolicy
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -179,6 +182,7 @@ class Lease:
             return True
 
     def _move(self, other: PooledCredential) -> None:  # under the pool's lock
+        log.info("%s: GitHub credential %s -> %s (names, never the secrets)", self.partition, self.name, other.name)
         self.credential.leases -= 1
         other.leases += 1
         self.credential = other
