@@ -13,8 +13,9 @@ each in its own process with its own fresh warehouse:
 Per run: wall time of the mining (first source run started → last finished, from ``sync_runs``), of the whole
 command (including Prefect's temporary server start), peak RSS of the sync process (Dask workers are separate
 processes: not included), items, requests and budget points as ``sync_runs`` recorded them (tests check they
-equal the sandbox's meter).  "Virtual hours of rate limit" is arithmetic on the measured budget: GitHub's
-5,000 points per token per hour, for one token and for a pool of four (the token pool itself is not built).
+equal the sandbox's meter).  "Virtual hours of rate limit" here is arithmetic on the measured budget: GitHub's
+5,000 points per token per hour, for one token and for a pool of four; ``bench.bench_pool`` measures them on
+the sandbox's virtual clock with a real credential pool.
 """
 
 from __future__ import annotations

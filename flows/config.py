@@ -15,7 +15,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from miners import yaml_strict
 from miners.validation import message, validation_problems, yaml_problem
@@ -114,10 +114,35 @@ class GitHubAppConfig(_Section):
     _env = field_validator("private_key_path_env")(_check_env_name)
 
 
+class GitHubCredentialConfig(_Section):
+    """One credential of a pool (``github.credentials``): a personal token *or* a GitHub App installation."""
+
+    token_env: str | None = None  # the variable holding a personal token
+    app: GitHubAppConfig | None = None
+
+    _env = field_validator("token_env")(_check_env_name)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> GitHubCredentialConfig:
+        if (self.token_env is None) == (self.app is None):
+            raise ValueError(
+                "each credential is either a token (token_env: VARIABLE) or a GitHub App (app: {app_id, "
+                "installation_id, private_key_path_env}); give exactly one of the two"
+            )
+        return self
+
+    @property
+    def name(self) -> str:
+        """What logs, Prefect tags and ``sync_runs`` call it: the variable's name, or ``app-<installation id>``."""
+        return self.token_env if self.app is None else f"app-{self.app.installation_id}"  # type: ignore[return-value]
+
+
 class GitHubConfig(_Section):
     base_url: str = "https://api.github.com"
     token_env: str = "GITHUB_TOKEN"
     app: GitHubAppConfig | None = None  # set: installation tokens from this App; token_env is not read
+    # a pool: several tokens and/or Apps, each with its own rate budget (replaces token_env / app)
+    credentials: list[GitHubCredentialConfig] = Field(default_factory=list)
     orgs: list[str] = Field(min_length=1)
     include: list[str] = Field(default_factory=lambda: ["*"])
     exclude: list[str] = Field(default_factory=list)
@@ -133,6 +158,27 @@ class GitHubConfig(_Section):
         if not value:
             raise ValueError('an empty list mines no repository at all; use ["*"] for every repo of the orgs')
         return value
+
+    @model_validator(mode="after")
+    def _pool_or_single(self) -> GitHubConfig:
+        if self.credentials and {"token_env", "app"} & self.model_fields_set:
+            raise ValueError(
+                "credentials replaces token_env and app: list the token or App in credentials, or drop credentials"
+            )
+        names = [c.name for c in self.credentials]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"credentials lists {', '.join(repeated)} more than once; list each credential once")
+        return self
+
+    @property
+    def pool(self) -> list[GitHubCredentialConfig]:
+        """Every credential the miner may use: ``credentials``, or the single ``app`` / ``token_env``."""
+        if self.credentials:
+            return list(self.credentials)
+        if self.app is not None:
+            return [GitHubCredentialConfig(app=self.app)]
+        return [GitHubCredentialConfig(token_env=self.token_env)]
 
     @property
     def api_url(self) -> str:
@@ -428,6 +474,10 @@ github:
   #   app_id: 12345
   #   installation_id: 67890
   #   private_key_path_env: GITHUB_APP_PRIVATE_KEY_PATH   # the variable holding the PEM file's path
+  # credentials:                 # or a pool (instead of token_env / app), each with its own rate budget;
+  #   - token_env: GITHUB_TOKEN_A   # each repository is read with the one that has the most budget left
+  #   - token_env: GITHUB_TOKEN_B
+  #   - app: {app_id: 12345, installation_id: 67890, private_key_path_env: GITHUB_APP_PRIVATE_KEY_PATH}
   orgs: [acme]
   include: ["*"]                 # globs on org/repo
   exclude: ["acme/sandbox-*"]

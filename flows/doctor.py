@@ -2,7 +2,8 @@
 
 Each check is one line: ``ok``, ``warn`` or ``fail``, with what was seen and, when it is not ok, the fix.
 The checks: the config; each source's token variables; each source's server (reachable, the token accepted,
-its scopes, the rate budget left: one request each, GitHub ``GET /user`` and Jira ``GET myself``); the
+its scopes, the rate budget left: one request each, GitHub ``GET /user`` per credential of the pool, or an
+installation-token exchange per App, and Jira ``GET myself``); the
 warehouse (opens read-only, migrations current, partitions failing, items quarantined); and each source's
 last successful run (``sync_runs``).  A failed check of the config or a token is bad input (exit 2); a
 server that cannot be reached is a transient outage (exit 3).
@@ -14,7 +15,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from flows.config import ConfigError, LadderConfig, read_config
+from flows.config import ConfigError, GitHubAppConfig, GitHubCredentialConfig, LadderConfig, read_config
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -66,41 +67,48 @@ def _source_checks(config: LadderConfig) -> list[Check]:
             continue
         out.append(Check(f"{name} config", "ok", "secrets set" if entry.activity else "roster valid"))
         if name == "github":
-            out.append(_github_check(config))
+            out.extend(_github_checks(config))
         elif name == "jira":
             out.append(_jira_check(config))
     return out
 
 
-def _github_check(config: LadderConfig) -> Check:
+def _github_checks(config: LadderConfig) -> list[Check]:
+    """Each credential of the pool (``github.credentials``, or the one token / App): ``github server`` for a
+    single credential, ``github server (NAME)`` for each of a pool's."""
+    assert config.github is not None
+    pool = config.github.pool
+    return [_github_check(config, c, "github server" if len(pool) == 1 else f"github server ({c.name})") for c in pool]
+
+
+def _github_check(config: LadderConfig, credential: GitHubCredentialConfig, name: str) -> Check:
     """One ``GET /user``: the server answers, accepts the token; its scopes and the core budget left."""
     import github
     import requests
 
     from flows.sources import github_client
 
-    gh = github_client(config)
     base = config.github.base_url if config.github else ""
-    if config.github is not None and config.github.app is not None:
-        return _github_app_check(config, base)
+    if credential.app is not None:
+        return _github_app_check(config, credential.app, base, name)
+    gh = github_client(config, credential)
     try:
         login = gh.get_user().login
     except github.BadCredentialsException:
-        return Check("github server", "fail", f"{base} rejects the token in {_env(config, 'github')}: replace it")
+        return Check(name, "fail", f"{base} rejects the token in {credential.token_env}: replace it")
     except github.GithubException as exc:
-        return Check("github server", "fail", f"{base} answered {exc.status}", transient=exc.status >= 500)
+        return Check(name, "fail", f"{base} answered {exc.status}", transient=exc.status >= 500)
     except (requests.RequestException, OSError) as exc:
-        return Check(
-            "github server", "fail", f"cannot reach {base} ({type(exc).__name__}); check the network", transient=True
-        )
+        return Check(name, "fail", f"cannot reach {base} ({type(exc).__name__}); check the network", transient=True)
     remaining, limit = gh.rate_limiting
     scopes = gh.oauth_scopes
     scope_text = f"scopes {', '.join(scopes) or 'none'}" if scopes is not None else "scopes not reported"
     status: Status = "warn" if limit and remaining < limit // 10 else "ok"
-    return Check("github server", status, f"{base} as {login}; {scope_text}; core budget {remaining}/{limit} left")
+    who = f" (the token in {credential.token_env})" if name != "github server" else ""
+    return Check(name, status, f"{base} as {login}{who}; {scope_text}; core budget {remaining}/{limit} left")
 
 
-def _github_app_check(config: LadderConfig, base: str) -> Check:
+def _github_app_check(config: LadderConfig, app: GitHubAppConfig, base: str, name: str) -> Check:
     """One installation-token exchange (an installation token cannot read ``/user``)."""
     import github
     import requests
@@ -108,20 +116,18 @@ def _github_app_check(config: LadderConfig, base: str) -> Check:
 
     from flows.sources import _app_private_key
 
-    app = config.github.app if config.github else None
-    assert app is not None
     integration = github.GithubIntegration(
-        base_url=base.rstrip("/"), auth=Auth.AppAuth(app.app_id, _app_private_key(config)), retry=None
+        base_url=base.rstrip("/"), auth=Auth.AppAuth(app.app_id, _app_private_key(config, app)), retry=None
     )
     try:
         issued = integration.get_access_token(app.installation_id)
     except github.GithubException as exc:
         what = "rejects the App's JWT (app_id or private key wrong)" if exc.status == 401 else f"answered {exc.status}"
-        return Check("github server", "fail", f"{base} {what}", transient=exc.status >= 500)
+        return Check(name, "fail", f"{base} {what}", transient=exc.status >= 500)
     except (requests.RequestException, OSError) as exc:
-        return Check("github server", "fail", f"cannot reach {base} ({type(exc).__name__})", transient=True)
+        return Check(name, "fail", f"cannot reach {base} ({type(exc).__name__})", transient=True)
     return Check(
-        "github server",
+        name,
         "ok",
         f"{base}: GitHub App {app.app_id} installation {app.installation_id} token issued, expires "
         f"{issued.expires_at:%Y-%m-%d %H:%M} UTC (refreshed before it expires)",

@@ -17,6 +17,7 @@ one after the other (the flow before issue 13; the benchmarks' baseline).
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -37,7 +38,7 @@ restore_logging()  # Prefect replaced the root log handlers (and their secret re
 
 from flows import stages  # noqa: E402
 from flows.config import ConfigError, LadderConfig, read_config  # noqa: E402
-from flows.sources import build_source, source_entry, source_names  # noqa: E402
+from flows.sources import build_source, github_pool, source_entry, source_names  # noqa: E402
 from miners.base import Batch  # noqa: E402
 from miners.source import Plan, SnapshotKeys, SyncRequest, Work  # noqa: E402
 from warehouse.health import run_costs  # noqa: E402
@@ -103,18 +104,26 @@ def mine_task(
     return batches
 
 
-def _tags(config: LadderConfig, source: str) -> list[str]:
-    """``source:NAME``, ``host:HOST`` and ``token:ENV_NAME`` (the variable's name, never its value): a Prefect
-    server's tag concurrency limits cap mining tasks per source, per host and per token."""
+def _tags(config: LadderConfig, source: str, credential: str | None = None) -> list[str]:
+    """``source:NAME``, ``host:HOST`` and ``token:ENV_NAME`` (the variable's name, never its value; a GitHub
+    pool's credential picked for the task, ``app-<installation id>`` for an App): a Prefect server's tag
+    concurrency limits cap mining tasks per source, per host and per token."""
     if source == "github" and config.github is not None:
-        app = config.github.app
-        token = f"app-{app.installation_id}" if app is not None else config.github.token_env
+        token = credential or config.github.pool[0].name
         host = urlsplit(config.github.base_url).hostname or ""
     elif source == "jira" and config.jira is not None:
         host, token = urlsplit(config.jira.url).hostname or "", config.jira.token_env
     else:
         return [f"source:{source}"]
     return [f"source:{source}", f"host:{host}", f"token:{token}"]
+
+
+def _with_credential(config: LadderConfig, source: str, work: Work) -> Work:
+    """``work`` with the GitHub pool's credential that has the most budget left as its preference (a pool of
+    several credentials only): its ``token:`` tag, and the one its task leases unless it is spent by then."""
+    if source != "github" or config.github is None or len(config.github.pool) < 2:
+        return work
+    return dataclasses.replace(work, credential=github_pool(config).assign(time.time()))
 
 
 def _top(config: LadderConfig, source: str) -> list[str]:
@@ -171,13 +180,13 @@ def mine(config: LadderConfig, since: dt.date | None = None, full: bool = False)
 
         def submit_more(run: _SourceRun) -> None:
             while run.queue and run.in_flight < config.run.concurrency and run.stopped is None:
-                work = run.queue.popleft()
+                work = _with_credential(config, run.name, run.queue.popleft())
                 cursors = {p: run.cursors[p] for p in work.covers if p in run.cursors}
                 stored = wh.snapshot(run.name, work.keys)
                 future = mine_task.with_options(
                     name=f"mine-{run.name}",
                     task_run_name=f"mine-{work.partition}",
-                    tags=_tags(config, run.name),
+                    tags=_tags(config, run.name, work.credential),
                     retries=config.run.retries,
                     retry_delay_seconds=config.run.retry_delay_seconds,
                 ).submit(config, run.name, work, cursors, since, full, stored)
@@ -238,6 +247,8 @@ def _drain(pending: dict, config: LadderConfig, load, submit_more) -> None:
             run.queue.extend(outcome.work)
         else:
             run.in_flight -= 1
+            if work.credential is not None:
+                github_pool(config).unassign(work.credential)
             if isinstance(outcome, BaseException):
                 _raise_unless_transient(outcome)
                 if getattr(outcome, "stop", False):

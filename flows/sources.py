@@ -10,11 +10,19 @@ a source is one more entry here (docs/architecture.md, "Adding a source").
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flows.config import ConfigError, LadderConfig, read_secret
+from flows.config import (
+    ConfigError,
+    GitHubAppConfig,
+    GitHubCredentialConfig,
+    LadderConfig,
+    normalized_url,
+    read_secret,
+)
 from flows.runtime import RedactSecrets
 from miners.github.source import INFO as GITHUB
 from miners.jira.source import INFO as JIRA
@@ -63,18 +71,18 @@ def _roster(config: LadderConfig) -> Source:
 
 def _check_github(config: LadderConfig) -> None:
     assert config.github is not None
-    if config.github.app is not None:
-        _app_private_key(config)
-        return
-    read_secret(config.github.token_env, purpose="GitHub token", config=config)
+    for credential in config.github.pool:
+        _credential_auth(config, credential)
 
 
-def _app_private_key(config: LadderConfig) -> str:
+def _app_private_key(config: LadderConfig, app: GitHubAppConfig | None = None) -> str:
     """The GitHub App's private key, read from the file the configured variable names."""
     from pathlib import Path
 
-    assert config.github is not None and config.github.app is not None
-    env = config.github.app.private_key_path_env
+    assert config.github is not None
+    app = app or config.github.app
+    assert app is not None
+    env = app.private_key_path_env
     path = Path(read_secret(env, purpose="path of the GitHub App's private key", config=config))
     try:
         key = path.read_text(encoding="ascii")
@@ -92,19 +100,26 @@ def _app_private_key(config: LadderConfig) -> str:
     return key
 
 
-def github_client(config: LadderConfig) -> Any:
-    """A PyGithub client for the configured server; the token comes from the environment."""
-    from github import Auth, Github
+def _credential_auth(config: LadderConfig, credential: GitHubCredentialConfig) -> Any:
+    """PyGithub's auth for one credential; its secret read from the environment (ConfigError naming the variable)."""
+    from github import Auth
+
+    if credential.app is not None:
+        # PyGithub exchanges a JWT signed with the key for an installation token (POST
+        # /app/installations/{id}/access_tokens on base_url) and refreshes it before it expires.
+        app = credential.app
+        return Auth.AppAuth(app.app_id, _app_private_key(config, app)).get_installation_auth(app.installation_id)
+    assert credential.token_env is not None
+    return Auth.Token(_secret(config, credential.token_env, "GitHub token"))
+
+
+def github_client(config: LadderConfig, credential: GitHubCredentialConfig | None = None) -> Any:
+    """A PyGithub client for the configured server with ``credential`` (default: the pool's first)."""
+    from github import Github
 
     gh = config.github
     assert gh is not None
-    auth: Any
-    if gh.app is not None:
-        # PyGithub exchanges a JWT signed with the key for an installation token (POST
-        # /app/installations/{id}/access_tokens on base_url) and refreshes it before it expires.
-        auth = Auth.AppAuth(gh.app.app_id, _app_private_key(config)).get_installation_auth(gh.app.installation_id)
-    else:
-        auth = Auth.Token(_secret(config, gh.token_env, "GitHub token"))
+    auth = _credential_auth(config, credential or gh.pool[0])
     # PyGithub otherwise sleeps 0.25 s before every request and 1 s before every POST (GraphQL
     # reads are POSTs), and retries on its own; the miner's one policy (miners.github.ratelimit)
     # paces, waits and retries from the response headers on an injectable clock instead.
@@ -119,13 +134,42 @@ def github_client(config: LadderConfig) -> Any:
     )
 
 
+_POOLS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def github_pool(config: LadderConfig) -> Any:
+    """The process's ``CredentialPool`` for the configured GitHub and credentials: every partition mined in this
+    process (the flow's threads) shares it, and so what GitHub said about each credential's budget."""
+    from miners.github.pool import CredentialPool
+
+    gh = config.github
+    assert gh is not None
+    credentials = {c.name: c for c in gh.pool}
+    for credential in credentials.values():  # every secret read (and registered for redaction) up front
+        _credential_auth(config, credential)
+
+    def connect(name: str) -> Any:
+        return github_client(config, credentials[name])
+
+    if len(credentials) == 1:  # one credential: nothing to share, each partition learns its budget as before
+        return CredentialPool(list(credentials), connect)
+    specs = tuple(c.model_dump_json() for c in credentials.values())
+    key = (str(config.source_path), normalized_url(gh.base_url), specs)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            pool = _POOLS[key] = CredentialPool(list(credentials), connect)
+        return pool
+
+
 def _github(config: LadderConfig) -> Source:
     from miners.github.source import GitHubSource
 
     gh = config.github
     assert gh is not None
     return GitHubSource(
-        github_client(config),
+        github_pool(config),
         gh.orgs,
         include=gh.include,
         exclude=gh.exclude,

@@ -104,6 +104,7 @@ class Work:
     item: Any  # what the source needs to mine it (the org listing's repository, the project keys)
     keys: SnapshotKeys = SnapshotKeys()  # what its mining will ask of ``Stored``, read before it is handed out
     partitions: tuple[str, ...] = ()  # the partitions it mines when more than ``partition`` (Jira's projects)
+    credential: str | None = None  # the pooled credential the flow picked for it (its name, never the secret)
 
     @property
     def covers(self) -> tuple[str, ...]:

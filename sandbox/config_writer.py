@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from sandbox.state import pool_tokens
 from sandbox.world import World
 
 GITHUB_TOKEN_ENV = "LADDER_SANDBOX_GITHUB_TOKEN"
@@ -16,13 +17,20 @@ OAUTH_CLIENT_ID_ENV = "LADDER_SANDBOX_OAUTH_CLIENT_ID"
 OAUTH_CLIENT_SECRET_ENV = "LADDER_SANDBOX_OAUTH_CLIENT_SECRET"
 
 
-def sandbox_env(world: World) -> dict[str, str]:
-    """The token variables the written config names, with the world's service credentials.
+def github_token_envs(tokens: int = 1) -> list[str]:
+    """The variables a config with a pool of ``tokens`` GitHub tokens names: ``LADDER_SANDBOX_GITHUB_TOKEN``,
+    then ``..._2``, ``..._3``, ..."""
+    return [GITHUB_TOKEN_ENV] + [f"{GITHUB_TOKEN_ENV}_{i}" for i in range(2, tokens + 1)]
+
+
+def sandbox_env(world: World, tokens: int = 1) -> dict[str, str]:
+    """The token variables the written config names, with the world's service credentials (``tokens``: how many
+    GitHub tokens, each with a budget of its own: ``sandbox.state.pool_tokens``).
 
     Sandbox tokens are not secrets: they only open the local sandbox.
     """
     env = {
-        GITHUB_TOKEN_ENV: world.tokens.service,
+        **dict(zip(github_token_envs(tokens), pool_tokens(world, tokens))),
         JIRA_TOKEN_ENV: world.tokens.service,
         OAUTH_CLIENT_ID_ENV: world.tokens.oauth_client_id,
         OAUTH_CLIENT_SECRET_ENV: world.tokens.oauth_client_secret,
@@ -33,9 +41,15 @@ def sandbox_env(world: World) -> dict[str, str]:
 
 
 def build_sandbox_config(
-    world: World, server, *, warehouse: str = "ladder.duckdb", reports_dir: str = "reports"
+    world: World, server, *, warehouse: str = "ladder.duckdb", reports_dir: str = "reports", tokens: int = 1
 ) -> dict:
-    """The config document (a dict) for ``world`` served by ``server``."""
+    """The config document (a dict) for ``world`` served by ``server`` (``tokens`` > 1: a GitHub credential pool)."""
+    github: dict = {"base_url": server.github_url}
+    if tokens > 1:
+        github["credentials"] = [{"token_env": env} for env in github_token_envs(tokens)]
+    else:
+        github["token_env"] = GITHUB_TOKEN_ENV
+    github["orgs"] = [world.org]
     jira = {
         "url": server.jira_url,
         "flavour": world.jira_flavour,
@@ -49,11 +63,7 @@ def build_sandbox_config(
         "version": 1,
         "warehouse": warehouse,
         "roster": "roster.yaml",
-        "github": {
-            "base_url": server.github_url,
-            "token_env": GITHUB_TOKEN_ENV,
-            "orgs": [world.org],
-        },
+        "github": github,
         "jira": jira,
         "classifiers": {"model_dir": "models"},
         "reports": {
@@ -68,8 +78,9 @@ def build_sandbox_config(
     }
 
 
-def write_sandbox_config(world: World, server, path: Path) -> Path:
-    """Write PATH (config), roster.yaml beside it, and PATH.env with NAME=value token lines."""
+def write_sandbox_config(world: World, server, path: Path, tokens: int = 1) -> Path:
+    """Write PATH (config), roster.yaml beside it, and PATH.env with NAME=value token lines (``tokens`` GitHub
+    tokens: more than one makes the config's ``github.credentials`` a pool)."""
     from sandbox.roster import roster_from_world
 
     path = Path(path)
@@ -78,12 +89,13 @@ def write_sandbox_config(world: World, server, path: Path) -> Path:
         f"# Points ladder at the sandbox world {world.name!r} served on {server.base_url}.\n"
         f"# Load the tokens first:  set -a; . {path.name}.env; set +a\n"
     )
-    path.write_text(header + yaml.safe_dump(build_sandbox_config(world, server), sort_keys=False), encoding="utf-8")
+    document = build_sandbox_config(world, server, tokens=tokens)
+    path.write_text(header + yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     (path.parent / "roster.yaml").write_text(
         "# Roster of the sandbox company (generated from the world file).\n"
         + yaml.safe_dump(roster_from_world(world, history=True), sort_keys=False, allow_unicode=True),
         encoding="utf-8",
     )
-    env_lines = "".join(f"{k}={v}\n" for k, v in sandbox_env(world).items())
+    env_lines = "".join(f"{k}={v}\n" for k, v in sandbox_env(world, tokens).items())
     Path(f"{path}.env").write_text(env_lines, encoding="utf-8")
     return path

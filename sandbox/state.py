@@ -20,12 +20,32 @@ from sandbox.world import World
 GRAPHQL_MARK = "graphql"  # an endpoint template containing this is metered as GraphQL
 
 
+POOL_TOKENS = 9  # the most tokens a sandbox credential pool has: the service's and 8 more (``pool_tokens``)
+
+
 @dataclass
 class Caller:
-    """Who a request's token belongs to."""
+    """Who a request's token belongs to, and whose rate budget it spends."""
 
     login: str
     is_service: bool
+    budget: str = ""  # the budget's name in the meter (default: the login)
+    per_installation: bool = False  # True: every token with this budget name shares one (an App installation's)
+
+    def __post_init__(self) -> None:
+        self.budget = self.budget or self.login
+
+    def budget_key(self, token: str | None) -> str:
+        """What the rate budget is kept under: the token, or the App installation all its tokens share."""
+        return self.budget if self.per_installation else token or ""
+
+
+def pool_tokens(world: World, n: int) -> list[str]:
+    """The service token and ``n - 1`` more (``n`` at most ``POOL_TOKENS``): a pool of machine accounts' tokens,
+    each with a budget of its own (named ``ladder-sync``, ``ladder-sync-2``, ...)."""
+    if not 1 <= n <= POOL_TOKENS:
+        raise ValueError(f"a sandbox pool has 1 to {POOL_TOKENS} tokens, not {n}")
+    return [world.tokens.service] + [f"{world.tokens.service}-pool{i}" for i in range(2, n + 1)]
 
 
 @dataclass
@@ -45,7 +65,9 @@ class SandboxState:
         self.now = self.world.now
         self.apps: dict[int, dict[str, Any]] = {}  # installation id -> app id, public key, token lifetime
         self._tokens = {p.token: Caller(p.login, False) for p in self.world.people if p.token}
-        self._tokens[self.world.tokens.service] = Caller(self.world.tokens.service_login, True)
+        login = self.world.tokens.service_login
+        for i, token in enumerate(pool_tokens(self.world, POOL_TOKENS), start=1):
+            self._tokens[token] = Caller(login, True, login if i == 1 else f"{login}-{i}")
 
     def visible(self, when: dt.datetime | None) -> bool:
         """True when ``when`` has happened as of the sandbox clock."""
@@ -62,10 +84,11 @@ class SandboxState:
         """The person (or the service) a token belongs to; None for an unknown token."""
         return self._tokens.get(token or "")
 
-    def add_service_token(self, token: str) -> None:
-        """Accept ``token`` as the service's from now on (a GitHub App installation token just issued)."""
+    def add_service_token(self, token: str, budget: str = "") -> None:
+        """Accept ``token`` as the service's from now on (a GitHub App installation token just issued), spending
+        budget ``budget`` (an installation's: every token it is issued shares one, as on GitHub)."""
         with self.lock:
-            self._tokens[token] = Caller(self.world.tokens.service_login, True)
+            self._tokens[token] = Caller(self.world.tokens.service_login, True, budget, per_installation=bool(budget))
 
     def register_app(
         self, app_id: int, public_key_pem: str, installation_id: int, lifetime_seconds: int = 3600
@@ -85,6 +108,9 @@ class SandboxState:
         graphql_points: int = 0,
     ) -> None:
         """Meter one request (``api`` is ``github``, ``jira`` or ``faults``).
+
+        (What each GitHub rate budget was charged, REST requests plus GraphQL points, is ``github.budget.NAME``
+        in ``stats()``, bumped where the budget is charged.)
 
         ``counted``: charged to a rate-limit budget.  ``not_modified`` defaults to
         ``status == 304``.  A GitHub endpoint whose template contains ``graphql``
@@ -145,7 +171,7 @@ class SandboxState:
             api, _, rest = key.partition(".")
             section = out.setdefault(api, {})
             head, _, tail = rest.partition(".")
-            if head in ("by_endpoint", "by_status", "injected"):
+            if head in ("by_endpoint", "by_status", "injected", "budget"):
                 section.setdefault(head, {})[tail] = value
             else:
                 section[rest] = value

@@ -71,6 +71,14 @@ class _ListenError(click.ClickException):
     help="Also write a ladder.yaml pointing at this server (plus PATH.env with the tokens).",
 )
 @click.option(
+    "--tokens",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 9),
+    help="GitHub tokens --write-config puts in the config: more than one writes a credential pool "
+    "(github.credentials), each token with a rate budget of its own.",
+)
+@click.option(
     "--now",
     callback=_now,
     metavar="DATETIME",
@@ -84,7 +92,13 @@ class _ListenError(click.ClickException):
     help="Inject faults: a shipped profile name (flaky, outage, throttled) or a YAML file.",
 )
 def serve(
-    world_path: str, host: str, port: int, write_config: str | None, now: dt.datetime | None, faults_name: str | None
+    world_path: str,
+    host: str,
+    port: int,
+    write_config: str | None,
+    tokens: int,
+    now: dt.datetime | None,
+    faults_name: str | None,
 ) -> None:
     """Serve a world over GitHub- and Jira-shaped HTTP APIs in the foreground (Ctrl-C stops)."""
     from sandbox.config_writer import write_sandbox_config
@@ -110,7 +124,7 @@ def serve(
     if profile is not None:
         click.echo(f"faults:      {faults_name} ({len(profile.rules)} rules, seed {profile.seed})")
     if write_config:
-        path = write_sandbox_config(world, server, Path(write_config))
+        path = write_sandbox_config(world, server, Path(write_config), tokens=tokens)
         click.echo(f"config:      {path} (tokens in {path}.env)")
     server.serve_forever()
 

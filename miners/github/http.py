@@ -137,6 +137,12 @@ class GitHubTransport:
         self.origin = Origin.of(requester.base_url, requester.graphql_url)
         self.graphql_url = requester.graphql_url
 
+    def use(self, requester: Requester) -> None:
+        """Send from now on with ``requester`` (another credential of a pool, on the same ``base_url``)."""
+        if Origin.of(requester.base_url, requester.graphql_url) != self.origin:
+            raise ValueError("a pooled credential's client must talk to the same GitHub as the others")
+        self._requester = requester
+
     def send(
         self,
         verb: str,

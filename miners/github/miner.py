@@ -65,6 +65,7 @@ from miners.github.graphql_parse import newest_pull_update, parse_graphql_pull, 
 from miners.github.http import GitHubTransport
 from miners.github.ownership import codeowners_record, fetch_org_teams
 from miners.github.parse import SOURCE, parse_review_comment, parse_time, partition_for
+from miners.github.pool import CredentialPool, Lease
 from miners.github.pulls import PageSize, complete_pull, pull_pages
 from miners.github.ratelimit import RateLimitPolicy
 from miners.poison import PARSE_ERRORS, ensure_encodable, quarantine
@@ -108,7 +109,7 @@ def is_selected(full_name: str, include: Sequence[str], exclude: Sequence[str]) 
 
 
 def mine_github(
-    gh: github.Github,
+    gh: github.Github | CredentialPool,
     orgs: Sequence[str],
     cursors: Mapping[str, str],
     *,
@@ -143,9 +144,72 @@ def mine_github(
 
     Calls: GraphQL OrgRepos, RepoPulls, PullMore (``/api/graphql`` or ``/graphql``);
     REST GET /repos/{o}/{r}/pulls/comments, /orgs/{org}/teams (+ /repos, /members per team).
+
+    ``gh`` may be a ``CredentialPool``: each repository is then read with the credential that has the most
+    budget left, and a credential spent mid-repository hands over to one with budget (``miners.github.pool``).
     """
     policy = policy or RateLimitPolicy()
-    rest, gql = readers(gh, policy, http_cache)
+    if isinstance(gh, CredentialPool):
+        with gh.lease(SOURCE, policy) as lease:
+            yield from _mine_orgs(
+                lease.client(),
+                orgs,
+                cursors,
+                policy,
+                lease,
+                include=include,
+                exclude=exclude,
+                include_archived=include_archived,
+                overlap=overlap,
+                now=now,
+                full=full,
+                since=since,
+                progress=progress,
+                teams=teams,
+                stored_pulls=stored_pulls,
+                http_cache=http_cache,
+            )
+        return
+    yield from _mine_orgs(
+        gh,
+        orgs,
+        cursors,
+        policy,
+        None,
+        include=include,
+        exclude=exclude,
+        include_archived=include_archived,
+        overlap=overlap,
+        now=now,
+        full=full,
+        since=since,
+        progress=progress,
+        teams=teams,
+        stored_pulls=stored_pulls,
+        http_cache=http_cache,
+    )
+
+
+def _mine_orgs(
+    gh: github.Github,
+    orgs: Sequence[str],
+    cursors: Mapping[str, str],
+    policy: RateLimitPolicy,
+    lease: Lease | None,
+    *,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    include_archived: bool,
+    overlap: dt.timedelta,
+    now: Callable[[], dt.datetime],
+    full: bool,
+    since: dt.datetime | None,
+    progress: Progress | None,
+    teams: bool,
+    stored_pulls: Callable[[str], int] | None,
+    http_cache: Mapping[str, tuple[str, str]] | None,
+) -> Iterator[Batch]:
+    rest, gql = readers(gh, policy, http_cache, lease)
     stopped: SourceStop | None = None
     for org in orgs:
         if stopped is not None:
@@ -169,6 +233,8 @@ def mine_github(
             if stopped is not None:
                 yield Batch.failed(SOURCE, partition_for(repo["nameWithOwner"]), f"not synced: {stopped}")
                 continue
+            if lease is not None:
+                lease.rebalance()  # each repository with the pool's credential that has the most budget left
             for batch in mine_listed_repo(
                 rest,
                 gql,
@@ -188,10 +254,16 @@ def mine_github(
 
 
 def readers(
-    gh: github.Github, policy: RateLimitPolicy, http_cache: Mapping[str, tuple[str, str]] | None = None
+    gh: github.Github,
+    policy: RateLimitPolicy,
+    http_cache: Mapping[str, tuple[str, str]] | None = None,
+    lease: Lease | None = None,
 ) -> tuple[GitHubReader, GraphQLReader]:
-    """The REST and GraphQL readers of one client, sharing its transport and one rate-limit policy."""
+    """The REST and GraphQL readers of one client, sharing its transport and one rate-limit policy (and, with a
+    pool's ``lease``, moving to another credential together when the one held is spent)."""
     transport = GitHubTransport(gh.requester)
+    if lease is not None:
+        lease.bind(transport)
     return GitHubReader(gh.requester, policy, transport, cache=http_cache), GraphQLReader(
         gh.requester, policy, transport
     )

@@ -75,7 +75,7 @@ class TooHeavy(Exception):
 
 @dataclass
 class RateLimitPolicy:
-    """Reserve, waits and retries for one GitHub token (see the module docstring)."""
+    """Reserve, waits and retries for one GitHub token, or a pool's (see the module docstring)."""
 
     reserve: int = 50
     max_retries: int = 6
@@ -93,6 +93,9 @@ class RateLimitPolicy:
     secondary_waited_seconds: float = 0.0
     retries: int = 0
     events: collections.Counter = field(default_factory=collections.Counter)
+    # A credential pool's hook (``miners.github.pool.Lease``): called before waiting for a spent budget's reset;
+    # True when the partition moved to another credential with budget left (then nothing is waited).
+    spent: Callable[[str], bool] | None = None
 
     def observe(self, headers: Mapping[str, Any] | None, default_resource: str) -> None:
         """Remember the budget an answer reports."""
@@ -131,6 +134,8 @@ class RateLimitPolicy:
         remaining, reset = known
         if remaining <= self.reserve:
             now = self.clock()
+            if reset > now and self._switched(resource):
+                return
             if reset > now:
                 self._wait(
                     reset - now + 1, f"GitHub {resource} budget at {remaining} (reserve {self.reserve}) before {what}"
@@ -140,6 +145,8 @@ class RateLimitPolicy:
     def wait_for_reset(self, resource: str, headers: Mapping[str, str], what: str) -> None:
         """A spent primary budget (403/429 with remaining 0, or GraphQL ``RATE_LIMITED``): wait for its reset."""
         self.events["primary_limit"] += 1
+        if self._switched(resource):
+            return
         reset = headers.get("x-ratelimit-reset")
         try:
             at = float(reset) if reset is not None else None
@@ -150,6 +157,14 @@ class RateLimitPolicy:
         else:
             self._wait(at - self.clock() + 1, f"GitHub {resource} budget spent at {what}")
         self.budgets.pop(resource, None)
+
+    def _switched(self, resource: str) -> bool:
+        """A pooled credential is spent: True when the pool moved the partition to one with budget left."""
+        if self.spent is None or not self.spent(resource):
+            return False
+        self.events["credential_switch"] += 1
+        log.info("GitHub %s budget of this credential spent: going on with another of the pool", resource)
+        return True
 
     def call(self, fn: Callable[[], Answer], *, resource: str, what: str, heavy: bool = False) -> Answer:
         """Run ``fn`` (one HTTP exchange) under the policy; the answer once no more waiting helps."""

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-
-import github
 
 from miners.base import Batch
 from miners.github import miner
+from miners.github.client import GitHubReader
+from miners.github.graphql import GraphQLReader
 from miners.github.parse import partition_for
+from miners.github.pool import CredentialPool
 from miners.github.ratelimit import RateLimitPolicy
 from miners.records import AccountRecord, PullRequestRecord
 from miners.records import github as records
-from miners.source import Plan, SnapshotKeys, SourceInfo, SyncRequest, Work
+from miners.source import Plan, SnapshotKeys, SourceInfo, Stored, SyncRequest, Work
 
 INFO = SourceInfo(
     name="github",
@@ -42,9 +43,10 @@ INFO = SourceInfo(
 
 @dataclass(frozen=True)
 class GitHubSource:
-    """The orgs' repositories (globs on ``org/repo``), read through ``client`` (a PyGithub ``Github``)."""
+    """The orgs' repositories (globs on ``org/repo``), read with the credentials of ``pool`` (one token, an App
+    installation, or several of either: ``miners.github.pool``)."""
 
-    client: github.Github
+    pool: CredentialPool
     orgs: Sequence[str]
     include: Sequence[str] = ("*",)
     exclude: Sequence[str] = ()
@@ -58,7 +60,7 @@ class GitHubSource:
     def mine(self, request: SyncRequest) -> Iterator[Batch]:
         stored = request.stored
         return miner.mine_github(
-            self.client,
+            self.pool,
             self.orgs,
             request.cursors,
             include=self.include,
@@ -81,7 +83,10 @@ class GitHubSource:
     def plan(self, request: SyncRequest) -> Plan:
         """List every org (its partition's batch: repos, teams, CODEOWNERS) and the repositories to mine."""
         stored = request.stored
-        rest, gql = miner.readers(self.client, RateLimitPolicy(), stored.read_http_cache() if stored else None)
+        with self.pool.lease(INFO.name, RateLimitPolicy()) as lease:
+            return self._plan(request, *miner.readers(lease.client(), lease.policy, _cache(stored), lease))
+
+    def _plan(self, request: SyncRequest, rest: GitHubReader, gql: GraphQLReader) -> Plan:
         batches: list[Batch] = []
         work: list[Work] = []
         stopped = None
@@ -117,22 +122,28 @@ class GitHubSource:
         return Plan(tuple(batches), tuple(work))
 
     def mine_work(self, request: SyncRequest, work: Work) -> Iterator[Batch]:
-        """One repository of ``plan``'s listing, with a client and rate-limit policy of its own."""
+        """One repository of ``plan``'s listing, with a client and rate-limit policy of its own, leasing the
+        pool's credential with the most budget left (``work.credential``, the flow's choice, if it has some)."""
         stored = request.stored
         policy = RateLimitPolicy()
-        rest, gql = miner.readers(self.client, policy, stored.read_http_cache() if stored else None)
-        return miner.mine_listed_repo(
-            rest,
-            gql,
-            work.item,
-            request.cursors,
-            overlap=self.overlap,
-            now=request.now,
-            full=request.full,
-            since=request.since,
-            policy=policy,
-            progress=request.progress,
-            stored_pulls=(lambda repo: stored.count_stored(PullRequestRecord, partition_for(repo)))
-            if stored is not None
-            else None,
-        )
+        with self.pool.lease(work.partition, policy, prefer=work.credential) as lease:
+            rest, gql = miner.readers(lease.client(), policy, _cache(stored), lease)
+            yield from miner.mine_listed_repo(
+                rest,
+                gql,
+                work.item,
+                request.cursors,
+                overlap=self.overlap,
+                now=request.now,
+                full=request.full,
+                since=request.since,
+                policy=policy,
+                progress=request.progress,
+                stored_pulls=(lambda repo: stored.count_stored(PullRequestRecord, partition_for(repo)))
+                if stored is not None
+                else None,
+            )
+
+
+def _cache(stored: Stored | None) -> Mapping[str, tuple[str, str]] | None:
+    return stored.read_http_cache() if stored is not None else None

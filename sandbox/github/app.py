@@ -52,7 +52,7 @@ def routes(state: SandboxState) -> list[Route]:
             state.count("github", TEMPLATE, 401, counted=False)
             return JSONResponse({"message": f"A JSON web token could not be decoded: {exc}"}, status_code=401)
         issued = "ghs_" + secrets.token_hex(18)
-        state.add_service_token(issued)
+        state.add_service_token(issued, budget=f"app-{installation}")
         state.count("github", TEMPLATE, 201, counted=False)
         expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=int(app["lifetime"]))
         return JSONResponse(

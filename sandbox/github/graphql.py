@@ -122,7 +122,7 @@ def _endpoint(state: SandboxState):
                 {"errors": [{"message": "A query attribute must be specified and must be a string."}]}, 200, headers
             )
         start, reset = gh.window()
-        used_key = (token or "", start)
+        used_key = (caller.budget_key(token), start)
         used = gh.graphql_used.get(used_key, 0)
 
         def rate_headers(used_now: int) -> dict[str, str]:
@@ -179,6 +179,7 @@ def _endpoint(state: SandboxState):
         points = 0 if _is_dry_run(operation, variables) else cost.points
         used += points
         gh.graphql_used[used_key] = used
+        state.bump(f"github.budget.{caller.budget}", points)
         rate = {
             "limit": gh.graphql_limit,
             "cost": cost.points,
@@ -209,6 +210,7 @@ def _endpoint(state: SandboxState):
             if ms > gh.graphql_timeout_ms:
                 penalty = gh.graphql_timeout_penalty
                 gh.graphql_used[used_key] = used + penalty
+                state.bump(f"github.budget.{caller.budget}", penalty)
                 state.bump("github.graphql_timeouts")
                 _meter(state, 502, points + penalty)
                 timeout = {"message": TIMEOUT_MESSAGE, "documentation_url": TIMEOUT_DOCS}

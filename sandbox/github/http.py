@@ -2,7 +2,7 @@
 
 ``endpoint()`` wraps a handler ``(Ctx) -> payload | Paged`` with everything
 GitHub does around a response: token check (``token X`` / ``Bearer X``, else
-401), a per-token budget per hour of the virtual clock (``X-RateLimit-*``
+401), a budget per hour of the virtual clock per account or App installation (``Caller.budget``) (``X-RateLimit-*``
 headers, 403 when spent), secondary limits (``GitHubSide.secondary``: points per
 virtual minute and concurrent requests per token, 403 with ``Retry-After``),
 ``ETag`` on every 200 and 304 for a matching ``If-None-Match`` (not charged),
@@ -218,7 +218,7 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
             message = "Bad credentials" if token else "Requires authentication"
             return _error(401, message, headers)
         start, reset = gh.window()
-        used_key = (token or "", start)
+        used_key = (caller.budget_key(token), start)
         used = gh.used.get(used_key, 0)
         rate_headers = lambda used_now: {  # noqa: E731 - small closure over the window
             "X-RateLimit-Limit": str(gh.rate_limit),
@@ -262,6 +262,7 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
         except ApiError as exc:
             if exc.counted:
                 gh.used[used_key] = used + 1
+                state.bump(f"github.budget.{caller.budget}")
             state.count("github", template, exc.status, counted=exc.counted)
             return _error(exc.status, exc.message, headers | rate_headers(gh.used.get(used_key, used)))
         body = _json_bytes(result)
@@ -273,6 +274,7 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
         if budget:
             used += 1
             gh.used[used_key] = used
+            state.bump(f"github.budget.{caller.budget}")
         state.count("github", template, 200, counted=budget)
         return Response(body, 200, headers | rate_headers(used), media_type="application/json; charset=utf-8")
 

@@ -77,6 +77,7 @@ def test_serve_takes_now_and_faults_and_rejects_a_bad_profile(tmp_path):
         "host",
         "port",
         "write_config",
+        "tokens",
         "now",
         "faults_name",
     ]

@@ -1,0 +1,192 @@
+"""A pool of GitHub credentials (tokens, App installations), each with its own rate budget.
+
+GitHub's primary budget is per token (per installation for an App), so an org that outgrows one
+token spends several in parallel.  The pool knows each credential by its *name* (the environment
+variable's name, or ``app-<installation id>``: never the secret) and what GitHub last said about its
+budget: the ``X-RateLimit-Remaining``/``-Reset`` per resource that ``RateLimitPolicy.observe``
+reads from every answer (REST and GraphQL alike) land in the credential's ``budgets``, shared by
+every partition mining with it.
+
+- **Lease.** A partition (a repository) leases the credential with the most budget left (a budget
+  not seen yet, or whose reset has passed, counts as full; ties go to the credential fewest
+  partitions hold).  One partition holds one credential at a time: a repository is never read
+  with two tokens at once, and its cursor is the partition's as before.
+- **Spent.** When the policy would wait for the leased credential's reset, the lease moves the
+  partition to another credential that still has budget (the readers' transport sends the next
+  request with it); the policy waits for a reset only when every credential is spent.
+- **Clients.** Each lease builds its own PyGithub client per credential it uses (a ``Requester``
+  is not safe to share between threads); ``connect(name)`` is how.
+
+The pool is in-process: partitions mined on threads share it (and its budgets).  On a Dask
+cluster each worker process has its own, learning each credential's budget from its first answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from miners.base import MinerError
+from miners.github.http import GitHubTransport
+from miners.github.ratelimit import RateLimitPolicy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PooledCredential:
+    """One credential: its name and what GitHub last said about its budget (resource -> (remaining, reset))."""
+
+    name: str
+    budgets: dict[str, tuple[int, int]] = field(default_factory=dict)
+    leases: int = 0  # partitions mining with it now
+    assigned: int = 0  # partitions the flow handed out with it as their preference, not finished yet
+
+    def left(self, now: float) -> float:
+        """The smallest budget left over the resources seen; a reset that has passed (or none seen) is full."""
+        known = [remaining for remaining, reset in list(self.budgets.values()) if reset > now]
+        return float(min(known)) if known else math.inf
+
+    def reset_at(self, now: float) -> float:
+        """When its spent resources come back (the latest reset still ahead), ``now`` if none is spent."""
+        return max([reset for _, reset in list(self.budgets.values()) if reset > now], default=now)
+
+
+class CredentialPool:
+    """The credentials named ``names``, each client made by ``connect(name)``; see the module docstring."""
+
+    def __init__(self, names: Sequence[str], connect: Callable[[str], Any], *, reserve: int = 50) -> None:
+        if not names:
+            raise ValueError("a credential pool needs at least one credential")
+        self.credentials = {name: PooledCredential(name) for name in names}
+        self.connect = connect
+        self.reserve = reserve
+        self._lock = threading.Condition()
+        self._mining: set[str] = set()
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.credentials)
+
+    def _usable(self, cred: PooledCredential, now: float) -> bool:
+        return cred.left(now) > self.reserve
+
+    def _best(self, now: float, *, exclude: str | None = None, prefer: str | None = None) -> PooledCredential:
+        candidates = [c for c in self.credentials.values() if c.name != exclude] or list(self.credentials.values())
+        preferred = self.credentials.get(prefer or "")
+        if preferred is not None and preferred in candidates and self._usable(preferred, now):
+            return preferred
+        usable = [c for c in candidates if self._usable(c, now)]
+        if usable:  # the most budget left; a tie (e.g. none seen yet) to the one fewest partitions use
+            return max(usable, key=lambda c: (c.left(now), -(c.leases + c.assigned)))
+        return min(candidates, key=lambda c: (c.reset_at(now), c.leases))  # all spent: the first to come back
+
+    def assign(self, now: float) -> str:
+        """The credential a partition about to be handed out should prefer (the flow's choice, for its tags)."""
+        with self._lock:
+            cred = self._best(now)
+            cred.assigned += 1
+            return cred.name
+
+    def unassign(self, name: str) -> None:
+        with self._lock:
+            cred = self.credentials.get(name)
+            if cred is not None:
+                cred.assigned = max(0, cred.assigned - 1)
+
+    @contextlib.contextmanager
+    def lease(self, partition: str, policy: RateLimitPolicy, *, prefer: str | None = None) -> Iterator[Lease]:
+        """Hold the best credential for ``partition`` while it is mined (one partition, one credential at a time)."""
+        with self._lock:
+            while partition in self._mining:  # the same repository already being read: wait for it
+                self._lock.wait()
+            self._mining.add(partition)
+            cred = self._best(policy.clock(), prefer=prefer)
+            cred.leases += 1
+        lease = Lease(self, partition, cred, policy)
+        try:
+            yield lease
+        except MinerError as exc:  # a rejected credential: say which one (its variable's name, never its value)
+            if type(exc) is not MinerError:  # a partition's failure, a source stop: handled by the miner
+                raise
+            raise MinerError(f"{exc} [{describe(lease.name)}]") from exc
+        finally:
+            with self._lock:
+                lease.credential.leases -= 1
+                self._mining.discard(partition)
+                self._lock.notify_all()
+
+    def budget_left(self, now: float) -> dict[str, dict[str, int]]:
+        """``{name: {resource: remaining}}`` as last seen (resets passed left out): for ``sync_runs``."""
+        return {
+            c.name: {resource: remaining for resource, (remaining, reset) in sorted(c.budgets.items()) if reset > now}
+            for c in self.credentials.values()
+        }
+
+
+def describe(name: str) -> str:
+    """A credential for a message: the variable holding the token, or the App installation."""
+    if name.startswith("app-"):
+        return f"GitHub credential {name}: the GitHub App installation {name.removeprefix('app-')}"
+    return f"GitHub credential {name}: the token in the environment variable {name}"
+
+
+class Lease:
+    """One partition's hold on a credential: its client, the policy wired to the credential's budgets."""
+
+    def __init__(self, pool: CredentialPool, partition: str, credential: PooledCredential, policy: RateLimitPolicy):
+        self.pool, self.partition, self.credential, self.policy = pool, partition, credential, policy
+        self._clients: dict[str, Any] = {}
+        self._transport: GitHubTransport | None = None
+        self.used: list[str] = [credential.name]  # every credential this partition was read with, in order
+        policy.budgets = credential.budgets
+        policy.spent = self._spent
+
+    @property
+    def name(self) -> str:
+        return self.credential.name
+
+    def client(self) -> Any:
+        """The PyGithub client of the credential held now (built once per credential per lease)."""
+        name = self.credential.name
+        if name not in self._clients:
+            self._clients[name] = self.pool.connect(name)
+        return self._clients[name]
+
+    def bind(self, transport: GitHubTransport) -> GitHubTransport:
+        """The readers' transport: moved to the next credential's client when this one is spent."""
+        self._transport = transport
+        return transport
+
+    def rebalance(self) -> None:
+        """Between two repositories of one lease (``GitHubSource.mine``): take the credential with the most left."""
+        with self.pool._lock:
+            now = self.policy.clock()
+            best = self.pool._best(now)
+            if best is not self.credential and best.left(now) > self.credential.left(now):
+                self._move(best)
+
+    def _spent(self, resource: str) -> bool:
+        """The policy is about to wait for this credential's reset: move to another with budget, if one has."""
+        with self.pool._lock:
+            now = self.policy.clock()
+            other = self.pool._best(now, exclude=self.credential.name)
+            if other is self.credential or not self.pool._usable(other, now):
+                return False
+            self._move(other)
+            return True
+
+    def _move(self, other: PooledCredential) -> None:  # under the pool's lock
+        log.info("%s: GitHub credential %s -> %s (names, never the secrets)", self.partition, self.name, other.name)
+        self.credential.leases -= 1
+        other.leases += 1
+        self.credential = other
+        self.used.append(other.name)
+        self.policy.budgets = other.budgets
+        if self._transport is not None:
+            self._transport.use(self.client().requester)
