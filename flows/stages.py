@@ -260,7 +260,9 @@ def period_calibration(wh, rubric, since: dt.date, until: dt.date):
     rows = wh.query_calibration_rows(
         rubric.id, rubric.version, _as_datetime(since), _as_datetime(until + dt.timedelta(days=1))
     )
-    return calibrate_rubric(rubric, wh.query_people(), rows, since=since, until=until)
+    return calibrate_rubric(
+        rubric, wh.query_people(), rows, since=since, until=until, parents=wh.query_ticket_parents()
+    )
 
 
 def coverage_inputs(config: LadderConfig) -> dict:

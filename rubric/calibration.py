@@ -24,6 +24,13 @@ small cohort, which knows its typical value less well, takes more to stand out f
 behaviour is the smaller of the two: being busy (high rate, ordinary focus) or specialised but rare
 (high focus, a few items) is not enough.
 
+A person's tickets under a ticket that earned them a behaviour — the stories of an epic they lead,
+the sub-tasks of their own story — are part of that item's work, not threads of their own beside
+it: in that behaviour's focus they are folded into it (``parents``, each ticket's parent ticket),
+as a review's inline comments are one thread with the review.  Otherwise leading a project would
+count against the share of one's work that leading takes, the more so the more of the project one
+does oneself.
+
     strength = none      no evidence
                emerging  evidence, within what the level typically shows here
                solid     lift >= solid_lift and at least min_items items
@@ -43,6 +50,7 @@ import math
 import re
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +84,7 @@ GROUP_OF_KIND = {
 GROUPS = ("pr", "ticket", "pr_feedback", "ticket_feedback", "incident")
 GROUP_MIN_SHARE = 0.05  # a group holding fewer of a behaviour's items than this is not part of its base
 DEGENERATE_COVERAGE = 0.8  # a behaviour on this share of its groups' threads is measured against all threads
+MAX_PARENT_DEPTH = 8  # parent links followed up from a ticket (sub-task -> story -> epic -> ...); stops cycles
 
 
 @dataclass(frozen=True)
@@ -90,13 +99,16 @@ class PersonTotals:
     value: dict[str, float] = field(default_factory=dict)  # behaviour_id -> summed weight
     items: dict[str, int] = field(default_factory=dict)  # behaviour_id -> evidence items
     items_by_group: dict[tuple[str, str], int] = field(default_factory=dict)  # (behaviour_id, group) -> items
+    # (behaviour_id, group) -> threads folded into an item of that behaviour (under a ticket that earned it)
+    folded: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
         return sum(self.threads.values()) > 0
 
-    def base(self, groups: frozenset[str]) -> int:
-        return sum(self.threads.get(g, 0) for g in groups)
+    def base(self, groups: frozenset[str], behaviour: str | None = None) -> int:
+        """Threads of ``groups``; for ``behaviour``'s focus, without those folded into its items."""
+        return sum(self.threads.get(g, 0) - self.folded.get((behaviour or "", g), 0) for g in groups)
 
 
 @dataclass(frozen=True)
@@ -134,6 +146,7 @@ class Calibration:
     """Per-cohort norms for one period; built from every person's totals, read one person at a time."""
 
     cohorts: dict[str, Cohort]
+    parents: Mapping[str, str] = field(default_factory=dict)  # ticket thread -> its parent's: what totals fold
 
     def cohort_for(self, level: str | None) -> Cohort | None:
         return self.cohorts.get(level or "") or self.cohorts.get("all")
@@ -174,7 +187,8 @@ def _quartiles(values: list[float]) -> tuple[float, float]:
 
 
 def _focus(person: PersonTotals, behaviour: str, groups: frozenset[str], share: float) -> float:
-    return math.log((person.value.get(behaviour, 0.0) + PRIOR_THREADS * share) / (person.base(groups) + PRIOR_THREADS))
+    base = person.base(groups, behaviour)
+    return math.log((person.value.get(behaviour, 0.0) + PRIOR_THREADS * share) / (base + PRIOR_THREADS))
 
 
 def _rate(person: PersonTotals, behaviour: str) -> float:
@@ -189,8 +203,8 @@ def _norms(people: list[PersonTotals], behaviours: dict[str, frozenset[str]]) ->
     if not active:
         return norms
     for beh, groups in behaviours.items():
-        based = [p for p in active if p.base(groups) > 0] or active
-        share = max(statistics.fmean(p.value.get(beh, 0.0) / max(1, p.base(groups)) for p in based), 1e-3)
+        based = [p for p in active if p.base(groups, beh) > 0] or active
+        share = max(statistics.fmean(p.value.get(beh, 0.0) / max(1, p.base(groups, beh)) for p in based), 1e-3)
         norms[beh] = BehaviourNorm(
             share=share,
             groups=groups,
@@ -329,9 +343,12 @@ def totals_from_rows(
     *,
     since: dt.date,
     until: dt.date,
+    parents: Mapping[str, str] | None = None,
 ) -> PersonTotals:
     """One person's totals from their evidence rows in [since, until] (EVIDENCE_SCHEMA dicts).
 
+    ``parents``: a ticket's thread id -> its parent ticket's (``Calibration.parents``); a thread under one
+    that earned the person a behaviour is folded into it for that behaviour (``PersonTotals.folded``).
     The same function feeds the cohort (everyone's rows) and the person's own report, so both
     always measure the same thing.
     """
@@ -339,9 +356,14 @@ def totals_from_rows(
     value: dict[str, float] = defaultdict(float)
     items: dict[str, int] = defaultdict(int)
     by_group: dict[tuple[str, str], int] = defaultdict(int)
+    earned: dict[str, set[str]] = defaultdict(set)  # behaviour -> threads that earned it
+    group_of: dict[str, str] = {}
     for row in rows:
         group = GROUP_OF_KIND.get(row.get("kind") or "", "pr")
-        threads[group].add(row.get("thread_id") or row["activity_id"])
+        thread = row.get("thread_id") or row["activity_id"]
+        threads[group].add(thread)
+        group_of.setdefault(thread, group)
+        earned[row["behaviour_id"]].add(thread)
         value[row["behaviour_id"]] += float(row["weight"] or 0.0)
         items[row["behaviour_id"]] += 1
         by_group[(row["behaviour_id"], group)] += 1
@@ -354,7 +376,28 @@ def totals_from_rows(
         dict(value),
         dict(items),
         dict(by_group),
+        _folded(group_of, earned, parents or {}),
     )
+
+
+def _folded(
+    group_of: dict[str, str], earned: dict[str, set[str]], parents: Mapping[str, str]
+) -> dict[tuple[str, str], int]:
+    """(behaviour, group) -> the person's threads that are not themselves evidence of the behaviour but lie
+    under a thread that is (a parent, or a parent's parent, ...): part of that item's work."""
+    folded: dict[tuple[str, str], int] = defaultdict(int)
+    for thread, group in group_of.items():
+        ancestors: list[str] = []
+        parent = parents.get(thread)
+        while parent is not None and parent not in ancestors and len(ancestors) < MAX_PARENT_DEPTH:
+            ancestors.append(parent)
+            parent = parents.get(parent)
+        if not ancestors:
+            continue
+        for behaviour, theirs in earned.items():
+            if thread not in theirs and any(a in theirs for a in ancestors):
+                folded[(behaviour, group)] += 1
+    return dict(folded)
 
 
 def strongest(strengths: list[str]) -> str:
@@ -378,13 +421,21 @@ def describe_typical(
 
 
 def calibrate_rubric(
-    rubric: Rubric, people: list[dict[str, Any]], rows: list[dict[str, Any]], *, since: dt.date, until: dt.date
+    rubric: Rubric,
+    people: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    *,
+    since: dt.date,
+    until: dt.date,
+    parents: Mapping[str, str] | None = None,
 ) -> Calibration:
     """The calibration for one period from every person's evidence rows (EVIDENCE_SCHEMA dicts, any order).
 
     ``people``: roster rows with person_id, level and start_date.  Rows must already be limited to
-    [since, until] and to ``rubric``'s id and version.
+    [since, until] and to ``rubric``'s id and version.  ``parents``: each ticket's thread id -> its parent
+    ticket's (the warehouse's parent links), kept in the calibration so a person's report folds the same.
     """
+    parents = dict(parents or {})
     by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_person[row["person_id"]].append(row)
@@ -396,12 +447,14 @@ def calibrate_rubric(
             by_person.get(p["person_id"], []),
             since=since,
             until=until,
+            parents=parents,
         )
         for p in people
     ]
-    return calibrate(
+    cal = calibrate(
         totals,
         [b.id for _, b in rubric.behaviours() if b.observable],
         thresholds=rubric.scoring,
         min_items={b.id: b.min_items for _, b in rubric.behaviours() if b.min_items is not None},
     )
+    return Calibration(cal.cohorts, parents)

@@ -243,7 +243,15 @@ def _previous_strengths(
     if calibration is None:
         return {dim.id: None for _, dim in rubric.dimensions()}
     cohort = calibration.cohort_for(rubric.level or level)
-    totals = totals_from_rows(person["person_id"], level, person.get("start_date"), rows, since=since, until=until)
+    totals = totals_from_rows(
+        person["person_id"],
+        level,
+        person.get("start_date"),
+        rows,
+        since=since,
+        until=until,
+        parents=calibration.parents,
+    )
     out: dict[str, str | None] = {}
     for _, dim in rubric.dimensions():
         observable = [b for b in dim.behaviours if b.observable]
@@ -326,7 +334,13 @@ def build_report(
     for row in rows:
         by_dim[row["dimension_id"]].append(row)
     totals = totals_from_rows(
-        engineer["login"], engineer["level"], person.get("start_date"), rows, since=since, until=until
+        engineer["login"],
+        engineer["level"],
+        person.get("start_date"),
+        rows,
+        since=since,
+        until=until,
+        parents=calibration.parents if calibration is not None else None,
     )
     cohort = calibration.cohort_for(rubric.level or engineer["level"]) if calibration is not None else None
 

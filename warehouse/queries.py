@@ -107,6 +107,17 @@ def query_calibration_rows(
     return [dict(zip(CALIBRATION_COLUMNS, row)) for row in rows]
 
 
+def query_ticket_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each ticket's activity id -> its parent ticket's (epic or parent task), where the parent is mined: the
+    links calibration folds a person's tickets along (rubric.calibration.calibrate_rubric's ``parents``)."""
+    rows = con.execute(
+        "SELECT c.activity_id, p.activity_id FROM fct_activity c JOIN fct_activity p "
+        "ON p.kind = 'ticket' AND p.activity_id = 'jira:ticket:' || c.parent_key "
+        "WHERE c.kind = 'ticket' AND c.parent_key IS NOT NULL"
+    ).fetchall()
+    return dict(rows)
+
+
 def _person_rows(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[dict[str, Any]]:
     cols = ", ".join(PERSON_KEYS)
     rows = con.execute(f"SELECT {cols} FROM dim_person WHERE {where} ORDER BY person_id", params).fetchall()

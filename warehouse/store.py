@@ -440,6 +440,10 @@ class Warehouse:
         """Everyone's evidence rows (calibration columns only) of one rubric version in [since, until)."""
         return queries.query_calibration_rows(self.con, rubric_id, rubric_version, since, until)
 
+    def query_ticket_parents(self) -> dict[str, str]:
+        """Each ticket's activity id -> its mined parent ticket's (calibration folds along these)."""
+        return queries.query_ticket_parents(self.con)
+
     def query_person(self, key: str) -> dict[str, Any] | None:
         """The roster person with person_id or GitHub login ``key``, or None."""
         return queries.query_person(self.con, key)

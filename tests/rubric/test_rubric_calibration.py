@@ -120,3 +120,72 @@ def test_a_small_cohort_knows_its_typical_value_less_well_so_standing_out_takes_
     lift_few = judge(x, BEH, calibrate(few, [BEH]).cohort_for("IC4")).lift
     lift_many = judge(x, BEH, calibrate(many, [BEH]).cohort_for("IC4")).lift
     assert lift_few is not None and lift_many is not None and lift_few < lift_many
+
+
+def test_tickets_under_an_epic_one_leads_are_part_of_leading_it_not_threads_beside_it():
+    # Sixteen IC4s with 40 tickets a year, some leading a few small epics; one lead with three large epics
+    # and 120 tickets, 90 of them stories of those epics.  Counted as threads of their own, the stories
+    # make leading look like a small share of the lead's work; they are the work of leading.
+    rubric = load_rubric()
+    lead_beh, on_time = "scope.impact-levers.project-leadership", "results.impact.on-time-quality"
+    since, until = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+    at = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+
+    def row(pid: str, thread: str, behaviour: str, weight: float) -> dict:
+        return {
+            "person_id": pid,
+            "behaviour_id": behaviour,
+            "kind": "ticket",
+            "thread_id": thread,
+            "activity_id": thread,
+            "weight": weight,
+            "occurred_at": at,
+        }
+
+    people = [{"person_id": f"p{i}", "level": "IC4", "start_date": None} for i in range(16)]
+    people.append({"person_id": "lead", "level": "IC4", "start_date": None})
+    rows = [row(f"p{i}", f"t-{i}-{j}", on_time, 0.5) for i in range(16) for j in range(40)]
+    rows += [row(f"p{i}", f"e-{i}-{k}", lead_beh, 0.1 * (1 + i % 3)) for i in range(16) for k in range(i % 4)]
+    rows += [row("lead", f"e-lead-{k}", lead_beh, 1.0) for k in range(3)]
+    rows += [row("lead", f"t-lead-{j}", on_time, 0.5) for j in range(120)]
+    own = [r for r in rows if r["person_id"] == "lead"]
+
+    def strength(parents: dict[str, str]) -> str:
+        cal = calibrate_rubric(rubric, people, rows, since=since, until=until, parents=parents)
+        totals = totals_from_rows("lead", "IC4", None, own, since=since, until=until, parents=cal.parents)
+        return judge(totals, lead_beh, cal.cohort_for("IC4")).strength
+
+    under_own = {f"t-lead-{j}": f"e-lead-{j % 3}" for j in range(90)}
+    under_others = {f"t-lead-{j}": f"e-{j % 16}-0" for j in range(90)}  # other people's epics: nothing folds
+    assert strength({}) == "emerging"
+    assert strength(under_others) == "emerging"
+    assert strength(under_own) == "solid"
+
+
+def test_folding_follows_parents_up_and_keeps_a_thread_that_is_evidence_itself():
+    lead_beh, on_time = "scope.impact-levers.project-leadership", "results.impact.on-time-quality"
+    at = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    rows = [
+        {"behaviour_id": lead_beh, "kind": "ticket", "thread_id": "epic", "activity_id": "epic", "weight": 1.0},
+        {"behaviour_id": lead_beh, "kind": "ticket", "thread_id": "sub-epic", "activity_id": "sub-epic", "weight": 1.0},
+        {"behaviour_id": on_time, "kind": "ticket", "thread_id": "story", "activity_id": "story", "weight": 0.5},
+        {"behaviour_id": on_time, "kind": "ticket", "thread_id": "sub-task", "activity_id": "sub-task", "weight": 0.5},
+        {"behaviour_id": on_time, "kind": "ticket", "thread_id": "loose", "activity_id": "loose", "weight": 0.5},
+    ]
+    for r in rows:
+        r.update(person_id="x", occurred_at=at)
+    parents = {"sub-task": "story", "story": "epic", "sub-epic": "epic"}
+    since, until = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+    totals = totals_from_rows("x", "IC4", None, rows, since=since, until=until, parents=parents)
+    tickets = frozenset({"ticket"})
+    assert totals.base(tickets) == 5
+    # the story and its sub-task are part of the epic; the sub-epic is evidence of leading in its own right
+    assert totals.base(tickets, lead_beh) == 3
+    # on-time delivery: the epics lie under no on-time ticket; nothing is folded
+    assert totals.base(tickets, on_time) == 5
+    assert totals_from_rows("x", "IC4", None, rows, since=since, until=until).base(tickets, lead_beh) == 5
+    # links that loop back end where they repeat
+    looped = totals_from_rows(
+        "x", "IC4", None, rows, since=since, until=until, parents={"epic": "loose", "loose": "epic"}
+    )
+    assert looped.base(tickets, lead_beh) == 4  # "loose" lies under the epic

@@ -304,3 +304,15 @@ def test_audits_find_violations(loaded):
         {"activity_id": "gh:pr:nope#1", "label": "vibes", "classifier_id": "r1"}
     ]
     assert audits["activity_without_url"] == 0
+
+
+def test_ticket_parents_link_each_mined_ticket_to_its_mined_parent(shared, rows):
+    parents = shared.query_ticket_parents()
+    tickets = {a: r for a, r in rows.items() if r["kind"] == "ticket"}
+    expected = {
+        a: f"jira:ticket:{r['parent_key']}"
+        for a, r in tickets.items()
+        if r["parent_key"] and f"jira:ticket:{r['parent_key']}" in tickets
+    }
+    assert parents == expected
+    assert parents["jira:ticket:ML-2"] == "jira:ticket:ML-1"  # a story of its epic
