@@ -253,14 +253,65 @@ def report_period(config: LadderConfig, today: dt.date) -> tuple[dt.date, dt.dat
     return since, until
 
 
-def period_calibration(wh, rubric, since: dt.date, until: dt.date):
-    """Cohort norms for [since, until] (inclusive) from everyone's evidence: what strength is judged against."""
+def period_calibration(wh, rubric, since: dt.date, until: dt.date, people: list[dict] | None = None):
+    """Cohort norms for [since, until] (inclusive) from everyone's evidence: what strength is judged against.
+
+    The norms the nightly stored for this rubric and period (``store_period_norms``) when their fingerprint
+    (``rubric.norms_store.norms_fingerprint``) is the one the warehouse gives now; computed from everyone's
+    evidence rows otherwise.  ``people``: ``wh.query_people()`` when the caller has it."""
+    stored, _ = _stored_norms(wh, rubric, since, until, people)
+    return stored if stored is not None else _compute_calibration(wh, rubric, since, until, people)
+
+
+def _compute_calibration(wh, rubric, since: dt.date, until: dt.date, people: list[dict] | None):
     from rubric.calibration import calibrate_rubric
 
     rows = wh.query_calibration_rows(
         rubric.id, rubric.version, _as_datetime(since), _as_datetime(until + dt.timedelta(days=1))
     )
-    return calibrate_rubric(rubric, wh.query_people(), rows, since=since, until=until)
+    return calibrate_rubric(rubric, people if people is not None else wh.query_people(), rows, since=since, until=until)
+
+
+def _stored_norms(wh, rubric, since: dt.date, until: dt.date, people: list[dict] | None) -> tuple:
+    """(the stored calibration when current else None, the fingerprint it must have; None when the evidence
+    has no known build state)."""
+    from rubric.norms_store import load_calibration, norms_fingerprint
+
+    state = wh.evidence_state(rubric.id, rubric.version)
+    if state is None:
+        return None, None
+    fingerprint = norms_fingerprint(rubric, since, until, people if people is not None else wh.query_people(), state)
+    stored = wh.read_period_norms(rubric.id, rubric.version, since, until)
+    if stored is None or stored[0] != fingerprint:
+        return None, fingerprint
+    return load_calibration(stored[1]), fingerprint
+
+
+def store_period_norms(config: LadderConfig, since: dt.date, until: dt.date) -> int:
+    """Compute and store every configured rubric's norms for [since, until] and, when the warehouse's history
+    covers it, the period before (the trend's), unless the stored ones are current; returns how many were
+    (re)computed.  What one ``ladder report`` of the configured period then reads instead of everyone's
+    evidence."""
+    from flows.rubrics import Rubrics
+    from rubric.norms_store import dump_calibration
+    from rubric.report import previous_period
+
+    computed = 0
+    with open_writer(config) as wh:
+        people = wh.query_people()
+        periods = [(since, until)]
+        if history_covers(wh.query_activity_span()[0], since, until):
+            periods.append(previous_period(since, until))
+        for rubric in Rubrics(config).all():
+            for start, end in periods:
+                stored, fingerprint = _stored_norms(wh, rubric, start, end, people)
+                if stored is not None or fingerprint is None:
+                    continue
+                norms = _compute_calibration(wh, rubric, start, end, people)
+                wh.write_period_norms(rubric.id, rubric.version, start, end, fingerprint, dump_calibration(norms))
+                computed += 1
+    log.info("reports: %d period norms computed and stored", computed)
+    return computed
 
 
 def coverage_inputs(config: LadderConfig) -> dict:
@@ -378,7 +429,7 @@ def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable
 
 class PeriodNorms:
     """Per rubric, the calibration of the period and of the previous one (when the warehouse covers it),
-    each computed once on first use."""
+    each read (stored by the nightly, ``store_period_norms``) or computed once, on first use."""
 
     def __init__(self, wh, since: dt.date, until: dt.date, history_start: dt.datetime | None) -> None:
         self.wh, self.since, self.until, self.history_start = wh, since, until, history_start
@@ -453,6 +504,7 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
 
     generated_at = now()
     since, until = report_period(config, generated_at.date())
+    store_period_norms(config, since, until)
     days = (until - since).days + 1
     out_dir = config.reports_dir
     policy = file_policy(config)

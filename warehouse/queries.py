@@ -107,6 +107,35 @@ def query_calibration_rows(
     return [dict(zip(CALIBRATION_COLUMNS, row)) for row in rows]
 
 
+def evidence_state(con: duckdb.DuckDBPyConnection, rubric_id: str, rubric_version: str) -> str | None:
+    """How and from what a rubric version's evidence rows were built: the evidence stage's version and a
+    digest of every person's ``evidence_inputs`` hash (both written with the rows, ``warehouse.downstream``).
+    None when the evidence stage never built them (rows written some other way have no known state)."""
+    rows = con.execute(
+        "SELECT version_hash FROM stage_versions WHERE stage = ?", [f"evidence:{rubric_id}:{rubric_version}"]
+    ).fetchall()
+    if not rows:
+        return None
+    [(digest,)] = con.execute(
+        "SELECT md5(coalesce(string_agg(person_id || '=' || input_hash, '|' ORDER BY person_id), '')) "
+        "FROM evidence_inputs WHERE rubric_id = ? AND rubric_version = ?",
+        [rubric_id, rubric_version],
+    ).fetchall()
+    return f"{rows[0][0]}:{digest}"
+
+
+def read_period_norms(
+    con: duckdb.DuckDBPyConnection, rubric_id: str, rubric_version: str, since: dt.date, until: dt.date
+) -> tuple[str, str] | None:
+    """The stored norms of a rubric version for [since, until] (inclusive): (fingerprint, norms JSON), or None."""
+    rows = con.execute(
+        "SELECT fingerprint, norms FROM period_norms WHERE rubric_id = ? AND rubric_version = ? "
+        "AND since = ? AND until = ?",
+        [rubric_id, rubric_version, since, until],
+    ).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
 def _person_rows(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[dict[str, Any]]:
     cols = ", ".join(PERSON_KEYS)
     rows = con.execute(f"SELECT {cols} FROM dim_person WHERE {where} ORDER BY person_id", params).fetchall()

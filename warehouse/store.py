@@ -351,12 +351,43 @@ class Warehouse:
         )
 
     def write_evidence(self, evidence: pa.Table) -> int:
-        """Make rubric_evidence equal ``evidence`` for its (rubric_id, rubric_version) pairs; return rows changed."""
+        """Make rubric_evidence equal ``evidence`` for its (rubric_id, rubric_version) pairs; return rows changed.
+
+        Evidence written this way has no build state (``evidence_state``), so the stored norms of those
+        rubric versions are dropped with it."""
         incoming = conform(evidence, EVIDENCE_SCHEMA, what="evidence rows")
-        return self._transaction(
-            "writing evidence",
-            lambda con: sync_rows(
+
+        def work(con: duckdb.DuckDBPyConnection) -> int:
+            changed = sync_rows(
                 con, "rubric_evidence", EVIDENCE_SCHEMA, EVIDENCE_KEY, incoming, scope=("rubric_id", "rubric_version")
+            )
+            keys = incoming.select(["rubric_id", "rubric_version"]).to_pylist()
+            for scope in sorted({(k["rubric_id"], k["rubric_version"]) for k in keys}):
+                con.execute("DELETE FROM period_norms WHERE rubric_id = ? AND rubric_version = ?", list(scope))
+            return changed
+
+        return self._transaction("writing evidence", work)
+
+    def evidence_state(self, rubric_id: str, rubric_version: str) -> str | None:
+        """A digest of how and from what the rubric version's evidence was built, None when unknown
+        (``warehouse.queries.evidence_state``)."""
+        return queries.evidence_state(self.con, rubric_id, rubric_version)
+
+    def read_period_norms(
+        self, rubric_id: str, rubric_version: str, since: dt.date, until: dt.date
+    ) -> tuple[str, str] | None:
+        """(fingerprint, norms JSON) stored for the rubric version and period, or None."""
+        return queries.read_period_norms(self.con, rubric_id, rubric_version, since, until)
+
+    def write_period_norms(
+        self, rubric_id: str, rubric_version: str, since: dt.date, until: dt.date, fingerprint: str, norms: str
+    ) -> None:
+        """Store a period's norms (``rubric.norms_store``) with the fingerprint of what they were computed from."""
+        self._transaction(
+            "storing period norms",
+            lambda con: con.execute(
+                "INSERT OR REPLACE INTO period_norms VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [rubric_id, rubric_version, since, until, fingerprint, norms, self._clock()],
             ),
         )
 
