@@ -108,9 +108,13 @@ def part_nightly(folder: Path) -> dict:
     return out
 
 
-def synthesise(path: Path, groups: int, shifts: int) -> int:
+def synthesise(path: Path, groups: int, shifts: int, evidence: bool = False) -> int:
     """Replace fct_activity, activity_labels and dim_person of the warehouse copy at ``path`` by ``groups`` x
-    ``shifts`` copies of its own rows (see the module docstring); returns the activities."""
+    ``shifts`` copies of its own rows (see the module docstring); returns the activities.
+
+    ``evidence``: copy the world's evidence rows (and their build state) the same way instead of deleting
+    them, for measuring reports without building evidence first (each copy's evidence is what the build
+    gives its copied activities, except where a thread crosses a shift boundary)."""
     from warehouse.connection import connect
 
     con = connect(path, read_only=False)
@@ -144,9 +148,29 @@ def synthesise(path: Path, groups: int, shifts: int) -> int:
             f"manager_id || {suffix} AS manager_id, name || ' ' || g.g AS name) "
             f"FROM bench_person_src p, range({groups}) g(g)"
         )
-        con.execute("DELETE FROM rubric_evidence")
-        con.execute("DELETE FROM evidence_inputs")
-        con.execute("DELETE FROM stage_versions")
+        if evidence:
+            con.execute("CREATE TABLE bench_evidence_src AS SELECT * FROM rubric_evidence")
+            con.execute("CREATE TABLE bench_inputs_src AS SELECT * FROM evidence_inputs")
+            con.execute("DELETE FROM rubric_evidence")
+            con.execute("DELETE FROM evidence_inputs")
+            con.execute(
+                f"""INSERT INTO rubric_evidence SELECT e.* REPLACE (
+                    person_id || {suffix} AS person_id,
+                    activity_id || {copy} AS activity_id,
+                    thread_id || {copy} AS thread_id,
+                    occurred_at + to_days(CAST(s.s * {SHIFT_DAYS} AS INTEGER)) AS occurred_at
+                ) FROM bench_evidence_src e, range({groups}) g(g), range({shifts}) s(s)
+                ORDER BY person_id, occurred_at"""
+            )
+            con.execute(
+                f"INSERT INTO evidence_inputs SELECT i.* REPLACE (person_id || {suffix} AS person_id, "
+                f"md5(input_hash || {suffix}) AS input_hash) FROM bench_inputs_src i, range({groups}) g(g)"
+            )
+            con.execute("DELETE FROM stage_versions WHERE stage NOT LIKE 'evidence:%'")
+        else:
+            con.execute("DELETE FROM rubric_evidence")
+            con.execute("DELETE FROM evidence_inputs")
+            con.execute("DELETE FROM stage_versions")
         return con.execute("SELECT count(*) FROM fct_activity").fetchall()[0][0]
     finally:
         con.close()

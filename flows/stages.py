@@ -287,6 +287,18 @@ def _stored_norms(wh, rubric, since: dt.date, until: dt.date, people: list[dict]
     return load_calibration(stored[1]), fingerprint
 
 
+def refresh_report_facts(config: LadderConfig) -> dict[str, bool]:
+    """Materialise what every report reads besides evidence (``warehouse.report_facts``: the activity columns
+    ordered by person, the identity suggestions) unless current, so one report reads one person's rows."""
+    with open_writer(config) as wh:
+        rebuilt = wh.refresh_report_facts(coverage_inputs(config)["overrides"])
+    log.info(
+        "reports: activity facts %s, identity suggestions %s",
+        *("rebuilt" if rebuilt[name] else "current" for name in ("activity", "suggestions")),
+    )
+    return rebuilt
+
+
 def store_period_norms(config: LadderConfig, since: dt.date, until: dt.date) -> int:
     """Compute and store every configured rubric's norms for [since, until] and, when the warehouse's history
     covers it, the period before (the trend's), unless the stored ones are current; returns how many were
@@ -504,6 +516,7 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
 
     generated_at = now()
     since, until = report_period(config, generated_at.date())
+    refresh_report_facts(config)
     store_period_norms(config, since, until)
     days = (until - since).days + 1
     out_dir = config.reports_dir

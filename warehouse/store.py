@@ -277,9 +277,40 @@ class Warehouse:
         ).fetchall()
         return dict(rows)
 
+    def _activity(self) -> str:
+        """``report_activity`` when the nightly's materialisation is current, else ``fct_activity``
+        (``warehouse.report_facts``); a read-only warehouse, whose data cannot change, checks once."""
+        from warehouse import report_facts
+
+        cache: dict[str, Any] = self.__dict__.setdefault("_activity_cache", {}) if self.read_only else {}
+        if "relation" not in cache:
+            fingerprint = report_facts.activity_fingerprint(self.con)
+            cache["fingerprint"] = fingerprint
+            current = report_facts.activity_current(self.con, fingerprint)
+            cache["relation"] = "report_activity" if current else "fct_activity"
+        relation: str = cache["relation"]
+        return relation
+
+    def refresh_report_facts(self, overrides: Sequence[Any] = ()) -> dict[str, bool]:
+        """Materialise what reports read besides evidence (their activity columns; the identity suggestions
+        under ``overrides``) unless current; returns which were rebuilt (``warehouse.report_facts``)."""
+        from warehouse import coverage, identities, report_facts
+
+        con = self._writable("materialising report facts")
+        self.__dict__.pop("_activity_cache", None)
+        return report_facts.refresh(
+            con,
+            self._transaction,
+            overrides,
+            lambda c: coverage.open_suggestions(c, identities.resolve(c, overrides)),
+            self._clock(),
+        )
+
     def query_activity_span(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         """The earliest and latest ``occurred_at`` in ``fct_activity`` (None, None when empty)."""
-        first, last = self.con.execute("SELECT min(occurred_at), max(occurred_at) FROM fct_activity").fetchall()[0]
+        first, last = self.con.execute(f"SELECT min(occurred_at), max(occurred_at) FROM {self._activity()}").fetchall()[
+            0
+        ]
         return (
             first.astimezone(dt.timezone.utc) if first else None,
             last.astimezone(dt.timezone.utc) if last else None,
@@ -504,20 +535,36 @@ class Warehouse:
         resolution, the sources' sync state and the period's activity are the same for every
         person: a read-only warehouse (whose data cannot change while open) reads them once.
         """
-        from warehouse import coverage, identities
+        from warehouse import coverage, identities, report_facts
 
-        # Per-person reads are cheap; these three are not (each evaluates fct_activity) and are the
-        # same for every person.  Only a read-only warehouse keeps them: its data cannot change.
+        # Per-person reads are cheap; these three are not (each evaluates fct_activity, unless the nightly's
+        # materialisation is current) and are the same for every person.  Only a read-only warehouse keeps
+        # them: its data cannot change.
         cache: dict[Any, Any] = self.__dict__.setdefault("_coverage_cache", {}) if self.read_only else {}
+        activity = self._activity()
         shared_key = ("shared", tuple(overrides), tuple(sources))
         if shared_key not in cache:
+            stored = None
+            if activity == "report_activity":
+                fingerprint = report_facts.activity_fingerprint(self.con)
+                key = report_facts.suggestions_fingerprint(fingerprint, overrides)
+                stored = report_facts.stored_suggestions(self.con, key)
+            if stored is None:
+                stored = coverage.open_suggestions(self.con, identities.resolve(self.con, overrides))
             cache[shared_key] = (
-                coverage.open_suggestions(self.con, identities.resolve(self.con, overrides)),
-                coverage.read_source_status(self.con, sources),
+                stored,
+                coverage.read_source_status(self.con, sources, activity),
             )
-        period_key = ("period", since, until)
-        if period_key not in cache:
-            cache[period_key] = coverage.read_period_activity(self.con, since, until)
+        # Everyone's period activity once a second person is asked about; one person's rows before that.
+        period_key, asked_key = ("period", since, until), ("asked", since, until)
+        period = cache.get(period_key)
+        if period is None:
+            asked = cache.setdefault(asked_key, set())
+            asked.add(person_id)
+            if activity == "report_activity" and len(asked) == 1:
+                period = coverage.read_period_activity(self.con, since, until, activity, person_id)
+            else:
+                period = cache[period_key] = coverage.read_period_activity(self.con, since, until, activity)
         suggestions, status = cache[shared_key]
         return coverage.read_coverage_facts(
             self.con,
@@ -526,7 +573,7 @@ class Warehouse:
             until=until,
             suggestions=suggestions,
             source_status=status,
-            period_activity=cache[period_key],
+            period_activity=period,
         )
 
     def query_enrollments(self, person_id: str) -> list[dict[str, Any]]:
@@ -541,7 +588,7 @@ class Warehouse:
         """Per person and month of [since, until]: PRs, reviews, tickets and incidents (``warehouse.reporting``)."""
         from warehouse import reporting
 
-        return reporting.query_monthly_activity(self.con, since, until, person_ids)
+        return reporting.query_monthly_activity(self.con, since, until, person_ids, self._activity())
 
     def query_load_facts(
         self, since: dt.date, until: dt.date, person_ids: Sequence[str] | None = None

@@ -137,25 +137,64 @@ def test_norms_survive_the_json_round_trip_exactly(nightly):
         assert load_calibration(dump_calibration(norms)) == norms
 
 
-def test_every_report_is_the_same_with_stored_norms_as_with_norms_computed_from_everyones_evidence(nightly):
-    world = nightly
-    since, until = period(world)
-    rubrics = Rubrics(world)
+def test_every_report_is_the_same_read_from_the_nightlys_facts_as_from_fct_activity_and_everyones_evidence(
+    nightly, tmp_path
+):
+    """The fast path (stored norms, report_activity, stored suggestions) against the old one: a copy of the
+    same warehouse with neither, so every report computes its norms and reads fct_activity."""
+    old_path = tmp_path / "old.duckdb"
+    shutil.copy(nightly.warehouse_path, old_path)
+    with open_warehouse(old_path) as wh:
+        wh.con.execute("DELETE FROM period_norms")
+        wh.con.execute("DELETE FROM report_state")
+    since, until = period(nightly)
+    rubrics = Rubrics(nightly)
+    coverage = stages.coverage_inputs(nightly)
     now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    with (
+        open_warehouse(nightly.warehouse_path, read_only=True) as fast,
+        open_warehouse(old_path, read_only=True) as slow,
+    ):
+        assert fast._activity() == "report_activity" and slow._activity() == "fct_activity"
+        assert fast.query_activity_span() == slow.query_activity_span()
+        assert fast.query_monthly_activity(since, until) == slow.query_monthly_activity(since, until)
+        people = [p for p in fast.query_people() if rubrics.for_person(p) is not None]
+        assert len(people) > 3
+        reports = []
+        for wh in (fast, slow):
+            history_start = wh.query_activity_span()[0]
+            common = dict(since=since, until=until, generated_at=now, history_start=history_start, coverage=coverage)
+            reports.append([stages.render_person_report(wh, rubrics.for_person(p), p, **common) for p in people])
+        assert reports[0] == reports[1]
+        assert any(report["coverage"] for report in reports[0])  # the coverage facts were compared too
+
+
+def test_a_report_reads_fct_activity_again_once_the_data_changed_after_the_nightly(world):
+    since, until = period(world)
     with open_warehouse(world.warehouse_path, read_only=True) as wh:
-        history_start = wh.query_activity_span()[0]
-        people = [p for p in wh.query_people() if rubrics.for_person(p) is not None]
-        assert people
-        for person in people:
-            rubric = rubrics.for_person(person)
-            common = dict(since=since, until=until, generated_at=now, history_start=history_start)
-            fast = stages.render_person_report(wh, rubric, person, **common)
-            slow = stages.render_person_report(
-                wh,
-                rubric,
-                person,
-                **common,
-                calibration=stages._compute_calibration(wh, rubric, since, until, None),
-                previous_calibration=stages._compute_calibration(wh, rubric, *previous_period(since, until), None),
-            )
-            assert fast == slow
+        assert wh._activity() == "report_activity"
+        [(person, reviews)] = wh.con.execute(
+            "SELECT person_id, count(*) FROM fct_activity WHERE kind = 'review' AND person_id IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"
+        ).fetchall()
+    with open_warehouse(world.warehouse_path) as wh:  # a sync removes one of their reviews
+        wh.con.execute(
+            "DELETE FROM raw_github_reviews WHERE review_id = (SELECT min(r.review_id) FROM raw_github_reviews r "
+            "JOIN fct_activity f ON f.kind = 'review' AND f.person_id = ? "
+            "AND f.activity_id = 'gh:review:' || CAST(r.review_id AS VARCHAR))",
+            [person],
+        )
+    with open_warehouse(world.warehouse_path, read_only=True) as wh:
+        assert wh._activity() == "fct_activity"
+        [(now,)] = wh.con.execute(
+            "SELECT count(*) FROM fct_activity WHERE kind = 'review' AND person_id = ?", [person]
+        ).fetchall()
+        assert now == reviews - 1
+    assert stages.refresh_report_facts(world) == {"activity": True, "suggestions": True}
+    assert stages.refresh_report_facts(world) == {"activity": False, "suggestions": False}
+    with open_warehouse(world.warehouse_path, read_only=True) as wh:
+        assert wh._activity() == "report_activity"
+        [(stored,)] = wh.con.execute(
+            "SELECT count(*) FROM report_activity WHERE kind = 'review' AND person_id = ?", [person]
+        ).fetchall()
+        assert stored == reviews - 1
