@@ -275,6 +275,80 @@ def part_million(folder: Path, groups: int, shifts: int, loop_shifts: int) -> di
     return out
 
 
+def part_reports(folder: Path, old_sample: int) -> dict:
+    """One report and all reports on the synthesised warehouse at ``folder`` (evidence copied, ``synthesise``
+    with ``evidence=True``), the old path and the new one in the same run.
+
+    Old: nothing stored yet, so each report computes the period's norms from everyone's evidence and reads
+    ``fct_activity`` (as before issue 13's read path).  Then the nightly's preparation (``report_activity``,
+    stored suggestions and norms) and the same again; ``ladder report`` run as a user runs it (a new
+    process) and the CLI's start alone (``ladder --help``) to separate what the start adds."""
+    import os
+    import subprocess
+
+    import yaml
+
+    from flows import report_views
+    from rubric import render_report
+    from warehouse import open_warehouse
+
+    config_path = folder / "ladder.yaml"
+    config = read_config(config_path)
+    with open_warehouse(config.warehouse_path) as wh:  # migrates the copy (its views are tables: kept)
+        _, last = wh.query_activity_span()
+        people = wh.query_people()
+    assert last is not None
+    until = last.date()
+    since = until - dt.timedelta(days=90)
+    doc = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    doc["reports"].update(since=since.isoformat(), until=until.isoformat())
+    config_path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    config = read_config(config_path)
+    now = dt.datetime.now(dt.timezone.utc)
+    engineers = [people[len(people) // 2]["person_id"], people[len(people) // 3]["person_id"]]
+    out: dict = {"people": len(people), "period": f"{since}..{until}"}
+
+    def one(engineer: str) -> float:
+        started = time.perf_counter()
+        report = report_views.person_report(config, engineer, None, None, viewer_token_env=None, now=now)
+        render_report(report, "html")
+        return round(time.perf_counter() - started, 2)
+
+    def everyone(limit: int | None) -> tuple[int, float]:
+        started, n = time.perf_counter(), 0
+        for report in stages.everyone_reports(config, since=since, until=until, generated_at=now):
+            for fmt in config.reports.formats:
+                render_report(report, fmt)
+            n += 1
+            if limit is not None and n >= limit:
+                break
+        return n, round(time.perf_counter() - started, 2)
+
+    out["old_one_report_s"] = [one(e) for e in engineers]
+    out["old_reports"], out["old_reports_s"] = everyone(old_sample)
+    started = time.perf_counter()
+    out["facts_rebuilt"] = stages.refresh_report_facts(config)
+    out["prepare_facts_s"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    out["norms_computed"] = stages.store_period_norms(config, since, until)
+    out["prepare_norms_s"] = round(time.perf_counter() - started, 2)
+    out["new_one_report_s"] = [one(e) for e in engineers]
+    out["new_reports"], out["new_reports_s"] = everyone(None)
+    started = time.perf_counter()
+    stages.write_reports(config)  # the nightly's stage: files, prep sheets, team pages (facts, norms current)
+    out["write_reports_s"] = round(time.perf_counter() - started, 2)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    ladder = str(Path(sys.executable).with_name("ladder"))
+    for name, args in (
+        ("cli_help_s", [ladder, "--help"]),
+        ("cli_report_s", [ladder, "report", "--config", str(config_path), "--engineer", engineers[0], "--format=html"]),
+    ):
+        started = time.perf_counter()
+        subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL, cwd=folder)
+        out[name] = round(time.perf_counter() - started, 2)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, required=True, help="a bench_personas --cache folder (only read)")
@@ -282,8 +356,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shifts", type=int, default=6, help=f"time shifts of {SHIFT_DAYS} days")
     parser.add_argument("--loop-shifts", type=int, default=3, help="shifts of group 0 given to the old loop")
     parser.add_argument("--skip-nightly", action="store_true", help="only the synthesised warehouse")
+    parser.add_argument(
+        "--reports",
+        action="store_true",
+        help="only reports, old path vs new (the world's evidence copied into the synthesised warehouse)",
+    )
+    parser.add_argument("--old-sample", type=int, default=100, help="reports timed on the old path (--reports)")
+    parser.add_argument("--keep", type=Path, help="synthesise into this folder and keep it (--reports)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
+    if args.reports:
+        # The source must hold labels and evidence (run classify and evidence on it first).
+        folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-downstream-")) / "world"
+        if not (folder / "ladder.duckdb").exists():
+            shutil.copytree(args.source, folder)
+            n, took = timed(synthesise, folder / "ladder.duckdb", args.groups, args.shifts, True)
+            print("synthesised:", {"activities": n, "seconds": round(took, 1)}, flush=True)
+        print("reports:", part_reports(folder, args.old_sample), flush=True)
+        if args.keep is None:
+            shutil.rmtree(folder.parent)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-downstream-") as tmp:
         folder = Path(tmp) / "world"
         shutil.copytree(args.source, folder)

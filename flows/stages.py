@@ -350,6 +350,22 @@ def history_covers(history_start: dt.datetime | None, since: dt.date, until: dt.
     return history_start.date() <= prev_since + slack
 
 
+def evidence_window(
+    since: dt.date, until: dt.date, history_start: dt.datetime | None
+) -> tuple[dt.datetime, dt.datetime]:
+    """The instants [start, end) of the evidence a report of [since, until] reads: the previous period's too
+    when the warehouse's history covers it (the trend)."""
+    from rubric.report import previous_period
+
+    start = previous_period(since, until)[0] if history_covers(history_start, since, until) else since
+    # The period is inclusive of both dates; the warehouse's ``until`` is an exclusive instant.
+    end = until + dt.timedelta(days=1)
+    return (
+        dt.datetime(start.year, start.month, start.day, tzinfo=dt.timezone.utc),
+        dt.datetime(end.year, end.month, end.day, tzinfo=dt.timezone.utc),
+    )
+
+
 def render_person_report(
     wh,
     rubric,
@@ -365,6 +381,7 @@ def render_person_report(
     monthly: dict | None = None,
     access_note: str | None = None,
     confirmed: set | None = None,
+    evidence=None,
 ) -> dict:
     """Build the report dict for one person from the warehouse (less the items of ``confirmed`` disputes,
     ``rubric.feedback``, when given).
@@ -373,20 +390,18 @@ def render_person_report(
     ``Warehouse.query_activity_span``) covers the period before ``since`` (``history_covers``), each
     dimension also gets a trend against that person's own previous period (never against anyone else),
     with the strength then; with no history there, the report says so and claims no trend.
-    ``monthly``: everyone's ``Warehouse.query_monthly_activity`` for the period when the caller has it.
+    ``monthly``: everyone's ``Warehouse.query_monthly_activity`` for the period when the caller has it;
+    ``evidence``: the person's rows as ``Warehouse.query_evidence`` gives them, when the caller read them
+    (``everyone_reports`` reads everyone's at once, ``evidence_window`` for the period).
     """
     from rubric import build_report
     from rubric.report import previous_period
 
     prev_since, prev_until = previous_period(since, until)
     has_history = history_covers(history_start, since, until)
-    # The period is inclusive of both dates; the warehouse's ``until`` is an exclusive instant.
-    evidence = wh.query_evidence(
-        person["person_id"],
-        since=_as_datetime(prev_since if has_history else since),
-        until=_as_datetime(until + dt.timedelta(days=1)),
-        rubric_id=rubric.id,
-    )
+    if evidence is None:
+        start, end = evidence_window(since, until, history_start)
+        evidence = wh.query_evidence(person["person_id"], since=start, until=end, rubric_id=rubric.id)
     if confirmed:
         from rubric.feedback import drop_confirmed
 
@@ -465,20 +480,26 @@ def everyone_reports(
     """The report of every roster person whose level has a rubric (``reports.rubrics``) for [since, until],
     from one read-only session, one calibration per rubric for all."""
     from flows.rubrics import Rubrics
+    from rubric.contract import EVIDENCE_SCHEMA
     from warehouse import open_warehouse
 
     rubrics = Rubrics(config)
+    empty = EVIDENCE_SCHEMA.empty_table()
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
         history_start, _ = wh.query_activity_span()
         norms = PeriodNorms(wh, since, until, history_start)
         monthly = wh.query_monthly_activity(since, until)
         coverage = coverage_inputs(config)
+        start, end = evidence_window(since, until, history_start)
+        evidence: dict[str, dict] = {}  # per rubric id, everyone's rows from one read
         skipped = 0
         for person in wh.query_people():
             rubric = rubrics.for_person(person)
             if rubric is None:
                 skipped += 1
                 continue
+            if rubric.id not in evidence:
+                evidence[rubric.id] = wh.query_everyones_evidence(rubric.id, since=start, until=end)
             calibration, previous = norms(rubric)
             yield render_person_report(
                 wh,
@@ -492,6 +513,7 @@ def everyone_reports(
                 previous_calibration=previous,
                 coverage=coverage,
                 monthly=monthly,
+                evidence=evidence[rubric.id].get(person["person_id"], empty),
             )
         if skipped:
             log.info("reports: %d people have no rubric for their level or job family (reports.rubrics)", skipped)

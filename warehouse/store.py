@@ -487,6 +487,12 @@ class Warehouse:
         """One person's evidence (EVIDENCE_SCHEMA) with ``since <= occurred_at < until``."""
         return queries.query_evidence(self.con, person_id, since=since, until=until, rubric_id=rubric_id)
 
+    def query_everyones_evidence(
+        self, rubric_id: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> dict[str, pa.Table]:
+        """Per person, what ``query_evidence`` gives for them and ``rubric_id``, from one read."""
+        return queries.query_everyones_evidence(self.con, rubric_id, since=since, until=until)
+
     def query_evidence_signals(self, person_id: str, activity_id: str, behaviour_id: str) -> list[str] | None:
         """The signals of one evidence item of ``person_id`` (any rubric version), or None when there is none."""
         rows = self.con.execute(

@@ -167,6 +167,8 @@ def test_every_report_is_the_same_read_from_the_nightlys_facts_as_from_fct_activ
             reports.append([stages.render_person_report(wh, rubrics.for_person(p), p, **common) for p in people])
         assert reports[0] == reports[1]
         assert any(report["coverage"] for report in reports[0])  # the coverage facts were compared too
+    # The nightly's path: everyone's evidence in one read, norms and facts shared.
+    assert list(stages.everyone_reports(nightly, since=since, until=until, generated_at=now)) == reports[1]
 
 
 def test_a_report_reads_fct_activity_again_once_the_data_changed_after_the_nightly(world):
