@@ -275,7 +275,7 @@ def part_million(folder: Path, groups: int, shifts: int, loop_shifts: int) -> di
     return out
 
 
-def part_reports(folder: Path, old_sample: int) -> dict:
+def part_reports(folder: Path, old_sample: int, new_sample: int | None = None) -> dict:
     """One report and all reports on the synthesised warehouse at ``folder`` (evidence copied, ``synthesise``
     with ``evidence=True``), the old path and the new one in the same run.
 
@@ -308,35 +308,46 @@ def part_reports(folder: Path, old_sample: int) -> dict:
     engineers = [people[len(people) // 2]["person_id"], people[len(people) // 3]["person_id"]]
     out: dict = {"people": len(people), "period": f"{since}..{until}"}
 
-    def one(engineer: str) -> float:
-        started = time.perf_counter()
-        report = report_views.person_report(config, engineer, None, None, viewer_token_env=None, now=now)
-        render_report(report, "html")
-        return round(time.perf_counter() - started, 2)
+    def clocked(fn, *args):
+        """(result, wall seconds, this process's CPU seconds): on a loaded machine the CPU time is what the
+        work itself cost."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = fn(*args)
+        return result, round(time.perf_counter() - wall, 2), round(time.process_time() - cpu, 2)
 
-    def everyone(limit: int | None) -> tuple[int, float]:
-        started, n = time.perf_counter(), 0
-        for report in stages.everyone_reports(config, since=since, until=until, generated_at=now):
-            for fmt in config.reports.formats:
-                render_report(report, fmt)
-            n += 1
-            if limit is not None and n >= limit:
-                break
-        return n, round(time.perf_counter() - started, 2)
+    def one(engineer: str) -> tuple[float, float]:
+        def run() -> None:
+            report = report_views.person_report(config, engineer, None, None, viewer_token_env=None, now=now)
+            render_report(report, "html")
 
-    out["old_one_report_s"] = [one(e) for e in engineers]
-    out["old_reports"], out["old_reports_s"] = everyone(old_sample)
-    started = time.perf_counter()
-    out["facts_rebuilt"] = stages.refresh_report_facts(config)
-    out["prepare_facts_s"] = round(time.perf_counter() - started, 2)
-    started = time.perf_counter()
-    out["norms_computed"] = stages.store_period_norms(config, since, until)
-    out["prepare_norms_s"] = round(time.perf_counter() - started, 2)
-    out["new_one_report_s"] = [one(e) for e in engineers]
-    out["new_reports"], out["new_reports_s"] = everyone(None)
-    started = time.perf_counter()
-    stages.write_reports(config)  # the nightly's stage: files, prep sheets, team pages (facts, norms current)
-    out["write_reports_s"] = round(time.perf_counter() - started, 2)
+        return clocked(run)[1:]
+
+    def everyone(limit: int | None) -> tuple:
+        def run() -> int:
+            n = 0
+            for report in stages.everyone_reports(config, since=since, until=until, generated_at=now):
+                for fmt in config.reports.formats:
+                    render_report(report, fmt)
+                n += 1
+                if limit is not None and n >= limit:
+                    break
+            return n
+
+        return clocked(run)
+
+    def log(key: str, value) -> None:
+        out[key] = value
+        print(f"  {key}: {value}", flush=True)
+
+    log("old_one_report_wall_cpu_s", one(engineers[0]))
+    log("old_reports_n_wall_cpu_s", everyone(old_sample))
+    log("prepare_facts", clocked(stages.refresh_report_facts, config))
+    log("prepare_norms", clocked(stages.store_period_norms, config, since, until))
+    log("new_one_report_wall_cpu_s", [one(e) for e in engineers])
+    log("new_reports_n_wall_cpu_s", everyone(new_sample))
+    if new_sample is None:
+        # the nightly's stage: files, prep sheets, team pages (facts and norms current)
+        log("write_reports", clocked(stages.write_reports, config)[1:])
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     ladder = str(Path(sys.executable).with_name("ladder"))
     for name, args in (
@@ -345,7 +356,7 @@ def part_reports(folder: Path, old_sample: int) -> dict:
     ):
         started = time.perf_counter()
         subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL, cwd=folder)
-        out[name] = round(time.perf_counter() - started, 2)
+        log(name, round(time.perf_counter() - started, 2))
     return out
 
 
@@ -362,6 +373,7 @@ def main(argv: list[str] | None = None) -> None:
         help="only reports, old path vs new (the world's evidence copied into the synthesised warehouse)",
     )
     parser.add_argument("--old-sample", type=int, default=100, help="reports timed on the old path (--reports)")
+    parser.add_argument("--new-sample", type=int, help="reports timed on the new path (--reports; default: all)")
     parser.add_argument("--keep", type=Path, help="synthesise into this folder and keep it (--reports)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
@@ -372,7 +384,7 @@ def main(argv: list[str] | None = None) -> None:
             shutil.copytree(args.source, folder)
             n, took = timed(synthesise, folder / "ladder.duckdb", args.groups, args.shifts, True)
             print("synthesised:", {"activities": n, "seconds": round(took, 1)}, flush=True)
-        print("reports:", part_reports(folder, args.old_sample), flush=True)
+        print("reports:", part_reports(folder, args.old_sample, args.new_sample), flush=True)
         if args.keep is None:
             shutil.rmtree(folder.parent)
         return
