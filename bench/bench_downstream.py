@@ -18,7 +18,15 @@ in the copy (reports open it read-only, so the views are not rebuilt):
 - one engineer's report as ``ladder report`` makes it (period calibration, their rows through the
   person index, coverage, HTML), and all 2,000 engineers' reports (one calibration, every format).
 
+Part 3 (``--reports``; the source must already hold labels and evidence), the report read path, old vs new
+in the same run, wall and CPU seconds: the world's evidence is copied with its activities instead of built;
+one report as ``ladder report`` makes it and a sample of the nightly's reports before the nightly stored
+anything (norms computed from everyone's evidence, ``fct_activity`` read), the nightly's preparation
+(``report_activity``, identity suggestions, period norms), the same reports again, and ``ladder report`` in
+a new process against ``ladder --help`` (what the CLI's start adds).
+
     python -m bench.bench_downstream --source /work/cache/e200-m12-s11 [--copies-groups 10 --shifts 6]
+    python -m bench.bench_downstream --source DIR --groups 50 --shifts 3 --reports --old-sample 20 --new-sample 200
 """
 
 from __future__ import annotations
