@@ -18,7 +18,15 @@ in the copy (reports open it read-only, so the views are not rebuilt):
 - one engineer's report as ``ladder report`` makes it (period calibration, their rows through the
   person index, coverage, HTML), and all 2,000 engineers' reports (one calibration, every format).
 
+Part 3 (``--reports``; the source must already hold labels and evidence), the report read path, old vs new
+in the same run, wall and CPU seconds: the world's evidence is copied with its activities instead of built;
+one report as ``ladder report`` makes it and a sample of the nightly's reports before the nightly stored
+anything (norms computed from everyone's evidence, ``fct_activity`` read), the nightly's preparation
+(``report_activity``, identity suggestions, period norms), the same reports again, and ``ladder report`` in
+a new process against ``ladder --help`` (what the CLI's start adds).
+
     python -m bench.bench_downstream --source /work/cache/e200-m12-s11 [--copies-groups 10 --shifts 6]
+    python -m bench.bench_downstream --source DIR --groups 50 --shifts 3 --reports --old-sample 20 --new-sample 200
 """
 
 from __future__ import annotations
@@ -108,9 +116,13 @@ def part_nightly(folder: Path) -> dict:
     return out
 
 
-def synthesise(path: Path, groups: int, shifts: int) -> int:
+def synthesise(path: Path, groups: int, shifts: int, evidence: bool = False) -> int:
     """Replace fct_activity, activity_labels and dim_person of the warehouse copy at ``path`` by ``groups`` x
-    ``shifts`` copies of its own rows (see the module docstring); returns the activities."""
+    ``shifts`` copies of its own rows (see the module docstring); returns the activities.
+
+    ``evidence``: copy the world's evidence rows (and their build state) the same way instead of deleting
+    them, for measuring reports without building evidence first (each copy's evidence is what the build
+    gives its copied activities, except where a thread crosses a shift boundary)."""
     from warehouse.connection import connect
 
     con = connect(path, read_only=False)
@@ -144,9 +156,29 @@ def synthesise(path: Path, groups: int, shifts: int) -> int:
             f"manager_id || {suffix} AS manager_id, name || ' ' || g.g AS name) "
             f"FROM bench_person_src p, range({groups}) g(g)"
         )
-        con.execute("DELETE FROM rubric_evidence")
-        con.execute("DELETE FROM evidence_inputs")
-        con.execute("DELETE FROM stage_versions")
+        if evidence:
+            con.execute("CREATE TABLE bench_evidence_src AS SELECT * FROM rubric_evidence")
+            con.execute("CREATE TABLE bench_inputs_src AS SELECT * FROM evidence_inputs")
+            con.execute("DELETE FROM rubric_evidence")
+            con.execute("DELETE FROM evidence_inputs")
+            con.execute(
+                f"""INSERT INTO rubric_evidence SELECT e.* REPLACE (
+                    person_id || {suffix} AS person_id,
+                    activity_id || {copy} AS activity_id,
+                    thread_id || {copy} AS thread_id,
+                    occurred_at + to_days(CAST(s.s * {SHIFT_DAYS} AS INTEGER)) AS occurred_at
+                ) FROM bench_evidence_src e, range({groups}) g(g), range({shifts}) s(s)
+                ORDER BY person_id, occurred_at"""
+            )
+            con.execute(
+                f"INSERT INTO evidence_inputs SELECT i.* REPLACE (person_id || {suffix} AS person_id, "
+                f"md5(input_hash || {suffix}) AS input_hash) FROM bench_inputs_src i, range({groups}) g(g)"
+            )
+            con.execute("DELETE FROM stage_versions WHERE stage NOT LIKE 'evidence:%'")
+        else:
+            con.execute("DELETE FROM rubric_evidence")
+            con.execute("DELETE FROM evidence_inputs")
+            con.execute("DELETE FROM stage_versions")
         return con.execute("SELECT count(*) FROM fct_activity").fetchall()[0][0]
     finally:
         con.close()
@@ -251,6 +283,91 @@ def part_million(folder: Path, groups: int, shifts: int, loop_shifts: int) -> di
     return out
 
 
+def part_reports(folder: Path, old_sample: int, new_sample: int | None = None) -> dict:
+    """One report and all reports on the synthesised warehouse at ``folder`` (evidence copied, ``synthesise``
+    with ``evidence=True``), the old path and the new one in the same run.
+
+    Old: nothing stored yet, so each report computes the period's norms from everyone's evidence and reads
+    ``fct_activity`` (as before issue 13's read path).  Then the nightly's preparation (``report_activity``,
+    stored suggestions and norms) and the same again; ``ladder report`` run as a user runs it (a new
+    process) and the CLI's start alone (``ladder --help``) to separate what the start adds."""
+    import os
+    import subprocess
+
+    import yaml
+
+    from flows import report_views
+    from rubric import render_report
+    from warehouse import open_warehouse
+
+    config_path = folder / "ladder.yaml"
+    config = read_config(config_path)
+    with open_warehouse(config.warehouse_path) as wh:  # migrates the copy (its views are tables: kept)
+        _, last = wh.query_activity_span()
+        people = wh.query_people()
+    assert last is not None
+    until = last.date()
+    since = until - dt.timedelta(days=90)
+    doc = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    doc["reports"].update(since=since.isoformat(), until=until.isoformat())
+    config_path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    config = read_config(config_path)
+    now = dt.datetime.now(dt.timezone.utc)
+    engineers = [people[len(people) // 2]["person_id"], people[len(people) // 3]["person_id"]]
+    out: dict = {"people": len(people), "period": f"{since}..{until}"}
+
+    def clocked(fn, *args):
+        """(result, wall seconds, this process's CPU seconds): on a loaded machine the CPU time is what the
+        work itself cost."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = fn(*args)
+        return result, round(time.perf_counter() - wall, 2), round(time.process_time() - cpu, 2)
+
+    def one(engineer: str) -> tuple[float, float]:
+        def run() -> None:
+            report = report_views.person_report(config, engineer, None, None, viewer_token_env=None, now=now)
+            render_report(report, "html")
+
+        return clocked(run)[1:]
+
+    def everyone(limit: int | None) -> tuple:
+        def run() -> int:
+            n = 0
+            for report in stages.everyone_reports(config, since=since, until=until, generated_at=now):
+                for fmt in config.reports.formats:
+                    render_report(report, fmt)
+                n += 1
+                if limit is not None and n >= limit:
+                    break
+            return n
+
+        return clocked(run)
+
+    def log(key: str, value) -> None:
+        out[key] = value
+        print(f"  {key}: {value}", flush=True)
+
+    log("old_one_report_wall_cpu_s", one(engineers[0]))
+    log("old_reports_n_wall_cpu_s", everyone(old_sample))
+    log("prepare_facts", clocked(stages.refresh_report_facts, config))
+    log("prepare_norms", clocked(stages.store_period_norms, config, since, until))
+    log("new_one_report_wall_cpu_s", [one(e) for e in engineers])
+    log("new_reports_n_wall_cpu_s", everyone(new_sample))
+    if new_sample is None:
+        # the nightly's stage: files, prep sheets, team pages (facts and norms current)
+        log("write_reports", clocked(stages.write_reports, config)[1:])
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    ladder = str(Path(sys.executable).with_name("ladder"))
+    for name, args in (
+        ("cli_help_s", [ladder, "--help"]),
+        ("cli_report_s", [ladder, "report", "--config", str(config_path), "--engineer", engineers[0], "--format=html"]),
+    ):
+        started = time.perf_counter()
+        subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL, cwd=folder)
+        log(name, round(time.perf_counter() - started, 2))
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, required=True, help="a bench_personas --cache folder (only read)")
@@ -258,8 +375,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shifts", type=int, default=6, help=f"time shifts of {SHIFT_DAYS} days")
     parser.add_argument("--loop-shifts", type=int, default=3, help="shifts of group 0 given to the old loop")
     parser.add_argument("--skip-nightly", action="store_true", help="only the synthesised warehouse")
+    parser.add_argument(
+        "--reports",
+        action="store_true",
+        help="only reports, old path vs new (the world's evidence copied into the synthesised warehouse)",
+    )
+    parser.add_argument("--old-sample", type=int, default=100, help="reports timed on the old path (--reports)")
+    parser.add_argument("--new-sample", type=int, help="reports timed on the new path (--reports; default: all)")
+    parser.add_argument("--keep", type=Path, help="synthesise into this folder and keep it (--reports)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
+    if args.reports:
+        # The source must hold labels and evidence (run classify and evidence on it first).
+        folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-downstream-")) / "world"
+        if not (folder / "ladder.duckdb").exists():
+            shutil.copytree(args.source, folder)
+            n, took = timed(synthesise, folder / "ladder.duckdb", args.groups, args.shifts, True)
+            print("synthesised:", {"activities": n, "seconds": round(took, 1)}, flush=True)
+        print("reports:", part_reports(folder, args.old_sample, args.new_sample), flush=True)
+        if args.keep is None:
+            shutil.rmtree(folder.parent)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-downstream-") as tmp:
         folder = Path(tmp) / "world"
         shutil.copytree(args.source, folder)

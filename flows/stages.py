@@ -253,16 +253,84 @@ def report_period(config: LadderConfig, today: dt.date) -> tuple[dt.date, dt.dat
     return since, until
 
 
-def period_calibration(wh, rubric, since: dt.date, until: dt.date):
-    """Cohort norms for [since, until] (inclusive) from everyone's evidence: what strength is judged against."""
+def period_calibration(wh, rubric, since: dt.date, until: dt.date, people: list[dict] | None = None):
+    """Cohort norms for [since, until] (inclusive) from everyone's evidence: what strength is judged against.
+
+    The norms the nightly stored for this rubric and period (``store_period_norms``) when their fingerprint
+    (``rubric.norms_store.norms_fingerprint``) is the one the warehouse gives now; computed from everyone's
+    evidence rows otherwise.  ``people``: ``wh.query_people()`` when the caller has it."""
+    stored, _ = _stored_norms(wh, rubric, since, until, people)
+    return stored if stored is not None else _compute_calibration(wh, rubric, since, until, people)
+
+
+def _compute_calibration(wh, rubric, since: dt.date, until: dt.date, people: list[dict] | None):
     from rubric.calibration import calibrate_rubric
 
     rows = wh.query_calibration_rows(
         rubric.id, rubric.version, _as_datetime(since), _as_datetime(until + dt.timedelta(days=1))
     )
     return calibrate_rubric(
-        rubric, wh.query_people(), rows, since=since, until=until, parents=wh.query_ticket_parents()
+        rubric,
+        people if people is not None else wh.query_people(),
+        rows,
+        since=since,
+        until=until,
+        parents=wh.query_ticket_parents(),
     )
+
+
+def _stored_norms(wh, rubric, since: dt.date, until: dt.date, people: list[dict] | None) -> tuple:
+    """(the stored calibration when current else None, the fingerprint it must have; None when the evidence
+    has no known build state)."""
+    from rubric.norms_store import load_calibration, norms_fingerprint
+
+    state = wh.evidence_state(rubric.id, rubric.version)
+    if state is None:
+        return None, None
+    fingerprint = norms_fingerprint(rubric, since, until, people if people is not None else wh.query_people(), state)
+    stored = wh.read_period_norms(rubric.id, rubric.version, since, until)
+    if stored is None or stored[0] != fingerprint:
+        return None, fingerprint
+    return load_calibration(stored[1]), fingerprint
+
+
+def refresh_report_facts(config: LadderConfig) -> dict[str, bool]:
+    """Materialise what every report reads besides evidence (``warehouse.report_facts``: the activity columns
+    ordered by person, the identity suggestions) unless current, so one report reads one person's rows."""
+    with open_writer(config) as wh:
+        rebuilt = wh.refresh_report_facts(coverage_inputs(config)["overrides"])
+    log.info(
+        "reports: activity facts %s, identity suggestions %s",
+        *("rebuilt" if rebuilt[name] else "current" for name in ("activity", "suggestions")),
+    )
+    return rebuilt
+
+
+def store_period_norms(config: LadderConfig, since: dt.date, until: dt.date) -> int:
+    """Compute and store every configured rubric's norms for [since, until] and, when the warehouse's history
+    covers it, the period before (the trend's), unless the stored ones are current; returns how many were
+    (re)computed.  What one ``ladder report`` of the configured period then reads instead of everyone's
+    evidence."""
+    from flows.rubrics import Rubrics
+    from rubric.norms_store import dump_calibration
+    from rubric.report import previous_period
+
+    computed = 0
+    with open_writer(config) as wh:
+        people = wh.query_people()
+        periods = [(since, until)]
+        if history_covers(wh.query_activity_span()[0], since, until):
+            periods.append(previous_period(since, until))
+        for rubric in Rubrics(config).all():
+            for start, end in periods:
+                stored, fingerprint = _stored_norms(wh, rubric, start, end, people)
+                if stored is not None or fingerprint is None:
+                    continue
+                norms = _compute_calibration(wh, rubric, start, end, people)
+                wh.write_period_norms(rubric.id, rubric.version, start, end, fingerprint, dump_calibration(norms))
+                computed += 1
+    log.info("reports: %d period norms computed and stored", computed)
+    return computed
 
 
 def coverage_inputs(config: LadderConfig) -> dict:
@@ -289,6 +357,22 @@ def history_covers(history_start: dt.datetime | None, since: dt.date, until: dt.
     return history_start.date() <= prev_since + slack
 
 
+def evidence_window(
+    since: dt.date, until: dt.date, history_start: dt.datetime | None
+) -> tuple[dt.datetime, dt.datetime]:
+    """The instants [start, end) of the evidence a report of [since, until] reads: the previous period's too
+    when the warehouse's history covers it (the trend)."""
+    from rubric.report import previous_period
+
+    start = previous_period(since, until)[0] if history_covers(history_start, since, until) else since
+    # The period is inclusive of both dates; the warehouse's ``until`` is an exclusive instant.
+    end = until + dt.timedelta(days=1)
+    return (
+        dt.datetime(start.year, start.month, start.day, tzinfo=dt.timezone.utc),
+        dt.datetime(end.year, end.month, end.day, tzinfo=dt.timezone.utc),
+    )
+
+
 def render_person_report(
     wh,
     rubric,
@@ -304,6 +388,7 @@ def render_person_report(
     monthly: dict | None = None,
     access_note: str | None = None,
     confirmed: set | None = None,
+    evidence=None,
 ) -> dict:
     """Build the report dict for one person from the warehouse (less the items of ``confirmed`` disputes,
     ``rubric.feedback``, when given).
@@ -312,20 +397,18 @@ def render_person_report(
     ``Warehouse.query_activity_span``) covers the period before ``since`` (``history_covers``), each
     dimension also gets a trend against that person's own previous period (never against anyone else),
     with the strength then; with no history there, the report says so and claims no trend.
-    ``monthly``: everyone's ``Warehouse.query_monthly_activity`` for the period when the caller has it.
+    ``monthly``: everyone's ``Warehouse.query_monthly_activity`` for the period when the caller has it;
+    ``evidence``: the person's rows as ``Warehouse.query_evidence`` gives them, when the caller read them
+    (``everyone_reports`` reads everyone's at once, ``evidence_window`` for the period).
     """
     from rubric import build_report
     from rubric.report import previous_period
 
     prev_since, prev_until = previous_period(since, until)
     has_history = history_covers(history_start, since, until)
-    # The period is inclusive of both dates; the warehouse's ``until`` is an exclusive instant.
-    evidence = wh.query_evidence(
-        person["person_id"],
-        since=_as_datetime(prev_since if has_history else since),
-        until=_as_datetime(until + dt.timedelta(days=1)),
-        rubric_id=rubric.id,
-    )
+    if evidence is None:
+        start, end = evidence_window(since, until, history_start)
+        evidence = wh.query_evidence(person["person_id"], since=start, until=end, rubric_id=rubric.id)
     if confirmed:
         from rubric.feedback import drop_confirmed
 
@@ -380,7 +463,7 @@ def write_report_files(report: dict, out_dir: Path, stem: str, formats: Iterable
 
 class PeriodNorms:
     """Per rubric, the calibration of the period and of the previous one (when the warehouse covers it),
-    each computed once on first use."""
+    each read (stored by the nightly, ``store_period_norms``) or computed once, on first use."""
 
     def __init__(self, wh, since: dt.date, until: dt.date, history_start: dt.datetime | None) -> None:
         self.wh, self.since, self.until, self.history_start = wh, since, until, history_start
@@ -404,20 +487,26 @@ def everyone_reports(
     """The report of every roster person whose level has a rubric (``reports.rubrics``) for [since, until],
     from one read-only session, one calibration per rubric for all."""
     from flows.rubrics import Rubrics
+    from rubric.contract import EVIDENCE_SCHEMA
     from warehouse import open_warehouse
 
     rubrics = Rubrics(config)
+    empty = EVIDENCE_SCHEMA.empty_table()
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
         history_start, _ = wh.query_activity_span()
         norms = PeriodNorms(wh, since, until, history_start)
         monthly = wh.query_monthly_activity(since, until)
         coverage = coverage_inputs(config)
+        start, end = evidence_window(since, until, history_start)
+        evidence: dict[str, dict] = {}  # per rubric id, everyone's rows from one read
         skipped = 0
         for person in wh.query_people():
             rubric = rubrics.for_person(person)
             if rubric is None:
                 skipped += 1
                 continue
+            if rubric.id not in evidence:
+                evidence[rubric.id] = wh.query_everyones_evidence(rubric.id, since=start, until=end)
             calibration, previous = norms(rubric)
             yield render_person_report(
                 wh,
@@ -431,6 +520,7 @@ def everyone_reports(
                 previous_calibration=previous,
                 coverage=coverage,
                 monthly=monthly,
+                evidence=evidence[rubric.id].get(person["person_id"], empty),
             )
         if skipped:
             log.info("reports: %d people have no rubric for their level or job family (reports.rubrics)", skipped)
@@ -455,6 +545,8 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
 
     generated_at = now()
     since, until = report_period(config, generated_at.date())
+    refresh_report_facts(config)
+    store_period_norms(config, since, until)
     days = (until - since).days + 1
     out_dir = config.reports_dir
     policy = file_policy(config)

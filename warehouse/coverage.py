@@ -19,7 +19,8 @@ database.  What it reads:
   ``ladder identities`` runs, minus accounts ``dim_identity`` links to anyone),
   with how many activities of each fall in the period;
 - the distinct UTC dates on which the person has activity in the period, per
-  source (``read_period_activity``: one pass over ``fct_activity`` for everyone).
+  source (``read_period_activity``: one pass over ``fct_activity`` for everyone, or over the nightly's
+  ``report_activity`` for the person when it is current, ``warehouse.report_facts``).
 
 Suggestions, source status and period activity are the same for every person;
 ``Warehouse.query_coverage_facts`` reads them once per read-only warehouse.
@@ -65,11 +66,14 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
-def read_source_status(con: duckdb.DuckDBPyConnection, sources: Sequence[str] = SOURCES) -> dict[str, dict[str, Any]]:
+def read_source_status(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str] = SOURCES, activity: str = "fct_activity"
+) -> dict[str, dict[str, Any]]:
     """Per source: ``synced`` (any cursor or raw row), ``partitions`` (with a cursor), ``rows`` (raw rows),
     ``synced_through`` (UTC datetime or None: the newest cursor or ``fetched_at``), ``data_from`` (UTC date of
     the source's earliest activity, or None), ``failing`` (partitions whose latest sync failed, with
-    ``partition``, ``last_success_at``, ``last_failure_at`` and ``failures`` in a row; ``warehouse.health``)."""
+    ``partition``, ``last_success_at``, ``last_failure_at`` and ``failures`` in a row; ``warehouse.health``).
+    ``activity``: ``fct_activity`` or its current materialisation ``report_activity`` (``warehouse.report_facts``)."""
     status: dict[str, dict[str, Any]] = {
         s: {"synced": False, "partitions": 0, "rows": 0, "synced_through": None, "data_from": None} for s in sources
     }
@@ -100,7 +104,7 @@ def read_source_status(con: duckdb.DuckDBPyConnection, sources: Sequence[str] = 
         if fetched is not None and (entry["synced_through"] is None or fetched > entry["synced_through"]):
             entry["synced_through"] = fetched
     for source, first in con.execute(
-        "SELECT source, min(CAST(timezone('UTC', occurred_at) AS DATE)) FROM fct_activity GROUP BY source"
+        f"SELECT source, min(CAST(timezone('UTC', occurred_at) AS DATE)) FROM {activity} GROUP BY source"
     ).fetchall():
         if source in status:
             status[source]["data_from"] = first
@@ -174,20 +178,28 @@ def open_suggestions(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> 
     return out
 
 
-def read_period_activity(con: duckdb.DuckDBPyConnection, since: dt.date, until: dt.date) -> dict[str, Any]:
-    """Activity in [since, until] (UTC dates, inclusive), in one pass over ``fct_activity``.
+def read_period_activity(
+    con: duckdb.DuckDBPyConnection,
+    since: dt.date,
+    until: dt.date,
+    activity: str = "fct_activity",
+    person_id: str | None = None,
+) -> dict[str, Any]:
+    """Activity in [since, until] (UTC dates, inclusive), in one pass over ``activity`` (``fct_activity`` or
+    its current materialisation ``report_activity``, ``warehouse.report_facts``).
 
-    ``person_days``: ``{person_id: {source: [distinct dates, ascending]}}``; ``unattributed``:
-    ``{(system, identity key): activities}`` of human accounts no person is linked to.
+    ``person_days``: ``{person_id: {source: [distinct dates, ascending]}}`` (only ``person_id``'s when given);
+    ``unattributed``: ``{(system, identity key): activities}`` of human accounts no person is linked to.
     """
+    who, params = ("true", []) if person_id is None else ("(person_id IS NULL OR person_id = ?)", [person_id])
     rows = con.execute(
         "SELECT person_id, source, "
         "       CASE WHEN person_id IS NULL THEN identity_key(source, actor) END, "
         "       CAST(timezone('UTC', occurred_at) AS DATE) AS day, count(*) "
-        "FROM fct_activity "
+        f"FROM {activity} "
         "WHERE NOT is_bot AND (person_id IS NOT NULL OR actor IS NOT NULL) AND occurred_at >= ? AND occurred_at < ? "
-        "GROUP BY ALL ORDER BY ALL",
-        [_day_start(since), _day_start(until + dt.timedelta(days=1))],
+        f"AND {who} GROUP BY ALL ORDER BY ALL",
+        [_day_start(since), _day_start(until + dt.timedelta(days=1)), *params],
     ).fetchall()
     person_days: dict[str, dict[str, list[dt.date]]] = {}
     unattributed: dict[tuple[str, str], int] = {}

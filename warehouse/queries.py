@@ -90,6 +90,30 @@ def query_evidence(
     return _arrow(con, sql, params, EVIDENCE_SCHEMA)
 
 
+def query_everyones_evidence(
+    con: duckdb.DuckDBPyConnection, rubric_id: str, *, since: dt.datetime | None, until: dt.datetime | None
+) -> dict[str, pa.Table]:
+    """``{person_id: what query_evidence(person_id, since=, until=, rubric_id=) returns}`` for everyone with
+    rows, in one read (the nightly's reports: one scan instead of one per person)."""
+    where, params = _period("occurred_at", since, until)
+    cols = ", ".join(EVIDENCE_SCHEMA.names)
+    table = _arrow(
+        con,
+        f"SELECT {cols} FROM rubric_evidence WHERE rubric_id = ? AND {where} "
+        "ORDER BY person_id, rubric_id, rubric_version, occurred_at, dimension_id, activity_id",
+        [rubric_id, *params],
+        EVIDENCE_SCHEMA,
+    )
+    out: dict[str, pa.Table] = {}
+    people = table.column("person_id").to_pylist()
+    start = 0
+    for end in range(1, len(people) + 1):
+        if end == len(people) or people[end] != people[start]:
+            out[people[start]] = table.slice(start, end - start)
+            start = end
+    return out
+
+
 CALIBRATION_COLUMNS = ("person_id", "behaviour_id", "kind", "thread_id", "activity_id", "weight")
 
 
@@ -116,6 +140,35 @@ def query_ticket_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         "WHERE c.kind = 'ticket' AND c.parent_key IS NOT NULL"
     ).fetchall()
     return dict(rows)
+
+
+def evidence_state(con: duckdb.DuckDBPyConnection, rubric_id: str, rubric_version: str) -> str | None:
+    """How and from what a rubric version's evidence rows were built: the evidence stage's version and a
+    digest of every person's ``evidence_inputs`` hash (both written with the rows, ``warehouse.downstream``).
+    None when the evidence stage never built them (rows written some other way have no known state)."""
+    rows = con.execute(
+        "SELECT version_hash FROM stage_versions WHERE stage = ?", [f"evidence:{rubric_id}:{rubric_version}"]
+    ).fetchall()
+    if not rows:
+        return None
+    [(digest,)] = con.execute(
+        "SELECT md5(coalesce(string_agg(person_id || '=' || input_hash, '|' ORDER BY person_id), '')) "
+        "FROM evidence_inputs WHERE rubric_id = ? AND rubric_version = ?",
+        [rubric_id, rubric_version],
+    ).fetchall()
+    return f"{rows[0][0]}:{digest}"
+
+
+def read_period_norms(
+    con: duckdb.DuckDBPyConnection, rubric_id: str, rubric_version: str, since: dt.date, until: dt.date
+) -> tuple[str, str] | None:
+    """The stored norms of a rubric version for [since, until] (inclusive): (fingerprint, norms JSON), or None."""
+    rows = con.execute(
+        "SELECT fingerprint, norms FROM period_norms WHERE rubric_id = ? AND rubric_version = ? "
+        "AND since = ? AND until = ?",
+        [rubric_id, rubric_version, since, until],
+    ).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else None
 
 
 def _person_rows(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[dict[str, Any]]:

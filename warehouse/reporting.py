@@ -37,6 +37,8 @@ def _bounds(since: dt.date, until: dt.date) -> list[dt.datetime]:
 def _people_filter(person_ids: Sequence[str] | None, column: str) -> tuple[str, list[Any]]:
     if person_ids is None:
         return "true", []
+    if len(person_ids) == 1:  # an equality DuckDB can check against a table's zone maps
+        return f"{column} = ?", [person_ids[0]]
     return f"list_contains(?::VARCHAR[], {column})", [list(person_ids)]
 
 
@@ -53,10 +55,15 @@ def query_enrollments(con: duckdb.DuckDBPyConnection, person_id: str) -> list[di
 
 
 def query_monthly_activity(
-    con: duckdb.DuckDBPyConnection, since: dt.date, until: dt.date, person_ids: Sequence[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    since: dt.date,
+    until: dt.date,
+    person_ids: Sequence[str] | None = None,
+    activity: str = "fct_activity",
 ) -> dict[str, dict[str, dict[str, int]]]:
     """``{person_id: {"YYYY-MM": {series: count}}}`` for [since, until]: pull requests authored, reviews
-    submitted, tickets assigned and incidents with any role (each incident once)."""
+    submitted, tickets assigned and incidents with any role (each incident once).  ``activity``:
+    ``fct_activity`` or its current materialisation ``report_activity`` (``warehouse.report_facts``)."""
     who, params = _people_filter(person_ids, "person_id")
     rows = con.execute(
         f"""
@@ -66,7 +73,7 @@ def query_monthly_activity(
                count(*) FILTER (WHERE kind = 'review'),
                count(*) FILTER (WHERE kind = 'ticket'),
                count(DISTINCT split_part(activity_id, ':', 3)) FILTER (WHERE kind = 'incident')
-        FROM fct_activity
+        FROM {activity}
         WHERE person_id IS NOT NULL AND occurred_at >= ? AND occurred_at < ? AND {who}
         GROUP BY ALL
         """,

@@ -277,9 +277,40 @@ class Warehouse:
         ).fetchall()
         return dict(rows)
 
+    def _activity(self) -> str:
+        """``report_activity`` when the nightly's materialisation is current, else ``fct_activity``
+        (``warehouse.report_facts``); a read-only warehouse, whose data cannot change, checks once."""
+        from warehouse import report_facts
+
+        cache: dict[str, Any] = self.__dict__.setdefault("_activity_cache", {}) if self.read_only else {}
+        if "relation" not in cache:
+            fingerprint = report_facts.activity_fingerprint(self.con)
+            cache["fingerprint"] = fingerprint
+            current = report_facts.activity_current(self.con, fingerprint)
+            cache["relation"] = "report_activity" if current else "fct_activity"
+        relation: str = cache["relation"]
+        return relation
+
+    def refresh_report_facts(self, overrides: Sequence[Any] = ()) -> dict[str, bool]:
+        """Materialise what reports read besides evidence (their activity columns; the identity suggestions
+        under ``overrides``) unless current; returns which were rebuilt (``warehouse.report_facts``)."""
+        from warehouse import coverage, identities, report_facts
+
+        con = self._writable("materialising report facts")
+        self.__dict__.pop("_activity_cache", None)
+        return report_facts.refresh(
+            con,
+            self._transaction,
+            overrides,
+            lambda c: coverage.open_suggestions(c, identities.resolve(c, overrides)),
+            self._clock(),
+        )
+
     def query_activity_span(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         """The earliest and latest ``occurred_at`` in ``fct_activity`` (None, None when empty)."""
-        first, last = self.con.execute("SELECT min(occurred_at), max(occurred_at) FROM fct_activity").fetchall()[0]
+        first, last = self.con.execute(f"SELECT min(occurred_at), max(occurred_at) FROM {self._activity()}").fetchall()[
+            0
+        ]
         return (
             first.astimezone(dt.timezone.utc) if first else None,
             last.astimezone(dt.timezone.utc) if last else None,
@@ -351,12 +382,43 @@ class Warehouse:
         )
 
     def write_evidence(self, evidence: pa.Table) -> int:
-        """Make rubric_evidence equal ``evidence`` for its (rubric_id, rubric_version) pairs; return rows changed."""
+        """Make rubric_evidence equal ``evidence`` for its (rubric_id, rubric_version) pairs; return rows changed.
+
+        Evidence written this way has no build state (``evidence_state``), so the stored norms of those
+        rubric versions are dropped with it."""
         incoming = conform(evidence, EVIDENCE_SCHEMA, what="evidence rows")
-        return self._transaction(
-            "writing evidence",
-            lambda con: sync_rows(
+
+        def work(con: duckdb.DuckDBPyConnection) -> int:
+            changed = sync_rows(
                 con, "rubric_evidence", EVIDENCE_SCHEMA, EVIDENCE_KEY, incoming, scope=("rubric_id", "rubric_version")
+            )
+            keys = incoming.select(["rubric_id", "rubric_version"]).to_pylist()
+            for scope in sorted({(k["rubric_id"], k["rubric_version"]) for k in keys}):
+                con.execute("DELETE FROM period_norms WHERE rubric_id = ? AND rubric_version = ?", list(scope))
+            return changed
+
+        return self._transaction("writing evidence", work)
+
+    def evidence_state(self, rubric_id: str, rubric_version: str) -> str | None:
+        """A digest of how and from what the rubric version's evidence was built, None when unknown
+        (``warehouse.queries.evidence_state``)."""
+        return queries.evidence_state(self.con, rubric_id, rubric_version)
+
+    def read_period_norms(
+        self, rubric_id: str, rubric_version: str, since: dt.date, until: dt.date
+    ) -> tuple[str, str] | None:
+        """(fingerprint, norms JSON) stored for the rubric version and period, or None."""
+        return queries.read_period_norms(self.con, rubric_id, rubric_version, since, until)
+
+    def write_period_norms(
+        self, rubric_id: str, rubric_version: str, since: dt.date, until: dt.date, fingerprint: str, norms: str
+    ) -> None:
+        """Store a period's norms (``rubric.norms_store``) with the fingerprint of what they were computed from."""
+        self._transaction(
+            "storing period norms",
+            lambda con: con.execute(
+                "INSERT OR REPLACE INTO period_norms VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [rubric_id, rubric_version, since, until, fingerprint, norms, self._clock()],
             ),
         )
 
@@ -425,6 +487,12 @@ class Warehouse:
         """One person's evidence (EVIDENCE_SCHEMA) with ``since <= occurred_at < until``."""
         return queries.query_evidence(self.con, person_id, since=since, until=until, rubric_id=rubric_id)
 
+    def query_everyones_evidence(
+        self, rubric_id: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> dict[str, pa.Table]:
+        """Per person, what ``query_evidence`` gives for them and ``rubric_id``, from one read."""
+        return queries.query_everyones_evidence(self.con, rubric_id, since=since, until=until)
+
     def query_evidence_signals(self, person_id: str, activity_id: str, behaviour_id: str) -> list[str] | None:
         """The signals of one evidence item of ``person_id`` (any rubric version), or None when there is none."""
         rows = self.con.execute(
@@ -477,20 +545,36 @@ class Warehouse:
         resolution, the sources' sync state and the period's activity are the same for every
         person: a read-only warehouse (whose data cannot change while open) reads them once.
         """
-        from warehouse import coverage, identities
+        from warehouse import coverage, identities, report_facts
 
-        # Per-person reads are cheap; these three are not (each evaluates fct_activity) and are the
-        # same for every person.  Only a read-only warehouse keeps them: its data cannot change.
+        # Per-person reads are cheap; these three are not (each evaluates fct_activity, unless the nightly's
+        # materialisation is current) and are the same for every person.  Only a read-only warehouse keeps
+        # them: its data cannot change.
         cache: dict[Any, Any] = self.__dict__.setdefault("_coverage_cache", {}) if self.read_only else {}
+        activity = self._activity()
         shared_key = ("shared", tuple(overrides), tuple(sources))
         if shared_key not in cache:
+            stored = None
+            if activity == "report_activity":
+                fingerprint = report_facts.activity_fingerprint(self.con)
+                key = report_facts.suggestions_fingerprint(fingerprint, overrides)
+                stored = report_facts.stored_suggestions(self.con, key)
+            if stored is None:
+                stored = coverage.open_suggestions(self.con, identities.resolve(self.con, overrides))
             cache[shared_key] = (
-                coverage.open_suggestions(self.con, identities.resolve(self.con, overrides)),
-                coverage.read_source_status(self.con, sources),
+                stored,
+                coverage.read_source_status(self.con, sources, activity),
             )
-        period_key = ("period", since, until)
-        if period_key not in cache:
-            cache[period_key] = coverage.read_period_activity(self.con, since, until)
+        # Everyone's period activity once a second person is asked about; one person's rows before that.
+        period_key, asked_key = ("period", since, until), ("asked", since, until)
+        period = cache.get(period_key)
+        if period is None:
+            asked = cache.setdefault(asked_key, set())
+            asked.add(person_id)
+            if activity == "report_activity" and len(asked) == 1:
+                period = coverage.read_period_activity(self.con, since, until, activity, person_id)
+            else:
+                period = cache[period_key] = coverage.read_period_activity(self.con, since, until, activity)
         suggestions, status = cache[shared_key]
         return coverage.read_coverage_facts(
             self.con,
@@ -499,7 +583,7 @@ class Warehouse:
             until=until,
             suggestions=suggestions,
             source_status=status,
-            period_activity=cache[period_key],
+            period_activity=period,
         )
 
     def query_enrollments(self, person_id: str) -> list[dict[str, Any]]:
@@ -514,7 +598,7 @@ class Warehouse:
         """Per person and month of [since, until]: PRs, reviews, tickets and incidents (``warehouse.reporting``)."""
         from warehouse import reporting
 
-        return reporting.query_monthly_activity(self.con, since, until, person_ids)
+        return reporting.query_monthly_activity(self.con, since, until, person_ids, self._activity())
 
     def query_load_facts(
         self, since: dt.date, until: dt.date, person_ids: Sequence[str] | None = None
