@@ -11,6 +11,11 @@ the next run redoes exactly what is still out of date:
   those activities' labels and the size of the epics they lead differs from the one it was built from,
   or when the rubric or the evidence query differs.
 
+Before any of that, each stage compares a cheap fingerprint of its inputs (``:input`` rows of
+``stage_versions``: the raw tables' counts and newest ``fetched_at``, the identity links and views, for
+evidence also the labels and ``extra``) with the one it last ran on: on a night where nothing was loaded
+it stops there, without evaluating ``fct_activity``.
+
 The judging itself (classifiers, rubric) is passed in as functions: the warehouse stages the inputs
 and writes the outputs, and never imports the stages above it.
 """
@@ -18,6 +23,7 @@ and writes the outputs, and never imports the stages above it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -27,10 +33,15 @@ import pyarrow as pa
 from classifiers.contract import ACTIVITY_SCHEMA, LABEL_SCHEMA
 from rubric.contract import EVIDENCE_SCHEMA
 from warehouse.loading import _unregister, conform, sync_rows
+from warehouse.report_facts import activity_fingerprint
 
 LABEL_KEY = ("activity_id", "label", "classifier_id")
 EVIDENCE_KEY = ("rubric_id", "rubric_version", "person_id", "dimension_id", "activity_id")
 CLASSIFY_STAGE = "classify"
+# What a stage's output was last made from, as a cheap fingerprint (``warehouse.report_facts``: raw tables'
+# counts and newest fetched_at, identity links, views): equal on a night where nothing was loaded, so the
+# stage skips evaluating and hashing fct_activity altogether.
+CLASSIFY_INPUT = "classify:input"
 
 # fct_activity once per stage run, with each row's hash and its input order (ACTIVITY_SCHEMA + ord + input_hash).
 _STAGE_ACTIVITIES = """
@@ -92,9 +103,16 @@ def classify_changed(
 ) -> ClassifyResult:
     """Label the activities whose row or whose classifiers' ``version`` changed since their labels were made;
     drop the labels of activities gone.  ``classify``: ACTIVITY_SCHEMA rows -> LABEL_SCHEMA rows, row by row
-    (an activity's labels depend on its row alone)."""
-    total = stage_activities(con)
+    (an activity's labels depend on its row alone).
+
+    Nothing is staged when neither the classifiers' version nor the raw data's fingerprint changed since the
+    last run (``CLASSIFY_INPUT``)."""
+    fingerprint = activity_fingerprint(con)
     redo_all = read_stage_version(con, CLASSIFY_STAGE) != version
+    if not redo_all and read_stage_version(con, CLASSIFY_INPUT) == fingerprint:
+        [(total,)] = con.execute("SELECT count(*) FROM activity_label_inputs").fetchall()
+        return ClassifyResult(int(total), 0, 0, 0)
+    total = stage_activities(con)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE ev_to_classify AS "
         "SELECT DISTINCT a.activity_id, a.input_hash FROM ev_activities a "
@@ -132,6 +150,7 @@ def classify_changed(
             "ON CONFLICT (activity_id) DO UPDATE SET input_hash = excluded.input_hash"
         )
         _write_stage_version(con, CLASSIFY_STAGE, version, now)
+        _write_stage_version(con, CLASSIFY_INPUT, fingerprint, now)
         return changed
 
     changed = transaction("writing labels", work)
@@ -187,6 +206,13 @@ def evidence_changed(
     """
     rubric_id, rubric_version = rubric_key
     stage = f"evidence:{rubric_id}:{rubric_version}"
+    # Skipped when the evidence query, the raw data, the labels and ``extra`` are all as last time.
+    key = _evidence_key(con, extra)
+    if read_stage_version(con, stage) == version and read_stage_version(con, f"{stage}:input") == key:
+        [(total,)] = con.execute(
+            "SELECT count(*) FROM evidence_inputs WHERE rubric_id = ? AND rubric_version = ?", [*rubric_key]
+        ).fetchall()
+        return EvidenceResult(int(total), 0, 0, 0)
     stage_activities(con)
     epic_table = epics(con)
     con.register("ev_epics", epic_table)
@@ -240,7 +266,22 @@ def evidence_changed(
             [rubric_id, rubric_version, redo_all],
         )
         _write_stage_version(con, stage, version, now)
+        _write_stage_version(con, f"{stage}:input", key, now)
         return changed
 
     changed = transaction("writing evidence", work)
     return EvidenceResult(int(total), len(people), incoming.num_rows, changed)
+
+
+def _evidence_key(con: duckdb.DuckDBPyConnection, extra: pa.Table | None) -> str:
+    """A cheap digest of what every person's evidence is built from: the raw data's fingerprint, the labels
+    (count and an order-free sum of row hashes, one native scan) and ``extra``."""
+    [(n, total)] = con.execute(
+        "SELECT count(*), coalesce(sum(hash(activity_id, label, classifier_id, confidence, reason)), 0) "
+        "FROM activity_labels"
+    ).fetchall()
+    digest = hashlib.sha256(f"{activity_fingerprint(con)}\n{n}:{total}\n".encode())
+    if extra is not None:
+        for person_id, value in sorted(zip(extra.column("person_id").to_pylist(), extra.column("input").to_pylist())):
+            digest.update(f"{person_id}\t{value}\n".encode())
+    return digest.hexdigest()

@@ -67,10 +67,13 @@ def content(file: tuple[int, str]) -> dict:
 
 
 def retitle_a_pull_request(config, title: str) -> str:
-    """Give one engineer's pull request a new title in the raw table (as a sync would); returns its author."""
+    """Give one engineer's pull request a new title in the raw table as a sync would (a loaded row that changed
+    is stamped with the time it was fetched); returns its author."""
     with open_warehouse(config.warehouse_path) as wh:
         wh.con.execute(
-            "UPDATE raw_github_pull_requests SET title = ? WHERE source_id = (SELECT min(r.source_id) "
+            "UPDATE raw_github_pull_requests SET title = ?, "
+            "fetched_at = (SELECT max(fetched_at) FROM raw_github_pull_requests) + INTERVAL 1 SECOND "
+            "WHERE source_id = (SELECT min(r.source_id) "
             "FROM raw_github_pull_requests r JOIN fct_activity f "
             "ON f.url = r.url AND f.kind = 'pull_request' AND f.person_id IS NOT NULL)",
             [title],
@@ -79,6 +82,12 @@ def retitle_a_pull_request(config, title: str) -> str:
             "SELECT DISTINCT person_id FROM fct_activity WHERE title = ? AND kind = 'pull_request'", [title]
         ).fetchall()
     return author
+
+
+def staged(wh) -> bool:
+    """Whether this connection evaluated fct_activity into its stage table (``warehouse.downstream``)."""
+    [(n,)] = wh.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ev_activities'").fetchall()
+    return n > 0
 
 
 def full_rebuild(config, tmp: Path) -> dict[str, str]:
@@ -221,3 +230,37 @@ def test_a_stage_killed_mid_way_is_completed_right_by_the_next_run(tmp_path_fact
             assert judged(s.config) == full_rebuild(s.config, tmp_path)
             assert (s.config.reports_dir / MANIFEST).is_file()
         assert downstream(s.config, caplog)["reports_rewritten"] == 0
+
+
+@pytest.mark.slow
+def test_a_night_with_nothing_loaded_does_not_even_read_the_activities(synced, tmp_path):
+    """Classify and evidence compare the raw data's fingerprint first: with nothing loaded since they last
+    ran they stage nothing (fct_activity is not evaluated); a loaded change is staged and handled."""
+    from classifiers import classifier_version
+    from flows.rubrics import Rubrics
+    from rubric.evidence import epics_table, evidence_version
+
+    stages.classify(synced.config)  # settled: whatever earlier tests changed is handled
+    stages.build_evidence(synced.config)
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(synced.config.warehouse_path, copy)
+    model_dir, rules = synced.config.model_dir, synced.config.resolve(synced.config.classifiers.rules)
+    version = classifier_version(model_dir=model_dir, rules_path=rules)
+    rubric = Rubrics(synced.config).all()[0]
+
+    def never(*_):
+        raise AssertionError("nothing changed: nothing may be classified or built")
+
+    with open_warehouse(copy) as wh:
+        assert wh.classify_changed(version, never).classified == 0
+        result = wh.build_evidence_changed((rubric.id, rubric.version), evidence_version(rubric), epics_table, never)
+        assert (result.rebuilt, result.changed) == (0, 0) and result.people > 0
+        assert not staged(wh)
+    with open_warehouse(copy) as wh:
+        wh.con.execute(
+            "UPDATE raw_github_pull_requests SET title = 'A new title', "
+            "fetched_at = (SELECT max(fetched_at) FROM raw_github_pull_requests) + INTERVAL 1 SECOND "
+            "WHERE source_id = (SELECT min(source_id) FROM raw_github_pull_requests)"
+        )
+    with open_warehouse(copy) as wh, pytest.raises(AssertionError, match="nothing may be classified"):
+        wh.classify_changed(version, never)
