@@ -43,6 +43,7 @@ from pathlib import Path
 from flows import stages
 from flows.config import read_config
 from flows.report_manifest import MANIFEST
+from flows.rubrics import Rubrics
 
 SHIFT_DAYS = 122
 
@@ -81,7 +82,7 @@ def todays_downstream(config) -> float:
     from warehouse import open_warehouse
 
     started = time.perf_counter()
-    rubric = stages.load_rubric_for(config)
+    rubric = Rubrics(config).all()[0]
     with open_warehouse(config.warehouse_path) as wh:
         activities = wh.query_activities()
         wh.write_labels(classify_activities(activities, model_dir=config.model_dir))
@@ -195,7 +196,7 @@ def part_million(folder: Path, groups: int, shifts: int, loop_shifts: int) -> di
     from warehouse.connection import connect
 
     config = read_config(folder / "ladder.yaml")
-    rubric = stages.load_rubric_for(config)
+    rubric = Rubrics(config).all()[0]
     out: dict = {}
     out["activities"], out["synthesise_s"] = timed(synthesise, config.warehouse_path, groups, shifts)
 
