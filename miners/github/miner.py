@@ -149,45 +149,32 @@ def mine_github(
     budget left, and a credential spent mid-repository hands over to one with budget (``miners.github.pool``).
     """
     policy = policy or RateLimitPolicy()
+
+    def run(client: Any, lease: Any) -> Iterator[Batch]:
+        return _mine_orgs(
+            client,
+            orgs,
+            cursors,
+            policy,
+            lease,
+            include=include,
+            exclude=exclude,
+            include_archived=include_archived,
+            overlap=overlap,
+            now=now,
+            full=full,
+            since=since,
+            progress=progress,
+            teams=teams,
+            stored_pulls=stored_pulls,
+            http_cache=http_cache,
+        )
+
     if isinstance(gh, CredentialPool):
         with gh.lease(SOURCE, policy) as lease:
-            yield from _mine_orgs(
-                lease.client(),
-                orgs,
-                cursors,
-                policy,
-                lease,
-                include=include,
-                exclude=exclude,
-                include_archived=include_archived,
-                overlap=overlap,
-                now=now,
-                full=full,
-                since=since,
-                progress=progress,
-                teams=teams,
-                stored_pulls=stored_pulls,
-                http_cache=http_cache,
-            )
+            yield from run(lease.client(), lease)
         return
-    yield from _mine_orgs(
-        gh,
-        orgs,
-        cursors,
-        policy,
-        None,
-        include=include,
-        exclude=exclude,
-        include_archived=include_archived,
-        overlap=overlap,
-        now=now,
-        full=full,
-        since=since,
-        progress=progress,
-        teams=teams,
-        stored_pulls=stored_pulls,
-        http_cache=http_cache,
-    )
+    yield from run(gh, None)
 
 
 def _mine_orgs(

@@ -49,23 +49,7 @@ class JiraSource:
         return INFO
 
     def mine(self, request: SyncRequest) -> Iterator[Batch]:
-        stored = request.stored
-        return miner.mine_jira(
-            self.client,
-            self.projects,
-            request.cursors,
-            incident_types=self.incident_types,
-            incident_projects=self.incident_projects,
-            overlap=self.overlap,
-            now=request.now,
-            full=request.full,
-            field_ids=self.field_ids or None,
-            since=request.since,
-            known=(lambda keys: stored.read_updated(JiraIssueRecord, keys)) if stored is not None else None,
-            accounts=True,
-            # issues quarantined by earlier runs are read again first (their keys; not pages or answers)
-            requeue=[k for k in stored.read_quarantined_items(INFO.name) if " " not in k] if stored is not None else (),
-        )
+        return self._mine(request, list(self.projects))
 
     # --- partitioned: the flow maps one task over the projects (``miners.source.PartitionedSource``) ---
 
@@ -81,10 +65,13 @@ class JiraSource:
 
     def mine_work(self, request: SyncRequest, work: Work) -> Iterator[Batch]:
         """The work's projects, read as ``mine`` reads them."""
+        return self._mine(request, list(work.item))
+
+    def _mine(self, request: SyncRequest, projects: list[str]) -> Iterator[Batch]:
         stored = request.stored
         return miner.mine_jira(
             self.client,
-            list(work.item),
+            projects,
             request.cursors,
             incident_types=self.incident_types,
             incident_projects=self.incident_projects,
@@ -95,5 +82,6 @@ class JiraSource:
             since=request.since,
             known=(lambda keys: stored.read_updated(JiraIssueRecord, keys)) if stored is not None else None,
             accounts=True,
+            # issues quarantined by earlier runs are read again first (their keys; not pages or answers)
             requeue=[k for k in stored.read_quarantined_items(INFO.name) if " " not in k] if stored is not None else (),
         )
