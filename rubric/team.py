@@ -16,17 +16,9 @@ import datetime as dt
 from typing import Any
 
 from rubric.charts import SERIES_COLOURS, SERIES_LABELS, sparkline
+from warehouse.reporting import LOAD_FACTS  # what a person carries for others
 
 TEAM_SCHEMA_VERSION = "1"
-LOAD_KEYS = (  # warehouse.reporting.LOAD_FACTS: what a person carries for others
-    "reviews_given",
-    "reviews_received",
-    "incidents_commanded",
-    "incident_roles",
-    "sev_high",
-    "cross_team_review_requests",
-    "cross_team_tickets",
-)
 
 # Overload thresholds, per 90 days of the period (scaled to its length).
 REVIEW_LOAD_MIN = 20  # reviews given ...
@@ -116,7 +108,7 @@ def person_summary(report: dict[str, Any] | None, person: dict[str, Any], facts:
         "name": person.get("name") or person["person_id"],
         "level": person.get("level"),
         "has_report": report is not None,
-        "load": {k: int(facts.get(k, 0)) for k in LOAD_KEYS},
+        "load": {k: int(facts.get(k, 0)) for k in LOAD_FACTS},
         "flags": load_flags(facts, days),
     }
     if report is None:
@@ -212,5 +204,5 @@ def prep_sheet(report: dict[str, Any], facts: dict[str, int]) -> dict[str, Any]:
         "items": [item for group in report["highlights"]["items"] for item in group["items"]][:6],
         "ask": ask,
         "quiet": list(quiet.items()),
-        "load": {k: int(facts.get(k, 0)) for k in LOAD_KEYS},
+        "load": {k: int(facts.get(k, 0)) for k in LOAD_FACTS},
     }
