@@ -6,6 +6,11 @@ of how it is rendered (formats, templates, renderer).  A report
 whose hash matches and whose files are all there is not written again, so a night where nothing
 changed rewrites no report (each keeps the ``generated_at`` of the run that last changed it).
 
+Before building any report, a run compares the key of *everything* the reports are made from
+(``inputs_key``: the warehouse's ``reports_fingerprint``, the config and the files it names, the period,
+the code that builds and renders them) with the one the manifest was saved with: when they are equal and
+every file the manifest lists is there, nothing is built at all.
+
 Crash-safe without a transaction: the manifest is removed before the first report of a run is
 written and written back (atomically: a temporary file renamed) when all are, so a run killed in
 between leaves no manifest and the next run writes every report again.
@@ -17,12 +22,16 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 MANIFEST = ".ladder-manifest"
+INPUTS = "#inputs"  # the manifest's entry for ``inputs_key`` (no report stem starts with '#')
+# The packages whose code builds a report's content or renders it (the web app's pages are not read here).
+_CODE = ("rubric", "warehouse", "flows")
+_CODE_SUFFIXES = (".py", ".sql", ".json", ".yaml", ".j2", ".html", ".css", ".md", ".txt")
 
 
 def render_version(formats: Iterable[str]) -> str:
@@ -35,6 +44,53 @@ def render_version(formats: Iterable[str]) -> str:
     for entry in sorted(templates.iterdir(), key=lambda e: e.name):
         if entry.is_file():
             digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    return digest.hexdigest()
+
+
+def _code_version() -> str:
+    digest = hashlib.sha256()
+    for package in _CODE:
+        root = resources.files(package)
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+                if entry.is_dir():
+                    if entry.name != "__pycache__":
+                        stack.append(entry)
+                elif entry.name.endswith(_CODE_SUFFIXES):
+                    digest.update(f"{package}/{entry.name}\0".encode() + entry.read_bytes())
+    return digest.hexdigest()
+
+
+def _config_files(config: Any) -> Iterator[Path]:
+    """The files the config names (roster, identities, rubrics, rules...), but not the warehouse and its
+    side files, whose report-relevant content ``reports_fingerprint`` covers."""
+    skip = {config.warehouse_path, config.feedback_path}
+
+    def walk(value: Any) -> Iterator[Path]:
+        if isinstance(value, Path):
+            path = config.resolve(value)
+            if path not in skip and path.is_file():
+                yield path
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                yield from walk(item)
+
+    yield from walk(config.model_dump())
+
+
+def inputs_key(config: Any, since: Any, until: Any, warehouse: str, rendering: str) -> str:
+    """A key of everything the reports of [since, until] are made from: the warehouse's
+    ``reports_fingerprint`` (``warehouse``), the config and the files it names, the period, how reports are
+    rendered (``rendering``) and the code that builds them."""
+    digest = hashlib.sha256(f"{since}\n{until}\n{warehouse}\n{rendering}\n{_code_version()}\n".encode())
+    digest.update(config.model_dump_json().encode())
+    for path in sorted(set(_config_files(config))):
+        digest.update(f"\n{path}\0".encode() + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -57,6 +113,24 @@ class ReportManifest:
                 self.before = {str(k): str(v) for k, v in loaded.items()}
         self.after: dict[str, str] = {}
         self._invalidated = False
+
+    def unchanged(self, key: str, formats: Iterable[str]) -> bool:
+        """Whether the last run was made from the inputs ``key`` names and left every file it listed; records
+        the key for ``save`` either way."""
+        self.after[INPUTS] = key
+        if self.before.get(INPUTS) != key:
+            return False
+        out_dir = self.path.parent
+        files = [out_dir / "index.md", out_dir / "index.html"]
+        for stem in self.before:
+            if stem == INPUTS:
+                continue
+            if stem.startswith("teams/"):
+                files.extend(out_dir / f"{stem}.{kind}" for kind in ("html", "md", "json"))
+            else:
+                files.extend(out_dir / f"{stem}.{fmt}" for fmt in formats)
+                files.extend(out_dir / "prep" / f"{stem}.{kind}" for kind in ("html", "md"))
+        return all(f.is_file() for f in files)
 
     def is_current(self, stem: str, digest: str, files: Iterable[Path]) -> bool:
         """Whether ``stem``'s files hold a report with this digest (and all exist); records the digest."""

@@ -531,12 +531,14 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
     team page per manager (``teams/``), plus index.md / index.html.
 
     Only reports whose content changed (or whose files are missing) are written (``flows.report_manifest``);
-    an unchanged report keeps its files and the ``generated_at`` of the run that wrote them.
+    an unchanged report keeps its files and the ``generated_at`` of the run that wrote them.  When nothing
+    the reports are made from changed since the last run (``report_manifest.inputs_key``) and their files
+    are all there, none is even built.
     Files are named by ``report_stem(person_id)`` (distinct people never share a file) and created 0600
     in a 0700 folder unless the config's ``files:`` shares them with a group (``flows.files``).
     """
     from flows.files import file_policy, private_umask, secure
-    from flows.report_manifest import ReportManifest, render_version, report_digest, write_if_changed
+    from flows.report_manifest import ReportManifest, inputs_key, render_version, report_digest, write_if_changed
     from flows.team_pages import Org, team_page
     from rubric import render_index
     from rubric.render import render_prep_sheet, render_team_page
@@ -550,17 +552,27 @@ def write_reports(config: LadderConfig, *, now: Clock = utcnow) -> list[Path]:
     days = (until - since).days + 1
     out_dir = config.reports_dir
     policy = file_policy(config)
+    rendering = render_version(config.reports.formats)
     with open_warehouse(config.warehouse_path, read_only=True) as wh:
+        key = inputs_key(config, since, until, wh.reports_fingerprint(), rendering)
+        manifest = ReportManifest(out_dir)
+        if manifest.unchanged(key, config.reports.formats):
+            log.info(
+                "reports: nothing they are made from changed since the last run (period %s..%s): "
+                "0 built, 0 rewritten, in %s",
+                since,
+                until,
+                out_dir,
+            )
+            return [out_dir / "index.md", out_dir / "index.html"]
         org = Org.read(wh, since, until)
     entries, summaries = [], {}
     stems: dict[str, str] = {}
     prep_dir, teams_dir = out_dir / "prep", out_dir / "teams"
     written: list[Path] = [out_dir, prep_dir, teams_dir]
     rewritten = 0
-    rendering = render_version(config.reports.formats)
     with private_umask(policy):
         prep_dir.mkdir(parents=True, exist_ok=True)
-        manifest = ReportManifest(out_dir)
         for report in everyone_reports(config, since=since, until=until, generated_at=generated_at):
             person_id = report["engineer"]["login"]
             stem = report_stem(person_id)

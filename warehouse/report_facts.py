@@ -50,6 +50,57 @@ def activity_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return digest.hexdigest()
 
 
+# What ``reports_fingerprint`` reads of a table, when not all of it (every other table: all of it).
+# - not a report input: a run's log (its budget, durations), HTTP validators, which migrations ran, the
+#   items quarantined (each night's sighting of one stamps it again);
+# - only the partitions whose latest sync failed: the coverage's stale marks (``read_failing_partitions``);
+# - without the time a row was written, which changes when nothing it says does;
+# - the row count only: a table derived from rows hashed here (labels and evidence from the ``:input`` and
+#   version rows of ``stage_versions``, ``report_activity`` from ``report_state``), so hashing its rows,
+#   a million of them, would add a second of work and no information.
+_REPORT_INPUT_PARTS: dict[str, str | None] = {
+    "sync_runs": None,
+    "http_cache": None,
+    "schema_migrations": None,
+    "quarantined_records": None,  # shown by `ladder runs` / `doctor`, not in a report
+    "sync_partitions": "SELECT count(*), sum(hash(t)) FROM sync_partitions t WHERE consecutive_failures > 0",
+    "stage_versions": "SELECT count(*), sum(hash(stage, version_hash)) FROM stage_versions",
+    "report_state": "SELECT count(*), sum(hash(name, fingerprint, value)) FROM report_state",
+    "period_norms": (
+        "SELECT count(*), sum(hash(rubric_id, rubric_version, since, until, fingerprint, norms)) FROM period_norms"
+    ),
+    "activity_labels": "SELECT count(*) FROM activity_labels",
+    "activity_label_inputs": "SELECT count(*) FROM activity_label_inputs",
+    "rubric_evidence": "SELECT count(*) FROM rubric_evidence",
+    "evidence_inputs": "SELECT count(*) FROM evidence_inputs",
+    "report_activity": "SELECT count(*) FROM report_activity",
+}
+
+
+def reports_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of everything in the warehouse a report is made from: equal before and after a night that
+    loaded nothing, different after any change a report could show (``flows.report_manifest``).
+
+    The raw tables as ``activity_fingerprint`` sees them (their counts and newest ``fetched_at``, the identity
+    links, the views); every other table in full (an order-free sum of row hashes), except for what
+    ``_REPORT_INPUT_PARTS`` says.  A table added later is therefore hashed in full: at worst the reports are
+    rebuilt on a night that did not need it, never skipped on one that did."""
+    digest = hashlib.sha256(activity_fingerprint(con).encode())
+    tables = [
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"
+        ).fetchall()
+        if name not in RECORD_TYPES_BY_TABLE
+    ]
+    for table in tables:
+        sql = _REPORT_INPUT_PARTS.get(table, f'SELECT count(*), sum(hash(t)) FROM "{table}" t')
+        if sql is not None:
+            digest.update(f"{table}={con.execute(sql).fetchall()!r}\n".encode())
+    return digest.hexdigest()
+
+
 def suggestions_fingerprint(activity: str, overrides: Sequence[Any]) -> str:
     """The activity fingerprint with the identity overrides the suggestions were resolved under."""
     return hashlib.sha256(f"{activity}\n{tuple(overrides)!r}".encode()).hexdigest()

@@ -306,6 +306,12 @@ class Warehouse:
             self._clock(),
         )
 
+    def reports_fingerprint(self) -> str:
+        """A digest of everything here that a report is made from (``warehouse.report_facts``)."""
+        from warehouse import report_facts
+
+        return report_facts.reports_fingerprint(self.con)
+
     def query_activity_span(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         """The earliest and latest ``occurred_at`` in ``fct_activity`` (None, None when empty)."""
         first, last = self.con.execute(f"SELECT min(occurred_at), max(occurred_at) FROM {self._activity()}").fetchall()[

@@ -8,6 +8,7 @@ the next run.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ import yaml
 from flows import stages
 from flows.config import read_config
 from flows.report_manifest import MANIFEST
+from miners.base import Batch
 from tests.support.synced import edit_yaml, synced_world
 from tests.support.worlds import tiny_world
 from warehouse import open_warehouse
@@ -264,3 +266,44 @@ def test_a_night_with_nothing_loaded_does_not_even_read_the_activities(synced, t
         )
     with open_warehouse(copy) as wh, pytest.raises(AssertionError, match="nothing may be classified"):
         wh.classify_changed(version, never)
+
+
+def reports_run(config, caplog) -> tuple[bool, int]:
+    """Write the reports: whether nothing was built (the inputs' key was the last run's), how many rewritten."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="ladder.stages"):
+        stages.write_reports(config)
+    rewritten = int(re.search(r"(\d+) rewritten", caplog.text).group(1))
+    return "nothing they are made from changed since the last run" in caplog.text, rewritten
+
+
+@pytest.mark.slow
+def test_reports_are_not_even_built_until_something_they_show_changes(synced, caplog):
+    config = synced.config
+    stages.classify(config)  # settled: whatever earlier tests changed is handled
+    stages.build_evidence(config)
+    stages.write_reports(config)
+    assert reports_run(config, caplog) == (True, 0)
+
+    # A file of the last run is gone: the run builds again and writes what is missing.
+    sheet = sorted((config.reports_dir / "prep").glob("*.md"))[0]
+    sheet.unlink()
+    assert reports_run(config, caplog) == (False, 1) and sheet.is_file()
+    assert reports_run(config, caplog) == (True, 0)
+
+    # A source's partition fails to sync: every report now marks the source stale.
+    with open_warehouse(config.warehouse_path) as wh:
+        wh.load_batch(Batch(source="jira", partition="ML", records=(), cursor=None, error="HTTP 503"))
+    skipped, rewritten = reports_run(config, caplog)
+    assert not skipped and rewritten > 0
+    report = json.loads(next(config.reports_dir.glob("*.json")).read_text(encoding="utf-8"))
+    assert any(w["details"].get("reason") == "partition_failing" for w in report["coverage_warnings"])
+    with open_warehouse(config.warehouse_path) as wh:
+        wh.load_batch(Batch(source="jira", partition="ML", records=(), cursor=None, done=True))
+    assert reports_run(config, caplog)[0] is False
+    assert reports_run(config, caplog) == (True, 0)
+
+    # Another period (the config's): built again.
+    later = config.model_copy(update={"reports": config.reports.model_copy(update={"until": dt.date(2026, 11, 30)})})
+    assert reports_run(later, caplog)[0] is False
+    assert reports_run(later, caplog) == (True, 0)

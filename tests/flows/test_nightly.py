@@ -61,10 +61,16 @@ def test_nightly_twice_adds_and_changes_nothing(pipeline, caplog):
         before = wh.fingerprint()
         assert wh.query_activities().num_rows > 0
         assert wh.query_labels().num_rows > 0
+    reports = config.parent / "reports"
+    written = {f: f.stat().st_mtime_ns for f in reports.rglob("*") if f.is_file()}
+    caplog.clear()
     second = nightly(str(config))
     with open_warehouse(wh_path, read_only=True) as wh:
         after = wh.fingerprint()
     assert before == after
+    # nothing the reports are made from changed: none is built, not a file is written
+    assert "nothing they are made from changed since the last run" in caplog.text
+    assert {f: f.stat().st_mtime_ns for f in reports.rglob("*") if f.is_file()} == written
     for source in ("roster", "github", "jira"):
         for summary in second[source]:
             assert summary["inserted"] == 0 and summary["updated"] == 0, summary
@@ -78,7 +84,6 @@ def test_nightly_twice_adds_and_changes_nothing(pipeline, caplog):
 
     # a report per engineer (IC levels: managers get none by default) in every format, plus the index,
     # a 1:1 prep sheet per report and a team page per manager
-    reports = config.parent / "reports"
     engineers = [p for p in world.people if not p.is_bot and p.level.startswith("IC")]
     for fmt in ("md", "html", "json"):
         written = {f.stem for f in reports.glob(f"*.{fmt}")} - {"index"}
