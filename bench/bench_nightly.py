@@ -11,19 +11,29 @@ tree is any earlier commit checked out beside this one (``git worktree add --det
 <commit>``); both run on this checkout's virtualenv, the old code first on ``PYTHONPATH``.
 
     python -m bench.bench_nightly --source /work/cache/e200-m12-s11 --old /tmp/ladder-old [--nights 2]
+        [--prefect-server]
+
+By default each run starts Prefect's temporary API server, as ``ladder sync`` does on a machine with no
+``PREFECT_API_URL``.  ``--prefect-server`` starts one ``prefect server start`` for the whole bench and
+points every run at it instead: how the runs of a served deployment (``ladder schedule``) go, each still
+its own process (Prefect's ``serve`` runs each flow run in a subprocess), without the server's start.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -65,12 +75,44 @@ def _night(code: Path, folder: Path, env: dict[str, str], log: Path | None) -> t
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, lines
 
 
+@contextlib.contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """A ``prefect server start`` on a free loopback port with its own home; yields its API URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env.pop("PREFECT_API_URL", None)
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    log = (home / "server.log").open("w", encoding="utf-8")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"prefect server did not start; see {home / 'server.log'}")
+            time.sleep(1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+
+
 def measure(code: Path, source: Path, work: Path, nights: int, env: dict[str, str], logs: Path | None) -> dict:
     folder = work / code.name
     shutil.copytree(source, folder)
     name = work.name
     settle, _, peak, _ = _night(code, folder, env, logs / f"{name}-settle.log" if logs else None)
-    walls, cpus, peaks, lines = [], [], [peak], []
+    walls, cpus, peaks = [], [], [peak]
+    lines: list[str] = []
     for night in range(nights):
         wall, cpu, peak, lines = _night(code, folder, env, logs / f"{name}-night{night + 1}.log" if logs else None)
         walls.append(wall)
@@ -86,6 +128,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--nights", type=int, default=2, help="unchanged nights timed per code tree")
     parser.add_argument("--trees", default="old,new", help="which code trees to run (old,new)")
     parser.add_argument("--logs", type=Path, help="keep each run's log (stderr) in this folder")
+    parser.add_argument(
+        "--prefect-server",
+        action="store_true",
+        help="run every night against one running Prefect server (as a served deployment's runs are)",
+    )
     args = parser.parse_args(argv)
     source = args.source.resolve()
     world = read_world(source / "world.json")
@@ -94,8 +141,12 @@ def main(argv: list[str] | None = None) -> None:
     with (
         tempfile.TemporaryDirectory(prefix="bench-nightly-") as tmp,
         SandboxServer(world, port=_port(source / "ladder.yaml")),
+        contextlib.ExitStack() as stack,
     ):
         work = Path(tmp)
+        if args.prefect_server:
+            (work / "prefect").mkdir()
+            env["PREFECT_API_URL"] = stack.enter_context(prefect_server(work / "prefect"))
         results = {}
         trees = {"old": args.old.resolve(), "new": HERE}
         if args.logs:
@@ -105,7 +156,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{name}: {results[name]}", file=sys.stderr)
     medians = {name: statistics.median(r["nights_s"]) for name, r in results.items()}
     old = medians.get("old")
-    print(f"world: {world.name}; nights timed per tree: {args.nights}")
+    server = "one running Prefect server" if args.prefect_server else "Prefect's temporary server, started per run"
+    print(f"world: {world.name}; nights timed per tree: {args.nights}; {server}")
     cpu = {name: statistics.median(r["cpu_s"]) for name, r in results.items()}
     print(
         "| code | first run (settling) | unchanged night, wall (median) | vs old | CPU (median) | vs old "

@@ -389,6 +389,7 @@ def render_person_report(
     access_note: str | None = None,
     confirmed: set | None = None,
     evidence=None,
+    enrollments: list[dict] | None = None,
 ) -> dict:
     """Build the report dict for one person from the warehouse (less the items of ``confirmed`` disputes,
     ``rubric.feedback``, when given).
@@ -399,7 +400,8 @@ def render_person_report(
     with the strength then; with no history there, the report says so and claims no trend.
     ``monthly``: everyone's ``Warehouse.query_monthly_activity`` for the period when the caller has it;
     ``evidence``: the person's rows as ``Warehouse.query_evidence`` gives them, when the caller read them
-    (``everyone_reports`` reads everyone's at once, ``evidence_window`` for the period).
+    (``everyone_reports`` reads everyone's at once, ``evidence_window`` for the period); ``enrollments``:
+    the person's ``Warehouse.query_enrollments``, likewise.
     """
     from rubric import build_report
     from rubric.report import previous_period
@@ -436,7 +438,7 @@ def render_person_report(
         calibration=calibration,
         previous_calibration=previous_calibration if has_history else None,
         warnings=warnings,
-        enrollments=wh.query_enrollments(person["person_id"]),
+        enrollments=wh.query_enrollments(person["person_id"]) if enrollments is None else enrollments,
         activity=monthly.get(person["person_id"], {}),
         access_note=access_note,
     )
@@ -497,6 +499,7 @@ def everyone_reports(
         norms = PeriodNorms(wh, since, until, history_start)
         monthly = wh.query_monthly_activity(since, until)
         coverage = coverage_inputs(config)
+        enrollments = wh.query_everyones_enrollments()
         start, end = evidence_window(since, until, history_start)
         evidence: dict[str, dict] = {}  # per rubric id, everyone's rows from one read
         skipped = 0
@@ -521,6 +524,7 @@ def everyone_reports(
                 coverage=coverage,
                 monthly=monthly,
                 evidence=evidence[rubric.id].get(person["person_id"], empty),
+                enrollments=enrollments.get(person["person_id"], []),
             )
         if skipped:
             log.info("reports: %d people have no rubric for their level or job family (reports.rubrics)", skipped)

@@ -42,16 +42,23 @@ def _people_filter(person_ids: Sequence[str] | None, column: str) -> tuple[str, 
     return f"list_contains(?::VARCHAR[], {column})", [list(person_ids)]
 
 
-def query_enrollments(con: duckdb.DuckDBPyConnection, person_id: str) -> list[dict[str, Any]]:
-    """The person's team and level intervals, oldest first: kind, value, name (the team's name for teams),
-    valid_from (None: since before any record), valid_to (exclusive; None: still current)."""
+def query_enrollments(
+    con: duckdb.DuckDBPyConnection, person_ids: Sequence[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Per person (of ``person_ids``; None: everyone), their team and level intervals, oldest first: kind,
+    value, name (the team's name for teams), valid_from (None: since before any record), valid_to
+    (exclusive; None: still current).  A person with no interval has no key."""
+    who, params = _people_filter(person_ids, "e.person_id")
     rows = con.execute(
-        "SELECT e.kind, e.value, coalesce(t.team_name, e.value), e.valid_from, e.valid_to "
+        "SELECT e.person_id, e.kind, e.value, coalesce(t.team_name, e.value), e.valid_from, e.valid_to "
         "FROM dim_enrollment e LEFT JOIN dim_team t ON e.kind = 'team' AND t.team_id = e.value "
-        "WHERE e.person_id = ? ORDER BY e.kind DESC, e.valid_from NULLS FIRST",
-        [person_id],
+        f"WHERE {who} ORDER BY e.person_id, e.kind DESC, e.valid_from NULLS FIRST",
+        params,
     ).fetchall()
-    return [{"kind": k, "value": v, "name": n, "valid_from": f, "valid_to": t} for k, v, n, f, t in rows]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for person_id, k, v, n, f, t in rows:
+        out.setdefault(person_id, []).append({"kind": k, "value": v, "name": n, "valid_from": f, "valid_to": t})
+    return out
 
 
 def query_monthly_activity(

@@ -596,7 +596,13 @@ class Warehouse:
         """The person's dated team and level intervals, oldest first (``warehouse.reporting``)."""
         from warehouse import reporting
 
-        return reporting.query_enrollments(self.con, person_id)
+        return reporting.query_enrollments(self.con, [person_id]).get(person_id, [])
+
+    def query_everyones_enrollments(self) -> dict[str, list[dict[str, Any]]]:
+        """``query_enrollments`` of every person at once (one query), keyed by person id."""
+        from warehouse import reporting
+
+        return reporting.query_enrollments(self.con)
 
     def query_monthly_activity(
         self, since: dt.date, until: dt.date, person_ids: Sequence[str] | None = None
