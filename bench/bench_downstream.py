@@ -27,6 +27,10 @@ a new process against ``ladder --help`` (what the CLI's start adds).
 
     python -m bench.bench_downstream --source /work/cache/e200-m12-s11 [--copies-groups 10 --shifts 6]
     python -m bench.bench_downstream --source DIR --groups 50 --shifts 3 --reports --old-sample 20 --new-sample 200
+    python -m bench.bench_downstream --write-reports KEPT   # a folder `--reports --keep KEPT` left
+
+Part 4 (``--write-reports``): the nightly's whole report stage on that warehouse, every engineer, into an
+empty reports folder, then again with nothing changed.
 """
 
 from __future__ import annotations
@@ -369,9 +373,32 @@ def part_reports(folder: Path, old_sample: int, new_sample: int | None = None) -
     return out
 
 
+def part_write_reports(folder: Path) -> dict:
+    """The nightly's report stage on the synthesised warehouse at ``folder``, as ``ladder sync`` runs it: every
+    engineer's report in every format, their prep sheets, the team pages and the index, into an empty reports
+    folder (everything built and written); then again with nothing changed (nothing built)."""
+    import resource
+
+    config = read_config(folder / "ladder.yaml")
+    shutil.rmtree(config.reports_dir, ignore_errors=True)
+    out: dict = {}
+    for run in ("first", "unchanged"):
+        wall, cpu = time.perf_counter(), time.process_time()
+        stages.write_reports(config)
+        out[f"{run}_wall_s"] = round(time.perf_counter() - wall, 1)
+        out[f"{run}_cpu_s"] = round(time.process_time() - cpu, 1)
+        print(f"  {run}: {out[f'{run}_wall_s']} s wall, {out[f'{run}_cpu_s']} s CPU", flush=True)
+    out["reports"] = len(list(config.reports_dir.glob("*.json")))
+    out["team_pages"] = len(list((config.reports_dir / "teams").glob("*.json")))
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--source", type=Path, required=True, help="a bench_personas --cache folder (only read)")
+    parser.add_argument(
+        "--source", type=Path, help="a bench_personas cache folder (only read; not for --write-reports)"
+    )
     parser.add_argument("--groups", type=int, default=10, help="person groups in the synthesised warehouse")
     parser.add_argument("--shifts", type=int, default=6, help=f"time shifts of {SHIFT_DAYS} days")
     parser.add_argument("--loop-shifts", type=int, default=3, help="shifts of group 0 given to the old loop")
@@ -384,8 +411,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--old-sample", type=int, default=100, help="reports timed on the old path (--reports)")
     parser.add_argument("--new-sample", type=int, help="reports timed on the new path (--reports; default: all)")
     parser.add_argument("--keep", type=Path, help="synthesise into this folder and keep it (--reports)")
+    parser.add_argument(
+        "--write-reports",
+        type=Path,
+        metavar="DIR",
+        help="only the nightly's report stage, all engineers, on a folder --reports --keep DIR left",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
+    if args.write_reports:
+        print("write_reports:", part_write_reports(args.write_reports), flush=True)
+        return
+    if args.source is None:
+        parser.error("--source is required (unless --write-reports)")
     if args.reports:
         # The source must hold labels and evidence (run classify and evidence on it first).
         folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-downstream-")) / "world"
