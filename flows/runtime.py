@@ -101,11 +101,12 @@ def start_prefect_server() -> None:
     nothing when PREFECT_API_URL names a server or when the server already runs.
     """
     configure_prefect_env()
-    from prefect.server.api import server as prefect_server
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
     if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-        return
+        return  # before importing the server's code: 2-3 s of CPU a run against a Prefect server need not pay
+    from prefect.server.api import server as prefect_server
+
     if threading.current_thread() is not threading.main_thread():
         return  # the signal follows the thread that started the child: only the main thread lives as long
     instance = prefect_server.SubprocessASGIServer()

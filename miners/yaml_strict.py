@@ -22,7 +22,12 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 
-class StrictLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (its wheels are): the same documents, nodes and marks as the
+# pure-Python one, about ten times faster (a 2,000-person roster is parsed on every sync).
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StrictLoader(SafeLoader):
     """``yaml.SafeLoader`` that refuses duplicate keys and impossible dates (see module doc)."""
 
     def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:

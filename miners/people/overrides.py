@@ -51,7 +51,7 @@ def read_overrides(path: Path | None) -> list[Override]:
 def parse_overrides(text: str, source: str = "<overrides>") -> list[Override]:
     """Parse overrides YAML ``text``; ``source`` names it in messages."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=yaml_strict.SafeLoader)
     except yaml.YAMLError as exc:
         raise OverridesError(f"{source}: not valid YAML {yaml_problem(exc)}; fix it there") from None
     if root is None:

@@ -106,7 +106,7 @@ def parse_roster(
     ``base_dir``), or from ``people_csv`` (then the YAML must list no people).
     """
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=yaml_strict.SafeLoader)
         data = yaml_strict.load(text)
     except yaml.YAMLError as exc:
         raise RosterError(f"{source}: not valid YAML {yaml_problem(exc)}; fix it there") from None
