@@ -21,7 +21,6 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-
 # libyaml's parser when PyYAML was built with it (its wheels are): the same documents, nodes and marks as the
 # pure-Python one, about ten times faster (a 2,000-person roster is parsed on every sync).
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
