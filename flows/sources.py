@@ -152,14 +152,15 @@ def github_pool(config: LadderConfig) -> Any:
     def connect(name: str) -> Any:
         return github_client(config, credentials[name])
 
+    where = str(config.source_path) if config.source_path else None
     if len(credentials) == 1:  # one credential: nothing to share, each partition learns its budget as before
-        return CredentialPool(list(credentials), connect)
+        return CredentialPool(list(credentials), connect, config_file=where)
     specs = tuple(c.model_dump_json() for c in credentials.values())
     key = (str(config.source_path), normalized_url(gh.base_url), specs)
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:
-            pool = _POOLS[key] = CredentialPool(list(credentials), connect)
+            pool = _POOLS[key] = CredentialPool(list(credentials), connect, config_file=where)
         return pool
 
 
