@@ -359,10 +359,16 @@ def test_the_flow_tags_each_mining_task_with_its_credential(tmp_path, monkeypatc
         budget = server.state.stats()["github"]["budget"]
         with get_client(sync_client=True) as client:
             task_runs = client.read_task_runs(limit=200)
+        [github_run] = [r for r in _runs(config) if r["source"] == "github"]
     assert not [s for s in result["github"] if s["error"]] and sum(s["inserted"] for s in result["github"]) > 0
     mined = [r for r in task_runs if r.name.startswith("mine-github:")]
     tags = {t for r in mined for t in r.tags if t.startswith("token:")}
     assert all(sum(t.startswith("token:") for t in r.tags) == 1 for r in mined)  # one credential per task
     assert len(tags) >= 2 and tags <= {f"token:{env}" for env in github_token_envs(3)}  # spread, names only
     assert len(budget) >= 2  # and spent from more than one budget
+    # the run recorded what each credential cost, as the sandbox charged each token (tasks on threads)
+    names = _budget_names(world, 3)
+    assert {c["credential"]: c["budget_points"] for c in github_run["credentials"]} == {
+        env: budget[names[env]] for env in github_token_envs(3) if names[env] in budget
+    }
     assert not any(world.tokens.service in t for r in task_runs for t in r.tags)
