@@ -141,8 +141,10 @@ class CredentialPool:
         where = f" in {self.config_file}" if self.config_file else ""
         if len(self.credentials) > 1:
             drop = f"or remove it from github.credentials{where}"
+        elif name.startswith("app-"):
+            drop = f"or correct github.app{where}"
         else:
-            drop = f"or configure another (github{where})"
+            drop = f"or name another variable in github.token_env{where}"
         if name.startswith("app-"):
             return f"check that the App is still installed on the org and its private key is current, {drop}"
         return f"renew it (a token with read access to the repositories), {drop}"

@@ -8,6 +8,7 @@ budget's reset costs nothing but a counted wait.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -252,13 +253,18 @@ def test_one_repository_is_never_read_with_two_credentials_at_once():
     assert [who for who, _ in order] == ["first", "second"]
 
 
-def test_a_spent_credential_hands_over_only_to_one_with_budget():
+@contextlib.contextmanager
+def _held():
+    """A pool of A and B on a clock standing at 1,000, one repository leasing one of them: (pool, policy, lease,
+    the credential held, the other)."""
     pool = CredentialPool(["A", "B"], connect=lambda name: name)
-    now = 1_000.0
-    policy = RateLimitPolicy(clock=lambda: now)
+    policy = RateLimitPolicy(clock=lambda: 1_000.0)
     with pool.lease("github:acme/api", policy) as lease:
-        held = lease.name
-        other = "B" if held == "A" else "A"
+        yield pool, policy, lease, lease.name, "B" if lease.name == "A" else "A"
+
+
+def test_a_spent_credential_hands_over_only_to_one_with_budget():
+    with _held() as (pool, policy, lease, held, other):
         pool.credentials[other].budgets["graphql"] = (10, 4_600)  # spent too, back at 4,600
         assert policy.spent is not None and not policy.spent("graphql")  # every credential spent: wait
         pool.credentials[other].budgets["graphql"] = (4_000, 4_600)
@@ -267,12 +273,7 @@ def test_a_spent_credential_hands_over_only_to_one_with_budget():
 
 
 def test_with_every_credential_spent_the_lease_waits_for_the_first_back():
-    pool = CredentialPool(["A", "B"], connect=lambda name: name)
-    now = 1_000.0
-    policy = RateLimitPolicy(clock=lambda: now)
-    with pool.lease("github:acme/api", policy) as lease:
-        held = lease.name
-        other = "B" if held == "A" else "A"
+    with _held() as (pool, policy, lease, held, other):
         pool.credentials[held].budgets["graphql"] = (10, 4_600)
         pool.credentials[other].budgets["graphql"] = (10, 3_000)  # spent too, but back 1,600 s sooner
         assert policy.first_back is not None and policy.first_back("graphql", 4_600) == 3_000
