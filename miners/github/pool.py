@@ -16,7 +16,8 @@ every partition mining with it.
   request with it).  When every credential is spent, the lease moves to the one whose budget comes
   back first and the policy waits for that reset, not the held credential's, then goes on with it.
 - **Rejected.** A credential GitHub answers 401 (a token revoked or expired, an App installation
-  gone or its key refused) leaves the pool for the rest of the process: one error line names it and
+  gone or its key refused) leaves the pool (``flows.sources.github_pool`` makes a new pool, trying it
+  again, once a secret changes in the environment): one error line names it and
   the fix (never the secret), and the request is sent again with the credential with the most budget
   left.  Only when every credential is rejected does the partition fail with ``MinerError`` (the sync
   stops as with a bad token).

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import threading
 
 import pytest
@@ -178,6 +179,22 @@ def test_a_token_revoked_mid_run_hands_its_repositories_to_the_others(world, tmp
     assert sum(c["budget_points"] for c in costs[first]) == 0  # nothing charged after the listing
     assert sum(c["budget_points"] for c in costs[second]) > 0 and not any("rejected" in c for c in costs[second])
     assert [r.levelname for r in caplog.records if first in r.getMessage()] == ["ERROR"]
+
+
+def test_a_rejected_credential_is_tried_again_once_its_secret_is_renewed(world, tmp_path, monkeypatch):
+    from flows.sources import github_pool
+
+    env = github_token_envs(2)[1]
+    with SandboxServer(world) as server:
+        config, _ = _setup(world, tmp_path, monkeypatch, server, 2)
+        good = os.environ[env]
+        monkeypatch.setenv(env, BAD)
+        pool = github_pool(config)
+        pool.reject(env, "401 Bad credentials")
+        assert github_pool(config) is pool and env in pool.rejected  # the same secrets: it stays out
+        monkeypatch.setenv(env, good)  # renewed
+        renewed = github_pool(config)
+    assert renewed is not pool and not renewed.rejected
 
 
 def test_when_every_credential_is_rejected_the_sync_fails_naming_them(world, tmp_path, monkeypatch):
