@@ -4,9 +4,10 @@ Each check is one line: ``ok``, ``warn`` or ``fail``, with what was seen and, wh
 The checks: the config; each source's token variables; each source's server (reachable, the token accepted,
 its scopes, the rate budget left: one request each, GitHub ``GET /user`` per credential of the pool, or an
 installation-token exchange per App, and Jira ``GET myself``); the
-warehouse (opens read-only, migrations current, partitions failing, items quarantined); and each source's
-last successful run (``sync_runs``).  A failed check of the config or a token is bad input (exit 2); a
-server that cannot be reached is a transient outage (exit 3).
+warehouse (opens read-only, migrations current, partitions failing, items quarantined); each source's
+last successful run (``sync_runs``); and what each GitHub credential cost in the last GitHub run, warning
+about those GitHub rejected (``sync_run_credentials``).  A failed check of the config or a token is bad
+input (exit 2); a server that cannot be reached is a transient outage (exit 3).
 """
 
 from __future__ import annotations
@@ -172,6 +173,7 @@ def _warehouse_checks(config: LadderConfig, now: dt.datetime) -> list[Check]:
             failing = wh.read_failing_partitions()
             quarantined = wh.read_quarantine_counts()
             last = wh.read_last_success()
+            last_github = wh.read_runs(1, "github")
     except WarehouseError as exc:
         return [Check("warehouse", "fail", str(exc))]
     out = [
@@ -206,4 +208,21 @@ def _warehouse_checks(config: LadderConfig, now: dt.datetime) -> list[Check]:
                     f"last successful sync {at:%Y-%m-%d %H:%M} UTC ({age.days} days ago)",
                 )
             )
+    if last_github and last_github[0]["credentials"]:
+        out.append(_credentials_check(last_github[0]))
     return out
+
+
+def _credentials_check(run: dict[str, Any]) -> Check:
+    """What each GitHub credential cost in the last GitHub run, and those GitHub rejected (warn: the run went on
+    without them)."""
+    costs = run["credentials"]
+    rejected = [c for c in costs if c["rejected"]]
+    spent = ", ".join(f"{c['credential']} {c['budget_points']}" for c in costs if not c["rejected"])
+    detail = f"budget charged in the last run ({run['run_id']}): {spent or 'none'}"
+    if rejected:
+        detail += "; rejected by GitHub, the run went on without them: " + ", ".join(
+            f"{c['credential']} ({c['rejected']})" for c in rejected
+        )
+        detail += "; renew them or remove them from github.credentials"
+    return Check("github credentials", "warn" if rejected else "ok", detail)

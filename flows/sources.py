@@ -134,7 +134,7 @@ def github_client(config: LadderConfig, credential: GitHubCredentialConfig | Non
     )
 
 
-_POOLS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+_POOLS: dict[tuple[str, str, tuple[str, ...], str], Any] = {}
 _POOLS_LOCK = threading.Lock()
 
 
@@ -152,15 +152,32 @@ def github_pool(config: LadderConfig) -> Any:
     def connect(name: str) -> Any:
         return github_client(config, credentials[name])
 
+    where = str(config.source_path) if config.source_path else None
     if len(credentials) == 1:  # one credential: nothing to share, each partition learns its budget as before
-        return CredentialPool(list(credentials), connect)
+        return CredentialPool(list(credentials), connect, config_file=where)
     specs = tuple(c.model_dump_json() for c in credentials.values())
-    key = (str(config.source_path), normalized_url(gh.base_url), specs)
+    key = (str(config.source_path), normalized_url(gh.base_url), specs, _secrets_digest(config, gh.pool))
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:
-            pool = _POOLS[key] = CredentialPool(list(credentials), connect)
+            pool = _POOLS[key] = CredentialPool(list(credentials), connect, config_file=where)
         return pool
+
+
+def _secrets_digest(config: LadderConfig, credentials: list[GitHubCredentialConfig]) -> str:
+    """A digest of the pool's secrets (kept in memory only): a token or key renewed in the environment makes a
+    new pool, in which a credential GitHub rejected before is tried again."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for credential in credentials:
+        if credential.app is not None:
+            secret = _app_private_key(config, credential.app)
+        else:
+            assert credential.token_env is not None
+            secret = _secret(config, credential.token_env, "GitHub token")
+        digest.update(secret.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
 
 
 def _github(config: LadderConfig) -> Source:

@@ -70,6 +70,12 @@ def add_summary(summaries: dict[str, dict], batch: Batch, result) -> None:
     for key, value in batch.stats.items():
         if isinstance(value, (int, float)):
             s[key] = s.get(key, 0) + value
+    for name, cost in (batch.stats.get("credentials") or {}).items():  # a GitHub pool's, by name
+        folded = s.setdefault("credentials", {}).setdefault(name, {"requests": 0, "budget_points": 0})
+        folded["requests"] += int(cost.get("requests") or 0)
+        folded["budget_points"] += int(cost.get("budget_points") or 0)
+        if cost.get("rejected"):
+            folded.setdefault("rejected", cost["rejected"])
 
 
 def _run_source(wh, source: str, batches: Iterable[Batch]) -> list[dict]:
@@ -86,7 +92,16 @@ def _run_source(wh, source: str, batches: Iterable[Batch]) -> list[dict]:
 
 
 def log_outcome(source: str, summaries: list[dict], run: dict) -> None:
-    """One line for a run with failed partitions, one for quarantined items."""
+    """One line for a run with failed partitions, one for quarantined items, one for credentials GitHub rejected."""
+    rejected = {n: c["rejected"] for s in summaries for n, c in s.get("credentials", {}).items() if "rejected" in c}
+    if rejected:
+        log.error(
+            "%s sync went on without %d rejected credential%s (%s): renew or remove them (see `ladder runs`)",
+            source,
+            len(rejected),
+            "s" if len(rejected) != 1 else "",
+            "; ".join(f"{name}: {why}" for name, why in sorted(rejected.items())),
+        )
     failed = [s for s in summaries if s.get("error")]
     if failed:
         log.error(

@@ -84,6 +84,11 @@ class SandboxState:
         """The person (or the service) a token belongs to; None for an unknown token."""
         return self._tokens.get(token or "")
 
+    def revoke_token(self, token: str) -> None:
+        """Stop accepting ``token`` (revoked, as a user or an admin does on GitHub): its requests get 401."""
+        with self.lock:
+            self._tokens.pop(token, None)
+
     def add_service_token(self, token: str, budget: str = "") -> None:
         """Accept ``token`` as the service's from now on (a GitHub App installation token just issued), spending
         budget ``budget`` (an installation's: every token it is issued shares one, as on GitHub)."""

@@ -9,6 +9,9 @@ batch's outcome and quarantine with its rows; ``begin_run``/``finish_run`` are t
 - ``sync_partitions``: per (source, partition) the last attempt, success and failure, the number
   of failures in a row and the last error.  ``read_failing_partitions`` lists those whose latest
   outcome is a failure: the coverage warnings and the sync summary name them.
+- ``sync_run_credentials``: per run and GitHub credential (its name, never the secret) the requests sent and
+  budget charged, and why GitHub rejected it if it did: added up from the batches that carry
+  ``stats["credentials"]`` (``miners.github.pool.with_costs``), in each batch's transaction.
 - ``http_cache``: answers kept for conditional requests (``If-None-Match``; a 304 replays the body).
 - ``quarantined_records``: items that failed to parse, raw, with the error; a ``record`` row (named
   by the ``source_id`` it would have) goes away when that record is stored; an ``answer`` (the
@@ -87,6 +90,9 @@ def record_batch(con: duckdb.DuckDBPyConnection, batch: Batch, run_id: str | Non
             "stored_at = EXCLUDED.stored_at WHERE http_cache.etag IS DISTINCT FROM EXCLUDED.etag",
             [entry.key, entry.etag, entry.body, now],
         )
+    credentials = batch.stats.get("credentials")
+    if run_id is not None and isinstance(credentials, Mapping):
+        record_credential_costs(con, run_id, batch.source, credentials)
     stored = sorted({r.source_id for r in batch.records})
     if stored:
         con.execute(
@@ -126,6 +132,28 @@ def record_batch(con: duckdb.DuckDBPyConnection, batch: Batch, run_id: str | Non
             'DELETE FROM quarantined_records WHERE source = ? AND "partition" = ? '
             "AND kind IN ('answer', 'anonymous') AND run_id IS DISTINCT FROM ?",
             [batch.source, batch.partition, run_id],
+        )
+
+
+def record_credential_costs(
+    con: duckdb.DuckDBPyConnection, run_id: str, source: str, costs: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Add what each credential (by name) cost to the run's row, and keep the first reason it was rejected."""
+    for name, cost in sorted(costs.items()):
+        con.execute(
+            "INSERT INTO sync_run_credentials (run_id, source, credential, requests, budget_points, rejected) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, credential) DO UPDATE SET "
+            "requests = sync_run_credentials.requests + EXCLUDED.requests, "
+            "budget_points = sync_run_credentials.budget_points + EXCLUDED.budget_points, "
+            "rejected = coalesce(sync_run_credentials.rejected, EXCLUDED.rejected)",
+            [
+                run_id,
+                source,
+                str(name),
+                int(cost.get("requests") or 0),
+                int(cost.get("budget_points") or 0),
+                cost.get("rejected"),
+            ],
         )
 
 
@@ -204,7 +232,8 @@ def run_costs(summaries: Iterable[Mapping[str, Any]]) -> dict[str, int]:
 
 
 def read_runs(con: duckdb.DuckDBPyConnection, limit: int = 20, source: str | None = None) -> list[dict[str, Any]]:
-    """The latest ``limit`` runs (newest first), each with its duration in seconds (None while running)."""
+    """The latest ``limit`` runs (newest first), each with its duration in seconds (None while running) and what
+    each GitHub credential cost (``credentials``: ``read_run_credentials``)."""
     rows = con.execute(
         "SELECT run_id, source, started_at, finished_at, status, partitions_ok, partitions_failed, "
         "records_quarantined, error, items, requests, budget_points, task_runner, "
@@ -216,11 +245,28 @@ def read_runs(con: duckdb.DuckDBPyConnection, limit: int = 20, source: str | Non
         "run_id source started_at finished_at status partitions_ok partitions_failed records_quarantined error "
         "items requests budget_points task_runner duration_seconds"
     ).split()
+    credentials = read_run_credentials(con, [row[0] for row in rows])
     out = []
     for row in rows:
         run = dict(zip(keys, row))
         run["started_at"], run["finished_at"] = _utc(run["started_at"]), _utc(run["finished_at"])
+        run["credentials"] = credentials.get(run["run_id"], [])
         out.append(run)
+    return out
+
+
+def read_run_credentials(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """``{run_id: [{credential, requests, budget_points, rejected}, ...]}`` (by name) of the given runs."""
+    rows = con.execute(
+        "SELECT run_id, credential, requests, budget_points, rejected FROM sync_run_credentials "
+        "WHERE list_contains(?::VARCHAR[], run_id) ORDER BY run_id, credential",
+        [list(run_ids)],
+    ).fetchall()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for run_id, name, requests, points, rejected in rows:
+        out.setdefault(run_id, []).append(
+            {"credential": name, "requests": int(requests), "budget_points": int(points), "rejected": rejected}
+        )
     return out
 
 

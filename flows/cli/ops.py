@@ -49,7 +49,8 @@ def schedule(config_path: str, cron: str, timezone: str, name: str, dry_run: boo
 @click.option("--source", default=None, help="Only this source's runs (roster, github, jira).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def runs(config_path: str, limit: int, source: str | None, as_json: bool) -> None:
-    """List the latest sync runs per source: status, items, requests, budget spent, errors, duration."""
+    """List the latest sync runs per source: status, items, requests, budget spent, errors, duration, and what
+    each GitHub credential cost (by name) and whether GitHub rejected it."""
     from flows.config import ConfigError, read_config
     from warehouse import open_warehouse
 
@@ -74,6 +75,13 @@ def runs(config_path: str, limit: int, source: str | None, as_json: bool) -> Non
                 f"{r['task_runner'] or '-'}" + (f"\n    error: {r['error']}" if r["error"] else "")
             )
         )
+        for c in r["credentials"]:  # a GitHub pool's credentials, by name
+            click.echo(
+                clean(
+                    f"    credential {c['credential']}: {c['requests']} requests, {c['budget_points']} budget"
+                    + (f"; REJECTED: {c['rejected']}" if c["rejected"] else "")
+                )
+            )
 
 
 @click.command()

@@ -306,7 +306,9 @@ class GraphQLReader:
 
     def _count(self, data: Any) -> None:
         cost = ((data or {}).get("rateLimit") or {}).get("cost") if isinstance(data, Mapping) else None
-        self.points += int(cost) if isinstance(cost, int) else 1
+        points = int(cost) if isinstance(cost, int) else 1
+        self.points += points
+        self._policy.charge(points)  # to the credential that sent the query
 
     def pages(
         self, document: str, variables: Mapping[str, Any], path: tuple[str, ...], *, what: str, first: int = 100

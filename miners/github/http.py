@@ -3,7 +3,9 @@
 Every request of the miner (REST and GraphQL) is sent by ``GitHubTransport.send`` through
 ``Requester.requestJson`` (PyGithub's auth, connection pool and timeout), and comes back as an
 ``Answer`` (status, lower-case headers, body text) for the rate-limit policy and the readers to
-judge; nothing is parsed or raised by PyGithub on the way.
+judge; nothing is parsed or raised by PyGithub on the way.  The one exception PyGithub raises there, a
+GitHub App's installation-token exchange refused (the installation gone, the key wrong), comes back as a
+401 naming the exchange: the credential cannot be used, as with a revoked token.
 
 **Tokens stay on their host.**  Every URL the miner follows — a ``Link: rel="next"`` page, a
 redirect's ``Location`` — must have the configured ``github.base_url``'s scheme, host and port
@@ -25,14 +27,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from github import GithubException
 from github.Requester import Requester
 
 from miners.base import SourceStop
 from miners.http_common import MalformedAnswer
 
-__all__ = ["Answer", "ForeignUrlRefused", "GitHubTransport", "MalformedAnswer", "Origin"]
+__all__ = ["EXCHANGE_REFUSED", "Answer", "ForeignUrlRefused", "GitHubTransport", "MalformedAnswer", "Origin"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+EXCHANGE_REFUSED = "the GitHub App installation token exchange was refused"
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 5
 
@@ -129,6 +133,14 @@ class Origin:
         return url
 
 
+def exchange_refused(exc: GithubException) -> str:
+    """What to say when GitHub refused the App installation-token exchange PyGithub makes before a request: the
+    request is answered as a 401 (the credential cannot be used), with this message."""
+    data = exc.data if isinstance(exc.data, dict) else {}
+    message = data.get("message") or "no message"
+    return f"{EXCHANGE_REFUSED} ({exc.status} {message})"
+
+
 class GitHubTransport:
     """Send one request through PyGithub's Requester and hand back the raw ``Answer``."""
 
@@ -160,6 +172,8 @@ class GitHubTransport:
                 status, received, text = self._requester.requestJson(
                     verb, url, dict(params) if params else None, dict(headers) if headers else None, body, cnx=None
                 )
+            except GithubException as exc:  # raised before sending: an App's installation-token exchange refused
+                return Answer(401, {}, json.dumps({"message": exchange_refused(exc)}))
             except RuntimeError as exc:  # PyGithub refuses a 301 to another scheme or host this way
                 if "redirect" not in str(exc):
                     raise

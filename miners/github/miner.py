@@ -65,7 +65,7 @@ from miners.github.graphql_parse import newest_pull_update, parse_graphql_pull, 
 from miners.github.http import GitHubTransport
 from miners.github.ownership import codeowners_record, fetch_org_teams
 from miners.github.parse import SOURCE, parse_review_comment, parse_time, partition_for
-from miners.github.pool import CredentialPool, Lease
+from miners.github.pool import CredentialPool, Lease, with_costs
 from miners.github.pulls import PageSize, complete_pull, pull_pages
 from miners.github.ratelimit import RateLimitPolicy
 from miners.poison import PARSE_ERRORS, ensure_encodable, quarantine
@@ -215,14 +215,14 @@ def _mine_orgs(
             since=since,
             teams=teams,
         )
-        yield batch
+        yield from with_costs([batch], lease, batch.partition)
         for repo in selected:
             if stopped is not None:
                 yield Batch.failed(SOURCE, partition_for(repo["nameWithOwner"]), f"not synced: {stopped}")
                 continue
             if lease is not None:
                 lease.rebalance()  # each repository with the pool's credential that has the most budget left
-            for batch in mine_listed_repo(
+            repo_batches = mine_listed_repo(
                 rest,
                 gql,
                 repo,
@@ -234,7 +234,8 @@ def _mine_orgs(
                 policy=policy,
                 progress=progress,
                 stored_pulls=stored_pulls,
-            ):
+            )
+            for batch in with_costs(repo_batches, lease, partition_for(repo["nameWithOwner"])):
                 if batch.stats.get("source_stop"):
                     stopped = SourceStop(batch.error or "stopped")
                 yield batch

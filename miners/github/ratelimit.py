@@ -26,6 +26,14 @@ once no more waiting helps:
   call ``malformed``: backoff, at most ``max_malformed_retries`` retries, then ``PartitionError``
   carrying the body for quarantine.
 
+With a credential pool (``miners.github.pool``) the lease hooks in: ``spent`` moves the partition to a
+credential with budget left before any wait, ``first_back`` (every credential spent) moves it to the
+credential whose budget comes back first and the policy waits for that reset instead of its own, and
+``rejected`` (a 401: a token revoked, an App installation gone) drops the credential from the pool and the
+request is sent again with another.  ``charges`` is what each credential was charged (``charge``): every
+exchange is a request, a REST answer GitHub bills (not a 304, a 401, a rate-limit refusal or a 5xx) a point,
+and the GraphQL reader adds each query's cost; ``credential`` names the one sending now.
+
 Waiting uses the injectable ``clock`` (epoch seconds) and ``sleep``: tests pass the sandbox's
 virtual clock and never really sleep.  ``events`` counts what happened (for the run summary).
 """
@@ -93,9 +101,17 @@ class RateLimitPolicy:
     secondary_waited_seconds: float = 0.0
     retries: int = 0
     events: collections.Counter = field(default_factory=collections.Counter)
-    # A credential pool's hook (``miners.github.pool.Lease``): called before waiting for a spent budget's reset;
-    # True when the partition moved to another credential with budget left (then nothing is waited).
+    # A credential pool's hooks (``miners.github.pool.Lease``, see the module docstring).
+    # spent(resource): called before waiting for a spent budget's reset; True when the partition moved to another
+    # credential with budget left (then nothing is waited).
     spent: Callable[[str], bool] | None = None
+    # first_back(resource, own_reset): every credential spent; the epoch to wait for when the partition moved to
+    # the credential whose budget comes back before ``own_reset``, None to wait for the one held.
+    first_back: Callable[[str, float], float | None] | None = None
+    # rejected(answer): a 401; True when the credential left the pool and the partition moved to another.
+    rejected: Callable[[Answer], bool] | None = None
+    credential: str = ""  # the credential the next answers are charged to ("" without a pool)
+    charges: dict[str, list[int]] = field(default_factory=dict)  # credential -> [requests, budget points]
 
     def observe(self, headers: Mapping[str, Any] | None, default_resource: str) -> None:
         """Remember the budget an answer reports."""
@@ -110,6 +126,12 @@ class RateLimitPolicy:
             )
         except ValueError:
             log.debug("unreadable rate-limit headers %r/%r", remaining, reset)
+
+    def charge(self, points: int, *, requests: int = 0) -> None:
+        """Count ``requests`` exchanges and ``points`` of budget against the credential sending now."""
+        tally = self.charges.setdefault(self.credential, [0, 0])
+        tally[0] += requests
+        tally[1] += points
 
     def remaining(self, resource: str) -> int | None:
         known = self.budgets.get(resource)
@@ -136,9 +158,12 @@ class RateLimitPolicy:
             now = self.clock()
             if reset > now and self._switched(resource):
                 return
-            if reset > now:
+            until: float = reset
+            if reset > now and self.first_back is not None:  # every credential spent: the first back
+                until = self.first_back(resource, reset) or reset
+            if until > now:
                 self._wait(
-                    reset - now + 1, f"GitHub {resource} budget at {remaining} (reserve {self.reserve}) before {what}"
+                    until - now + 1, f"GitHub {resource} budget at {remaining} (reserve {self.reserve}) before {what}"
                 )
             self.budgets.pop(resource, None)
 
@@ -152,6 +177,8 @@ class RateLimitPolicy:
             at = float(reset) if reset is not None else None
         except ValueError:
             at = None
+        if self.first_back is not None:  # every credential spent: wait for the first back, if not this one
+            at = self.first_back(resource, at if at is not None else self.clock() + self.secondary_min_wait) or at
         if at is None:  # no reset announced: GitHub's advice for an unknown wait is at least a minute
             self._wait(self.secondary_min_wait, f"GitHub {resource} budget spent at {what} (no reset announced)")
         else:
@@ -192,6 +219,9 @@ class RateLimitPolicy:
             else:
                 self.observe(answer.headers, resource)
                 status = answer.status
+                self.charge(1 if resource == "core" and billed(answer) else 0, requests=1)
+                if status == 401 and self.rejected is not None and self.rejected(answer):
+                    continue  # the credential left the pool: the same request with the next one
                 if status in (403, 429):
                     kind = limit_kind(answer)
                     if kind == "primary":
@@ -267,6 +297,15 @@ class RateLimitPolicy:
 
     def _backoff(self, attempt: int) -> float:
         return min(self.max_backoff_seconds, 2.0**attempt)
+
+
+def billed(answer: Answer) -> bool:
+    """Whether GitHub charges a REST answer to the budget: not a 304 (a conditional request's hit), a 401, a
+    rate-limit refusal or a server error."""
+    status = answer.status
+    if status in (304, 401) or status >= 500:
+        return False
+    return not (status in (403, 429) and limit_kind(answer) is not None)
 
 
 def limit_kind(answer: Answer) -> str | None:

@@ -11,7 +11,7 @@ from miners.github import miner
 from miners.github.client import GitHubReader
 from miners.github.graphql import GraphQLReader
 from miners.github.parse import partition_for
-from miners.github.pool import CredentialPool
+from miners.github.pool import CredentialPool, with_costs
 from miners.github.ratelimit import RateLimitPolicy
 from miners.records import AccountRecord, PullRequestRecord
 from miners.records import github as records
@@ -84,7 +84,9 @@ class GitHubSource:
         """List every org (its partition's batch: repos, teams, CODEOWNERS) and the repositories to mine."""
         stored = request.stored
         with self.pool.lease(INFO.name, RateLimitPolicy()) as lease:
-            return self._plan(request, *miner.readers(lease.client(), lease.policy, _cache(stored), lease))
+            plan = self._plan(request, *miner.readers(lease.client(), lease.policy, _cache(stored), lease))
+            batches = tuple(with_costs(plan.batches, lease, f"{INFO.name}:{self.orgs[0]}"))
+            return Plan(batches, plan.work)
 
     def _plan(self, request: SyncRequest, rest: GitHubReader, gql: GraphQLReader) -> Plan:
         batches: list[Batch] = []
@@ -128,7 +130,7 @@ class GitHubSource:
         policy = RateLimitPolicy()
         with self.pool.lease(work.partition, policy, prefer=work.credential) as lease:
             rest, gql = miner.readers(lease.client(), policy, _cache(stored), lease)
-            yield from miner.mine_listed_repo(
+            batches = miner.mine_listed_repo(
                 rest,
                 gql,
                 work.item,
@@ -143,6 +145,7 @@ class GitHubSource:
                 if stored is not None
                 else None,
             )
+            yield from with_costs(batches, lease, work.partition)
 
 
 def _cache(stored: Stored | None) -> Mapping[str, tuple[str, str]] | None:

@@ -121,7 +121,7 @@ def _endpoint(state: SandboxState):
             return _json(
                 {"errors": [{"message": "A query attribute must be specified and must be a string."}]}, 200, headers
             )
-        start, reset = gh.window()
+        start, reset = gh.window(caller.budget)
         used_key = (caller.budget_key(token), start)
         used = gh.graphql_used.get(used_key, 0)
 
@@ -175,7 +175,7 @@ def _endpoint(state: SandboxState):
 
     def _run(request, body, caller, document, operation, variables, cost, used, used_key, headers, rate_headers):
         gh: GitHubSide = side(state)
-        _, reset = gh.window()
+        _, reset = gh.window(caller.budget)
         points = 0 if _is_dry_run(operation, variables) else cost.points
         used += points
         gh.graphql_used[used_key] = used

@@ -62,6 +62,9 @@ class GitHubSide:
     used: dict[tuple[str, int], int] = field(default_factory=dict)
     graphql_limit: int = 5000  # GraphQL points per token per hour (a budget of its own, as on GitHub)
     graphql_used: dict[tuple[str, int], int] = field(default_factory=dict)
+    # Budget name -> seconds past the hour its hourly window starts (GitHub's windows start with a credential's
+    # first request, so a pool's budgets come back at different times); default: on the hour.
+    window_offsets: dict[str, int] = field(default_factory=dict)
     # GraphQL compute model (sandbox.github.graphql_limits): partial data over resource_ms, 502 over timeout_ms
     graphql_resource_ms: float = 7_000.0
     graphql_timeout_ms: float = 10_000.0
@@ -81,9 +84,11 @@ class GitHubSide:
     _index_key: tuple[int, int] | None = None
     _pulls_by_repo: dict[str, list[PullRequest]] = field(default_factory=dict)
 
-    def window(self) -> tuple[int, int]:
-        """The current budget window as (start, reset) epoch seconds of the virtual clock."""
-        start = int(self.state.now.timestamp()) // 3600 * 3600
+    def window(self, budget: str = "") -> tuple[int, int]:
+        """The current window of budget ``budget`` (a ``Caller.budget`` name) as (start, reset) epoch seconds of the
+        virtual clock: an hour starting on the hour, or ``window_offsets[budget]`` seconds past it."""
+        offset = self.window_offsets.get(budget, 0) % 3600
+        start = (int(self.state.now.timestamp()) - offset) // 3600 * 3600 + offset
         return start, start + 3600
 
     def pulls(self, repo: str) -> list[PullRequest]:
@@ -217,7 +222,7 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
             state.count("github", template, 401, counted=False)
             message = "Bad credentials" if token else "Requires authentication"
             return _error(401, message, headers)
-        start, reset = gh.window()
+        start, reset = gh.window(caller.budget)
         used_key = (caller.budget_key(token), start)
         used = gh.used.get(used_key, 0)
         rate_headers = lambda used_now: {  # noqa: E731 - small closure over the window

@@ -220,7 +220,7 @@ def list_review_comment_reactions(ctx: Ctx) -> Paged:
 
 def get_rate_limit(ctx: Ctx) -> dict:
     gh = ctx.side
-    start, reset = gh.window()
+    start, reset = gh.window(ctx.caller.budget)
     token = request_token(ctx.request) or ""
     return gi.rate_limit_payload(
         {

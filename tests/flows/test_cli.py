@@ -116,19 +116,27 @@ def test_help_lists_every_command():
 
 
 @pytest.mark.slow
-def test_rejected_token_is_one_paragraph_not_a_traceback(tmp_path):
-    """The flow runs under Prefect, which logs failed tasks with tracebacks: the CLI keeps it to one message."""
-    from sandbox.config_writer import GITHUB_TOKEN_ENV, sandbox_env, write_sandbox_config
+@pytest.mark.parametrize("tokens", [1, 2])
+def test_rejected_token_is_one_paragraph_not_a_traceback(tmp_path, tokens):
+    """The flow runs under Prefect, which logs failed tasks with tracebacks: the CLI keeps it to one message.
+    A pool whose every credential is rejected fails the same way (bad input, exit 2), naming each by its variable."""
+    from sandbox.config_writer import github_token_envs, sandbox_env, write_sandbox_config
     from sandbox.server import SandboxServer
     from tests.support.worlds import tiny_world
 
     world = tiny_world()
+    envs = github_token_envs(tokens)
     with SandboxServer(world) as server:
-        write_sandbox_config(world, server, tmp_path / "ladder.yaml")
-        env = {**sandbox_env(world), GITHUB_TOKEN_ENV: "not-a-valid-token", "PREFECT_HOME": str(tmp_path / "pf")}
+        write_sandbox_config(world, server, tmp_path / "ladder.yaml", tokens=tokens)
+        bad = {env: f"not-a-valid-token-{i}" for i, env in enumerate(envs)}
+        env = {**sandbox_env(world, tokens), **bad, "PREFECT_HOME": str(tmp_path / "pf")}
         proc = run_cli("sync", "--no-reports", cwd=tmp_path, env=env, timeout=600)  # Prefect starts slowly under load
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("ladder: error: GitHub returned 401") and "invalid or expired" in last
+    if tokens == 1:
+        assert last.startswith("ladder: error: GitHub returned 401") and "invalid or expired" in last
+    else:
+        assert last.startswith("ladder: error: GitHub rejected every credential of the pool: ")
+        assert all(f"{env} (401 Bad credentials)" in last for env in envs)
     assert "not-a-valid-token" not in proc.stderr

@@ -100,3 +100,33 @@ def test_a_missing_key_file_is_a_config_error(app_setup, monkeypatch, tmp_path):
     monkeypatch.setenv("LADDER_APP_KEY_PATH", str(tmp_path / "absent.pem"))
     with pytest.raises(ConfigError, match="LADDER_APP_KEY_PATH"):
         stages.sync_github(read_config(config))
+
+
+def test_an_app_installation_that_is_gone_leaves_the_pool(app_setup, monkeypatch, caplog):
+    """A pool of a token and an App whose installation the sandbox does not know (uninstalled): the exchange is
+    refused, the App leaves the pool naming its installation, and the token reads everything."""
+    import logging
+
+    world, server, config, _ = app_setup  # no register_app: the installation is gone
+    monkeypatch.setenv(GITHUB_TOKEN_ENV, sandbox_env(world)[GITHUB_TOKEN_ENV])
+    app = {"app_id": APP_ID, "installation_id": INSTALLATION, "private_key_path_env": "LADDER_APP_KEY_PATH"}
+
+    def pool(doc: dict) -> None:
+        for key in ("app", "token_env"):
+            doc["github"].pop(key, None)
+        doc["github"]["credentials"] = [{"app": app}, {"token_env": GITHUB_TOKEN_ENV}]
+
+    edit_yaml(config, pool)
+    loaded = read_config(config)
+    with caplog.at_level(logging.ERROR, logger="miners.github.pool"):
+        summaries = stages.sync_github(loaded)
+    assert not [s for s in summaries if s["error"]] and sum(s["inserted"] for s in summaries) > 0
+    assert _exchanges(server, 404) == 1  # asked once; the pool never uses it again
+    [line] = [r.getMessage() for r in caplog.records if "rejected by GitHub" in r.getMessage()]
+    assert f"the GitHub App installation {INSTALLATION} was rejected by GitHub" in line
+    assert "token exchange was refused (404 Not Found)" in line and "still installed" in line
+    result = CliRunner().invoke(main, ["runs", "--config", str(config), "--json"])
+    [github] = [r for r in json.loads(result.output) if r["source"] == "github"]
+    costs = {c["credential"]: c for c in github["credentials"]}
+    assert costs[f"app-{INSTALLATION}"]["rejected"].startswith("the GitHub App installation token exchange")
+    assert costs[GITHUB_TOKEN_ENV]["budget_points"] == server.state.stats()["github"]["budget"]["ladder-sync"]
