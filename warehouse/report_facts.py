@@ -60,6 +60,7 @@ def activity_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 #   a million of them, would add a second of work and no information.
 _REPORT_INPUT_PARTS: dict[str, str | None] = {
     "sync_runs": None,
+    "sync_run_credentials": None,  # what each GitHub credential of a run cost (`ladder runs`)
     "http_cache": None,
     "schema_migrations": None,
     "quarantined_records": None,  # shown by `ladder runs` / `doctor`, not in a report
