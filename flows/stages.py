@@ -190,19 +190,37 @@ def resolve_identities(config: LadderConfig) -> dict:
     return summary
 
 
+# stage_versions' row of the classifiers' version and the digest of the files it was computed from.
+CLASSIFIER_VERSION = "classify:classifier-version"
+
+
 def classify(config: LadderConfig) -> int:
     """Label the activities that are new or changed since they were labelled (every activity when the rules or
     models changed); returns the number of label rows changed."""
-    from classifiers import classifier_version, classify_activities
+    from classifiers.inputs import classifier_inputs_digest
     from flows.files import file_policy, private_umask, secure, tree
+
+    def label(rows):
+        from classifiers import classify_activities
+
+        return classify_activities(rows, model_dir=config.model_dir, rules_path=rules)
 
     policy = file_policy(config)
     rules = config.resolve(config.classifiers.rules)
     with open_writer(config) as wh, private_umask(policy):
-        version = classifier_version(model_dir=config.model_dir, rules_path=rules)
-        result = wh.classify_changed(
-            version, lambda rows: classify_activities(rows, model_dir=config.model_dir, rules_path=rules)
-        )
+        # The classifiers' version as last computed, while the files it comes from are the same (no models
+        # loaded, no scikit-learn imported); computed again (models trained when missing) otherwise.
+        digest = classifier_inputs_digest(model_dir=config.model_dir, rules_path=rules)
+        known = (wh.read_stage_version(CLASSIFIER_VERSION) or "").split(" ")
+        if len(known) == 2 and known[0] == digest:
+            version = known[1]
+        else:
+            from classifiers import classifier_version
+
+            version = classifier_version(model_dir=config.model_dir, rules_path=rules)
+            digest = classifier_inputs_digest(model_dir=config.model_dir, rules_path=rules)  # models may be new
+        result = wh.classify_changed(version, label)
+        wh.write_stage_version(CLASSIFIER_VERSION, f"{digest} {version}")
     secure(tree(config.model_dir), policy)
     log.info(
         "classify: %d activities, %d new or changed re-classified (%d labels), %d label rows changed",

@@ -85,7 +85,7 @@ def read_stage_version(con: duckdb.DuckDBPyConnection, stage: str) -> str | None
     return rows[0][0] if rows else None
 
 
-def _write_stage_version(con: duckdb.DuckDBPyConnection, stage: str, version: str, now: dt.datetime) -> None:
+def write_stage_version(con: duckdb.DuckDBPyConnection, stage: str, version: str, now: dt.datetime) -> None:
     con.execute(
         "INSERT INTO stage_versions (stage, version_hash, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT (stage) DO UPDATE SET version_hash = excluded.version_hash, updated_at = excluded.updated_at "
@@ -149,8 +149,8 @@ def classify_changed(
             "INSERT INTO activity_label_inputs SELECT activity_id, input_hash FROM ev_to_classify "
             "ON CONFLICT (activity_id) DO UPDATE SET input_hash = excluded.input_hash"
         )
-        _write_stage_version(con, CLASSIFY_STAGE, version, now)
-        _write_stage_version(con, CLASSIFY_INPUT, fingerprint, now)
+        write_stage_version(con, CLASSIFY_STAGE, version, now)
+        write_stage_version(con, CLASSIFY_INPUT, fingerprint, now)
         return changed
 
     changed = transaction("writing labels", work)
@@ -265,8 +265,8 @@ def evidence_changed(
             "WHERE ? OR person_id IN (SELECT person_id FROM ev_rebuild)",
             [rubric_id, rubric_version, redo_all],
         )
-        _write_stage_version(con, stage, version, now)
-        _write_stage_version(con, f"{stage}:input", key, now)
+        write_stage_version(con, stage, version, now)
+        write_stage_version(con, f"{stage}:input", key, now)
         return changed
 
     changed = transaction("writing evidence", work)

@@ -428,6 +428,17 @@ class Warehouse:
             ),
         )
 
+    def read_stage_version(self, stage: str) -> str | None:
+        """What a stage stored as its version or input digest under ``stage`` (``stage_versions``), if anything."""
+        return downstream.read_stage_version(self.con, stage)
+
+    def write_stage_version(self, stage: str, version: str) -> None:
+        """Store ``version`` under ``stage`` (``stage_versions``; unchanged rows are not rewritten)."""
+        self._transaction(
+            f"storing the {stage} version",
+            lambda con: downstream.write_stage_version(con, stage, version, self._clock()),
+        )
+
     def classify_changed(self, version: str, classify: Callable[[pa.Table], pa.Table]) -> downstream.ClassifyResult:
         """Label only activities that are new, changed, or were labelled under another classifiers' ``version``;
         drop labels of activities gone (``warehouse.downstream``)."""

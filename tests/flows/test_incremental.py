@@ -307,3 +307,56 @@ def test_reports_are_not_even_built_until_something_they_show_changes(synced, ca
     later = config.model_copy(update={"reports": config.reports.model_copy(update={"until": dt.date(2026, 11, 30)})})
     assert reports_run(later, caplog)[0] is False
     assert reports_run(later, caplog) == (True, 0)
+
+
+CLASSIFY_CHILD = """
+import sys
+from flows import stages
+from flows.config import read_config
+stages.classify(read_config(sys.argv[1]))
+print("scikit-learn imported:", "sklearn" in sys.modules)
+"""
+
+
+def classify_in_a_child(config_path: Path) -> bool:
+    """Run the classify stage in a new process; whether it imported scikit-learn (loaded the models)."""
+    done = subprocess.run(
+        [sys.executable, "-c", CLASSIFY_CHILD, str(config_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+        timeout=600,
+    )
+    return done.stdout.strip().splitlines()[-1] == "scikit-learn imported: True"
+
+
+@pytest.mark.slow
+def test_an_unchanged_classify_loads_no_model_and_a_changed_rules_file_is_seen(synced):
+    from classifiers import classifier_version
+    from flows.stages import CLASSIFIER_VERSION
+
+    config = read_config(synced.config_path)
+    stages.classify(config)  # settled
+
+    def stored_version() -> str:
+        with open_warehouse(config.warehouse_path, read_only=True) as wh:
+            return (wh.read_stage_version(CLASSIFIER_VERSION) or "").split(" ")[-1]
+
+    rules = config.resolve(config.classifiers.rules)
+    assert stored_version() == classifier_version(model_dir=config.model_dir, rules_path=rules)
+    assert classify_in_a_child(synced.config_path) is False  # the version known, the models not even loaded
+
+    # A rule added to the rules file: its version is computed again (the models loaded) and differs.
+    path = synced.dir / "more-rules.yaml"
+    path.write_text(
+        'version: "1"\nrules:\n  - name: flaky-fix\n    label: work.bugfix\n    keywords: ["flaky test"]\n',
+        encoding="utf-8",
+    )
+    edit_yaml(synced.config_path, lambda doc: doc["classifiers"].update(rules=str(path)))
+    before = stored_version()
+    assert classify_in_a_child(synced.config_path) is True
+    changed = read_config(synced.config_path)
+    assert stored_version() != before
+    assert stored_version() == classifier_version(model_dir=changed.model_dir, rules_path=path)
+    assert classify_in_a_child(synced.config_path) is False
