@@ -10,6 +10,10 @@ each in its own process with its own fresh warehouse:
 - ``threads``: per-partition tasks on threads, GitHub and Jira at once (the default);
 - ``dask``: the same tasks on a local Dask cluster of ``--dask-workers`` processes (needs prefect-dask).
 
+The sandbox counts GitHub's secondary limits (900 REST requests and 2,000 GraphQL points a minute per token) in
+real minutes (``--real-time-limits``): its virtual clock stands still, and the runs together make more than one
+minute's allowance.
+
 Per run: wall time of the mining (first source run started → last finished, from ``sync_runs``), of the whole
 command (including Prefect's temporary server start), peak RSS of the sync process (Dask workers are separate
 processes: not included), items, requests and budget points as ``sync_runs`` recorded them (tests check they
@@ -148,6 +152,7 @@ def main() -> None:
                 str(port),
                 "--write-config",
                 str(tmp / "base.yaml"),
+                "--real-time-limits",  # secondary limits per real minute: the runs together exceed one's allowance
                 *faults,
             ],
             stdout=subprocess.DEVNULL,

@@ -91,6 +91,12 @@ class _ListenError(click.ClickException):
     metavar="PROFILE",
     help="Inject faults: a shipped profile name (flaky, outage, throttled) or a YAML file.",
 )
+@click.option(
+    "--real-time-limits",
+    is_flag=True,
+    help="Count GitHub's secondary rate limits (requests per minute) in real minutes: the virtual clock stands "
+    "still, so a sync longer than a minute's allowance would otherwise be refused for good.",
+)
 def serve(
     world_path: str,
     host: str,
@@ -99,6 +105,7 @@ def serve(
     tokens: int,
     now: dt.datetime | None,
     faults_name: str | None,
+    real_time_limits: bool,
 ) -> None:
     """Serve a world over GitHub- and Jira-shaped HTTP APIs in the foreground (Ctrl-C stops)."""
     from sandbox.config_writer import write_sandbox_config
@@ -117,6 +124,13 @@ def serve(
         raise _ListenError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port (0 picks a free one)"
         ) from None
+    if real_time_limits:
+        import time
+
+        from sandbox.github.http import side
+
+        started = time.monotonic()
+        side(server.state).secondary_real_seconds = lambda: time.monotonic() - started
     click.echo(f"GitHub REST: {server.github_url}")
     click.echo(f"Jira:        {server.jira_url}")
     click.echo(f"stats:       {server.base_url}/_sandbox/stats")

@@ -79,6 +79,10 @@ class GitHubSide:
     secondary_max_concurrent: int | None = 100
     secondary_retry_after: bool = True  # False: answer without Retry-After (GitHub does both)
     secondary_used: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    # Seconds of real time to add to the virtual clock for the secondary limits' minutes (None: none).  The virtual
+    # clock stands still unless moved, so a long sync would otherwise spend one minute's allowance forever;
+    # ``ladder sandbox serve --real-time-limits`` sets it for benches that run longer than a minute's allowance.
+    secondary_real_seconds: Callable[[], float] | None = None
     in_flight: dict[str, int] = field(default_factory=dict)
     _request_ids: Any = field(default_factory=lambda: itertools.count(1))
     _index_key: tuple[int, int] | None = None
@@ -107,7 +111,8 @@ class GitHubSide:
     def secondary(self, token: str, api: str, request_id: str) -> tuple[dict[str, str], dict[str, Any]] | None:
         """Charge one secondary-limit point for ``api`` (``rest`` | ``graphql``); (headers, body) of the 403
         when the token is over a secondary limit, else None.  Call ``release(token)`` when the request ends."""
-        minute = int(self.state.now.timestamp()) // 60
+        now = int(self.state.now.timestamp() + (self.secondary_real_seconds() if self.secondary_real_seconds else 0))
+        minute = now // 60
         limit = self.secondary_rest_per_minute if api == "rest" else self.secondary_graphql_per_minute
         key = (token, api, minute)
         with self.state.lock:
@@ -117,7 +122,7 @@ class GitHubSide:
             if not (busy or over):
                 self.secondary_used[key] = self.secondary_used.get(key, 0) + 1
                 return None
-        wait = 1 if busy else max(1, (minute + 1) * 60 - int(self.state.now.timestamp()))
+        wait = 1 if busy else max(1, (minute + 1) * 60 - now)
         headers = {"Retry-After": str(wait)} if self.secondary_retry_after else {}
         return headers, {
             "message": SECONDARY_MESSAGE.format(request_id=request_id),

@@ -102,6 +102,22 @@ def test_secondary_limits_per_virtual_minute_with_retry_after_to_the_next_minute
     assert bare.status_code == 403 and "Retry-After" not in bare.headers  # GitHub sends both kinds
 
 
+def test_with_real_time_limits_the_minutes_pass_while_the_virtual_clock_stands_still():
+    """``sandbox serve --real-time-limits``: the secondary limits' minutes add real seconds (here: a counter moved
+    by hand) to the virtual clock, which a long bench never moves."""
+    with SandboxServer(tiny_world(), now=dt.datetime(2026, 10, 25, 3, 0, 20, tzinfo=dt.timezone.utc)) as server:
+        gh = side(server.state)
+        gh.secondary_rest_per_minute = 1
+        real = [0.0]
+        gh.secondary_real_seconds = lambda: real[0]
+        url, auth = server.github_url + REST, {"Authorization": "token tok-service"}
+        first, refused = (httpx.get(url, headers=auth) for _ in range(2))
+        real[0] = 45.0  # 45 s of real time later, the virtual clock where it was: the next minute
+        again = httpx.get(url, headers=auth)
+    assert (first.status_code, refused.status_code, again.status_code) == (200, 403, 200)
+    assert refused.headers["Retry-After"] == "40"
+
+
 def test_concurrent_requests_over_the_limit_are_refused():
     with SandboxServer(tiny_world()) as server:
         gh = side(server.state)
