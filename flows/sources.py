@@ -24,8 +24,8 @@ from flows.config import (
     read_secret,
 )
 from flows.runtime import RedactSecrets
-from miners.github.source import INFO as GITHUB
-from miners.jira.source import INFO as JIRA
+from miners.github.info import INFO as GITHUB
+from miners.jira.info import INFO as JIRA
 from miners.people.source import INFO as ROSTER
 from miners.source import Source, SourceInfo
 

@@ -10,35 +10,12 @@ from miners.base import Batch
 from miners.github import miner
 from miners.github.client import GitHubReader
 from miners.github.graphql import GraphQLReader
+from miners.github.info import INFO
 from miners.github.parse import partition_for
 from miners.github.pool import CredentialPool, with_costs
 from miners.github.ratelimit import RateLimitPolicy
-from miners.records import AccountRecord, PullRequestRecord
-from miners.records import github as records
+from miners.records import PullRequestRecord
 from miners.source import Plan, SnapshotKeys, SourceInfo, Stored, SyncRequest, Work
-
-INFO = SourceInfo(
-    name="github",
-    partitions=("github:{org}", "github:{org}/{repo}", "github:accounts"),
-    cursor="per repository: the newest PR or review-comment updated_at seen (ISO-8601 UTC)",
-    record_types=records.RECORD_TYPES + (AccountRecord,),
-    staging_views=(
-        "stg_github_repos",
-        "stg_github_pull_requests",
-        "stg_github_pull_request_files",
-        "stg_github_reviews",
-        "stg_github_review_comments",
-        "stg_github_issue_comments",
-        "stg_github_review_requests",
-        "stg_github_pull_request_commits",
-        "stg_github_co_authors",
-        "stg_codeowners",
-        "stg_org_teams",
-        "stg_accounts",
-    ),
-    account_system="github",
-    progress_unit="PRs",
-)
 
 
 @dataclass(frozen=True)

@@ -10,27 +10,9 @@ import jira
 
 from miners.base import Batch
 from miners.jira import miner
-from miners.records import AccountRecord, JiraIssueRecord
-from miners.records import jira as records
+from miners.jira.info import INFO
+from miners.records import JiraIssueRecord
 from miners.source import Plan, SnapshotKeys, SourceInfo, SyncRequest, Work
-
-INFO = SourceInfo(
-    name="jira",
-    partitions=("jira:{KEY}", "jira:accounts"),
-    cursor="per project: the newest issue updated seen, at Jira's minute resolution (yyyy-MM-dd HH:mm UTC)",
-    record_types=records.RECORD_TYPES + (AccountRecord,),
-    staging_views=(
-        "stg_jira_issues",
-        "stg_jira_links",
-        "stg_jira_comments",
-        "stg_jira_changes",
-        "stg_jira_incidents",
-        "stg_jira_incident_roles",
-        "stg_jira_incident_followups",
-        "stg_accounts",
-    ),
-    account_system="jira",
-)
 
 
 @dataclass(frozen=True)
