@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import types
@@ -73,14 +74,20 @@ def _encode(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _field_hints(cls: type) -> tuple[tuple[str, Any], ...]:
+    """A dataclass's fields with their resolved types, once per class (resolving them is most of the decoding)."""
+    hints = typing.get_type_hints(cls, vars(calibration))
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+
+
 def _decode(value: Any, hint: Any) -> Any:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         return None if value is None else _decode(value, options[0])
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = typing.get_type_hints(hint, vars(calibration))
-        return hint(**{f.name: _decode(value[f.name], hints[f.name]) for f in dataclasses.fields(hint)})
+        return hint(**{name: _decode(value[name], field_hint) for name, field_hint in _field_hints(hint)})
     if isinstance(hint, type) and issubclass(hint, BaseModel):
         return hint.model_validate(value)
     args = typing.get_args(hint)
