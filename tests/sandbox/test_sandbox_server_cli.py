@@ -80,6 +80,7 @@ def test_serve_takes_now_and_faults_and_rejects_a_bad_profile(tmp_path):
         "tokens",
         "now",
         "faults_name",
+        "real_time_limits",
     ]
     world_file = tmp_path / "world.json"
     write_world(tiny_world(), world_file)
