@@ -104,7 +104,9 @@ def read_source_status(
         if fetched is not None and (entry["synced_through"] is None or fetched > entry["synced_through"]):
             entry["synced_through"] = fetched
     for source, first in con.execute(
-        f"SELECT source, min(CAST(timezone('UTC', occurred_at) AS DATE)) FROM {activity} GROUP BY source"
+        # the UTC date of the earliest instant (the date only grows with the instant): one conversion per source,
+        # not one per activity (10x on 1.3M activities)
+        f"SELECT source, CAST(timezone('UTC', min(occurred_at)) AS DATE) FROM {activity} GROUP BY source"
     ).fetchall():
         if source in status:
             status[source]["data_from"] = first
