@@ -10,6 +10,7 @@ a source is one more entry here (docs/architecture.md, "Adding a source").
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,17 +101,26 @@ def _app_private_key(config: LadderConfig, app: GitHubAppConfig | None = None) -
     return key
 
 
+def _credential_secret(config: LadderConfig, credential: GitHubCredentialConfig) -> str:
+    """One credential's secret (a token, or an App's private key), read from the environment and registered for
+    redaction (ConfigError naming the variable)."""
+    if credential.app is not None:
+        return _app_private_key(config, credential.app)
+    assert credential.token_env is not None
+    return _secret(config, credential.token_env, "GitHub token")
+
+
 def _credential_auth(config: LadderConfig, credential: GitHubCredentialConfig) -> Any:
-    """PyGithub's auth for one credential; its secret read from the environment (ConfigError naming the variable)."""
+    """PyGithub's auth for one credential (``_credential_secret``)."""
     from github import Auth
 
+    secret = _credential_secret(config, credential)
     if credential.app is not None:
         # PyGithub exchanges a JWT signed with the key for an installation token (POST
         # /app/installations/{id}/access_tokens on base_url) and refreshes it before it expires.
         app = credential.app
-        return Auth.AppAuth(app.app_id, _app_private_key(config, app)).get_installation_auth(app.installation_id)
-    assert credential.token_env is not None
-    return Auth.Token(_secret(config, credential.token_env, "GitHub token"))
+        return Auth.AppAuth(app.app_id, secret).get_installation_auth(app.installation_id)
+    return Auth.Token(secret)
 
 
 def github_client(config: LadderConfig, credential: GitHubCredentialConfig | None = None) -> Any:
@@ -146,8 +156,12 @@ def github_pool(config: LadderConfig) -> Any:
     gh = config.github
     assert gh is not None
     credentials = {c.name: c for c in gh.pool}
-    for credential in credentials.values():  # every secret read (and registered for redaction) up front
-        _credential_auth(config, credential)
+    # Every secret read (and registered for redaction) up front, once: their digest keys the process's pool, so a
+    # token or key renewed in the environment makes a new pool, in which a credential GitHub rejected before is
+    # tried again (the digest is kept in memory only).
+    secrets = hashlib.sha256()
+    for credential in credentials.values():
+        secrets.update(_credential_secret(config, credential).encode("utf-8", "surrogatepass") + b"\0")
 
     def connect(name: str) -> Any:
         return github_client(config, credentials[name])
@@ -156,28 +170,12 @@ def github_pool(config: LadderConfig) -> Any:
     if len(credentials) == 1:  # one credential: nothing to share, each partition learns its budget as before
         return CredentialPool(list(credentials), connect, config_file=where)
     specs = tuple(c.model_dump_json() for c in credentials.values())
-    key = (str(config.source_path), normalized_url(gh.base_url), specs, _secrets_digest(config, gh.pool))
+    key = (str(config.source_path), normalized_url(gh.base_url), specs, secrets.hexdigest())
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:
             pool = _POOLS[key] = CredentialPool(list(credentials), connect, config_file=where)
         return pool
-
-
-def _secrets_digest(config: LadderConfig, credentials: list[GitHubCredentialConfig]) -> str:
-    """A digest of the pool's secrets (kept in memory only): a token or key renewed in the environment makes a
-    new pool, in which a credential GitHub rejected before is tried again."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for credential in credentials:
-        if credential.app is not None:
-            secret = _app_private_key(config, credential.app)
-        else:
-            assert credential.token_env is not None
-            secret = _secret(config, credential.token_env, "GitHub token")
-        digest.update(secret.encode("utf-8", "surrogatepass") + b"\0")
-    return digest.hexdigest()
 
 
 def _github(config: LadderConfig) -> Source:

@@ -200,13 +200,14 @@ def classify(config: LadderConfig) -> int:
     from classifiers.inputs import classifier_inputs_digest
     from flows.files import file_policy, private_umask, secure, tree
 
+    policy = file_policy(config)
+    rules = config.resolve(config.classifiers.rules)
+
     def label(rows):
         from classifiers import classify_activities
 
         return classify_activities(rows, model_dir=config.model_dir, rules_path=rules)
 
-    policy = file_policy(config)
-    rules = config.resolve(config.classifiers.rules)
     with open_writer(config) as wh, private_umask(policy):
         # The classifiers' version as last computed, while the files it comes from are the same (no models
         # loaded, no scikit-learn imported); computed again (models trained when missing) otherwise.

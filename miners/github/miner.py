@@ -48,6 +48,7 @@ Rate limits
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fnmatch
 import logging
@@ -149,96 +150,53 @@ def mine_github(
     budget left, and a credential spent mid-repository hands over to one with budget (``miners.github.pool``).
     """
     policy = policy or RateLimitPolicy()
-
-    def run(client: Any, lease: Any) -> Iterator[Batch]:
-        return _mine_orgs(
-            client,
-            orgs,
-            cursors,
-            policy,
-            lease,
-            include=include,
-            exclude=exclude,
-            include_archived=include_archived,
-            overlap=overlap,
-            now=now,
-            full=full,
-            since=since,
-            progress=progress,
-            teams=teams,
-            stored_pulls=stored_pulls,
-            http_cache=http_cache,
-        )
-
-    if isinstance(gh, CredentialPool):
-        with gh.lease(SOURCE, policy) as lease:
-            yield from run(lease.client(), lease)
-        return
-    yield from run(gh, None)
-
-
-def _mine_orgs(
-    gh: github.Github,
-    orgs: Sequence[str],
-    cursors: Mapping[str, str],
-    policy: RateLimitPolicy,
-    lease: Lease | None,
-    *,
-    include: Sequence[str],
-    exclude: Sequence[str],
-    include_archived: bool,
-    overlap: dt.timedelta,
-    now: Callable[[], dt.datetime],
-    full: bool,
-    since: dt.datetime | None,
-    progress: Progress | None,
-    teams: bool,
-    stored_pulls: Callable[[str], int] | None,
-    http_cache: Mapping[str, tuple[str, str]] | None,
-) -> Iterator[Batch]:
-    rest, gql = readers(gh, policy, http_cache, lease)
-    stopped: SourceStop | None = None
-    for org in orgs:
-        if stopped is not None:
-            yield Batch.failed(SOURCE, f"{SOURCE}:{org}", f"not synced: {stopped}")
-            continue
-        batch, selected, stopped = list_org(
-            rest,
-            gql,
-            org,
-            cursors,
-            include=include,
-            exclude=exclude,
-            include_archived=include_archived,
-            now=now,
-            full=full,
-            since=since,
-            teams=teams,
-        )
-        yield from with_costs([batch], lease, batch.partition)
-        for repo in selected:
+    pool = gh if isinstance(gh, CredentialPool) else None
+    with pool.lease(SOURCE, policy) if pool is not None else contextlib.nullcontext(None) as lease:
+        client = lease.client() if lease is not None else gh
+        assert not isinstance(client, CredentialPool)
+        rest, gql = readers(client, policy, http_cache, lease)
+        stopped: SourceStop | None = None
+        for org in orgs:
             if stopped is not None:
-                yield Batch.failed(SOURCE, partition_for(repo["nameWithOwner"]), f"not synced: {stopped}")
+                yield Batch.failed(SOURCE, f"{SOURCE}:{org}", f"not synced: {stopped}")
                 continue
-            if lease is not None:
-                lease.rebalance()  # each repository with the pool's credential that has the most budget left
-            repo_batches = mine_listed_repo(
+            batch, selected, stopped = list_org(
                 rest,
                 gql,
-                repo,
+                org,
                 cursors,
-                overlap=overlap,
+                include=include,
+                exclude=exclude,
+                include_archived=include_archived,
                 now=now,
                 full=full,
                 since=since,
-                policy=policy,
-                progress=progress,
-                stored_pulls=stored_pulls,
+                teams=teams,
             )
-            for batch in with_costs(repo_batches, lease, partition_for(repo["nameWithOwner"])):
-                if batch.stats.get("source_stop"):
-                    stopped = SourceStop(batch.error or "stopped")
-                yield batch
+            yield from with_costs([batch], lease, batch.partition)
+            for repo in selected:
+                if stopped is not None:
+                    yield Batch.failed(SOURCE, partition_for(repo["nameWithOwner"]), f"not synced: {stopped}")
+                    continue
+                if lease is not None:
+                    lease.rebalance()  # each repository with the pool's credential that has the most budget left
+                repo_batches = mine_listed_repo(
+                    rest,
+                    gql,
+                    repo,
+                    cursors,
+                    overlap=overlap,
+                    now=now,
+                    full=full,
+                    since=since,
+                    policy=policy,
+                    progress=progress,
+                    stored_pulls=stored_pulls,
+                )
+                for batch in with_costs(repo_batches, lease, partition_for(repo["nameWithOwner"])):
+                    if batch.stats.get("source_stop"):
+                        stopped = SourceStop(batch.error or "stopped")
+                    yield batch
 
 
 def readers(

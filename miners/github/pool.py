@@ -193,13 +193,6 @@ class CredentialPool:
                 self._mining.discard(partition)
                 self._lock.notify_all()
 
-    def budget_left(self, now: float) -> dict[str, dict[str, int]]:
-        """``{name: {resource: remaining}}`` as last seen (resets passed left out): for ``sync_runs``."""
-        return {
-            c.name: {resource: remaining for resource, (remaining, reset) in sorted(c.budgets.items()) if reset > now}
-            for c in self.credentials.values()
-        }
-
 
 def describe(name: str) -> str:
     """A credential for a message: the variable holding the token, or the App installation."""
