@@ -113,6 +113,9 @@ def start_prefect_server() -> None:
     if instance.running:
         return
     preexec = _die_with_parent()
+    # The server's own stderr goes to a file, not the user's terminal: stopped at exit while a request is in
+    # flight, it prints a database driver's traceback that says nothing about the sync.  Shown if it fails to start.
+    server_stderr = tempfile.TemporaryFile()
 
     class _Subprocess:
         """Prefect's ``subprocess`` module, with every Popen started under the parent-death signal."""
@@ -123,12 +126,17 @@ def start_prefect_server() -> None:
         @staticmethod
         def Popen(*args, **kwargs):  # noqa: N802 - the name Prefect calls
             kwargs.setdefault("preexec_fn", preexec)
+            kwargs.setdefault("stderr", server_stderr)
             return subprocess.Popen(*args, **kwargs)
 
     original = prefect_server.subprocess
     prefect_server.subprocess = _Subprocess()  # type: ignore[assignment]
     try:
         instance.start()
+    except RuntimeError as exc:
+        server_stderr.seek(0)
+        tail = server_stderr.read().decode("utf-8", "replace")[-4000:]
+        raise RuntimeError(f"{exc} Its stderr ended with:\n{tail}" if tail else str(exc)) from None
     finally:
         prefect_server.subprocess = original
 

@@ -1,4 +1,5 @@
-"""Operability (issue 16, item 9): Prefect's temporary server dies with the sync; an unwritable home is one error.
+"""Operability (issue 16, item 9): Prefect's temporary server dies with the sync, its stderr is not the user's; an
+unwritable home is one error.
 
 Killing a sync used to leave Prefect's API server (a ``uvicorn`` child) running, orphaned (4 of 4 kills),
 and an unwritable Prefect home gave 3,204 lines of stderr with 31 tracebacks.  Both run ``ladder sync`` as
@@ -85,6 +86,10 @@ def test_killing_the_sync_leaves_no_prefect_server(tmp_path):
                 time.sleep(0.05)
             assert server_pid is not None, f"no server child; sync exited {sync.poll()}: {_err(config)}"
             assert "prefect.server.api.server:create_app" in _cmdline(server_pid)
+            # Its stderr is its own file, not the user's terminal: stopped mid-request at the sync's exit, the
+            # server prints a database driver's traceback that said nothing about the sync (a flaky CLI test).
+            assert os.readlink(f"/proc/{sync.pid}/fd/2") == str(config.with_name("sync.err"))
+            assert os.readlink(f"/proc/{server_pid}/fd/2") != str(config.with_name("sync.err"))
             os.kill(sync.pid, signal.SIGKILL)
             sync.wait(timeout=30)
             deadline = time.monotonic() + 30
