@@ -40,7 +40,7 @@ from flows import stages  # noqa: E402
 from flows.config import ConfigError, LadderConfig, read_config  # noqa: E402
 from flows.sources import build_source, github_pool, source_entry, source_names  # noqa: E402
 from miners.base import Batch  # noqa: E402
-from miners.source import Plan, SnapshotKeys, SyncRequest, Work  # noqa: E402
+from miners.source import Plan, SyncRequest, Work  # noqa: E402
 from warehouse.health import run_costs  # noqa: E402
 
 log = logging.getLogger("ladder.nightly")
@@ -204,7 +204,7 @@ def mine(config: LadderConfig, since: dt.date | None = None, full: bool = False)
                     log.warning(entry.unconfigured)
                 continue
             run = live[name] = _SourceRun(name, wh.begin_run(name), wh.read_cursors(name))
-            stored = wh.snapshot(name, SnapshotKeys(http_cache_containing="/orgs/"))
+            stored = wh.snapshot(name, entry.info.plan_keys)
             future = plan_task.with_options(
                 name=f"plan-{name}",
                 tags=_tags(config, name),

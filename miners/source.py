@@ -31,6 +31,17 @@ def utcnow() -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class SnapshotKeys:
+    """What to read into a ``StoredSnapshot`` for one piece of work."""
+
+    counts: tuple[tuple[type[Record], str], ...] = ()  # (record type, partition) pairs to count
+    counts_under: tuple[tuple[type[Record], str], ...] = ()  # (type, prefix): every partition's count under it
+    updated: tuple[tuple[type[Record], str], ...] = ()  # (type, partition): every stored updated_at there
+    quarantined_prefixes: tuple[str, ...] = ()  # quarantined items of the source starting with one of these
+    http_cache_containing: str | None = None  # kept answers whose key (path and query) contains this
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     """What a source mines and how its work is split; static, known without a client or a config."""
 
@@ -41,6 +52,7 @@ class SourceInfo:
     staging_views: tuple[str, ...]  # the ``warehouse/sql/staging`` views over its raw tables
     account_system: str | None  # ``AccountRecord.system`` of the accounts it yields for identity; None: none
     progress_unit: str | None = None  # what a terminal progress bar counts per partition ("PRs"); None: no bar
+    plan_keys: SnapshotKeys = SnapshotKeys()  # what its ``plan`` asks of ``Stored`` (a partitioned source)
 
 
 class Stored(Protocol):
@@ -84,16 +96,6 @@ class Source(Protocol):
     def mine(self, request: SyncRequest) -> Iterator[Batch]:
         """Yield batches; each commits with its cursor, in order (a crash loses and duplicates nothing)."""
         ...
-
-
-@dataclass(frozen=True)
-class SnapshotKeys:
-    """What to read into a ``StoredSnapshot`` for one piece of work."""
-
-    counts: tuple[tuple[type[Record], str], ...] = ()  # (record type, partition) pairs to count
-    updated: tuple[tuple[type[Record], str], ...] = ()  # (type, partition): every stored updated_at there
-    quarantined_prefixes: tuple[str, ...] = ()  # quarantined items of the source starting with one of these
-    http_cache_containing: str | None = None  # kept answers whose key (path and query) contains this
 
 
 @dataclass(frozen=True)

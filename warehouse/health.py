@@ -212,6 +212,14 @@ def count_stored(con: duckdb.DuckDBPyConnection, table: str, partition: str) -> 
     return int(stored)
 
 
+def count_stored_under(con: duckdb.DuckDBPyConnection, table: str, prefix: str) -> list[tuple[str, int]]:
+    """``count_stored`` of every partition of raw ``table`` that starts with ``prefix``, in one query."""
+    rows = con.execute(
+        f'SELECT "partition", count(*) FROM {table} WHERE starts_with("partition", ?) GROUP BY ALL', [prefix]
+    ).fetchall()
+    return [(str(p), int(n)) for p, n in rows]
+
+
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None

@@ -228,6 +228,8 @@ class Warehouse:
         """What one partition's mining task may ask (``miners.source.Stored``), read now: the task may run on
         another thread, process or machine, with no connection to this file."""
         counts = {f"{t.TABLE} {p}": self.count_stored(t, p) for t, p in keys.counts}
+        for record_type, prefix in keys.counts_under:
+            counts.update({f"{record_type.TABLE} {p}": n for p, n in self.count_stored_under(record_type, prefix)})
         updated: dict[str, dt.datetime] = {}
         for record_type, partition in keys.updated:
             if record_type.TABLE not in queries.RECORD_TYPES_BY_TABLE:
@@ -269,6 +271,14 @@ class Warehouse:
         if table not in queries.RECORD_TYPES_BY_TABLE:
             raise WarehouseError(f"{record_type.__name__} has no raw table")
         return health.count_stored(self.con, table, partition)
+
+    def count_stored_under(self, record_type: type[Record], prefix: str) -> list[tuple[str, int]]:
+        """``(partition, stored rows)`` of ``record_type`` for every partition starting with ``prefix``, one query
+        (``count_stored`` of each)."""
+        table = record_type.TABLE
+        if table not in queries.RECORD_TYPES_BY_TABLE:
+            raise WarehouseError(f"{record_type.__name__} has no raw table")
+        return health.count_stored_under(self.con, table, prefix)
 
     def read_cursors(self, source: str) -> dict[str, str]:
         """``{partition: cursor}`` stored for ``source``."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from miners.records import AccountRecord
 from miners.records import github as records
-from miners.source import SourceInfo
+from miners.source import SnapshotKeys, SourceInfo
 
 INFO = SourceInfo(
     name="github",
@@ -28,4 +28,7 @@ INFO = SourceInfo(
     ),
     account_system="github",
     progress_unit="PRs",
+    # the org listings' kept answers, and every repository's stored PRs: a repository the listing shows unchanged
+    # since its cursor, with all its PRs stored, is settled by the plan (no task, no request)
+    plan_keys=SnapshotKeys(counts_under=((records.PullRequestRecord, "github:"),), http_cache_containing="/orgs/"),
 )

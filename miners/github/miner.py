@@ -308,18 +308,15 @@ def mine_listed_repo(
     with a failed Batch (a ``SourceStop`` one has ``stats["source_stop"]``), never an exception."""
     full_name = repo["nameWithOwner"]
     partition = partition_for(full_name)
-    cursor = None if full else cursors.get(partition)
+    cursor, stored = _reconciled_cursor(repo, cursors, full, stored_pulls)
     total = (repo.get("pullRequests") or {}).get("totalCount")
-    if cursor is not None and stored_pulls is not None and isinstance(total, int):
-        stored = stored_pulls(full_name)
-        if stored < total:
-            log.warning(
-                "%s: %d pull requests stored of the %d GitHub lists; reading the repository again in full",
-                partition,
-                stored,
-                total,
-            )
-            cursor = None
+    if cursor is None and stored is not None:
+        log.warning(
+            "%s: %d pull requests stored of the %d GitHub lists; reading the repository again in full",
+            partition,
+            stored,
+            total,
+        )
     try:
         yield from mine_repo(
             rest,
@@ -342,6 +339,42 @@ def mine_listed_repo(
     except PartitionError as exc:
         log.error("%s: %s; the other repositories still sync", partition, exc)
         yield Batch.failed(SOURCE, partition, str(exc), _quarantined(f"{full_name} answer", exc))
+
+
+def _reconciled_cursor(
+    repo: Mapping[str, Any],
+    cursors: Mapping[str, str],
+    full: bool,
+    stored_pulls: Callable[[str], int] | None,
+) -> tuple[str | None, int | None]:
+    """The cursor ``repo`` is mined from, and its stored PR count when that count dropped the cursor: a
+    repository with fewer PRs stored than the listing's ``totalCount`` is read again in full."""
+    cursor = None if full else cursors.get(partition_for(repo["nameWithOwner"]))
+    total = (repo.get("pullRequests") or {}).get("totalCount")
+    if cursor is not None and stored_pulls is not None and isinstance(total, int):
+        stored = stored_pulls(repo["nameWithOwner"])
+        if stored < total:
+            return None, stored
+    return cursor, None
+
+
+def _unchanged(newest: dt.datetime | None, old: dt.datetime | None, since: dt.datetime | None) -> bool:
+    """No PR to read: none at all, or none updated after the cursor (and no backfill window)."""
+    return newest is None or (since is None and old is not None and newest <= old)
+
+
+def needs_mining(
+    repo: Mapping[str, Any],
+    cursors: Mapping[str, str],
+    *,
+    full: bool = False,
+    since: dt.datetime | None = None,
+    stored_pulls: Callable[[str], int] | None = None,
+) -> bool:
+    """Whether ``mine_listed_repo`` of ``repo`` would ask GitHub anything.  When not, its only batch restates
+    the cursor, made without a request: the flow's plan settles such a repository itself, with no task."""
+    cursor, _ = _reconciled_cursor(repo, cursors, full, stored_pulls)
+    return not _unchanged(newest_pull_update(repo), parse_cursor(cursor), None if full else since)
 
 
 def _quarantined(item: str, exc: PartitionError) -> tuple[Quarantined, ...]:
@@ -418,7 +451,7 @@ def mine_repo(
         if moment is not None and (latest is None or moment > latest):
             latest = moment
 
-    unchanged = newest is None or (since is None and old is not None and newest <= old)
+    unchanged = _unchanged(newest, old, since)
     comments: list[Record] = []
     pulls = pages = 0
     known_total = total if window_start is None else None

@@ -58,7 +58,8 @@ class GitHubSource:
     # --- partitioned: the flow maps one task over the repositories (``miners.source.PartitionedSource``) ---
 
     def plan(self, request: SyncRequest) -> Plan:
-        """List every org (its partition's batch: repos, teams, CODEOWNERS) and the repositories to mine."""
+        """List every org (its partition's batch: repos, teams, CODEOWNERS) and the repositories to mine; a
+        repository whose listing shows nothing new since its cursor is settled here (``miner.needs_mining``)."""
         stored = request.stored
         with self.pool.lease(INFO.name, RateLimitPolicy()) as lease:
             plan = self._plan(request, *miner.readers(lease.client(), lease.policy, _cache(stored), lease))
@@ -68,7 +69,12 @@ class GitHubSource:
     def _plan(self, request: SyncRequest, rest: GitHubReader, gql: GraphQLReader) -> Plan:
         batches: list[Batch] = []
         work: list[Work] = []
+        settled: list[Batch] = []  # first: the lease's costs go on the last batch, an org listing's
         stopped = None
+        stored = request.stored
+        stored_pulls = (
+            (lambda repo: stored.count_stored(PullRequestRecord, partition_for(repo))) if stored is not None else None
+        )
         for org in self.orgs:
             if stopped is not None:
                 batches.append(Batch.failed(INFO.name, f"github:{org}", f"not synced: {stopped}"))
@@ -91,6 +97,22 @@ class GitHubSource:
                     batches.append(
                         Batch.failed(INFO.name, partition_for(repo["nameWithOwner"]), f"not synced: {stopped}")
                     )
+                elif not miner.needs_mining(
+                    repo, request.cursors, full=request.full, since=request.since, stored_pulls=stored_pulls
+                ):  # its task would only restate the cursor: settled here, no task and no request
+                    settled.extend(
+                        miner.mine_listed_repo(
+                            rest,
+                            gql,
+                            repo,
+                            request.cursors,
+                            overlap=self.overlap,
+                            now=request.now,
+                            full=request.full,
+                            since=request.since,
+                            stored_pulls=stored_pulls,
+                        )
+                    )
                 else:
                     partition = partition_for(repo["nameWithOwner"])
                     keys = SnapshotKeys(
@@ -98,7 +120,7 @@ class GitHubSource:
                         http_cache_containing=f"/repos/{repo['nameWithOwner']}/",
                     )
                     work.append(Work(partition, dict(repo), keys))
-        return Plan(tuple(batches), tuple(work))
+        return Plan(tuple(settled + batches), tuple(work))
 
     def mine_work(self, request: SyncRequest, work: Work) -> Iterator[Batch]:
         """One repository of ``plan``'s listing, with a client and rate-limit policy of its own, leasing the

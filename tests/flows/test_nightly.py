@@ -65,6 +65,17 @@ def test_nightly_twice_adds_and_changes_nothing(pipeline, caplog):
     written = {f: f.stat().st_mtime_ns for f in reports.rglob("*") if f.is_file()}
     caplog.clear()
     second = nightly(str(config))
+    # nothing changed on GitHub: its plan settles every repository (cursor restated), no mining task and no request
+    with get_client(sync_client=True) as client:
+        again = [r for r in client.read_task_runs(limit=200) if r.name.startswith("mine-github:")]
+    assert len(again) == len([r for r in task_runs if r.name.startswith("mine-github:")])
+    settled = {s["partition"]: s for s in second["github"]}
+    assert {f"github:{world.org}/{r.name}" for r in world.repos if not r.archived} <= set(settled)
+    assert all(
+        s["graphql_requests"] == 0 and s["rest_requests"] == 0 and s["cursor"]
+        for s in settled.values()
+        if "/" in s["partition"]
+    )
     with open_warehouse(wh_path, read_only=True) as wh:
         after = wh.fingerprint()
     assert before == after
@@ -117,12 +128,20 @@ def test_moving_the_clock_brings_new_activity_and_each_run_reads_the_config_once
     monkeypatch.setattr(flows.config, "read_config", counted)
     nightly(str(config), reports=False)
     assert reads == [str(config)]  # once for the whole run, not once per task
+    mining = TaskRunFilter(name=TaskRunFilterName(like_="mine-github:"))
+    with get_client(sync_client=True) as client:
+        before = {r.id for r in client.read_task_runs(task_run_filter=mining, limit=200)}
     server.state.now = world.period_end
     result = nightly(str(config), reports=False, config=real(config))  # the CLI passes what it read
     assert reads == [str(config)]
     new_prs = sum(s["inserted"] for s in result["github"])
     new_tickets = sum(s["inserted"] for s in result["jira"])
     assert new_prs >= 1 and new_tickets >= 1
+    # a task mined each repository with new activity, and only those: the others the plan settled
+    with get_client(sync_client=True) as client:
+        tasks = {r.name for r in client.read_task_runs(task_run_filter=mining, limit=200) if r.id not in before}
+    active = {s["partition"] for s in result["github"] if s.get("pulls")}
+    assert active and {f"mine-{p}" for p in active} == tasks
 
 
 def test_demo_writes_every_format_for_every_engineer(tmp_path, harness, monkeypatch):
