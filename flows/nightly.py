@@ -175,8 +175,9 @@ def mine(config: LadderConfig, since: dt.date | None = None, full: bool = False)
     with stages.open_writer(config) as wh:
 
         def load(run: _SourceRun, batches: list[Batch] | tuple[Batch, ...]) -> None:
-            for batch in batches:
-                stages.add_summary(run.summaries, batch, wh.load_batch(batch, run.run_id))
+            """One task's (or plan's) batches in one transaction, each batch's rows with its cursor."""
+            for batch, result in zip(batches, wh.load_batches(batches, run.run_id), strict=True):
+                stages.add_summary(run.summaries, batch, result)
 
         def submit_more(run: _SourceRun) -> None:
             while run.queue and run.in_flight < config.run.concurrency and run.stopped is None:

@@ -135,6 +135,31 @@ def record_batch(con: duckdb.DuckDBPyConnection, batch: Batch, run_id: str | Non
         )
 
 
+def record_quiet_batches(
+    con: duckdb.DuckDBPyConnection, batches: Sequence[Batch], run_id: str | None, now: dt.datetime
+) -> None:
+    """``record_batch`` of done batches with no rows, error, quarantine, kept answers or costs, in two
+    statements for all of them: each partition recorded synced, its earlier unusable answers resolved."""
+    by_source: dict[str, list[str]] = {}
+    for batch in batches:
+        by_source.setdefault(batch.source, []).append(batch.partition)
+    for source, partitions in by_source.items():
+        unique = sorted(set(partitions))
+        con.execute(
+            'INSERT INTO sync_partitions (source, "partition", last_attempt_at, last_success_at, '
+            "consecutive_failures, last_run_id) SELECT ?, unnest(?::VARCHAR[]), ?, ?, 0, ? "
+            'ON CONFLICT (source, "partition") DO UPDATE SET last_attempt_at = EXCLUDED.last_attempt_at, '
+            "last_success_at = EXCLUDED.last_success_at, consecutive_failures = 0, last_error = NULL, "
+            "last_run_id = EXCLUDED.last_run_id",
+            [source, unique, now, now, run_id],
+        )
+        con.execute(
+            'DELETE FROM quarantined_records WHERE source = ? AND list_contains(?::VARCHAR[], "partition") '
+            "AND kind IN ('answer', 'anonymous') AND run_id IS DISTINCT FROM ?",
+            [source, unique, run_id],
+        )
+
+
 def record_credential_costs(
     con: duckdb.DuckDBPyConnection, run_id: str, source: str, costs: Mapping[str, Mapping[str, Any]]
 ) -> None:

@@ -118,6 +118,29 @@ def upsert_cursor(con: duckdb.DuckDBPyConnection, source: str, partition: str, c
     return bool(changed)
 
 
+def upsert_cursors(
+    con: duckdb.DuckDBPyConnection, cursors: Sequence[tuple[str, str, str | None]], now: dt.datetime
+) -> set[tuple[str, str]]:
+    """``upsert_cursor`` of each ``(source, partition, cursor)`` (a None cursor is left alone; the last of a
+    partition's wins), reading the stored ones in one query and writing only those that moved."""
+    wanted: dict[tuple[str, str], str] = {
+        (source, partition): cursor for source, partition, cursor in cursors if cursor is not None
+    }
+    if not wanted:
+        return set()
+    stored = dict(
+        ((source, partition), cursor)
+        for source, partition, cursor in con.execute(
+            'SELECT source, "partition", cursor FROM sync_cursors WHERE list_contains(?::VARCHAR[], "partition")',
+            [sorted({partition for _, partition in wanted})],
+        ).fetchall()
+    )
+    moved = {key for key, cursor in wanted.items() if stored.get(key) != cursor}
+    for source, partition in sorted(moved):
+        upsert_cursor(con, source, partition, wanted[(source, partition)], now)
+    return moved
+
+
 def conform(table: pa.Table, schema: pa.Schema, *, what: str) -> pa.Table:
     """Select ``schema``'s columns from ``table`` by name and cast to it; extra columns are dropped."""
     missing = [name for name in schema.names if name not in table.column_names]

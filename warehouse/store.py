@@ -22,7 +22,15 @@ from rubric.contract import EVIDENCE_SCHEMA
 from warehouse import downstream, health, queries
 from warehouse.connection import MEMORY, connect, utc_now
 from warehouse.errors import WarehouseError
-from warehouse.loading import LoadResult, conform, delete_missing, sync_rows, upsert_cursor, upsert_records
+from warehouse.loading import (
+    LoadResult,
+    conform,
+    delete_missing,
+    sync_rows,
+    upsert_cursor,
+    upsert_cursors,
+    upsert_records,
+)
 from warehouse.migrate import Migration, apply_migrations, pending_migrations, read_migrations
 from warehouse.models import apply_models, read_models, views_current
 from warehouse.records import parse_records
@@ -31,6 +39,19 @@ log = logging.getLogger(__name__)
 
 LABEL_KEY = downstream.LABEL_KEY
 EVIDENCE_KEY = downstream.EVIDENCE_KEY
+
+
+def _quiet(batch: Batch) -> bool:
+    """A finished partition's last batch that brings nothing but its cursor (``Warehouse._load_quiet``)."""
+    return (
+        batch.done
+        and batch.error is None
+        and not batch.records
+        and not batch.is_complete
+        and not batch.quarantined
+        and not batch.cache
+        and not batch.stats.get("credentials")
+    )
 
 
 def open_warehouse(
@@ -164,42 +185,86 @@ class Warehouse:
         The batch's outcome (``done``, ``error``) and quarantined items are written in the same
         transaction (``warehouse.health``), under ``run_id`` when given.
         """
+        return self.load_batches([batch], run_id)[0]
+
+    def load_batches(self, batches: Sequence[Batch], run_id: str | None = None) -> list[LoadResult]:
+        """``load_batch`` of each batch, all in one transaction (each batch's rows still go with its cursor):
+        a plan's settled partitions, a hundred batches with no rows, cost one commit instead of a hundred."""
+        grouped = [self._by_type(batch) for batch in batches]
+
+        def work(con: duckdb.DuckDBPyConnection) -> list[tuple[LoadResult, bool]]:
+            out: list[tuple[LoadResult, bool]] = []
+            quiet: list[Batch] = []  # consecutive batches that only restate a finished partition's cursor
+            for batch, by_type in zip(batches, grouped, strict=True):
+                if _quiet(batch):
+                    quiet.append(batch)
+                    continue
+                out.extend(self._load_quiet(con, quiet, run_id))
+                quiet = []
+                out.append(self._load(con, batch, by_type, run_id))
+            out.extend(self._load_quiet(con, quiet, run_id))
+            return out
+
+        if not batches:
+            return []
+        what = batches[0].partition if len(batches) == 1 else f"{len(batches)} batches from {batches[0].partition}"
+        loaded = self._transaction(f"loading {batches[0].source}/{what}", work)
+        for batch, (result, moved) in zip(batches, loaded, strict=True):
+            log.info(
+                "loaded %s/%s: %d inserted, %d updated, %d unchanged, %d deleted; cursor %s",
+                batch.source,
+                batch.partition,
+                result.inserted,
+                result.updated,
+                result.unchanged,
+                result.deleted,
+                f"-> {batch.cursor}" if moved else "unchanged",
+            )
+        return [result for result, _ in loaded]
+
+    def _load_quiet(
+        self, con: duckdb.DuckDBPyConnection, batches: Sequence[Batch], run_id: str | None
+    ) -> list[tuple[LoadResult, bool]]:
+        """``_load`` of batches with no rows, quarantine, kept answers or costs, done and not failed (what a
+        night where nothing changed brings for every partition), set-wise: a few statements for all of them
+        instead of three each (80 partitions took 1 s of DuckDB upserts)."""
+        if not batches:
+            return []
+        moved = upsert_cursors(con, [(b.source, b.partition, b.cursor) for b in batches], self._clock())
+        health.record_quiet_batches(con, batches, run_id, self._clock())
+        return [(LoadResult(), (b.source, b.partition) in moved) for b in batches]
+
+    @staticmethod
+    def _by_type(batch: Batch) -> dict[type[Record], list[Record]]:
+        by_type: dict[type[Record], list[Record]] = defaultdict(list)
         for record in batch.records:
             if record.source != batch.source or record.partition != batch.partition:
                 raise WarehouseError(
                     f"{type(record).__name__} {record.source_id} is in {record.source}/{record.partition} but the "
                     f"batch is {batch.source}/{batch.partition}; a batch holds one partition's records"
                 )
-        by_type: dict[type[Record], list[Record]] = defaultdict(list)
-        for record in batch.records:
             by_type[type(record)].append(record)
+        return by_type
 
-        def work(con: duckdb.DuckDBPyConnection) -> tuple[LoadResult, bool]:
-            # The cursor is written first: any failure below rolls it back with the rows.
-            moved = batch.cursor is not None and upsert_cursor(
-                con, batch.source, batch.partition, batch.cursor, self._clock()
-            )
-            total = LoadResult()
-            for record_type in sorted(by_type, key=lambda cls: cls.TABLE):
-                total += upsert_records(con, record_type, by_type[record_type])
-            if batch.is_complete:
-                keep = {cls.TABLE: {r.source_id for r in rows} for cls, rows in by_type.items()}
-                total += delete_missing(con, batch.source, batch.partition, keep)
-            health.record_batch(con, batch, run_id, self._clock())
-            return total, moved
-
-        result, moved = self._transaction(f"loading {batch.source}/{batch.partition}", work)
-        log.info(
-            "loaded %s/%s: %d inserted, %d updated, %d unchanged, %d deleted; cursor %s",
-            batch.source,
-            batch.partition,
-            result.inserted,
-            result.updated,
-            result.unchanged,
-            result.deleted,
-            f"-> {batch.cursor}" if moved else "unchanged",
+    def _load(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        batch: Batch,
+        by_type: Mapping[type[Record], list[Record]],
+        run_id: str | None,
+    ) -> tuple[LoadResult, bool]:
+        # The cursor is written first: any failure below rolls it back with the rows.
+        moved = batch.cursor is not None and upsert_cursor(
+            con, batch.source, batch.partition, batch.cursor, self._clock()
         )
-        return result
+        total = LoadResult()
+        for record_type in sorted(by_type, key=lambda cls: cls.TABLE):
+            total += upsert_records(con, record_type, by_type[record_type])
+        if batch.is_complete:
+            keep = {cls.TABLE: {r.source_id for r in rows} for cls, rows in by_type.items()}
+            total += delete_missing(con, batch.source, batch.partition, keep)
+        health.record_batch(con, batch, run_id, self._clock())
+        return total, moved
 
     # --- sync health (warehouse.health) ---------------------------------------
 

@@ -76,6 +76,7 @@ _ANY = ("?",)
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-_."
 
 
+@functools.lru_cache(maxsize=8192)
 def _glob_tokens(glob: str) -> tuple[tuple, ...]:
     """fnmatch's syntax as tokens: ``*``, ``?``, ``("[", negated, chars, ranges)`` classes and one-char literals."""
     out: list[tuple] = []
@@ -125,6 +126,17 @@ def _common(a: tuple, b: tuple) -> str | None:
     return next((c for c in [*candidates, *_ALPHABET] if _matches(a, c) and _matches(b, c)), None)
 
 
+def _literal_ends(tokens: tuple[tuple, ...]) -> tuple[str, str]:
+    """The glob's literal characters before its first wildcard and after its last one: a name both of two globs
+    match starts with both heads and ends with both tails, so one head must start the other and one tail end
+    the other.  That cheap, exact test rules out most pairs of a big roster's globs before the search below
+    (1,000 globs make 500,000 pairs; with the search on every pair, 100 globs took 0.45 s)."""
+    literal = [t[0] == "=" for t in tokens]
+    first = literal.index(False) if False in literal else len(tokens)
+    last = len(tokens) - (literal[::-1].index(False) if False in literal else len(tokens))
+    return "".join(t[1] for t in tokens[:first]), "".join(t[1] for t in tokens[last:])
+
+
 def glob_overlap(a: str, b: str) -> str | None:
     """A name both fnmatch globs match (compared case-insensitively, as repo globs are), or None when none can.
 
@@ -132,6 +144,11 @@ def glob_overlap(a: str, b: str) -> str | None:
     both match a repo created tomorrow already give that repo two owners.
     """
     A, B = _glob_tokens(a.lower()), _glob_tokens(b.lower())
+    (a_head, a_tail), (b_head, b_tail) = _literal_ends(A), _literal_ends(B)
+    if not (a_head.startswith(b_head) or b_head.startswith(a_head)):
+        return None
+    if not (a_tail.endswith(b_tail) or b_tail.endswith(a_tail)):
+        return None
 
     @functools.cache
     def go(i: int, j: int) -> str | None:

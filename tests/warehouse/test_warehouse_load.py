@@ -144,6 +144,54 @@ def test_a_failure_inside_the_transaction_moves_neither_rows_nor_cursor(wh):
     assert wh.load_batch(batch(pr(2), cursor="new")) == LoadResult(inserted=1, updated=0, unchanged=0)
 
 
+def test_several_batches_load_in_one_transaction_each_with_its_cursor(wh):
+    """``load_batches`` (a task's or a plan's batches): all commit together, or none does."""
+    other = "github:acme/web"
+    settled = Batch(source="github", partition=other, records=(), cursor="w1", done=True)
+    results = wh.load_batches([batch(pr(1), cursor="c1"), settled, batch(pr(2), cursor="c2")])
+    assert results == [LoadResult(inserted=1), LoadResult(), LoadResult(inserted=1)]
+    assert wh.read_cursors("github") == {PART: "c2", other: "w1"}
+    before = wh.fingerprint()
+    broken = batch(pr(3), review(11, state=None), cursor="c3")
+    moved = Batch(source="github", partition=other, records=(), cursor="w2", done=True)
+    with pytest.raises(WarehouseError, match="rolled back"):
+        wh.load_batches([moved, broken])
+    assert wh.fingerprint() == before  # the first batch's cursor went back with the second's failure
+    assert wh.read_cursors("github") == {PART: "c2", other: "w1"}
+    assert wh.load_batches([]) == []
+
+
+def test_a_quiet_batch_records_its_partition_synced_as_a_batch_on_its_own_does(wh, clock):
+    """Batches with nothing but a cursor load set-wise; the partition's outcome is what ``load_batch`` records:
+    synced now, its failure streak and error cleared, the unusable answer of an earlier run resolved."""
+    from miners.base import Quarantined
+
+    answer = Quarantined(item="acme/api answer", error="not JSON", raw="<html>", kind="answer")
+    poison = Quarantined(item="acme/api#9", error="bad date", raw="{}", kind="record")
+    first = wh.begin_run("github")
+    wh.load_batch(Batch.failed("github", PART, "GitHub answered 502", (answer, poison)), first)
+    assert [p["partition"] for p in wh.read_failing_partitions()] == [PART]
+    clock.now += dt.timedelta(days=1)
+    second = wh.begin_run("github")
+    quiet = Batch(source="github", partition=PART, records=(), cursor="c9", done=True)
+    assert wh.load_batches([quiet, dataclasses.replace(quiet, partition="github:acme/web")], second) == [
+        LoadResult(),
+        LoadResult(),
+    ]
+    assert wh.read_failing_partitions() == []
+    rows = wh.con.execute(
+        'SELECT "partition", last_success_at, consecutive_failures, last_error, last_run_id FROM sync_partitions '
+        'ORDER BY "partition"'
+    ).fetchall()
+    assert [(p, s.astimezone(UTC), f, e, r) for p, s, f, e, r in rows] == [
+        (PART, clock.now, 0, None, second),
+        ("github:acme/web", clock.now, 0, None, second),
+    ]
+    kept = wh.con.execute("SELECT item, kind FROM quarantined_records ORDER BY item").fetchall()
+    assert kept == [("acme/api#9", "record")]  # the record stays until it parses; the answer was resolved
+    assert wh.read_cursors("github") == {PART: "c9", "github:acme/web": "c9"}
+
+
 def test_a_batch_with_records_of_another_partition_is_refused(wh):
     stray = pr(1, partition="github:acme/other")
     with pytest.raises(WarehouseError, match="github:acme/other.*one partition"):
