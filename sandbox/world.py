@@ -260,26 +260,34 @@ class World(_Model):
 
 
 def read_world(path: str | Path) -> World:
-    """Read and validate a world file; raise WorldError naming path and problem."""
+    """Read and validate a world file; raise WorldError naming path and problem.
+
+    Parsed straight into the model by pydantic-core (no dict of the whole file in between: a two-year,
+    2,000-engineer world did not fit in memory twice); the standard JSON parser only words a syntax error.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise WorldError(f"cannot read world file {path}: {exc.strerror or exc}") from None
+    try:
+        return World.model_validate_json(data)
+    except ValidationError as exc:
+        if not any(e["type"] in ("json_invalid", "json_type") for e in exc.errors()):
+            problems, more = validation_problems(exc)
+            tail = f" (and {more} more)" if more > 0 else ""
+            raise WorldError(f"{path}: invalid world file: " + "; ".join(problems) + tail) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise WorldError(
             f"{path}: not UTF-8 text, so not a world file (JSON written by `ladder sandbox generate`); check the path"
         ) from None
     try:
-        data = json.loads(text)
+        json.loads(text)
     except json.JSONDecodeError as exc:
         raise WorldError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    try:
-        return World.model_validate(data)
-    except ValidationError as exc:
-        problems, more = validation_problems(exc)
-        tail = f" (and {more} more)" if more > 0 else ""
-        raise WorldError(f"{path}: invalid world file: " + "; ".join(problems) + tail) from None
+    raise WorldError(f"{path}: not a world file (a JSON object written by `ladder sandbox generate`)")
 
 
 def validation_problems(exc: ValidationError, *, limit: int = 5) -> tuple[list[str], int]:
@@ -295,9 +303,11 @@ def validation_problems(exc: ValidationError, *, limit: int = 5) -> tuple[list[s
 
 
 def write_world(world: World, path: str | Path) -> None:
-    """Write ``world`` as stable, sorted JSON (same world → same bytes)."""
-    Path(path).write_text(dump_world(world), encoding="utf-8")
+    """Write ``world`` as stable JSON (same world → same bytes), serialised by pydantic-core in one go: no dict
+    copy of the world and no second text copy (the two-year, 2,000-engineer world's dump ran out of memory)."""
+    Path(path).write_bytes(world.model_dump_json(indent=1).encode("utf-8") + b"\n")
 
 
 def dump_world(world: World) -> str:
-    return json.dumps(world.model_dump(mode="json"), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """The text ``write_world`` writes: fields in the model's order, one space of indent per level."""
+    return world.model_dump_json(indent=1) + "\n"
