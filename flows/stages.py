@@ -287,13 +287,17 @@ def report_period(config: LadderConfig, today: dt.date) -> tuple[dt.date, dt.dat
     return since, until
 
 
-def period_calibration(wh, rubric, since: dt.date, until: dt.date, people: list[dict] | None = None):
+def period_calibration(
+    wh, rubric, since: dt.date, until: dt.date, people: list[dict] | None = None, parents: dict | None = None
+):
     """Cohort norms for [since, until] (inclusive) from everyone's evidence: what strength is judged against.
 
     The norms the nightly stored for this rubric and period (``store_period_norms``) when their fingerprint
     (``rubric.norms_store.norms_fingerprint``) is the one the warehouse gives now; computed from everyone's
-    evidence rows otherwise.  ``people``: ``wh.query_people()`` when the caller has it."""
-    stored, _ = _stored_norms(wh, rubric, since, until, people)
+    evidence rows otherwise.  ``people``: ``wh.query_people()`` when the caller has it; ``parents``: the ticket
+    parents of the only threads the caller will total (one person's report: ``Warehouse.query_ticket_parents``
+    of them), given to stored norms instead of everyone's."""
+    stored, _ = _stored_norms(wh, rubric, since, until, people, parents)
     return stored if stored is not None else _compute_calibration(wh, rubric, since, until, people)
 
 
@@ -313,9 +317,11 @@ def _compute_calibration(wh, rubric, since: dt.date, until: dt.date, people: lis
     )
 
 
-def _stored_norms(wh, rubric, since: dt.date, until: dt.date, people: list[dict] | None) -> tuple:
-    """(the stored calibration when current else None, the fingerprint it must have; None when the evidence
-    has no known build state)."""
+def _stored_norms(
+    wh, rubric, since: dt.date, until: dt.date, people: list[dict] | None, parents: dict | None = None
+) -> tuple:
+    """(the stored calibration, with ``parents`` (every ticket's when None), when current else None; the
+    fingerprint it must have, None when the evidence has no known build state)."""
     from rubric.norms_store import load_calibration, norms_fingerprint
 
     state = wh.evidence_state(rubric.id, rubric.version)
@@ -325,7 +331,7 @@ def _stored_norms(wh, rubric, since: dt.date, until: dt.date, people: list[dict]
     stored = wh.read_period_norms(rubric.id, rubric.version, since, until)
     if stored is None or stored[0] != fingerprint:
         return None, fingerprint
-    return load_calibration(stored[1]), fingerprint
+    return load_calibration(stored[1], wh.query_ticket_parents() if parents is None else parents), fingerprint
 
 
 def refresh_report_facts(config: LadderConfig) -> dict[str, bool]:
@@ -407,6 +413,13 @@ def evidence_window(
     )
 
 
+def _threads(evidence) -> set[str]:
+    """The threads of evidence rows (``query_evidence``'s table): each row's ``thread_id``, else its activity."""
+    threads = evidence.column("thread_id").to_pylist()
+    activities = evidence.column("activity_id").to_pylist()
+    return {t or a for t, a in zip(threads, activities, strict=True)}
+
+
 def render_person_report(
     wh,
     rubric,
@@ -449,10 +462,13 @@ def render_person_report(
         from rubric.feedback import drop_confirmed
 
         evidence = drop_confirmed(evidence, confirmed)
+    parents = None
+    if calibration is None or (has_history and previous_calibration is None):  # the threads this report totals
+        parents = wh.query_ticket_parents(_threads(evidence))
     if calibration is None:
-        calibration = period_calibration(wh, rubric, since, until)
+        calibration = period_calibration(wh, rubric, since, until, parents=parents)
     if has_history and previous_calibration is None:
-        previous_calibration = period_calibration(wh, rubric, prev_since, prev_until)
+        previous_calibration = period_calibration(wh, rubric, prev_since, prev_until, parents=parents)
     if monthly is None:
         monthly = wh.query_monthly_activity(since, until, [person["person_id"]])
     warnings = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import duckdb
@@ -131,15 +132,37 @@ def query_calibration_rows(
     return [dict(zip(CALIBRATION_COLUMNS, row)) for row in rows]
 
 
-def query_ticket_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+_TICKET_PARENTS = (
+    "SELECT c.activity_id, p.activity_id FROM fct_activity c JOIN fct_activity p "
+    "ON p.kind = 'ticket' AND p.activity_id = 'jira:ticket:' || c.parent_key "
+    "WHERE c.kind = 'ticket' AND c.parent_key IS NOT NULL"
+)
+
+
+def query_ticket_parents(con: duckdb.DuckDBPyConnection, threads: Iterable[str] | None = None) -> dict[str, str]:
     """Each ticket's activity id -> its parent ticket's (epic or parent task), where the parent is mined: the
-    links calibration folds a person's tickets along (rubric.calibration.calibrate_rubric's ``parents``)."""
-    rows = con.execute(
-        "SELECT c.activity_id, p.activity_id FROM fct_activity c JOIN fct_activity p "
-        "ON p.kind = 'ticket' AND p.activity_id = 'jira:ticket:' || c.parent_key "
-        "WHERE c.kind = 'ticket' AND c.parent_key IS NOT NULL"
-    ).fetchall()
-    return dict(rows)
+    links calibration folds a person's tickets along (rubric.calibration.calibrate_rubric's ``parents``).
+
+    ``threads``: only those tickets and their ancestors (one report's: a few queries, not the whole map)."""
+    if threads is None:
+        return dict(con.execute(_TICKET_PARENTS).fetchall())
+    # Level by level: the frontier's tickets that are mined, with their parent's id; a link holds when the parent
+    # turns out mined too (it is in the next level's answer).  No self-join over every activity.
+    links: dict[str, str] = {}
+    mined: set[str] = set()
+    asked = set(threads)
+    frontier = sorted(t for t in asked if t.startswith("jira:ticket:"))
+    while frontier:
+        rows = con.execute(
+            "SELECT activity_id, CASE WHEN parent_key IS NOT NULL THEN 'jira:ticket:' || parent_key END "
+            "FROM fct_activity WHERE kind = 'ticket' AND list_contains(?::VARCHAR[], activity_id)",
+            [frontier],
+        ).fetchall()
+        mined.update(child for child, _ in rows)
+        links.update((child, parent) for child, parent in rows if parent is not None)
+        frontier = sorted({parent for _, parent in rows if parent is not None} - asked)
+        asked.update(frontier)
+    return {child: parent for child, parent in links.items() if parent in mined}
 
 
 def evidence_state(con: duckdb.DuckDBPyConnection, rubric_id: str, rubric_version: str) -> str | None:

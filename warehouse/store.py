@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -600,9 +600,10 @@ class Warehouse:
         """Everyone's evidence rows (calibration columns only) of one rubric version in [since, until)."""
         return queries.query_calibration_rows(self.con, rubric_id, rubric_version, since, until)
 
-    def query_ticket_parents(self) -> dict[str, str]:
-        """Each ticket's activity id -> its mined parent ticket's (calibration folds along these)."""
-        return queries.query_ticket_parents(self.con)
+    def query_ticket_parents(self, threads: Iterable[str] | None = None) -> dict[str, str]:
+        """Each ticket's activity id -> its mined parent ticket's (calibration folds along these); ``threads``:
+        only those tickets' and their ancestors'."""
+        return queries.query_ticket_parents(self.con, threads)
 
     def query_person(self, key: str) -> dict[str, Any] | None:
         """The roster person with person_id or GitHub login ``key``, or None."""

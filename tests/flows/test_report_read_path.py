@@ -80,7 +80,21 @@ def test_the_nightly_stores_the_periods_norms_and_a_report_reads_them(world):
     rubric = Rubrics(world).all()[0]
     since, until = period(world)
     fingerprint, text = stored(world, rubric, since, until)
-    assert load_calibration(text) == computed(world, rubric, since, until)
+    norms = computed(world, rubric, since, until)
+    assert norms.parents  # the tiny world has tickets under epics: the stored text leaves them to the reader
+    assert "parents" not in json.loads(text) or json.loads(text)["parents"] == {}
+    with open_warehouse(world.warehouse_path, read_only=True) as wh:
+        assert load_calibration(text, wh.query_ticket_parents()) == norms
+        # one report's tickets: those threads' parents (and theirs), read in a few queries
+        child = sorted(norms.parents)[0]
+        scoped = wh.query_ticket_parents([child, "github:pr:acme/api#1"])
+        assert scoped.items() <= norms.parents.items() and child in scoped
+        ancestors, thread = set(), child
+        while thread in norms.parents:
+            ancestors.add(thread)
+            thread = norms.parents[thread]
+        assert set(scoped) == ancestors
+    assert read(world, rubric, since, until) == norms  # stored norms, every ticket's parents
     assert stored(world, rubric, *previous_period(since, until)) is not None  # the tiny world covers the trend
     # A second night with nothing changed computes nothing again.
     assert stages.store_period_norms(world, since, until) == 0
@@ -134,7 +148,7 @@ def test_norms_survive_the_json_round_trip_exactly(nightly):
     world = nightly
     for rubric in Rubrics(world).all():
         norms = computed(world, rubric, *period(world))
-        assert load_calibration(dump_calibration(norms)) == norms
+        assert load_calibration(dump_calibration(norms), norms.parents) == norms
 
 
 def test_every_report_is_the_same_read_from_the_nightlys_facts_as_from_fct_activity_and_everyones_evidence(
