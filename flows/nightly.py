@@ -3,13 +3,16 @@
 The flow reads and validates the config once and hands the typed
 ``LadderConfig`` to every task.  Mining is the sub-flow ``mine``: the roster
 first, then one ``plan-<source>`` task per activity source (GitHub lists its
-orgs) and one ``mine-<source>`` task per partition (a repository, a project),
+orgs, and settles the repositories with nothing new without a task) and one
+``mine-<source>`` task per partition to mine (a repository, Jira's projects),
 mapped on the configured task runner (``run.task_runner``: threads, or a Dask
 cluster through prefect-dask), GitHub and Jira at once.  Mining tasks return
-batches; the flow alone loads them, one batch at a time, each with its cursor
-(one writer, crash-safe as before).  A partition that failed transiently is
-retried by Prefect (``run.retries``); its tags (``source:``, ``host:``,
-``token:``) let a Prefect server cap concurrent tasks per host and per token.
+batches; the flow alone loads them, a task's batches in one transaction, each
+batch with its cursor (one writer, crash-safe as before).  A partition that
+failed transiently is retried by Prefect (``run.retries``), and what its failed
+attempts cost each credential is still recorded; its tags (``source:``,
+``host:``, ``token:``) let a Prefect server cap concurrent tasks per host and
+per token.
 ``run.task_runner: sequential`` runs one ``sync-<source>`` task per source,
 one after the other (the flow before issue 13; the benchmarks' baseline).
 """
@@ -20,7 +23,9 @@ import collections
 import dataclasses
 import datetime as dt
 import logging
+import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,9 +54,55 @@ log = logging.getLogger("ladder.nightly")
 class PartitionFailed(Exception):
     """A partition not mined because its source stopped (``Batch.stopped``): worth a Prefect retry."""
 
-    def __init__(self, error: str, stop: bool) -> None:
+    def __init__(self, error: str, stop: bool, costs: dict | None = None) -> None:
         super().__init__(error)
         self.stop = stop  # the source as a whole stopped (unreachable, budget gone): ask it nothing more
+        self.costs = costs or {}  # what this attempt and the earlier ones cost each credential (stats["credentials"])
+
+
+# What the failed attempts of a task run still in progress cost each credential, by task run id: Prefect retries
+# a task in the same process, and the attempt that ends it (a success or the last failure) carries them on.
+_FAILED_ATTEMPTS: dict[str, dict] = {}
+_FAILED_ATTEMPTS_LOCK = threading.Lock()
+
+
+def _fold_costs(into: dict, costs: Mapping[str, Mapping[str, Any]]) -> dict:
+    for name, cost in costs.items():
+        folded = into.setdefault(name, {"requests": 0, "budget_points": 0})
+        folded["requests"] += int(cost.get("requests") or 0)
+        folded["budget_points"] += int(cost.get("budget_points") or 0)
+        if cost.get("rejected"):
+            folded.setdefault("rejected", cost["rejected"])
+    return into
+
+
+def _attempt_costs(batches: list[Batch]) -> dict:
+    costs: dict = {}
+    for batch in batches:
+        _fold_costs(costs, batch.stats.get("credentials") or {})
+    return costs
+
+
+def _settle_attempts(batches: list[Batch], failed: bool) -> dict:
+    """Carry the credential costs of the task run's earlier failed attempts: when this attempt failed too, they
+    are kept with its own for the next attempt (and returned, for the exception); else they go on its last batch."""
+    from prefect.runtime import task_run
+
+    key = str(task_run.id or "")
+    with _FAILED_ATTEMPTS_LOCK:
+        earlier = _FAILED_ATTEMPTS.pop(key, {})
+        if failed:
+            costs = _fold_costs(_fold_costs({}, earlier), _attempt_costs(batches))
+            if key:
+                _FAILED_ATTEMPTS[key] = costs
+            return costs
+    if earlier and batches:
+        last = batches[-1]
+        own = last.stats.get("credentials") or {}
+        batches[-1] = dataclasses.replace(
+            last, stats={**last.stats, "credentials": _fold_costs(_fold_costs({}, earlier), own)}
+        )
+    return earlier
 
 
 def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's retry_condition_fn signature
@@ -80,10 +131,13 @@ def plan_task(config: LadderConfig, source: str, cursors: dict, since: dt.date |
     assert built is not None
     request = SyncRequest(cursors=cursors, since=_as_datetime(since), full=full, stored=stored)
     plan: Plan = built.plan(request)  # type: ignore[attr-defined]
-    for batch in plan.batches:  # the source stopped while listing (unreachable, no budget): Prefect retries
-        if batch.stats.get("source_stop"):
-            raise PartitionFailed(f"{batch.partition}: {batch.error}", stop=True)
-    return plan
+    # the source stopped while listing (unreachable, no budget): Prefect retries
+    stopped = next((b for b in plan.batches if b.stats.get("source_stop")), None)
+    batches = list(plan.batches)
+    costs = _settle_attempts(batches, stopped is not None)
+    if stopped is not None:
+        raise PartitionFailed(f"{stopped.partition}: {stopped.error}", stop=True, costs=costs)
+    return Plan(tuple(batches), plan.work)
 
 
 @task(cache_policy=NO_CACHE, retry_condition_fn=_retry_transient)
@@ -99,8 +153,11 @@ def mine_task(
     request = SyncRequest(cursors=cursors, since=_as_datetime(since), full=full, stored=stored)
     batches = list(built.mine_work(request, work))  # type: ignore[attr-defined]
     last = batches[-1] if batches else None
-    if last is not None and last.error is not None and last.stats.get("source_stop"):
-        raise PartitionFailed(last.error, stop=True)
+    failed = last is not None and last.error is not None and bool(last.stats.get("source_stop"))
+    costs = _settle_attempts(batches, failed)
+    if failed:
+        assert last is not None and last.error is not None
+        raise PartitionFailed(last.error, stop=True, costs=costs)
     return batches
 
 
@@ -242,7 +299,12 @@ def _drain(pending: dict, config: LadderConfig, load, submit_more) -> None:
             if isinstance(outcome, BaseException):
                 _raise_unless_transient(outcome)
                 run.stopped = str(outcome)
-                load(run, [Batch.failed(run.name, p, f"not synced: {outcome}") for p in _top(config, run.name)])
+                load(
+                    run,
+                    _with_costs(
+                        [Batch.failed(run.name, p, f"not synced: {outcome}") for p in _top(config, run.name)], outcome
+                    ),
+                )
                 continue
             load(run, outcome.batches)
             run.queue.extend(outcome.work)
@@ -255,10 +317,18 @@ def _drain(pending: dict, config: LadderConfig, load, submit_more) -> None:
                 if getattr(outcome, "stop", False):
                     run.stopped = str(outcome)
                 log.error("%s: not synced after %d retries: %s", work.partition, config.run.retries, outcome)
-                load(run, [Batch.failed(run.name, p, str(outcome)) for p in work.covers])
+                load(run, _with_costs([Batch.failed(run.name, p, str(outcome)) for p in work.covers], outcome))
             else:
                 load(run, outcome)
         submit_more(run)
+
+
+def _with_costs(failed: list[Batch], outcome: BaseException) -> list[Batch]:
+    """The failure's batches, the first carrying what the task's attempts cost each credential."""
+    costs = getattr(outcome, "costs", None)
+    if costs and failed:
+        failed[0] = dataclasses.replace(failed[0], stats={**failed[0].stats, "credentials": costs})
+    return failed
 
 
 def _raise_unless_transient(outcome: BaseException) -> None:

@@ -390,3 +390,53 @@ def test_the_flow_tags_each_mining_task_with_its_credential(tmp_path, monkeypatc
         env: budget[names[env]] for env in github_token_envs(3) if names[env] in budget
     }
     assert not any(world.tokens.service in t for r in task_runs for t in r.tags)
+
+
+@pytest.mark.slow  # the mine flow under prefect_test_harness
+def test_a_task_prefect_retried_still_records_what_its_failed_attempt_cost(tmp_path, monkeypatch):
+    """A repository's task read its PRs, then GitHub's secondary limit would not lift in time: the attempt
+    failed and Prefect ran it again.  The budget the first attempt spent is in the run's per-credential
+    costs all the same, as the sandbox charged it."""
+    from flows.runtime import configure_prefect_env
+
+    configure_prefect_env()
+    from prefect.client.orchestration import get_client
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.nightly import mine
+    from sandbox.faults import FaultProfile
+    from tests.support.worlds import tiny_world
+
+    world = tiny_world()
+    profile = FaultProfile.model_validate(
+        {
+            "rules": [
+                {
+                    "kind": "secondary_limit",
+                    "apis": ["github"],
+                    "paths": ["*/pulls/comments"],
+                    "at": [1],
+                    "retry_after_seconds": 86400,  # longer than the miner waits: that attempt stops
+                }
+            ]
+        }
+    )
+    with prefect_test_harness(server_startup_timeout=120), SandboxServer(world, faults=profile) as server:
+        for key, value in sandbox_env(world).items():
+            monkeypatch.setenv(key, value)
+        path = write_sandbox_config(world, server, tmp_path / "ladder.yaml")
+        edit_yaml(path, lambda d: d.update(run={"retries": 1, "retry_delay_seconds": 0}))
+        config = read_config(path)
+        result = mine(config)
+        meter = server.state.stats()["github"]
+        with get_client(sync_client=True) as client:
+            retried = [
+                r for r in client.read_task_runs(limit=200) if r.name.startswith("mine-github:") and r.run_count == 2
+            ]
+        [github_run] = [r for r in _runs(config) if r["source"] == "github"]
+    assert not [s for s in result["github"] if s["error"]]  # the retry read it all
+    assert len(retried) == 1  # the repository whose comments hit the limit: tried, then tried again
+    [cost] = github_run["credentials"]
+    # every point the sandbox charged, the failed attempt's pages included (before: only the attempt that won)
+    assert cost["budget_points"] == sum(meter["budget"].values())
+    assert cost["requests"] == meter["requests"]
