@@ -462,13 +462,14 @@ def render_person_report(
         from rubric.feedback import drop_confirmed
 
         evidence = drop_confirmed(evidence, confirmed)
-    parents = None
-    if calibration is None or (has_history and previous_calibration is None):  # the threads this report totals
-        parents = wh.query_ticket_parents(_threads(evidence))
+    parents = people = None
+    if calibration is None or (has_history and previous_calibration is None):
+        parents = wh.query_ticket_parents(_threads(evidence))  # the threads this report totals
+        people = wh.query_people()  # what the norms' fingerprint is over, read once for both periods
     if calibration is None:
-        calibration = period_calibration(wh, rubric, since, until, parents=parents)
+        calibration = period_calibration(wh, rubric, since, until, people, parents=parents)
     if has_history and previous_calibration is None:
-        previous_calibration = period_calibration(wh, rubric, prev_since, prev_until, parents=parents)
+        previous_calibration = period_calibration(wh, rubric, prev_since, prev_until, people, parents=parents)
     if monthly is None:
         monthly = wh.query_monthly_activity(since, until, [person["person_id"]])
     warnings = None

@@ -76,17 +76,20 @@ def _read_layer(layer: str) -> list[SqlFile]:
     return files
 
 
-def read_models() -> tuple[SqlFile, ...]:
-    """All view models, ordered so that every view comes after the views it reads."""
+def read_models(*, ordered: bool = True) -> tuple[SqlFile, ...]:
+    """All view models, ordered so that every view comes after the views it reads (``ordered=False``: in file
+    order, for checking them against a warehouse opened read-only, which builds none)."""
     models = [m for layer in MODEL_LAYERS for m in _read_layer(layer)]
     by_name = {m.name: m for m in models}
     if len(by_name) != len(models):
         raise WarehouseError("two SQL models share a file name under warehouse/sql; view names must be unique")
+    if not ordered:
+        return tuple(models)
     deps = {
         m.name: {other for other in by_name if other != m.name and re.search(rf"\b{other}\b", _strip_comments(m.sql))}
         for m in models
     }
-    ordered: list[SqlFile] = []
+    out: list[SqlFile] = []
     done: set[str] = set()
     visiting: set[str] = set()
 
@@ -100,11 +103,11 @@ def read_models() -> tuple[SqlFile, ...]:
             visit(dep)
         visiting.discard(name)
         done.add(name)
-        ordered.append(by_name[name])
+        out.append(by_name[name])
 
     for model in models:
         visit(model.name)
-    return tuple(ordered)
+    return tuple(out)
 
 
 def read_audits() -> tuple[SqlFile, ...]:

@@ -72,7 +72,7 @@ def open_warehouse(
     known = tuple(migrations) if migrations is not None else read_migrations()
     con = connect(path, read_only=read_only, sleep=sleep)
     try:
-        models = read_models()
+        models = read_models(ordered=not read_only)
         _check_ours(con, where)
         if read_only:
             _check_read_only(con, known, models, where)
