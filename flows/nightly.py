@@ -25,7 +25,6 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,20 +65,10 @@ _FAILED_ATTEMPTS: dict[str, dict] = {}
 _FAILED_ATTEMPTS_LOCK = threading.Lock()
 
 
-def _fold_costs(into: dict, costs: Mapping[str, Mapping[str, Any]]) -> dict:
-    for name, cost in costs.items():
-        folded = into.setdefault(name, {"requests": 0, "budget_points": 0})
-        folded["requests"] += int(cost.get("requests") or 0)
-        folded["budget_points"] += int(cost.get("budget_points") or 0)
-        if cost.get("rejected"):
-            folded.setdefault("rejected", cost["rejected"])
-    return into
-
-
 def _attempt_costs(batches: list[Batch]) -> dict:
     costs: dict = {}
     for batch in batches:
-        _fold_costs(costs, batch.stats.get("credentials") or {})
+        stages.fold_credential_costs(costs, batch.stats.get("credentials") or {})
     return costs
 
 
@@ -92,7 +81,7 @@ def _settle_attempts(batches: list[Batch], failed: bool) -> dict:
     with _FAILED_ATTEMPTS_LOCK:
         earlier = _FAILED_ATTEMPTS.pop(key, {})
         if failed:
-            costs = _fold_costs(_fold_costs({}, earlier), _attempt_costs(batches))
+            costs = stages.fold_credential_costs(stages.fold_credential_costs({}, earlier), _attempt_costs(batches))
             if key:
                 _FAILED_ATTEMPTS[key] = costs
             return costs
@@ -100,7 +89,11 @@ def _settle_attempts(batches: list[Batch], failed: bool) -> dict:
         last = batches[-1]
         own = last.stats.get("credentials") or {}
         batches[-1] = dataclasses.replace(
-            last, stats={**last.stats, "credentials": _fold_costs(_fold_costs({}, earlier), own)}
+            last,
+            stats={
+                **last.stats,
+                "credentials": stages.fold_credential_costs(stages.fold_credential_costs({}, earlier), own),
+            },
         )
     return earlier
 

@@ -45,6 +45,18 @@ def _load_batches(wh, batches: Iterable[Batch], run_id: str | None = None) -> li
     return list(summaries.values())
 
 
+def fold_credential_costs(into: dict, costs: dict) -> dict:
+    """Add ``costs`` (``{credential name: {"requests", "budget_points", "rejected"?}}``, a batch's
+    ``stats["credentials"]``) into ``into``; returns ``into``."""
+    for name, cost in costs.items():
+        folded = into.setdefault(name, {"requests": 0, "budget_points": 0})
+        folded["requests"] += int(cost.get("requests") or 0)
+        folded["budget_points"] += int(cost.get("budget_points") or 0)
+        if cost.get("rejected"):
+            folded.setdefault("rejected", cost["rejected"])
+    return into
+
+
 def add_summary(summaries: dict[str, dict], batch: Batch, result) -> None:
     """Fold a loaded batch (and its ``LoadResult``) into its partition's summary."""
     s = summaries.setdefault(
@@ -70,12 +82,8 @@ def add_summary(summaries: dict[str, dict], batch: Batch, result) -> None:
     for key, value in batch.stats.items():
         if isinstance(value, (int, float)):
             s[key] = s.get(key, 0) + value
-    for name, cost in (batch.stats.get("credentials") or {}).items():  # a GitHub pool's, by name
-        folded = s.setdefault("credentials", {}).setdefault(name, {"requests": 0, "budget_points": 0})
-        folded["requests"] += int(cost.get("requests") or 0)
-        folded["budget_points"] += int(cost.get("budget_points") or 0)
-        if cost.get("rejected"):
-            folded.setdefault("rejected", cost["rejected"])
+    if batch.stats.get("credentials"):  # a GitHub pool's, by name
+        fold_credential_costs(s.setdefault("credentials", {}), batch.stats["credentials"])
 
 
 def _run_source(wh, source: str, batches: Iterable[Batch]) -> list[dict]:
