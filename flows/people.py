@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.config import LadderConfig
+from warehouse.report_facts import IDENTITY_MEMO as RESOLVED  # the last resolution that changed no link
 
 
 def overrides_path(config: LadderConfig) -> Path | None:
@@ -26,6 +27,34 @@ def sync_identities(config: LadderConfig, *, overrides: Path | None = None) -> d
         resolution = wh.resolve_identities(decisions)
         disagreements = wh.query_audit_rows("ownership_disagreement", limit=1000)
     return build_summary(resolution, disagreements)
+
+
+def sync_identities_unless_settled(config: LadderConfig) -> tuple[dict[str, Any], bool]:
+    """The nightly's identity stage: ``sync_identities``, unless nothing it reads changed since a resolution that
+    changed no link (then its stored summary, and False).
+
+    What it reads, digested (``Warehouse.identity_inputs_digest``): each raw table's row count and newest
+    ``fetched_at``, the identity links, the views, the overrides and the matching code.  Resolution is
+    deterministic, so the same inputs give the same links; it is only remembered when it left the links as
+    it found them (its own output is one of its inputs), so a skipped night is exactly what resolving gives."""
+    import json
+
+    from flows.writer import open_writer
+    from miners.people.overrides import read_overrides
+
+    decisions = read_overrides(overrides_path(config))
+    with open_writer(config) as wh:
+        digest = wh.identity_inputs_digest(decisions)
+        stored = wh.read_stage_version(RESOLVED)
+        if stored is not None:
+            settled = json.loads(stored)
+            if settled.get("inputs") == digest:
+                return settled["summary"], False
+        resolution, changed = wh.resolve_identities_counted(decisions)
+        summary = build_summary(resolution, wh.query_audit_rows("ownership_disagreement", limit=1000))
+        if changed == 0:
+            wh.write_stage_version(RESOLVED, json.dumps({"inputs": digest, "summary": summary}, sort_keys=True))
+    return summary, True
 
 
 def build_summary(resolution: Any, disagreements: list[dict[str, Any]]) -> dict[str, Any]:

@@ -185,15 +185,17 @@ def _as_datetime(day: dt.date | None) -> dt.datetime | None:
 
 
 def resolve_identities(config: LadderConfig) -> dict:
-    """Link every GitHub / Jira account seen to a roster person (exact ids, e-mails, overrides)."""
-    from flows.people import sync_identities
+    """Link every GitHub / Jira account seen to a roster person (exact ids, e-mails, overrides); nothing to do
+    when nothing it reads changed since a resolution that changed no link (``sync_identities_unless_settled``)."""
+    from flows.people import sync_identities_unless_settled
 
-    summary = sync_identities(config)
+    summary, resolved = sync_identities_unless_settled(config)
     log.info(
-        "identities: %d accounts linked, %d unmatched (see `ladder identities`), %d bots",
+        "identities: %d accounts linked, %d unmatched (see `ladder identities`), %d bots%s",
         summary["matched"],
         len(summary["unmatched"]),
         len(summary["bots"]),
+        "" if resolved else "; nothing they are resolved from changed since the last run",
     )
     return summary
 

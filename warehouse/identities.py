@@ -9,7 +9,9 @@ and stores the links it finds beyond the roster's exact claims, so
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from importlib import resources
 
 import duckdb
 import pyarrow as pa
@@ -72,6 +74,20 @@ def read_accounts(con: duckdb.DuckDBPyConnection) -> list[Account]:
 def resolve(con: duckdb.DuckDBPyConnection, overrides: Sequence[Override]) -> Resolution:
     """Resolve every account; the caller stores the links with ``write_links`` in its transaction."""
     return resolve_identities(read_people(con), read_accounts(con), overrides)
+
+
+def inputs_digest(con: duckdb.DuckDBPyConnection, overrides: Sequence[Override]) -> str:
+    """A digest of what ``resolve`` reads: the raw tables (row count and newest ``fetched_at`` of each), the
+    identity links and the views (``report_facts.activity_fingerprint``: milliseconds, from table statistics),
+    the overrides and the matching code."""
+    from warehouse.report_facts import activity_fingerprint
+
+    digest = hashlib.sha256(activity_fingerprint(con).encode())
+    for module, name in (("miners.people", "identity.py"), ("warehouse", "identities.py")):
+        digest.update(resources.files(module).joinpath(name).read_bytes())
+    for override in sorted(overrides, key=repr):
+        digest.update(f"\n{override.system}\t{override.identity}\t{override.person_id}\t{override.decision}".encode())
+    return digest.hexdigest()
 
 
 def write_links(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> int:

@@ -541,9 +541,13 @@ class Warehouse:
         ``overrides``: ``miners.people.identity.Override`` decisions, read by the caller from
         the config's ``identities:`` file on every run.
         """
+        return self.resolve_identities_counted(overrides)[0]
+
+    def resolve_identities_counted(self, overrides: Sequence[Any] = ()) -> tuple[Any, int]:
+        """``resolve_identities``, and how many link rows it changed."""
         from warehouse import identities
 
-        def work(con: duckdb.DuckDBPyConnection) -> Any:
+        def work(con: duckdb.DuckDBPyConnection) -> tuple[Any, int]:
             resolution = identities.resolve(con, overrides)
             changed = identities.write_links(con, resolution)
             log.info(
@@ -554,9 +558,15 @@ class Warehouse:
                 len(resolution.bots),
                 changed,
             )
-            return resolution
+            return resolution, changed
 
         return self._transaction("resolving identities", work)
+
+    def identity_inputs_digest(self, overrides: Sequence[Any] = ()) -> str:
+        """A digest of what ``resolve_identities`` reads (``warehouse.identities.inputs_digest``)."""
+        from warehouse import identities
+
+        return identities.inputs_digest(self.con, overrides)
 
     # --- reads ---------------------------------------------------------------
 

@@ -124,3 +124,60 @@ def test_links_attribute_activity_and_suggestions_never_do(synced):
         assert person == linked.get((system, identity)), (system, identity, person)
         if (system, identity) in suggested_only:
             assert person is None
+
+
+def test_a_night_where_nothing_identities_read_changed_resolves_nothing(synced, tmp_path, caplog):
+    """The nightly's identity stage is remembered once a resolution left the links as it found them: the next
+    night with the same inputs returns that summary without resolving; an overrides file, a new account or a
+    lost link makes it resolve again (and the links are what a resolution gives)."""
+    import logging
+    import shutil
+
+    import yaml
+
+    _, config, summary, _, _ = synced
+    copy = tmp_path / "ladder.duckdb"
+    shutil.copy(config.warehouse_path, copy)
+    local = config.model_copy(update={"warehouse": copy})
+    resolved = []
+    with caplog.at_level(logging.INFO, logger="warehouse.store"):
+
+        def night() -> dict:
+            caplog.clear()
+            result = stages.resolve_identities(local)
+            resolved.append("identities of" in caplog.text)
+            return result
+
+        first, second, third = night(), night(), night()
+    # the fixture's resolution already linked everything: the first night changes nothing and is remembered
+    assert resolved == [True, False, False]
+    assert first == second == third and first["matched"] == summary["matched"]
+
+    # a decision in the overrides file (accept an unmatched account, or reject an automatic link): resolved again
+    overrides = tmp_path / "identities.yaml"
+    if summary["unmatched"]:
+        account = summary["unmatched"][0]
+        with open_warehouse(copy, read_only=True) as wh:
+            person = wh.query_people()[0]["person_id"]
+        decision, delta = "accept", 1
+    else:
+        account = summary["links"][0]
+        person, decision, delta = account["person_id"], "reject", -1
+    entry = {account["system"]: account["identity"], "person": person}
+    overrides.write_text(yaml.safe_dump({decision: [entry]}), encoding="utf-8")
+    local = local.model_copy(update={"identities": overrides})
+    with caplog.at_level(logging.INFO, logger="warehouse.store"):
+        decided = night()
+        assert resolved[-1] is True and decided["matched"] == first["matched"] + delta
+        night()  # the links it made are an input too: once more, then settled
+        assert night() == decided and resolved[-1] is False
+        # a link lost (an older release's file, a hand edit): resolved again, and put back
+        with open_warehouse(copy) as wh:
+            [(links,)] = wh.con.execute("SELECT count(*) FROM identity_links").fetchall()
+            wh.con.execute("DELETE FROM identity_links WHERE rowid = (SELECT min(rowid) FROM identity_links)")
+        night()
+        assert resolved[-1] is True
+        with open_warehouse(copy, read_only=True) as wh:
+            assert wh.con.execute("SELECT count(*) FROM identity_links").fetchall() == [(links,)]
+        night()
+        assert resolved[-1] is False
