@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from miners.base import Batch
 from miners.github import miner
@@ -49,10 +50,8 @@ class GitHubSource:
             since=request.since,
             progress=request.progress,
             # a repository with fewer PRs stored than GitHub lists is read again in full
-            stored_pulls=(lambda repo: stored.count_stored(PullRequestRecord, partition_for(repo)))
-            if stored is not None
-            else None,
-            http_cache=stored.read_http_cache() if stored is not None else None,
+            stored_pulls=_stored_pulls(stored),
+            http_cache=_cache(stored),
         )
 
     # --- partitioned: the flow maps one task over the repositories (``miners.source.PartitionedSource``) ---
@@ -71,10 +70,7 @@ class GitHubSource:
         work: list[Work] = []
         settled: list[Batch] = []  # first: the lease's costs go on the last batch, an org listing's
         stopped = None
-        stored = request.stored
-        stored_pulls = (
-            (lambda repo: stored.count_stored(PullRequestRecord, partition_for(repo))) if stored is not None else None
-        )
+        stored_pulls = _stored_pulls(request.stored)
         for org in self.orgs:
             if stopped is not None:
                 batches.append(Batch.failed(INFO.name, f"github:{org}", f"not synced: {stopped}"))
@@ -100,19 +96,7 @@ class GitHubSource:
                 elif not miner.needs_mining(
                     repo, request.cursors, full=request.full, since=request.since, stored_pulls=stored_pulls
                 ):  # its task would only restate the cursor: settled here, no task and no request
-                    settled.extend(
-                        miner.mine_listed_repo(
-                            rest,
-                            gql,
-                            repo,
-                            request.cursors,
-                            overlap=self.overlap,
-                            now=request.now,
-                            full=request.full,
-                            since=request.since,
-                            stored_pulls=stored_pulls,
-                        )
-                    )
+                    settled.extend(self._mine_listed(request, rest, gql, repo))
                 else:
                     partition = partition_for(repo["nameWithOwner"])
                     keys = SnapshotKeys(
@@ -129,22 +113,38 @@ class GitHubSource:
         policy = RateLimitPolicy()
         with self.pool.lease(work.partition, policy, prefer=work.credential) as lease:
             rest, gql = miner.readers(lease.client(), policy, _cache(stored), lease)
-            batches = miner.mine_listed_repo(
-                rest,
-                gql,
-                work.item,
-                request.cursors,
-                overlap=self.overlap,
-                now=request.now,
-                full=request.full,
-                since=request.since,
-                policy=policy,
-                progress=request.progress,
-                stored_pulls=(lambda repo: stored.count_stored(PullRequestRecord, partition_for(repo)))
-                if stored is not None
-                else None,
-            )
+            batches = self._mine_listed(request, rest, gql, work.item, policy)
             yield from with_costs(batches, lease, work.partition)
+
+    def _mine_listed(
+        self,
+        request: SyncRequest,
+        rest: GitHubReader,
+        gql: GraphQLReader,
+        repo: Mapping[str, Any],
+        policy: RateLimitPolicy | None = None,
+    ) -> Iterator[Batch]:
+        """``miner.mine_listed_repo`` of one listed repository, as this request asks."""
+        return miner.mine_listed_repo(
+            rest,
+            gql,
+            repo,
+            request.cursors,
+            overlap=self.overlap,
+            now=request.now,
+            full=request.full,
+            since=request.since,
+            policy=policy,
+            progress=request.progress,
+            stored_pulls=_stored_pulls(request.stored),
+        )
+
+
+def _stored_pulls(stored: Stored | None) -> Callable[[str], int] | None:
+    """A repository's stored PR count (``nameWithOwner`` -> rows), for reconciling it with the listing."""
+    if stored is None:
+        return None
+    return lambda repo: stored.count_stored(PullRequestRecord, partition_for(repo))
 
 
 def _cache(stored: Stored | None) -> Mapping[str, tuple[str, str]] | None:
