@@ -31,7 +31,7 @@ def _query() -> dict[tuple[str, str], Resolver]:
         return R.Obj("Repository", repo)
 
     def user(v, c, a):
-        found = R.actor(c.world, a["login"]) if any(p.login == a["login"] for p in c.world.people) else None
+        found = R.actor(c.world, a["login"]) if gp._person(c.world, a["login"]) is not None else None
         if found is None or found.type != "User":
             raise R.not_found(f"Could not resolve to a User with the login of '{a['login']}'.")
         return found

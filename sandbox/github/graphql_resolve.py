@@ -174,11 +174,8 @@ def actor(world: World, login: str | None) -> Obj | None:
 
 
 def user_by_email(world: World, email: str) -> str | None:
-    wanted = email.lower()
-    for person in world.people:
-        if any(e.lower() == wanted for e in person.emails):
-            return person.login
-    return None
+    person = gp.person_by_email(world, email)
+    return person.login if person is not None else None
 
 
 # --- org, repos, pulls --------------------------------------------------------------
@@ -274,7 +271,9 @@ def q_object(repo: Repo, c: GqlContext, a: dict) -> Obj | None:
 
 
 def pr_repo(c: GqlContext, pr: PullRequest) -> Repo:
-    return next(r for r in c.world.repos if r.full_name == pr.repo)
+    repo = gp.repo_named(c.world, pr.repo)
+    assert repo is not None, pr.repo
+    return repo
 
 
 def commit_obj(pr: PullRequest, commit: Commit) -> Obj:

@@ -212,6 +212,49 @@ def _person(world: World, login: str | None) -> Person | None:
     return found
 
 
+def person_by_email(world: World, email: str) -> Person | None:
+    """The first of the world's people listing ``email`` (case-insensitive), or None."""
+    wanted = email.lower()
+    index = _lookup(world, "emails", world.people, lambda p: [e.lower() for e in p.emails])
+    person = index.get(wanted)
+    if person is not None and any(e.lower() == wanted for e in person.emails):
+        return person
+    found = next((p for p in world.people if any(e.lower() == wanted for e in p.emails)), None)
+    if found is not None or person is not None:  # changed since indexed
+        _LOOKUPS.pop((id(world), "emails"), None)
+    return found
+
+
+def repo_named(world: World, full_name: str) -> Repo | None:
+    """The world's repository ``full_name``, or None."""
+    repo = _lookup(world, "repos", world.repos, lambda r: [r.full_name]).get(full_name)
+    if repo is not None and repo.full_name == full_name:
+        return repo
+    found = next((r for r in world.repos if r.full_name == full_name), None)
+    if found is not None or repo is not None:
+        _LOOKUPS.pop((id(world), "repos"), None)
+    return found
+
+
+# (id(world), what) -> (the list indexed, its length, key -> first item with it): checked against the world's
+# current list object and length, and each hit against the item itself (tests edit worlds being served).
+_LOOKUPS: dict[tuple[int, str], tuple[list, int, dict]] = {}
+
+
+def _lookup(world: World, what: str, items: list, keys) -> dict:
+    cached = _LOOKUPS.get((id(world), what))
+    if cached is not None and cached[0] is items and cached[1] == len(items):
+        return cached[2]
+    index: dict = {}
+    for item in items:
+        for key in keys(item):
+            index.setdefault(key, item)
+    if len(_LOOKUPS) >= 12:
+        _LOOKUPS.pop(next(iter(_LOOKUPS)))
+    _LOOKUPS[(id(world), what)] = (items, len(items), index)
+    return index
+
+
 def _index_people(world: World) -> tuple[list[Person], dict[str, Person]]:
     index: dict[str, Person] = {}
     for person in world.people:
