@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -189,59 +190,40 @@ def author_association(world: World, login: str | None) -> str:
     return "MEMBER"
 
 
-# Each served world's people by login (the last few worlds; a world's ``people`` list object is the key's check).
-# Every actor field of every answer looks a person up: a scan of 2,000 people each time made the 2,000-engineer
-# world's GraphQL pages slower than everything else together.
-_BY_LOGIN: dict[int, tuple[list[Person], dict[str, Person]]] = {}
-
-
 def _person(world: World, login: str | None) -> Person | None:
     """The world's person with ``login`` (the first, as the list is read), or None."""
-    if login is None:
-        return None
-    cached = _BY_LOGIN.get(id(world))
-    if cached is None or cached[0] is not world.people:
-        cached = _index_people(world)
-    person = cached[1].get(login)
-    if person is not None and person.login == login:
-        return person
-    # not indexed, or renamed since (tests rename a login while the world is served): read the list itself
-    found = next((p for p in world.people if p.login == login), None)
-    if found is not None or person is not None:
-        _index_people(world)
-    return found
+    return _find(world, "logins", world.people, lambda p: [p.login], login) if login is not None else None
 
 
 def person_by_email(world: World, email: str) -> Person | None:
     """The first of the world's people listing ``email`` (case-insensitive), or None."""
-    wanted = email.lower()
-    index = _lookup(world, "emails", world.people, lambda p: [e.lower() for e in p.emails])
-    person = index.get(wanted)
-    if person is not None and any(e.lower() == wanted for e in person.emails):
-        return person
-    found = next((p for p in world.people if any(e.lower() == wanted for e in p.emails)), None)
-    if found is not None or person is not None:  # changed since indexed
-        _LOOKUPS.pop((id(world), "emails"), None)
-    return found
+    return _find(world, "emails", world.people, lambda p: [e.lower() for e in p.emails], email.lower())
 
 
 def repo_named(world: World, full_name: str) -> Repo | None:
     """The world's repository ``full_name``, or None."""
-    repo = _lookup(world, "repos", world.repos, lambda r: [r.full_name]).get(full_name)
-    if repo is not None and repo.full_name == full_name:
-        return repo
-    found = next((r for r in world.repos if r.full_name == full_name), None)
-    if found is not None or repo is not None:
-        _LOOKUPS.pop((id(world), "repos"), None)
-    return found
+    return _find(world, "repos", world.repos, lambda r: [r.full_name], full_name)
 
 
-# (id(world), what) -> (the list indexed, its length, key -> first item with it): checked against the world's
-# current list object and length, and each hit against the item itself (tests edit worlds being served).
+# Every actor field of every answer looks a person up: a scan of 2,000 people each time made the 2,000-engineer
+# world's GraphQL pages slower than everything else together.  (id(world), what) -> (the list indexed, its
+# length, key -> first item with it): checked against the world's current list object and length, and each hit
+# against the item itself (tests edit worlds being served, e.g. rename a login).
 _LOOKUPS: dict[tuple[int, str], tuple[list, int, dict]] = {}
 
 
-def _lookup(world: World, what: str, items: list, keys) -> dict:
+def _find(world: World, what: str, items: list, keys: Callable[[Any], list[str]], wanted: str) -> Any:
+    """The first of ``items`` whose ``keys`` include ``wanted``, through an index of them (or None)."""
+    hit = _lookup(world, what, items, keys).get(wanted)
+    if hit is not None and wanted in keys(hit):
+        return hit
+    found = next((item for item in items if wanted in keys(item)), None)
+    if found is not None or hit is not None:  # edited since indexed: index again next time
+        _LOOKUPS.pop((id(world), what), None)
+    return found
+
+
+def _lookup(world: World, what: str, items: list, keys: Callable[[Any], list[str]]) -> dict:
     cached = _LOOKUPS.get((id(world), what))
     if cached is not None and cached[0] is items and cached[1] == len(items):
         return cached[2]
@@ -253,16 +235,6 @@ def _lookup(world: World, what: str, items: list, keys) -> dict:
         _LOOKUPS.pop(next(iter(_LOOKUPS)))
     _LOOKUPS[(id(world), what)] = (items, len(items), index)
     return index
-
-
-def _index_people(world: World) -> tuple[list[Person], dict[str, Person]]:
-    index: dict[str, Person] = {}
-    for person in world.people:
-        index.setdefault(person.login, person)
-    if len(_BY_LOGIN) >= 4:
-        _BY_LOGIN.pop(next(iter(_BY_LOGIN)))
-    _BY_LOGIN[id(world)] = entry = (world.people, index)
-    return entry
 
 
 # --- org and repos ----------------------------------------------------------------
