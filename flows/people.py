@@ -24,9 +24,13 @@ def sync_identities(config: LadderConfig, *, overrides: Path | None = None) -> d
 
     decisions = read_overrides(overrides if overrides is not None else overrides_path(config))
     with open_writer(config) as wh:
-        resolution = wh.resolve_identities(decisions)
-        disagreements = wh.query_audit_rows("ownership_disagreement", limit=1000)
-    return build_summary(resolution, disagreements)
+        return _resolve(wh, decisions)[0]
+
+
+def _resolve(wh: Any, decisions: Any) -> tuple[dict[str, Any], int]:
+    """Resolve and store the links in ``wh``: (the summary, link rows changed)."""
+    resolution, changed = wh.resolve_identities_counted(decisions)
+    return build_summary(resolution, wh.query_audit_rows("ownership_disagreement", limit=1000)), changed
 
 
 def sync_identities_unless_settled(config: LadderConfig) -> tuple[dict[str, Any], bool]:
@@ -50,8 +54,7 @@ def sync_identities_unless_settled(config: LadderConfig) -> tuple[dict[str, Any]
             settled = json.loads(stored)
             if settled.get("inputs") == digest:
                 return settled["summary"], False
-        resolution, changed = wh.resolve_identities_counted(decisions)
-        summary = build_summary(resolution, wh.query_audit_rows("ownership_disagreement", limit=1000))
+        summary, changed = _resolve(wh, decisions)
         if changed == 0:
             wh.write_stage_version(RESOLVED, json.dumps({"inputs": digest, "summary": summary}, sort_keys=True))
     return summary, True
