@@ -1,6 +1,7 @@
 """Issue 13: virtual hours of GitHub rate limit for a full backfill on one token vs a credential pool.
 
     python -m bench.bench_pool --engineers 100 --months 6 --budget 200 --reserve 2 [--pools 1,2,4] [--concurrency 4]
+        [--dask-workers 4]
 
 Generates a world, serves it in-process (``SandboxServer``), and backfills its GitHub side once per pool size,
 each on a fresh sandbox: the flow's mining tasks (``plan`` then ``mine_work`` per repository, on
@@ -14,6 +15,14 @@ threads at once overlap (the clock moves to the latest wake-up, not the sum).  R
 hours from the first request to the last, the waits for a reset, the budget each token was charged (the
 sandbox's meter), records read (must be equal across pool sizes) and the wall time (loopback, no latency).
 Secondary rate limits are off: they are per virtual minute and the virtual clock only moves on waits.
+
+``--dask-workers N`` adds one more backfill with the last pool size: the same mining tasks on a local Dask
+cluster of N worker processes, one thread each (what ``run.task_runner: dask`` starts through prefect-dask),
+against the threads run of that pool size in the same run.  As in the flow, each worker builds its own source
+(its own credential pool, learning each token's budget from its first answers) and sends its batches back to
+this process; the workers' clock and sleep are the sandbox's virtual clock over HTTP (``/_sandbox/clock``,
+``at_least``: a sleep moves it to the sleeper's wake-up, if that is later).  Peak memory is sampled every
+second: this process (the sandbox and the world) and, for Dask, its workers as well.
 """
 
 from __future__ import annotations
@@ -27,7 +36,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+
+import psutil
+import requests
 
 import miners.github.source
 from flows.config import read_config
@@ -59,13 +72,86 @@ class OverlappingVirtualTime:
             self.state.now = max(self.state.now, wake)
 
 
-def backfill(world: World, tmp: Path, tokens: int, args: argparse.Namespace) -> dict:
+class HttpVirtualTime:
+    """The same virtual time for a process apart from the sandbox's (a Dask worker): read and moved over HTTP."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.waits, self.session = url, 0, requests.Session()
+
+    def clock(self) -> float:
+        return dt.datetime.fromisoformat(self.session.get(self.url, timeout=60).json()["now"]).timestamp()
+
+    def sleep(self, seconds: float) -> None:
+        wake = dt.datetime.fromtimestamp(self.clock() + max(0.0, seconds), dt.timezone.utc)
+        self.waits += 1
+        self.session.post(self.url, json={"at_least": wake.isoformat()}, timeout=60).raise_for_status()
+
+
+_WORKER: dict[str, tuple] = {}  # per Dask worker process: config path -> (source, its virtual time)
+
+
+def mine_on_worker(config_path: str, clock_url: str, reserve: int, work) -> tuple[list, int]:
+    """One repository's batches, mined in a Dask worker (its source built once per process), and its waits."""
+    if config_path not in _WORKER:
+        vt = HttpVirtualTime(clock_url)
+        miners.github.source.RateLimitPolicy = functools.partial(  # type: ignore[misc]
+            RateLimitPolicy, clock=vt.clock, sleep=vt.sleep, reserve=reserve
+        )
+        _WORKER[config_path] = (build_source(read_config(Path(config_path)), "github"), vt)
+    source, vt = _WORKER[config_path]
+    waits = vt.waits
+    batches = list(source.mine_work(SyncRequest(cursors={}), work))  # type: ignore[union-attr]
+    return batches, vt.waits - waits
+
+
+class PeakMemory:
+    """The peak of the summed resident memory of this process and ``extra`` processes, sampled every second."""
+
+    def __init__(self, extra: Iterable[int] = ()) -> None:
+        self.procs = [psutil.Process(), *(psutil.Process(pid) for pid in extra)]
+        self.peak, self.done = 0, threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            total = 0
+            for proc in self.procs:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            if self.done.wait(1.0):
+                return
+
+    def __enter__(self) -> PeakMemory:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+def _threads(source, request, concurrency: int) -> Callable:
+    def run(works, collect) -> None:
+        with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+            for done in concurrent.futures.as_completed(
+                [pool.submit(lambda w: list(source.mine_work(request, w)), w) for w in works]
+            ):
+                collect(done.result())
+
+    return run
+
+
+def backfill(world: World, tmp: Path, tokens: int, args: argparse.Namespace, dask_workers: int = 0) -> dict:
     with SandboxServer(world) as server:
         gh = side(server.state)
         gh.rate_limit = gh.graphql_limit = args.budget
         gh.secondary_rest_per_minute = gh.secondary_graphql_per_minute = gh.secondary_max_concurrent = None
         os.environ.update(sandbox_env(world, tokens))
-        config = read_config(write_sandbox_config(world, server, tmp / f"pool-{tokens}.yaml", tokens=tokens))
+        config_path = write_sandbox_config(world, server, tmp / f"pool-{tokens}.yaml", tokens=tokens)
+        config = read_config(config_path)
         vt = OverlappingVirtualTime(server.state)
         miners.github.source.RateLimitPolicy = functools.partial(  # type: ignore[misc]
             RateLimitPolicy, clock=vt.clock, sleep=vt.sleep, reserve=args.reserve
@@ -74,25 +160,55 @@ def backfill(world: World, tmp: Path, tokens: int, args: argparse.Namespace) -> 
         request = SyncRequest(cursors={})
         started_virtual, started = server.state.now, time.perf_counter()
         plan = source.plan(request)  # type: ignore[union-attr]
-        records = sum(len(b.records) for b in plan.batches)
-        failed = []
+        records, failed, mined = sum(len(b.records) for b in plan.batches), [], [0]
+        worker_waits = [0]
 
-        def mine(work) -> int:
-            batches = list(source.mine_work(request, work))  # type: ignore[union-attr]
+        def collect(batches: list) -> None:
+            nonlocal records
             failed.extend(b.error for b in batches if b.error)
-            return sum(len(b.records) for b in batches)
+            records += sum(len(b.records) for b in batches)
+            mined[0] += 1
+            if mined[0] % 50 == 0:
+                print(f"  {mined[0]}/{len(plan.work)} repositories mined, {records:,} records", file=sys.stderr)
 
-        with concurrent.futures.ThreadPoolExecutor(args.concurrency) as pool:
-            records += sum(pool.map(mine, plan.work))
+        cluster_s = 0.0  # a Dask cluster's start, counted in the wall time (as the flow pays it)
+        if dask_workers:
+            from distributed import Client, LocalCluster, as_completed
+
+            began = time.perf_counter()
+            with (
+                LocalCluster(n_workers=dask_workers, threads_per_worker=1, dashboard_address=None) as cluster,
+                Client(cluster) as client,
+            ):
+                cluster_s = time.perf_counter() - began
+                with PeakMemory(client.run(os.getpid).values()) as memory:
+                    # by reference (``python -m`` runs this file as __main__, whose functions Dask would ship by value)
+                    from bench.bench_pool import mine_on_worker as remote
+
+                    work = functools.partial(remote, str(config_path), server.base_url + "/_sandbox/clock")
+                    futures = [client.submit(work, args.reserve, w, pure=False) for w in plan.work]
+                    for future in as_completed(futures):
+                        batches, waits = future.result()
+                        worker_waits[0] += waits
+                        collect(batches)
+                        future.release()
+                    wall_s = time.perf_counter() - started
+        else:
+            with PeakMemory() as memory:
+                _threads(source, request, args.concurrency)(plan.work, collect)
+                wall_s = time.perf_counter() - started
         budget = server.state.stats()["github"].get("budget", {})
         return {
             "tokens": tokens,
+            "runner": f"dask, {dask_workers} workers" if dask_workers else f"threads ({args.concurrency})",
             "virtual_h": (server.state.now - started_virtual).total_seconds() / 3600,
-            "waits": vt.waits,
+            "waits": vt.waits + worker_waits[0],
             "budget": budget,
             "records": records,
             "failed": failed,
-            "wall_s": time.perf_counter() - started,
+            "wall_s": wall_s,
+            "cluster_s": cluster_s,
+            "peak_mb": memory.peak / 2**20,
             "repos": len(plan.work),
         }
 
@@ -106,6 +222,9 @@ def main() -> None:
     parser.add_argument("--reserve", type=int, default=2, help="points of each budget the miner keeps in hand")
     parser.add_argument("--pools", default="1,4", help="pool sizes to compare (tokens), the first is the baseline")
     parser.add_argument("--concurrency", type=int, default=4, help="mining threads (run.concurrency)")
+    parser.add_argument(
+        "--dask-workers", type=int, default=0, help="also backfill with the last pool size on a local Dask cluster"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     world = generate_world(engineers=args.engineers, months=args.months, seed=args.seed)
@@ -115,24 +234,36 @@ def main() -> None:
         for tokens in (int(n) for n in args.pools.split(",")):
             results.append(backfill(world, Path(tmp_name), tokens, args))
             print(results[-1], file=sys.stderr, flush=True)
+        if args.dask_workers:
+            results.append(backfill(world, Path(tmp_name), results[-1]["tokens"], args, args.dask_workers))
+            print(results[-1], file=sys.stderr, flush=True)
     base = results[0]
     print(
         f"\n`python -m bench.bench_pool --engineers {args.engineers} --months {args.months} --seed {args.seed} "
-        f"--budget {args.budget} --reserve {args.reserve} --pools {args.pools} --concurrency {args.concurrency}`: "
+        f"--budget {args.budget} --reserve {args.reserve} --pools {args.pools} --concurrency {args.concurrency}"
+        f"{f' --dask-workers {args.dask_workers}' if args.dask_workers else ''}`: "
         f"{len(world.pull_requests):,} PRs, {base['repos']} repos to mine; world generated in {generate_s:.1f} s\n"
     )
     print(
-        "| tokens | virtual hours of rate limit | vs 1st | waits for a reset | GitHub budget charged (per token) "
-        "| total | records | wall time |"
+        "| tokens | runner | virtual hours of rate limit | vs 1st | waits for a reset | GitHub budget charged "
+        "(per token) | total | records | wall time | peak memory |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         per = ", ".join(f"{v:,}" for v in r["budget"].values())
         ratio = r["virtual_h"] / base["virtual_h"] if base["virtual_h"] else float("nan")
         failed = f" ({len(r['failed'])} repos FAILED)" if r["failed"] else ""
+        cluster = f" (cluster start {r['cluster_s']:.1f} s)" if r["cluster_s"] else ""
         print(
-            f"| {r['tokens']} | {r['virtual_h']:.2f} h | {ratio:.2f}x | {r['waits']} | {per} "
-            f"| {sum(r['budget'].values()):,} | {r['records']:,}{failed} | {r['wall_s']:.1f} s |"
+            f"| {r['tokens']} | {r['runner']} | {r['virtual_h']:.2f} h | {ratio:.2f}x | {r['waits']} | {per} "
+            f"| {sum(r['budget'].values()):,} | {r['records']:,}{failed} | {r['wall_s']:.1f} s{cluster} "
+            f"| {r['peak_mb']:,.0f} MB |"
+        )
+    if args.dask_workers:
+        threads, dask = results[-2], results[-1]
+        print(
+            f"\nDask ({args.dask_workers} workers) vs threads, {dask['tokens']} tokens, same run: "
+            f"{dask['wall_s'] / threads['wall_s']:.2f}x the wall time"
         )
     total = sum(base["budget"].values())
     print(

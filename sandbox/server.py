@@ -10,7 +10,9 @@ Layout of URLs under the base URL:
 - ``/jira/rest/...`` Jira REST (``sandbox.jira.rest``)
 - ``/login/oauth/...`` GitHub's OAuth web flow: authorize, access token (``sandbox.github.oauth``)
 - ``/_sandbox/stats`` the request meter (``POST /_sandbox/stats/reset`` zeroes it),
-  ``/_sandbox/clock`` the virtual clock (GET reads it, POST moves it)
+  ``/_sandbox/clock`` the virtual clock (GET reads it, POST moves it: ``now`` sets it,
+  ``advance_seconds`` adds to it, ``at_least`` moves it forward only, so processes sharing the clock
+  can each sleep to their own wake-up without moving it back)
 
 Fault injection (``sandbox.faults``) wraps the whole app when a profile is given.
 The state the handlers share (world, clock, callers, meter) is
@@ -71,13 +73,16 @@ def build_app(world: World, *, now: dt.datetime | None = None, faults: Any = Non
                     state.now = _parse_now(str(body["now"]))
                 elif "advance_seconds" in body:
                     state.now = state.now + dt.timedelta(seconds=float(body["advance_seconds"]))
+                elif "at_least" in body:
+                    state.now = max(state.now, _parse_now(str(body["at_least"])))
                 else:
-                    raise ValueError("give 'now' (ISO 8601) or 'advance_seconds' (a number)")
+                    raise ValueError("give 'now' or 'at_least' (ISO 8601) or 'advance_seconds' (a number)")
             except (ValueError, TypeError, AttributeError) as exc:
                 return JSONResponse(
                     {
                         "error": f"POST /_sandbox/clock: bad body: {exc}; send "
-                        '{"now": "2026-10-02T00:00:00Z"} or {"advance_seconds": 86400}'
+                        '{"now": "2026-10-02T00:00:00Z"}, {"at_least": "2026-10-02T00:00:00Z"} '
+                        'or {"advance_seconds": 86400}'
                     },
                     status_code=400,
                 )

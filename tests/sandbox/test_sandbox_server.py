@@ -72,8 +72,15 @@ def test_clock_moves_and_rejects_bad_bodies(fresh):
     assert (
         requests.post(url, json={"now": "2026-10-02T00:00:00"}, timeout=10).json()["now"] == "2026-10-02T00:00:00+00:00"
     )
+    # at_least only moves forward: an earlier wake-up posted after a later one leaves the later one
+    assert requests.post(url, json={"at_least": "2026-10-03T00:00:00Z"}, timeout=10).json()["now"] == (
+        "2026-10-03T00:00:00+00:00"
+    )
+    assert requests.post(url, json={"at_least": "2026-10-02T12:00:00Z"}, timeout=10).json()["now"] == (
+        "2026-10-03T00:00:00+00:00"
+    )
     bad = requests.post(url, json={"later": 1}, timeout=10)
-    assert bad.status_code == 400 and "advance_seconds" in bad.json()["error"]
+    assert bad.status_code == 400 and "advance_seconds" in bad.json()["error"] and "at_least" in bad.json()["error"]
 
 
 def test_now_hides_later_activity():
