@@ -116,9 +116,11 @@ class GitHubReader:
     ) -> Iterator[list]:
         """Yield each page of a list endpoint, following ``Link: rel="next"`` (on the configured host only).
 
-        A full page without a ``next`` link is suspicious (GitHub always links the next page; a proxy
-        may drop the header): the next page is asked for by number, and paging goes on if it holds
-        anything.  This costs one request when a list is an exact multiple of 100 long.
+        A full page without a ``next`` link is ambiguous: GitHub sends one as the last page of a list
+        exactly a multiple of 100 long, and a proxy that drops the header sends one mid-list.  The next
+        page is asked for by number (one request when the list simply ended there) and paging goes on
+        if it holds anything; only then is it worth a warning (a dropped header: items would have been
+        lost without the probe).
 
         ``conditional``: each page is asked with ``If-None-Match`` when an earlier night kept its ETag
         (``cache``); a 304 (free on GitHub) replays the kept body, and new answers are kept in ``fresh``.
@@ -126,7 +128,7 @@ class GitHubReader:
         first: Mapping[str, Any] = {"per_page": PER_PAGE, **(params or {})}
         url: str | None = path
         query: Mapping[str, Any] | None = first
-        number = 1
+        number, probing = 1, False
         while url is not None:
             key = cache_key(url, query)
             kept = self.cache.get(key) if conditional else None
@@ -139,13 +141,21 @@ class GitHubReader:
             elif conditional and headers.get("etag"):
                 self.fresh[key] = CachedAnswer(key, headers["etag"], json.dumps(data, separators=(",", ":")))
             self.pages += 1
-            if not data and number > 1 and query is not None and "page" in query:
-                return  # the probe found the list's end
+            if probing:
+                if not data:
+                    return  # the list ended exactly on a full page
+                log.warning(
+                    "GitHub sent a full page of %s without a next link, and page %d holds more: something between "
+                    "here and GitHub drops Link headers (a proxy?); paging on by page number",
+                    what,
+                    number,
+                )
             yield data
             link = parse_link_header(headers.get("link")).get("next")
             number += 1
-            if link is None and len(data) >= PER_PAGE:
-                log.warning("GitHub sent a full page of %s without a next link; asking for page %d", what, number)
+            probing = link is None and len(data) >= int(first["per_page"])
+            if probing:
+                log.debug("a full page of %s without a next link: asking for page %d", what, number)
                 url, query = path, {**first, "page": number}
             else:
                 url, query = link, None  # the next URL carries the query
