@@ -166,9 +166,11 @@ Handler = Callable[[Ctx], Any]
 
 @dataclass(frozen=True)
 class Paged:
-    """A handler result to paginate: the whole visible list."""
+    """A handler result to paginate: the whole visible list.  With ``render``, ``items`` are what it renders
+    into payloads, and only the page asked for is rendered (a repository's review comments are thousands)."""
 
     items: list[Any]
+    render: Callable[[Any], Any] | None = None
 
 
 # --- plumbing -------------------------------------------------------------------
@@ -268,7 +270,8 @@ def endpoint(state: SandboxState, gh: GitHubSide, template: str, handler: Handle
                 link = _link_header(request, page, last)
                 if link:
                     headers["Link"] = link
-                result = result.items[(page - 1) * per_page : page * per_page]
+                shown = result.items[(page - 1) * per_page : page * per_page]
+                result = [result.render(item) for item in shown] if result.render else shown
         except ApiError as exc:
             if exc.counted:
                 gh.used[used_key] = used + 1

@@ -75,11 +75,8 @@ def list_repo_review_comments(ctx: Ctx) -> Paged:
     repo = find_repo(ctx)
     return comments_paged(
         ctx,
-        [
-            gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-            for pr in visible_pulls(ctx, repo)
-            for c in asof.visible_review_comments(pr, ctx.now)
-        ],
+        ((pr, c) for pr in visible_pulls(ctx, repo) for c in asof.visible_review_comments(pr, ctx.now)),
+        gp.review_comment_payload,
     )
 
 

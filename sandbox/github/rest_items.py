@@ -25,6 +25,8 @@ Lookups shared with ``sandbox.github.rest`` (``find_repo``, ``visible_pulls``,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sandbox.github import asof
 from sandbox.github import payloads as gp
@@ -69,20 +71,36 @@ def find_pull(ctx: Ctx) -> PullRequest:
     raise not_found()
 
 
-def comments_paged(ctx: Ctx, payloads: list[dict]) -> Paged:
-    """Filter by ``since`` (updated at or after) and order by ``sort``/``direction``, as GitHub does."""
+def comments_paged(ctx: Ctx, comments: Iterable[tuple[PullRequest, Any]], payload: Callable[..., dict]) -> Paged:
+    """Filter by ``since`` (updated at or after) and order by ``sort``/``direction``, as GitHub does.
+
+    ``comments`` are (PR, comment) pairs, ``payload(world, pr, comment, now, links)`` their JSON: only the
+    page asked for is rendered.  Keys are the payload's own (``id``, ``created_at``, ``updated_at`` as
+    shown now, to the second).
+    """
     since = since_param(ctx)
+    now = ctx.now
+    rows = [
+        (c.id, _second(c.created_at), _second(asof.shown_updated_at(c.created_at, c.updated_at, now)), p, c)
+        for p, c in comments
+    ]
     if since is not None:
-        payloads = [p for p in payloads if dt.datetime.fromisoformat(p["updated_at"]) >= since]
+        rows = [r for r in rows if r[2] >= since]
     sort = ctx.arg("sort")
     if sort not in (None, "created", "updated"):
         raise ApiError(422, f"Validation Failed: sort={sort!r} must be created or updated")
     if sort is None:  # direction is ignored without sort: ascending by id
-        payloads.sort(key=lambda p: p["id"])
+        rows.sort(key=lambda r: r[0])
     else:
         desc = direction_param(ctx, "desc")
-        payloads.sort(key=lambda p: (p[f"{sort}_at"], p["id"]), reverse=desc)
-    return Paged(payloads)
+        at = 1 if sort == "created" else 2
+        rows.sort(key=lambda r: (r[at], r[0]), reverse=desc)
+    return Paged(rows, render=lambda r: payload(ctx.world, r[3], r[4], now, ctx.links))
+
+
+def _second(moment: dt.datetime) -> dt.datetime:
+    """A timestamp as a payload shows it (``payloads.iso``: whole seconds)."""
+    return moment.replace(microsecond=0)
 
 
 # --- handlers ----------------------------------------------------------------------
@@ -152,13 +170,7 @@ def list_issues(ctx: Ctx) -> Paged:
 
 def list_issue_comments(ctx: Ctx) -> Paged:
     pr = find_pull(ctx)  # every issue in the sandbox is a PR
-    return comments_paged(
-        ctx,
-        [
-            gi.issue_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-            for c in asof.visible_issue_comments(pr, ctx.now)
-        ],
-    )
+    return comments_paged(ctx, ((pr, c) for c in asof.visible_issue_comments(pr, ctx.now)), gi.issue_comment_payload)
 
 
 def get_pull(ctx: Ctx) -> dict:
@@ -173,13 +185,7 @@ def list_reviews(ctx: Ctx) -> Paged:
 
 def list_pull_review_comments(ctx: Ctx) -> Paged:
     pr = find_pull(ctx)
-    return comments_paged(
-        ctx,
-        [
-            gp.review_comment_payload(ctx.world, pr, c, ctx.now, ctx.links)
-            for c in asof.visible_review_comments(pr, ctx.now)
-        ],
-    )
+    return comments_paged(ctx, ((pr, c) for c in asof.visible_review_comments(pr, ctx.now)), gp.review_comment_payload)
 
 
 def get_requested_reviewers(ctx: Ctx) -> dict:
