@@ -78,13 +78,26 @@ class HttpVirtualTime:
     def __init__(self, url: str) -> None:
         self.url, self.waits, self.session = url, 0, requests.Session()
 
+    def _send(self, method: str, **kwargs) -> dict:
+        # uvicorn closes an idle keep-alive connection after 5 s: a request sent on it as it closes is reset.
+        for attempt in range(3):
+            try:
+                answer = self.session.request(method, self.url, timeout=60, **kwargs)
+                answer.raise_for_status()
+                return answer.json()
+            except requests.ConnectionError:
+                if attempt == 2:
+                    raise
+                self.session = requests.Session()
+        raise AssertionError("unreachable")
+
     def clock(self) -> float:
-        return dt.datetime.fromisoformat(self.session.get(self.url, timeout=60).json()["now"]).timestamp()
+        return dt.datetime.fromisoformat(self._send("GET")["now"]).timestamp()
 
     def sleep(self, seconds: float) -> None:
         wake = dt.datetime.fromtimestamp(self.clock() + max(0.0, seconds), dt.timezone.utc)
         self.waits += 1
-        self.session.post(self.url, json={"at_least": wake.isoformat()}, timeout=60).raise_for_status()
+        self._send("POST", json={"at_least": wake.isoformat()})
 
 
 _WORKER: dict[str, tuple] = {}  # per Dask worker process: config path -> (source, its virtual time)
@@ -225,23 +238,28 @@ def main() -> None:
     parser.add_argument(
         "--dask-workers", type=int, default=0, help="also backfill with the last pool size on a local Dask cluster"
     )
+    parser.add_argument(
+        "--dask-only", action="store_true", help="with --dask-workers: only the Dask backfill (its pool: --pools)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     world = generate_world(engineers=args.engineers, months=args.months, seed=args.seed)
     generate_s = time.perf_counter() - started
     results = []
     with tempfile.TemporaryDirectory() as tmp_name:
-        for tokens in (int(n) for n in args.pools.split(",")):
+        pools = [int(n) for n in args.pools.split(",")]
+        for tokens in [] if args.dask_only else pools:
             results.append(backfill(world, Path(tmp_name), tokens, args))
             print(results[-1], file=sys.stderr, flush=True)
         if args.dask_workers:
-            results.append(backfill(world, Path(tmp_name), results[-1]["tokens"], args, args.dask_workers))
+            results.append(backfill(world, Path(tmp_name), pools[-1], args, args.dask_workers))
             print(results[-1], file=sys.stderr, flush=True)
     base = results[0]
     print(
         f"\n`python -m bench.bench_pool --engineers {args.engineers} --months {args.months} --seed {args.seed} "
         f"--budget {args.budget} --reserve {args.reserve} --pools {args.pools} --concurrency {args.concurrency}"
-        f"{f' --dask-workers {args.dask_workers}' if args.dask_workers else ''}`: "
+        f"{f' --dask-workers {args.dask_workers}' if args.dask_workers else ''}"
+        f"{' --dask-only' if args.dask_only else ''}`: "
         f"{len(world.pull_requests):,} PRs, {base['repos']} repos to mine; world generated in {generate_s:.1f} s\n"
     )
     print(
@@ -259,7 +277,7 @@ def main() -> None:
             f"| {sum(r['budget'].values()):,} | {r['records']:,}{failed} | {r['wall_s']:.1f} s{cluster} "
             f"| {r['peak_mb']:,.0f} MB |"
         )
-    if args.dask_workers:
+    if args.dask_workers and not args.dask_only:
         threads, dask = results[-2], results[-1]
         print(
             f"\nDask ({args.dask_workers} workers) vs threads, {dask['tokens']} tokens, same run: "
