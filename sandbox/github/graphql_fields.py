@@ -31,7 +31,7 @@ def _query() -> dict[tuple[str, str], Resolver]:
         return R.Obj("Repository", repo)
 
     def user(v, c, a):
-        found = R.actor(c.world, a["login"]) if gp._person(c.world, a["login"]) is not None else None
+        found = R.actor(c.world, a["login"]) if gp.person_named(c.world, a["login"]) is not None else None
         if found is None or found.type != "User":
             raise R.not_found(f"Could not resolve to a User with the login of '{a['login']}'.")
         return found
@@ -228,7 +228,7 @@ def _actor_fields(kind: str) -> dict[tuple[str, str], Resolver]:
         return v.removesuffix("[bot]") if kind == "Bot" else v
 
     def uid(v: str, c: R.GqlContext) -> int:
-        return gp.user_id(gp._person(c.world, v), v)
+        return gp.user_id(gp.person_named(c.world, v), v)
 
     out: dict[tuple[str, str], Resolver] = {
         (kind, "login"): login,
@@ -238,8 +238,10 @@ def _actor_fields(kind: str) -> dict[tuple[str, str], Resolver]:
         (kind, "resourcePath"): lambda v, c, a: f"/{v}",
     }
     if kind == "User":
-        out[(kind, "name")] = lambda v, c, a: getattr(gp._person(c.world, v), "name", None)
-        out[(kind, "email")] = lambda v, c, a: (lambda p: p.emails[0] if p and p.emails else "")(gp._person(c.world, v))
+        out[(kind, "name")] = lambda v, c, a: getattr(gp.person_named(c.world, v), "name", None)
+        out[(kind, "email")] = lambda v, c, a: (lambda p: p.emails[0] if p and p.emails else "")(
+            gp.person_named(c.world, v)
+        )
         out[(kind, "isViewer")] = lambda v, c, a: v == c.viewer
     return out
 

@@ -166,7 +166,7 @@ def actor(world: World, login: str | None) -> Obj | None:
     """A login as GraphQL shows it: User or Bot; deleted accounts are null."""
     if login is None:
         return None
-    person = gp._person(world, login)
+    person = gp.person_named(world, login)
     if person is not None and person.deleted:
         return None
     is_bot = gp.is_bot_login(login) or (person is not None and person.is_bot)
@@ -292,7 +292,7 @@ def git_actor(c: GqlContext, name: str | None, email: str, when: dt.datetime | N
 
 def commit_authors(c: GqlContext, commit: Commit) -> list[dict]:
     """The commit's author, then each distinct Co-authored-by trailer (users matched by e-mail)."""
-    person = gp._person(c.world, commit.author) if commit.author else None
+    person = gp.person_named(c.world, commit.author) if commit.author else None
     out = [git_actor(c, person.name if person else None, commit.author_email, commit.committed_at, commit.author)]
     seen = {commit.author_email.lower()}
     for name, email in TRAILER_RE.findall(commit.message):

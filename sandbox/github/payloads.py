@@ -122,7 +122,7 @@ def user_payload(world: World, login: str | None, links: Links) -> dict[str, Any
     ``ghost`` for a deleted or missing author, type ``Bot`` for bots, and the org itself (its own id, type
     ``Organization``) when ``login`` is the org's login (repo owners, a PR base's user).
     """
-    person = _person(world, login)
+    person = person_named(world, login)
     if login is None or (person is not None and person.deleted):
         login, uid, kind = GHOST_LOGIN, GHOST_ID, "User"
     elif person is None and (org := find_org(world, login)) is not None:
@@ -146,7 +146,7 @@ def full_user_payload(world: World, login: str | None, links: Links, *, private:
     ``ghost`` (``login=None``) date from the world's start.  Counters are zero: the sandbox has no gists,
     followers or public repos.
     """
-    person = _person(world, login)
+    person = person_named(world, login)
     out = user_payload(world, login, links)
     ghost = out["login"] == GHOST_LOGIN
     since = iso(
@@ -184,13 +184,13 @@ def full_user_payload(world: World, login: str | None, links: Links, *, private:
 
 
 def author_association(world: World, login: str | None) -> str:
-    person = _person(world, login)
+    person = person_named(world, login)
     if person is None or person.deleted or person.is_bot:
         return "NONE"
     return "MEMBER"
 
 
-def _person(world: World, login: str | None) -> Person | None:
+def person_named(world: World, login: str | None) -> Person | None:
     """The world's person with ``login`` (the first, as the list is read), or None."""
     return _find(world, "logins", world.people, lambda p: [p.login], login) if login is not None else None
 

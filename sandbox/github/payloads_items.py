@@ -262,7 +262,7 @@ def commit_payload(world: World, pr: PullRequest, index: int, links: gp.Links) -
     else:
         sha, message, login = gp.fake_sha(pr.repo, pr.number, "head"), pr.title, pr.author
         email, when, name = f"{login or 'ghost'}@users.noreply.github.com", pr.created_at, None
-    person = gp._person(world, login) if login else None
+    person = gp.person_named(world, login) if login else None
     git_user = {"name": name or (person.name if person else login or "Unknown"), "email": email}
     git_user["date"] = gp.iso(when) or ""
     user = gp.user_payload(world, login, links) if person is not None and not person.deleted else None

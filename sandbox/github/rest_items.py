@@ -110,7 +110,7 @@ def get_user_by_login(ctx: Ctx) -> dict:
     login = ctx.path("login")
     if login == asof.GHOST_LOGIN:
         return gp.full_user_payload(ctx.world, None, ctx.links)
-    person = gp._person(ctx.world, login)
+    person = gp.person_named(ctx.world, login)
     if (person is not None and not person.deleted) or login == ctx.world.tokens.service_login:
         return gp.full_user_payload(ctx.world, login, ctx.links)
     raise not_found()
@@ -118,7 +118,7 @@ def get_user_by_login(ctx: Ctx) -> dict:
 
 def _orgs_of(ctx: Ctx, login: str) -> list[dict]:
     """A person's orgs: the world's org (and every org whose repos it serves) for humans; none for bots."""
-    person = gp._person(ctx.world, login)
+    person = gp.person_named(ctx.world, login)
     if person is not None and person.is_bot:
         return []
     return [gi.org_simple_payload(ctx.world, org, ctx.links) for org in gp.org_logins(ctx.world)]
