@@ -41,6 +41,8 @@ from pathlib import Path
 
 import psutil
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 import miners.github.source
 from flows.config import read_config
@@ -77,19 +79,14 @@ class HttpVirtualTime:
 
     def __init__(self, url: str) -> None:
         self.url, self.waits, self.session = url, 0, requests.Session()
+        # uvicorn closes an idle keep-alive connection after 5 s: a request sent on it as it closes is reset.
+        # urllib3 sends it again (both requests are safe to repeat: a read, and a forward-only move).
+        self.session.mount("http://", HTTPAdapter(max_retries=Retry(total=3, allowed_methods=None)))
 
     def _send(self, method: str, **kwargs) -> dict:
-        # uvicorn closes an idle keep-alive connection after 5 s: a request sent on it as it closes is reset.
-        for attempt in range(3):
-            try:
-                answer = self.session.request(method, self.url, timeout=60, **kwargs)
-                answer.raise_for_status()
-                return answer.json()
-            except requests.ConnectionError:
-                if attempt == 2:
-                    raise
-                self.session = requests.Session()
-        raise AssertionError("unreachable")
+        answer = self.session.request(method, self.url, timeout=60, **kwargs)
+        answer.raise_for_status()
+        return answer.json()
 
     def clock(self) -> float:
         return dt.datetime.fromisoformat(self._send("GET")["now"]).timestamp()
@@ -146,15 +143,10 @@ class PeakMemory:
         self.thread.join()
 
 
-def _threads(source, request, concurrency: int) -> Callable:
-    def run(works, collect) -> None:
-        with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
-            for done in concurrent.futures.as_completed(
-                [pool.submit(lambda w: list(source.mine_work(request, w)), w) for w in works]
-            ):
-                collect(done.result())
-
-    return run
+def _mine_on_threads(source, request: SyncRequest, works, concurrency: int, collect: Callable) -> None:
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        for done in concurrent.futures.as_completed([pool.submit(source.mine_work, request, w) for w in works]):
+            collect(list(done.result()))
 
 
 def backfill(world: World, tmp: Path, tokens: int, args: argparse.Namespace, dask_workers: int = 0) -> dict:
@@ -173,16 +165,15 @@ def backfill(world: World, tmp: Path, tokens: int, args: argparse.Namespace, das
         request = SyncRequest(cursors={})
         started_virtual, started = server.state.now, time.perf_counter()
         plan = source.plan(request)  # type: ignore[union-attr]
-        records, failed, mined = sum(len(b.records) for b in plan.batches), [], [0]
-        worker_waits = [0]
+        records, failed, mined, worker_waits = sum(len(b.records) for b in plan.batches), [], 0, 0
 
         def collect(batches: list) -> None:
-            nonlocal records
+            nonlocal records, mined
             failed.extend(b.error for b in batches if b.error)
             records += sum(len(b.records) for b in batches)
-            mined[0] += 1
-            if mined[0] % 50 == 0:
-                print(f"  {mined[0]}/{len(plan.work)} repositories mined, {records:,} records", file=sys.stderr)
+            mined += 1
+            if mined % 50 == 0:
+                print(f"  {mined}/{len(plan.work)} repositories mined, {records:,} records", file=sys.stderr)
 
         cluster_s = 0.0  # a Dask cluster's start, counted in the wall time (as the flow pays it)
         if dask_workers:
@@ -202,20 +193,20 @@ def backfill(world: World, tmp: Path, tokens: int, args: argparse.Namespace, das
                     futures = [client.submit(work, args.reserve, w, pure=False) for w in plan.work]
                     for future in as_completed(futures):
                         batches, waits = future.result()
-                        worker_waits[0] += waits
+                        worker_waits += waits
                         collect(batches)
                         future.release()
                     wall_s = time.perf_counter() - started
         else:
             with PeakMemory() as memory:
-                _threads(source, request, args.concurrency)(plan.work, collect)
+                _mine_on_threads(source, request, plan.work, args.concurrency, collect)
                 wall_s = time.perf_counter() - started
         budget = server.state.stats()["github"].get("budget", {})
         return {
             "tokens": tokens,
             "runner": f"dask, {dask_workers} workers" if dask_workers else f"threads ({args.concurrency})",
             "virtual_h": (server.state.now - started_virtual).total_seconds() / 3600,
-            "waits": vt.waits + worker_waits[0],
+            "waits": vt.waits + worker_waits,
             "budget": budget,
             "records": records,
             "failed": failed,
