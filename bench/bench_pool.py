@@ -13,7 +13,10 @@ same for GraphQL (GitHub: 5,000 each), so rate limits bite on a modest world; th
 The miner's clock and sleep are the sandbox's virtual clock: a wait for a reset moves it, and waits on several
 threads at once overlap (the clock moves to the latest wake-up, not the sum).  Reported per pool size: virtual
 hours from the first request to the last, the waits for a reset, the budget each token was charged (the
-sandbox's meter), records read (must be equal across pool sizes) and the wall time (loopback, no latency).
+sandbox's meter), records read and distinct records (a record is its table and id; the digest of the set of
+distinct records must be equal across pool sizes and runners), GraphQL page-size reductions (a page GitHub
+could not finish, or that found no answer within the client's timeout, is asked again smaller: more pages,
+more points, and the accounts each page names are read again) and the wall time (loopback, no latency).
 Secondary rate limits are off: they are per virtual minute and the virtual clock only moves on waits.
 
 ``--dask-workers N`` adds one more backfill with the last pool size: the same mining tasks on a local Dask
@@ -31,14 +34,17 @@ import argparse
 import concurrent.futures
 import datetime as dt
 import functools
+import hashlib
 import os
 import sys
 import tempfile
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import psutil
 import requests
 from requests.adapters import HTTPAdapter
@@ -114,6 +120,30 @@ def mine_on_worker(config_path: str, clock_url: str, reserve: int, work) -> tupl
     return batches, vt.waits - waits
 
 
+class RecordTally:
+    """Records read, their distinct keys (table and id, a stable 64-bit hash each) and the miner's page
+    counts, over every batch of one backfill."""
+
+    def __init__(self) -> None:
+        self.read = self.pages = self.reductions = self.partial = 0
+        self.keys = array("Q")
+
+    def add(self, batches: Iterable) -> None:
+        for batch in batches:
+            self.read += len(batch.records)
+            self.pages += batch.stats.get("pages", 0)
+            self.reductions += batch.stats.get("page_size_reductions", 0)
+            self.partial += batch.stats.get("partial_pages", 0)
+            for r in batch.records:
+                key = f"{type(r).TABLE}\0{r.source_id}".encode()
+                self.keys.append(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little"))
+
+    def distinct(self) -> tuple[int, str]:
+        """How many distinct records, and a digest of their set (equal sets, equal digests, across runs)."""
+        unique = np.unique(np.frombuffer(self.keys, dtype=np.uint64))
+        return len(unique), hashlib.sha256(unique.tobytes()).hexdigest()[:12]
+
+
 class PeakMemory:
     """The peak of the summed resident memory of this process and ``extra`` processes, sampled every second."""
 
@@ -165,15 +195,16 @@ def backfill(world: World, tmp: Path, tokens: int, args: argparse.Namespace, das
         request = SyncRequest(cursors={})
         started_virtual, started = server.state.now, time.perf_counter()
         plan = source.plan(request)  # type: ignore[union-attr]
-        records, failed, mined, worker_waits = sum(len(b.records) for b in plan.batches), [], 0, 0
+        tally, failed, mined, worker_waits = RecordTally(), [], 0, 0
+        tally.add(plan.batches)
 
         def collect(batches: list) -> None:
-            nonlocal records, mined
+            nonlocal mined
             failed.extend(b.error for b in batches if b.error)
-            records += sum(len(b.records) for b in batches)
+            tally.add(batches)
             mined += 1
             if mined % 50 == 0:
-                print(f"  {mined}/{len(plan.work)} repositories mined, {records:,} records", file=sys.stderr)
+                print(f"  {mined}/{len(plan.work)} repositories mined, {tally.read:,} records", file=sys.stderr)
 
         cluster_s = 0.0  # a Dask cluster's start, counted in the wall time (as the flow pays it)
         if dask_workers:
@@ -202,13 +233,19 @@ def backfill(world: World, tmp: Path, tokens: int, args: argparse.Namespace, das
                 _mine_on_threads(source, request, plan.work, args.concurrency, collect)
                 wall_s = time.perf_counter() - started
         budget = server.state.stats()["github"].get("budget", {})
+        distinct, digest = tally.distinct()
         return {
             "tokens": tokens,
             "runner": f"dask, {dask_workers} workers" if dask_workers else f"threads ({args.concurrency})",
             "virtual_h": (server.state.now - started_virtual).total_seconds() / 3600,
             "waits": vt.waits + worker_waits,
             "budget": budget,
-            "records": records,
+            "records": tally.read,
+            "distinct": distinct,
+            "digest": digest,
+            "pages": tally.pages,
+            "reductions": tally.reductions,
+            "partial": tally.partial,
             "failed": failed,
             "wall_s": wall_s,
             "cluster_s": cluster_s,
@@ -255,9 +292,10 @@ def main() -> None:
     )
     print(
         "| tokens | runner | virtual hours of rate limit | vs 1st | waits for a reset | GitHub budget charged "
-        "(per token) | total | records | wall time | peak memory |"
+        "(per token) | total | records read | distinct records (digest) | GraphQL pages (size reductions, "
+        "partial) | wall time | peak memory |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         per = ", ".join(f"{v:,}" for v in r["budget"].values())
         ratio = r["virtual_h"] / base["virtual_h"] if base["virtual_h"] else float("nan")
@@ -265,7 +303,8 @@ def main() -> None:
         cluster = f" (cluster start {r['cluster_s']:.1f} s)" if r["cluster_s"] else ""
         print(
             f"| {r['tokens']} | {r['runner']} | {r['virtual_h']:.2f} h | {ratio:.2f}x | {r['waits']} | {per} "
-            f"| {sum(r['budget'].values()):,} | {r['records']:,}{failed} | {r['wall_s']:.1f} s{cluster} "
+            f"| {sum(r['budget'].values()):,} | {r['records']:,}{failed} | {r['distinct']:,} ({r['digest']}) "
+            f"| {r['pages']:,} ({r['reductions']}, {r['partial']}) | {r['wall_s']:.1f} s{cluster} "
             f"| {r['peak_mb']:,.0f} MB |"
         )
     if args.dask_workers and not args.dask_only:
