@@ -232,7 +232,8 @@ def backfill(world: World, tmp: Path, tokens: int, args: argparse.Namespace, das
             with PeakMemory() as memory:
                 _mine_on_threads(source, request, plan.work, args.concurrency, collect)
                 wall_s = time.perf_counter() - started
-        budget = server.state.stats()["github"].get("budget", {})
+        meter = server.state.stats()["github"]
+        budget = meter.get("budget", {})
         distinct, digest = tally.distinct()
         return {
             "tokens": tokens,
@@ -240,6 +241,7 @@ def backfill(world: World, tmp: Path, tokens: int, args: argparse.Namespace, das
             "virtual_h": (server.state.now - started_virtual).total_seconds() / 3600,
             "waits": vt.waits + worker_waits,
             "budget": budget,
+            "rest_points": meter["rest_counted"],  # the rest of the budget charged is GraphQL's
             "records": tally.read,
             "distinct": distinct,
             "digest": digest,
@@ -314,9 +316,11 @@ def main() -> None:
             f"{dask['wall_s'] / threads['wall_s']:.2f}x the wall time"
         )
     total = sum(base["budget"].values())
+    rest = base["rest_points"]
     print(
-        f"\nAt GitHub's {GITHUB_BUDGET:,} points per token per hour this backfill ({total:,} points) needs "
-        f"{total / GITHUB_BUDGET:.2f} h of budget on one token."
+        f"\nAt GitHub's {GITHUB_BUDGET:,} points per token per hour for REST and {GITHUB_BUDGET:,} for GraphQL, this "
+        f"backfill ({rest:,} REST and {total - rest:,} GraphQL points) needs "
+        f"{max(rest, total - rest) / GITHUB_BUDGET:.2f} h of budget on one token."
     )
 
 
