@@ -300,11 +300,12 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         per = ", ".join(f"{v:,}" for v in r["budget"].values())
-        ratio = r["virtual_h"] / base["virtual_h"] if base["virtual_h"] else float("nan")
+        # No ratio to a first run that never waited (0 h): a dash, not "nanx".
+        ratio = f"{r['virtual_h'] / base['virtual_h']:.2f}x" if base["virtual_h"] else "-"
         failed = f" ({len(r['failed'])} repos FAILED)" if r["failed"] else ""
         cluster = f" (cluster start {r['cluster_s']:.1f} s)" if r["cluster_s"] else ""
         print(
-            f"| {r['tokens']} | {r['runner']} | {r['virtual_h']:.2f} h | {ratio:.2f}x | {r['waits']} | {per} "
+            f"| {r['tokens']} | {r['runner']} | {r['virtual_h']:.2f} h | {ratio} | {r['waits']} | {per} "
             f"| {sum(r['budget'].values()):,} | {r['records']:,}{failed} | {r['distinct']:,} ({r['digest']}) "
             f"| {r['pages']:,} ({r['reductions']}, {r['partial']}) | {r['wall_s']:.1f} s{cluster} "
             f"| {r['peak_mb']:,.0f} MB |"
